@@ -22,6 +22,7 @@
 
 #include "error.h"
 #include "html_entities.h"
+#include "utf8.h"
 
 typedef unsigned char uchar;
 
@@ -107,70 +108,7 @@ static void out_cell(struct out *o)
 
 /* ---- UTF-8 ---- */
 
-/*
- * Length of the well-formed UTF-8 sequence at s (Unicode Table 3-7), or
- * minus the length of its maximal subpart when it is ill-formed, so the
- * caller replaces exactly that many bytes with one U+FFFD.
- * (A private copy: common/ has no UTF-8 helper yet; charset.c has the twin.)
- */
-static int utf8_seq(const uchar *s, size_t n)
-{
-	unsigned c = s[0], lo = 0x80, hi = 0xBF;
-	int need, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF) {
-		need = 1;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		need = 2;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		need = 3;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-	} else {
-		return -1;
-	}
-	for (i = 1; i <= need; i++) {
-		if ((size_t)i >= n || s[i] < lo || s[i] > hi)
-			return -i;
-		lo = 0x80;
-		hi = 0xBF;
-	}
-	return need + 1;
-}
-
 static const char fffd[3] = { (char)0xEF, (char)0xBF, (char)0xBD };
-
-static size_t utf8_put(uint32_t cp, char *d)
-{
-	if (cp < 0x80) {
-		d[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		d[0] = (char)(0xC0 | cp >> 6);
-		d[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		d[0] = (char)(0xE0 | cp >> 12);
-		d[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		d[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	d[0] = (char)(0xF0 | cp >> 18);
-	d[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	d[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	d[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
 
 /* ---- character classes ---- */
 
@@ -277,7 +215,7 @@ static const uchar *entity(struct out *o, const uchar *p, const uchar *e, int pr
 			v = 0xFFFD;
 		else if (v >= 0x80 && v <= 0x9F && c1_1252[v - 0x80])
 			v = c1_1252[v - 0x80];
-		put_decoded(o, tmp, utf8_put(v, tmp), pre);
+		put_decoded(o, tmp, utf8_encode(v, tmp), pre);
 		return r;
 	}
 
@@ -317,12 +255,13 @@ static void emit_text(struct out *o, const uchar *p, const uchar *e, int flags)
 
 	while (p < e && !o->err) {
 		const uchar *s = p;
-		int n;
+		uint32_t cp;
+		size_t n;
 
 		for (;;) {
 			while (p < e && !stop[*p])
 				p++;
-			if (p < e && *p >= 0x80 && (n = utf8_seq(p, (size_t)(e - p))) > 0) {
+			if (p < e && *p >= 0x80 && (n = utf8_decode(p, (size_t)(e - p), &cp))) {
 				p += n;
 				continue;
 			}
@@ -334,7 +273,7 @@ static void emit_text(struct out *o, const uchar *p, const uchar *e, int flags)
 			break;
 		if (*p >= 0x80) {
 			out_put(o, fffd, 3);
-			p += -utf8_seq(p, (size_t)(e - p));
+			p += utf8_invalid_len(p, (size_t)(e - p));
 		} else if (*p == '&') {
 			if (flags & T_ENT)
 				p = entity(o, p, e, pre);
