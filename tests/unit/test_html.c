@@ -370,7 +370,7 @@ static void test_real(void)
 		"../tests/data/html/resiliparse-0900-hovenier.html",
 		"../../tests/data/html/resiliparse-0900-hovenier.html",
 	};
-	const char *dir = getenv("SLUICE_TEST_DATA");
+	const char *root = getenv("SLUICE_SOURCE_ROOT");  /* set by meson test */
 	char path[4096];
 	FILE *f = NULL;
 	struct buf b = BUF_INIT;
@@ -378,8 +378,8 @@ static void test_real(void)
 	char chunk[4096];
 	size_t n, i;
 
-	if (dir) {
-		snprintf(path, sizeof(path), "%s/html/resiliparse-0900-hovenier.html", dir);
+	if (root) {
+		snprintf(path, sizeof(path), "%s/%s", root, paths[0]);
 		f = fopen(path, "rb");
 	}
 	for (i = 0; !f && i < sizeof(paths) / sizeof(paths[0]); i++)
