@@ -1,0 +1,15 @@
+/*
+ * builtin.h - the commands of the sluice binary, one file each in cmd/.
+ *
+ * Each takes the command's own argv (argv[0] is the command name) and
+ * returns the exit status: 0 success, 1 data or runtime error, 2 usage.
+ * A new stage is one new file here and one new row in cmd/main.c.
+ */
+#ifndef SLUICE_BUILTIN_H
+#define SLUICE_BUILTIN_H
+
+int cmd_cat(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_warc(int argc, char **argv);
+
+#endif

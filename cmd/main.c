@@ -1,0 +1,79 @@
+/*
+ * main.c - the sluice binary: global options and the command table.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "builtin.h"
+#include "config.h"
+#include "options.h"
+
+struct cmd_struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct cmd_struct commands[] = {
+	//TMP{ "warc", cmd_warc, "read WARC/WET files (plain, gzip, zstd) into documents, extracting HTML text" },
+	{ "cat", cmd_cat, "concatenate and convert document streams (JSONL, .gz, .zst)" },
+	{ "stats", cmd_stats, "count documents, bytes, lengths and field values, as JSON" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: sluice [--version] [--help] <command> [<options>] [<file>...]\n\n"
+		   "sluice turns CommonCrawl WARC/WET dumps into clean, deduplicated training\n"
+		   "data.  Every command reads JSONL documents (or crawl files) from its file\n"
+		   "arguments or standard input and writes JSONL to standard output, so the\n"
+		   "commands chain with pipes:\n\n"
+		   "  sluice warc crawl/*.warc.wet.gz | sluice cat -o docs.jsonl.zst\n\n"
+		   "commands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'sluice <command> --help' describes a command and its options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+	int rc;
+
+	/* A closed downstream pipe must surface as EPIPE from write(), so the
+	 * stage can end quietly instead of dying mid-record. */
+	signal(SIGPIPE, SIG_IGN);
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("sluice %s (cuda: %s)\n", SLUICE_VERSION, HAVE_CUDA ? "built" : "not built");
+		return 0;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		{
+			static char name[64];
+			snprintf(name, sizeof(name), "sluice %s", commands[i].name);
+			opt_cmd = name;
+		}
+		rc = commands[i].fn(argc - 1, argv + 1);
+		/* Output that could not be flushed is a failure, unless the
+		 * reader closed the pipe on purpose. */
+		if (fflush(stdout) != 0 || ferror(stdout))
+			rc = rc ? rc : 1;
+		return rc;
+	}
+	fprintf(stderr, "sluice: '%s' is not a sluice command; see 'sluice --help'\n", argv[1]);
+	return 2;
+}

@@ -1,0 +1,562 @@
+/*
+ * stage.c - the shared stage frame (see stage.h for the contract).
+ */
+#include "stage.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "json.h"
+#include "msg.h"
+
+/* After this many problem messages, further ones are only counted. */
+#define MAX_PROBLEM_MESSAGES 20
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int stage_count_add(struct stage_counts *c, const char *name, uint64_t n)
+{
+	size_t i;
+	for (i = 0; i < c->n; i++)
+		if (!strcmp(c->v[i].name, name)) {
+			c->v[i].n += n;
+			return 0;
+		}
+	if (c->n == c->cap) {
+		size_t nc = c->cap ? c->cap * 2 : 8;
+		struct stage_count *p = realloc(c->v, nc * sizeof(*p));
+		if (!p)
+			return SL_ENOMEM;
+		c->v = p;
+		c->cap = nc;
+	}
+	c->v[c->n].name = strdup(name);
+	if (!c->v[c->n].name)
+		return SL_ENOMEM;
+	c->v[c->n++].n = n;
+	return 0;
+}
+
+static void counts_free(struct stage_counts *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i].name);
+	free(c->v);
+	memset(c, 0, sizeof(*c));
+}
+
+static int parse_shard(const char *s, unsigned long *i, unsigned long *n)
+{
+	char *end;
+	errno = 0;
+	*i = strtoul(s, &end, 10);
+	if (end == s || *end != '/' || errno || s[0] == '-')
+		return -1;
+	s = end + 1;
+	*n = strtoul(s, &end, 10);
+	if (end == s || *end || errno || *n == 0 || *i >= *n || s[0] == '-')
+		return -1;
+	return 0;
+}
+
+/* Is the file plain (not gzip/zstd), so that it can be split by bytes? */
+static int file_is_plain(const char *path)
+{
+	struct instream *in;
+	int plain;
+	if (instream_open(&in, path))
+		return 0;
+	plain = instream_codec(in) == INSTREAM_PLAIN;
+	instream_free(in);
+	return plain;
+}
+
+static int add_piece(struct stage *st, const char *path, uint64_t start, uint64_t end, int64_t size)
+{
+	if (st->npieces % 16 == 0) {
+		struct stage_piece *p = realloc(st->pieces, (st->npieces + 16) * sizeof(*p));
+		if (!p)
+			return SL_ENOMEM;
+		st->pieces = p;
+	}
+	st->pieces[st->npieces].path = path;
+	st->pieces[st->npieces].start = start;
+	st->pieces[st->npieces].end = end;
+	st->pieces[st->npieces].size = size;
+	st->npieces++;
+	if (size > 0)
+		st->total_input += (end == UINT64_MAX ? (uint64_t)size : end) - start;
+	return 0;
+}
+
+/*
+ * --shard I/N: lay all inputs end to end in one byte space of T bytes;
+ * part I owns [T*I/N, T*(I+1)/N).  A file that may be split contributes the
+ * lines starting inside the part's range; any other file belongs to the
+ * part holding its first byte.  Every process computes the same layout
+ * from the same file list, so N processes cover everything exactly once.
+ */
+static int assign_pieces(struct stage *st, char **args, int nargs)
+{
+	unsigned long si = 0, sn = 1;
+	uint64_t total = 0, g = 0, lo, hi;
+	int64_t *sizes;
+	int i, rc = 0;
+
+	if (st->o.shard && parse_shard(st->o.shard, &si, &sn))
+		return usage_error("--shard expects I/N with 0 <= I < N, not '%s'", st->o.shard);
+	if (nargs == 0) {
+		if (st->o.shard && sn > 1)
+			return usage_error("--shard needs input files: standard input cannot be split");
+		return add_piece(st, "-", 0, UINT64_MAX, -1) ? 1 : 0;
+	}
+	if (!st->o.shard) {
+		for (i = 0; i < nargs; i++) {
+			struct stat sb;
+			int64_t size = strcmp(args[i], "-") && stat(args[i], &sb) == 0 && S_ISREG(sb.st_mode)
+				? (int64_t)sb.st_size : -1;
+			if (add_piece(st, args[i], 0, UINT64_MAX, size))
+				return 1;
+		}
+		return 0;
+	}
+	sizes = calloc((size_t)nargs, sizeof(*sizes));
+	if (!sizes)
+		return 1;
+	for (i = 0; i < nargs; i++) {
+		struct stat sb;
+		if (!strcmp(args[i], "-")) {
+			free(sizes);
+			return usage_error("--shard needs input files: standard input cannot be split");
+		}
+		if (stat(args[i], &sb) != 0) {
+			msg("cannot open '%s': %s", args[i], strerror(errno));
+			free(sizes);
+			return 1;
+		}
+		sizes[i] = S_ISREG(sb.st_mode) ? (int64_t)sb.st_size : 0;
+		total += (uint64_t)sizes[i];
+	}
+	lo = (uint64_t)((unsigned __int128)total * si / sn);
+	hi = (uint64_t)((unsigned __int128)total * (si + 1) / sn);
+	for (i = 0; i < nargs && !rc; i++) {
+		uint64_t s = (uint64_t)sizes[i];
+		int owns_first = (g >= lo && g < hi) || (si == sn - 1 && g >= total);
+		if (s > 0 && (st->flags & STAGE_SPLIT_JSONL) && file_is_plain(args[i])) {
+			uint64_t a = lo > g ? lo - g : 0, b = hi - g < s ? hi - g : s;
+			if (hi > g && a < b)
+				rc = add_piece(st, args[i], a, a == 0 && b == s ? UINT64_MAX : b, sizes[i]);
+		} else if (owns_first) {
+			rc = add_piece(st, args[i], 0, UINT64_MAX, sizes[i]);
+		}
+		g += s;
+	}
+	free(sizes);
+	return rc ? 1 : 0;
+}
+
+int stage_begin(struct stage *st, const char *name, unsigned flags,
+		const struct stage_opts *o, char **args, int nargs)
+{
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	st->name = name;
+	st->o = *o;
+	st->flags = flags;
+	st->t0 = now();
+	buf_init(&st->line, 0);
+	buf_init(&st->extra, 0);
+	if (!st->o.max_doc_bytes)
+		st->o.max_doc_bytes = STAGE_DEFAULT_MAX_DOC;
+	if (st->o.on_error) {
+		if (!strcmp(st->o.on_error, "skip"))
+			st->on_error_skip = 1;
+		else if (strcmp(st->o.on_error, "fail"))
+			return usage_error("--on-error expects 'fail' or 'skip', not '%s'", st->o.on_error);
+	}
+	if ((rc = assign_pieces(st, args, nargs)))
+		return rc;
+	if ((rc = outstream_open(&st->out, st->o.output, 0))) {
+		msg_code(rc, "cannot open '%s'", st->o.output);
+		return 1;
+	}
+	if (st->o.rejects && (rc = outstream_open(&st->rej, st->o.rejects, 0))) {
+		msg_code(rc, "cannot open '%s'", st->o.rejects);
+		outstream_close(st->out, 0);
+		st->out = NULL;
+		return 1;
+	}
+	st->progress = !st->o.quiet && isatty(2);
+	return 0;
+}
+
+static void vproblem(struct stage *st, const char *fmt, va_list ap)
+{
+	if (st->problems_printed < MAX_PROBLEM_MESSAGES) {
+		char line[1024];
+		vsnprintf(line, sizeof(line), fmt, ap);
+		msg("%s", line);
+	} else if (st->problems_printed == MAX_PROBLEM_MESSAGES) {
+		msg("more problems follow; they are counted, not shown (see --stats)");
+	}
+	st->problems_printed++;
+}
+
+void stage_problem(struct stage *st, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vproblem(st, fmt, ap);
+	va_end(ap);
+}
+
+void stage_unreadable(struct stage *st, const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+	st->docs_unreadable++;
+	stage_count_add(&st->unreadable_by, reason, 1);
+	va_start(ap, fmt);
+	vproblem(st, fmt, ap);
+	va_end(ap);
+}
+
+int stage_next_input(struct stage *st, struct instream **in, const struct stage_piece **piece)
+{
+	const struct stage_piece *p;
+	int rc;
+
+	if (st->next_piece >= st->npieces)
+		return 0;
+	p = &st->pieces[st->next_piece++];
+	if (p->start > 0)
+		rc = instream_open_at(&st->in, p->path, p->start - 1);
+	else
+		rc = instream_open(&st->in, p->path);
+	if (rc) {
+		msg_code(rc, "cannot open '%s'", p->path);
+		st->failed = 1;
+		return -1;
+	}
+	st->cur = p;
+	*in = st->in;
+	if (piece)
+		*piece = p;
+	return 1;
+}
+
+void stage_input_done(struct stage *st)
+{
+	const struct instream_stats *s;
+	const char *what;
+
+	if (!st->in)
+		return;
+	s = instream_stats(st->in);
+	what = instream_codec(st->in) == INSTREAM_ZSTD ? "zstd" : "gzip";
+	if (s->corrupt_members)
+		stage_problem(st, "'%s': skipped %" PRIu64 " corrupt %s %s (%" PRIu64 " bytes; first at byte %" PRIu64 ")",
+			      st->cur->path, s->corrupt_members, what,
+			      instream_codec(st->in) == INSTREAM_ZSTD ? "frame(s)" : "member(s)",
+			      s->skipped_bytes, s->first_error_offset);
+	if (s->garbage_bytes)
+		stage_problem(st, "'%s': skipped %" PRIu64 " bytes that are not %s data", st->cur->path,
+			      s->garbage_bytes, what);
+	if (s->truncated)
+		stage_problem(st, "'%s': truncated %s stream (input ends inside a %s); kept everything before",
+			      st->cur->path, what, instream_codec(st->in) == INSTREAM_ZSTD ? "frame" : "member");
+	st->done_input += st->cur->size > 0 ? (st->cur->end == UINT64_MAX ? (uint64_t)st->cur->size : st->cur->end) - st->cur->start : 0;
+	st->corrupt_members += s->corrupt_members;
+	st->truncated_inputs += s->truncated != 0;
+	st->bytes_in += s->out_bytes;
+	instream_free(st->in);
+	st->in = NULL;
+	st->cur = NULL;
+}
+
+static int json_offset_line(struct stage *st, char *where, size_t n)
+{
+	/* Line numbers are only known when reading from the start. */
+	if (!st->jr.skip_partial)
+		return snprintf(where, n, "line %" PRIu64, st->jr.line_no);
+	return snprintf(where, n, "byte %" PRIu64, st->jr.line_off);
+}
+
+int stage_next(struct stage *st, struct doc *d)
+{
+	for (;;) {
+		const char *line;
+		size_t len;
+		int rc;
+		char where[64];
+
+		if (st->failed || st->pipe_closed)
+			return -1;
+		if (!st->jr_open) {
+			struct instream *in;
+			const struct stage_piece *p;
+			rc = stage_next_input(st, &in, &p);
+			if (rc <= 0)
+				return rc;
+			rc = jsonl_reader_init(&st->jr, in, p->start, p->end, st->o.max_doc_bytes);
+			if (rc) {
+				msg_code(rc, "'%s'", p->path);
+				st->failed = 1;
+				return -1;
+			}
+			st->jr_open = 1;
+		}
+		rc = jsonl_next(&st->jr, &line, &len);
+		if (rc == 0) {
+			jsonl_reader_release(&st->jr);
+			st->jr_open = 0;
+			stage_input_done(st);
+			continue;
+		}
+		json_offset_line(st, where, sizeof(where));
+		if (rc == SL_ETOOBIG) {
+			st->docs_in++;
+			stage_unreadable(st, "too_large", "'%s': %s: document larger than --max-doc-bytes (%zu bytes); skipped",
+					 st->cur->path, where, st->o.max_doc_bytes);
+			continue;
+		}
+		if (rc == SL_ETRUNC) {
+			st->docs_in++;
+			stage_unreadable(st, "corrupt_input", "'%s': %s: line cut short by corrupt compressed data; skipped",
+					 st->cur->path, where);
+			continue;
+		}
+		if (rc < 0) {
+			msg_code(rc, "'%s': %s", st->cur->path, where);
+			st->failed = 1;
+			return -1;
+		}
+		st->docs_in++;
+		{
+			struct json_err e = { 0, NULL };
+			rc = doc_parse(d, line, len, st->o.max_doc_bytes, &e);
+			st->utf8_replaced += d->replaced;
+			if (rc == 0) {
+				stage_progress(st);
+				return 1;
+			}
+			if (rc == SL_EJSON || rc == SL_EFORMAT) {
+				const char *kind = rc == SL_EJSON ? "malformed JSON" : "not a document";
+				if (!st->on_error_skip) {
+					st->docs_unreadable++;
+					stage_count_add(&st->unreadable_by, rc == SL_EJSON ? "malformed_json" : "not_a_document", 1);
+					if (rc == SL_EJSON)
+						msg("'%s': %s: %s: %s at column %zu (use --on-error skip to skip such lines)",
+						    st->cur->path, where, kind, e.msg, e.offset + 1);
+					else
+						msg("'%s': %s: %s: %s (use --on-error skip to skip such lines)",
+						    st->cur->path, where, kind, e.msg);
+					st->failed = 1;
+					return -1;
+				}
+				if (rc == SL_EJSON)
+					stage_unreadable(st, "malformed_json", "'%s': %s: %s: %s at column %zu; skipped",
+							 st->cur->path, where, kind, e.msg, e.offset + 1);
+				else
+					stage_unreadable(st, "not_a_document", "'%s': %s: %s: %s; skipped",
+							 st->cur->path, where, kind, e.msg);
+				continue;
+			}
+			if (rc == SL_ETOOBIG) {
+				stage_unreadable(st, "too_large", "'%s': %s: document larger than --max-doc-bytes; skipped",
+						 st->cur->path, where);
+				continue;
+			}
+			msg_code(rc, "'%s': %s", st->cur->path, where);
+			st->failed = 1;
+			return -1;
+		}
+	}
+}
+
+static int write_doc(struct stage *st, struct outstream *os, struct doc *d)
+{
+	int rc;
+
+	buf_reset(&st->line);
+	if ((rc = doc_write(d, &st->line)) == 0)
+		rc = outstream_write(os, st->line.ptr, st->line.len);
+	if (rc == SL_EPIPE) {
+		st->pipe_closed = 1;
+		return -1;
+	}
+	if (rc) {
+		msg_code(rc, "cannot write '%s'", os == st->out ? (st->o.output ? st->o.output : "-")
+							  : st->o.rejects);
+		st->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+int stage_emit(struct stage *st, struct doc *d)
+{
+	st->docs_out++;
+	return write_doc(st, st->out, d);
+}
+
+int stage_reject(struct stage *st, struct doc *d, const char *reason)
+{
+	char tag[256];
+	int rc;
+
+	snprintf(tag, sizeof(tag), "%s:%s", st->name, reason);
+	if ((rc = doc_meta_set_str(d, "rejected_by", tag, strlen(tag))) ||
+	    (rc = stage_count_add(&st->rejected_by, reason, 1))) {
+		msg_code(rc, "internal error");
+		st->failed = 1;
+		return -1;
+	}
+	if (st->o.annotate_only)
+		return stage_emit(st, d);
+	st->docs_rejected++;
+	return st->rej ? write_doc(st, st->rej, d) : 0;
+}
+
+static void human_bytes(double b, char *out, size_t n)
+{
+	const char *u[] = { "B", "kB", "MB", "GB", "TB" };
+	int i = 0;
+	while (b >= 1000 && i < 4) {
+		b /= 1000;
+		i++;
+	}
+	snprintf(out, n, i ? "%.1f %s" : "%.0f %s", b, u[i]);
+}
+
+void stage_progress(struct stage *st)
+{
+	double t, el, raw;
+	char in[32], rate[32], eta[32] = "";
+
+	if (!st->progress || (st->docs_in & 255))
+		return;
+	t = now();
+	if (t - st->last_progress < 0.25)
+		return;
+	st->last_progress = t;
+	el = t - st->t0;
+	raw = (double)st->done_input;
+	if (st->in) {
+		const struct instream_stats *s = instream_stats(st->in);
+		raw += (double)s->raw_bytes - (double)(st->cur && st->cur->start ? st->cur->start - 1 : 0);
+	}
+	human_bytes(raw, in, sizeof(in));
+	human_bytes(el > 0 ? raw / el : 0, rate, sizeof(rate));
+	if (st->total_input && raw > 0 && raw <= (double)st->total_input) {
+		double left = el * ((double)st->total_input - raw) / raw;
+		snprintf(eta, sizeof(eta), ", %.0f%%, ETA %d:%02d", 100.0 * raw / (double)st->total_input,
+			 (int)(left / 60), (int)left % 60);
+	}
+	fprintf(stderr, "\r\033[K%s: %" PRIu64 " docs, %s read, %s/s, %.0f docs/s%s", opt_cmd,
+		st->docs_in, in, rate, el > 0 ? (double)st->docs_in / el : 0.0, eta);
+	msg_progress_active = 1;
+}
+
+static void put_counts(struct buf *b, const char *key, const struct stage_counts *c)
+{
+	buf_addf(b, ",\n  \"%s\": {", key);
+	for (size_t i = 0; i < c->n; i++) {
+		buf_addstr(b, i ? ", " : "");
+		json_string_encode(b, c->v[i].name, strlen(c->v[i].name));
+		buf_addf(b, ": %" PRIu64, c->v[i].n);
+	}
+	buf_addch(b, '}');
+}
+
+static int write_stats(struct stage *st, double seconds)
+{
+	struct buf b = BUF_INIT;
+	struct outstream *os;
+	int rc;
+
+	buf_addf(&b, "{\n  \"stage\": \"%s\",\n  \"inputs\": %zu", st->name, st->npieces);
+	if (st->o.shard) {
+		buf_addstr(&b, ",\n  \"shard\": ");
+		json_string_encode(&b, st->o.shard, strlen(st->o.shard));
+	}
+	buf_addf(&b, ",\n  \"docs_in\": %" PRIu64 ",\n  \"docs_out\": %" PRIu64
+		 ",\n  \"docs_rejected\": %" PRIu64 ",\n  \"docs_unreadable\": %" PRIu64,
+		 st->docs_in, st->docs_out, st->docs_rejected, st->docs_unreadable);
+	put_counts(&b, st->o.annotate_only ? "flagged_by" : "rejected_by", &st->rejected_by);
+	put_counts(&b, "unreadable_by", &st->unreadable_by);
+	buf_addf(&b, ",\n  \"annotate_only\": %s", st->o.annotate_only ? "true" : "false");
+	buf_addf(&b, ",\n  \"bytes_in\": %" PRIu64 ",\n  \"bytes_out\": %" PRIu64,
+		 st->bytes_in, st->out ? outstream_bytes(st->out) : 0);
+	buf_addf(&b, ",\n  \"invalid_utf8_replaced\": %" PRIu64, st->utf8_replaced);
+	buf_addf(&b, ",\n  \"corrupt_compressed_members\": %" PRIu64 ",\n  \"truncated_inputs\": %" PRIu64,
+		 st->corrupt_members, st->truncated_inputs);
+	buf_add(&b, st->extra.ptr, st->extra.len);
+	buf_addf(&b, ",\n  \"complete\": %s", st->failed || st->pipe_closed ? "false" : "true");
+	buf_addf(&b, ",\n  \"seconds\": %.3f\n}\n", seconds);
+	if ((rc = outstream_open(&os, st->o.stats, 0)) == 0) {
+		int rc2;
+		rc = outstream_write(os, b.ptr, b.len);
+		rc2 = outstream_close(os, rc == 0);
+		if (!rc)
+			rc = rc2;
+	}
+	if (rc)
+		msg_code(rc, "cannot write '%s'", st->o.stats);
+	buf_release(&b);
+	return rc ? 1 : 0;
+}
+
+int stage_end(struct stage *st)
+{
+	double seconds = now() - st->t0;
+	int ok, rc;
+
+	if (st->jr_open) {
+		jsonl_reader_release(&st->jr);
+		st->jr_open = 0;
+	}
+	stage_input_done(st);
+	if (msg_progress_active) {
+		fputs("\r\033[K", stderr);
+		msg_progress_active = 0;
+	}
+	ok = !st->failed;
+	/* A closed pipe is the reader's choice ("| head"): not an error. */
+	rc = outstream_close(st->out, ok);
+	if (rc && rc != SL_EPIPE && ok) {
+		msg_code(rc, "cannot write '%s'", st->o.output ? st->o.output : "-");
+		st->failed = 1;
+		ok = 0;
+	}
+	st->out = NULL;
+	if ((rc = outstream_close(st->rej, ok)) && ok) {
+		msg_code(rc, "cannot write '%s'", st->o.rejects);
+		st->failed = 1;
+	}
+	st->rej = NULL;
+	if (st->docs_unreadable && st->problems_printed > MAX_PROBLEM_MESSAGES)
+		msg("%" PRIu64 " documents could not be read (see --stats for the reasons)", st->docs_unreadable);
+	if (st->o.stats && write_stats(st, seconds))
+		st->failed = 1;
+	counts_free(&st->rejected_by);
+	counts_free(&st->unreadable_by);
+	buf_release(&st->line);
+	buf_release(&st->extra);
+	free(st->pieces);
+	st->pieces = NULL;
+	return st->failed ? 1 : 0;
+}

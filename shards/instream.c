@@ -1,0 +1,576 @@
+/*
+ * instream.c - decoding input streams: plain, gzip (multi-member), zstd.
+ *
+ * Why resync by magic bytes: CommonCrawl writes one gzip member per WARC
+ * record, so a flipped bit costs one record if we can find where the next
+ * member starts.  A false match inside compressed data merely fails to
+ * inflate and triggers another scan, so the scan needs no extra validation
+ * beyond the fixed header bytes.
+ */
+#include "instream.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "buf.h"
+#include "error.h"
+
+#define RAW_CAP (256u * 1024u)
+
+struct instream {
+	int fd;
+	int own;
+	enum instream_codec codec;
+	int64_t file_size;
+	unsigned char *raw;   /* compressed (or plain) bytes read from fd */
+	size_t rpos, rlen;
+	int raw_eof;
+	int in_member;        /* inside a gzip member / zstd frame */
+	int started;          /* at least one member begun */
+	int done;             /* nothing more to return */
+	unsigned next_flags;  /* flags for the next chunk returned */
+	int gap_pending;      /* corruption found after this chunk's bytes */
+	z_stream z;
+	int z_ready;
+	ZSTD_DStream *zs;
+	struct instream_stats st;
+};
+
+static int raw_refill(struct instream *s)
+{
+	ssize_t n;
+
+	if (s->raw_eof)
+		return 0;
+	if (s->rpos > 0) {
+		memmove(s->raw, s->raw + s->rpos, s->rlen - s->rpos);
+		s->rlen -= s->rpos;
+		s->rpos = 0;
+	}
+	if (s->rlen == RAW_CAP)
+		return 1;
+	do
+		n = read(s->fd, s->raw + s->rlen, RAW_CAP - s->rlen);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return SL_EIO;
+	if (n == 0) {
+		s->raw_eof = 1;
+		return 0;
+	}
+	s->rlen += (size_t)n;
+	s->st.raw_bytes += (uint64_t)n;
+	return 1;
+}
+
+/* Make at least `want` raw bytes visible unless the file ends. */
+static int raw_want(struct instream *s, size_t want)
+{
+	int rc;
+
+	while (s->rlen - s->rpos < want) {
+		rc = raw_refill(s);
+		if (rc <= 0)
+			return rc;
+	}
+	return 1;
+}
+
+static uint64_t raw_offset(const struct instream *s)
+{
+	return s->st.raw_bytes - (s->rlen - s->rpos);
+}
+
+static int is_gzip_magic(const unsigned char *p)
+{
+	/* ID1 ID2 CM=deflate, FLG with reserved bits clear */
+	return p[0] == 0x1f && p[1] == 0x8b && p[2] == 8 && (p[3] & 0xe0) == 0;
+}
+
+static int is_zstd_magic(const unsigned char *p)
+{
+	return p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd;
+}
+
+static int is_magic(const struct instream *s, const unsigned char *p)
+{
+	return s->codec == INSTREAM_GZIP ? is_gzip_magic(p) : is_zstd_magic(p);
+}
+
+/*
+ * Skip raw bytes until the next member magic (or EOF).  `counter` gets the
+ * skipped byte count.  Returns 1 when positioned on a magic, 0 at EOF.
+ */
+static int scan_to_magic(struct instream *s, uint64_t *counter)
+{
+	int rc;
+
+	for (;;) {
+		rc = raw_want(s, 4);
+		if (rc < 0)
+			return rc;
+		if (s->rlen - s->rpos < 4) {
+			*counter += s->rlen - s->rpos;
+			s->rpos = s->rlen;
+			return 0;
+		}
+		while (s->rlen - s->rpos >= 4) {
+			const unsigned char *p = s->raw + s->rpos;
+			const unsigned char *q = memchr(p, s->codec == INSTREAM_GZIP ? 0x1f : 0x28,
+							s->rlen - s->rpos - 3);
+			if (!q) {
+				size_t k = s->rlen - s->rpos - 3;
+				*counter += k;
+				s->rpos += k;
+				break;
+			}
+			*counter += (size_t)(q - p);
+			s->rpos += (size_t)(q - p);
+			if (is_magic(s, q))
+				return 1;
+			(*counter)++;
+			s->rpos++;
+		}
+	}
+}
+
+/* Record a member that failed to decode, and step one byte forward so the
+ * scan for the next magic cannot find this member's own header again. */
+static void note_corruption(struct instream *s)
+{
+	if (!s->st.corrupt_members && !s->st.truncated && !s->st.garbage_bytes)
+		s->st.first_error_offset = raw_offset(s);
+	s->st.corrupt_members++;
+	s->in_member = 0;
+	s->gap_pending = 1;
+	if (s->rpos < s->rlen) {
+		s->rpos++;
+		s->st.skipped_bytes++;
+	}
+}
+
+/* Between members: decide what comes next.  Returns 1 when a member can
+ * start, 0 at the end of input, negative on I/O error. */
+static int next_member(struct instream *s)
+{
+	int rc = raw_want(s, 4);
+
+	if (rc < 0)
+		return rc;
+	if (s->rlen == s->rpos)
+		return 0;
+	if (s->rlen - s->rpos < 4 || !is_magic(s, s->raw + s->rpos)) {
+		uint64_t before = s->st.garbage_bytes;
+		if (!s->st.corrupt_members && !s->st.truncated && !s->st.garbage_bytes)
+			s->st.first_error_offset = raw_offset(s);
+		rc = scan_to_magic(s, &s->st.garbage_bytes);
+		if (rc < 0)
+			return rc;
+		if (s->st.garbage_bytes != before && s->started)
+			s->next_flags |= INSTREAM_GAP;
+		if (rc == 0)
+			return 0;
+	}
+	if (s->started)
+		s->next_flags |= INSTREAM_MEMBER;
+	s->started = 1;
+	s->st.members++;
+	return 1;
+}
+
+static ssize_t read_gzip(struct instream *s, void *dst, size_t n)
+{
+	int rc, zrc;
+
+	for (;;) {
+		if (!s->in_member) {
+			rc = next_member(s);
+			if (rc <= 0)
+				return rc;
+			if (inflateReset2(&s->z, 31) != Z_OK)
+				return SL_ENOMEM;
+			s->in_member = 1;
+		}
+		if (s->rpos == s->rlen) {
+			rc = raw_refill(s);
+			if (rc < 0)
+				return rc;
+			if (rc == 0) {
+				/* EOF inside a member: the file was cut short. */
+				if (!s->st.corrupt_members && !s->st.truncated && !s->st.garbage_bytes)
+					s->st.first_error_offset = raw_offset(s);
+				s->st.truncated = 1;
+				s->in_member = 0;
+				return 0;
+			}
+		}
+		s->z.next_in = s->raw + s->rpos;
+		s->z.avail_in = (uInt)(s->rlen - s->rpos);
+		s->z.next_out = dst;
+		s->z.avail_out = (uInt)(n > (1u << 30) ? (1u << 30) : n);
+		zrc = inflate(&s->z, Z_NO_FLUSH);
+		s->rpos = s->rlen - s->z.avail_in;
+		{
+			size_t got = (size_t)((unsigned char *)s->z.next_out - (unsigned char *)dst);
+			if (zrc == Z_STREAM_END) {
+				s->in_member = 0;
+				if (got)
+					return (ssize_t)got;
+				continue;
+			}
+			if (zrc == Z_OK || zrc == Z_BUF_ERROR) {
+				if (got)
+					return (ssize_t)got;
+				continue; /* needs more input */
+			}
+			if (zrc == Z_MEM_ERROR)
+				return SL_ENOMEM;
+			/* Z_DATA_ERROR / Z_NEED_DICT / Z_STREAM_ERROR: corrupt. */
+			note_corruption(s);
+			rc = scan_to_magic(s, &s->st.skipped_bytes);
+			if (rc < 0)
+				return rc;
+			if (got)
+				return (ssize_t)got; /* the gap follows these bytes */
+			s->next_flags |= INSTREAM_GAP;
+			s->gap_pending = 0;
+			if (rc == 0)
+				return 0;
+		}
+	}
+}
+
+static ssize_t read_zstd(struct instream *s, void *dst, size_t n)
+{
+	int rc;
+	size_t zrc;
+
+	for (;;) {
+		if (!s->in_member) {
+			rc = next_member(s);
+			if (rc <= 0)
+				return rc;
+			ZSTD_DCtx_reset(s->zs, ZSTD_reset_session_only);
+			s->in_member = 1;
+		}
+		if (s->rpos == s->rlen) {
+			rc = raw_refill(s);
+			if (rc < 0)
+				return rc;
+			if (rc == 0) {
+				if (!s->st.corrupt_members && !s->st.truncated && !s->st.garbage_bytes)
+					s->st.first_error_offset = raw_offset(s);
+				s->st.truncated = 1;
+				s->in_member = 0;
+				return 0;
+			}
+		}
+		{
+			ZSTD_inBuffer in = { s->raw, s->rlen, s->rpos };
+			ZSTD_outBuffer out = { dst, n, 0 };
+			zrc = ZSTD_decompressStream(s->zs, &out, &in);
+			s->rpos = in.pos;
+			if (ZSTD_isError(zrc)) {
+				note_corruption(s);
+				rc = scan_to_magic(s, &s->st.skipped_bytes);
+				if (rc < 0)
+					return rc;
+				if (out.pos)
+					return (ssize_t)out.pos;
+				s->next_flags |= INSTREAM_GAP;
+				s->gap_pending = 0;
+				if (rc == 0)
+					return 0;
+				continue;
+			}
+			if (zrc == 0)
+				s->in_member = 0;
+			if (out.pos)
+				return (ssize_t)out.pos;
+		}
+	}
+}
+
+static ssize_t read_plain(struct instream *s, void *dst, size_t n)
+{
+	ssize_t r;
+
+	if (s->rpos < s->rlen) {
+		size_t k = s->rlen - s->rpos;
+		if (k > n)
+			k = n;
+		memcpy(dst, s->raw + s->rpos, k);
+		s->rpos += k;
+		return (ssize_t)k;
+	}
+	if (s->raw_eof)
+		return 0;
+	do
+		r = read(s->fd, dst, n);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return SL_EIO;
+	if (r == 0)
+		s->raw_eof = 1;
+	s->st.raw_bytes += (uint64_t)r;
+	return r;
+}
+
+ssize_t instream_read(struct instream *s, void *dst, size_t n, unsigned *flags)
+{
+	ssize_t r;
+
+	if (flags)
+		*flags = 0;
+	if (s->done || n == 0)
+		return 0;
+	if (s->gap_pending) {
+		s->next_flags |= INSTREAM_GAP;
+		s->gap_pending = 0;
+	}
+	switch (s->codec) {
+	case INSTREAM_GZIP: r = read_gzip(s, dst, n); break;
+	case INSTREAM_ZSTD: r = read_zstd(s, dst, n); break;
+	default: r = read_plain(s, dst, n); break;
+	}
+	if (r > 0) {
+		if (flags)
+			*flags = s->next_flags;
+		s->next_flags = 0;
+		s->st.out_bytes += (uint64_t)r;
+	} else if (r == 0) {
+		s->done = 1;
+	}
+	return r;
+}
+
+static int stream_setup(struct instream *s)
+{
+	int rc = raw_want(s, 4);
+
+	if (rc < 0)
+		return rc;
+	s->codec = INSTREAM_PLAIN;
+	if (s->rlen - s->rpos >= 2 && s->raw[0] == 0x1f && s->raw[1] == 0x8b)
+		s->codec = INSTREAM_GZIP;
+	else if (s->rlen - s->rpos >= 4 && is_zstd_magic(s->raw))
+		s->codec = INSTREAM_ZSTD;
+	if (s->codec == INSTREAM_GZIP) {
+		if (inflateInit2(&s->z, 31) != Z_OK)
+			return SL_ENOMEM;
+		s->z_ready = 1;
+	} else if (s->codec == INSTREAM_ZSTD) {
+		s->zs = ZSTD_createDStream();
+		if (!s->zs)
+			return SL_ENOMEM;
+		/* Bound the window a hostile frame may ask for (default 128 MiB). */
+		ZSTD_DCtx_setParameter(s->zs, ZSTD_d_windowLogMax, 27);
+	}
+	return 0;
+}
+
+int instream_open_fd(struct instream **out, int fd, int own)
+{
+	struct instream *s = calloc(1, sizeof(*s));
+	struct stat sb;
+	int rc;
+
+	*out = NULL;
+	if (!s)
+		return SL_ENOMEM;
+	s->fd = fd;
+	s->own = own;
+	s->file_size = (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) ? (int64_t)sb.st_size : -1;
+	s->raw = malloc(RAW_CAP);
+	if (!s->raw) {
+		instream_free(s);
+		return SL_ENOMEM;
+	}
+	rc = stream_setup(s);
+	if (rc) {
+		s->own = 0; /* the caller keeps the descriptor on failure */
+		instream_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+int instream_open(struct instream **out, const char *path)
+{
+	int fd, rc;
+
+	if (!path || strcmp(path, "-") == 0)
+		return instream_open_fd(out, 0, 0);
+	do
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0) {
+		*out = NULL;
+		return SL_EOPEN;
+	}
+	rc = instream_open_fd(out, fd, 1);
+	if (rc) {
+		int e = errno;
+		close(fd);
+		errno = e;
+	}
+	return rc;
+}
+
+int instream_open_at(struct instream **out, const char *path, uint64_t start)
+{
+	struct instream *s;
+	int rc = instream_open(&s, path);
+
+	*out = NULL;
+	if (rc)
+		return rc;
+	if (s->codec != INSTREAM_PLAIN || s->file_size < 0) {
+		instream_free(s);
+		return SL_EFORMAT;
+	}
+	if (start) {
+		if (lseek(s->fd, (off_t)start, SEEK_SET) < 0) {
+			instream_free(s);
+			return SL_EIO;
+		}
+		s->rpos = s->rlen = 0;
+		s->raw_eof = 0;
+		s->st.raw_bytes = start;
+	}
+	*out = s;
+	return 0;
+}
+
+enum instream_codec instream_codec(const struct instream *s) { return s->codec; }
+const struct instream_stats *instream_stats(const struct instream *s) { return &s->st; }
+int64_t instream_file_size(const struct instream *s) { return s->file_size; }
+
+void instream_free(struct instream *s)
+{
+	if (!s)
+		return;
+	if (s->z_ready)
+		inflateEnd(&s->z);
+	ZSTD_freeDStream(s->zs);
+	if (s->own && s->fd >= 0)
+		close(s->fd);
+	free(s->raw);
+	free(s);
+}
+
+/* ---- the window ---- */
+
+#define WIN_CHUNK (256u * 1024u)
+
+int inwin_init(struct inwin *w, struct instream *s, size_t max)
+{
+	memset(w, 0, sizeof(*w));
+	w->s = s;
+	w->max = max ? max : ((size_t)64 << 20);
+	return 0;
+}
+
+void inwin_release(struct inwin *w)
+{
+	free(w->buf);
+	free(w->held);
+	memset(w, 0, sizeof(*w));
+}
+
+/* Room for `extra` more bytes after end, compacting or growing. */
+static int win_room(struct inwin *w, size_t extra)
+{
+	size_t live = w->end - w->start, ncap;
+	char *p;
+
+	if (w->cap - w->end >= extra)
+		return 0;
+	if (w->start && w->cap - live >= extra && live < w->cap / 2) {
+		memmove(w->buf, w->buf + w->start, live);
+		w->start = 0;
+		w->end = live;
+		return 0;
+	}
+	if (w->start) {
+		memmove(w->buf, w->buf + w->start, live);
+		w->start = 0;
+		w->end = live;
+		if (w->cap - w->end >= extra)
+			return 0;
+	}
+	ncap = w->cap ? w->cap * 2 : WIN_CHUNK * 2;
+	while (ncap < live + extra)
+		ncap *= 2;
+	if (ncap > w->max + WIN_CHUNK)
+		ncap = w->max + WIN_CHUNK;
+	if (ncap < live + extra)
+		return SL_ETOOBIG;
+	p = realloc(w->buf, ncap);
+	if (!p)
+		return SL_ENOMEM;
+	w->buf = p;
+	w->cap = ncap;
+	return 0;
+}
+
+ssize_t inwin_fill(struct inwin *w, size_t want)
+{
+	int rc;
+
+	if (want > w->max)
+		return SL_ETOOBIG;
+	if (w->start == w->end) {
+		w->start = w->end = 0;
+		if (w->held) {
+			/* everything before the gap is consumed: cross it
+			 * (buf has room: the held chunk was read into it) */
+			memcpy(w->buf, w->held, w->held_len);
+			w->end = w->held_len;
+			free(w->held);
+			w->held = NULL;
+			w->held_len = 0;
+			w->at_gap = 0;
+		}
+	}
+	while (w->end - w->start < want && !w->at_gap && !w->eof) {
+		ssize_t n;
+		unsigned fl;
+		size_t chunk = want - (w->end - w->start);
+
+		if (chunk < WIN_CHUNK)
+			chunk = WIN_CHUNK;
+		if (w->end - w->start + chunk > w->max + WIN_CHUNK)
+			chunk = w->max + WIN_CHUNK - (w->end - w->start);
+		if ((rc = win_room(w, chunk)))
+			return rc;
+		n = instream_read(w->s, w->buf + w->end, chunk, &fl);
+		if (n < 0)
+			return n;
+		if (n == 0) {
+			w->eof = 1;
+			break;
+		}
+		if (fl & INSTREAM_GAP)
+			w->gaps++;
+		if ((fl & INSTREAM_GAP) && w->end > w->start) {
+			/* keep the post-gap bytes aside until the caller is done */
+			w->held = malloc((size_t)n);
+			if (!w->held)
+				return SL_ENOMEM;
+			memcpy(w->held, w->buf + w->end, (size_t)n);
+			w->held_len = (size_t)n;
+			w->at_gap = 1;
+			break;
+		}
+		w->end += (size_t)n;
+	}
+	return (ssize_t)(w->end - w->start);
+}

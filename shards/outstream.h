@@ -1,0 +1,44 @@
+/*
+ * outstream.h - writing bytes to a file or stdout, compressed by extension.
+ *
+ * A name ending in ".gz" is written as gzip, ".zst" as zstd, anything else
+ * (and stdout, "-") as plain bytes.  Files are written under a temporary
+ * name in the same directory and renamed into place by
+ * outstream_close(s, 1), so a reader never sees half a file and a failed
+ * run leaves nothing behind (outstream_close(s, 0) removes it).
+ *
+ * A closed downstream pipe makes writes fail with SL_EPIPE (SIGPIPE must be
+ * ignored by the program, which cmd/main.c does).  Not thread safe.
+ */
+#ifndef SLUICE_OUTSTREAM_H
+#define SLUICE_OUTSTREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct outstream;
+
+enum outstream_codec { OUTSTREAM_PLAIN, OUTSTREAM_GZIP, OUTSTREAM_ZSTD };
+
+/* The codec a file name asks for. */
+enum outstream_codec outstream_codec_for(const char *path);
+
+/* Open path (NULL or "-": stdout).  level: compression level, 0 for the
+ * codec's default.  0 or SL_EOPEN (errno set) / SL_ENOMEM. */
+int outstream_open(struct outstream **out, const char *path, int level);
+
+/* Write n bytes. 0, SL_EIO (errno set), SL_EPIPE, or SL_ENOMEM. */
+int outstream_write(struct outstream *s, const void *p, size_t n);
+
+/* Bytes accepted so far (before compression). */
+uint64_t outstream_bytes(const struct outstream *s);
+
+/* Is the stream a terminal? (for refusing binary output) */
+int outstream_isatty(const struct outstream *s);
+
+/* Finish the stream, then either publish the file (commit != 0) or remove
+ * it.  Frees s (NULL is a no-op, returning 0).  Returns the first error
+ * met by any write or by finishing, flushing, closing or renaming. */
+int outstream_close(struct outstream *s, int commit);
+
+#endif
