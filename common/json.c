@@ -87,12 +87,22 @@ static int scan_string(const char *base, const char *p, const char *end,
 		}
 		if ((unsigned char)*p < 0x20)
 			return fail(e, base, p, "control character in string");
-		{
-			uint32_t cp;
-			size_t k = utf8_decode((const unsigned char *)p, (size_t)(end - p), &cp);
-			if (!k)
-				return fail(e, base, p, "invalid UTF-8 in string");
-			p += k;
+		/* non-ASCII: validate a run of multi-byte sequences inline */
+		while (p < end && (unsigned char)*p >= 0x80) {
+			const unsigned char *u = (const unsigned char *)p;
+			if (u[0] >= 0xc2 && u[0] <= 0xdf && end - p >= 2 && (u[1] & 0xc0) == 0x80) {
+				p += 2;
+			} else if ((u[0] & 0xf0) == 0xe0 && end - p >= 3 && (u[1] & 0xc0) == 0x80 &&
+				   (u[2] & 0xc0) == 0x80 && (u[0] != 0xe0 || u[1] >= 0xa0) &&
+				   (u[0] != 0xed || u[1] <= 0x9f)) {
+				p += 3;
+			} else {
+				uint32_t cp;
+				size_t k = utf8_decode(u, (size_t)(end - p), &cp);
+				if (!k)
+					return fail(e, base, p, "invalid UTF-8 in string");
+				p += k;
+			}
 		}
 	}
 }

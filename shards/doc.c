@@ -46,24 +46,15 @@ static int fmt_err(struct json_err *e, const char *msg)
 	return SL_EFORMAT;
 }
 
-int doc_parse(struct doc *d, const char *line, size_t n, size_t max, struct json_err *e)
+/* Scan d->raw into member spans and check the required members. */
+static int parse_members(struct doc *d, struct json_err *e)
 {
 	struct json_iter it;
 	struct json_member mem;
 	int rc;
-	size_t ok;
 
-	doc_reset(d);
-	d->raw.max = max ? max : BUF_DEFAULT_MAX;
-	ok = utf8_valid_prefix(line, n);
-	if (ok == n) {
-		rc = buf_add(&d->raw, line, n);
-	} else {
-		if ((rc = buf_add(&d->raw, line, ok)) == 0)
-			rc = utf8_sanitize(&d->raw, line + ok, n - ok, &d->replaced);
-	}
-	if (rc)
-		return rc;
+	d->nm = 0;
+	d->i_id = d->i_text = d->i_meta = -1;
 	if ((rc = json_object_begin(&it, d->raw.ptr, d->raw.ptr + d->raw.len, e)))
 		return rc;
 	while ((rc = json_object_next(&it, &mem, e)) == 1) {
@@ -99,6 +90,26 @@ int doc_parse(struct doc *d, const char *line, size_t n, size_t max, struct json
 			return fmt_err(e, "\"id\" is neither a string nor a number");
 	}
 	return 0;
+}
+
+int doc_parse(struct doc *d, const char *line, size_t n, size_t max, struct json_err *e)
+{
+	int rc;
+
+	doc_reset(d);
+	d->raw.max = max ? max : BUF_DEFAULT_MAX;
+	if ((rc = buf_add(&d->raw, line, n)))
+		return rc;
+	/* The scanner validates UTF-8 as it goes, so valid lines (nearly all)
+	 * are read once; only a failed line is checked and repaired. */
+	rc = parse_members(d, e);
+	if (rc == SL_EJSON && utf8_valid_prefix(line, n) != n) {
+		buf_reset(&d->raw);
+		if ((rc = utf8_sanitize(&d->raw, line, n, &d->replaced)))
+			return rc;
+		rc = parse_members(d, e);
+	}
+	return rc;
 }
 
 int doc_text(struct doc *d, const char **s, size_t *n)
