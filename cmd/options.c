@@ -138,18 +138,18 @@ int parse_options(int argc, char **argv, const struct option *opts,
 				if (o->long_name && strlen(o->long_name) == len && !strncmp(o->long_name, name, len))
 					match = o;
 			if (!match)
-				return usage_error("unknown option '--%.*s'", (int)len, name);
+				return usage_error("unknown option '--%.*s'", (int)len, name), -2;
 			if (takes_arg(match)) {
 				const char *val = eq ? eq + 1 : NULL;
 				if (!val) {
 					if (i + 1 >= argc)
-						return usage_error("option '--%s' requires a value", match->long_name);
+						return usage_error("option '--%s' requires a value", match->long_name), -2;
 					val = argv[++i];
 				}
 				rc = set_value(match, val, a);
 			} else {
 				if (eq)
-					return usage_error("option '--%s' takes no value", match->long_name);
+					return usage_error("option '--%s' takes no value", match->long_name), -2;
 				rc = set_value(match, NULL, a);
 			}
 			if (rc)

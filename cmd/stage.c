@@ -335,7 +335,7 @@ int stage_next(struct stage *st, struct doc *d)
 		}
 		if (rc == SL_ETRUNC) {
 			st->docs_in++;
-			stage_unreadable(st, "corrupt_input", "'%s': %s: line cut short by corrupt compressed data; skipped",
+			stage_unreadable(st, "corrupt_input", "'%s': %s: line cut short by corrupt or truncated compressed data; skipped",
 					 st->cur->path, where);
 			continue;
 		}
@@ -347,7 +347,8 @@ int stage_next(struct stage *st, struct doc *d)
 		st->docs_in++;
 		{
 			struct json_err e = { 0, NULL };
-			rc = doc_parse(d, line, len, st->o.max_doc_bytes, &e);
+			rc = doc_parse(d, line, len, st->o.max_doc_bytes,
+				       st->flags & STAGE_ID_OPTIONAL ? DOC_ID_OPTIONAL : 0, &e);
 			st->utf8_replaced += d->replaced;
 			if (rc == 0) {
 				stage_progress(st);
@@ -385,6 +386,11 @@ int stage_next(struct stage *st, struct doc *d)
 			return -1;
 		}
 	}
+}
+
+int stage_doc_origin(const struct stage *st, struct buf *out)
+{
+	return buf_addf(out, "%s:%" PRIu64, st->cur ? st->cur->path : "-", st->jr.line_off);
 }
 
 static int write_doc(struct stage *st, struct outstream *os, struct doc *d)

@@ -73,6 +73,7 @@ struct stage_counts {
 
 enum stage_flags {
 	STAGE_SPLIT_JSONL = 1 << 0, /* plain JSONL inputs may be split into byte ranges */
+	STAGE_ID_OPTIONAL = 1 << 1, /* documents without "id" are read (d->i_id < 0) */
 };
 
 struct stage {
@@ -122,6 +123,10 @@ int stage_begin(struct stage *st, const char *name, unsigned flags,
 /* The next document of the JSONL inputs: 1 (in *d), 0 at the end, or -1
  * after a fatal error (already reported; stop and call stage_end). */
 int stage_next(struct stage *st, struct doc *d);
+
+/* Where the current document came from: "<path>:<byte offset>", a stable
+ * name for documents that lack an id (offsets are into the decoded stream). */
+int stage_doc_origin(const struct stage *st, struct buf *out);
 
 /* For stages that read their own formats (warc): open the next assigned
  * input.  1 with *in set (owned by the stage until stage_input_done), 0 when

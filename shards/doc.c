@@ -47,7 +47,7 @@ static int fmt_err(struct json_err *e, const char *msg)
 }
 
 /* Scan d->raw into member spans and check the required members. */
-static int parse_members(struct doc *d, struct json_err *e)
+static int parse_members(struct doc *d, unsigned flags, struct json_err *e)
 {
 	struct json_iter it;
 	struct json_member mem;
@@ -82,8 +82,11 @@ static int parse_members(struct doc *d, struct json_err *e)
 		return fmt_err(e, "missing \"text\" member");
 	if (!json_is_string(d->m[d->i_text].val, d->m[d->i_text].val_len))
 		return fmt_err(e, "\"text\" is not a string");
-	if (d->i_id < 0)
+	if (d->i_id < 0) {
+		if (flags & DOC_ID_OPTIONAL)
+			return 0;
 		return fmt_err(e, "missing \"id\" member");
+	}
 	{
 		char c = d->m[d->i_id].val[0];
 		if (c != '"' && c != '-' && (c < '0' || c > '9'))
@@ -92,7 +95,8 @@ static int parse_members(struct doc *d, struct json_err *e)
 	return 0;
 }
 
-int doc_parse(struct doc *d, const char *line, size_t n, size_t max, struct json_err *e)
+int doc_parse(struct doc *d, const char *line, size_t n, size_t max, unsigned flags,
+	      struct json_err *e)
 {
 	int rc;
 
@@ -102,12 +106,12 @@ int doc_parse(struct doc *d, const char *line, size_t n, size_t max, struct json
 		return rc;
 	/* The scanner validates UTF-8 as it goes, so valid lines (nearly all)
 	 * are read once; only a failed line is checked and repaired. */
-	rc = parse_members(d, e);
+	rc = parse_members(d, flags, e);
 	if (rc == SL_EJSON && utf8_valid_prefix(line, n) != n) {
 		buf_reset(&d->raw);
 		if ((rc = utf8_sanitize(&d->raw, line, n, &d->replaced)))
 			return rc;
-		rc = parse_members(d, e);
+		rc = parse_members(d, flags, e);
 	}
 	return rc;
 }
@@ -243,14 +247,24 @@ int doc_meta_set_raw(struct doc *d, const char *key, const char *json, size_t n)
 	return add_change(d, key, json, n, 1);
 }
 
-int doc_meta_set_str(struct doc *d, const char *key, const char *s, size_t n)
+static int set_str(struct doc *d, const char *key, const char *s, size_t n, int meta)
 {
 	struct buf tmp = BUF_INIT;
 	int rc = json_string_encode(&tmp, s, n);
 	if (!rc)
-		rc = add_change(d, key, tmp.ptr, tmp.len, 1);
+		rc = add_change(d, key, tmp.ptr, tmp.len, meta);
 	buf_release(&tmp);
 	return rc;
+}
+
+int doc_set_raw_str(struct doc *d, const char *key, const char *s, size_t n)
+{
+	return set_str(d, key, s, n, 0);
+}
+
+int doc_meta_set_str(struct doc *d, const char *key, const char *s, size_t n)
+{
+	return set_str(d, key, s, n, 1);
 }
 
 int doc_meta_set_double(struct doc *d, const char *key, double v)

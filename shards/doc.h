@@ -54,7 +54,11 @@ void doc_reset(struct doc *d);
  * or mistyped required member), or a buffer error.  max caps the stored
  * line (SL_ETOOBIG past it).
  */
-int doc_parse(struct doc *d, const char *line, size_t n, size_t max, struct json_err *e);
+enum doc_parse_flags {
+	DOC_ID_OPTIONAL = 1 << 0, /* accept a line without "id" (i_id stays -1) */
+};
+int doc_parse(struct doc *d, const char *line, size_t n, size_t max, unsigned flags,
+	      struct json_err *e);
 
 /* The decoded text (valid UTF-8).  0 or a buffer error. */
 int doc_text(struct doc *d, const char **s, size_t *n);
@@ -77,6 +81,7 @@ int doc_set_text(struct doc *d, const char *s, size_t n);
  * caller guarantees is valid JSON (use json_string_encode for strings).
  * A later set of the same key wins. */
 int doc_set_raw(struct doc *d, const char *key, const char *json, size_t n);
+int doc_set_raw_str(struct doc *d, const char *key, const char *s, size_t n);
 int doc_meta_set_raw(struct doc *d, const char *key, const char *json, size_t n);
 int doc_meta_set_str(struct doc *d, const char *key, const char *s, size_t n);
 int doc_meta_set_double(struct doc *d, const char *key, double v);

@@ -96,7 +96,13 @@ int jsonl_next(struct jsonl_reader *r, const char **line, size_t *len)
 				inwin_skip(&r->w, (size_t)n);
 				return SL_ETRUNC;
 			}
-			/* the last line has no newline */
+			/* The last line has no newline: complete, unless the
+			 * compressed stream was cut short inside it. */
+			if (instream_stats(r->w.s)->truncated) {
+				r->line_no++;
+				inwin_skip(&r->w, (size_t)n);
+				return SL_ETRUNC;
+			}
 			nl = p + n;
 		}
 		r->line_no++;

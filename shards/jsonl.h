@@ -10,7 +10,8 @@
  * so the caller reports and calls jsonl_next() again:
  *   SL_ETOOBIG  a line longer than max_line (skipped without buffering it)
  *   SL_ETRUNC   a line cut by corrupt compressed data (the part before the
- *               gap is dropped; reading resumes after the gap)
+ *               gap is dropped; reading resumes after the gap), or the
+ *               last line of a compressed stream that ends mid-member
  * Other negative codes (SL_EIO, SL_ENOMEM) are fatal.  Not thread safe.
  */
 #ifndef SLUICE_JSONL_H

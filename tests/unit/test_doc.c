@@ -6,7 +6,7 @@
 static int parse(struct doc *d, const char *s)
 {
 	struct json_err e;
-	return doc_parse(d, s, strlen(s), 0, &e);
+	return doc_parse(d, s, strlen(s), 0, 0, &e);
 }
 
 static void check_write(struct doc *d, const char *want, int line)
@@ -86,7 +86,7 @@ int main(void)
 	CHECK_INT(d.replaced, 1);
 
 	/* required members */
-	CHECK_INT(doc_parse(&d, "{\"id\":\"i\"}", 10, 0, &e), SL_EFORMAT);
+	CHECK_INT(doc_parse(&d, "{\"id\":\"i\"}", 10, 0, 0, &e), SL_EFORMAT);
 	CHECK_STR(e.msg, "missing \"text\" member");
 	CHECK_INT(parse(&d, "{\"text\":\"t\"}"), SL_EFORMAT);
 	CHECK_INT(parse(&d, "{\"id\":\"i\",\"text\":5}"), SL_EFORMAT);
@@ -95,7 +95,10 @@ int main(void)
 	CHECK_INT(parse(&d, "{\"id\":\"i\",\"text\":\"t\"} trailing"), SL_EJSON);
 	CHECK_INT(parse(&d, "{\"id\":\"i\",\"text\":\"t\0\"}"), SL_EJSON);
 	/* the size cap */
-	CHECK_INT(doc_parse(&d, "{\"id\":\"i\",\"text\":\"tttttttt\"}", 27, 10, &e), SL_ETOOBIG);
+	CHECK_INT(doc_parse(&d, "{\"id\":\"i\",\"text\":\"tttttttt\"}", 27, 10, 0, &e), SL_ETOOBIG);
+	/* an optional id */
+	CHECK_INT(doc_parse(&d, "{\"text\":\"t\"}", 12, 0, DOC_ID_OPTIONAL, &e), 0);
+	CHECK_INT(d.i_id, -1);
 
 	/* text slices can be set from the text itself (filters trimming it) */
 	CHECK_INT(parse(&d, "{\"id\":\"i\",\"text\":\"  hello  \"}"), 0);
