@@ -160,9 +160,14 @@ static const struct html_entity *entity_find(const uchar *s, size_t n)
 	return NULL;
 }
 
-/* Decoded text that is one ASCII whitespace byte collapses like any other. */
+/* Decoded text that is one ASCII whitespace byte, or U+00A0 (&nbsp;),
+ * collapses like any other whitespace outside <pre>. */
 static void put_decoded(struct out *o, const char *s, size_t n, int pre)
 {
+	if (!pre && n == 2 && (uchar)s[0] == 0xC2 && (uchar)s[1] == 0xA0) {
+		out_space(o);
+		return;
+	}
 	if (n == 1 && IS_WS((uchar)s[0])) {
 		if (!pre)
 			out_space(o);
@@ -261,7 +266,8 @@ static void emit_text(struct out *o, const uchar *p, const uchar *e, int flags)
 		for (;;) {
 			while (p < e && !stop[*p])
 				p++;
-			if (p < e && *p >= 0x80 && (n = utf8_decode(p, (size_t)(e - p), &cp))) {
+			if (p < e && *p >= 0x80 && (n = utf8_decode(p, (size_t)(e - p), &cp)) &&
+			    (cp != 0xA0 || pre)) {
 				p += n;
 				continue;
 			}
@@ -271,7 +277,10 @@ static void emit_text(struct out *o, const uchar *p, const uchar *e, int flags)
 			out_put(o, s, (size_t)(p - s));
 		if (p >= e)
 			break;
-		if (*p >= 0x80) {
+		if (*p == 0xC2 && p + 1 < e && p[1] == 0xA0 && !pre) {
+			out_space(o);  /* U+00A0 collapses like a space */
+			p += 2;
+		} else if (*p >= 0x80) {
 			out_put(o, fffd, 3);
 			p += utf8_invalid_len(p, (size_t)(e - p));
 		} else if (*p == '&') {

@@ -39,7 +39,9 @@
  *     one "\t".  Inline elements (a, span, b, em, ...) do not break.
  *   - Whitespace: runs of ASCII whitespace (tab, LF, FF, CR, space)
  *     collapse to one space; lines are trimmed; no leading or trailing
- *     blank lines.  U+00A0 (&nbsp;) is kept as it is.
+ *     blank lines.  U+00A0 (&nbsp; or the raw character) counts as
+ *     whitespace too, so lines of nothing but &nbsp; disappear (inside
+ *     <pre> it is kept).
  *   - <pre>, <listing> and <xmp> keep their whitespace and line breaks
  *     (CR LF and CR become LF; a newline right after <pre> is dropped, as
  *     browsers do).

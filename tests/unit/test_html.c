@@ -62,7 +62,10 @@ static const struct tcase entities[] = {
 	{ "&NotEqualTilde;", "\xe2\x89\x82\xcc\xb8", NULL },  /* two code points */
 	{ "&bogus; &;", "&bogus; &;", NULL },
 	{ "& a &", "& a &", NULL },
-	{ "&nbsp;x&nbsp;", "\xc2\xa0x\xc2\xa0", NULL },     /* kept, not collapsed */
+	{ "&nbsp;x&nbsp;", "x", NULL },                     /* U+00A0 collapses like a space */
+	{ "a\xc2\xa0\xc2\xa0 b&nbsp;\xc2\xa0" "c", "a b c", NULL },
+	{ "<p>\xc2\xa0</p><p>x</p>", "x", NULL },
+	{ "<pre>a\xc2\xa0\xc2\xa0" "b&nbsp;</pre>", "a\xc2\xa0\xc2\xa0" "b\xc2\xa0", NULL },
 	{ "a&Tab;&NewLine;b", "a b", NULL },                /* decoded whitespace collapses */
 	{ "&#65;&#x42;&#X43;&#x44", "ABCD", NULL },
 	{ "&#0;", "\xef\xbf\xbd", NULL },
@@ -158,7 +161,7 @@ static const struct tcase spaces[] = {
 	{ "a <b> b </b> c", "a b c", NULL },
 	{ "a<b> </b>c", "a c", NULL },
 	{ "word<b>word</b>", "wordword", NULL },
-	{ "a\xc2\xa0\xc2\xa0 b", "a\xc2\xa0\xc2\xa0 b", NULL },
+	{ "a\xc2\xa0\xc2\xa0 b", "a b", NULL },                /* raw U+00A0 collapses too */
 	{ "<pre>\n  two spaces\n\n\tand tab\n</pre>after", "  two spaces\n\n\tand tab\nafter", NULL },
 	{ "<pre>a\r\nb\rc</pre>", "a\nb\nc", NULL },
 	{ "<p>x</p><pre>  p &lt; q</pre>y", "x\n  p < q\ny", NULL },
