@@ -171,7 +171,7 @@ static int assign_pieces(struct stage *st, char **args, int nargs)
 int stage_begin(struct stage *st, const char *name, unsigned flags,
 		const struct stage_opts *o, char **args, int nargs)
 {
-	int rc;
+	int rc, err;
 
 	memset(st, 0, sizeof(*st));
 	st->name = name;
@@ -189,19 +189,26 @@ int stage_begin(struct stage *st, const char *name, unsigned flags,
 			return usage_error("--on-error expects 'fail' or 'skip', not '%s'", st->o.on_error);
 	}
 	if ((rc = assign_pieces(st, args, nargs)))
-		return rc;
-	if ((rc = outstream_open(&st->out, st->o.output, 0))) {
-		msg_code(rc, "cannot open '%s'", st->o.output);
-		return 1;
+		goto fail;
+	rc = 1;
+	if ((err = outstream_open(&st->out, st->o.output, 0))) {
+		msg_code(err, "cannot open '%s'", st->o.output);
+		goto fail;
 	}
-	if (st->o.rejects && (rc = outstream_open(&st->rej, st->o.rejects, 0))) {
-		msg_code(rc, "cannot open '%s'", st->o.rejects);
-		outstream_close(st->out, 0);
-		st->out = NULL;
-		return 1;
+	if (st->o.rejects && (err = outstream_open(&st->rej, st->o.rejects, 0))) {
+		msg_code(err, "cannot open '%s'", st->o.rejects);
+		goto fail;
 	}
 	st->progress = !st->o.quiet && isatty(2);
 	return 0;
+fail:
+	outstream_close(st->out, 0);
+	st->out = NULL;
+	free(st->pieces);
+	st->pieces = NULL;
+	buf_release(&st->line);
+	buf_release(&st->extra);
+	return rc;
 }
 
 static void vproblem(struct stage *st, const char *fmt, va_list ap)

@@ -27,7 +27,7 @@ fail() {
 check() {
 	local desc=$1
 	shift
-	if "$@"; then pass; else fail "$desc"; fi
+	if "$@" >/dev/null; then pass; else fail "$desc"; fi
 }
 
 # eq DESC GOT WANT
