@@ -645,8 +645,13 @@ int warc_reader_create(struct warc_reader **out, struct instream *in,
 		r->lim.max_header_bytes = WARC_DEFAULT_MAX_HEADER;
 	if (!r->lim.max_body_bytes)
 		r->lim.max_body_bytes = WARC_DEFAULT_MAX_BODY;
+	/* keep max_header + max_body + 16 (the window's size) from wrapping */
 	if (r->lim.max_header_bytes < 16)
 		r->lim.max_header_bytes = 16;
+	if (r->lim.max_header_bytes > ((size_t)1 << 30))
+		r->lim.max_header_bytes = (size_t)1 << 30;
+	if (r->lim.max_body_bytes > SIZE_MAX / 2)
+		r->lim.max_body_bytes = SIZE_MAX / 2;
 	inwin_init(&r->w, in, r->lim.max_header_bytes + r->lim.max_body_bytes + 16);
 	r->prob.what = "";
 	*out = r;
