@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -96,9 +97,32 @@ static int drain(struct outstream *s, int last)
 	return s->err = rc;
 }
 
+/* The file a symlink names (its target need not exist yet); NULL on error. */
+static char *link_target(const char *path)
+{
+	char *real = realpath(path, NULL), buf[4096], *res;
+	const char *slash;
+	ssize_t n;
+
+	if (real)
+		return real;
+	n = readlink(path, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	slash = strrchr(path, '/');
+	if (buf[0] == '/' || !slash)
+		return strdup(buf);
+	res = malloc((size_t)(slash - path) + 2 + (size_t)n);
+	if (res)
+		sprintf(res, "%.*s/%s", (int)(slash - path), path, buf);
+	return res;
+}
+
 int outstream_open(struct outstream **out, const char *path, int level)
 {
 	struct outstream *s = calloc(1, sizeof(*s));
+	struct stat sb;
 
 	*out = NULL;
 	if (!s)
@@ -111,14 +135,29 @@ int outstream_open(struct outstream **out, const char *path, int level)
 		s->fd = 1;
 		s->is_stdout = 1;
 		s->codec = OUTSTREAM_PLAIN;
-	} else {
-		size_t n = strlen(path);
+	} else if (!strncmp(path, "/dev/", 5) || (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))) {
+		/* a device, a FIFO or /dev/stdout (which may be a redirected
+		 * regular file): write to it directly, there is nothing to
+		 * rename */
 		s->codec = outstream_codec_for(path);
-		s->path = strdup(path);
+		s->fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (s->fd < 0) {
+			int e = errno;
+			outstream_close(s, 0);
+			errno = e;
+			return SL_EOPEN;
+		}
+	} else {
+		/* through a symlink, replace the file it points at, not the link */
+		char *real = lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode) ? link_target(path) : NULL;
+		size_t n;
+		s->codec = outstream_codec_for(path);
+		s->path = real ? real : strdup(path);
+		n = s->path ? strlen(s->path) : 0;
 		s->tmp = malloc(n + 32);
 		if (!s->path || !s->tmp)
 			goto nomem;
-		snprintf(s->tmp, n + 32, "%s.tmp-%ld", path, (long)getpid());
+		snprintf(s->tmp, n + 32, "%s.tmp-%ld", s->path, (long)getpid());
 		s->fd = open(s->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (s->fd < 0) {
 			int e = errno;
@@ -193,15 +232,15 @@ int outstream_close(struct outstream *s, int commit)
 	if (s->is_stdout) {
 		/* stdout stays open for atexit checks; nothing to rename */
 	} else if (s->fd >= 0) {
-		if (commit && !rc && fsync(s->fd) < 0 && errno != EINVAL)
+		if (s->tmp && commit && !rc && fsync(s->fd) < 0 && errno != EINVAL)
 			rc = SL_EIO;
 		if (close(s->fd) < 0 && !rc)
 			rc = SL_EIO;
-		if (commit && !rc) {
+		if (s->tmp && commit && !rc) {
 			if (rename(s->tmp, s->path) < 0)
 				rc = SL_EIO;
 		}
-		if (!commit || rc)
+		if (s->tmp && (!commit || rc))
 			unlink(s->tmp);
 	}
 	free(s->buf);

@@ -2,10 +2,11 @@
  * outstream.h - writing bytes to a file or stdout, compressed by extension.
  *
  * A name ending in ".gz" is written as gzip, ".zst" as zstd, anything else
- * (and stdout, "-") as plain bytes.  Files are written under a temporary
- * name in the same directory and renamed into place by
+ * (and stdout, "-") as plain bytes.  Regular files are written under a
+ * temporary name in the same directory and renamed into place by
  * outstream_close(s, 1), so a reader never sees half a file and a failed
- * run leaves nothing behind (outstream_close(s, 0) removes it).
+ * run leaves nothing behind (outstream_close(s, 0) removes it).  Paths
+ * under /dev/ and other non-regular files (FIFOs) are written directly.
  *
  * A closed downstream pipe makes writes fail with SL_EPIPE (SIGPIPE must be
  * ignored by the program, which cmd/main.c does).  Not thread safe.

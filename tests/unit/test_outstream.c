@@ -61,6 +61,31 @@ int main(void)
 	roundtrip("c.jsonl.gz", INSTREAM_GZIP);
 	roundtrip("c.jsonl.zst", INSTREAM_ZSTD);
 	CHECK_INT(outstream_open(&o, "/nonexistent/dir/x.jsonl", 0), SL_EOPEN);
+
+	/* devices are written in place, never replaced by a renamed file */
+	{
+		struct stat sb;
+		CHECK_INT(outstream_open(&o, "/dev/null", 0), 0);
+		CHECK_INT(outstream_write(o, "x", 1), 0);
+		CHECK_INT(outstream_close(o, 1), 0);
+		CHECK(stat("/dev/null", &sb) == 0 && S_ISCHR(sb.st_mode));
+	}
+	/* a symlink keeps pointing at the (new) file */
+	{
+		char target[64], link[64];
+		struct stat sb;
+		snprintf(target, sizeof(target), "/tmp/sluice-test-out-%d-target", (int)getpid());
+		snprintf(link, sizeof(link), "/tmp/sluice-test-out-%d-link", (int)getpid());
+		unlink(link);
+		CHECK(symlink(target, link) == 0);
+		CHECK_INT(outstream_open(&o, link, 0), 0);
+		CHECK_INT(outstream_write(o, "data", 4), 0);
+		CHECK_INT(outstream_close(o, 1), 0);
+		CHECK(lstat(link, &sb) == 0 && S_ISLNK(sb.st_mode));
+		CHECK(stat(target, &sb) == 0 && sb.st_size == 4);
+		unlink(link);
+		unlink(target);
+	}
 	CHECK_INT(outstream_close(NULL, 1), 0);
 	return check_done();
 }
