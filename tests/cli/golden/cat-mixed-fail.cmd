@@ -1,0 +1,1 @@
+"$SLUICE" cat tests/data/jsonl-mixed.jsonl

@@ -1,0 +1,1 @@
+"$SLUICE" cat --on-error skip tests/data/jsonl-mixed.jsonl
