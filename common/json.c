@@ -332,6 +332,24 @@ int json_string_encode(struct buf *out, const char *s, size_t n)
 		char esc[6];
 		size_t elen = 2;
 
+#ifdef __SSE2__
+		{
+			const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+			const __m128i ctl = _mm_set1_epi8(0x1f);
+			while (end - p >= 16) {
+				__m128i v = _mm_loadu_si128((const __m128i *)p);
+				/* unsigned v <= 0x1f: max(v, 0x1f) == 0x1f */
+				__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
+							 _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));
+				int mask = _mm_movemask_epi8(m);
+				if (mask) {
+					p += __builtin_ctz((unsigned)mask);
+					break;
+				}
+				p += 16;
+			}
+		}
+#endif
 		while (p < end && (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\')
 			p++;
 		if ((rc = buf_add(out, run, (size_t)(p - run))))

@@ -105,6 +105,15 @@ int main(void)
 		buf_release(&back);
 	}
 
+	/* escapes after long clean runs (the 16-byte fast path), bytes >= 0x80
+	 * pass through, 0x7f is not a control character for JSON */
+	{
+		const char in[] = "0123456789abcdefghij\"0123456789abcdefghij\x1f" "caf\xc3\xa9\x7f 0123456789abcdef\\";
+		buf_reset(&b);
+		CHECK_INT(json_string_encode(&b, in, sizeof(in) - 1), 0);
+		CHECK_STR(b.ptr, "\"0123456789abcdefghij\\\"0123456789abcdefghij\\u001fcaf\xc3\xa9\x7f 0123456789abcdef\\\\\"");
+	}
+
 	/* member iteration */
 	{
 		const char *s = " {\"id\":\"x\", \"text\" : \"t\",\"n\":[1,{\"a\":2}]} ";
