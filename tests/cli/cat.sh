@@ -157,6 +157,19 @@ eq "unknown command exit" "$rc" 2
 run "$SLUICE" --version
 check "--version" has "$T/out" "sluice 0."
 
+# --- progress: drawn on stderr when it is a terminal, never on stdout, and
+# silenced by --quiet (script(1) gives the command a terminal)
+if command -v script >/dev/null; then
+	for _ in 1 2 3 4 5 6 7 8; do cat "$T/dolma.jsonl"; done > "$T/eight.jsonl"
+	script -qec "'$SLUICE' cat '$T/eight.jsonl' -o '$T/prog.jsonl'" "$T/typescript" > /dev/null
+	check "progress shown on a terminal" grep -q "docs/s" "$T/typescript"
+	check "progress does not touch the data" cmp -s "$T/prog.jsonl" "$T/eight.jsonl"
+	script -qec "'$SLUICE' cat --quiet '$T/eight.jsonl' -o '$T/prog.jsonl'" "$T/typescript" > /dev/null
+	check "--quiet silences progress" sh -c "! grep -q 'docs/s' '$T/typescript'"
+	run "$SLUICE" cat "$T/eight.jsonl" -o "$T/prog.jsonl"
+	eq "no progress when stderr is not a terminal" "$(cat "$T/err")" ""
+fi
+
 # --- a closed pipe downstream ends the stage quietly
 run sh -c "'$SLUICE' cat '$T/dolma.jsonl' '$T/dolma.jsonl' '$T/dolma.jsonl' | head -c 100 > /dev/null"
 eq "EPIPE exit" "$rc" 0
