@@ -33,6 +33,35 @@ static int hexval(int c)
 }
 
 /*
+ * Skip bytes that need no attention in a JSON string: everything but '"',
+ * '\\' and control characters, and also non-ASCII bytes when stop_high
+ * is set (the scanner validates those; the encoder copies them).  Text
+ * fields are most of the bytes of every stage, so look at 16 at a time.
+ */
+static inline const char *skip_plain(const char *p, const char *end, int stop_high)
+{
+#ifdef __SSE2__
+	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+	const __m128i ctl = _mm_set1_epi8(0x1f), sp = _mm_set1_epi8(0x20);
+	while (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)p);
+		/* signed v < 0x20 catches control and non-ASCII bytes (they
+		 * are negative); unsigned v <= 0x1f only control bytes */
+		__m128i low = stop_high ? _mm_cmplt_epi8(v, sp) : _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl);
+		int mask = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q),
+									_mm_cmpeq_epi8(v, bs)), low));
+		if (mask)
+			return p + __builtin_ctz((unsigned)mask);
+		p += 16;
+	}
+#endif
+	while (p < end && (unsigned char)*p >= 0x20 && (!stop_high || (unsigned char)*p < 0x80) &&
+	       *p != '"' && *p != '\\')
+		p++;
+	return p;
+}
+
+/*
  * p points just after the opening quote.  The hot loop of every stage:
  * text fields are most of the bytes, so look at 16 bytes at a time for the
  * only bytes that need attention (quote, backslash, control, non-ASCII).
@@ -41,26 +70,7 @@ static int scan_string(const char *base, const char *p, const char *end,
 		       const char **after, struct json_err *e)
 {
 	for (;;) {
-#ifdef __SSE2__
-		const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
-		const __m128i sp = _mm_set1_epi8(0x20);
-		while (end - p >= 16) {
-			__m128i v = _mm_loadu_si128((const __m128i *)p);
-			/* signed compare: bytes >= 0x80 are negative, so this
-			 * catches both control characters and non-ASCII */
-			__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
-						 _mm_cmplt_epi8(v, sp));
-			int mask = _mm_movemask_epi8(m);
-			if (mask) {
-				p += __builtin_ctz((unsigned)mask);
-				break;
-			}
-			p += 16;
-		}
-#endif
-		while (p < end && (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x80 &&
-		       *p != '"' && *p != '\\')
-			p++;
+		p = skip_plain(p, end, 1);
 		if (p >= end)
 			return fail(e, base, p, "unterminated string");
 		if (*p == '"') {
@@ -332,26 +342,7 @@ int json_string_encode(struct buf *out, const char *s, size_t n)
 		char esc[6];
 		size_t elen = 2;
 
-#ifdef __SSE2__
-		{
-			const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
-			const __m128i ctl = _mm_set1_epi8(0x1f);
-			while (end - p >= 16) {
-				__m128i v = _mm_loadu_si128((const __m128i *)p);
-				/* unsigned v <= 0x1f: max(v, 0x1f) == 0x1f */
-				__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
-							 _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));
-				int mask = _mm_movemask_epi8(m);
-				if (mask) {
-					p += __builtin_ctz((unsigned)mask);
-					break;
-				}
-				p += 16;
-			}
-		}
-#endif
-		while (p < end && (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\')
-			p++;
+		p = skip_plain(p, end, 0);
 		if ((rc = buf_add(out, run, (size_t)(p - run))))
 			return rc;
 		if (p >= end)

@@ -11,12 +11,8 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "ascii.h"
 #include "error.h"
-
-static int lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
 
 static int is_digit(int c)
 {
@@ -26,17 +22,6 @@ static int is_digit(int c)
 static int is_ws(int c)
 {
 	return c == ' ' || c == '\t';
-}
-
-/* a[0, alen) equals the NUL-terminated b, ASCII case-insensitive */
-static int ieq(const char *a, size_t alen, const char *b)
-{
-	size_t i;
-
-	for (i = 0; i < alen; i++)
-		if (!b[i] || lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
-			return 0;
-	return b[alen] == '\0';
 }
 
 /* End of the line starting at i (index of '\n', or len), and the end of
@@ -65,7 +50,7 @@ static const char *find_header(const char *h, size_t hlen, const char *name, siz
 			size_t ne = (size_t)(colon - h), vs;
 			while (ne > i && is_ws((unsigned char)h[ne - 1]))
 				ne--;
-			if (ieq(h + i, ne - i, name)) {
+			if (ascii_ieq(h + i, ne - i, name)) {
 				for (vs = (size_t)(colon - h) + 1; vs < ce && is_ws((unsigned char)h[vs]); vs++)
 					;
 				/* folded continuation lines belong to the value */
@@ -122,7 +107,7 @@ static void split_tokens(const char *v, size_t vlen, struct tokens *t)
 		e = i;
 		while (i < vlen && v[i] != ',') /* parameters are ignored */
 			i++;
-		if (ieq(v + s, e - s, "identity"))
+		if (ascii_ieq(v + s, e - s, "identity"))
 			continue;
 		if (t->n < 8) {
 			t->tok[t->n] = v + s;
@@ -141,11 +126,11 @@ static int classify_encoding(const char *v, size_t vlen)
 		return HTTP_CE_NONE;
 	if (t.n > 1)
 		return HTTP_CE_OTHER;
-	if (ieq(t.tok[0], t.len[0], "gzip") || ieq(t.tok[0], t.len[0], "x-gzip"))
+	if (ascii_ieq(t.tok[0], t.len[0], "gzip") || ascii_ieq(t.tok[0], t.len[0], "x-gzip"))
 		return HTTP_CE_GZIP;
-	if (ieq(t.tok[0], t.len[0], "deflate"))
+	if (ascii_ieq(t.tok[0], t.len[0], "deflate"))
 		return HTTP_CE_DEFLATE;
-	if (ieq(t.tok[0], t.len[0], "br"))
+	if (ascii_ieq(t.tok[0], t.len[0], "br"))
 		return HTTP_CE_BR;
 	return HTTP_CE_OTHER;
 }
@@ -159,7 +144,7 @@ static int is_chunked(const char *v, size_t vlen)
 	if (t.n == 0 || t.n > 8)
 		return 0;
 	last = t.n - 1;
-	return ieq(t.tok[last], t.len[last], "chunked");
+	return ascii_ieq(t.tok[last], t.len[last], "chunked");
 }
 
 int http_parse_response(const char *p, size_t len, struct http_response *out)
@@ -243,14 +228,14 @@ int http_content_type_is_html(const char *ct, size_t len)
 	for (e = i; e < len && ct[e] != ';' && ct[e] != ',' && !is_ws((unsigned char)ct[e]) &&
 		    ct[e] != '\r' && ct[e] != '\n'; e++)
 		;
-	return ieq(ct + i, e - i, "text/html") || ieq(ct + i, e - i, "application/xhtml+xml");
+	return ascii_ieq(ct + i, e - i, "text/html") || ascii_ieq(ct + i, e - i, "application/xhtml+xml");
 }
 
 static int hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
-	c = lower(c);
+	c = ascii_lower(c);
 	if (c >= 'a' && c <= 'f')
 		return c - 'a' + 10;
 	return -1;

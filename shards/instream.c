@@ -140,12 +140,27 @@ static int scan_to_magic(struct instream *s, uint64_t *counter)
 	}
 }
 
+/* Remember where the first problem of any kind was. */
+static void note_first_error(struct instream *s)
+{
+	if (!s->st.corrupt_members && !s->st.truncated && !s->st.garbage_bytes)
+		s->st.first_error_offset = raw_offset(s);
+}
+
+/* The input ended inside a member: the file was cut short. */
+static int member_truncated(struct instream *s)
+{
+	note_first_error(s);
+	s->st.truncated = 1;
+	s->in_member = 0;
+	return 0;
+}
+
 /* Record a member that failed to decode, and step one byte forward so the
  * scan for the next magic cannot find this member's own header again. */
 static void note_corruption(struct instream *s)
 {
-	if (!s->st.corrupt_members && !s->st.truncated && !s->st.garbage_bytes)
-		s->st.first_error_offset = raw_offset(s);
+	note_first_error(s);
 	s->st.corrupt_members++;
 	s->in_member = 0;
 	s->gap_pending = 1;
@@ -167,8 +182,7 @@ static int next_member(struct instream *s)
 		return 0;
 	if (s->rlen - s->rpos < 4 || !is_magic(s, s->raw + s->rpos)) {
 		uint64_t before = s->st.garbage_bytes;
-		if (!s->st.corrupt_members && !s->st.truncated && !s->st.garbage_bytes)
-			s->st.first_error_offset = raw_offset(s);
+		note_first_error(s);
 		rc = scan_to_magic(s, &s->st.garbage_bytes);
 		if (rc < 0)
 			return rc;
@@ -201,14 +215,8 @@ static ssize_t read_gzip(struct instream *s, void *dst, size_t n)
 			rc = raw_refill(s);
 			if (rc < 0)
 				return rc;
-			if (rc == 0) {
-				/* EOF inside a member: the file was cut short. */
-				if (!s->st.corrupt_members && !s->st.truncated && !s->st.garbage_bytes)
-					s->st.first_error_offset = raw_offset(s);
-				s->st.truncated = 1;
-				s->in_member = 0;
-				return 0;
-			}
+			if (rc == 0)
+				return member_truncated(s);
 		}
 		s->z.next_in = s->raw + s->rpos;
 		s->z.avail_in = (uInt)(s->rlen - s->rpos);
@@ -263,13 +271,8 @@ static ssize_t read_zstd(struct instream *s, void *dst, size_t n)
 			rc = raw_refill(s);
 			if (rc < 0)
 				return rc;
-			if (rc == 0) {
-				if (!s->st.corrupt_members && !s->st.truncated && !s->st.garbage_bytes)
-					s->st.first_error_offset = raw_offset(s);
-				s->st.truncated = 1;
-				s->in_member = 0;
-				return 0;
-			}
+			if (rc == 0)
+				return member_truncated(s);
 		}
 		{
 			ZSTD_inBuffer in = { s->raw, s->rlen, s->rpos };

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "error.h"
 
 #define SKIP_CHUNK ((size_t)1 << 20)
@@ -51,21 +52,6 @@ const char *warc_type_name(enum warc_type t)
 	if ((unsigned)t >= WARC_TYPE_COUNT_)
 		t = WARC_OTHER;
 	return type_names[t];
-}
-
-static int lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
-
-static int ieq(const char *a, size_t alen, const char *b)
-{
-	size_t i;
-
-	for (i = 0; i < alen; i++)
-		if (!b[i] || lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
-			return 0;
-	return b[alen] == '\0';
 }
 
 static int is_digit(int c)
@@ -380,7 +366,7 @@ const char *warc_field(const struct warc_record *rec, const char *name, size_t *
 
 	for (i = 0; i < rec->nfields; i++) {
 		const struct warc_header_field *f = &rec->fields[i];
-		if (ieq(f->name, f->name_len, name)) {
+		if (ascii_ieq(f->name, f->name_len, name)) {
 			if (len)
 				*len = f->value_len;
 			return f->value;
@@ -561,7 +547,7 @@ static int read_record(struct warc_reader *r, struct warc_record *rec)
 	rec->kind = WARC_OTHER;
 	if (v) {
 		for (t = 0; t < WARC_OTHER; t++)
-			if (ieq(v, vlen, type_names[t])) {
+			if (ascii_ieq(v, vlen, type_names[t])) {
 				rec->kind = (enum warc_type)t;
 				break;
 			}
