@@ -66,6 +66,18 @@ zcat "$W/cc-whirlwind-CC-MAIN-2024-22.warc.wet.gz" | zstd -q > "$T/w.wet.zst"
 "$SLUICE" warc - < "$T/w.wet.zst" > "$T/out"
 check "WET via zstd on stdin" wet_check "$W/cc-whirlwind-CC-MAIN-2024-22.warc.wet.gz"
 
+# --- the same WARC as one gzip member per record, whole-file gzip, zstd and
+# plain gives the same documents
+R="$W/resiliparse-CC-MAIN-2020-34-excerpt.warc.gz"
+"$SLUICE" warc "$R" > "$T/per-record"
+zcat "$R" > "$T/r.warc"
+gzip -c "$T/r.warc" > "$T/r-whole.warc.gz"
+zstd -q -c "$T/r.warc" > "$T/r.warc.zst"
+for f in r.warc r-whole.warc.gz r.warc.zst; do
+	"$SLUICE" warc --source CC-MAIN-2020-34 "$T/$f" > "$T/layout"
+	check "layout $f gives the same documents" cmp -s "$T/layout" "$T/per-record"
+done
+
 # --- HTML: real CommonCrawl pages in several charsets become clean text
 "$SLUICE" warc "$W/resiliparse-CC-MAIN-2020-34-excerpt.warc.gz" > "$T/out"
 python3 - "$T/out" <<'PY'
