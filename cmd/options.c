@@ -189,6 +189,8 @@ void usage_with_options(const char *const *usage, const struct option *opts)
 
 	for (; usage && *usage; usage++)
 		printf("%s\n", *usage);
+	if (opts && opts->type != OPT_GROUP && opts->type != OPT_END)
+		printf("\nOptions:\n");
 	for (o = opts; o && o->type != OPT_END; o++) {
 		char left[64];
 		int n = 0;
