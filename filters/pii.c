@@ -281,7 +281,7 @@ int pii_ipv6_global(const unsigned char *a)
 
 enum {
 	P_EMAIL, P_IPV4, P_IPV6, P_PHONE_INTL, P_PHONE_NANP, P_PHONE_EU, P_CARD, P_SSN,
-	P_AWS, P_GITHUB, P_SLACK, P_PEM, P_JWT, P_URLCRED, P_N
+	P_AWS, P_GITHUB, P_SLACK, P_PEM, P_PEM_END, P_JWT, P_URLCRED, P_N
 };
 
 #define OCTET "(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)"
@@ -298,16 +298,18 @@ static const char *const patterns[P_N] = {
 	/* E.164: + country code, groups with spaces, dots, dashes, (0) or (area) */
 	[P_PHONE_INTL] = "(?<![\\w+])\\+[1-9]\\d{0,3}(?:[ .\\-]?(?:\\(\\d{1,4}\\)|\\d{1,5})){1,7}(?![\\w\\-]|[./]\\d)",
 	/* North American: (NXX) NXX-XXXX, NXX-NXX-XXXX, 1-..., bare NXXNXXXXXX */
-	[P_PHONE_NANP] = "(?<![\\w+\\-./(])(?<!\\d )(?:1[ .\\-]?)?(?:\\([2-9]\\d{2}\\)[ .\\-]?|[2-9]\\d{2}[ .\\-]?)"
+	[P_PHONE_NANP] = "(?<![\\w+\\-./])(?<!\\d )(?:1[ .\\-]?)?(?:\\([2-9]\\d{2}\\)[ .\\-]?|[2-9]\\d{2}[ .\\-]?)"
 			 "[2-9]\\d{2}[ .\\-]?\\d{4}(?![\\w\\-]|[./]\\d)",
 	/* European national layouts: trunk 0, then groups */
-	[P_PHONE_EU] = "(?<![\\w+\\-./(])(?<!\\d )(?:\\(0\\d{1,4}\\)|0\\d{1,4})(?:[ .\\-/]\\d{2,8}){1,5}(?![\\w\\-]|[./]\\d)",
+	[P_PHONE_EU] = "(?<![\\w+\\-./])(?<!\\d )(?:\\(0[1-9]\\d{0,3}\\)|0[1-9]\\d{0,3})(?:[ .\\-/]\\d{2,8}){1,5}(?![\\w\\-]|[./]\\d)",
 	[P_CARD] = "(?<![\\w\\-./=])(?<!\\d )\\d(?:[ \\-]?\\d){12,18}(?![\\w]|[\\-.]\\d)",
 	[P_SSN] = "(?<![\\w\\-.])\\d{3}-\\d{2}-\\d{4}(?![\\w]|-\\d)",
 	[P_AWS] = "(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])",
 	[P_GITHUB] = "(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{82})(?![A-Za-z0-9_])",
 	[P_SLACK] = "(?<![A-Za-z0-9_])xox[abposr]-\\d{6,15}-[0-9A-Za-z-]{8,250}(?![A-Za-z0-9_-])",
-	[P_PEM] = "-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[\\s\\S]{1,16384}?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----",
+	/* the BEGIN and END lines of a PEM private key; C finds the END */
+	[P_PEM] = "-----BEGIN (?:[A-Z0-9]+ ){0,4}PRIVATE KEY-----",
+	[P_PEM_END] = "-----END (?:[A-Z0-9]+ ){0,4}PRIVATE KEY-----",
 	[P_JWT] = "(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{6,}\\.eyJ[A-Za-z0-9_-]{6,}\\.[A-Za-z0-9_-]{16,}(?![A-Za-z0-9_-])",
 	[P_URLCRED] = "[A-Za-z][A-Za-z0-9+.\\-]{0,31}://[^\\s/?#@:\"'<>]{1,128}:[^\\s/?#@\"'<>]{1,128}@"
 		      "[A-Za-z0-9_.\\-]{1,253}(?::\\d{1,5})?",
@@ -328,6 +330,8 @@ struct pii {
 	uint64_t limits_hit;
 	size_t fake_i[PII_NTYPES + 1]; /* +1: IPv6 cycles on its own */
 	uint64_t k0, k1;               /* SipHash key */
+	size_t pem_next;               /* no PEM trigger before this */
+	size_t pem_end_from, pem_end;  /* the next "-----END " at or after pem_end_from */
 	struct pii_spans cand;
 };
 
@@ -510,6 +514,8 @@ static size_t scan_ipv6(struct pii *p, const char *s, size_t n, size_t i, int *e
 			for (k = ms; k < me; k++)
 				if (is_hex((unsigned char)s[k]) && (k == ms || s[k - 1] == ':'))
 					groups++;
+			if (memchr(s + ms, '.', me - ms))
+				groups++;
 			ok = groups >= 3 && inet_pton(AF_INET6, tmp, a) == 1 &&
 			     (!p->cfg.public_ips_only || pii_ipv6_global(a));
 		}
@@ -721,6 +727,29 @@ static int scan_iban(struct pii *p, const char *s, size_t n, size_t i)
 	return add(&p->cand, i, last, PII_IBAN);
 }
 
+/* A PEM private-key block: its BEGIN line at i, the next END line within
+ * PEM_MAX bytes.  The next END is searched once and remembered, so a
+ * thousand BEGINs without an END cost one pass. */
+#define PEM_MAX 16384
+static int scan_pem(struct pii *p, const char *s, size_t n, size_t i)
+{
+	size_t ms, me, es, ee;
+	if (!find(p, P_PEM, s, n - i > 100 ? i + 100 : n, i, PCRE2_ANCHORED, &ms, &me))
+		return 0;
+	if (p->pem_end < me || p->pem_end_from > me) {
+		const char *e = memmem(s + me, n - me, "-----END ", 9);
+		p->pem_end_from = me;
+		p->pem_end = e ? (size_t)(e - s) : n;
+	}
+	es = p->pem_end;
+	if (es >= n || es - me > PEM_MAX)
+		return 0;
+	p->pem_next = es; /* BEGINs before this END would end at it too */
+	if (!find(p, P_PEM_END, s, n - es > 100 ? es + 100 : n, es, PCRE2_ANCHORED, &ms, &ee))
+		return 0;
+	return add(&p->cand, i, ee, PII_SECRET);
+}
+
 static int scan_secret(struct pii *p, const char *s, size_t n, size_t i)
 {
 	size_t left = n - i, ms, me;
@@ -741,8 +770,8 @@ static int scan_secret(struct pii *p, const char *s, size_t n, size_t i)
 			pat = P_SLACK, reach = 300;
 		break;
 	case '-':
-		if (left >= 40 && !strncmp(s + i, "-----BEGIN ", 11))
-			pat = P_PEM, reach = 17000;
+		if (left >= 40 && i >= p->pem_next && !strncmp(s + i, "-----BEGIN ", 11))
+			return scan_pem(p, s, n, i);
 		break;
 	case 'e':
 		if (left >= 40 && s[i + 1] == 'y' && s[i + 2] == 'J')
@@ -791,15 +820,20 @@ static int by_start(const void *a, const void *b)
 	return x->type - y->type;
 }
 
-/* better(a, b): a wins over b when they overlap */
+/* better(a, b): a wins over b when they overlap: the longer, the earlier,
+ * then the more specific type (a checksum or a fixed layout beats a phone) */
 static int better(const struct pii_span *a, const struct pii_span *b)
 {
+	static const int rank[PII_NTYPES] = {
+		[PII_SECRET] = 0, [PII_URL_CREDENTIALS] = 1, [PII_CARD] = 2, [PII_IBAN] = 3,
+		[PII_SSN] = 4, [PII_EMAIL] = 5, [PII_IP] = 6, [PII_PHONE] = 7,
+	};
 	size_t la = a->end - a->start, lb = b->end - b->start;
 	if (la != lb)
 		return la > lb;
 	if (a->start != b->start)
 		return a->start < b->start;
-	return a->type < b->type;
+	return rank[a->type] < rank[b->type];
 }
 
 /* Keep a disjoint subset: within each cluster of overlapping candidates,
@@ -858,6 +892,7 @@ int pii_scan(struct pii *p, const char *s, size_t n, struct pii_spans *out)
 
 	init_trig();
 	p->cand.n = 0;
+	p->pem_next = p->pem_end_from = p->pem_end = 0;
 	out->n = 0;
 	for (i = 0; i < n; i++) {
 		unsigned t = trig[u[i]];
