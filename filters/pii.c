@@ -841,6 +841,8 @@ static int better(const struct pii_span *a, const struct pii_span *b)
 static int resolve(struct pii_spans *c, struct pii_spans *out)
 {
 	size_t i = 0, j, k;
+	if (!c->n)
+		return 0;
 	qsort(c->v, c->n, sizeof c->v[0], by_start);
 	while (i < c->n) {
 		size_t cend = c->v[i].end, first = out->n;
@@ -876,7 +878,8 @@ static int resolve(struct pii_spans *c, struct pii_spans *out)
 					c->v[k].type = -1;
 			c->v[best].type = -1;
 		}
-		qsort(out->v + first, out->n - first, sizeof out->v[0], by_start);
+		if (out->n > first)
+			qsort(out->v + first, out->n - first, sizeof out->v[0], by_start);
 		i = j;
 	}
 	return 0;
