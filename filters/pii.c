@@ -750,65 +750,50 @@ static int scan_pem(struct pii *p, const char *s, size_t n, size_t i)
 	return add(&p->cand, i, ee, PII_SECRET);
 }
 
+/* Secrets, triggered at a rare character of their prefix: 'A' (AKIA...),
+ * '_' (ghp_, github_pat_), '-' (xoxb-, -----BEGIN), 'J' (eyJ). */
 static int scan_secret(struct pii *p, const char *s, size_t n, size_t i)
 {
-	size_t left = n - i, ms, me;
+	size_t ms, me, st = i, reach = 0;
 	int pat = -1;
-	size_t reach = 0;
 	switch (s[i]) {
 	case 'A':
-		if (left >= 20 && is_upper((unsigned char)s[i + 1]) && is_upper((unsigned char)s[i + 2]) &&
+		if (n - i >= 20 && is_upper((unsigned char)s[i + 1]) && is_upper((unsigned char)s[i + 2]) &&
 		    is_upper((unsigned char)s[i + 3]))
 			pat = P_AWS, reach = 21;
 		break;
-	case 'g':
-		if (left >= 40 && s[i + 1] == 'h' && (s[i + 3] == '_' || !strncmp(s + i, "github_pat_", 11)))
-			pat = P_GITHUB, reach = 300;
-		break;
-	case 'x':
-		if (left >= 20 && s[i + 1] == 'o' && s[i + 2] == 'x' && s[i + 4] == '-')
-			pat = P_SLACK, reach = 300;
+	case '_':
+		if (i >= 3 && s[i - 3] == 'g' && s[i - 2] == 'h')
+			pat = P_GITHUB, st = i - 3, reach = 300;
+		else if (i >= 6 && !strncmp(s + i - 6, "github_pat_", n - i + 6 < 11 ? n - i + 6 : 11))
+			pat = P_GITHUB, st = i - 6, reach = 300;
 		break;
 	case '-':
-		if (left >= 40 && i >= p->pem_next && !strncmp(s + i, "-----BEGIN ", 11))
+		if (i >= 4 && s[i - 4] == 'x' && s[i - 3] == 'o' && s[i - 2] == 'x')
+			pat = P_SLACK, st = i - 4, reach = 300;
+		else if (n - i >= 40 && i >= p->pem_next && !strncmp(s + i, "-----BEGIN ", 11))
 			return scan_pem(p, s, n, i);
 		break;
-	case 'e':
-		if (left >= 40 && s[i + 1] == 'y' && s[i + 2] == 'J')
-			pat = P_JWT, reach = 16384;
+	case 'J':
+		if (i >= 2 && s[i - 2] == 'e' && s[i - 1] == 'y')
+			pat = P_JWT, st = i - 2, reach = 16384;
 		break;
 	}
 	if (pat < 0)
 		return 0;
-	if (find(p, pat, s, left > reach ? i + reach : n, i, PCRE2_ANCHORED, &ms, &me))
+	if (find(p, pat, s, n - st > reach ? st + reach : n, st, PCRE2_ANCHORED, &ms, &me))
 		return add(&p->cand, ms, me, PII_SECRET);
 	return 0;
 }
 
 /* ---- the scan loop and overlap resolution ----------------------------- */
 
-enum { T_DIGIT = 1, T_AT = 2, T_COLON = 4, T_UPPER = 8, T_SECRET = 16, T_OPEN = 32 };
-static unsigned char trig[256];
-
-static void init_trig(void)
-{
-	int c;
-	if (trig['@'])
-		return;
-	for (c = '0'; c <= '9'; c++)
-		trig[c] |= T_DIGIT;
-	for (c = 'A'; c <= 'Z'; c++)
-		trig[c] |= T_UPPER;
-	trig['A'] |= T_SECRET;
-	trig['g'] |= T_SECRET;
-	trig['x'] |= T_SECRET;
-	trig['-'] |= T_SECRET;
-	trig['e'] |= T_SECRET;
-	trig['+'] |= T_OPEN;
-	trig['('] |= T_OPEN;
-	trig[':'] |= T_COLON;
-	trig['@'] |= T_AT;
-}
+enum { T_DIGIT = 1, T_AT = 2, T_COLON = 4, T_SECRET = 8, T_OPEN = 16 };
+/* the bytes that may start work; everything else is skipped in a tight loop */
+static const unsigned char trig[256] = {
+	['0' ... '9'] = T_DIGIT, ['@'] = T_AT, [':'] = T_COLON, ['+'] = T_OPEN, ['('] = T_OPEN,
+	['A'] = T_SECRET, ['_'] = T_SECRET, ['-'] = T_SECRET, ['J'] = T_SECRET,
+};
 
 static int by_start(const void *a, const void *b)
 {
@@ -893,14 +878,23 @@ int pii_scan(struct pii *p, const char *s, size_t n, struct pii_spans *out)
 	size_t i, num_next = 0, v6_next = 0;
 	int rc = 0;
 
-	init_trig();
 	p->cand.n = 0;
 	p->pem_next = p->pem_end_from = p->pem_end = 0;
 	out->n = 0;
 	for (i = 0; i < n; i++) {
-		unsigned t = trig[u[i]];
-		if (!t)
-			continue;
+		unsigned t;
+		while (i < n && !trig[u[i]])
+			i++;
+		if (i >= n)
+			break;
+		t = trig[u[i]];
+		if (t & T_DIGIT) {
+			/* IBAN: two capitals, then the two check digits */
+			if (types & (1u << PII_IBAN) && i >= 2 && i + 1 < n && is_digit(u[i + 1]) &&
+			    is_upper(u[i - 1]) && is_upper(u[i - 2]) && !(i > 2 && is_alnum(u[i - 3])) &&
+			    (rc = scan_iban(p, s, n, i - 2)))
+				return rc;
+		}
 		if ((t & T_DIGIT || (t & T_OPEN && i + 1 < n && (is_digit(u[i + 1]) ||
 					(u[i] == '(' && u[i + 1] == '+')))) &&
 		    i >= num_next && want_num && !(i > 0 && is_digit(u[i - 1]))) {
@@ -921,13 +915,9 @@ int pii_scan(struct pii *p, const char *s, size_t n, struct pii_spans *out)
 				if (rc)
 					return rc;
 			}
+		} else if (t & T_SECRET && types & (1u << PII_SECRET) && (rc = scan_secret(p, s, n, i))) {
+			return rc;
 		}
-		if (t & T_UPPER && types & (1u << PII_IBAN) && i + 3 < n && is_upper(u[i + 1]) &&
-		    is_digit(u[i + 2]) && is_digit(u[i + 3]) && !(i > 0 && is_alnum(u[i - 1])) &&
-		    (rc = scan_iban(p, s, n, i)))
-			return rc;
-		if (t & T_SECRET && types & (1u << PII_SECRET) && (rc = scan_secret(p, s, n, i)))
-			return rc;
 	}
 	return resolve(&p->cand, out);
 }
