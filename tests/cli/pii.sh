@@ -28,6 +28,42 @@ python3 "$HERE/pii_datatrove.py" "${DOLMA[@]}" > "$T/datatrove-exact.jsonl"
 eq "unbounded datatrove differs only in version strings (2 documents)" \
 	"$(diff "$T/sluice.jsonl" "$T/datatrove-exact.jsonl" | grep -c '^<')" 2
 
+# --- --public-ips-only is Python's ipaddress is_global: the first, last and
+# neighbouring addresses of every network in its tables, and random ones
+/usr/bin/python3 - "$T/ips.jsonl" <<'PY'
+import ipaddress, json, random, sys
+r = random.Random(6)
+C4, C6 = ipaddress._IPv4Constants, ipaddress._IPv6Constants
+nets = (C4._private_networks + C4._private_networks_exceptions + [C4._public_network] +
+        C6._private_networks + C6._private_networks_exceptions + [C6._multicast_network, C6._linklocal_network])
+addrs = set()
+for n in nets:
+    for a in (int(n.network_address), int(n.broadcast_address)):
+        for d in (-1, 0, 1):
+            v = a + d
+            if 0 <= v < (1 << n.max_prefixlen):
+                addrs.add(ipaddress.ip_address(v) if n.version == 4 else ipaddress.IPv6Address(v))
+for _ in range(3000):
+    addrs.add(ipaddress.IPv4Address(r.getrandbits(32)))
+    addrs.add(ipaddress.IPv6Address(r.choice([0x2000, 0x2001, 0x2002, 0xfc00, 0xfe80, 0, 0x100, 0x64]) << 112 | r.getrandbits(r.choice([16, 48, 96, 112]))))
+with open(sys.argv[1], 'w') as f:
+    for i, a in enumerate(sorted(addrs, key=lambda a: (a.version, int(a)))):
+        t = a.exploded if a.version == 6 else str(a)
+        f.write(json.dumps({'id': i, 'text': 'at ' + t + ' now', 'addr': t, 'global': a.is_global}) + '\n')
+PY
+run "$SLUICE" pii --types ip --public-ips-only --annotate-only "$T/ips.jsonl"
+eq "is_global: every address" "$(python3 -c "
+import json, sys
+n = bad = 0
+for l in open(sys.argv[1]):
+    d = json.loads(l)
+    n += 1
+    found = d.get('metadata', {}).get('pii', {}).get('ip', 0) == 1
+    if found != d['global']:
+        bad += 1
+        if bad < 5: print(d['addr'], d['global'], file=sys.stderr)
+print(n > 6000, bad)" "$T/out")" "True 0"
+
 # --- Dolma's PII tagger spans (code points) over its provided documents:
 # the e-mails it scores >= 0.5 are found exactly; "@LearnonScreen" (0.1) is not
 run "$SLUICE" pii --annotate-only --spans --types email "$J/dolma-provided-documents-000.json.gz"
