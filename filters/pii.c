@@ -280,7 +280,7 @@ int pii_ipv6_global(const unsigned char *a)
 /* ---- patterns ------------------------------------------------------------ */
 
 enum {
-	P_EMAIL, P_IPV4, P_IPV6, P_PHONE_INTL, P_PHONE_NANP, P_PHONE_EU, P_CARD, P_SSN,
+	P_EMAIL, P_IPV4, P_IPV6, P_PHONE_INTL, P_PHONE_NANP, P_PHONE_EU, P_PHONE_CTX, P_CARD, P_SSN,
 	P_AWS, P_GITHUB, P_SLACK, P_PEM, P_PEM_END, P_JWT, P_URLCRED, P_N
 };
 
@@ -296,12 +296,14 @@ static const char *const patterns[P_N] = {
 	[P_IPV6] = "(?<![\\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\\d{1,3}\\.){3}\\d{1,3}|[0-9A-Fa-f]{1,4})?"
 		   "(?![\\w:]|\\.\\d)",
 	/* E.164: + country code, groups with spaces, dots, dashes, (0) or (area) */
-	[P_PHONE_INTL] = "(?<![\\w+])\\+[1-9]\\d{0,3}(?:[ .\\-]?(?:\\(\\d{1,4}\\)|\\d{1,5})){1,7}(?![\\w\\-]|[./]\\d)",
+	[P_PHONE_INTL] = "(?<![\\w+])\\+[1-9]\\d{0,3}(?:[ .\\-]?(?:\\(\\d{1,4}\\)|\\d{1,5})){1,7}(?!\\w|-\\w|[./]\\d)",
 	/* North American: (NXX) NXX-XXXX, NXX-NXX-XXXX, 1-..., bare NXXNXXXXXX */
 	[P_PHONE_NANP] = "(?<![\\w+\\-./])(?<!\\d )(?:1[ .\\-]?)?(?:\\([2-9]\\d{2}\\)[ .\\-]?|[2-9]\\d{2}[ .\\-]?)"
-			 "[2-9]\\d{2}[ .\\-]?\\d{4}(?![\\w\\-]|[./]\\d)",
+			 "[2-9]\\d{2}[ .\\-]?\\d{4}(?!\\w|-\\w|[./]\\d)",
 	/* European national layouts: trunk 0, then groups */
-	[P_PHONE_EU] = "(?<![\\w+\\-./])(?<!\\d )(?:\\(0[1-9]\\d{0,3}\\)|0[1-9]\\d{0,3})(?:[ .\\-/]\\d{2,8}){1,5}(?![\\w\\-]|[./]\\d)",
+	[P_PHONE_EU] = "(?<![\\w+\\-./])(?<!\\d )(?:\\(0[1-9]\\d{0,3}\\)|0[1-9]\\d{0,3})(?:[ .\\-/]\\d{2,8}){1,5}(?!\\w|-\\w|[./]\\d)",
+	/* any grouping of 7-13 digits, only right after a word like "tel" or "fax" */
+	[P_PHONE_CTX] = "(?<![\\w+\\-./])(?:\\(?\\d{1,5}\\)?(?:[ .\\-/]\\d{2,5}){1,4}|\\d{7,12})(?!\\w|-\\w|[./]\\d)",
 	[P_CARD] = "(?<![\\w\\-./=])(?<!\\d )\\d(?:[ \\-]?\\d){12,18}(?![\\w]|[\\-.]\\d)",
 	[P_SSN] = "(?<![\\w\\-.])\\d{3}-\\d{2}-\\d{4}(?![\\w]|-\\d)",
 	[P_AWS] = "(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])",
@@ -543,13 +545,42 @@ static int isbn_before(const char *s, size_t b)
 	return 0;
 }
 
+/* A word that announces a phone number in the 40 bytes before b. */
+static int phone_word_before(const char *s, size_t b)
+{
+	static const char *const words[] = {
+		"tel", "phone", "fax", "call", "mob", "cell", "hotline", "whatsapp", "conmutador",
+		"t\xc3\xa9l", "\xd1\x82\xd0\xb5\xd0\xbb",       /* tél, тел */
+		"\xe7\x94\xb5\xe8\xaf\x9d", "\xe4\xbc\xa0\xe7\x9c\x9f", /* 电话, 传真 */
+		"\xe6\x89\x8b\xe6\x9c\xba", "\xe7\x83\xad\xe7\xba\xbf", /* 手机, 热线 */
+		NULL
+	};
+	char w[40];
+	size_t k, a = b > sizeof w ? b - sizeof w : 0, n = b - a;
+	for (k = 0; k < n; k++) {
+		unsigned char c = (unsigned char)s[a + k];
+		w[k] = (char)(is_upper(c) ? c + 32 : c);
+	}
+	for (k = 0; words[k]; k++) {
+		size_t L = strlen(words[k]);
+		const char *h = w, *f;
+		/* at the start of a word: "hotel 101 102 103" is not "tel" */
+		while ((f = memmem(h, n - (size_t)(h - w), words[k], L))) {
+			if (f == w || !is_alpha((unsigned char)f[-1]))
+				return 1;
+			h = f + 1;
+		}
+	}
+	return 0;
+}
+
 static int phone_ok(struct pii *p, int pat, const char *s, size_t b, size_t e)
 {
 	size_t d = count_digits(s, b, e);
 	(void)p;
 	if (isbn_before(s, b))
 		return 0;
-	if (pat == P_PHONE_EU) {
+	if (pat == P_PHONE_EU || pat == P_PHONE_CTX) {
 		/* dd.mm.yyyy (and / -) followed by a time: a date, not a phone */
 		size_t g[3], k = b, ng = 0, len = 0;
 		char sep[3] = { 0 };
@@ -562,15 +593,23 @@ static int phone_ok(struct pii *p, int pat, const char *s, size_t b, size_t e)
 				len = 0;
 			}
 		}
-		if (ng == 3 && g[0] <= 2 && g[1] <= 2 && g[2] == 4 && sep[0] == sep[1] &&
-		    (sep[0] == '.' || sep[0] == '/' || sep[0] == '-'))
+		if (ng == 3 && ((g[0] <= 2 && g[1] <= 2 && g[2] == 4) || (g[0] == 4 && g[1] <= 2 && g[2] <= 2)) &&
+		    sep[0] == sep[1] && (sep[0] == '.' || sep[0] == '/' || sep[0] == '-'))
 			return 0;
+		/* a range of years: 1999-2004 */
+		if (ng == 2 && g[0] == 4 && g[1] == 4 && sep[1] == 0) {
+			unsigned y0 = prefix_num(s + b, 4), y1 = prefix_num(s + e - 4, 4);
+			if (y0 >= 1800 && y0 <= 2099 && y1 >= 1800 && y1 <= 2099)
+				return 0;
+		}
 	}
 	switch (pat) {
 	case P_PHONE_INTL:
 		return d >= 8 && d <= 15;
 	case P_PHONE_NANP:
 		return d == 10 || d == 11;
+	case P_PHONE_CTX:
+		return d >= 7 && d <= 13 && phone_word_before(s, b);
 	default: /* P_PHONE_EU */
 		return d >= 9 && d <= 13;
 	}
@@ -627,8 +666,8 @@ static int ipv4_ok(struct pii *p, const char *s, size_t b, size_t e)
 /* Run the number detectors over one piece [b, e) of a number phrase. */
 static int scan_numbers(struct pii *p, const char *s, size_t b, size_t e)
 {
-	static const int pats[] = { P_IPV4, P_SSN, P_CARD, P_PHONE_INTL, P_PHONE_NANP, P_PHONE_EU };
-	static const int types[] = { PII_IP, PII_SSN, PII_CARD, PII_PHONE, PII_PHONE, PII_PHONE };
+	static const int pats[] = { P_IPV4, P_SSN, P_CARD, P_PHONE_INTL, P_PHONE_NANP, P_PHONE_EU, P_PHONE_CTX };
+	static const int types[] = { PII_IP, PII_SSN, PII_CARD, PII_PHONE, PII_PHONE, PII_PHONE, PII_PHONE };
 	size_t k;
 	for (k = 0; k < sizeof pats / sizeof pats[0]; k++) {
 		size_t pos = b, ms, me;

@@ -136,7 +136,9 @@ static void test_detectors(void)
 		{ "on 01.02.2023 at 04/09/2009 08:45, 2023-01-15", "on 01.02.2023 at 04/09/2009 08:45, 2023-01-15" },
 		{ "ISBN 978-3-16-148410-0, ISBN 0-306-40615-2", "ISBN 978-3-16-148410-0, ISBN 0-306-40615-2" },
 		{ "v10.2.3 and 123456789012345678901234567890 and 1999-2004", "v10.2.3 and 123456789012345678901234567890 and 1999-2004" },
-		{ "call 123-456-7890", "call 123-456-7890" }, /* area code cannot start with 1 */
+		{ "number 123-456-7890", "number 123-456-7890" }, /* area code cannot start with 1 */
+		{ "Conmutador: 219 51 51- 219 51 40; tel. 89 523-43-01", "Conmutador: <PHONE_NUMBER>- <PHONE_NUMBER>; tel. <PHONE_NUMBER>" },
+		{ "tel. 2019, fax 12 34, call 01.02.2023, Tel 2019-05-06", "tel. 2019, fax 12 34, call 01.02.2023, Tel 2019-05-06" },
 		/* card */
 		{ "card 4929-3813-3266-4295.", "card <CREDIT_CARD>." },
 		{ "345389698201044 and 3782 822463 10005", "<CREDIT_CARD> and <CREDIT_CARD>" },

@@ -89,6 +89,15 @@ for v in ['+44 20 7946 0958', '+49 30 12345678', '+33 1 23 45 67 89', '+32 (0)2 
           '0161 496 0000', '+41 44 668 18 00', '+353 1 234 5678', '+45 32 12 34 56', '+49 (0)30 1234567',
           '+12312322334', '+441904929220', '06-12345678', '02.45486217']:
     put('phone', v)
+# local layouts (no trunk 0) count only after a word such as tel, fax, 电话
+for v in ['Tel. <phone>21 234 56 78</phone>', 'tel. <phone>22 123 45 67</phone>', 'Fax: <phone>972 613 100</phone>',
+          '电话：<phone>13701664517</phone>', 'тел. <phone>8 800 555-35-35</phone>', 'Phone: <phone>345 67 89</phone>',
+          'Call <phone>2345 6789</phone> now', 'Hotline <phone>1800 123 456</phone>', 'Mob. <phone>601 234 567</phone>',
+          'WhatsApp <phone>98765 43210</phone>']:
+    out.append(v)
+for t in ['Hotel Astoria, rooms 101 102 103', 'tel. 2019', 'Call 911', 'fax 12 34', 'phone 1999-2004',
+          'Tel. 2019-05-06', 'cell 3.5 x 4.5', 'Intel 8086 80286 80386', 'call 01.02.2023 14:00']:
+    neg(t)
 for t in ['2023-01-15', '01.02.2023', '15/08/2019 14:30', 'ISBN 978-3-16-148410-0', 'ISBN 0-306-40615-2',
           'v10.2.3', '1234567890123456789012345', 'pages 123-456', '1999-2004', '12 345', 'Room 101',
           'year 2019', 'Call 911', '100 200 300', 'order #12345678', '3.5 x 4.5', '+5 points', '1 2 3 4 5',
