@@ -668,13 +668,33 @@ static int scan_numbers(struct pii *p, const char *s, size_t b, size_t e)
 {
 	static const int pats[] = { P_IPV4, P_SSN, P_CARD, P_PHONE_INTL, P_PHONE_NANP, P_PHONE_EU, P_PHONE_CTX };
 	static const int types[] = { PII_IP, PII_SSN, PII_CARD, PII_PHONE, PII_PHONE, PII_PHONE, PII_PHONE };
-	size_t k;
+	size_t k, digits = 0, dots = 0, dashes = 0, plus = 0;
+	int word = -1;
+	/* what each pattern needs at least, counted once: most pieces are a
+	 * year or a price and need no pattern at all */
+	for (k = b; k < e; k++) {
+		unsigned char c = (unsigned char)s[k];
+		digits += is_digit(c);
+		dots += c == '.';
+		dashes += c == '-';
+		plus += c == '+';
+	}
+	if (digits < 4)
+		return 0;
 	for (k = 0; k < sizeof pats / sizeof pats[0]; k++) {
 		size_t pos = b, ms, me;
 		int t = types[k], pat = pats[k];
 		if (!(p->cfg.types & (1u << t)))
 			continue;
-		if (pat == P_IPV4 && count_digits(s, b, e) < 4)
+		if ((pat == P_IPV4 && dots < 3) || (pat == P_SSN && dashes < 2) || (pat == P_CARD && digits < 13) ||
+		    (pat == P_PHONE_INTL && !plus) || (pat == P_PHONE_NANP && digits < 10) ||
+		    (pat == P_PHONE_EU && digits < 9) || (pat == P_PHONE_CTX && digits < 7))
+			continue;
+		/* a phone word can only sit before the piece (the piece is digits
+		 * and separators), so one look decides for every match in it */
+		if (pat == P_PHONE_CTX && word < 0)
+			word = phone_word_before(s, b);
+		if (pat == P_PHONE_CTX && !word)
 			continue;
 		while (pos < e && find(p, pat, s, e, pos, 0, &ms, &me)) {
 			int ok;
