@@ -14,6 +14,7 @@
 #include "error.h"
 #include "msg.h"
 #include "stage.h"
+#include "shuffle.h"
 #include "tokshard.h"
 
 /* "1000000", "1e9", "64k" / "2M" / "1G" (powers of 1000: these are counts) */
@@ -219,6 +220,61 @@ static int cmd_shard_cat(int argc, char **argv)
 	return rc && rc != SL_EPIPE ? 1 : 0;
 }
 
+/*
+ * The ids of a document, checked: 1 (ids, and for jsonl the line, filled),
+ * 0 (counted as unreadable or rejected; go on), -1 (fatal, reported).
+ */
+static int doc_ids(struct stage *st, struct doc *d, const struct tokshard_opts *o, uint64_t vmax,
+		   struct tokshard_ids *ids, struct buf *line)
+{
+	const char *tv;
+	size_t tlen;
+	char at[600], why[512];
+	int rc;
+
+	tv = doc_get_raw(d, "tokens", &tlen);
+	if (!tv) {
+		where(st, at, sizeof(at));
+		stage_unreadable(st, "no_tokens", "%s: no \"tokens\" member (tokenize first: sluice tok); skipped", at);
+		return 0;
+	}
+	rc = tokshard_parse_ids(tv, tlen, vmax, ids, why, sizeof(why));
+	if (rc == SL_EFORMAT) {
+		where(st, at, sizeof(at));
+		stage_unreadable(st, "bad_tokens", "%s: %s; skipped", at, why);
+		return 0;
+	}
+	if (rc == SL_EINVAL) {
+		where(st, at, sizeof(at));
+		if (st->on_error_skip) {
+			stage_unreadable(st, "token_out_of_range", "%s: %s; skipped", at, why);
+			return 0;
+		}
+		st->docs_unreadable++;
+		stage_count_add(&st->unreadable_by, "token_out_of_range", 1);
+		msg("%s: %s for %s%s (check --vocab-size/--dtype, or --on-error skip)", at, why,
+		    tokshard_dtype_name(o->dtype), o->vocab_size ? " and --vocab-size" : "");
+		st->failed = 1;
+		return -1;
+	}
+	if (rc) {
+		msg_code(rc, "internal error");
+		st->failed = 1;
+		return -1;
+	}
+	if (ids->n == 0 && o->eos < 0)
+		return stage_reject(st, d, "empty") ? -1 : 0;
+	if (o->format == TOKSHARD_JSONL) {
+		buf_reset(line);
+		if ((rc = doc_write(d, line))) {
+			msg_code(rc, "internal error");
+			st->failed = 1;
+			return -1;
+		}
+	}
+	return 1;
+}
+
 int cmd_shard(int argc, char **argv)
 {
 	static const char *const usage[] = {
@@ -247,7 +303,8 @@ int cmd_shard(int argc, char **argv)
 	const char *prefix = NULL, *format = NULL, *dtype = NULL, *vocab = NULL, *eos = NULL;
 	const char *max_tokens = NULL, *compress = NULL, *tokenizer = NULL;
 	size_t max_bytes = 0;
-	int restart = 0;
+	int restart = 0, shuffle = 0, buckets = 256;
+	const char *seed = NULL;
 	struct option opts[] = {
 		OPT_STRING('o', "output", &prefix, "PREFIX", "write PREFIX_NNNNN.* and PREFIX.manifest.json"),
 		OPT_STRING(0, "format", &format, "FORMAT", "megatron, nanogpt, llmc, datatrove or jsonl"),
@@ -258,6 +315,9 @@ int cmd_shard(int argc, char **argv)
 		OPT_SIZE(0, "max-bytes-per-file", &max_bytes, "SIZE", "start a new shard before passing SIZE data bytes"),
 		OPT_STRING(0, "compress", &compress, "gz|zst|none", "jsonl shards: compression (default zst)"),
 		OPT_STRING(0, "tokenizer", &tokenizer, "NAME", "tokenizer name for datatrove's .ds.metadata"),
+		OPT_FLAG(0, "shuffle", &shuffle, "shuffle documents across the whole output (external two-pass, bounded memory)"),
+		OPT_STRING(0, "seed", &seed, "S", "the shuffle's seed (default 0)"),
+		OPT_INT(0, "shuffle-buckets", &buckets, "N", "temporary buckets of the shuffle (default 256; memory ~ input/N)"),
 		OPT_FLAG(0, "restart", &restart, "remove an existing set with this PREFIX and start again"),
 		OPT_STRING(0, "stats", &so.stats, "FILE", "write counters as JSON"),
 		STAGE_INPUT_OPTIONS(&so),
@@ -271,7 +331,7 @@ int cmd_shard(int argc, char **argv)
 	struct stage st;
 	struct doc d;
 	struct buf line = BUF_INIT;
-	uint64_t skip, vmax, resumed = 0, nshards, ndocs, ntoks;
+	uint64_t skip, vmax, resumed = 0, nshards, ndocs, ntoks, input_docs = 0;
 	int nargs, rc, f;
 	char why[512];
 
@@ -339,6 +399,16 @@ int cmd_shard(int argc, char **argv)
 	o.max_bytes = max_bytes;
 	if (tokenizer)
 		snprintf(o.tokenizer, sizeof(o.tokenizer), "%s", tokenizer);
+	if (shuffle) {
+		o.shuffle = 1;
+		if (seed && parse_count(seed, &o.seed))
+			return usage_error("--seed expects a non-negative integer, not '%s'", seed);
+		if (buckets < 1 || buckets > 1000)
+			return usage_error("--shuffle-buckets expects 1 to 1000, not %d", buckets);
+		o.buckets = (unsigned)buckets;
+	} else if (seed) {
+		return usage_error("--seed goes with --shuffle");
+	}
 
 	/* -- an existing set: resume it (verifying what it lists) or restart */
 	if (restart) {
@@ -398,71 +468,118 @@ int cmd_shard(int argc, char **argv)
 		return rc;
 	}
 	doc_init(&d);
-	while (stage_next(&st, &d) > 0) {
-		uint64_t index = st.docs_in - 1;
-		const char *tv;
-		size_t tlen;
-		char at[600];
-
-		if (index < skip) {
-			/* written by the run this one resumes */
-			st.docs_out++;
-			resumed++;
-			continue;
-		}
-		tv = doc_get_raw(&d, "tokens", &tlen);
-		if (!tv) {
-			where(&st, at, sizeof(at));
-			stage_unreadable(&st, "no_tokens", "%s: no \"tokens\" member (tokenize first: sluice tok); skipped", at);
-			continue;
-		}
-		rc = tokshard_parse_ids(tv, tlen, vmax, &ids, why, sizeof(why));
-		if (rc == SL_EFORMAT) {
-			where(&st, at, sizeof(at));
-			stage_unreadable(&st, "bad_tokens", "%s: %s; skipped", at, why);
-			continue;
-		}
-		if (rc == SL_EINVAL) {
-			where(&st, at, sizeof(at));
-			if (st.on_error_skip) {
-				stage_unreadable(&st, "token_out_of_range", "%s: %s; skipped", at, why);
+	if (!o.shuffle) {
+		while (stage_next(&st, &d) > 0) {
+			uint64_t index = st.docs_in - 1;
+			if (index < skip) {
+				/* written by the run this one resumes */
+				st.docs_out++;
+				resumed++;
 				continue;
 			}
-			st.docs_unreadable++;
-			stage_count_add(&st.unreadable_by, "token_out_of_range", 1);
-			msg("%s: %s for %s%s (check --vocab-size/--dtype, or --on-error skip)", at, why,
-			    tokshard_dtype_name(o.dtype), o.vocab_size ? " and --vocab-size" : "");
-			st.failed = 1;
-			break;
-		}
-		if (rc) {
-			msg_code(rc, "internal error");
-			st.failed = 1;
-			break;
-		}
-		if (ids.n == 0 && o.eos < 0) {
-			if (stage_reject(&st, &d, "empty"))
+			rc = doc_ids(&st, &d, &o, vmax, &ids, &line);
+			if (rc < 0)
 				break;
-			continue;
-		}
-		if (o.format == TOKSHARD_JSONL) {
-			buf_reset(&line);
-			if ((rc = doc_write(&d, &line))) {
-				msg_code(rc, "internal error");
+			if (rc == 0)
+				continue;
+			rc = tokshard_writer_add(w, index, ids.v, ids.n, line.ptr, line.len);
+			if (rc) {
+				msg_code(rc, "cannot write '%s'", tokshard_writer_path(w));
 				st.failed = 1;
 				break;
 			}
+			st.docs_out++;
 		}
-		rc = tokshard_writer_add(w, index, ids.v, ids.n, line.ptr, line.len);
-		if (rc) {
-			msg_code(rc, "cannot write '%s'", tokshard_writer_path(w));
+		input_docs = st.docs_in;
+	} else {
+		/* pass 1: every readable document into a random bucket; pass 2:
+		 * the buckets in order, each shuffled, numbered in that order
+		 * (a resumed run rebuilds the same order and skips what it wrote) */
+		struct buf dir = BUF_INIT;
+		struct shuffle *sh = NULL;
+		const void *rec;
+		size_t rlen;
+		uint64_t k = 0;
+		buf_addf(&dir, "%s.shuffle-%ld", prefix, (long)getpid());
+		if ((rc = shuffle_create(&sh, dir.ptr, o.buckets, o.seed))) {
+			msg_code(rc, "cannot create '%s'", dir.ptr);
 			st.failed = 1;
-			break;
 		}
-		st.docs_out++;
+		while (!st.failed && stage_next(&st, &d) > 0) {
+			rc = doc_ids(&st, &d, &o, vmax, &ids, &line);
+			if (rc < 0)
+				break;
+			if (rc == 0)
+				continue;
+			if (o.format == TOKSHARD_JSONL) {
+				rc = shuffle_add(sh, line.ptr, line.len);
+			} else {
+				/* ids fit in 32 bits for every binary dtype */
+				uint32_t *p;
+				buf_reset(&line);
+				if (!(rc = buf_grow(&line, ids.n * 4))) {
+					p = (uint32_t *)(void *)line.ptr;
+					for (size_t i = 0; i < ids.n; i++)
+						p[i] = (uint32_t)ids.v[i];
+					rc = shuffle_add(sh, line.ptr, ids.n * 4);
+				}
+			}
+			if (rc) {
+				msg_code(rc, "cannot write '%s'", dir.ptr);
+				st.failed = 1;
+				break;
+			}
+			st.docs_out++;
+		}
+		while (!st.failed && (rc = shuffle_next(sh, &rec, &rlen)) == 1) {
+			const char *l = NULL;
+			size_t ll = 0;
+			if (k < skip) {
+				k++;
+				resumed++;
+				continue;
+			}
+			if (o.format == TOKSHARD_JSONL) {
+				l = rec;
+				ll = rlen;
+				ids.n = 0;
+			} else {
+				const uint32_t *p = rec;
+				ids.n = 0;
+				if (ids.cap < rlen / 4 + 1) {
+					uint64_t *v = realloc(ids.v, (rlen / 4 + 1) * sizeof(*v));
+					if (!v) {
+						rc = SL_ENOMEM;
+						break;
+					}
+					ids.v = v;
+					ids.cap = rlen / 4 + 1;
+				}
+				for (size_t i = 0; i < rlen / 4; i++) {
+					uint32_t x;
+					memcpy(&x, p + i, 4);
+					ids.v[ids.n++] = x;
+				}
+			}
+			if ((rc = tokshard_writer_add(w, k, ids.v, ids.n, l, ll))) {
+				msg_code(rc, "cannot write '%s'", tokshard_writer_path(w));
+				st.failed = 1;
+				break;
+			}
+			k++;
+		}
+		if (!st.failed && rc < 0) {
+			msg_code(rc, "cannot read '%s'", dir.ptr);
+			st.failed = 1;
+		}
+		if (sh)
+			buf_addf(&st.extra, ",\n  \"shuffle_peak_bucket_bytes\": %" PRIu64, shuffle_peak_bytes(sh));
+		shuffle_free(sh);
+		buf_release(&dir);
+		input_docs = k;
 	}
 	if (!st.failed && !st.pipe_closed) {
-		rc = tokshard_writer_finish(w, st.docs_in);
+		rc = tokshard_writer_finish(w, input_docs);
 		if (rc) {
 			msg_code(rc, "cannot write '%s'", tokshard_writer_path(w));
 			st.failed = 1;

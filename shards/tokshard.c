@@ -548,6 +548,8 @@ static int manifest_render(const char *prefix, const struct tokshard_manifest *m
 		 m->o.max_tokens, m->o.max_bytes);
 	buf_addf(b, ",\n  \"compress\": \"%s\",\n  \"tokenizer\": ", m->o.compress);
 	json_string_encode(b, m->o.tokenizer, strlen(m->o.tokenizer));
+	if (m->o.shuffle)
+		buf_addf(b, ",\n  \"shuffle\": {\"seed\": %" PRIu64 ", \"buckets\": %u}", m->o.seed, m->o.buckets);
 	buf_addf(b, ",\n  \"complete\": %s", m->complete ? "true" : "false");
 	if (m->complete)
 		buf_addf(b, ",\n  \"input_documents\": %" PRIu64, m->input_docs);
@@ -833,6 +835,25 @@ int tokshard_manifest_load(const char *prefix, struct tokshard_manifest *m, char
 		} else if (json_key_is(&mem, "tokenizer")) {
 			if (raw_str(&mem, m->o.tokenizer, sizeof(m->o.tokenizer)))
 				goto bad;
+		} else if (json_key_is(&mem, "shuffle")) {
+			struct json_iter si;
+			struct json_member sm;
+			int sr;
+			uint64_t v;
+			if (json_object_begin(&si, mem.val, mem.val + mem.val_len, &err))
+				goto bad;
+			m->o.shuffle = 1;
+			while ((sr = json_object_next(&si, &sm, &err)) == 1) {
+				if (json_key_is(&sm, "seed") && raw_u64(&sm, &m->o.seed))
+					goto bad;
+				if (json_key_is(&sm, "buckets")) {
+					if (raw_u64(&sm, &v) || v == 0 || v > 1000000)
+						goto bad;
+					m->o.buckets = (unsigned)v;
+				}
+			}
+			if (sr < 0)
+				goto bad;
 		} else if (json_key_is(&mem, "complete")) {
 			m->complete = mem.val_len == 4 && !memcmp(mem.val, "true", 4);
 		} else if (json_key_is(&mem, "input_documents")) {
@@ -908,6 +929,11 @@ int tokshard_opts_differ(const struct tokshard_opts *a, const struct tokshard_op
 		why_set(why, whylen, "--max-bytes-per-file %" PRIu64 ", not %" PRIu64, a->max_bytes, b->max_bytes);
 	else if (strcmp(a->compress, b->compress))
 		why_set(why, whylen, "--compress '%s', not '%s'", a->compress, b->compress);
+	else if (a->shuffle != b->shuffle)
+		why_set(why, whylen, "%s, not %s", a->shuffle ? "--shuffle" : "no --shuffle", b->shuffle ? "--shuffle" : "no --shuffle");
+	else if (a->shuffle && (a->seed != b->seed || a->buckets != b->buckets))
+		why_set(why, whylen, "--seed %" PRIu64 " --shuffle-buckets %u, not %" PRIu64 " and %u", a->seed, a->buckets,
+			b->seed, b->buckets);
 	else if (strcmp(a->tokenizer, b->tokenizer))
 		why_set(why, whylen, "--tokenizer '%s', not '%s'", a->tokenizer, b->tokenizer);
 	else
@@ -945,6 +971,25 @@ int tokshard_cleanup(const char *prefix, size_t keep)
 		n += bl;
 		if (!strncmp(n, ".manifest.json.tmp-", 19)) {
 			drop = 1;
+		} else if (!strncmp(n, ".shuffle-", 9)) {
+			/* a killed shuffle's buckets (shuffle.c) */
+			DIR *sd;
+			struct dirent *se;
+			buf_reset(&path);
+			buf_addf(&path, "%s/%s", dir, de->d_name);
+			if ((sd = opendir(path.ptr))) {
+				struct buf fp = BUF_INIT;
+				while ((se = readdir(sd)))
+					if (!strncmp(se->d_name, "bucket-", 7)) {
+						buf_reset(&fp);
+						buf_addf(&fp, "%s/%s", path.ptr, se->d_name);
+						unlink(fp.ptr);
+					}
+				closedir(sd);
+				buf_release(&fp);
+				rmdir(path.ptr);
+			}
+			continue;
 		} else if (n[0] == '_' && n[1] >= '0' && n[1] <= '9') {
 			char *end;
 			unsigned long long idx = strtoull(n + 1, &end, 10);

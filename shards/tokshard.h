@@ -95,6 +95,9 @@ struct tokshard_opts {
 	uint64_t max_bytes;         /* per shard (data bytes before compression); 0: no limit */
 	char compress[8];           /* jsonl: "", "gz" or "zst" */
 	char tokenizer[256];        /* datatrove .metadata line 1 */
+	int shuffle;                /* documents were shuffled (shuffle.h) ... */
+	uint64_t seed;              /* ... with this seed ... */
+	unsigned buckets;           /* ... over this many buckets */
 };
 
 struct tokshard_file {
