@@ -229,15 +229,13 @@ K=$(mktemp -d /dev/shm/sluice-shard.XXXXXX 2>/dev/null || mktemp -d "$T/k.XXXXXX
 trap 'rm -rf "$T" "$K"' EXIT
 mkdir -p "$K/ref"
 head -700 "$T/tok16.jsonl" > "$T/kill.jsonl"
-"$SLUICE" shard --format datatrove --vocab-size 50257 --eos 50256 --max-tokens-per-file 2500 -o "$K/ref/x" "$T/kill.jsonl"
-nref=$(ls "$K/ref" | wc -l)
-check "reference set has many shards" test "$nref" -gt 150
-ROUNDS=${SHARD_KILL_ROUNDS:-30}
-python3 - "$SLUICE" "$T/kill.jsonl" "$K/kill" "$K/ref" "$ROUNDS" <<'PY' && pass || fail "kill -9 and rerun"
+# kill_test INPUT DIR REF ROUNDS SHARD-OPTIONS...: kill -9 at random points (1 to 3
+# times per round), rerun, and compare the final set with REF's
+kill_test() {
+	python3 - "$SLUICE" "$@" <<'PY'
 import filecmp, os, random, shutil, signal, subprocess, sys, time
 sl, inp, d, ref, rounds = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
-args = [sl, 'shard', '--format', 'datatrove', '--vocab-size', '50257', '--eos', '50256',
-        '--max-tokens-per-file', '2500', '-q', '-o', d + '/x', inp]
+args = [sl, 'shard'] + sys.argv[6:] + ['-q', '-o', d + '/x', inp]
 rng = random.Random(20261130)
 # time one run to spread the kills over it
 os.makedirs(d, exist_ok=True)
@@ -268,7 +266,35 @@ print(f'{rounds} rounds, {killed} kills, run {full:.2f}s', file=sys.stderr)
 if killed < rounds // 3:
     print('too few kills landed', file=sys.stderr); sys.exit(1)
 PY
+}
+KOPTS=(--format datatrove --vocab-size 50257 --eos 50256 --max-tokens-per-file 2500)
+"$SLUICE" shard "${KOPTS[@]}" -o "$K/ref/x" "$T/kill.jsonl"
+nref=$(ls "$K/ref" | wc -l)
+check "reference set has many shards" test "$nref" -gt 150
+kill_test "$T/kill.jsonl" "$K/kill" "$K/ref" "${SHARD_KILL_ROUNDS:-30}" "${KOPTS[@]}" && pass || fail "kill -9 and rerun"
 "$SLUICE" shard verify "$K/kill/x" >/dev/null && pass || fail "verify after kills"
+
+# --- --shuffle --seed: a permutation of the documents, the same for a seed,
+# resumable after kill -9, memory bounded by the bucket size
+mkdir -p "$T/sh"
+run "$SLUICE" shard --format megatron --vocab-size 50257 --shuffle --seed 7 --max-tokens-per-file 20000 --stats "$T/s.json" -o "$T/sh/a" "$T/tok16.jsonl"
+eq "shuffle: exit" "$rc" 0
+"$SLUICE" shard cat "$T/sh/a" | tokens_of /dev/stdin > "$T/shuf"
+check "shuffle: a different order" sh -c "! cmp -s '$T/shuf' '$T/want16'"
+eq "shuffle: the same documents" "$(sort "$T/shuf" | md5sum)" "$(sort "$T/want16" | md5sum)"
+"$SLUICE" shard --format megatron --vocab-size 50257 --shuffle --seed 7 --max-tokens-per-file 20000 -o "$T/sh/b" "$T/tok16.jsonl"
+"$SLUICE" shard --format megatron --vocab-size 50257 --shuffle --seed 8 --max-tokens-per-file 20000 -o "$T/sh/c" "$T/tok16.jsonl"
+check "shuffle: same seed, same bytes" cmp -s "$T/sh/a_00003.bin" "$T/sh/b_00003.bin"
+check "shuffle: another seed, another order" sh -c "! cmp -s '$T/sh/a_00000.bin' '$T/sh/c_00000.bin'"
+eq "shuffle: one bucket held at a time (under a tenth of the whole)" \
+	"$(json "$T/s.json" "j['shuffle_peak_bucket_bytes'] * 10 < j['tokens'] * 4 + j['shard_documents'] * 8")" True
+check "shuffle: buckets removed" sh -c "! ls '$T/sh' | grep -q shuffle-"
+run "$SLUICE" shard --format megatron --vocab-size 50257 --shuffle --seed 9 --max-tokens-per-file 20000 -o "$T/sh/a" "$T/tok16.jsonl"
+has "$T/err" "(--seed 9 --shuffle-buckets 256, not 7 and 256)" && pass || fail "shuffle: another seed refused: $(cat "$T/err")"
+mkdir -p "$K/sref"
+"$SLUICE" shard "${KOPTS[@]}" --shuffle --seed 3 -o "$K/sref/x" "$T/kill.jsonl"
+kill_test "$T/kill.jsonl" "$K/skill" "$K/sref" "${SHARD_KILL_ROUNDS_SHUFFLE:-10}" "${KOPTS[@]}" --shuffle --seed 3 && pass || fail "shuffle: kill -9 and rerun"
+check "shuffle: no buckets left after a killed run's rerun" sh -c "! ls '$K/skill' | grep -q shuffle-"
 
 # --- a full disk: a clear error, nothing corrupt, and a rerun with room completes
 # (a file size limit, RLIMIT_FSIZE, with SIGXFSZ ignored so writes fail with EFBIG)
