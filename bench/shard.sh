@@ -47,6 +47,7 @@ pairs = [
     ("sluice shard --format llmc --eos", f"{sh} --format llmc --eos 50256 -o {O}/shards/l {js}"),
 ] + ([("shard --format megatron -o /dev/shm", f"{sh} --format megatron -o /dev/shm/sluice-bench-m {js}")]
        if os.path.isdir("/dev/shm") else []) + [
+    ("sluice shard --format megatron --shuffle", f"{sh} --format megatron --shuffle --seed 1 -o {O}/shards/s {js}"),
     ("sluice shard --format jsonl (zst)", f"{S} shard -q --restart --format jsonl --max-bytes-per-file 1G -o {O}/shards/j {js}"),
 ]
 times = {n: [] for n, _ in pairs}
@@ -65,3 +66,7 @@ for f in os.listdir("/dev/shm") if os.path.isdir("/dev/shm") else []:
     if f.startswith("sluice-bench-m"):
         os.unlink("/dev/shm/" + f)
 PY
+# memory of the shuffle (one bucket of ~input/256 held at a time)
+/usr/bin/time -f "  shard --shuffle: max RSS %M KB" "$S" shard -q --restart --format megatron --vocab-size 50257 \
+	--shuffle --seed 1 --stats "$O/shards/s.stats.json" -o "$O/shards/s" "$O/tok.jsonl"
+python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print(f\"  ({j['tokens']} tokens, largest bucket {j['shuffle_peak_bucket_bytes']} bytes)\")" "$O/shards/s.stats.json"
