@@ -12,5 +12,6 @@ int cmd_cat(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_warc(int argc, char **argv);
 int cmd_shard(int argc, char **argv);
+int cmd_mix(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ static const struct cmd_struct commands[] = {
 	{ "warc", cmd_warc, "read WARC/WET files (plain, gzip, zstd) into documents, extracting HTML text" },
 	{ "cat", cmd_cat, "concatenate and convert document streams (JSONL, .gz, .zst)" },
 	{ "stats", cmd_stats, "count documents, bytes, lengths and field values, as JSON" },
+	{ "mix", cmd_mix, "mix several sources with weights by tokens or documents, up- or down-sampling" },
 	{ "shard", cmd_shard, "write tokenized documents as training shards (Megatron, nanoGPT, llm.c, datatrove)" },
 };
 
