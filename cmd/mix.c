@@ -160,6 +160,9 @@ static int emit_cb(void *ctx, uint64_t index, uint64_t tokens, const char *line,
 	return 0;
 }
 
+/* usage errors after option parsing: free the --source list */
+#define RET_USAGE(x) do { free(srcs.items); return (x); } while (0)
+
 int cmd_mix(int argc, char **argv)
 {
 	static const char *const usage[] = {
@@ -199,25 +202,27 @@ int cmd_mix(int argc, char **argv)
 	if (nargs < 0)
 		return nargs == -1 ? 0 : 2;
 	if (nargs)
-		return usage_error("inputs are given with --source FILE:WEIGHT");
+		RET_USAGE(usage_error("inputs are given with --source FILE:WEIGHT"));
 	if (!srcs.n)
-		return usage_error("at least one --source FILE:WEIGHT is required");
+		RET_USAGE(usage_error("at least one --source FILE:WEIGHT is required"));
 	if (!tokens == !documents)
-		return usage_error("give one of --tokens N or --documents N");
+		RET_USAGE(usage_error("give one of --tokens N or --documents N"));
 	by_tokens = tokens != NULL;
 	errno = 0;
 	want = strtod(by_tokens ? tokens : documents, &end);
 	if (*end || errno || !(want > 0) || want > 1e18)
-		return usage_error("--%s expects a positive count, not '%s'", by_tokens ? "tokens" : "documents",
-				   by_tokens ? tokens : documents);
+		RET_USAGE(usage_error("--%s expects a positive count, not '%s'", by_tokens ? "tokens" : "documents",
+				   by_tokens ? tokens : documents));
 	if (seed_s) {
 		seed = strtoull(seed_s, &end, 10);
 		if (*end || !*seed_s || seed_s[0] == '-')
-			return usage_error("--seed expects a non-negative integer, not '%s'", seed_s);
+			RET_USAGE(usage_error("--seed expects a non-negative integer, not '%s'", seed_s));
 	}
 	s = calloc(srcs.n, sizeof(*s));
-	if (!s)
+	if (!s) {
+		free(srcs.items);
 		return 1;
+	}
 	for (size_t i = 0; i < srcs.n; i++) {
 		const char *colon = strrchr(srcs.items[i], ':');
 		if (!colon || colon == srcs.items[i]) {
