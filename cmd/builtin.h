@@ -12,5 +12,7 @@ int cmd_cat(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_warc(int argc, char **argv);
 int cmd_pii(int argc, char **argv);
+int cmd_shard(int argc, char **argv);
+int cmd_mix(int argc, char **argv);
 
 #endif

@@ -21,6 +21,8 @@ static const struct cmd_struct commands[] = {
 	{ "cat", cmd_cat, "concatenate and convert document streams (JSONL, .gz, .zst)" },
 	{ "stats", cmd_stats, "count documents, bytes, lengths and field values, as JSON" },
 	{ "pii", cmd_pii, "replace e-mails, IPs, phones, cards, IBANs, SSNs, secrets (or annotate them)" },
+	{ "mix", cmd_mix, "mix several sources with weights by tokens or documents, up- or down-sampling" },
+	{ "shard", cmd_shard, "write tokenized documents as training shards (Megatron, nanoGPT, llm.c, datatrove)" },
 };
 
 static void usage(FILE *f)

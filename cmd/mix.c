@@ -1,0 +1,352 @@
+/*
+ * mix.c - a mixture of several document sources with weights by tokens or
+ * documents: up-sampling repeats a source (whole passes, then a seeded
+ * sample of one more), down-sampling keeps a seeded sample; the realized
+ * proportions are reported.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtin.h"
+#include "doc.h"
+#include "error.h"
+#include "instream.h"
+#include "json.h"
+#include "jsonl.h"
+#include "msg.h"
+#include "options.h"
+#include "outstream.h"
+
+struct source {
+	char *path;
+	double weight;
+	uint64_t docs, tokens;        /* in the source (readable documents) */
+	uint64_t unreadable;
+	double target;                /* in the unit of the mixture */
+	uint64_t passes;              /* whole copies */
+	double frac;                  /* sampled share of one more copy */
+	uint64_t out_docs, out_tokens;
+	size_t index;                 /* of the source, for the hash */
+	uint64_t seed;
+	uint64_t *hist;               /* units by the top 16 bits of the hash */
+	int hist_tokens;              /* units are tokens (else documents) */
+	uint64_t cutoff;              /* the sampled pass keeps hashes below this (top 16 bits) */
+};
+
+#define MIX_HIST 65536
+
+static uint64_t mix_hash(uint64_t seed, uint64_t src, uint64_t doc)
+{
+	uint64_t z = seed ^ (src * 0x9e3779b97f4a7c15ull) ^ (doc * 0xd1342543de82ef95ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* Number of ids in a raw "tokens" array (already valid JSON): commas + 1. */
+static uint64_t count_tokens(const char *v, size_t n)
+{
+	uint64_t c = 0;
+	int any = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] == ',')
+			c++;
+		else if (v[i] >= '0' && v[i] <= '9')
+			any = 1;
+	}
+	return any ? c + 1 : 0;
+}
+
+/*
+ * Read a source once; for every readable document call back with its
+ * number and token count.  by_tokens: documents without "tokens" are
+ * unreadable.  Returns 0 or 1 (reported).
+ */
+typedef int (*mix_fn)(void *ctx, uint64_t index, uint64_t tokens, const char *line, size_t len);
+static int read_source(struct source *s, int by_tokens, int count_bad, mix_fn fn, void *ctx)
+{
+	struct instream *in;
+	struct jsonl_reader jr;
+	struct doc d;
+	const char *line;
+	size_t len;
+	uint64_t index = 0;
+	int rc, ret = 0;
+
+	if ((rc = instream_open(&in, s->path))) {
+		msg_code(rc, "cannot open '%s'", s->path);
+		return 1;
+	}
+	if ((rc = jsonl_reader_init(&jr, in, 0, UINT64_MAX, (size_t)64 << 20))) {
+		msg_code(rc, "'%s'", s->path);
+		instream_free(in);
+		return 1;
+	}
+	doc_init(&d);
+	while ((rc = jsonl_next(&jr, &line, &len)) != 0) {
+		struct json_err e = { 0, NULL };
+		const char *tv;
+		size_t tl;
+		if (rc == SL_ETOOBIG || rc == SL_ETRUNC) {
+			s->unreadable += count_bad;
+			continue;
+		}
+		if (rc < 0) {
+			msg_code(rc, "'%s'", s->path);
+			ret = 1;
+			break;
+		}
+		if (doc_parse(&d, line, len, (size_t)64 << 20, DOC_ID_OPTIONAL, &e)) {
+			if (count_bad && s->unreadable++ < 5)
+				msg("'%s': line %" PRIu64 ": not a document (%s); skipped", s->path, jr.line_no,
+				    e.msg ? e.msg : "malformed");
+			continue;
+		}
+		tv = doc_get_raw(&d, "tokens", &tl);
+		if (by_tokens && !tv) {
+			if (count_bad && s->unreadable++ < 5)
+				msg("'%s': line %" PRIu64 ": no \"tokens\" member; skipped", s->path, jr.line_no);
+			continue;
+		}
+		if ((rc = fn(ctx, index++, tv ? count_tokens(tv, tl) : 0, line, len))) {
+			ret = 1;
+			break;
+		}
+	}
+	doc_release(&d);
+	jsonl_reader_release(&jr);
+	instream_free(in);
+	return ret;
+}
+
+static int count_cb(void *ctx, uint64_t index, uint64_t tokens, const char *line, size_t len)
+{
+	struct source *s = ctx;
+	(void)line;
+	(void)len;
+	s->docs++;
+	s->tokens += tokens;
+	s->hist[mix_hash(s->seed, s->index, index) >> 48] += s->hist_tokens ? tokens : 1;
+	return 0;
+}
+
+struct emit_ctx {
+	struct source *s;
+	size_t si;
+	uint64_t seed, pass;
+	int sample;               /* this pass keeps a sample (frac) */
+	struct outstream *out;
+	const char *outname;
+};
+
+static int emit_cb(void *ctx, uint64_t index, uint64_t tokens, const char *line, size_t len)
+{
+	struct emit_ctx *c = ctx;
+	int rc;
+
+	if (c->sample && (mix_hash(c->seed, c->si, index) >> 48) >= c->s->cutoff)
+		return 0;
+	if ((rc = outstream_write(c->out, line, len)) || (rc = outstream_write(c->out, "\n", 1))) {
+		if (rc != SL_EPIPE)
+			msg_code(rc, "cannot write '%s'", c->outname);
+		return rc;
+	}
+	c->s->out_docs++;
+	c->s->out_tokens += tokens;
+	return 0;
+}
+
+/* usage errors after option parsing: free the --source list */
+#define RET_USAGE(x) do { free(srcs.items); return (x); } while (0)
+
+int cmd_mix(int argc, char **argv)
+{
+	static const char *const usage[] = {
+		"usage: sluice mix --source FILE:WEIGHT... (--tokens N | --documents N) [<options>]",
+		"",
+		"Build a mixture of several sources with weights by tokens (documents need",
+		"\"tokens\", as sluice tok adds them) or by documents.  A source that has less",
+		"than its share is repeated (whole passes, then a seeded sample of one more);",
+		"one that has more is sampled.  Deterministic for a seed.  Sources are written",
+		"one after the other; pipe into 'sluice shard --shuffle' to interleave them.",
+		"The realized proportions go to stderr (and --stats).",
+		"",
+		"  sluice mix --source web.jsonl:0.7 --source code.jsonl:0.3 --tokens 1e9 -o mix.jsonl.zst",
+		NULL
+	};
+	struct opt_list srcs = { NULL, 0, 0 };
+	const char *tokens = NULL, *documents = NULL, *seed_s = NULL, *output = NULL, *stats = NULL;
+	int quiet = 0;
+	struct option opts[] = {
+		OPT_LIST(0, "source", &srcs, "FILE:WEIGHT", "an input and its weight (repeatable)"),
+		OPT_STRING(0, "tokens", &tokens, "N", "size of the mixture in tokens (1e9, 500M)"),
+		OPT_STRING(0, "documents", &documents, "N", "size of the mixture in documents"),
+		OPT_STRING(0, "seed", &seed_s, "S", "seed of the sampling (default 0)"),
+		OPT_STRING('o', "output", &output, "FILE", "write to FILE (.gz/.zst compress); default stdout"),
+		OPT_STRING(0, "stats", &stats, "FILE", "write the realized proportions as JSON"),
+		OPT_FLAG('q', "quiet", &quiet, "no report on stderr"),
+		OPT_END(),
+	};
+	struct source *s;
+	struct outstream *out = NULL;
+	double want, wsum = 0, total_out = 0;
+	uint64_t seed = 0;
+	int nargs, by_tokens, ret = 0, rc;
+	char *end;
+
+	nargs = parse_options(argc, argv, opts, usage);
+	if (nargs < 0)
+		return nargs == -1 ? 0 : 2;
+	if (nargs)
+		RET_USAGE(usage_error("inputs are given with --source FILE:WEIGHT"));
+	if (!srcs.n)
+		RET_USAGE(usage_error("at least one --source FILE:WEIGHT is required"));
+	if (!tokens == !documents)
+		RET_USAGE(usage_error("give one of --tokens N or --documents N"));
+	by_tokens = tokens != NULL;
+	errno = 0;
+	want = strtod(by_tokens ? tokens : documents, &end);
+	if (*end || errno || !(want > 0) || want > 1e18)
+		RET_USAGE(usage_error("--%s expects a positive count, not '%s'", by_tokens ? "tokens" : "documents",
+				   by_tokens ? tokens : documents));
+	if (seed_s) {
+		seed = strtoull(seed_s, &end, 10);
+		if (*end || !*seed_s || seed_s[0] == '-')
+			RET_USAGE(usage_error("--seed expects a non-negative integer, not '%s'", seed_s));
+	}
+	s = calloc(srcs.n, sizeof(*s));
+	if (!s) {
+		free(srcs.items);
+		return 1;
+	}
+	for (size_t i = 0; i < srcs.n; i++) {
+		const char *colon = strrchr(srcs.items[i], ':');
+		if (!colon || colon == srcs.items[i]) {
+			ret = usage_error("--source expects FILE:WEIGHT, not '%s'", srcs.items[i]);
+			goto out;
+		}
+		errno = 0;
+		s[i].weight = strtod(colon + 1, &end);
+		if (*end || errno || !(s[i].weight > 0) || !isfinite(s[i].weight)) {
+			ret = usage_error("--source '%s': the weight must be a positive number", srcs.items[i]);
+			goto out;
+		}
+		s[i].path = strndup(srcs.items[i], (size_t)(colon - srcs.items[i]));
+		s[i].index = i;
+		s[i].seed = seed;
+		s[i].hist_tokens = by_tokens;
+		s[i].hist = calloc(MIX_HIST, sizeof(uint64_t));
+		if (!s[i].hist) {
+			ret = 1;
+			goto out;
+		}
+		if (!s[i].path || !strcmp(s[i].path, "-")) {
+			ret = s[i].path ? usage_error("--source cannot be standard input (it is read more than once)") : 1;
+			goto out;
+		}
+		wsum += s[i].weight;
+	}
+	/* pass 1: the size of every source */
+	for (size_t i = 0; i < srcs.n; i++) {
+		if (read_source(&s[i], by_tokens, 1, count_cb, &s[i])) {
+			ret = 1;
+			goto out;
+		}
+		if ((by_tokens ? s[i].tokens : s[i].docs) == 0) {
+			msg("'%s': no %s to sample from", s[i].path, by_tokens ? "tokens" : "documents");
+			ret = 1;
+			goto out;
+		}
+		s[i].target = want * s[i].weight / wsum;
+		{
+			double r = s[i].target / (double)(by_tokens ? s[i].tokens : s[i].docs);
+			double part, cum = 0;
+			s[i].passes = (uint64_t)floor(r);
+			s[i].frac = r - floor(r);
+			/* The sampled pass keeps the documents whose hash falls below a
+			 * cutoff chosen so that their units come closest to the share:
+			 * exact to a 65536th of the source, not a coin per document
+			 * (whose error, by tokens, grows with document length). */
+			part = s[i].frac * (double)(by_tokens ? s[i].tokens : s[i].docs);
+			s[i].cutoff = 0;
+			for (uint64_t k = 0; k < MIX_HIST; k++) {
+				double next = cum + (double)s[i].hist[k];
+				if (fabs(next - part) > fabs(cum - part) && cum <= part && next > part)
+					break;
+				cum = next;
+				s[i].cutoff = k + 1;
+				if (cum >= part)
+					break;
+			}
+		}
+	}
+	if ((rc = outstream_open(&out, output, 0))) {
+		msg_code(rc, "cannot open '%s'", output ? output : "-");
+		ret = 1;
+		goto out;
+	}
+	/* pass 2: whole copies, then the sampled part */
+	for (size_t i = 0; i < srcs.n && !ret; i++) {
+		struct emit_ctx c = { &s[i], i, seed, 0, 0, out, output ? output : "-" };
+		for (uint64_t p = 0; p <= s[i].passes && !ret; p++) {
+			c.pass = p;
+			c.sample = p == s[i].passes;
+			if (c.sample && s[i].frac <= 0)
+				break;
+			ret = read_source(&s[i], by_tokens, 0, emit_cb, &c);
+		}
+	}
+	rc = outstream_close(out, !ret);
+	if (rc && !ret && rc != SL_EPIPE) {
+		msg_code(rc, "cannot write '%s'", output ? output : "-");
+		ret = 1;
+	}
+	if (ret)
+		goto out;
+	for (size_t i = 0; i < srcs.n; i++)
+		total_out += (double)(by_tokens ? s[i].out_tokens : s[i].out_docs);
+	{
+		struct buf b = BUF_INIT;
+		buf_addf(&b, "{\n  \"unit\": \"%s\",\n  \"requested\": %.0f,\n  \"realized\": %.0f,\n  \"seed\": %" PRIu64
+			 ",\n  \"sources\": [", by_tokens ? "tokens" : "documents", want, total_out, seed);
+		for (size_t i = 0; i < srcs.n; i++) {
+			double got = (double)(by_tokens ? s[i].out_tokens : s[i].out_docs);
+			buf_addf(&b, "%s\n    {\"path\": ", i ? "," : "");
+			json_string_encode(&b, s[i].path, strlen(s[i].path));
+			buf_addf(&b, ", \"weight\": %.6g, \"available_documents\": %" PRIu64 ", \"available_tokens\": %" PRIu64
+				 ", \"documents\": %" PRIu64 ", \"tokens\": %" PRIu64 ", \"repeats\": %.4f"
+				 ", \"proportion\": %.6f, \"unreadable\": %" PRIu64 "}",
+				 s[i].weight / wsum, s[i].docs, s[i].tokens, s[i].out_docs, s[i].out_tokens,
+				 (double)s[i].passes + s[i].frac, total_out > 0 ? got / total_out : 0.0, s[i].unreadable);
+			if (!quiet)
+				msg("'%s': weight %.4f, realized %.4f (%" PRIu64 " documents, %" PRIu64 " tokens, x%.3f)",
+				    s[i].path, s[i].weight / wsum, total_out > 0 ? got / total_out : 0.0, s[i].out_docs,
+				    s[i].out_tokens, (double)s[i].passes + s[i].frac);
+		}
+		buf_addstr(&b, "\n  ]\n}\n");
+		if (stats) {
+			struct outstream *so;
+			if ((rc = outstream_open(&so, stats, 0)) == 0) {
+				rc = outstream_write(so, b.ptr, b.len);
+				rc = outstream_close(so, rc == 0) ? (rc ? rc : SL_EIO) : rc;
+			}
+			if (rc) {
+				msg_code(rc, "cannot write '%s'", stats);
+				ret = 1;
+			}
+		}
+		buf_release(&b);
+	}
+out:
+	for (size_t i = 0; i < srcs.n; i++) {
+		free(s[i].path);
+		free(s[i].hist);
+	}
+	free(s);
+	free(srcs.items);
+	return ret;
+}

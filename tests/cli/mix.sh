@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# sluice mix: weights by tokens and documents, up- and down-sampling,
+# determinism, realized proportions, bad arguments.
+. "$(dirname "$0")/lib.sh"
+need_data
+set -e
+
+# two sources from real documents with token ids added (crc32 of words)
+python3 - "$DATA/jsonl/dolma-CC-MAIN-20190717121559-20190717143559-00140.jsonl.gz" "$T" <<'PY'
+import gzip, json, sys, zlib
+src, t = sys.argv[1], sys.argv[2]
+with gzip.open(src, 'rt', encoding='utf-8') as f:
+    docs = [json.loads(l) for l in f]
+for d in docs:
+    d['tokens'] = [zlib.crc32(w.encode()) % 50257 for w in d['text'].split()]
+with open(t + '/web.jsonl', 'w') as a, open(t + '/small.jsonl', 'w') as b:
+    for i, d in enumerate(docs):
+        (a if i < 600 else b).write(json.dumps(d) + '\n')
+PY
+tok() { python3 -c "import json,sys; print(sum(len(json.loads(l)['tokens']) for l in open(sys.argv[1])))" "$1"; }
+web_tok=$(tok "$T/web.jsonl")
+small_tok=$(tok "$T/small.jsonl")
+
+# --- by tokens: the small source is repeated, the large one sampled
+want=$((web_tok / 2))
+run "$SLUICE" mix --source "$T/web.jsonl:0.6" --source "$T/small.jsonl:0.4" --tokens "$want" --seed 5 --stats "$T/s.json" -o "$T/mix.jsonl"
+eq "mix by tokens: exit" "$rc" 0
+eq "mix: realized total within 2% of the request" "$(json "$T/s.json" "abs(j['realized'] - $want) / $want < 0.02")" True
+eq "mix: proportions within 0.02 of the weights" "$(json "$T/s.json" "all(abs(s['proportion'] - s['weight']) < 0.02 for s in j['sources'])")" True
+check "mix: the small source is up-sampled" test "$(json "$T/s.json" "int(j['sources'][1]['repeats'] > 1)")" -eq 1
+check "mix: the large source is down-sampled" test "$(json "$T/s.json" "int(j['sources'][0]['repeats'] < 1)")" -eq 1
+eq "mix: the stats count what was written" "$(json "$T/s.json" "j['realized']")" "$(tok "$T/mix.jsonl")"
+has "$T/err" "realized" && pass || fail "mix reports the proportions on stderr"
+# every output line is an input line, repeated at most ceil(repeats) times
+eq "mix: documents come from the sources, repeated as planned" "$(python3 -c "
+import collections, json, sys
+src = collections.Counter(open(sys.argv[1]).read().splitlines() + open(sys.argv[2]).read().splitlines())
+out = collections.Counter(open(sys.argv[3]).read().splitlines())
+j = json.load(open(sys.argv[4]))
+rep = max(s['repeats'] for s in j['sources'])
+print(all(l in src and n <= int(rep) + 1 for l, n in out.items()))" "$T/web.jsonl" "$T/small.jsonl" "$T/mix.jsonl" "$T/s.json")" True
+# deterministic for a seed; another seed, another sample
+"$SLUICE" mix -q --source "$T/web.jsonl:0.6" --source "$T/small.jsonl:0.4" --tokens "$want" --seed 5 > "$T/mix2.jsonl"
+check "mix: same seed, same bytes" cmp -s "$T/mix.jsonl" "$T/mix2.jsonl"
+"$SLUICE" mix -q --source "$T/web.jsonl:0.6" --source "$T/small.jsonl:0.4" --tokens "$want" --seed 6 > "$T/mix3.jsonl"
+check "mix: another seed, another sample" sh -c "! cmp -s '$T/mix.jsonl' '$T/mix3.jsonl'"
+
+# --- by documents: exact counts when the sample is whole documents
+run "$SLUICE" mix --source "$T/web.jsonl:1" --source "$T/small.jsonl:1" --documents 200 --stats "$T/s.json" -o "$T/m.jsonl"
+eq "mix by documents: 100 + 100" "$(json "$T/s.json" "[s['documents'] for s in j['sources']]")" "[100, 100]"
+eq "mix by documents: lines written" "$(grep -c . "$T/m.jsonl")" 200
+
+# --- bad arguments and input
+run "$SLUICE" mix --source "$T/web.jsonl:0.5" --tokens 1e6 --documents 5
+eq "both --tokens and --documents: usage" "$rc" 2
+run "$SLUICE" mix --source "$T/web.jsonl" --tokens 1e6
+eq "no weight: usage" "$rc" 2
+run "$SLUICE" mix --source "-:1" --tokens 1e6
+eq "stdin source: usage" "$rc" 2
+run "$SLUICE" mix --source "$T/web.jsonl:-1" --tokens 1e6
+eq "negative weight: usage" "$rc" 2
+run "$SLUICE" mix --source "$T/nothing.jsonl:1" --tokens 1e6
+eq "missing source: exit 1" "$rc" 1
+has "$T/err" "cannot open '$T/nothing.jsonl': No such file or directory" && pass || fail "missing source message"
+printf '%s\n' '{"id":"1","text":"a","tokens":[1,2]}' '{"id":"2","text":"no tokens"}' 'not json' > "$T/bad.jsonl"
+run "$SLUICE" mix --source "$T/bad.jsonl:1" --tokens 4 --stats "$T/s.json" -o "$T/b.jsonl"
+eq "bad documents: exit 0" "$rc" 0
+eq "bad documents: counted" "$(json "$T/s.json" "j['sources'][0]['unreadable']")" 2
+has "$T/err" "line 2: no \"tokens\" member; skipped" && pass || fail "no tokens message"
+eq "bad documents: the good one twice" "$(grep -c '"id":"1"' "$T/b.jsonl")" 2
+
+done_testing
