@@ -97,6 +97,14 @@ static int drain(struct outstream *s, int last)
 	return s->err = rc;
 }
 
+/* Names of already-open descriptors: writing through them must not
+ * create or rename anything. */
+static int is_fd_alias(const char *path)
+{
+	return !strcmp(path, "/dev/stdout") || !strcmp(path, "/dev/stderr") ||
+	       !strncmp(path, "/dev/fd/", 8) || !strncmp(path, "/proc/self/fd/", 14);
+}
+
 /* The file a symlink names (its target need not exist yet); NULL on error. */
 static char *link_target(const char *path)
 {
@@ -135,10 +143,10 @@ int outstream_open(struct outstream **out, const char *path, int level)
 		s->fd = 1;
 		s->is_stdout = 1;
 		s->codec = OUTSTREAM_PLAIN;
-	} else if (!strncmp(path, "/dev/", 5) || (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))) {
-		/* a device, a FIFO or /dev/stdout (which may be a redirected
-		 * regular file): write to it directly, there is nothing to
-		 * rename */
+	} else if (is_fd_alias(path) || (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))) {
+		/* a device, a FIFO, or /dev/stdout and friends (which may be a
+		 * redirected regular file): write to it directly, there is
+		 * nothing to rename */
 		s->codec = outstream_codec_for(path);
 		s->fd = open(path, O_WRONLY | O_CLOEXEC);
 		if (s->fd < 0) {

@@ -5,8 +5,9 @@
  * (and stdout, "-") as plain bytes.  Regular files are written under a
  * temporary name in the same directory and renamed into place by
  * outstream_close(s, 1), so a reader never sees half a file and a failed
- * run leaves nothing behind (outstream_close(s, 0) removes it).  Paths
- * under /dev/ and other non-regular files (FIFOs) are written directly.
+ * run leaves nothing behind (outstream_close(s, 0) removes it).  Devices,
+ * FIFOs and descriptor names (/dev/stdout, /dev/fd/N) are written
+ * directly; a regular file under /dev/shm is published like any other.
  *
  * A closed downstream pipe makes writes fail with SL_EPIPE (SIGPIPE must be
  * ignored by the program, which cmd/main.c does).  Not thread safe.

@@ -70,6 +70,19 @@ int main(void)
 		CHECK_INT(outstream_close(o, 1), 0);
 		CHECK(stat("/dev/null", &sb) == 0 && S_ISCHR(sb.st_mode));
 	}
+	/* /dev/shm is an ordinary directory: files there are published */
+	{
+		struct stat sb;
+		char shm[64];
+		snprintf(shm, sizeof(shm), "/dev/shm/sluice-test-out-%d.jsonl", (int)getpid());
+		if (stat("/dev/shm", &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			CHECK_INT(outstream_open(&o, shm, 0), 0);
+			CHECK_INT(outstream_write(o, "x\n", 2), 0);
+			CHECK_INT(outstream_close(o, 1), 0);
+			CHECK(stat(shm, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 2);
+			unlink(shm);
+		}
+	}
 	/* a symlink keeps pointing at the (new) file */
 	{
 		char target[64], link[64];
