@@ -11,5 +11,7 @@
 int cmd_cat(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_warc(int argc, char **argv);
+int cmd_lang(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
 
 #endif
