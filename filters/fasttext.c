@@ -780,45 +780,73 @@ static inline float std_log(float x)
 	return (float)log((double)x + 1e-5);
 }
 
-/* fastText's prediction heap: a min-heap on score (front = worst kept). */
-static void heap_push(struct ft_heap_item *hp, int *n, float score, int32_t id)
+/*
+ * fastText's prediction heap: std::push_heap / pop_heap / sort_heap with
+ * comparePairs (a.score > b.score), written out as libstdc++ implements
+ * them, so that labels with equal scores come out in the same order.
+ */
+static inline int heap_less(const struct ft_heap_item *a, const struct ft_heap_item *b)
 {
-	int i = (*n)++;
-	while (i > 0) {
-		int p = (i - 1) / 2;
-		if (!(hp[p].score > score))
-			break;
-		hp[i] = hp[p];
-		i = p;
-	}
-	hp[i].score = score;
-	hp[i].id = id;
+	return a->score > b->score;
 }
 
-static void heap_pop(struct ft_heap_item *hp, int *n)
+static void sift_up(struct ft_heap_item *hp, long hole, long top, struct ft_heap_item v)
 {
-	struct ft_heap_item last = hp[--(*n)];
-	int i = 0;
-	for (;;) {
-		int c = 2 * i + 1;
-		if (c >= *n)
-			break;
-		if (c + 1 < *n && hp[c + 1].score < hp[c].score)
-			c++;
-		if (!(hp[c].score < last.score))
-			break;
-		hp[i] = hp[c];
-		i = c;
+	long parent = (hole - 1) / 2;
+	while (hole > top && heap_less(&hp[parent], &v)) {
+		hp[hole] = hp[parent];
+		hole = parent;
+		parent = (hole - 1) / 2;
 	}
-	if (*n > 0)
-		hp[i] = last;
+	hp[hole] = v;
+}
+
+static void adjust(struct ft_heap_item *hp, long hole, long len, struct ft_heap_item v)
+{
+	long top = hole, child = hole;
+	while (child < (len - 1) / 2) {
+		child = 2 * (child + 1);
+		if (heap_less(&hp[child], &hp[child - 1]))
+			child--;
+		hp[hole] = hp[child];
+		hole = child;
+	}
+	if ((len & 1) == 0 && child == (len - 2) / 2) {
+		child = 2 * (child + 1);
+		hp[hole] = hp[child - 1];
+		hole = child - 1;
+	}
+	sift_up(hp, hole, top, v);
+}
+
+/* pop_heap over hp[0..len): the front goes to hp[len-1] */
+static void heap_pop_to_end(struct ft_heap_item *hp, long len)
+{
+	if (len > 1) {
+		struct ft_heap_item v = hp[len - 1];
+		hp[len - 1] = hp[0];
+		adjust(hp, 0, len - 1, v);
+	}
 }
 
 static void heap_offer(struct ft_heap_item *hp, int *n, int k, float score, int32_t id)
 {
-	heap_push(hp, n, score, id);
-	if (*n > k)
-		heap_pop(hp, n);
+	struct ft_heap_item v = { score, id };
+	hp[*n] = v;
+	(*n)++;
+	sift_up(hp, *n - 1, 0, v);
+	if (*n > k) {
+		heap_pop_to_end(hp, *n);
+		(*n)--;
+	}
+}
+
+static void heap_sort(struct ft_heap_item *hp, long n)
+{
+	while (n > 1) {
+		heap_pop_to_end(hp, n);
+		n--;
+	}
 }
 
 static float dot_row(const struct ft_matrix *mx, const float *h, int64_t i)
@@ -854,14 +882,6 @@ static float sigmoid(const struct ft_model *m, float x)
 	if (x > 8)
 		return 1.0f;
 	return m->sigmoid[(int64_t)((x + 8) * 512 / 8 / 2)];
-}
-
-static int cmp_pred(const void *a, const void *b)
-{
-	const struct ft_heap_item *x = a, *y = b;
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
-	return (x->id > y->id) - (x->id < y->id);
 }
 
 /* The hierarchical-softmax walk, depth first, left before right, with the
@@ -973,7 +993,7 @@ int ft_predict(const struct ft_model *m, struct ft_state *s, const char *text, s
 			heap_offer(s->heap, &nheap, k, l, j);
 		}
 	}
-	qsort(s->heap, (size_t)nheap, sizeof(*s->heap), cmp_pred);
+	heap_sort(s->heap, nheap);
 	for (j = 0; j < nheap; j++) {
 		out[j].prob = expf(s->heap[j].score);
 		out[j].label = s->heap[j].id;
