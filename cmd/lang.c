@@ -86,15 +86,22 @@ static const char *find_lid_model(char *tmp, size_t n)
 	return NULL;
 }
 
-static struct ft_model *open_model(const char *path)
+#define LID_HINT "give --model PATH, set " LID_MODEL_ENV \
+	", or run tools/get-lid-model.sh to put " LID_MODEL_NAME " into models/"
+
+static struct ft_model *open_model(const char *path, int is_default)
 {
 	struct ft_model *m;
 	const char *why = NULL;
 	int rc = ft_load(path, &m, &why);
-	if (rc == SL_EOPEN || rc == SL_EIO)
+	if (rc == SL_EOPEN && errno == ENOENT && is_default)
+		msg("no language model at '%s' (from $" LID_MODEL_ENV "): " LID_HINT, path);
+	else if (rc == SL_EOPEN || rc == SL_EIO)
 		msg_code(rc, "cannot read model '%s'", path);
+	else if (rc == SL_ETRUNC && why)
+		msg("'%s': not a usable fastText model: truncated (%s)", path, why);
 	else if (rc && why)
-		msg("'%s': not a usable fastText model: %s: %s", path, sl_strerror(rc), why);
+		msg("'%s': not a usable fastText model: %s", path, why);
 	else if (rc)
 		msg_code(rc, "'%s': not a usable fastText model", path);
 	return rc ? NULL : m;
@@ -107,10 +114,10 @@ struct classifier {
 	struct ft_pred *preds; /* room for every label */
 };
 
-static int classifier_open(struct classifier *c, const char *path)
+static int classifier_open(struct classifier *c, const char *path, int is_default)
 {
 	memset(c, 0, sizeof(*c));
-	c->m = open_model(path);
+	c->m = open_model(path, is_default);
 	if (!c->m)
 		return 1;
 	c->preds = malloc(sizeof(*c->preds) * (size_t)ft_nlabels(c->m));
@@ -167,7 +174,7 @@ int cmd_lang(int argc, char **argv)
 	struct stage st;
 	struct doc d;
 	struct buf meta = BUF_INIT;
-	int *keep = NULL, nkeep = 0, nargs, rc, k, sums_to_one;
+	int *keep = NULL, nkeep = 0, nargs, rc, k, sums_to_one, from_default = 0;
 	struct ft_info info;
 
 	nargs = parse_options(argc, argv, opts, usage);
@@ -180,12 +187,12 @@ int cmd_lang(int argc, char **argv)
 	if (!model_path) {
 		model_path = find_lid_model(tmp, sizeof(tmp));
 		if (!model_path) {
-			msg("no language model: give --model PATH, set " LID_MODEL_ENV
-			    ", or run tools/get-lid-model.sh to put " LID_MODEL_NAME " into models/");
+			msg("no language model: " LID_HINT);
 			return 1;
 		}
+		from_default = 1;
 	}
-	if (classifier_open(&c, model_path))
+	if (classifier_open(&c, model_path, from_default))
 		return 1;
 	ft_get_info(c.m, &info);
 	/* hs and softmax probabilities sum to one; one-vs-all ones need not */
@@ -358,7 +365,7 @@ int cmd_classify(int argc, char **argv)
 		return usage_error("--field: use letters, digits, '_', '.' and '-'");
 	if (!(min_score >= 0 && min_score <= 1))
 		return usage_error("--min-score must be between 0 and 1");
-	if (classifier_open(&c, model_path))
+	if (classifier_open(&c, model_path, 0))
 		return 1;
 	want = ft_label_index(c.m, label);
 	if (want < 0 && strncmp(label, "__label__", 9)) {

