@@ -38,7 +38,9 @@
 #define FT_MAX_WORD_NGRAMS 64
 /* Quantized input matrices up to this size are expanded to floats at load
  * (the same products fastText computes per lookup, so results are equal). */
-#define FT_EXPAND_MAX ((uint64_t)256 << 20)
+static uint64_t expand_max = (uint64_t)256 << 20;
+
+void ft_set_expand_limit(uint64_t bytes) { expand_max = bytes; }
 
 enum { LOSS_HS = 1, LOSS_NS = 2, LOSS_SOFTMAX = 3, LOSS_OVA = 4 };
 enum { MODEL_SUP = 3 };
@@ -238,7 +240,7 @@ static int expand(struct ft_matrix *mx)
 	int64_t i;
 	int32_t m, n;
 	const struct ft_pq *pq = &mx->pq;
-	if ((uint64_t)mx->m * (uint64_t)mx->n * 4 > FT_EXPAND_MAX)
+	if ((uint64_t)mx->m * (uint64_t)mx->n * 4 > expand_max)
 		return 0;
 	mx->dense = malloc(mx->m ? (size_t)mx->m * (size_t)mx->n * 4 : 4);
 	if (!mx->dense)

@@ -46,6 +46,11 @@ int ft_load(const char *path, struct ft_model **out, const char **why);
 
 void ft_free(struct ft_model *m);
 
+/* A quantized input matrix up to this many bytes as floats (default
+ * 256 MiB) is expanded at load, which makes prediction faster and changes
+ * no result; larger ones are decoded row by row.  Affects later loads. */
+void ft_set_expand_limit(uint64_t bytes);
+
 void ft_get_info(const struct ft_model *m, struct ft_info *info);
 int ft_nlabels(const struct ft_model *m);
 /* Label i (0 <= i < ft_nlabels) as stored, e.g. "__label__en". */

@@ -260,6 +260,29 @@ static void test_lid(void)
 	CHECK_STR(ft_label(m, p[0].label), "__label__de");
 	n = ft_predict(m, &s, "This is a small test of the language identifier", 48, -1, 0.0f, p);
 	CHECK_STR(ft_label(m, p[0].label), "__label__en");
+	/* the row-by-row product-quantizer path gives the very same floats */
+	{
+		struct ft_model *q;
+		struct ft_state qs;
+		struct ft_pred qp[176];
+		static const char *const texts[] = {
+			"Das ist ein kleiner Test", "hello", "", "Всеобщая декларация прав человека",
+			"人人生而自由，在尊严和权利上一律平等。", "la la la la \xff\xfe", "ein zwei drei vier fünf",
+		};
+		ft_set_expand_limit(0);
+		CHECK_INT(ft_load(path, &q, &why), 0);
+		ft_set_expand_limit((uint64_t)256 << 20);
+		if (q && !ft_state_init(&qs, q)) {
+			for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+				int a = ft_predict(m, &s, texts[t], strlen(texts[t]), 0, 0.0f, p);
+				int b = ft_predict(q, &qs, texts[t], strlen(texts[t]), 0, 0.0f, qp);
+				CHECK_INT(a, b);
+				CHECK(a > 0 && !memcmp(p, qp, (size_t)a * sizeof(*p)));
+			}
+			ft_state_release(&qs);
+		}
+		ft_free(q);
+	}
 	ft_state_release(&s);
 	ft_free(m);
 
