@@ -35,7 +35,7 @@ with open(jl, 'w', encoding='utf-8') as a, open(txt, 'wb') as b:
 PY
 
 python3 - "$ROUNDS" "$S" "$MODEL" "$O" <<'PY'
-import os, statistics, subprocess, sys, time
+import os, resource, statistics, subprocess, sys, time
 rounds, S, M, O = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 ndocs = sum(1 for _ in open(O + '/lang.txt', 'rb'))
 size = os.path.getsize(O + '/lang.txt')
@@ -46,16 +46,23 @@ pairs = [
     ('fasttext predict-prob (k=-1)', f"fasttext predict-prob {M} {O}/lang.txt -1"),
     ('sluice lang --top-k 176', f"{S} lang -q --model {M} --top-k 176 --annotate-only {O}/lang.jsonl"),
 ]
+# wall seconds, and CPU seconds (user + system: steadier on a shared machine)
 times = {n: [] for n, _ in pairs}
+cpu = {n: [] for n, _ in pairs}
+def used():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 for _ in range(rounds):
     for n, cmd in pairs:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), used()
         subprocess.run(cmd, shell=True, check=True, stdout=subprocess.DEVNULL)
         times[n].append(time.perf_counter() - t0)
-med = {n: statistics.median(t) for n, t in times.items()}
+        cpu[n].append(used() - c0)
 print(f"language ID, lid.176.ftz, {ndocs} documents ({size / 1e6:.0f} MB of text), median of {rounds}")
-for n, _ in pairs:
-    base = pairs[3][0] if 'k=-1' in n or 'top-k' in n else pairs[0][0]
-    print(f"  {n:<30} {med[n]:7.3f} s  {ndocs / med[n]:9.0f} docs/s  {size / med[n] / 1e6:6.1f} MB/s"
-          + ("" if n == base else f"  x{med[base] / med[n]:.2f} vs {base}"))
+for label, tt in (('wall', times), ('cpu', cpu)):
+    med = {n: statistics.median(t) for n, t in tt.items()}
+    for n, _ in pairs:
+        base = pairs[3][0] if 'k=-1' in n or 'top-k' in n else pairs[0][0]
+        print(f"  {label:<4} {n:<30} {med[n]:7.3f} s  {ndocs / med[n]:9.0f} docs/s  {size / med[n] / 1e6:6.1f} MB/s"
+              + ("" if n == base else f"  x{med[base] / med[n]:.2f} vs {base}"))
 PY

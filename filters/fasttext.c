@@ -76,12 +76,19 @@ struct ft_model {
 	int64_t *counts;
 	int32_t *slots;      /* open addressing over whash, -1 empty */
 	uint32_t slotmask;
-	int32_t *pkey, *pval; /* prune map, key -1 empty */
+	struct ft_pent { int32_t key, val; } *ptab; /* prune map, key -1 empty */
 	uint32_t pmask;
+	int32_t *pdense;      /* or the same as an array over all buckets */
+	int32_t pmax;         /* largest new index */
+	/* each word's input rows (itself, then its char n-grams), as fastText
+	 * precomputes them: sub_ids[sub_off[w] .. sub_off[w+1]) */
+	uint32_t *sub_off;
+	int32_t *sub_ids;
 
 	int quant_input, qout;
 	struct ft_matrix in, out;
 
+	uint64_t bucket_magic;  /* for h % bucket without a division */
 	int32_t *left, *right; /* hierarchical softmax tree, 2*nlabels-1 nodes */
 	float sigmoid[513];
 };
@@ -91,6 +98,7 @@ struct ft_model {
 struct rd {
 	const uint8_t *p, *end;
 	const char *why;
+	const uint8_t *base;
 };
 
 static int need(struct rd *r, uint64_t n, const char *what)
@@ -383,12 +391,21 @@ static int rd_dict(struct rd *r, struct ft_model *m)
 		int64_t k;
 		if ((uint64_t)m->pruneidx_size > (uint64_t)(r->end - r->p) / 8)
 			return need(r, UINT64_MAX, "pruned n-gram index");
-		m->pmask = pow2_above((uint64_t)m->pruneidx_size) - 1;
-		m->pkey = malloc(((size_t)m->pmask + 1) * 4);
-		m->pval = malloc(((size_t)m->pmask + 1) * 4);
-		if (!m->pkey || !m->pval)
-			return SL_ENOMEM;
-		memset(m->pkey, 0xff, ((size_t)m->pmask + 1) * 4);
+		/* a direct array over the buckets when that is not much more
+		 * than the file itself (lid.176: 8 MB), else a hash table */
+		if ((uint64_t)m->bucket * 4 <= (uint64_t)(r->end - r->base) * 16) {
+			m->pdense = malloc((size_t)m->bucket * 4 + 4);
+			if (!m->pdense)
+				return SL_ENOMEM;
+			memset(m->pdense, 0xff, (size_t)m->bucket * 4 + 4);
+		} else {
+			m->pmask = pow2_above((uint64_t)m->pruneidx_size) - 1;
+			m->ptab = malloc(((size_t)m->pmask + 1) * sizeof(*m->ptab));
+			if (!m->ptab)
+				return SL_ENOMEM;
+			memset(m->ptab, 0xff, ((size_t)m->pmask + 1) * sizeof(*m->ptab));
+		}
+		m->pmax = -1;
 		for (k = 0; k < m->pruneidx_size; k++) {
 			int32_t key = 0, val = 0;
 			uint32_t s;
@@ -396,11 +413,18 @@ static int rd_dict(struct rd *r, struct ft_model *m)
 			rd_i32(r, &val, "pruned n-gram index");
 			if (key < 0 || val < 0)
 				return bad(r, "negative entry in the pruned n-gram index");
+			if (val > m->pmax)
+				m->pmax = val;
+			if (m->pdense) {
+				if (key < m->bucket) /* others can never be looked up */
+					m->pdense[key] = val; /* a repeated key: the last wins */
+				continue;
+			}
 			s = ((uint32_t)key * 2654435761u) & m->pmask;
-			while (m->pkey[s] >= 0 && m->pkey[s] != key)
+			while (m->ptab[s].key >= 0 && m->ptab[s].key != key)
 				s = (s + 1) & m->pmask;
-			m->pkey[s] = key;
-			m->pval[s] = val; /* a repeated key: the last wins, as in fastText */
+			m->ptab[s].key = key;
+			m->ptab[s].val = val; /* a repeated key: the last wins, as in fastText */
 		}
 	}
 	return 0;
@@ -408,10 +432,12 @@ static int rd_dict(struct rd *r, struct ft_model *m)
 
 static int32_t prune_lookup(const struct ft_model *m, int32_t key)
 {
+	if (m->pdense)
+		return m->pdense[key];
 	uint32_t s = ((uint32_t)key * 2654435761u) & m->pmask;
-	while (m->pkey[s] >= 0) {
-		if (m->pkey[s] == key)
-			return m->pval[s];
+	while (m->ptab[s].key >= 0) {
+		if (m->ptab[s].key == key)
+			return m->ptab[s].val;
 		s = (s + 1) & m->pmask;
 	}
 	return -1;
@@ -469,8 +495,10 @@ void ft_free(struct ft_model *m)
 	free(m->wtype);
 	free(m->counts);
 	free(m->slots);
-	free(m->pkey);
-	free(m->pval);
+	free(m->ptab);
+	free(m->pdense);
+	free(m->sub_off);
+	free(m->sub_ids);
 	for (int k = 0; k < 2; k++) {
 		struct ft_matrix *mx = k ? &m->out : &m->in;
 		free(mx->dense);
@@ -482,6 +510,16 @@ void ft_free(struct ft_model *m)
 	free(m->left);
 	free(m->right);
 	free(m);
+}
+
+static int build_subword_cache(struct ft_model *m);
+
+/* h % d for 32-bit h and d > 0 (Lemire, Kaser, Kurz: "Faster remainder by
+ * direct computation"), exact for every h. */
+static inline uint32_t fastmod(uint32_t h, uint64_t magic, uint32_t d)
+{
+	uint64_t low = magic * h;
+	return (uint32_t)(((unsigned __int128)low * d) >> 64);
 }
 
 static int load(struct rd *r, struct ft_model *m)
@@ -532,9 +570,8 @@ static int load(struct rd *r, struct ft_model *m)
 	if (m->in.m < m->nwords)
 		return bad(r, "input matrix smaller than the vocabulary");
 	if (m->pruneidx_size > 0) {
-		for (uint32_t s = 0; s <= m->pmask; s++)
-			if (m->pkey[s] >= 0 && m->pval[s] >= m->in.m - m->nwords)
-				return bad(r, "pruned n-gram index points past the input matrix");
+		if (m->pmax >= m->in.m - m->nwords)
+			return bad(r, "pruned n-gram index points past the input matrix");
 	} else if (m->pruneidx_size < 0 && m->in.m - m->nwords < m->bucket) {
 		return bad(r, "input matrix smaller than vocabulary plus buckets");
 	}
@@ -545,6 +582,10 @@ static int load(struct rd *r, struct ft_model *m)
 	if (m->out.m != m->nlabels)
 		return bad(r, "output matrix does not have one row per label");
 	if (m->quant_input && (rc = expand(&m->in)))
+		return rc;
+	if (m->bucket > 0)
+		m->bucket_magic = UINT64_MAX / (uint32_t)m->bucket + 1;
+	if ((rc = build_subword_cache(m)))
 		return rc;
 	if (m->loss == LOSS_HS && (rc = build_tree(r, m)))
 		return rc;
@@ -557,7 +598,7 @@ static int load(struct rd *r, struct ft_model *m)
 
 int ft_load_mem(const void *data, size_t n, struct ft_model **out, const char **why)
 {
-	struct rd r = { data, (const uint8_t *)data + n, NULL };
+	struct rd r = { data, (const uint8_t *)data + n, NULL, data };
 	struct ft_model *m = calloc(1, sizeof(*m));
 	int rc;
 
@@ -670,6 +711,7 @@ void ft_state_release(struct ft_state *s)
 	free(s->whash);
 	free(s->word);
 	free(s->heap);
+	free(s->rowv);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -702,35 +744,66 @@ static inline void add_row(const struct ft_model *m, struct ft_state *s, int64_t
 	}
 }
 
-/* A hashed n-gram id in [0, bucket): fastText's pushHash. */
-static inline void add_bucket(const struct ft_model *m, struct ft_state *s, int32_t id)
+/* Add rows in order, fetching ahead: the rows are scattered over a matrix
+ * much larger than the caches, and this is where the time goes. */
+static void add_rows(const struct ft_model *m, struct ft_state *s, const int32_t *rows, size_t n)
 {
-	if (m->pruneidx_size == 0 || id < 0)
+	const struct ft_matrix *mx = &m->in;
+	size_t j;
+	if (mx->dense) {
+		for (j = 0; j < n && j < 6; j++)
+			__builtin_prefetch(mx->dense + (size_t)rows[j] * (size_t)m->dim);
+		for (j = 0; j < n; j++) {
+			if (j + 6 < n)
+				__builtin_prefetch(mx->dense + (size_t)rows[j + 6] * (size_t)m->dim);
+			add_row(m, s, rows[j]);
+		}
 		return;
-	if (m->pruneidx_size > 0) {
-		id = prune_lookup(m, id);
-		if (id < 0)
-			return;
 	}
-	add_row(m, s, (int64_t)m->nwords + id);
+	for (j = 0; j < n; j++)
+		add_row(m, s, rows[j]);
 }
 
-/* Character n-grams of "<token>". */
-static int add_subwords(const struct ft_model *m, struct ft_state *s, const char *tok, size_t n)
+struct ivec {
+	int32_t *v;
+	size_t n, cap;
+};
+
+static int ivec_push(struct ivec *v, int32_t x)
 {
-	size_t len = n + 2, i, j;
-	char *w;
-	if (m->maxn <= 0)
-		return 0;
-	if (len > s->wcap) {
-		size_t cap = len < 256 ? 256 : len * 2;
-		char *p = realloc(s->word, cap);
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 256;
+		int32_t *p = realloc(v->v, cap * sizeof(*p));
 		if (!p)
 			return SL_ENOMEM;
-		s->word = p;
-		s->wcap = cap;
+		v->v = p;
+		v->cap = cap;
 	}
-	w = s->word;
+	v->v[v->n++] = x;
+	return 0;
+}
+
+/*
+ * The input rows of the character n-grams of "<tok>", appended to v in
+ * fastText's order (computeSubwords + pushHash): first the bucket ids,
+ * then mapped to rows through the pruning index, with look-ahead.
+ */
+static int subword_rows(const struct ft_model *m, const char *tok, size_t n, struct ivec *v,
+			char **wbuf, size_t *wcap)
+{
+	size_t len = n + 2, i, j, first = v->n, k2;
+	char *w;
+	if (m->maxn <= 0 || m->pruneidx_size == 0)
+		return 0;
+	if (len > *wcap) {
+		size_t cap = len < 256 ? 256 : len * 2;
+		char *p = realloc(*wbuf, cap);
+		if (!p)
+			return SL_ENOMEM;
+		*wbuf = p;
+		*wcap = cap;
+	}
+	w = *wbuf;
 	w[0] = '<';
 	memcpy(w + 1, tok, n);
 	w[n + 1] = '>';
@@ -743,9 +816,67 @@ static int add_subwords(const struct ft_model *m, struct ft_state *s, const char
 			h = fnv_step(h, w[j++]);
 			while (j < len && (w[j] & 0xC0) == 0x80)
 				h = fnv_step(h, w[j++]);
-			if (k >= m->minn && !(k == 1 && (i == 0 || j == len)))
-				add_bucket(m, s, (int32_t)(h % (uint32_t)m->bucket));
+			if (k >= m->minn && !(k == 1 && (i == 0 || j == len))) {
+				uint32_t id = fastmod(h, m->bucket_magic, (uint32_t)m->bucket);
+				if (m->pdense)
+					__builtin_prefetch(&m->pdense[id]);
+				else if (m->ptab)
+					__builtin_prefetch(&m->ptab[(id * 2654435761u) & m->pmask]);
+				if (ivec_push(v, (int32_t)id))
+					return SL_ENOMEM;
+			}
 		}
+	}
+	if (m->pruneidx_size < 0) {
+		for (k2 = first; k2 < v->n; k2++)
+			v->v[k2] += m->nwords;
+		return 0;
+	}
+	j = first;
+	for (k2 = first; k2 < v->n; k2++) {
+		int32_t r = prune_lookup(m, v->v[k2]);
+		if (r >= 0)
+			v->v[j++] = m->nwords + r;
+	}
+	v->n = j;
+	return 0;
+}
+
+/* Precompute every word's rows, as fastText's initNgrams does; skipped
+ * (and computed per token instead) when it would take over 256 MiB. */
+static int build_subword_cache(struct ft_model *m)
+{
+	struct ivec v = { 0 };
+	char *wbuf = NULL;
+	size_t wcap = 0;
+	int32_t i;
+	int rc = 0;
+
+	m->sub_off = malloc(((size_t)m->nwords + 1) * sizeof(*m->sub_off));
+	if (!m->sub_off)
+		return SL_ENOMEM;
+	for (i = 0; i < m->nwords && !rc; i++) {
+		const char *w = m->pool + m->woff[i];
+		m->sub_off[i] = (uint32_t)v.n;
+		rc = ivec_push(&v, i);
+		if (!rc && strcmp(w, "</s>"))
+			rc = subword_rows(m, w, m->wlen[i], &v, &wbuf, &wcap);
+		if (v.n > ((size_t)64 << 20))
+			rc = SL_ETOOBIG;
+	}
+	free(wbuf);
+	if (rc) {
+		free(v.v);
+		free(m->sub_off);
+		m->sub_off = NULL;
+		return rc == SL_ETOOBIG ? 0 : rc;
+	}
+	m->sub_off[m->nwords] = (uint32_t)v.n;
+	m->sub_ids = v.v ? v.v : malloc(4);
+	if (!m->sub_ids) {
+		free(m->sub_off);
+		m->sub_off = NULL;
+		return SL_ENOMEM;
 	}
 	return 0;
 }
@@ -765,10 +896,22 @@ static int token(const struct ft_model *m, struct ft_state *s, const char *t, si
 
 	if (type != 0)
 		return eos; /* a label in the text: not input */
-	if (wid >= 0)
-		add_row(m, s, wid);
-	if (!eos && (rc = add_subwords(m, s, t, n)))
-		return rc;
+	if (wid >= 0 && m->sub_off) {
+		add_rows(m, s, m->sub_ids + m->sub_off[wid], m->sub_off[wid + 1] - m->sub_off[wid]);
+	} else {
+		struct ivec v = { s->rowv, 0, s->rowcap };
+		if (wid >= 0)
+			rc = ivec_push(&v, wid);
+		else
+			rc = 0;
+		if (!rc && !eos)
+			rc = subword_rows(m, t, n, &v, &s->word, &s->wcap);
+		s->rowv = v.v;
+		s->rowcap = v.cap;
+		if (rc)
+			return rc;
+		add_rows(m, s, v.v, v.n);
+	}
 	if (m->word_ngrams > 1) {
 		if (s->nwhash == s->whcap) {
 			size_t cap = s->whcap ? s->whcap * 2 : 256;
@@ -954,14 +1097,32 @@ int ft_predict(const struct ft_model *m, struct ft_state *s, const char *text, s
 	}
 	if (!stop && (rc = token(m, s, "</s>", 4)) < 0)
 		return rc;
-	if (m->word_ngrams > 1) {
+	if (m->word_ngrams > 1 && m->pruneidx_size != 0) {
+		/* addWordNgrams: the int32 hashes sign-extend into the uint64 */
+		struct ivec v = { s->rowv, 0, s->rowcap };
 		for (size_t x = 0; x < s->nwhash; x++) {
 			uint64_t h = (uint64_t)(int64_t)s->whash[x];
 			for (size_t y = x + 1; y < s->nwhash && y < x + (size_t)m->word_ngrams; y++) {
+				int32_t id;
 				h = h * 116049371u + (uint64_t)(int64_t)s->whash[y];
-				add_bucket(m, s, (int32_t)(h % (uint64_t)m->bucket));
+				id = (int32_t)(h % (uint64_t)m->bucket);
+				if (m->pruneidx_size > 0)
+					id = prune_lookup(m, id);
+				if (id >= 0 && (rc = ivec_push(&v, m->nwords + id))) {
+					s->rowv = v.v;
+					s->rowcap = v.cap;
+					return rc;
+				}
+				/* add in batches, keeping the order */
+				if (v.n >= 4096) {
+					add_rows(m, s, v.v, v.n);
+					v.n = 0;
+				}
 			}
 		}
+		s->rowv = v.v;
+		s->rowcap = v.cap;
+		add_rows(m, s, v.v, v.n);
 	}
 	if (s->nrows == 0)
 		return 0;

@@ -65,6 +65,8 @@ struct ft_state {
 	size_t nwhash, whcap;
 	char *word;
 	size_t wcap;
+	int32_t *rowv;
+	size_t rowcap;
 	struct ft_heap_item *heap;
 	int heapcap;
 	size_t nrows;
