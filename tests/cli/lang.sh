@@ -85,6 +85,11 @@ eq "classify --field" "$(head -1 "$T/out" | python3 -c "import json,sys; print(t
 SLUICE_LID_MODEL="$LID" "$SLUICE" lang --annotate-only --top-k 2 "$DOLMA" > "$T/env.jsonl"
 "$SLUICE" lang --model "$LID" --annotate-only --top-k 2 "$DOLMA" > "$T/opt.jsonl"
 check "\$SLUICE_LID_MODEL = --model" cmp -s "$T/env.jsonl" "$T/opt.jsonl"
+# ... and models/lid.176.ftz of the current directory
+mkdir -p "$T/cwd/models"
+cp "$LID" "$T/cwd/models/lid.176.ftz"
+(cd "$T/cwd" && env -u SLUICE_LID_MODEL "$SLUICE" lang --annotate-only --top-k 2 "$DOLMA" > "$T/cwd.jsonl")
+check "models/lid.176.ftz = --model" cmp -s "$T/cwd.jsonl" "$T/opt.jsonl"
 
 # --- empty, whitespace-only and non-UTF-8 text
 printf '%s\n' '{"id":"e","text":""}' '{"id":"w","text":" \n\t "}' > "$T/odd.jsonl"
