@@ -137,6 +137,37 @@ static void classifier_close(struct classifier *c)
 	ft_free(c->m);
 }
 
+/* --stats: how many documents each language was best for, most first */
+static uint64_t *lang_counts_;
+static int cmp_count(const void *a, const void *b)
+{
+	uint64_t x = lang_counts_[*(const int *)a], y = lang_counts_[*(const int *)b];
+	if (x != y)
+		return x > y ? -1 : 1;
+	return *(const int *)a - *(const int *)b;
+}
+
+static void put_lang_counts(struct buf *extra, const struct ft_model *m, uint64_t *counts)
+{
+	int n = ft_nlabels(m), i, *order = malloc(sizeof(int) * (size_t)n), first = 1;
+	if (!order)
+		return;
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	lang_counts_ = counts;
+	qsort(order, (size_t)n, sizeof(int), cmp_count);
+	buf_addstr(extra, ",\n  \"languages\": {");
+	for (i = 0; i < n && counts[order[i]]; i++) {
+		const char *l = strip_label(ft_label(m, order[i]));
+		buf_addstr(extra, first ? "" : ", ");
+		json_string_encode(extra, l, strlen(l));
+		buf_addf(extra, ": %llu", (unsigned long long)counts[order[i]]);
+		first = 0;
+	}
+	buf_addch(extra, '}');
+	free(order);
+}
+
 int cmd_lang(int argc, char **argv)
 {
 	static const char *const usage[] = {
@@ -175,6 +206,7 @@ int cmd_lang(int argc, char **argv)
 	struct doc d;
 	struct buf meta = BUF_INIT;
 	int *keep = NULL, nkeep = 0, nargs, rc, k, sums_to_one, from_default = 0;
+	uint64_t *counts;
 	struct ft_info info;
 
 	nargs = parse_options(argc, argv, opts, usage);
@@ -235,6 +267,13 @@ int cmd_lang(int argc, char **argv)
 			return usage_error("--keep: no languages given");
 		}
 	}
+	counts = calloc((size_t)ft_nlabels(c.m), sizeof(*counts));
+	if (!counts) {
+		classifier_close(&c);
+		free(keep);
+		msg_code(SL_ENOMEM, "loading '%s'", model_path);
+		return 1;
+	}
 	k = top_k > 0 ? top_k : 1;
 	if (k > ft_nlabels(c.m))
 		k = ft_nlabels(c.m);
@@ -243,6 +282,7 @@ int cmd_lang(int argc, char **argv)
 	if (rc) {
 		classifier_close(&c);
 		free(keep);
+		free(counts);
 		return rc;
 	}
 	doc_init(&d);
@@ -265,6 +305,7 @@ int cmd_lang(int argc, char **argv)
 			continue;
 		}
 		best = c.preds[0].prob;
+		counts[c.preds[0].label]++;
 		if (doc_meta_set_str(&d, "language", strip_label(ft_label(c.m, c.preds[0].label)),
 				     strlen(strip_label(ft_label(c.m, c.preds[0].label)))) ||
 		    meta_set_float(&d, "language_score", best))
@@ -316,10 +357,12 @@ nomem:
 		st.failed = 1;
 		break;
 	}
+	put_lang_counts(&st.extra, c.m, counts);
 	buf_release(&meta);
 	doc_release(&d);
 	classifier_close(&c);
 	free(keep);
+	free(counts);
 	return stage_end(&st);
 }
 

@@ -74,6 +74,7 @@ DOLMA="$DATA/jsonl/dolma-CC-MAIN-20190717121559-20190717143559-00140.jsonl.gz"
 run "$SLUICE" lang --model "$LID" --keep en --rejects "$T/rej.jsonl" --stats "$T/s.json" "$DOLMA"
 eq "lang exit" "$rc" 0
 eq "conservation" "$(json "$T/s.json" "j['docs_in'] == j['docs_out'] + j['docs_rejected'] + j['docs_unreadable'] == 697")" True
+eq "languages in --stats" "$(json "$T/s.json" "sum(j['languages'].values()) == 697 and j['languages']['en'] >= j['docs_out']")" True
 eq "kept + rejected files" "$(( $(grep -c . "$T/out") + $(grep -c . "$T/rej.jsonl") ))" 697
 eq "kept are English" "$(python3 -c "import json,sys; print(all(json.loads(l)['metadata']['language'] == 'en' and json.loads(l)['metadata']['language_score'] > 0.65 for l in open(sys.argv[1])))" "$T/out")" True
 eq "rejected reasons" "$(python3 -c "import json,sys; print(sorted({json.loads(l)['metadata']['rejected_by'] for l in open(sys.argv[1])} - {'lang:other_language', 'lang:low_score'}))" "$T/rej.jsonl")" "[]"
