@@ -518,8 +518,13 @@ static int build_subword_cache(struct ft_model *m);
  * direct computation"), exact for every h. */
 static inline uint32_t fastmod(uint32_t h, uint64_t magic, uint32_t d)
 {
+#ifdef __SIZEOF_INT128__
 	uint64_t low = magic * h;
 	return (uint32_t)(((unsigned __int128)low * d) >> 64);
+#else
+	(void)magic;
+	return h % d;
+#endif
 }
 
 static int load(struct rd *r, struct ft_model *m)
