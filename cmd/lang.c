@@ -23,16 +23,20 @@
 #define LID_MODEL_NAME "lid.176.ftz"
 #define LID_MODEL_ENV "SLUICE_LID_MODEL"
 
-/* Shortest decimal that reads back as the same float. */
+/* Shortest decimal that reads back as the same float (9 digits always do,
+ * and if p digits do, so do p + 1: a binary search). */
 static int fmt_float(char *out, size_t n, float v)
 {
-	int k = 0;
-	for (int prec = 1; prec <= 9; prec++) {
-		k = snprintf(out, n, "%.*g", prec, (double)v);
+	int lo = 1, hi = 9;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		snprintf(out, n, "%.*g", mid, (double)v);
 		if (strtof(out, NULL) == v)
-			break;
+			hi = mid;
+		else
+			lo = mid + 1;
 	}
-	return k;
+	return snprintf(out, n, "%.*g", lo, (double)v);
 }
 
 static int meta_set_float(struct doc *d, const char *key, float v)
