@@ -14,5 +14,7 @@ int cmd_warc(int argc, char **argv);
 int cmd_pii(int argc, char **argv);
 int cmd_shard(int argc, char **argv);
 int cmd_mix(int argc, char **argv);
+int cmd_lang(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
 
 #endif

@@ -19,6 +19,8 @@ struct cmd_struct {
 static const struct cmd_struct commands[] = {
 	{ "warc", cmd_warc, "read WARC/WET files (plain, gzip, zstd) into documents, extracting HTML text" },
 	{ "cat", cmd_cat, "concatenate and convert document streams (JSONL, .gz, .zst)" },
+	{ "lang", cmd_lang, "identify the language with fastText (lid.176) and keep chosen languages" },
+	{ "classify", cmd_classify, "score documents with a fastText classifier and keep the high scorers" },
 	{ "stats", cmd_stats, "count documents, bytes, lengths and field values, as JSON" },
 	{ "pii", cmd_pii, "replace e-mails, IPs, phones, cards, IBANs, SSNs, secrets (or annotate them)" },
 	{ "mix", cmd_mix, "mix several sources with weights by tokens or documents, up- or down-sampling" },

@@ -1,0 +1,461 @@
+/*
+ * lang.c - `sluice lang` (fastText language identification, as datatrove's
+ * LanguageFilter) and `sluice classify` (any fastText classifier as a
+ * quality filter, DCLM style).  Both read a fastText .bin/.ftz model with
+ * filters/fasttext.c and predict on the document text with its newlines as
+ * spaces, giving the labels and probabilities `fasttext predict-prob` gives.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "builtin.h"
+#include "config.h"
+#include "error.h"
+#include "fasttext.h"
+#include "json.h"
+#include "msg.h"
+#include "stage.h"
+
+#define LID_MODEL_NAME "lid.176.ftz"
+#define LID_MODEL_ENV "SLUICE_LID_MODEL"
+
+/* Shortest decimal that reads back as the same float (9 digits always do,
+ * and if p digits do, so do p + 1: a binary search). */
+static int fmt_float(char *out, size_t n, float v)
+{
+	int lo = 1, hi = 9;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		snprintf(out, n, "%.*g", mid, (double)v);
+		if (strtof(out, NULL) == v)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return snprintf(out, n, "%.*g", lo, (double)v);
+}
+
+static int meta_set_float(struct doc *d, const char *key, float v)
+{
+	char tmp[32];
+	if (v != v)
+		return doc_meta_set_raw(d, key, "null", 4);
+	return doc_meta_set_raw(d, key, tmp, (size_t)fmt_float(tmp, sizeof(tmp), v));
+}
+
+static const char *strip_label(const char *l)
+{
+	return strncmp(l, "__label__", 9) ? l : l + 9;
+}
+
+static int file_exists(const char *p)
+{
+	return access(p, R_OK) == 0;
+}
+
+/* Where the default language model is: $SLUICE_LID_MODEL, ./models/,
+ * models/ beside the binary's build or install tree, the source tree. */
+static const char *find_lid_model(char *tmp, size_t n)
+{
+	const char *env = getenv(LID_MODEL_ENV);
+	char exe[PATH_MAX];
+	ssize_t k;
+
+	if (env && *env)
+		return env;
+	if (file_exists("models/" LID_MODEL_NAME))
+		return "models/" LID_MODEL_NAME;
+	k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (k > 0) {
+		static const char *const rel[] = { "/../models/", "/../../models/", "/../share/sluice/models/" };
+		char *slash;
+		exe[k] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+				snprintf(tmp, n, "%s%s" LID_MODEL_NAME, exe, rel[i]);
+				if (file_exists(tmp))
+					return tmp;
+			}
+		}
+	}
+	snprintf(tmp, n, "%s/models/" LID_MODEL_NAME, SLUICE_SOURCE_DIR);
+	if (file_exists(tmp))
+		return tmp;
+	return NULL;
+}
+
+#define LID_HINT "give --model PATH, set " LID_MODEL_ENV \
+	", or run tools/get-lid-model.sh to put " LID_MODEL_NAME " into models/"
+
+static struct ft_model *open_model(const char *path, int is_default)
+{
+	struct ft_model *m;
+	const char *why = NULL;
+	int rc = ft_load(path, &m, &why);
+	if (rc == SL_EOPEN && errno == ENOENT && is_default)
+		msg("no language model at '%s' (from $" LID_MODEL_ENV "): " LID_HINT, path);
+	else if (rc == SL_EOPEN || rc == SL_EIO)
+		msg_code(rc, "cannot read model '%s'", path);
+	else if (rc == SL_ETRUNC && why)
+		msg("'%s': not a usable fastText model: truncated (%s)", path, why);
+	else if (rc && why)
+		msg("'%s': not a usable fastText model: %s", path, why);
+	else if (rc)
+		msg_code(rc, "'%s': not a usable fastText model", path);
+	return rc ? NULL : m;
+}
+
+/* The part of a stage loop both commands share. */
+struct classifier {
+	struct ft_model *m;
+	struct ft_state s;
+	struct ft_pred *preds; /* room for every label */
+};
+
+static int classifier_open(struct classifier *c, const char *path, int is_default)
+{
+	memset(c, 0, sizeof(*c));
+	c->m = open_model(path, is_default);
+	if (!c->m)
+		return 1;
+	c->preds = malloc(sizeof(*c->preds) * (size_t)ft_nlabels(c->m));
+	if (!c->preds || ft_state_init(&c->s, c->m)) {
+		msg_code(SL_ENOMEM, "loading '%s'", path);
+		free(c->preds);
+		ft_free(c->m);
+		return 1;
+	}
+	return 0;
+}
+
+static void classifier_close(struct classifier *c)
+{
+	ft_state_release(&c->s);
+	free(c->preds);
+	ft_free(c->m);
+}
+
+/* --stats: how many documents each language was best for, most first */
+static uint64_t *lang_counts_;
+static int cmp_count(const void *a, const void *b)
+{
+	uint64_t x = lang_counts_[*(const int *)a], y = lang_counts_[*(const int *)b];
+	if (x != y)
+		return x > y ? -1 : 1;
+	return *(const int *)a - *(const int *)b;
+}
+
+static void put_lang_counts(struct buf *extra, const struct ft_model *m, uint64_t *counts)
+{
+	int n = ft_nlabels(m), i, *order = malloc(sizeof(int) * (size_t)n), first = 1;
+	if (!order)
+		return;
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	lang_counts_ = counts;
+	qsort(order, (size_t)n, sizeof(int), cmp_count);
+	buf_addstr(extra, ",\n  \"languages\": {");
+	for (i = 0; i < n && counts[order[i]]; i++) {
+		const char *l = strip_label(ft_label(m, order[i]));
+		buf_addstr(extra, first ? "" : ", ");
+		json_string_encode(extra, l, strlen(l));
+		buf_addf(extra, ": %llu", (unsigned long long)counts[order[i]]);
+		first = 0;
+	}
+	buf_addch(extra, '}');
+	free(order);
+}
+
+int cmd_lang(int argc, char **argv)
+{
+	static const char *const usage[] = {
+		"usage: sluice lang [<options>] [<file>...]",
+		"",
+		"Identify each document's language with a fastText model (lid.176 by",
+		"default) on its text with newlines as spaces, as datatrove's",
+		"LanguageFilter does: metadata.language and metadata.language_score are",
+		"the best label and its probability, exactly as `fasttext predict-prob`",
+		"reports them.  A document is kept when one of the --keep languages scores",
+		"above --min-score (without --keep: when the best one does); others are",
+		"rejected as other_language or low_score.",
+		"",
+		"The model: --model, else $" LID_MODEL_ENV ", else models/" LID_MODEL_NAME,
+		"(tools/get-lid-model.sh puts it there).",
+		"",
+		"  sluice lang --keep en,de docs.jsonl.zst -o en-de.jsonl.zst",
+		"  sluice lang --annotate-only --top-k 3 docs.jsonl | sluice stats",
+		NULL
+	};
+	struct stage_opts o = { 0 };
+	const char *model_path = NULL, *keep_arg = NULL;
+	double min_score = 0.65;
+	int top_k = 0;
+	struct option opts[] = {
+		OPT_STRING(0, "keep", &keep_arg, "LANGS", "comma-separated languages to keep (e.g. en,de); default: any"),
+		OPT_DOUBLE(0, "min-score", &min_score, "X", "keep when the language's probability is above X (default 0.65)"),
+		OPT_STRING(0, "model", &model_path, "PATH", "fastText language model (.bin or .ftz)"),
+		OPT_INT(0, "top-k", &top_k, "N", "also write the N best languages as metadata.language_topk"),
+		STAGE_OPTIONS(&o),
+		OPT_END(),
+	};
+	char tmp[PATH_MAX + 64];
+	struct classifier c;
+	struct stage st;
+	struct doc d;
+	struct buf meta = BUF_INIT;
+	int *keep = NULL, nkeep = 0, nargs, rc, k, sums_to_one, from_default = 0;
+	uint64_t *counts;
+	struct ft_info info;
+
+	nargs = parse_options(argc, argv, opts, usage);
+	if (nargs < 0)
+		return nargs == -1 ? 0 : 2;
+	if (top_k < 0)
+		return usage_error("--top-k must be 0 or more");
+	if (!(min_score >= 0 && min_score <= 1))
+		return usage_error("--min-score must be between 0 and 1");
+	if (!model_path) {
+		model_path = find_lid_model(tmp, sizeof(tmp));
+		if (!model_path) {
+			msg("no language model: " LID_HINT);
+			return 1;
+		}
+		from_default = 1;
+	}
+	if (classifier_open(&c, model_path, from_default))
+		return 1;
+	ft_get_info(c.m, &info);
+	/* hs and softmax probabilities sum to one; one-vs-all ones need not */
+	sums_to_one = info.loss == 1 || info.loss == 3;
+	if (keep_arg) {
+		const char *p = keep_arg;
+		keep = calloc(strlen(keep_arg) + 1, sizeof(*keep));
+		if (!keep) {
+			classifier_close(&c);
+			msg_code(SL_ENOMEM, "--keep");
+			return 1;
+		}
+		while (*p) {
+			size_t n = strcspn(p, ",");
+			if (n) {
+				char name[256];
+				int idx;
+				if (n > 200) {
+					classifier_close(&c);
+					free(keep);
+					return usage_error("--keep: language name too long");
+				}
+				snprintf(name, sizeof(name), "%s%.*s",
+					 strncmp(p, "__label__", 9) ? "__label__" : "", (int)n, p);
+				idx = ft_label_index(c.m, name);
+				if (idx < 0) {
+					rc = usage_error("--keep: '%.*s' is not a label of the model '%s'",
+							 (int)n, p, model_path);
+					classifier_close(&c);
+					free(keep);
+					return rc;
+				}
+				keep[nkeep++] = idx;
+			}
+			p += n + (p[n] == ',');
+		}
+		if (!nkeep) {
+			classifier_close(&c);
+			free(keep);
+			return usage_error("--keep: no languages given");
+		}
+	}
+	counts = calloc((size_t)ft_nlabels(c.m), sizeof(*counts));
+	if (!counts) {
+		classifier_close(&c);
+		free(keep);
+		msg_code(SL_ENOMEM, "loading '%s'", model_path);
+		return 1;
+	}
+	k = top_k > 0 ? top_k : 1;
+	if (k > ft_nlabels(c.m))
+		k = ft_nlabels(c.m);
+
+	rc = stage_begin(&st, "lang", STAGE_SPLIT_JSONL, &o, argv + 1, nargs);
+	if (rc) {
+		classifier_close(&c);
+		free(keep);
+		free(counts);
+		return rc;
+	}
+	doc_init(&d);
+	while (stage_next(&st, &d) > 0) {
+		const char *text, *reason = NULL;
+		size_t n;
+		int np, i, best_kept = 0;
+		float best;
+
+		if (doc_text(&d, &text, &n) ||
+		    (np = ft_predict(c.m, &c.s, text, n, k, 0.0f, c.preds)) < 0) {
+			msg_code(SL_ENOMEM, "identifying the language");
+			st.failed = 1;
+			break;
+		}
+		if (np == 0) {
+			/* the model has nothing to go on (no known token) */
+			if (stage_reject(&st, &d, "low_score"))
+				break;
+			continue;
+		}
+		best = c.preds[0].prob;
+		counts[c.preds[0].label]++;
+		if (doc_meta_set_str(&d, "language", strip_label(ft_label(c.m, c.preds[0].label)),
+				     strlen(strip_label(ft_label(c.m, c.preds[0].label)))) ||
+		    meta_set_float(&d, "language_score", best))
+			goto nomem;
+		if (top_k > 0) {
+			buf_reset(&meta);
+			if (buf_addch(&meta, '{'))
+				goto nomem;
+			for (i = 0; i < np; i++) {
+				const char *l = strip_label(ft_label(c.m, c.preds[i].label));
+				char num[32];
+				if ((i && buf_addch(&meta, ',')) || json_string_encode(&meta, l, strlen(l)) ||
+				    buf_addch(&meta, ':') ||
+				    buf_add(&meta, num, (size_t)fmt_float(num, sizeof(num), c.preds[i].prob)))
+					goto nomem;
+			}
+			if (buf_addch(&meta, '}') || doc_meta_set_raw(&d, "language_topk", meta.ptr, meta.len))
+				goto nomem;
+		}
+		if (!nkeep) {
+			if (!(best > min_score))
+				reason = "low_score";
+		} else {
+			for (i = 0; i < nkeep; i++)
+				best_kept |= keep[i] == c.preds[0].label;
+			if (best_kept) {
+				if (!(best > min_score))
+					reason = "low_score";
+			} else if (sums_to_one && min_score >= 0.501) {
+				/* no other language can score above one half */
+				reason = "other_language";
+			} else {
+				int all = ft_predict(c.m, &c.s, text, n, 0, 0.0f, c.preds), j, pass = 0;
+				if (all < 0)
+					goto nomem;
+				for (j = 0; j < all && !pass; j++)
+					for (i = 0; i < nkeep; i++)
+						if (keep[i] == c.preds[j].label && c.preds[j].prob > min_score)
+							pass = 1;
+				if (!pass)
+					reason = "other_language";
+			}
+		}
+		if (reason ? stage_reject(&st, &d, reason) : stage_emit(&st, &d))
+			break;
+		continue;
+nomem:
+		msg_code(SL_ENOMEM, "writing the language");
+		st.failed = 1;
+		break;
+	}
+	put_lang_counts(&st.extra, c.m, counts);
+	buf_release(&meta);
+	doc_release(&d);
+	classifier_close(&c);
+	free(keep);
+	free(counts);
+	return stage_end(&st);
+}
+
+int cmd_classify(int argc, char **argv)
+{
+	static const char *const usage[] = {
+		"usage: sluice classify --model PATH --label LABEL [<options>] [<file>...]",
+		"",
+		"Score each document with a fastText classifier (a DCLM-style quality",
+		"model, or any other) on its text with newlines as spaces: the",
+		"probability of --label, as `fasttext predict-prob` reports it (0 when",
+		"the model gives it less than 1e-5), goes to metadata.classifier_score",
+		"(or --field).  Documents scoring at least --min-score are kept; the",
+		"others are rejected as low_score.",
+		"",
+		"  sluice classify --model dclm_hq.bin --label __label__hq --min-score 0.018 docs.jsonl",
+		NULL
+	};
+	struct stage_opts o = { 0 };
+	const char *model_path = NULL, *label = NULL, *field = "classifier_score";
+	double min_score = 0.5;
+	struct option opts[] = {
+		OPT_STRING(0, "model", &model_path, "PATH", "fastText classifier (.bin or .ftz); required"),
+		OPT_STRING(0, "label", &label, "LABEL", "the label whose probability is the score (e.g. __label__hq); required"),
+		OPT_DOUBLE(0, "min-score", &min_score, "X", "keep documents scoring at least X (default 0.5)"),
+		OPT_STRING(0, "field", &field, "NAME", "metadata key for the score (default classifier_score)"),
+		STAGE_OPTIONS(&o),
+		OPT_END(),
+	};
+	struct classifier c;
+	struct stage st;
+	struct doc d;
+	int nargs, rc, want;
+
+	nargs = parse_options(argc, argv, opts, usage);
+	if (nargs < 0)
+		return nargs == -1 ? 0 : 2;
+	if (!model_path)
+		return usage_error("--model is required");
+	if (!label || !*label)
+		return usage_error("--label is required");
+	if (!*field || strspn(field, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(field))
+		return usage_error("--field: use letters, digits, '_', '.' and '-'");
+	if (!(min_score >= 0 && min_score <= 1))
+		return usage_error("--min-score must be between 0 and 1");
+	if (classifier_open(&c, model_path, 0))
+		return 1;
+	want = ft_label_index(c.m, label);
+	if (want < 0 && strncmp(label, "__label__", 9)) {
+		char name[512];
+		snprintf(name, sizeof(name), "__label__%s", label);
+		want = ft_label_index(c.m, name);
+	}
+	if (want < 0) {
+		rc = usage_error("--label: '%s' is not a label of the model '%s'", label, model_path);
+		classifier_close(&c);
+		return rc;
+	}
+
+	rc = stage_begin(&st, "classify", STAGE_SPLIT_JSONL, &o, argv + 1, nargs);
+	if (rc) {
+		classifier_close(&c);
+		return rc;
+	}
+	doc_init(&d);
+	while (stage_next(&st, &d) > 0) {
+		const char *text;
+		size_t n;
+		int np, i;
+		float score = 0.0f;
+
+		if (doc_text(&d, &text, &n) ||
+		    (np = ft_predict(c.m, &c.s, text, n, 0, 0.0f, c.preds)) < 0) {
+			msg_code(SL_ENOMEM, "classifying");
+			st.failed = 1;
+			break;
+		}
+		for (i = 0; i < np; i++)
+			if (c.preds[i].label == want)
+				score = c.preds[i].prob;
+		if (meta_set_float(&d, field, score)) {
+			msg_code(SL_ENOMEM, "classifying");
+			st.failed = 1;
+			break;
+		}
+		if (score >= min_score ? stage_emit(&st, &d) : stage_reject(&st, &d, "low_score"))
+			break;
+	}
+	doc_release(&d);
+	classifier_close(&c);
+	return stage_end(&st);
+}
