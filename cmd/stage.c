@@ -513,7 +513,7 @@ static int write_stats(struct stage *st, double seconds)
 	put_counts(&b, "unreadable_by", &st->unreadable_by);
 	buf_addf(&b, ",\n  \"annotate_only\": %s", st->o.annotate_only ? "true" : "false");
 	buf_addf(&b, ",\n  \"bytes_in\": %" PRIu64 ",\n  \"bytes_out\": %" PRIu64,
-		 st->bytes_in, st->out ? outstream_bytes(st->out) : 0);
+		 st->bytes_in, st->bytes_out);
 	buf_addf(&b, ",\n  \"invalid_utf8_replaced\": %" PRIu64, st->utf8_replaced);
 	buf_addf(&b, ",\n  \"corrupt_compressed_members\": %" PRIu64 ",\n  \"truncated_inputs\": %" PRIu64,
 		 st->corrupt_members, st->truncated_inputs);
@@ -548,6 +548,8 @@ int stage_end(struct stage *st)
 		msg_progress_active = 0;
 	}
 	ok = !st->failed;
+	if (st->out)
+		st->bytes_out = outstream_bytes(st->out);
 	/* A closed pipe is the reader's choice ("| head"): not an error. */
 	rc = outstream_close(st->out, ok);
 	if (rc && rc != SL_EPIPE && ok) {

@@ -23,6 +23,7 @@ for f in "$DATA"/jsonl/*.jsonl "$DATA"/jsonl/*.gz; do
 	n=$(zcat -f "$f" | grep -c .)
 	eq "$(basename "$f") docs_in" "$(json "$T/s.json" "j['docs_in']")" "$n"
 	eq "$(basename "$f") docs_out" "$(json "$T/s.json" "j['docs_out']")" "$n"
+	eq "$(basename "$f") bytes_out" "$(json "$T/s.json" "j['bytes_out']")" "$(wc -c < "$T/out")"
 done
 
 run "$SLUICE" cat "$DATA/jsonl/datajuicer-redpajama-c4-refined.jsonl"
