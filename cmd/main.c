@@ -20,6 +20,7 @@ static const struct cmd_struct commands[] = {
 	{ "warc", cmd_warc, "read WARC/WET files (plain, gzip, zstd) into documents, extracting HTML text" },
 	{ "cat", cmd_cat, "concatenate and convert document streams (JSONL, .gz, .zst)" },
 	{ "stats", cmd_stats, "count documents, bytes, lengths and field values, as JSON" },
+	{ "quality", cmd_quality, "Gopher, C4 and FineWeb quality rules (datatrove defaults and reasons)" },
 };
 
 static void usage(FILE *f)
