@@ -321,6 +321,23 @@ static int find_duplicates(struct quality *q, const char *text, const struct pt_
 	return 0;
 }
 
+/* The words of text, split once per text for all rule sets. */
+static int text_words(struct quality *q, const char *text, size_t n)
+{
+	uint64_t h = XXH3_64bits(text, n);
+	int rc;
+	if (q->words_ok && q->words_n == n && q->words_h == h)
+		return 0;
+	q->words_ok = 0;
+	q->words.n = 0;
+	if ((rc = words_split(text, n, &q->words)))
+		return rc;
+	q->words_ok = 1;
+	q->words_n = n;
+	q->words_h = h;
+	return 0;
+}
+
 /* ---- Gopher quality ---- */
 
 static int eval_gopher(struct quality *q, const struct qparams *p, const char *text, size_t n,
@@ -335,8 +352,7 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 #define ON(x) (!isnan(x) && (x) != 0)
 #define FAIL(name) do { if (!reason) reason = (name); if (!all) goto done; } while (0)
 
-	w->n = 0;
-	if ((rc = words_split(text, n, w)))
+	if ((rc = text_words(q, text, n)))
 		return rc;
 	n_words = w->n;
 	for (k = 0; k < n_words; k++) {
@@ -542,8 +558,7 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 	/* words: ids (for " "-joined n-grams, equal iff the word sequences are
 	 * equal, since words hold no whitespace) and prefix hashes of their
 	 * concatenation (for ""-joined n-grams, compared byte for byte) */
-	w->n = 0;
-	if ((rc = words_split(text, n, w)))
+	if ((rc = text_words(q, text, n)))
 		return rc;
 	nw = w->n;
 	buf_reset(&q->cat);
@@ -816,10 +831,10 @@ static int eval_c4(struct quality *q, const struct qparams *p, const char *text,
 				continue;
 		}
 		if (!isnan(min_sent) && min_sent != -1) {
-			q->words.n = 0;
-			if ((rc = words_split(l, ll, &q->words)))
+			q->parts.n = 0;
+			if ((rc = words_split(l, ll, &q->parts)))
 				return rc;
-			nsent += words_count_sentences(l, q->words.v, q->words.n);
+			nsent += words_count_sentences(l, q->parts.v, q->parts.n);
 		}
 		if (kept++ && (rc = buf_addch(&q->out, '\n')))
 			return rc;
@@ -896,8 +911,7 @@ static int eval_fineweb(struct quality *q, const struct qparams *p, const char *
 	sig(r, "char_dup_ratio", x);
 	if (x > v[QP_FW_CHAR_DUPLICATES_RATIO])
 		FAIL("char_dup_ratio");
-	q->words.n = 0;
-	if ((rc = words_split(text, n, &q->words)))
+	if ((rc = text_words(q, text, n)))
 		return rc;
 	x = ratio((double)newlines, (double)q->words.n);
 	sig(r, "list_ratio", x);

@@ -99,6 +99,9 @@ struct qhash_ent;
 struct quality {
 	int all_signals;           /* measure everything instead of stopping early */
 	struct pt_spans words, lines, parts;
+	int words_ok;              /* words holds the tokens of the text hashed words_h */
+	size_t words_n;
+	uint64_t words_h;
 	struct buf out;            /* C4's rewritten text */
 	struct buf tmp, lower;
 	struct qhash_ent *tab;

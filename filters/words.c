@@ -10,29 +10,48 @@ static const char *const abbrevs[] = {
 	"mr.", "mrs.", "ms.", "dr.", "st.", "jr.", "sr.", "vs.", "etc.", "inc.", "ltd.", "co.",
 	"corp.", "jan.", "feb.", "mar.", "apr.", "jun.", "jul.", "aug.", "sep.", "sept.",
 	"oct.", "nov.", "dec.", "mt.", "no.", "prof.", "gen.", "gov.", "sen.", "rep.", "rev.",
-	"e.g.", "i.e.", "a.m.", "p.m.", "u.s.", "u.k.", "vs", NULL
+	"e.g.", "i.e.", "a.m.", "p.m.", "u.s.", "u.k.", NULL
 };
 
 static int is_abbrev(const char *s, size_t n)
 {
 	size_t k;
+	if (n < 3 || n > 5 || s[n - 1] != '.')
+		return 0;
 	for (k = 0; abbrevs[k]; k++)
 		if (strlen(abbrevs[k]) == n && strncasecmp(abbrevs[k], s, n) == 0)
 			return 1;
 	return 0;
 }
 
+static unsigned char prefix_tab[128], suffix_tab[128], alnum_tab[256];
+
+static void init_tabs(void)
+{
+	static int ready;
+	const char *p;
+	if (ready)
+		return;
+	for (p = "([{<\"'`*&#_$%=+,:;!?)]}>~|\\^"; *p; p++)
+		prefix_tab[(unsigned char)*p] = 1;
+	for (p = ")]}>\"'`,:;!?%*&#_~|([{<"; *p; p++)
+		suffix_tab[(unsigned char)*p] = 1;
+	for (p = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"; *p; p++)
+		alnum_tab[(unsigned char)*p] = 1;
+	ready = 1;
+}
+
 static int prefix_char(uint32_t c)
 {
 	if (c < 0x80)
-		return c && strchr("([{<\"'`*&#_$%=+,:;!?)]}>~|\\^", (int)c) != NULL;
+		return prefix_tab[c];
 	return pt_is_punct_or_symbol(c);
 }
 
 static int suffix_char(uint32_t c)
 {
 	if (c < 0x80)
-		return c && strchr(")]}>\"'`,:;!?%*&#_~|([{<", (int)c) != NULL;
+		return suffix_tab[c];
 	return pt_is_punct_or_symbol(c);
 }
 
@@ -41,6 +60,8 @@ static int is_digit(uint32_t c) { return c >= '0' && c <= '9'; }
 static int looks_like_url(const char *s, size_t n)
 {
 	size_t i;
+	if (!memchr(s, ':', n) && !memchr(s, '@', n) && !(n >= 4 && (s[0] | 0x20) == 'w'))
+		return 0;
 	if (n >= 4 && strncasecmp(s, "www.", 4) == 0)
 		return 1;
 	for (i = 0; i + 3 <= n; i++)
@@ -70,6 +91,12 @@ static int infix_split(const char *s, size_t a, size_t b, struct pt_spans *out)
 			size_t k = j;
 			next = pt_next(s, b, &k);
 		}
+		if (c < 0x80 && alnum_tab[c]) {
+			prevprev = prev;
+			prev = c;
+			i = j;
+			continue;
+		}
 		if (c == '.' && i + 3 <= b && memcmp(s + i, "...", 3) == 0) {
 			cut = 3;
 			while (i + cut < b && s[i + cut] == '.')
@@ -82,10 +109,11 @@ static int infix_split(const char *s, size_t a, size_t b, struct pt_spans *out)
 				cut = j - i;
 			else if (c == ',' && pt_isalpha(prev) && pt_isalpha(next))
 				cut = 1;
-			else if (c < 0x80 && strchr(":<>=/", (int)c) && (pt_isalpha(prev) || is_digit(prev)) &&
-				 pt_isalpha(next))
+			else if ((c == ':' || c == '<' || c == '>' || c == '=' || c == '/') &&
+				 (pt_isalpha(prev) || is_digit(prev)) && pt_isalpha(next))
 				cut = 1;
-			else if (c < 0x80 && strchr("+-*^", (int)c) && is_digit(prev) && (is_digit(next) || next == '-'))
+			else if ((c == '+' || c == '-' || c == '*' || c == '^') && is_digit(prev) &&
+				 (is_digit(next) || next == '-'))
 				cut = 1;
 			else if (c == '.' && pt_is_lower(prev) && pt_is_upper(next))
 				cut = 1;
@@ -172,7 +200,8 @@ static int chunk(const char *s, size_t a, size_t b, struct pt_spans *out)
 			} else if (c == 0x2026 || suffix_char(c)) {
 				if (!looks_like_url(s + a, start - a) || strchr(")]}>\"',:;!?", (int)(c < 0x80 ? c : 'x')))
 					cut = b - start;
-			} else {
+			} else if ((c == 't' || c == 's' || c == 'S' || c == 'e' || c == 'l' || c == 'd' || c == 'm') &&
+				   (memchr(s + a, '\'', b - a) || memmem(s + a, b - a, "\xe2\x80\x99", 3))) {
 				for (k = 0; contractions[k]; k++) {
 					size_t m = strlen(contractions[k]);
 					if (b - a > m && memcmp(s + b - m, contractions[k], m) == 0 &&
@@ -204,6 +233,7 @@ int words_split(const char *s, size_t n, struct pt_spans *out)
 {
 	size_t i = 0, j, start = 0;
 	int in = 0, rc;
+	init_tabs();
 	while (i < n) {
 		unsigned char c = (unsigned char)s[i];
 		int sp;
@@ -215,7 +245,10 @@ int words_split(const char *s, size_t n, struct pt_spans *out)
 			sp = pt_isspace(pt_next(s, n, &j));
 		}
 		if (sp && in) {
-			if ((rc = chunk(s, start, i, out)))
+			size_t k = start;
+			while (k < i && alnum_tab[(unsigned char)s[k]])
+				k++;
+			if ((rc = k == i ? pt_spans_add(out, start, i - start) : chunk(s, start, i, out)))
 				return rc;
 			in = 0;
 		} else if (!sp && !in) {
