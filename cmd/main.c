@@ -21,6 +21,7 @@ static const struct cmd_struct commands[] = {
 	{ "cat", cmd_cat, "concatenate and convert document streams (JSONL, .gz, .zst)" },
 	{ "stats", cmd_stats, "count documents, bytes, lengths and field values, as JSON" },
 	{ "quality", cmd_quality, "Gopher, C4 and FineWeb quality rules (datatrove defaults and reasons)" },
+	{ "blocklist", cmd_blocklist, "bad-word lists (C4/LDNOOBW) and URL block lists (UT1, datatrove URLFilter)" },
 };
 
 static void usage(FILE *f)
