@@ -18,19 +18,14 @@ void pt_spans_release(struct pt_spans *s)
 	s->n = s->cap = 0;
 }
 
-int pt_spans_add(struct pt_spans *s, size_t off, size_t len)
+int pt_spans_grow_(struct pt_spans *s)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		struct pt_span *v = realloc(s->v, cap * sizeof(*v));
-		if (!v)
-			return SL_ENOMEM;
-		s->v = v;
-		s->cap = cap;
-	}
-	s->v[s->n].off = off;
-	s->v[s->n].len = len;
-	s->n++;
+	size_t cap = s->cap ? s->cap * 2 : 64;
+	struct pt_span *v = realloc(s->v, cap * sizeof(*v));
+	if (!v)
+		return SL_ENOMEM;
+	s->v = v;
+	s->cap = cap;
 	return 0;
 }
 

@@ -36,7 +36,16 @@ struct pt_spans {
 };
 
 void pt_spans_release(struct pt_spans *s);
-int pt_spans_add(struct pt_spans *s, size_t off, size_t len);
+int pt_spans_grow_(struct pt_spans *s);
+static inline int pt_spans_add(struct pt_spans *s, size_t off, size_t len)
+{
+	if (s->n == s->cap && pt_spans_grow_(s))
+		return -1; /* SL_ENOMEM */
+	s->v[s->n].off = off;
+	s->v[s->n].len = len;
+	s->n++;
+	return 0;
+}
 
 /* Decode the code point at s[*i] (s valid UTF-8, *i < n) and advance *i. */
 static inline uint32_t pt_next(const char *s, size_t n, size_t *i)

@@ -93,6 +93,8 @@ int qparams_stop_add(struct qparams *p, const char *w, size_t n)
 	}
 	if (!(copy = malloc(n + 1)))
 		return SL_ENOMEM;
+	if (n > s->maxlen)
+		s->maxlen = n;
 	memcpy(copy, w, n);
 	copy[n] = 0;
 	s->w[s->n++] = copy;
@@ -113,6 +115,7 @@ int qparams_stop_clear(struct qparams *p)
 	for (k = 0; k < p->stop.n; k++)
 		free(p->stop.w[k]);
 	p->stop.n = 0;
+	p->stop.maxlen = 0;
 	if (p->stop.tab)
 		memset(p->stop.tab, 0, p->stop.tabsize * sizeof(*p->stop.tab));
 	return 0;
@@ -340,6 +343,21 @@ static int text_words(struct quality *q, const char *text, size_t n)
 
 /* ---- Gopher quality ---- */
 
+static unsigned char ascii_punct[128], ascii_alpha[128];
+
+static void init_ascii(void)
+{
+	static int ready;
+	int c;
+	if (ready)
+		return;
+	for (c = 0; c < 128; c++) {
+		ascii_punct[c] = (unsigned char)pt_in_punctuation_set((uint32_t)c);
+		ascii_alpha[c] = (unsigned char)pt_isalpha((uint32_t)c);
+	}
+	ready = 1;
+}
+
 static int eval_gopher(struct quality *q, const struct qparams *p, const char *text, size_t n,
 		       struct qresult *r)
 {
@@ -352,15 +370,25 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 #define ON(x) (!isnan(x) && (x) != 0)
 #define FAIL(name) do { if (!reason) reason = (name); if (!all) goto done; } while (0)
 
+	init_ascii();
+
 	if ((rc = text_words(q, text, n)))
 		return rc;
 	n_words = w->n;
 	for (k = 0; k < n_words; k++) {
-		const char *s = text + w->v[k].off;
+		const unsigned char *s = (const unsigned char *)text + w->v[k].off;
 		size_t len = w->v[k].len, i = 0, cps = 0;
 		int sym = 1, alpha = 0;
 		while (i < len) {
-			uint32_t c = pt_next(s, len, &i);
+			uint32_t c = s[i];
+			if (c < 0x80) {
+				i++;
+				cps++;
+				sym &= ascii_punct[c];
+				alpha |= ascii_alpha[c];
+				continue;
+			}
+			c = pt_next((const char *)s, len, &i);
 			cps++;
 			if (sym && !pt_in_punctuation_set(c))
 				sym = 0;
@@ -424,6 +452,8 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 		for (k = 0; k < n_words; k++) {
 			const char *s = text + w->v[k].off;
 			size_t len = w->v[k].len, mask = p->stop.tabsize - 1, i;
+			if (len > p->stop.maxlen)
+				continue;
 			for (i = XXH3_64bits(s, len) & mask; p->stop.tab[i]; i = (i + 1) & mask) {
 				const char *x = p->stop.w[p->stop.tab[i] - 1];
 				if (strlen(x) == len && !memcmp(x, s, len)) {

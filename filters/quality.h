@@ -58,6 +58,7 @@ struct qstopwords {
 	char **w;
 	size_t n, cap;
 	uint64_t *tab;   /* open addressing: index+1 into w, 0 empty */
+	size_t maxlen;   /* longest word, in bytes */
 	size_t tabsize;
 };
 

@@ -229,36 +229,73 @@ static int chunk(const char *s, size_t a, size_t b, struct pt_spans *out)
 	return 0;
 }
 
+/* Byte classes: 1 ASCII letter or digit, 2 other printable ASCII, 3 ASCII
+ * whitespace, 0 the rest (control bytes, UTF-8). */
+static unsigned char byte_class[256];
+
+static void init_classes(void)
+{
+	static int ready;
+	int c;
+	if (ready)
+		return;
+	for (c = 0x21; c < 0x7f; c++)
+		byte_class[c] = alnum_tab[c] ? 1 : 2;
+	for (c = 0x09; c <= 0x0d; c++)
+		byte_class[c] = 3;
+	for (c = 0x1c; c <= 0x20; c++)
+		byte_class[c] = 3;
+	ready = 1;
+}
+
 int words_split(const char *s, size_t n, struct pt_spans *out)
 {
-	size_t i = 0, j, start = 0;
-	int in = 0, rc;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, j;
+	int rc;
 	init_tabs();
+	init_classes();
 	while (i < n) {
-		unsigned char c = (unsigned char)s[i];
-		int sp;
-		j = i;
-		if (c > 0x20 && c < 0x80) {
-			sp = 0;
-			j++;
-		} else {
-			sp = pt_isspace(pt_next(s, n, &j));
+		size_t start;
+		int simple = 1;
+		/* skip whitespace */
+		while (i < n) {
+			unsigned char k = byte_class[u[i]];
+			if (k == 3) {
+				i++;
+			} else if (k == 0) {
+				j = i;
+				if (!pt_isspace(pt_next(s, n, &j)))
+					break;
+				i = j;
+			} else {
+				break;
+			}
 		}
-		if (sp && in) {
-			size_t k = start;
-			while (k < i && alnum_tab[(unsigned char)s[k]])
-				k++;
-			if ((rc = k == i ? pt_spans_add(out, start, i - start) : chunk(s, start, i, out)))
-				return rc;
-			in = 0;
-		} else if (!sp && !in) {
-			start = i;
-			in = 1;
+		if (i >= n)
+			break;
+		/* the chunk */
+		start = i;
+		while (i < n) {
+			unsigned char k = byte_class[u[i]];
+			if (k == 1) {
+				i++;
+			} else if (k == 2) {
+				simple = 0;
+				i++;
+			} else if (k == 3) {
+				break;
+			} else {
+				j = i;
+				if (pt_isspace(pt_next(s, n, &j)))
+					break;
+				simple = 0;
+				i = j;
+			}
 		}
-		i = j;
+		if ((rc = simple ? pt_spans_add(out, start, i - start) : chunk(s, start, i, out)))
+			return rc;
 	}
-	if (in)
-		return chunk(s, start, n, out);
 	return 0;
 }
 
