@@ -175,23 +175,21 @@ int strset_load(struct strset *s, const char *path, int norm, size_t *added)
 
 /* ---- words ---- */
 
-static const char *const ja_allow[] = { "sm", "\xe3\x82\xb0\xe3\x83\xad", "\xe5\xa5\xb3\xe3\x81\xae\xe5\xad\x90", NULL };
-static const char *const zh_allow[] = { "\xe6\x80\xa7", NULL };
+/* C4's allowlist (ja: sm, グロ, 女の子; zh: 性); datatrove removes all of it
+ * from every language's list, and so does sluice. */
+static const char *const allowlist[] = { "sm", "\xe3\x82\xb0\xe3\x83\xad",
+	"\xe5\xa5\xb3\xe3\x81\xae\xe5\xad\x90", "\xe6\x80\xa7", NULL };
 
 int bl_words_load(struct bl_words *w, const char *path, const char *lang)
 {
 	char *data, *p, *end;
 	size_t len;
 	int rc;
-	const char *const *allow = NULL;
+	const char *const *allow = allowlist;
 	memset(w, 0, sizeof(*w));
 	w->boundaries = 1;
 	if (lang && (!strcmp(lang, "ja") || !strcmp(lang, "th") || !strcmp(lang, "zh")))
 		w->boundaries = 0;
-	if (lang && !strcmp(lang, "ja"))
-		allow = ja_allow;
-	if (lang && !strcmp(lang, "zh"))
-		allow = zh_allow;
 	if ((rc = read_file(path, &data, &len)))
 		return rc;
 	if (!(w->ac = aho_new())) {

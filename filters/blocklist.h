@@ -6,7 +6,7 @@
  * only when flanked by non-word characters or the text's ends, as C4's
  * regex (?:\W|^)(w1|w2|...)(?:\W|$) does, except for languages written
  * without spaces (ja, th, zh), where any occurrence counts.  C4's allowlist
- * (ja: sm, グロ, 女の子; zh: 性) is removed from those languages' lists.
+ * (ja: sm, グロ, 女の子; zh: 性) is removed from every list, as datatrove does.
  *
  * URLs (datatrove URLFilter over UT1-style lists): the registered domain
  * (public suffix list, ICANN section, as tldextract) or the full host in a
