@@ -219,9 +219,8 @@ int qrules_parse(const char *s, enum qrule *rules, int max, const char **bad, si
 
 struct qhash_ent {
 	uint64_t h;
-	uint32_t a, b;      /* first/last+1 word, or byte span */
-	uint32_t count, order;
-	uint32_t used;
+	uint32_t a1;        /* element index + 1 (word, span, byte offset); 0: empty */
+	uint32_t c;         /* word id, n-gram count, or byte length */
 };
 
 static int tab_prepare(struct quality *q, size_t n)
@@ -307,13 +306,12 @@ static int find_duplicates(struct quality *q, const char *text, const struct pt_
 		size_t i = h & mask;
 		for (;;) {
 			struct qhash_ent *e = &q->tab[i];
-			if (!e->used) {
-				e->used = 1;
+			if (!e->a1) {
 				e->h = h;
-				e->a = (uint32_t)k;
+				e->a1 = (uint32_t)k + 1;
 				break;
 			}
-			if (e->h == h && sp->v[e->a].len == len && !memcmp(text + sp->v[e->a].off, s, len)) {
+			if (e->h == h && sp->v[e->a1 - 1].len == len && !memcmp(text + sp->v[e->a1 - 1].off, s, len)) {
 				(*dup_el)++;
 				*dup_chars += pt_len(s, len);
 				break;
@@ -607,16 +605,15 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 			size_t i = h & mask;
 			for (;;) {
 				struct qhash_ent *e = &q->tab[i];
-				if (!e->used) {
-					e->used = 1;
+				if (!e->a1) {
 					e->h = h;
-					e->a = (uint32_t)k;
-					e->order = (uint32_t)nid++;
-					q->ids[k] = e->order;
+					e->a1 = (uint32_t)k + 1;
+					e->c = (uint32_t)nid++;
+					q->ids[k] = e->c;
 					break;
 				}
-				if (e->h == h && w->v[e->a].len == len && !memcmp(text + w->v[e->a].off, s, len)) {
-					q->ids[k] = e->order;
+				if (e->h == h && w->v[e->a1 - 1].len == len && !memcmp(text + w->v[e->a1 - 1].off, s, len)) {
+					q->ids[k] = e->c;
 					break;
 				}
 				i = (i + 1) & mask;
@@ -649,30 +646,29 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 			h ^= h >> 29;
 			for (i = h & mask;; i = (i + 1) & mask) {
 				struct qhash_ent *e = &q->tab[i];
-				if (!e->used) {
-					e->used = 1;
+				if (!e->a1) {
 					e->h = h;
-					e->a = (uint32_t)k;
-					e->count = 1;
-					e->order = (uint32_t)k;
+					e->a1 = (uint32_t)k + 1;
+					e->c = 1;
 					if (best == SIZE_MAX) {
 						best = i;
 						bestc = 1;
 					}
 					break;
 				}
-				if (e->h == h && !memcmp(q->ids + e->a, q->ids + k, m * sizeof(*q->ids))) {
-					e->count++;
-					if (e->count > bestc || (e->count == bestc && e->order < q->tab[best].order)) {
+				if (e->h == h && !memcmp(q->ids + e->a1 - 1, q->ids + k, m * sizeof(*q->ids))) {
+					e->c++;
+					/* Counter.most_common(1): the highest count, first inserted on ties */
+					if (e->c > bestc || (e->c == bestc && e->a1 < q->tab[best].a1)) {
 						best = i;
-						bestc = e->count;
+						bestc = e->c;
 					}
 					break;
 				}
 			}
 		}
 		{
-			size_t a = q->tab[best].a;
+			size_t a = q->tab[best].a1 - 1;
 			double len = (double)(q->cpre[a + m] - q->cpre[a] + (m - 1));
 			score = ratio(len * (double)bestc, len_text);
 		}
@@ -712,14 +708,13 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 			int seen = 0;
 			for (i = ((h ^ (h >> 31)) * 0x9e3779b97f4a7c15ull >> 7) & mask;; i = (i + 1) & mask) {
 				struct qhash_ent *e = &q->tab[i];
-				if (!e->used) {
-					e->used = 1;
+				if (!e->a1) {
 					e->h = h;
-					e->a = (uint32_t)s0;
-					e->b = (uint32_t)len;
+					e->a1 = (uint32_t)s0 + 1;
+					e->c = (uint32_t)len;
 					break;
 				}
-				if (e->h == h && e->b == len && !memcmp(q->cat.ptr + e->a, q->cat.ptr + s0, len)) {
+				if (e->h == h && e->c == len && !memcmp(q->cat.ptr + e->a1 - 1, q->cat.ptr + s0, len)) {
 					seen = 1;
 					break;
 				}
