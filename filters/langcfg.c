@@ -127,14 +127,9 @@ int langcfg_load(const char *path, struct qparams *p, int *line)
 				break;
 			if (val.len == 0)
 				continue; /* a list follows */
-			if (strcmp(key, "stopwords") && strcmp(key, "top_n_grams") && strcmp(key, "dup_n_grams")) {
-				if (qparams_set(p, key, val.ptr) == SL_EINVAL) {
-					double d;
-					if (number(&val, &d) == 0 && strcmp(key, "language_score")) {
-						/* a numeric key we do not know: ignore */
-					}
-				}
-			}
+			/* a threshold sluice knows; other keys (language_score) are ignored */
+			if (strcmp(key, "stopwords") && strcmp(key, "top_n_grams") && strcmp(key, "dup_n_grams"))
+				(void)qparams_set(p, key, val.ptr);
 			continue;
 		}
 		/* list items */

@@ -5,8 +5,12 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <unistd.h>
+
+#include "error.h"
 
 #include "check.h"
+#include "langcfg.h"
 #include "quality.h"
 
 static char text[65536];
@@ -195,6 +199,36 @@ int main(void)
 		CHECK(rules[0] == Q_C4 && rules[1] == Q_GOPHER);
 		CHECK_INT(qrules_parse("c4,nope", rules, 8, &bad, &badlen), -1);
 		CHECK_MEM(bad, badlen, "nope", 4);
+	}
+	/* FineWeb-2 style config: thresholds, n-gram lists, quoted stop words */
+	{
+		char path[] = "/tmp/sluice-langcfg-XXXXXX";
+		int fd = mkstemp(path), line;
+		FILE *f = fdopen(fd, "w");
+		fputs("dup_line_frac: 0.264\ndup_n_grams:\n- - 5\n  - 0.15\n- - 6\n  - 0.141\n"
+		      "language_score: 0.824\nline_punct_thr: -1\nmin_avg_word_length: 2\n"
+		      "stopwords:\n- de\n- \"\\xE0\"\n- 'l''a'\n- \"\\u00e9t\\xE9\"\n"
+		      "top_n_grams:\n- - 2\n  - 0.161\n", f);
+		fclose(f);
+		qparams_init(&p);
+		CHECK(langcfg_load(path, &p, &line) == 0);
+		CHECK(p.v[QP_DUP_LINE_FRAC] == 0.264 && p.v[QP_MIN_AVG_WORD_LENGTH] == 2 && p.v[QP_FW_LINE_PUNCT_THR] == -1);
+		CHECK(p.v[QP_DUP_1 + 4] == 0.15 && p.v[QP_DUP_1 + 5] == 0.141 && isnan(p.v[QP_DUP_1 + 6]));
+		CHECK(p.v[QP_TOP_1 + 1] == 0.161 && isnan(p.v[QP_TOP_1 + 2]));
+		CHECK_INT(p.stop.n, 4);
+		CHECK(p.stop.n == 4 && !strcmp(p.stop.w[1], "\xc3\xa0") && !strcmp(p.stop.w[2], "l'a") &&
+		      !strcmp(p.stop.w[3], "\xc3\xa9t\xc3\xa9"));
+		qparams_release(&p);
+		f = fopen(path, "w");
+		fputs("dup_n_grams:\n- - 5\n  - x\n", f);
+		fclose(f);
+		qparams_init(&p);
+		CHECK(langcfg_load(path, &p, &line) == SL_EFORMAT && line == 3);
+		qparams_release(&p);
+		unlink(path);
+		qparams_init(&p);
+		CHECK(langcfg_load("/nonexistent/x.yml", &p, &line) == SL_EOPEN);
+		qparams_release(&p);
 	}
 	quality_release(&q);
 	return check_done();
