@@ -377,17 +377,18 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 		const unsigned char *s = (const unsigned char *)text + w->v[k].off;
 		size_t len = w->v[k].len, i = 0, cps = 0;
 		int sym = 1, alpha = 0;
-		while (i < len) {
+		for (i = 0; i < len; i++)
+			cps += (s[i] & 0xc0) != 0x80;
+		/* stop as soon as the word is known to be a non-symbol with a letter */
+		for (i = 0; i < len && (sym || !alpha);) {
 			uint32_t c = s[i];
 			if (c < 0x80) {
 				i++;
-				cps++;
 				sym &= ascii_punct[c];
 				alpha |= ascii_alpha[c];
 				continue;
 			}
 			c = pt_next((const char *)s, len, &i);
-			cps++;
 			if (sym && !pt_in_punctuation_set(c))
 				sym = 0;
 			if (!alpha && pt_isalpha(c))

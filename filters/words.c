@@ -16,10 +16,13 @@ static const char *const abbrevs[] = {
 static int is_abbrev(const char *s, size_t n)
 {
 	size_t k;
+	char first;
 	if (n < 3 || n > 5 || s[n - 1] != '.')
 		return 0;
+	first = (char)(s[0] | 0x20);
 	for (k = 0; abbrevs[k]; k++)
-		if (strlen(abbrevs[k]) == n && strncasecmp(abbrevs[k], s, n) == 0)
+		if (abbrevs[k][0] == first && abbrevs[k][n - 1] == '.' && abbrevs[k][n] == 0 &&
+		    strncasecmp(abbrevs[k], s, n) == 0)
 			return 1;
 	return 0;
 }
