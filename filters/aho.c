@@ -19,6 +19,9 @@ struct aho {
 	int32_t *pnext;         /* next pattern ending in the same state */
 	size_t npat, pcap;
 	int built;
+	uint16_t cls[256];      /* byte -> class: 0 bytes in no pattern, else 1.. */
+	int ncls;
+	int32_t *ctab;          /* nstates x ncls transitions, high bit: reports */
 };
 
 static int new_state(struct aho *a)
@@ -54,6 +57,7 @@ void aho_free(struct aho *a)
 	if (!a)
 		return;
 	free(a->next);
+	free(a->ctab);
 	free(a->fail);
 	free(a->out);
 	free(a->dict);
@@ -144,17 +148,59 @@ int aho_build(struct aho *a)
 		}
 	}
 	free(queue);
+	/* compress the table to byte classes (bytes that occur in no pattern
+	 * all lead back to the root alike), and mark transitions into states
+	 * that report something with the high bit, so the scan reads one small
+	 * table entry per byte */
+	{
+		size_t st;
+		uint8_t used[256] = { 0 };
+		for (st = 0; st < a->nstates; st++)
+			for (c = 0; c < 256; c++)
+				if (a->next[st][c] != 0)
+					used[c] = 1;
+		a->ncls = 1;
+		for (c = 0; c < 256; c++)
+			a->cls[c] = used[c] ? (uint16_t)a->ncls++ : 0;
+		if (a->nstates * (size_t)a->ncls >= 0x80000000u)
+			return SL_ETOOBIG; /* row offsets must fit in 31 bits */
+		a->ctab = malloc(a->nstates * (size_t)a->ncls * sizeof(*a->ctab));
+		if (!a->ctab)
+			return SL_ENOMEM;
+		for (st = 0; st < a->nstates; st++) {
+			int32_t *row = a->ctab + st * (size_t)a->ncls;
+			row[0] = 0;
+			for (c = 0; c < 256; c++) {
+				int32_t t = a->next[st][c];
+				if (!a->cls[c])
+					continue;
+				/* the target's row offset, so the scan needs no multiply */
+				row[a->cls[c]] = (int32_t)((uint32_t)t * (uint32_t)a->ncls |
+							   ((a->out[t] >= 0 || a->dict[t] >= 0) ? 0x80000000u : 0));
+			}
+		}
+		free(a->next);
+		a->next = NULL;
+	}
 	a->built = 1;
 	return 0;
 }
 
 int aho_scan(const struct aho *a, const char *s, size_t n, aho_fn fn, void *ctx)
 {
-	int32_t st = 0;
+	const int32_t *ctab = a->ctab;
+	const uint16_t *cls = a->cls;
+	uint32_t row = 0;
+	int32_t st;
 	size_t i;
 	for (i = 0; i < n; i++) {
-		int32_t t;
-		st = a->next[st][(unsigned char)s[i]];
+		int32_t t = ctab[row + cls[(unsigned char)s[i]]];
+		if (t >= 0) {
+			row = (uint32_t)t;
+			continue;
+		}
+		row = (uint32_t)t & 0x7fffffffu;
+		st = (int32_t)(row / (uint32_t)a->ncls);
 		for (t = a->out[st] >= 0 ? st : a->dict[st]; t >= 0; t = a->dict[t]) {
 			int32_t p;
 			for (p = a->out[t]; p >= 0; p = a->pnext[p]) {

@@ -255,9 +255,20 @@ int pt_lower(struct buf *out, const char *s, size_t n)
 	while (i < n) {
 		unsigned char b = (unsigned char)s[i];
 		if (b < 0x80) {
-			if ((rc = buf_addch(out, (char)(b >= 'A' && b <= 'Z' ? b | 0x20 : b))))
+			/* an ASCII run, lowered straight into the buffer */
+			size_t j = i, k;
+			char *dst;
+			while (j < n && (unsigned char)s[j] < 0x80)
+				j++;
+			if ((rc = buf_grow(out, j - i)))
 				return rc;
-			i++;
+			dst = out->ptr + out->len;
+			for (k = i; k < j; k++) {
+				unsigned char c = (unsigned char)s[k];
+				*dst++ = (char)((unsigned)(c - 'A') < 26u ? c | 0x20 : c);
+			}
+			buf_setlen(out, out->len + (j - i));
+			i = j;
 		} else {
 			uint32_t c = pt_next(s, n, &i);
 			char enc[8];
