@@ -21,8 +21,7 @@ static int is_abbrev(const char *s, size_t n)
 		return 0;
 	first = (char)(s[0] | 0x20);
 	for (k = 0; abbrevs[k]; k++)
-		if (abbrevs[k][0] == first && abbrevs[k][n - 1] == '.' && abbrevs[k][n] == 0 &&
-		    strncasecmp(abbrevs[k], s, n) == 0)
+		if (abbrevs[k][0] == first && strlen(abbrevs[k]) == n && strncasecmp(abbrevs[k], s, n) == 0)
 			return 1;
 	return 0;
 }

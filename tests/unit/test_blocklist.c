@@ -48,11 +48,12 @@ int main(void)
 	fclose(f);
 	CHECK(bl_words_load(&w, path, "en") == 0);
 	CHECK_INT(w.nwords, 2); /* the empty line and the allowlisted "sm" are dropped */
+#define COUNT(s) bl_words_count(&w, (s), strlen(s), 100)
 	CHECK_INT(bl_words_count(&w, "ass", 3, 100), 1);
 	CHECK_INT(bl_words_count(&w, "class pass", 10, 100), 0);
 	CHECK_INT(bl_words_count(&w, "an ass, two words!", 18, 100), 2);
-	CHECK_INT(bl_words_count(&w, "ass_x x2ass \xc3\xa9" "ass", 16, 100), 0); /* _ digits letters are \w */
-	CHECK_INT(bl_words_count(&w, "(ass)\xc2\xa0" "ass", 12, 100), 2);
+	CHECK_INT(COUNT("ass_x x2ass \xc3\xa9" "ass"), 0); /* _ digits letters are \w */
+	CHECK_INT(COUNT("(ass)\xc2\xa0" "ass"), 2);
 	bl_words_release(&w);
 	CHECK(bl_words_load(&w, path, "zh") == 0);
 	CHECK_INT(bl_words_count(&w, "class pass", 10, 100), 2); /* no boundaries */
@@ -60,7 +61,7 @@ int main(void)
 	unlink(path);
 
 	/* hosts */
-	CHECK(bl_url_host("https://User@WWW.Example.COM.:8080/x?y", 39, &b) == 0);
+	CHECK(bl_url_host("https://User@WWW.Example.COM.:8080/x?y", 38, &b) == 0);
 	CHECK_STR(b.ptr, "www.example.com");
 	CHECK(bl_url_host("example.org/path", 16, &b) == 0);
 	CHECK_STR(b.ptr, "example.org");
