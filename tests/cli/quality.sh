@@ -12,6 +12,22 @@ check "per-rule counts match tests/cli/golden/quality-counts.txt" \
 	diff -u "$SLUICE_SOURCE_ROOT/tests/cli/golden/quality-counts.txt" "$T/counts.txt"
 
 DOLMA="$DATA/jsonl/dolma-CC-MAIN-20190717121559-20190717143559-00140.jsonl.gz"
+
+# --- Python as the oracle for everything that does not depend on the word
+# splitter: line/paragraph/character/punctuation signals of gopher,
+# gopher-rep and fineweb, and C4's rewritten texts, over every real document
+ORACLE="$(dirname "$0")/quality_oracle.py"
+"$SLUICE" cat -q --add-id "$DATA"/jsonl/*.jsonl "$DATA"/jsonl/*.gz > "$T/all.jsonl"
+"$SLUICE" quality -q --rules gopher,gopher-rep,fineweb --signals --annotate-only "$T/all.jsonl" > "$T/sig.jsonl"
+check "signals equal Python's over $(grep -c . "$T/all.jsonl") documents" \
+	python3 "$ORACLE" signals "$T/all.jsonl" "$T/sig.jsonl" "$DATA/reference-datatrove-text.json"
+python3 "$ORACLE" c4 "$T/all.jsonl" > "$T/c4.want"
+"$SLUICE" quality -q --rules c4 --set c4.min_num_sentences=-1 --annotate-only "$T/all.jsonl" | python3 -c "
+import json, sys
+for l in sys.stdin:
+    d = json.loads(l); r = d.get('metadata', {}).get('rejected_by', '')
+    print(json.dumps('REJECT:' + r.split(':')[1] if r else d['text'], ensure_ascii=False))" > "$T/c4.got"
+check "C4 rewrites every document as Python does" cmp -s "$T/c4.want" "$T/c4.got"
 # --- conservation, --rejects, --annotate-only, --signals
 run "$SLUICE" quality -q --rules gopher,c4 --stats "$T/s.json" --rejects "$T/rej.jsonl" "$DOLMA"
 eq "exit 0" "$rc" 0
