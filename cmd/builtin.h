@@ -16,5 +16,7 @@ int cmd_shard(int argc, char **argv);
 int cmd_mix(int argc, char **argv);
 int cmd_lang(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
+int cmd_quality(int argc, char **argv);
+int cmd_blocklist(int argc, char **argv);
 
 #endif

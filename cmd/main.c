@@ -25,6 +25,8 @@ static const struct cmd_struct commands[] = {
 	{ "pii", cmd_pii, "replace e-mails, IPs, phones, cards, IBANs, SSNs, secrets (or annotate them)" },
 	{ "mix", cmd_mix, "mix several sources with weights by tokens or documents, up- or down-sampling" },
 	{ "shard", cmd_shard, "write tokenized documents as training shards (Megatron, nanoGPT, llm.c, datatrove)" },
+	{ "quality", cmd_quality, "Gopher, C4 and FineWeb quality rules (datatrove defaults and reasons)" },
+	{ "blocklist", cmd_blocklist, "bad-word lists (C4/LDNOOBW) and URL block lists (UT1, datatrove URLFilter)" },
 };
 
 static void usage(FILE *f)

@@ -10,7 +10,8 @@ pkgs=(build-essential meson ninja-build pkg-config
       zlib1g-dev libzstd-dev libpcre2-dev libxxhash-dev libcurl4-openssl-dev libutf8proc-dev
       python3 zstd gzip ca-certificates
       python3-numpy
-      fasttext)
+      fasttext
+      publicsuffix)
 # npm fetches models; any npm will do (Debian's, or one already there)
 command -v npm >/dev/null || pkgs+=(npm)
 

@@ -1,0 +1,316 @@
+/*
+ * pytext.c - Python str semantics over valid UTF-8 (see pytext.h).
+ */
+#include "pytext.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "error.h"
+#include "text_tables.h"
+#include "utf8.h"
+
+void pt_spans_release(struct pt_spans *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->n = s->cap = 0;
+}
+
+int pt_spans_grow_(struct pt_spans *s)
+{
+	size_t cap = s->cap ? s->cap * 2 : 64;
+	struct pt_span *v = realloc(s->v, cap * sizeof(*v));
+	if (!v)
+		return SL_ENOMEM;
+	s->v = v;
+	s->cap = cap;
+	return 0;
+}
+
+uint32_t pt_prev(const char *s, size_t end, size_t *start)
+{
+	size_t i = end - 1, j;
+	while (i > 0 && ((unsigned char)s[i] & 0xc0) == 0x80)
+		i--;
+	*start = i;
+	j = i;
+	return pt_next(s, end, &j);
+}
+
+size_t pt_len(const char *s, size_t n)
+{
+	return utf8_count(s, n);
+}
+
+int pt_isspace(uint32_t c)
+{
+	if (c < 0x80)
+		return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20);
+	switch (c) {
+	case 0x85: case 0xa0: case 0x1680: case 0x2028: case 0x2029:
+	case 0x202f: case 0x205f: case 0x3000:
+		return 1;
+	}
+	return c >= 0x2000 && c <= 0x200a;
+}
+
+int pt_islinebreak(uint32_t c)
+{
+	return (c >= 0x0a && c <= 0x0d) || (c >= 0x1c && c <= 0x1e) || c == 0x85 ||
+	       c == 0x2028 || c == 0x2029;
+}
+
+int pt_isalpha(uint32_t c)
+{
+	if (c < 0x80)
+		return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+	switch (utf8proc_category((utf8proc_int32_t)c)) {
+	case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
+	case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int pt_isword(uint32_t c)
+{
+	if (c < 0x80)
+		return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9') || c == '_';
+	if (pt_isalpha(c))
+		return 1;
+	switch (utf8proc_category((utf8proc_int32_t)c)) {
+	case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int pt_is_upper(uint32_t c)
+{
+	if (c < 0x80)
+		return c >= 'A' && c <= 'Z';
+	return utf8proc_category((utf8proc_int32_t)c) == UTF8PROC_CATEGORY_LU;
+}
+
+int pt_is_lower(uint32_t c)
+{
+	if (c < 0x80)
+		return c >= 'a' && c <= 'z';
+	return utf8proc_category((utf8proc_int32_t)c) == UTF8PROC_CATEGORY_LL;
+}
+
+int pt_is_punct_or_symbol(uint32_t c)
+{
+	if (c < 0x80)
+		return c > 0x20 && c < 0x7f && !((c | 0x20) >= 'a' && (c | 0x20) <= 'z') &&
+		       !(c >= '0' && c <= '9');
+	switch (utf8proc_category((utf8proc_int32_t)c)) {
+	case UTF8PROC_CATEGORY_PC: case UTF8PROC_CATEGORY_PD: case UTF8PROC_CATEGORY_PS:
+	case UTF8PROC_CATEGORY_PE: case UTF8PROC_CATEGORY_PI: case UTF8PROC_CATEGORY_PF:
+	case UTF8PROC_CATEGORY_PO: case UTF8PROC_CATEGORY_SC: case UTF8PROC_CATEGORY_SO:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int in_sorted(const uint32_t *v, size_t n, uint32_t c)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid] < c)
+			lo = mid + 1;
+		else if (v[mid] > c)
+			hi = mid;
+		else
+			return 1;
+	}
+	return 0;
+}
+
+int pt_in_punctuation_set(uint32_t c)
+{
+	static uint64_t ascii[2];
+	static int ready;
+	if (!ready) { /* idempotent; benign if two threads race */
+		uint64_t a[2] = { 0, 0 };
+		size_t k;
+		for (k = 0; k < sizeof(pt_punctuation_set) / sizeof(pt_punctuation_set[0]); k++)
+			if (pt_punctuation_set[k] < 128)
+				a[pt_punctuation_set[k] >> 6] |= (uint64_t)1 << (pt_punctuation_set[k] & 63);
+		ascii[0] = a[0];
+		ascii[1] = a[1];
+		ready = 1;
+	}
+	if (c < 128)
+		return (int)((ascii[c >> 6] >> (c & 63)) & 1);
+	return in_sorted(pt_punctuation_set, sizeof(pt_punctuation_set) / sizeof(pt_punctuation_set[0]), c);
+}
+
+int pt_is_terminal_punct(uint32_t c)
+{
+	if (c < 128)
+		return c == '!' || c == '.' || c == '?';
+	return in_sorted(pt_terminal_punct, sizeof(pt_terminal_punct) / sizeof(pt_terminal_punct[0]), c);
+}
+
+size_t pt_lstrip(const char *s, size_t n)
+{
+	size_t i = 0, j;
+	while (i < n) {
+		j = i;
+		if (!pt_isspace(pt_next(s, n, &j)))
+			break;
+		i = j;
+	}
+	return i;
+}
+
+size_t pt_rstrip(const char *s, size_t n)
+{
+	size_t start;
+	while (n > 0) {
+		if (!pt_isspace(pt_prev(s, n, &start)))
+			break;
+		n = start;
+	}
+	return n;
+}
+
+void pt_strip(const char *s, size_t n, size_t *off, size_t *len)
+{
+	size_t a = pt_lstrip(s, n);
+	size_t b = a < n ? a + pt_rstrip(s + a, n - a) : a;
+	*off = a;
+	*len = b - a;
+}
+
+int pt_splitlines(const char *s, size_t n, struct pt_spans *out)
+{
+	size_t i = 0, start = 0, j;
+	int rc;
+	while (i < n) {
+		unsigned char b = (unsigned char)s[i];
+		uint32_t c;
+		if (b >= 0x20 && b < 0x80) {
+			i++;
+			continue;
+		}
+		j = i;
+		c = pt_next(s, n, &j);
+		if (pt_islinebreak(c)) {
+			if ((rc = pt_spans_add(out, start, i - start)))
+				return rc;
+			if (c == '\r' && j < n && s[j] == '\n')
+				j++;
+			start = j;
+		}
+		i = j;
+	}
+	if (start < n)
+		return pt_spans_add(out, start, n - start);
+	return 0;
+}
+
+int pt_split_ws(const char *s, size_t n, struct pt_spans *out)
+{
+	size_t i = 0, j, start = 0;
+	int in = 0, rc;
+	while (i < n) {
+		unsigned char b = (unsigned char)s[i];
+		int sp;
+		j = i;
+		if (b > 0x20 && b < 0x80) {
+			sp = 0;
+			j++;
+		} else {
+			sp = pt_isspace(pt_next(s, n, &j));
+		}
+		if (sp && in) {
+			if ((rc = pt_spans_add(out, start, i - start)))
+				return rc;
+			in = 0;
+		} else if (!sp && !in) {
+			start = i;
+			in = 1;
+		}
+		i = j;
+	}
+	if (in)
+		return pt_spans_add(out, start, n - start);
+	return 0;
+}
+
+int pt_lower(struct buf *out, const char *s, size_t n)
+{
+	size_t i = 0;
+	int rc = buf_grow(out, n + 8);
+	if (rc)
+		return rc;
+	while (i < n) {
+		unsigned char b = (unsigned char)s[i];
+		if (b < 0x80) {
+			/* an ASCII run, lowered straight into the buffer */
+			size_t j = i, k;
+			char *dst;
+			while (j < n && (unsigned char)s[j] < 0x80)
+				j++;
+			if ((rc = buf_grow(out, j - i)))
+				return rc;
+			dst = out->ptr + out->len;
+			for (k = i; k < j; k++) {
+				unsigned char c = (unsigned char)s[k];
+				*dst++ = (char)((unsigned)(c - 'A') < 26u ? c | 0x20 : c);
+			}
+			buf_setlen(out, out->len + (j - i));
+			i = j;
+		} else {
+			uint32_t c = pt_next(s, n, &i);
+			char enc[8];
+			size_t k;
+			if (c == 0x130) {
+				if ((rc = buf_add(out, "i\xcc\x87", 3)))
+					return rc;
+				continue;
+			}
+			c = (uint32_t)utf8proc_tolower((utf8proc_int32_t)c);
+			k = utf8_encode(c, enc);
+			if ((rc = buf_add(out, enc, k)))
+				return rc;
+		}
+	}
+	return 0;
+}
+
+size_t pt_count(const char *s, size_t n, const char *sub, size_t m)
+{
+	size_t k = 0;
+	const char *p = s, *end = s + n;
+	if (m == 0)
+		return pt_len(s, n) + 1;
+	while ((size_t)(end - p) >= m) {
+		const char *q = memmem(p, (size_t)(end - p), sub, m);
+		if (!q)
+			break;
+		k++;
+		p = q + m;
+	}
+	return k;
+}
+
+int pt_startswith(const char *s, size_t n, const char *p)
+{
+	size_t m = strlen(p);
+	return n >= m && memcmp(s, p, m) == 0;
+}
+
+int pt_endswith(const char *s, size_t n, const char *p)
+{
+	size_t m = strlen(p);
+	return n >= m && memcmp(s + n - m, p, m) == 0;
+}

@@ -1,0 +1,969 @@
+/*
+ * quality.c - Gopher, Gopher repetition, C4 and FineWeb rules (see quality.h).
+ */
+#include "quality.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <utf8proc.h>
+#include <xxhash.h>
+
+#include "error.h"
+#include "words.h"
+
+#define NONE NAN
+
+const char *const qrule_names[Q_NRULES] = { "gopher", "gopher-rep", "c4", "fineweb" };
+
+#define G(name, def) { Q_GOPHER, name, def }
+#define R(name, def) { Q_GOPHER_REP, name, def }
+#define C(name, def) { Q_C4, name, def }
+#define F(name, def) { Q_FINEWEB, name, def }
+const struct qparam_def qparam_defs[QP_NPARAMS] = {
+	G("min_doc_words", 50), G("max_doc_words", 100000), G("min_avg_word_length", 3),
+	G("max_avg_word_length", 10), G("max_symbol_word_ratio", 0.1), G("max_bullet_lines_ratio", 0.9),
+	G("max_ellipsis_lines_ratio", 0.3), G("max_non_alpha_words_ratio", 0.8), G("min_stop_words", 2),
+	R("dup_para_frac", 0.3), R("dup_para_char_frac", 0.2), R("dup_line_frac", 0.3),
+	R("dup_line_char_frac", 0.2),
+	R("top_1_gram", NONE), R("top_2_gram", 0.2), R("top_3_gram", 0.18), R("top_4_gram", 0.16),
+	R("top_5_gram", NONE), R("top_6_gram", NONE), R("top_7_gram", NONE), R("top_8_gram", NONE),
+	R("top_9_gram", NONE), R("top_10_gram", NONE),
+	R("duplicated_1_n_grams", NONE), R("duplicated_2_n_grams", NONE), R("duplicated_3_n_grams", NONE),
+	R("duplicated_4_n_grams", NONE), R("duplicated_5_n_grams", 0.15), R("duplicated_6_n_grams", 0.14),
+	R("duplicated_7_n_grams", 0.13), R("duplicated_8_n_grams", 0.12), R("duplicated_9_n_grams", 0.11),
+	R("duplicated_10_n_grams", 0.10),
+	C("remove_citations", 1), C("filter_no_terminal_punct", 1), C("min_num_sentences", 5),
+	C("min_words_per_line", 3), C("max_word_length", 1000), C("filter_lorem_ipsum", 1),
+	C("filter_javascript", 1), C("filter_curly_bracket", 1), C("filter_policy", 1),
+	F("line_punct_thr", 0.12), F("line_punct_exclude_zero", 0), F("short_line_thr", 0.67),
+	F("short_line_length", 30), F("char_duplicates_ratio", 0.01), F("new_line_ratio", 0.3),
+};
+
+static const char *const gopher_stop[] = { "the", "be", "to", "of", "and", "that", "have", "with" };
+
+/* ---- stop words: a small open-addressing set ---- */
+
+static int stop_has(const struct qstopwords *s, const char *w, size_t n)
+{
+	size_t mask, i;
+	if (!s->tabsize)
+		return 0;
+	mask = s->tabsize - 1;
+	for (i = XXH3_64bits(w, n) & mask; s->tab[i]; i = (i + 1) & mask) {
+		const char *x = s->w[s->tab[i] - 1];
+		if (strlen(x) == n && memcmp(x, w, n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int stop_rehash(struct qstopwords *s, size_t size)
+{
+	uint64_t *tab = calloc(size, sizeof(*tab));
+	size_t k;
+	if (!tab)
+		return SL_ENOMEM;
+	free(s->tab);
+	s->tab = tab;
+	s->tabsize = size;
+	for (k = 0; k < s->n; k++) {
+		size_t i = XXH3_64bits(s->w[k], strlen(s->w[k])) & (size - 1);
+		while (tab[i])
+			i = (i + 1) & (size - 1);
+		tab[i] = k + 1;
+	}
+	return 0;
+}
+
+int qparams_stop_add(struct qparams *p, const char *w, size_t n)
+{
+	struct qstopwords *s = &p->stop;
+	char *copy;
+	if (stop_has(s, w, n))
+		return 0;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		char **v = realloc(s->w, cap * sizeof(*v));
+		if (!v)
+			return SL_ENOMEM;
+		s->w = v;
+		s->cap = cap;
+	}
+	if (!(copy = malloc(n + 1)))
+		return SL_ENOMEM;
+	if (n > s->maxlen)
+		s->maxlen = n;
+	memcpy(copy, w, n);
+	copy[n] = 0;
+	s->w[s->n++] = copy;
+	if (s->n * 2 > s->tabsize)
+		return stop_rehash(s, s->tabsize ? s->tabsize * 2 : 32);
+	{
+		size_t i = XXH3_64bits(w, n) & (s->tabsize - 1);
+		while (s->tab[i])
+			i = (i + 1) & (s->tabsize - 1);
+		s->tab[i] = s->n;
+	}
+	return 0;
+}
+
+int qparams_stop_clear(struct qparams *p)
+{
+	size_t k;
+	for (k = 0; k < p->stop.n; k++)
+		free(p->stop.w[k]);
+	p->stop.n = 0;
+	p->stop.maxlen = 0;
+	if (p->stop.tab)
+		memset(p->stop.tab, 0, p->stop.tabsize * sizeof(*p->stop.tab));
+	return 0;
+}
+
+int qparams_init(struct qparams *p)
+{
+	size_t k;
+	int rc;
+	memset(p, 0, sizeof(*p));
+	for (k = 0; k < QP_NPARAMS; k++)
+		p->v[k] = qparam_defs[k].def;
+	for (k = 0; k < sizeof(gopher_stop) / sizeof(gopher_stop[0]); k++)
+		if ((rc = qparams_stop_add(p, gopher_stop[k], strlen(gopher_stop[k]))))
+			return rc;
+	return 0;
+}
+
+int qparams_copy(struct qparams *dst, const struct qparams *src)
+{
+	size_t k;
+	int rc;
+	memset(dst, 0, sizeof(*dst));
+	memcpy(dst->v, src->v, sizeof(dst->v));
+	for (k = 0; k < src->stop.n; k++)
+		if ((rc = qparams_stop_add(dst, src->stop.w[k], strlen(src->stop.w[k]))))
+			return rc;
+	return 0;
+}
+
+void qparams_release(struct qparams *p)
+{
+	qparams_stop_clear(p);
+	free(p->stop.w);
+	free(p->stop.tab);
+	memset(&p->stop, 0, sizeof(p->stop));
+}
+
+int qparams_set(struct qparams *p, const char *key, const char *value)
+{
+	const char *dot = strchr(key, '.');
+	const char *name = dot ? dot + 1 : key;
+	int found = -1, k;
+	double v;
+	char *end;
+
+	for (k = 0; k < QP_NPARAMS; k++) {
+		if (strcmp(qparam_defs[k].name, name))
+			continue;
+		if (dot) {
+			const char *r = qrule_names[qparam_defs[k].rule];
+			if (strlen(r) != (size_t)(dot - key) || strncmp(r, key, (size_t)(dot - key)))
+				continue;
+		} else if (found >= 0) {
+			return SL_EINVAL; /* ambiguous */
+		}
+		found = k;
+	}
+	if (found < 0)
+		return SL_EINVAL;
+	if (!strcasecmp(value, "none") || !strcasecmp(value, "off")) {
+		v = NONE;
+	} else if (!strcasecmp(value, "true")) {
+		v = 1;
+	} else if (!strcasecmp(value, "false")) {
+		v = 0;
+	} else {
+		v = strtod(value, &end);
+		if (end == value || *end || !isfinite(v))
+			return SL_EINVAL;
+	}
+	p->v[found] = v;
+	return 0;
+}
+
+int qrules_parse(const char *s, enum qrule *rules, int max, const char **bad, size_t *badlen)
+{
+	int n = 0;
+	while (*s) {
+		size_t len = strcspn(s, ",");
+		int k, hit = -1;
+		for (k = 0; k < Q_NRULES; k++)
+			if (strlen(qrule_names[k]) == len && !strncmp(qrule_names[k], s, len))
+				hit = k;
+		if (len == 11 && !strncmp(s, "gopher_rep", 10)) /* tolerate the underscore */
+			hit = Q_GOPHER_REP;
+		if (hit < 0 || n >= max) {
+			*bad = s;
+			*badlen = len;
+			return -1;
+		}
+		rules[n++] = (enum qrule)hit;
+		s += len;
+		if (*s == ',')
+			s++;
+	}
+	return n;
+}
+
+/* ---- hash table of spans / n-grams ---- */
+
+struct qhash_ent {
+	uint64_t h;
+	uint32_t a1;        /* element index + 1 (word, span, byte offset); 0: empty */
+	uint32_t c;         /* word id, n-gram count, or byte length */
+};
+
+static int tab_prepare(struct quality *q, size_t n)
+{
+	size_t size = 64;
+	while (size < n * 2)
+		size <<= 1;
+	if (size > q->tabsize) {
+		struct qhash_ent *t = malloc(size * sizeof(*t));
+		if (!t)
+			return SL_ENOMEM;
+		free(q->tab);
+		q->tab = t;
+		q->tabsize = size;
+	}
+	memset(q->tab, 0, size * sizeof(*q->tab));
+	return (int)0;
+}
+
+static size_t tab_size_for(size_t n)
+{
+	size_t size = 64;
+	while (size < n * 2)
+		size <<= 1;
+	return size;
+}
+
+void quality_init(struct quality *q)
+{
+	memset(q, 0, sizeof(*q));
+	buf_init(&q->out, 0);
+	buf_init(&q->tmp, 0);
+	buf_init(&q->lower, 0);
+	buf_init(&q->cat, 0);
+}
+
+void quality_release(struct quality *q)
+{
+	pt_spans_release(&q->words);
+	pt_spans_release(&q->lines);
+	pt_spans_release(&q->parts);
+	buf_release(&q->out);
+	buf_release(&q->tmp);
+	buf_release(&q->lower);
+	buf_release(&q->cat);
+	free(q->tab);
+	free(q->ids);
+	free(q->pre);
+	free(q->pw);
+	free(q->cpre);
+	free(q->bo);
+	memset(q, 0, sizeof(*q));
+}
+
+static void sig(struct qresult *r, const char *name, double v)
+{
+	if (r->nsig < QSIG_MAX) {
+		r->sig[r->nsig].name = name;
+		r->sig[r->nsig].v = v;
+		r->nsig++;
+	}
+}
+
+static double ratio(double a, double b)
+{
+	return b > 0 ? a / b : 0;
+}
+
+/* find_duplicates over spans of text: duplicate elements and their chars. */
+static int find_duplicates(struct quality *q, const char *text, const struct pt_spans *sp,
+			   size_t *dup_el, size_t *dup_chars)
+{
+	size_t k, mask;
+	int rc;
+	*dup_el = *dup_chars = 0;
+	if ((rc = tab_prepare(q, sp->n)))
+		return rc;
+	mask = tab_size_for(sp->n) - 1;
+	for (k = 0; k < sp->n; k++) {
+		const char *s = text + sp->v[k].off;
+		size_t len = sp->v[k].len;
+		uint64_t h = XXH3_64bits(s, len);
+		size_t i = h & mask;
+		for (;;) {
+			struct qhash_ent *e = &q->tab[i];
+			if (!e->a1) {
+				e->h = h;
+				e->a1 = (uint32_t)k + 1;
+				break;
+			}
+			if (e->h == h && sp->v[e->a1 - 1].len == len && !memcmp(text + sp->v[e->a1 - 1].off, s, len)) {
+				(*dup_el)++;
+				*dup_chars += pt_len(s, len);
+				break;
+			}
+			i = (i + 1) & mask;
+		}
+	}
+	return 0;
+}
+
+/* The words of text, split once per text for all rule sets. */
+static int text_words(struct quality *q, const char *text, size_t n)
+{
+	uint64_t h = XXH3_64bits(text, n);
+	int rc;
+	if (q->words_ok && q->words_n == n && q->words_h == h)
+		return 0;
+	q->words_ok = 0;
+	q->words.n = 0;
+	if ((rc = words_split(text, n, &q->words)))
+		return rc;
+	q->words_ok = 1;
+	q->words_n = n;
+	q->words_h = h;
+	return 0;
+}
+
+/* ---- Gopher quality ---- */
+
+static unsigned char ascii_punct[128], ascii_alpha[128];
+
+static void init_ascii(void)
+{
+	static int ready;
+	int c;
+	if (ready)
+		return;
+	for (c = 0; c < 128; c++) {
+		ascii_punct[c] = (unsigned char)pt_in_punctuation_set((uint32_t)c);
+		ascii_alpha[c] = (unsigned char)pt_isalpha((uint32_t)c);
+	}
+	ready = 1;
+}
+
+static int eval_gopher(struct quality *q, const struct qparams *p, const char *text, size_t n,
+		       struct qresult *r)
+{
+	const double *v = p->v;
+	size_t k, n_words, n_ns = 0, ns_chars = 0, n_alpha = 0, n_stop = 0, bullets = 0, ell = 0;
+	double avg, hashes, ellipsis;
+	int all = q->all_signals, rc;
+	const char *reason = NULL;
+	struct pt_spans *w = &q->words;
+#define ON(x) (!isnan(x) && (x) != 0)
+#define FAIL(name) do { if (!reason) reason = (name); if (!all) goto done; } while (0)
+
+	init_ascii();
+
+	if ((rc = text_words(q, text, n)))
+		return rc;
+	n_words = w->n;
+	for (k = 0; k < n_words; k++) {
+		const unsigned char *s = (const unsigned char *)text + w->v[k].off;
+		size_t len = w->v[k].len, i = 0, cps = 0;
+		int sym = 1, alpha = 0;
+		for (i = 0; i < len; i++)
+			cps += (s[i] & 0xc0) != 0x80;
+		/* stop as soon as the word is known to be a non-symbol with a letter */
+		for (i = 0; i < len && (sym || !alpha);) {
+			uint32_t c = s[i];
+			if (c < 0x80) {
+				i++;
+				sym &= ascii_punct[c];
+				alpha |= ascii_alpha[c];
+				continue;
+			}
+			c = pt_next((const char *)s, len, &i);
+			if (sym && !pt_in_punctuation_set(c))
+				sym = 0;
+			if (!alpha && pt_isalpha(c))
+				alpha = 1;
+		}
+		if (!sym) {
+			n_ns++;
+			ns_chars += cps;
+		}
+		n_alpha += alpha;
+	}
+	sig(r, "gopher_words", (double)n_ns);
+	if (ON(v[QP_MIN_DOC_WORDS]) && (double)n_ns < v[QP_MIN_DOC_WORDS])
+		FAIL("gopher_short_doc");
+	if (ON(v[QP_MAX_DOC_WORDS]) && (double)n_ns > v[QP_MAX_DOC_WORDS])
+		FAIL("gopher_long_doc");
+	avg = n_ns ? (double)ns_chars / (double)n_ns : NAN; /* np.mean([]) is nan */
+	sig(r, "gopher_avg_word_length", n_ns ? avg : 0);
+	if (ON(v[QP_MIN_AVG_WORD_LENGTH]) && avg < v[QP_MIN_AVG_WORD_LENGTH])
+		FAIL("gopher_below_avg_threshold");
+	if (ON(v[QP_MAX_AVG_WORD_LENGTH]) && avg > v[QP_MAX_AVG_WORD_LENGTH])
+		FAIL("gopher_above_avg_threshold");
+	hashes = ratio((double)pt_count(text, n, "#", 1), (double)n_words);
+	ellipsis = ratio((double)(pt_count(text, n, "...", 3) + pt_count(text, n, "\xe2\x80\xa6", 3)),
+			 (double)n_words);
+	sig(r, "gopher_hash_ratio", hashes);
+	sig(r, "gopher_ellipsis_ratio", ellipsis);
+	if (ON(v[QP_MAX_SYMBOL_WORD_RATIO]) && hashes > v[QP_MAX_SYMBOL_WORD_RATIO])
+		FAIL("gopher_too_many_hashes");
+	if (ON(v[QP_MAX_SYMBOL_WORD_RATIO]) && ellipsis > v[QP_MAX_SYMBOL_WORD_RATIO])
+		FAIL("gopher_too_many_ellipsis");
+	q->lines.n = 0;
+	if ((rc = pt_splitlines(text, n, &q->lines)))
+		return rc;
+	for (k = 0; k < q->lines.n; k++) {
+		const char *s = text + q->lines.v[k].off;
+		size_t len = q->lines.v[k].len, a = pt_lstrip(s, len), b = pt_rstrip(s, len);
+		if (pt_startswith(s + a, len - a, "\xe2\x80\xa2") || pt_startswith(s + a, len - a, "-"))
+			bullets++;
+		if (pt_endswith(s, b, "...") || pt_endswith(s, b, "\xe2\x80\xa6"))
+			ell++;
+	}
+	sig(r, "gopher_bullet_lines_ratio", ratio((double)bullets, (double)q->lines.n));
+	sig(r, "gopher_end_ellipsis_lines_ratio", ratio((double)ell, (double)q->lines.n));
+	if (ON(v[QP_MAX_BULLET_LINES_RATIO]) && ratio((double)bullets, (double)q->lines.n) > v[QP_MAX_BULLET_LINES_RATIO])
+		FAIL("gopher_too_many_bullets");
+	if (ON(v[QP_MAX_ELLIPSIS_LINES_RATIO]) && ratio((double)ell, (double)q->lines.n) > v[QP_MAX_ELLIPSIS_LINES_RATIO])
+		FAIL("gopher_too_many_end_ellipsis");
+	sig(r, "gopher_alpha_words_ratio", ratio((double)n_alpha, (double)n_words));
+	if (ON(v[QP_MAX_NON_ALPHA_WORDS_RATIO]) &&
+	    ratio((double)n_alpha, (double)n_words) < v[QP_MAX_NON_ALPHA_WORDS_RATIO])
+		FAIL("gopher_below_alpha_threshold");
+	/* |stop_words ∩ set(words)|: count distinct stop words seen */
+	if (p->stop.n) {
+		unsigned char seen[4096];
+		unsigned char *mark = p->stop.n <= sizeof(seen) ? seen : calloc(p->stop.n, 1);
+		if (!mark)
+			return SL_ENOMEM;
+		memset(mark, 0, p->stop.n <= sizeof(seen) ? p->stop.n : 0);
+		for (k = 0; k < n_words; k++) {
+			const char *s = text + w->v[k].off;
+			size_t len = w->v[k].len, mask = p->stop.tabsize - 1, i;
+			if (len > p->stop.maxlen)
+				continue;
+			for (i = XXH3_64bits(s, len) & mask; p->stop.tab[i]; i = (i + 1) & mask) {
+				const char *x = p->stop.w[p->stop.tab[i] - 1];
+				if (strlen(x) == len && !memcmp(x, s, len)) {
+					if (!mark[p->stop.tab[i] - 1]) {
+						mark[p->stop.tab[i] - 1] = 1;
+						n_stop++;
+					}
+					break;
+				}
+			}
+		}
+		if (mark != seen)
+			free(mark);
+	}
+	sig(r, "gopher_stop_words", (double)n_stop);
+	if (ON(v[QP_MIN_STOP_WORDS]) && (double)n_stop < v[QP_MIN_STOP_WORDS])
+		FAIL("gopher_enough_stop_words");
+done:
+	r->reason = reason;
+	return 0;
+}
+
+/* ---- Gopher repetition ---- */
+
+static int grow_words(struct quality *q, size_t nw, size_t nbytes)
+{
+	if (nw + 1 > q->cap_words) {
+		size_t cap = (nw + 1) * 2;
+		uint32_t *ids = realloc(q->ids, cap * sizeof(*ids));
+		size_t *cpre;
+		if (!ids)
+			return SL_ENOMEM;
+		q->ids = ids;
+		cpre = realloc(q->cpre, cap * sizeof(*cpre));
+		if (!cpre)
+			return SL_ENOMEM;
+		q->cpre = cpre;
+		q->cap_words = cap;
+	}
+	if (nbytes + 1 > q->cap_bytes) {
+		size_t cap = (nbytes + 1) * 2;
+		uint64_t *pre = realloc(q->pre, cap * sizeof(*pre)), *pw;
+		if (!pre)
+			return SL_ENOMEM;
+		q->pre = pre;
+		pw = realloc(q->pw, cap * sizeof(*pw));
+		if (!pw)
+			return SL_ENOMEM;
+		q->pw = pw;
+		q->cap_bytes = cap;
+	}
+	return 0;
+}
+
+#define HB 0x100000001b3ull
+
+static const char *const top_names[10] = { "top_1_gram", "top_2_gram", "top_3_gram", "top_4_gram",
+	"top_5_gram", "top_6_gram", "top_7_gram", "top_8_gram", "top_9_gram", "top_10_gram" };
+static const char *const dup_names[10] = { "duplicated_1_n_grams", "duplicated_2_n_grams",
+	"duplicated_3_n_grams", "duplicated_4_n_grams", "duplicated_5_n_grams", "duplicated_6_n_grams",
+	"duplicated_7_n_grams", "duplicated_8_n_grams", "duplicated_9_n_grams", "duplicated_10_n_grams" };
+
+/* Paragraphs: re.split(r"\n{2,}", text.strip()); lines: re.split("\n+", text). */
+static int split_newlines(const char *s, size_t n, size_t min_run, struct pt_spans *out)
+{
+	size_t i = 0, start = 0;
+	int rc;
+	while (i < n) {
+		const char *nl = memchr(s + i, '\n', n - i);
+		size_t run;
+		if (!nl)
+			break;
+		i = (size_t)(nl - s);
+		run = 0;
+		while (i + run < n && s[i + run] == '\n')
+			run++;
+		if (run >= min_run) {
+			if ((rc = pt_spans_add(out, start, i - start)))
+				return rc;
+			start = i + run;
+		}
+		i += run;
+	}
+	return pt_spans_add(out, start, n - start);
+}
+
+static int eval_gopher_rep(struct quality *q, const struct qparams *p, const char *text, size_t n,
+			   struct qresult *r)
+{
+	const double *v = p->v;
+	double len_text = (double)pt_len(text, n);
+	size_t dup_el, dup_chars, off, slen, k, nw, mask, nid = 0, m;
+	int all = q->all_signals, rc;
+	const char *reason = NULL;
+	struct pt_spans *w = &q->words;
+	double x;
+#undef ON
+#define ON(x) (!isnan(x) && (x) != 0)
+
+	/* paragraphs */
+	pt_strip(text, n, &off, &slen);
+	q->parts.n = 0;
+	if ((rc = split_newlines(text + off, slen, 2, &q->parts)))
+		return rc;
+	for (k = 0; k < q->parts.n; k++)
+		q->parts.v[k].off += off;
+	if ((rc = find_duplicates(q, text, &q->parts, &dup_el, &dup_chars)))
+		return rc;
+	x = ratio((double)dup_el, (double)q->parts.n);
+	sig(r, "dup_para_frac", x);
+	if (ON(v[QP_DUP_PARA_FRAC]) && x > v[QP_DUP_PARA_FRAC])
+		FAIL("dup_para_frac");
+	x = ratio((double)dup_chars, len_text);
+	sig(r, "dup_para_char_frac", x);
+	if (ON(v[QP_DUP_PARA_CHAR_FRAC]) && x > v[QP_DUP_PARA_CHAR_FRAC])
+		FAIL("dup_para_char_frac");
+	/* lines */
+	q->parts.n = 0;
+	if ((rc = split_newlines(text, n, 1, &q->parts)))
+		return rc;
+	if ((rc = find_duplicates(q, text, &q->parts, &dup_el, &dup_chars)))
+		return rc;
+	x = ratio((double)dup_el, (double)q->parts.n);
+	sig(r, "dup_line_frac", x);
+	if (ON(v[QP_DUP_LINE_FRAC]) && x > v[QP_DUP_LINE_FRAC])
+		FAIL("dup_line_frac");
+	x = ratio((double)dup_chars, len_text);
+	sig(r, "dup_line_char_frac", x);
+	if (ON(v[QP_DUP_LINE_CHAR_FRAC]) && x > v[QP_DUP_LINE_CHAR_FRAC])
+		FAIL("dup_line_char_frac");
+
+	/* words: ids (for " "-joined n-grams, equal iff the word sequences are
+	 * equal, since words hold no whitespace) and prefix hashes of their
+	 * concatenation (for ""-joined n-grams, compared byte for byte) */
+	if ((rc = text_words(q, text, n)))
+		return rc;
+	nw = w->n;
+	buf_reset(&q->cat);
+	for (k = 0; k < nw; k++)
+		if ((rc = buf_add(&q->cat, text + w->v[k].off, w->v[k].len)))
+			return rc;
+	if ((rc = grow_words(q, nw, q->cat.len)) || (rc = tab_prepare(q, nw)))
+		return rc;
+	mask = tab_size_for(nw) - 1;
+	q->cpre[0] = 0;
+	{
+		for (k = 0; k < nw; k++) {
+			const char *s = text + w->v[k].off;
+			size_t len = w->v[k].len;
+			uint64_t h = XXH3_64bits(s, len);
+			size_t i = h & mask;
+			for (;;) {
+				struct qhash_ent *e = &q->tab[i];
+				if (!e->a1) {
+					e->h = h;
+					e->a1 = (uint32_t)k + 1;
+					e->c = (uint32_t)nid++;
+					q->ids[k] = e->c;
+					break;
+				}
+				if (e->h == h && w->v[e->a1 - 1].len == len && !memcmp(text + w->v[e->a1 - 1].off, s, len)) {
+					q->ids[k] = e->c;
+					break;
+				}
+				i = (i + 1) & mask;
+			}
+			q->cpre[k + 1] = q->cpre[k] + pt_len(s, len);
+		}
+	}
+	q->pre[0] = 0;
+	q->pw[0] = 1;
+	for (k = 0; k < q->cat.len; k++) {
+		q->pre[k + 1] = q->pre[k] * HB + (unsigned char)q->cat.ptr[k];
+		q->pw[k + 1] = q->pw[k] * HB;
+	}
+
+	/* top n-grams: Counter over word-id tuples; most_common(1) */
+	for (m = 1; m <= 10; m++) {
+		double thr = v[QP_TOP_1 + m - 1], score;
+		size_t best = SIZE_MAX, nng, bestc = 0;
+		if (isnan(thr) || nw < m)
+			continue;
+		nng = nw - m + 1;
+		if ((rc = tab_prepare(q, nng)))
+			return rc;
+		mask = tab_size_for(nng) - 1;
+		for (k = 0; k < nng; k++) {
+			uint64_t h = 0x9e3779b97f4a7c15ull;
+			size_t j, i;
+			for (j = 0; j < m; j++)
+				h = (h ^ q->ids[k + j]) * 0xff51afd7ed558ccdull;
+			h ^= h >> 29;
+			for (i = h & mask;; i = (i + 1) & mask) {
+				struct qhash_ent *e = &q->tab[i];
+				if (!e->a1) {
+					e->h = h;
+					e->a1 = (uint32_t)k + 1;
+					e->c = 1;
+					if (best == SIZE_MAX) {
+						best = i;
+						bestc = 1;
+					}
+					break;
+				}
+				if (e->h == h && !memcmp(q->ids + e->a1 - 1, q->ids + k, m * sizeof(*q->ids))) {
+					e->c++;
+					/* Counter.most_common(1): the highest count, first inserted on ties */
+					if (e->c > bestc || (e->c == bestc && e->a1 < q->tab[best].a1)) {
+						best = i;
+						bestc = e->c;
+					}
+					break;
+				}
+			}
+		}
+		{
+			size_t a = q->tab[best].a1 - 1;
+			double len = (double)(q->cpre[a + m] - q->cpre[a] + (m - 1));
+			score = ratio(len * (double)bestc, len_text);
+		}
+		sig(r, top_names[m - 1], score);
+		if (score > thr)
+			FAIL(top_names[m - 1]);
+	}
+
+	/* duplicated n-grams: "".join(words[i:i+n]); jump n after a repeat */
+	if (nw + 1 > q->bocap) {
+		size_t *nb = realloc(q->bo, (nw + 1) * 2 * sizeof(*nb));
+		if (!nb)
+			return SL_ENOMEM;
+		q->bo = nb;
+		q->bocap = (nw + 1) * 2;
+	}
+	{
+		size_t pos = 0;
+		for (k = 0; k < nw; k++) {
+			q->bo[k] = pos;
+			pos += w->v[k].len;
+		}
+		q->bo[nw] = pos;
+	}
+	for (m = 1; m <= 10; m++) {
+		double thr = v[QP_DUP_1 + m - 1], x2;
+		size_t idx = 0, rep = 0, i, nng;
+		if (isnan(thr))
+			continue;
+		nng = nw >= m ? nw - m + 1 : 0;
+		if ((rc = tab_prepare(q, nng)))
+			return rc;
+		mask = tab_size_for(nng) - 1;
+		while (idx < nng) {
+			size_t s0 = q->bo[idx], s1 = q->bo[idx + m], len = s1 - s0;
+			uint64_t h = q->pre[s1] - q->pre[s0] * q->pw[len];
+			int seen = 0;
+			for (i = ((h ^ (h >> 31)) * 0x9e3779b97f4a7c15ull >> 7) & mask;; i = (i + 1) & mask) {
+				struct qhash_ent *e = &q->tab[i];
+				if (!e->a1) {
+					e->h = h;
+					e->a1 = (uint32_t)s0 + 1;
+					e->c = (uint32_t)len;
+					break;
+				}
+				if (e->h == h && e->c == len && !memcmp(q->cat.ptr + e->a1 - 1, q->cat.ptr + s0, len)) {
+					seen = 1;
+					break;
+				}
+			}
+			if (seen) {
+				rep += q->cpre[idx + m] - q->cpre[idx];
+				idx += m;
+			} else {
+				idx++;
+			}
+		}
+		x2 = ratio((double)rep, len_text);
+		sig(r, dup_names[m - 1], x2);
+		if (x2 > thr)
+			FAIL(dup_names[m - 1]);
+	}
+done:
+	r->reason = reason;
+	return 0;
+}
+
+/* ---- C4 ---- */
+
+static int is_nd(uint32_t c)
+{
+	if (c < 0x80)
+		return c >= '0' && c <= '9';
+	return utf8proc_category((utf8proc_int32_t)c) == UTF8PROC_CATEGORY_ND;
+}
+
+/* CITATION_REGEX.sub("", s): \[\d*]|\[edit]|\[citation needed] */
+static int remove_citations(struct buf *out, const char *s, size_t n)
+{
+	size_t i = 0, start = 0;
+	int rc;
+	buf_reset(out);
+	while (i < n) {
+		const char *br = memchr(s + i, '[', n - i);
+		size_t j, end = 0;
+		if (!br)
+			break;
+		i = (size_t)(br - s);
+		j = i + 1;
+		while (j < n) {
+			size_t k = j;
+			if (!is_nd(pt_next(s, n, &k)))
+				break;
+			j = k;
+		}
+		if (j < n && s[j] == ']')
+			end = j + 1;
+		else if (pt_startswith(s + i, n - i, "[edit]"))
+			end = i + 6;
+		else if (pt_startswith(s + i, n - i, "[citation needed]"))
+			end = i + 17;
+		if (end) {
+			if ((rc = buf_add(out, s + start, i - start)))
+				return rc;
+			start = i = end;
+		} else {
+			i++;
+		}
+	}
+	return buf_add(out, s + start, n - start);
+}
+
+static const char *const policy[] = { "terms of use", "privacy policy", "cookie policy",
+	"uses cookies", "use of cookies", "use cookies" };
+
+static int eval_c4(struct quality *q, const struct qparams *p, const char *text, size_t n,
+		   struct qresult *r)
+{
+	const double *v = p->v;
+	size_t k, li, nsent = 0, kept = 0, nlines;
+	int rc;
+	const char *reason = NULL;
+	double max_word = v[QP_C4_MAX_WORD_LENGTH], min_words = v[QP_C4_MIN_WORDS_PER_LINE];
+	double min_sent = v[QP_C4_MIN_NUM_SENTENCES];
+#define FLAG(x) (!isnan(v[x]) && v[x] != 0)
+
+	q->lines.n = 0;
+	if ((rc = pt_splitlines(text, n, &q->lines)))
+		return rc;
+	nlines = q->lines.n;
+	buf_reset(&q->out);
+	for (li = 0; li < nlines; li++) {
+		size_t off, len, nwords;
+		const char *line, *l;
+		size_t ll;
+		pt_strip(text + q->lines.v[li].off, q->lines.v[li].len, &off, &len);
+		line = text + q->lines.v[li].off + off;
+		q->parts.n = 0;
+		if ((rc = pt_split_ws(line, len, &q->parts)))
+			return rc;
+		nwords = q->parts.n;
+		if (!isnan(max_word) && max_word != -1) {
+			int too_long = 0;
+			for (k = 0; k < nwords && !too_long; k++)
+				if (q->parts.v[k].len > max_word && (double)pt_len(line + q->parts.v[k].off, q->parts.v[k].len) > max_word)
+					too_long = 1;
+			if (too_long)
+				continue;
+		}
+		if (FLAG(QP_C4_REMOVE_CITATIONS)) {
+			if ((rc = remove_citations(&q->tmp, line, len)))
+				return rc;
+			l = q->tmp.ptr;
+			ll = q->tmp.len;
+		} else {
+			l = line;
+			ll = len;
+		}
+		if (FLAG(QP_C4_FILTER_NO_TERMINAL_PUNCT)) {
+			char last = ll ? l[ll - 1] : 0;
+			if (!(last == '.' || last == '?' || last == '!' || last == '"' || last == '\'') ||
+			    pt_endswith(l, ll, "..."))
+				continue;
+		}
+		if (!isnan(min_words) && (double)nwords < min_words)
+			continue;
+		buf_reset(&q->lower);
+		if ((rc = pt_lower(&q->lower, l, ll)))
+			return rc;
+		if (FLAG(QP_C4_FILTER_LOREM_IPSUM) && memmem(q->lower.ptr, q->lower.len, "lorem ipsum", 11)) {
+			reason = "lorem_ipsum";
+			goto done;
+		}
+		if (FLAG(QP_C4_FILTER_JAVASCRIPT) && memmem(q->lower.ptr, q->lower.len, "javascript", 10))
+			continue;
+		if (FLAG(QP_C4_FILTER_CURLY_BRACKET) && memchr(l, '{', ll)) {
+			reason = "curly_bracket";
+			goto done;
+		}
+		if (FLAG(QP_C4_FILTER_POLICY)) {
+			int hit = 0;
+			for (k = 0; k < sizeof(policy) / sizeof(policy[0]) && !hit; k++)
+				hit = memmem(q->lower.ptr, q->lower.len, policy[k], strlen(policy[k])) != NULL;
+			if (hit)
+				continue;
+		}
+		if (!isnan(min_sent) && min_sent != -1) {
+			q->parts.n = 0;
+			if ((rc = words_split(l, ll, &q->parts)))
+				return rc;
+			nsent += words_count_sentences(l, q->parts.v, q->parts.n);
+		}
+		if (kept++ && (rc = buf_addch(&q->out, '\n')))
+			return rc;
+		if ((rc = buf_add(&q->out, l, ll)))
+			return rc;
+	}
+	sig(r, "c4_lines", (double)nlines);
+	sig(r, "c4_lines_kept", (double)kept);
+	sig(r, "c4_sentences", (double)nsent);
+	if (!isnan(min_sent) && (double)nsent < min_sent) {
+		reason = "too_few_sentences";
+		goto done;
+	}
+	{
+		size_t off, len;
+		pt_strip(q->out.ptr, q->out.len, &off, &len);
+		if (off)
+			memmove(q->out.ptr, q->out.ptr + off, len);
+		buf_setlen(&q->out, len);
+	}
+	r->rewritten = q->out.len != n || memcmp(q->out.ptr, text, n) != 0;
+done:
+	r->reason = reason;
+	return 0;
+}
+
+/* ---- FineWeb ---- */
+
+static int eval_fineweb(struct quality *q, const struct qparams *p, const char *text, size_t n,
+			struct qresult *r)
+{
+	const double *v = p->v;
+	size_t k, nl, punct = 0, shortl = 0, dup_el, dup_chars, newlines = 0, i = 0;
+	int all = q->all_signals, rc;
+	const char *reason = NULL;
+	double x;
+
+	q->lines.n = 0;
+	for (;;) {
+		const char *e = memchr(text + i, '\n', n - i);
+		size_t end = e ? (size_t)(e - text) : n, a = pt_lstrip(text + i, end - i);
+		if (a < end - i && (rc = pt_spans_add(&q->lines, i, end - i)))
+			return rc;
+		if (!e)
+			break;
+		newlines++;
+		i = end + 1;
+	}
+	nl = q->lines.n;
+	if (nl == 0) {
+		r->reason = "empty";
+		return 0;
+	}
+	for (k = 0; k < nl; k++) {
+		const char *s = text + q->lines.v[k].off;
+		size_t len = q->lines.v[k].len, st;
+		if (pt_is_terminal_punct(pt_prev(s, len, &st)))
+			punct++;
+		if ((double)(len <= v[QP_FW_SHORT_LINE_LENGTH] ? len : pt_len(s, len)) <= v[QP_FW_SHORT_LINE_LENGTH])
+			shortl++;
+	}
+	x = (double)punct / (double)nl;
+	sig(r, "line_punct_ratio", x);
+	if (x < v[QP_FW_LINE_PUNCT_THR] && !(x == 0 && v[QP_FW_LINE_PUNCT_EXCLUDE_ZERO] != 0 &&
+					     !isnan(v[QP_FW_LINE_PUNCT_EXCLUDE_ZERO])))
+		FAIL("line_punct_ratio");
+	x = (double)shortl / (double)nl;
+	sig(r, "short_line_ratio", x);
+	if (x > v[QP_FW_SHORT_LINE_THR])
+		FAIL("short_line_ratio");
+	if ((rc = find_duplicates(q, text, &q->lines, &dup_el, &dup_chars)))
+		return rc;
+	x = ratio((double)dup_chars, (double)(pt_len(text, n) - newlines));
+	sig(r, "char_dup_ratio", x);
+	if (x > v[QP_FW_CHAR_DUPLICATES_RATIO])
+		FAIL("char_dup_ratio");
+	if ((rc = text_words(q, text, n)))
+		return rc;
+	x = ratio((double)newlines, (double)q->words.n);
+	sig(r, "list_ratio", x);
+	if (x > v[QP_FW_NEW_LINE_RATIO])
+		FAIL("list_ratio");
+done:
+	r->reason = reason;
+	return 0;
+}
+
+int quality_eval(struct quality *q, enum qrule rule, const struct qparams *p,
+		 const char *text, size_t n, struct qresult *r)
+{
+	r->reason = NULL;
+	r->nsig = 0;
+	r->rewritten = 0;
+	switch (rule) {
+	case Q_GOPHER:
+		return eval_gopher(q, p, text, n, r);
+	case Q_GOPHER_REP:
+		return eval_gopher_rep(q, p, text, n, r);
+	case Q_C4:
+		return eval_c4(q, p, text, n, r);
+	case Q_FINEWEB:
+		return eval_fineweb(q, p, text, n, r);
+	default:
+		return SL_EINVAL;
+	}
+}

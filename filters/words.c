@@ -1,0 +1,348 @@
+/*
+ * words.c - rule-based word and sentence splitting (see words.h).
+ */
+#include "words.h"
+
+#include <string.h>
+#include <strings.h>
+
+static const char *const abbrevs[] = {
+	"mr.", "mrs.", "ms.", "dr.", "st.", "jr.", "sr.", "vs.", "etc.", "inc.", "ltd.", "co.",
+	"corp.", "jan.", "feb.", "mar.", "apr.", "jun.", "jul.", "aug.", "sep.", "sept.",
+	"oct.", "nov.", "dec.", "mt.", "no.", "prof.", "gen.", "gov.", "sen.", "rep.", "rev.",
+	"e.g.", "i.e.", "a.m.", "p.m.", "u.s.", "u.k.", NULL
+};
+
+static int is_abbrev(const char *s, size_t n)
+{
+	size_t k;
+	char first;
+	if (n < 3 || n > 5 || s[n - 1] != '.')
+		return 0;
+	first = (char)(s[0] | 0x20);
+	for (k = 0; abbrevs[k]; k++)
+		if (abbrevs[k][0] == first && strlen(abbrevs[k]) == n && strncasecmp(abbrevs[k], s, n) == 0)
+			return 1;
+	return 0;
+}
+
+static unsigned char prefix_tab[128], suffix_tab[128], alnum_tab[256];
+
+static void init_tabs(void)
+{
+	static int ready;
+	const char *p;
+	if (ready)
+		return;
+	for (p = "([{<\"'`*&#_$%=+,:;!?)]}>~|\\^"; *p; p++)
+		prefix_tab[(unsigned char)*p] = 1;
+	for (p = ")]}>\"'`,:;!?%*&#_~|([{<"; *p; p++)
+		suffix_tab[(unsigned char)*p] = 1;
+	for (p = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"; *p; p++)
+		alnum_tab[(unsigned char)*p] = 1;
+	ready = 1;
+}
+
+static int prefix_char(uint32_t c)
+{
+	if (c < 0x80)
+		return prefix_tab[c];
+	return pt_is_punct_or_symbol(c);
+}
+
+static int suffix_char(uint32_t c)
+{
+	if (c < 0x80)
+		return suffix_tab[c];
+	return pt_is_punct_or_symbol(c);
+}
+
+static int is_digit(uint32_t c) { return c >= '0' && c <= '9'; }
+
+static int looks_like_url(const char *s, size_t n)
+{
+	size_t i;
+	if (!memchr(s, ':', n) && !memchr(s, '@', n) && !(n >= 4 && (s[0] | 0x20) == 'w'))
+		return 0;
+	if (n >= 4 && strncasecmp(s, "www.", 4) == 0)
+		return 1;
+	for (i = 0; i + 3 <= n; i++)
+		if (s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/')
+			return i > 0;
+	for (i = 1; i + 1 < n; i++)
+		if (s[i] == '@')
+			return memchr(s + i, '.', n - i) != NULL;
+	return 0;
+}
+
+/* Split the middle of a chunk at infixes. */
+static int infix_split(const char *s, size_t a, size_t b, struct pt_spans *out)
+{
+	size_t i = a, start = a, j;
+	uint32_t prev = 0, prevprev = 0;
+	int rc;
+
+	if (looks_like_url(s + a, b - a))
+		return pt_spans_add(out, a, b - a);
+	while (i < b) {
+		size_t cut = 0; /* bytes of the infix at i, 0 when none */
+		uint32_t c, next = 0;
+		j = i;
+		c = pt_next(s, b, &j);
+		if (j < b) {
+			size_t k = j;
+			next = pt_next(s, b, &k);
+		}
+		if (c < 0x80 && alnum_tab[c]) {
+			prevprev = prev;
+			prev = c;
+			i = j;
+			continue;
+		}
+		if (c == '.' && i + 3 <= b && memcmp(s + i, "...", 3) == 0) {
+			cut = 3;
+			while (i + cut < b && s[i + cut] == '.')
+				cut++;
+		} else if (c == 0x2026) {
+			cut = 3;
+		} else if (i > start && j < b) {
+			if ((c == '-' || c == 0x2013 || c == 0x2014 || c == '~') &&
+			    (pt_isalpha(prev) || is_digit(prev)) && pt_isalpha(next))
+				cut = j - i;
+			else if (c == ',' && pt_isalpha(prev) && pt_isalpha(next))
+				cut = 1;
+			else if ((c == ':' || c == '<' || c == '>' || c == '=' || c == '/') &&
+				 (pt_isalpha(prev) || is_digit(prev)) && pt_isalpha(next))
+				cut = 1;
+			else if ((c == '+' || c == '-' || c == '*' || c == '^') && is_digit(prev) &&
+				 (is_digit(next) || next == '-'))
+				cut = 1;
+			else if (c == '.' && pt_is_lower(prev) && pt_is_upper(next))
+				cut = 1;
+		}
+		(void)prevprev;
+		if (cut) {
+			if (i > start && (rc = pt_spans_add(out, start, i - start)))
+				return rc;
+			if ((rc = pt_spans_add(out, i, cut)))
+				return rc;
+			i += cut;
+			start = i;
+			prev = s[i - 1] == '.' ? '.' : c;
+			continue;
+		}
+		prevprev = prev;
+		prev = c;
+		i = j;
+	}
+	if (start < b)
+		return pt_spans_add(out, start, b - start);
+	return 0;
+}
+
+static const char *const contractions[] = {
+	"n't", "n\xe2\x80\x99" "t", "'s", "'S", "\xe2\x80\x99" "s", "\xe2\x80\x99" "S", "'re", "'ve", "'ll",
+	"'d", "'m", "\xe2\x80\x99" "re", "\xe2\x80\x99" "ve", "\xe2\x80\x99" "ll", "\xe2\x80\x99" "d",
+	"\xe2\x80\x99" "m", NULL
+};
+
+#define MAX_SUFFIX 64
+
+static int chunk(const char *s, size_t a, size_t b, struct pt_spans *out)
+{
+	struct pt_span suf[MAX_SUFFIX];
+	size_t nsuf = 0, k, j;
+	int rc;
+
+	/* prefixes */
+	while (a < b) {
+		uint32_t c;
+		if (is_abbrev(s + a, b - a) || looks_like_url(s + a, b - a))
+			break;
+		if (b - a >= 3 && memcmp(s + a, "...", 3) == 0) {
+			size_t e = a + 3;
+			while (e < b && s[e] == '.')
+				e++;
+			if ((rc = pt_spans_add(out, a, e - a)))
+				return rc;
+			a = e;
+			continue;
+		}
+		j = a;
+		c = pt_next(s, b, &j);
+		if (!prefix_char(c) || j == b)
+			break;
+		if ((rc = pt_spans_add(out, a, j - a)))
+			return rc;
+		a = j;
+	}
+	/* suffixes */
+	while (a < b && nsuf < MAX_SUFFIX) {
+		size_t start, cut = 0;
+		uint32_t c;
+		if (is_abbrev(s + a, b - a))
+			break;
+		if (b - a > 3 && memcmp(s + b - 3, "...", 3) == 0) {
+			cut = 3;
+			while (b - cut > a + 1 && s[b - cut - 1] == '.')
+				cut++;
+		} else {
+			c = pt_prev(s, b, &start);
+			if (start == a)
+				break;
+			if (c == '.') {
+				size_t ps;
+				uint32_t p = pt_prev(s, start, &ps);
+				int inner = memchr(s + a, '.', start - a) != NULL;
+				if (looks_like_url(s + a, start - a) ||
+				    (!inner && (pt_is_lower(p) || is_digit(p) || p == '%' || p == '-' || p == '+' ||
+						pt_is_punct_or_symbol(p) ||
+						(pt_is_upper(p) && ps > a && pt_is_upper(pt_prev(s, ps, &ps))))))
+					cut = b - start;
+			} else if (c == 0x2026 || suffix_char(c)) {
+				if (!looks_like_url(s + a, start - a) || strchr(")]}>\"',:;!?", (int)(c < 0x80 ? c : 'x')))
+					cut = b - start;
+			} else if ((c == 't' || c == 's' || c == 'S' || c == 'e' || c == 'l' || c == 'd' || c == 'm') &&
+				   (memchr(s + a, '\'', b - a) || memmem(s + a, b - a, "\xe2\x80\x99", 3))) {
+				for (k = 0; contractions[k]; k++) {
+					size_t m = strlen(contractions[k]);
+					if (b - a > m && memcmp(s + b - m, contractions[k], m) == 0 &&
+					    pt_isalpha(pt_prev(s, b - m, &start))) {
+						cut = m;
+						break;
+					}
+				}
+			}
+		}
+		if (!cut)
+			break;
+		suf[nsuf].off = b - cut;
+		suf[nsuf].len = cut;
+		nsuf++;
+		b -= cut;
+	}
+	if (a < b && (rc = infix_split(s, a, b, out)))
+		return rc;
+	while (nsuf > 0) {
+		nsuf--;
+		if ((rc = pt_spans_add(out, suf[nsuf].off, suf[nsuf].len)))
+			return rc;
+	}
+	return 0;
+}
+
+/* Byte classes: 1 ASCII letter or digit, 2 other printable ASCII, 3 ASCII
+ * whitespace, 0 the rest (control bytes, UTF-8). */
+static unsigned char byte_class[256];
+
+static void init_classes(void)
+{
+	static int ready;
+	int c;
+	if (ready)
+		return;
+	for (c = 0x21; c < 0x7f; c++)
+		byte_class[c] = alnum_tab[c] ? 1 : 2;
+	for (c = 0x09; c <= 0x0d; c++)
+		byte_class[c] = 3;
+	for (c = 0x1c; c <= 0x20; c++)
+		byte_class[c] = 3;
+	ready = 1;
+}
+
+int words_split(const char *s, size_t n, struct pt_spans *out)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, j;
+	int rc;
+	init_tabs();
+	init_classes();
+	while (i < n) {
+		size_t start;
+		int simple = 1;
+		/* skip whitespace */
+		while (i < n) {
+			unsigned char k = byte_class[u[i]];
+			if (k == 3) {
+				i++;
+			} else if (k == 0) {
+				j = i;
+				if (!pt_isspace(pt_next(s, n, &j)))
+					break;
+				i = j;
+			} else {
+				break;
+			}
+		}
+		if (i >= n)
+			break;
+		/* the chunk */
+		start = i;
+		while (i < n) {
+			unsigned char k = byte_class[u[i]];
+			if (k == 1) {
+				i++;
+			} else if (k == 2) {
+				simple = 0;
+				i++;
+			} else if (k == 3) {
+				break;
+			} else {
+				j = i;
+				if (pt_isspace(pt_next(s, n, &j)))
+					break;
+				simple = 0;
+				i = j;
+			}
+		}
+		if ((rc = simple ? pt_spans_add(out, start, i - start) : chunk(s, start, i, out)))
+			return rc;
+	}
+	return 0;
+}
+
+/* spaCy's Token.is_punct: every character is Unicode punctuation. */
+static int tok_is_punct(const char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		uint32_t c = pt_next(s, n, &i);
+		if (c < 0x80) {
+			if (!(c > 0x20 && c < 0x7f && strchr("!\"#%&'()*,-./:;?@[\\]_{}", (int)c)))
+				return 0;
+		} else if (!pt_is_punct_or_symbol(c)) {
+			return 0;
+		}
+	}
+	return n > 0;
+}
+
+static int tok_is_terminal(const char *s, size_t n)
+{
+	size_t i = 0;
+	uint32_t c;
+	if (n == 0)
+		return 0;
+	c = pt_next(s, n, &i);
+	return i == n && pt_is_terminal_punct(c);
+}
+
+size_t words_count_sentences(const char *s, const struct pt_span *tok, size_t ntok)
+{
+	size_t k, nsent = 0;
+	int seen = 0;
+	if (ntok == 0)
+		return 0;
+	nsent = 1;
+	for (k = 0; k < ntok; k++) {
+		const char *t = s + tok[k].off;
+		int term = tok_is_terminal(t, tok[k].len);
+		if (seen && !term && !tok_is_punct(t, tok[k].len)) {
+			nsent++;
+			seen = 0;
+		} else if (term) {
+			seen = 1;
+		}
+	}
+	return nsent;
+}

@@ -1,0 +1,47 @@
+/*
+ * words.h - word and sentence splitting: a rule-based approximation of the
+ * tokenizer datatrove uses for English (spaCy's blank "en" pipeline with the
+ * "sentencizer"; NLTK's word_tokenize before December 2024).  Neither exists
+ * in C, and the rules' word counts, n-grams, stop words and sentence counts
+ * depend on it, so this is the one place where sluice's decisions can differ
+ * from datatrove's.  What it does, per whitespace-separated chunk (like spaCy):
+ *
+ *   - URLs (scheme:// or www.) and e-mail-like chunks stay one token, apart
+ *     from trailing punctuation;
+ *   - a short list of abbreviations ("Mr.", "e.g.", "etc.", "U.S.") stays whole;
+ *   - prefixes split off one at a time: ASCII ( [ { < " ' ` * & # _ $ % = + ,
+ *     : ; ! ? and Unicode punctuation, currency and other symbols; "..." as one;
+ *   - suffixes split off one at a time: the same closing punctuation, "...",
+ *     "'s", "n't", "'re", "'ve", "'ll", "'d", "'m", and "." after a lowercase
+ *     letter, a digit, punctuation or two capitals, unless the chunk holds an
+ *     inner "." (abbreviations like "a.m.");
+ *   - infixes: "..." / "…" anywhere; hyphens and dashes between a letter or
+ *     digit and a letter; "," between letters; ":<>=/" between a letter or
+ *     digit and a letter; "+-*^" between digits; "." between a lowercase and
+ *     an uppercase letter.
+ *
+ * Known differences from spaCy: spaCy's full exception table (emoticons,
+ * hundreds of abbreviations, "gonna" -> "gon" "na"), its unit suffixes
+ * ("5km" -> "5" "km"), and its Unicode letter classes for the lookbehinds;
+ * whitespace other than spaces makes tokens in spaCy, which datatrove strips
+ * anyway.  Differences change counts by a token here and there; decisions
+ * differ only for documents within a token of a threshold.
+ *
+ * Sentences follow spaCy's sentencizer: a token that is one terminal
+ * punctuation mark followed by a token that is not punctuation starts a new
+ * sentence.
+ */
+#ifndef SLUICE_WORDS_H
+#define SLUICE_WORDS_H
+
+#include <stddef.h>
+
+#include "pytext.h"
+
+/* Append the word tokens of s[0, n) (valid UTF-8) to out.  0 or SL_ENOMEM. */
+int words_split(const char *s, size_t n, struct pt_spans *out);
+
+/* Sentences among the tokens (as words_split made them) of s. */
+size_t words_count_sentences(const char *s, const struct pt_span *tok, size_t ntok);
+
+#endif

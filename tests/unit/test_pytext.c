@@ -1,0 +1,109 @@
+/* test_pytext.c - Python str semantics and the word splitter, with the
+ * expected values computed by CPython 3 (str.splitlines/split/isalpha/lower). */
+#include <stdlib.h>
+
+#include "check.h"
+#include "pytext.h"
+#include "words.h"
+
+static void join(const char *s, const struct pt_spans *sp, char *out)
+{
+	size_t k;
+	out[0] = 0;
+	for (k = 0; k < sp->n; k++) {
+		strncat(out, s + sp->v[k].off, sp->v[k].len);
+		strcat(out, "|");
+	}
+}
+
+int main(void)
+{
+	static const struct { const char *in, *want; } lines[] = {
+		{ "", "" },
+		{ "a", "a|" },
+		{ "a\n", "a|" },
+		{ "a\n\nb", "a||b|" },
+		{ "a\r\nb\rc", "a|b|c|" },
+		{ "a\x0b" "b\x0c" "c\x1c" "d\x1d" "e\x1e" "f", "a|b|c|d|e|f|" },
+		{ "a\xc2\x85" "b\xe2\x80\xa8" "c\xe2\x80\xa9" "d", "a|b|c|d|" },
+		{ "a\x1f" "b\tc", "a\x1f" "b\tc|" },      /* \x1f and \t are not line breaks */
+		{ "\n\n", "||" },
+		{ "a\r\n\r\n", "a||" },
+	};
+	static const struct { const char *in, *want; } split[] = {
+		{ "  a  b\t\nc ", "a|b|c|" },
+		{ "a\xc2\xa0" "b\xe3\x80\x80" "c\xe2\x80\x83" "d", "a|b|c|d|" }, /* NBSP, ideographic, em space */
+		{ "a\x1f" "b\x1c" "c", "a|b|c|" },                            /* \x1c-\x1f are whitespace */
+		{ "a\xe2\x80\x8b" "b", "a\xe2\x80\x8b" "b|" },                /* ZWSP is not */
+		{ "", "" },
+	};
+	static const struct { const char *in, *want; } words[] = {
+		{ "Hello, world!", "Hello|,|world|!|" },
+		{ "The end. Next one", "The|end|.|Next|one|" },
+		{ "(see \"this\")", "(|see|\"|this|\"|)|" },
+		{ "don't can't it's", "do|n't|ca|n't|it|'s|" },
+		{ "well-known e.g. Mr. Smith", "well|-|known|e.g.|Mr.|Smith|" },
+		{ "Visit https://example.com/a-b. Now", "Visit|https://example.com/a-b|.|Now|" },
+		{ "wait... what?!", "wait|...|what|?|!|" },
+		{ "# hash #tag $5 50%", "#|hash|#|tag|$|5|50|%|" },
+		{ "U.S. 2019. USA.", "U.S.|2019|.|USA|.|" },
+		{ "a/b x,y 3-4", "a|/|b|x|,|y|3|-|4|" },
+	};
+	static const struct { const char *in; size_t want; } sents[] = {
+		{ "One. Two! Three? four", 4 },
+		{ "No terminal here", 1 },
+		{ "Wait... then stop.", 1 },
+		{ "Hi!! Ok.", 2 },
+		{ "", 0 },
+	};
+	char out[1024];
+	size_t k, off, len;
+	struct pt_spans sp = { 0 };
+	struct buf b = BUF_INIT;
+
+	for (k = 0; k < sizeof(lines) / sizeof(lines[0]); k++) {
+		sp.n = 0;
+		CHECK(pt_splitlines(lines[k].in, strlen(lines[k].in), &sp) == 0);
+		join(lines[k].in, &sp, out);
+		CHECK_STR(out, lines[k].want);
+	}
+	for (k = 0; k < sizeof(split) / sizeof(split[0]); k++) {
+		sp.n = 0;
+		CHECK(pt_split_ws(split[k].in, strlen(split[k].in), &sp) == 0);
+		join(split[k].in, &sp, out);
+		CHECK_STR(out, split[k].want);
+	}
+	for (k = 0; k < sizeof(words) / sizeof(words[0]); k++) {
+		sp.n = 0;
+		CHECK(words_split(words[k].in, strlen(words[k].in), &sp) == 0);
+		join(words[k].in, &sp, out);
+		CHECK_STR(out, words[k].want);
+	}
+	for (k = 0; k < sizeof(sents) / sizeof(sents[0]); k++) {
+		sp.n = 0;
+		CHECK(words_split(sents[k].in, strlen(sents[k].in), &sp) == 0);
+		CHECK_INT(words_count_sentences(sents[k].in, sp.v, sp.n), sents[k].want);
+	}
+	/* len() in code points */
+	CHECK_INT(pt_len("a\xc3\xa9\xe2\x80\xa6\xf0\x9f\x98\x80", 10), 4);
+	/* isalpha: letters of any script, not digits, marks or symbols */
+	CHECK(pt_isalpha('a') && pt_isalpha(0xe9) && pt_isalpha(0x4e2d) && pt_isalpha(0x5d0));
+	CHECK(!pt_isalpha('1') && !pt_isalpha(0x301) && !pt_isalpha(0x20ac) && !pt_isalpha('_'));
+	CHECK(pt_isword('_') && pt_isword(0x663) && !pt_isword('-'));
+	/* strip */
+	pt_strip(" \xc2\xa0x y\t\xe3\x80\x80", 10, &off, &len);
+	CHECK_INT(off, 3);
+	CHECK_INT(len, 3);
+	/* lower(): "İ" -> "i̇", "Σ" -> "σ", Kelvin sign -> "k" */
+	CHECK(pt_lower(&b, "ABC \xc4\xb0 \xce\xa3 \xe2\x84\xaa", 12) == 0);
+	CHECK_STR(b.ptr, "abc i\xcc\x87 \xcf\x83 k");
+	/* count: non-overlapping */
+	CHECK_INT(pt_count(".....", 5, "...", 3), 1);
+	CHECK_INT(pt_count("......", 6, "...", 3), 2);
+	/* datatrove's sets */
+	CHECK(pt_in_punctuation_set('#') && pt_in_punctuation_set(0x2026) && !pt_in_punctuation_set('a'));
+	CHECK(pt_is_terminal_punct('.') && pt_is_terminal_punct(0x3002) && !pt_is_terminal_punct('"'));
+	pt_spans_release(&sp);
+	buf_release(&b);
+	return check_done();
+}

@@ -1,0 +1,235 @@
+/* test_quality.c - every threshold of every rule at, just under and just
+ * over its value, with hand-computed texts.  Each case enables only the
+ * thresholds it names (the others are set to none), so the expected reason
+ * follows from the arithmetic in its comment. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "error.h"
+
+#include "check.h"
+#include "langcfg.h"
+#include "quality.h"
+
+static char text[65536];
+
+/* Build a text: items, each a string repeated a count: ("w ", 49) ... */
+static const char *mk(int n, ...)
+{
+	va_list ap;
+	int i, k;
+	text[0] = 0;
+	va_start(ap, n);
+	for (i = 0; i < n; i++) {
+		const char *s = va_arg(ap, const char *);
+		int times = va_arg(ap, int);
+		for (k = 0; k < times; k++)
+			strcat(text, s);
+	}
+	va_end(ap);
+	return text;
+}
+
+struct tcase {
+	enum qrule rule;
+	const char *sets;     /* "key=value key=value"; every other threshold off */
+	const char *text;
+	const char *want;     /* reason or NULL */
+	int line;
+};
+
+static void only(struct qparams *p, const char *sets)
+{
+	char buf[512], *tok, *save;
+	int k;
+	qparams_init(p);
+	for (k = 0; k < QP_NPARAMS; k++)
+		if (qparam_defs[k].rule != Q_C4)
+			p->v[k] = NAN;
+	snprintf(buf, sizeof(buf), "%s", sets);
+	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(tok, '=');
+		*eq = 0;
+		if (qparams_set(p, tok, eq + 1))
+			fprintf(stderr, "bad key %s\n", tok);
+	}
+}
+
+static void run(struct quality *q, const struct tcase *t)
+{
+	struct qparams p;
+	struct qresult r;
+	only(&p, t->sets);
+	CHECK(quality_eval(q, t->rule, &p, t->text, strlen(t->text), &r) == 0);
+	if ((r.reason == NULL) != (t->want == NULL) || (r.reason && strcmp(r.reason, t->want))) {
+		check_failed_++;
+		fprintf(stderr, "case at line %d: got %s, want %s\n", t->line, r.reason ? r.reason : "pass",
+			t->want ? t->want : "pass");
+	}
+	check_count_++;
+	qparams_release(&p);
+}
+
+#define T(rule, sets, txt, want) do { struct tcase t_ = { rule, sets, txt, want, __LINE__ }; run(&q, &t_); } while (0)
+#define C4OFF "c4.filter_no_terminal_punct=0 c4.min_num_sentences=-1 c4.min_words_per_line=-1 c4.filter_curly_bracket=0 c4.filter_lorem_ipsum=0"
+
+int main(void)
+{
+	struct quality q;
+	struct qparams p;
+	struct qresult r;
+	quality_init(&q);
+
+	/* --- gopher: words = non-symbol tokens */
+	T(Q_GOPHER, "gopher.min_doc_words=50", mk(1, "word ", 49), "gopher_short_doc");
+	T(Q_GOPHER, "gopher.min_doc_words=50", mk(1, "word ", 50), NULL);
+	T(Q_GOPHER, "gopher.min_doc_words=50", mk(2, "word ", 49, ". ", 5), "gopher_short_doc"); /* symbols don't count */
+	T(Q_GOPHER, "gopher.max_doc_words=10", mk(1, "word ", 10), NULL);
+	T(Q_GOPHER, "gopher.max_doc_words=10", mk(1, "word ", 11), "gopher_long_doc");
+	/* mean length: (2+4)/2 = 3 passes, (2+3)/2 = 2.5 fails; (10+10)/2 passes, (10+11)/2 fails */
+	T(Q_GOPHER, "gopher.min_avg_word_length=3", "ab abcd", NULL);
+	T(Q_GOPHER, "gopher.min_avg_word_length=3", "ab abc", "gopher_below_avg_threshold");
+	T(Q_GOPHER, "gopher.max_avg_word_length=10", "abcdefghij abcdefghij", NULL);
+	T(Q_GOPHER, "gopher.max_avg_word_length=10", "abcdefghij abcdefghijk", "gopher_above_avg_threshold");
+	/* '#' / all tokens: 1/10 = 0.1 passes, 2/10 fails */
+	T(Q_GOPHER, "gopher.max_symbol_word_ratio=0.1", mk(2, "w ", 9, "#", 1), NULL);
+	T(Q_GOPHER, "gopher.max_symbol_word_ratio=0.1", mk(2, "w ", 8, "# ", 2), "gopher_too_many_hashes");
+	T(Q_GOPHER, "gopher.max_symbol_word_ratio=0.1", mk(2, "w ", 9, "...", 1), NULL);
+	T(Q_GOPHER, "gopher.max_symbol_word_ratio=0.1", mk(2, "w ", 8, "\xe2\x80\xa6 ", 2), "gopher_too_many_ellipsis");
+	/* bullets: 9/10 lines = 0.9 passes, 10/10 fails ("-" counts as datatrove's) */
+	T(Q_GOPHER, "gopher.max_bullet_lines_ratio=0.9", mk(2, "  \xe2\x80\xa2 item\n", 9, "text\n", 1), NULL);
+	T(Q_GOPHER, "gopher.max_bullet_lines_ratio=0.9", mk(2, "  \xe2\x80\xa2 item\n", 5, "- item\n", 5), "gopher_too_many_bullets");
+	/* end ellipsis: 3/10 passes, 4/10 fails; trailing spaces are stripped */
+	T(Q_GOPHER, "gopher.max_ellipsis_lines_ratio=0.3", mk(2, "more...  \n", 3, "text\n", 7), NULL);
+	T(Q_GOPHER, "gopher.max_ellipsis_lines_ratio=0.3", mk(2, "more\xe2\x80\xa6\n", 4, "text\n", 6), "gopher_too_many_end_ellipsis");
+	/* alpha words / all tokens: 8/10 passes, 7/10 fails */
+	T(Q_GOPHER, "gopher.max_non_alpha_words_ratio=0.8", mk(2, "w1 ", 8, "12 ", 2), NULL);
+	T(Q_GOPHER, "gopher.max_non_alpha_words_ratio=0.8", mk(2, "w1 ", 7, "12 ", 3), "gopher_below_alpha_threshold");
+	/* distinct stop words (case-sensitive): {the, of} = 2 passes, {the} fails */
+	T(Q_GOPHER, "gopher.min_stop_words=2", "the cat of the hat", NULL);
+	T(Q_GOPHER, "gopher.min_stop_words=2", "the cat The the hat", "gopher_enough_stop_words");
+	T(Q_GOPHER, "gopher.min_stop_words=3", "the cat of the hat with", NULL);
+
+	/* --- gopher-rep: lines = re.split("\n+"), chars over len(text) */
+	T(Q_GOPHER_REP, "gopher-rep.dup_line_frac=0.3", mk(2, "a\nb\nc\nd\ne\nf\nx\n", 1, "x\nx\nx", 1), NULL); /* 3/10 */
+	T(Q_GOPHER_REP, "gopher-rep.dup_line_frac=0.3", mk(2, "a\nb\nc\nd\ne\nx\n", 1, "x\nx\nx\nx", 1), "dup_line_frac"); /* 4/10 */
+	/* dup chars: "xxxx" twice: 4 chars / len 20 = 0.2 passes; 5/21 fails */
+	T(Q_GOPHER_REP, "gopher-rep.dup_line_char_frac=0.2", "xxxx\nxxxx\nabcdefghij", NULL);
+	T(Q_GOPHER_REP, "gopher-rep.dup_line_char_frac=0.2", "xxxxx\nxxxxx\nabcdefghi", "dup_line_char_frac");
+	/* paragraphs: 3/10 dup passes, 4/10 fails */
+	T(Q_GOPHER_REP, "gopher-rep.dup_para_frac=0.3", "a\n\nb\n\nc\n\nd\n\ne\n\nf\n\nx\n\nx\n\nx\n\nx", NULL);
+	T(Q_GOPHER_REP, "gopher-rep.dup_para_frac=0.3", "a\n\nb\n\nc\n\nd\n\ne\n\nx\n\nx\n\nx\n\nx\n\nx", "dup_para_frac");
+	T(Q_GOPHER_REP, "gopher-rep.dup_para_char_frac=0.2", "xxxx\n\nxxxx\n\nabcdefgh", NULL); /* 4/20 */
+	T(Q_GOPHER_REP, "gopher-rep.dup_para_char_frac=0.2", "xxxx\n\nxxxx\n\nabcdefg", "dup_para_char_frac"); /* 4/19 */
+	/* top 2-gram "ab cd" (5 chars) x2 = 10 / 50 = 0.2 passes; / 49 fails */
+	T(Q_GOPHER_REP, "gopher-rep.top_2_gram=0.2", "ab cd ab cd efghijklmnopqrstuvwxyz0123456789ABCDEF", NULL);
+	T(Q_GOPHER_REP, "gopher-rep.top_2_gram=0.2", "ab cd ab cd efghijklmnopqrstuvwxyz0123456789ABCDE", "top_2_gram");
+	/* dup 5-grams: "a b c d e a b c d e": second 5-gram "abcde" repeats at idx 5: 5 chars;
+	 * 5 / 33 = 0.1515 > 0.15 fails, 5 / 34 = 0.147 passes */
+	T(Q_GOPHER_REP, "gopher-rep.duplicated_5_n_grams=0.15", "a b c d e a b c d e zzzzzzzzzzzzzz", NULL);
+	T(Q_GOPHER_REP, "gopher-rep.duplicated_5_n_grams=0.15", "a b c d e a b c d e zzzzzzzzzzzzz", "duplicated_5_n_grams");
+	/* "".join: "ab c d e f" and "a bc d e f" are the same 5-gram */
+	T(Q_GOPHER_REP, "gopher-rep.duplicated_5_n_grams=0.15", "ab c d e f a bc d e f", "duplicated_5_n_grams");
+
+	/* --- fineweb: 3/25 lines with terminal punctuation = 0.12 passes, 2/25 fails */
+	T(Q_FINEWEB, "fineweb.line_punct_thr=0.12", mk(2, "done.\n", 3, "aaaaaaaa\n", 22), NULL);
+	T(Q_FINEWEB, "fineweb.line_punct_thr=0.12", mk(2, "done\xe3\x80\x82\n", 2, "aaaaaaaa\n", 23), "line_punct_ratio");
+	T(Q_FINEWEB, "fineweb.line_punct_thr=0.12 fineweb.line_punct_exclude_zero=1", mk(1, "abc\n", 5), NULL);
+	T(Q_FINEWEB, "", " \n\t\n", "empty");
+	/* short lines (<= 30 chars): 67/100 passes, 68/100 fails */
+	T(Q_FINEWEB, "fineweb.short_line_thr=0.67 fineweb.short_line_length=30", mk(2, "short line here\n", 67, "a long line of text that is longer than thirty chars\n", 33), NULL);
+	T(Q_FINEWEB, "fineweb.short_line_thr=0.67 fineweb.short_line_length=30", mk(2, "short line here\n", 68, "a long line of text that is longer than thirty chars\n", 32), "short_line_ratio");
+	/* dup line chars / chars without "\n": 1/100 passes; 1/99 fails */
+	T(Q_FINEWEB, "fineweb.char_duplicates_ratio=0.01", mk(3, "x\nx\n", 1, "a", 98, "\n", 1), NULL);
+	T(Q_FINEWEB, "fineweb.char_duplicates_ratio=0.01", mk(3, "x\nx\n", 1, "a", 97, "\n", 1), "char_dup_ratio");
+	/* newlines / words: 3/10 passes, 4/10 fails */
+	T(Q_FINEWEB, "fineweb.new_line_ratio=0.3", "a b c\nd e f\ng h\ni j", NULL);
+	T(Q_FINEWEB, "fineweb.new_line_ratio=0.3", "a b c\nd e f\ng h\ni\nj", "list_ratio");
+
+	/* --- c4 */
+	T(Q_C4, "", "One two three. Four five six. Seven eight nine. Ten eleven twelve. Aa bb cc.", NULL);
+	T(Q_C4, "", "One two three. Four five six. Seven eight nine. Ten eleven twelve.", "too_few_sentences");
+	T(Q_C4, "", "One two three.\nFour five six.\nSeven eight nine.\nTen eleven twelve.\nnot kept line\nTwo words.", "too_few_sentences");
+	T(Q_C4, "c4.min_num_sentences=4", "One two three. Four five six. Seven eight nine. Ten eleven twelve.", NULL);
+	T(Q_C4, "c4.min_num_sentences=-1 c4.min_words_per_line=3", "Two words.", NULL);
+	T(Q_C4, "", "Some lorem ipsum text here. Abc def. Ghi jkl. Mno pqr. Stu vwx.", "lorem_ipsum");
+	T(Q_C4, "", "Some {braces} text here. Abc def. Ghi jkl. Mno pqr. Stu vwx.", "curly_bracket");
+	T(Q_C4, "", "Some {braces} text here\nAbc def. Ghi jkl. Mno pqr. Stu vwx. Yza bcd.", NULL); /* dropped before the test */
+	/* line rewriting */
+	only(&p, "c4.min_num_sentences=1");
+	{
+		const char *in = "  Keep this line please.  \nno punctuation here\nEnable JavaScript to see this.\n"
+				 "Read our privacy policy now.\nA cited fact[1] here[edit].\nWait for it...\n"
+				 "Too short.\nA {x} line.";
+		(void)in;
+		CHECK(quality_eval(&q, Q_C4, &p, in, strlen(in), &r) == 0);
+		CHECK(r.reason && !strcmp(r.reason, "curly_bracket"));
+		in = "  Keep this line please.  \nno punctuation here\nEnable JavaScript to see this.\n"
+		     "Read our privacy policy now.\nA cited fact[1] here[edit].\nWait for it...\nToo short.\n"
+		     "word " "\xf0\x9f\x98\x80";
+		CHECK(quality_eval(&q, Q_C4, &p, in, strlen(in), &r) == 0);
+		CHECK(r.reason == NULL && r.rewritten);
+		CHECK_MEM(q.out.ptr, q.out.len, "Keep this line please.\nA cited fact here.", 41);
+	}
+	qparams_release(&p);
+	/* max_word_length counts code points: 3 x 2-byte chars is 3 */
+	only(&p, "c4.min_num_sentences=-1 c4.max_word_length=3");
+	CHECK(quality_eval(&q, Q_C4, &p, "aa \xc3\xa9\xc3\xa9\xc3\xa9 bb.", 13, &r) == 0);
+	CHECK_INT(q.out.len, 13);
+	CHECK(quality_eval(&q, Q_C4, &p, "aa \xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9 bb.", 15, &r) == 0);
+	CHECK_INT(q.out.len, 0);
+	qparams_release(&p);
+
+	/* --- parameter keys */
+	qparams_init(&p);
+	CHECK(qparams_set(&p, "gopher.min_doc_words", "30") == 0 && p.v[QP_MIN_DOC_WORDS] == 30);
+	CHECK(qparams_set(&p, "min_doc_words", "31") == 0 && p.v[QP_MIN_DOC_WORDS] == 31);
+	CHECK(qparams_set(&p, "c4.min_doc_words", "30") != 0);
+	CHECK(qparams_set(&p, "gopher.nope", "30") != 0);
+	CHECK(qparams_set(&p, "gopher.min_doc_words", "3x") != 0);
+	CHECK(qparams_set(&p, "gopher-rep.top_2_gram", "none") == 0 && isnan(p.v[QP_TOP_1 + 1]));
+	qparams_release(&p);
+	{
+		enum qrule rules[8];
+		const char *bad;
+		size_t badlen;
+		CHECK_INT(qrules_parse("c4,gopher", rules, 8, &bad, &badlen), 2);
+		CHECK(rules[0] == Q_C4 && rules[1] == Q_GOPHER);
+		CHECK_INT(qrules_parse("c4,nope", rules, 8, &bad, &badlen), -1);
+		CHECK_MEM(bad, badlen, "nope", 4);
+	}
+	/* FineWeb-2 style config: thresholds, n-gram lists, quoted stop words */
+	{
+		char path[] = "/tmp/sluice-langcfg-XXXXXX";
+		int fd = mkstemp(path), line;
+		FILE *f = fdopen(fd, "w");
+		fputs("dup_line_frac: 0.264\ndup_n_grams:\n- - 5\n  - 0.15\n- - 6\n  - 0.141\n"
+		      "language_score: 0.824\nline_punct_thr: -1\nmin_avg_word_length: 2\n"
+		      "stopwords:\n- de\n- \"\\xE0\"\n- 'l''a'\n- \"\\u00e9t\\xE9\"\n"
+		      "top_n_grams:\n- - 2\n  - 0.161\n", f);
+		fclose(f);
+		qparams_init(&p);
+		CHECK(langcfg_load(path, &p, &line) == 0);
+		CHECK(p.v[QP_DUP_LINE_FRAC] == 0.264 && p.v[QP_MIN_AVG_WORD_LENGTH] == 2 && p.v[QP_FW_LINE_PUNCT_THR] == -1);
+		CHECK(p.v[QP_DUP_1 + 4] == 0.15 && p.v[QP_DUP_1 + 5] == 0.141 && isnan(p.v[QP_DUP_1 + 6]));
+		CHECK(p.v[QP_TOP_1 + 1] == 0.161 && isnan(p.v[QP_TOP_1 + 2]));
+		CHECK_INT(p.stop.n, 4);
+		CHECK(p.stop.n == 4 && !strcmp(p.stop.w[1], "\xc3\xa0") && !strcmp(p.stop.w[2], "l'a") &&
+		      !strcmp(p.stop.w[3], "\xc3\xa9t\xc3\xa9"));
+		qparams_release(&p);
+		f = fopen(path, "w");
+		fputs("dup_n_grams:\n- - 5\n  - x\n", f);
+		fclose(f);
+		qparams_init(&p);
+		CHECK(langcfg_load(path, &p, &line) == SL_EFORMAT && line == 3);
+		qparams_release(&p);
+		unlink(path);
+		qparams_init(&p);
+		CHECK(langcfg_load("/nonexistent/x.yml", &p, &line) == SL_EOPEN);
+		qparams_release(&p);
+	}
+	quality_release(&q);
+	return check_done();
+}
