@@ -17,16 +17,17 @@ struct cmd_struct {
 };
 
 static const struct cmd_struct commands[] = {
+	/* in pipeline order, as --help lists them */
 	{ "warc", cmd_warc, "read WARC/WET files (plain, gzip, zstd) into documents, extracting HTML text" },
-	{ "cat", cmd_cat, "concatenate and convert document streams (JSONL, .gz, .zst)" },
 	{ "lang", cmd_lang, "identify the language with fastText (lid.176) and keep chosen languages" },
 	{ "classify", cmd_classify, "score documents with a fastText classifier and keep the high scorers" },
-	{ "stats", cmd_stats, "count documents, bytes, lengths and field values, as JSON" },
-	{ "pii", cmd_pii, "replace e-mails, IPs, phones, cards, IBANs, SSNs, secrets (or annotate them)" },
-	{ "mix", cmd_mix, "mix several sources with weights by tokens or documents, up- or down-sampling" },
-	{ "shard", cmd_shard, "write tokenized documents as training shards (Megatron, nanoGPT, llm.c, datatrove)" },
 	{ "quality", cmd_quality, "Gopher, C4 and FineWeb quality rules (datatrove defaults and reasons)" },
 	{ "blocklist", cmd_blocklist, "bad-word lists (C4/LDNOOBW) and URL block lists (UT1, datatrove URLFilter)" },
+	{ "pii", cmd_pii, "replace e-mails, IPs, phones, cards, IBANs, SSNs, secrets (or annotate them)" },
+	{ "shard", cmd_shard, "write tokenized documents as training shards (Megatron, nanoGPT, llm.c, datatrove)" },
+	{ "mix", cmd_mix, "mix several sources with weights by tokens or documents, up- or down-sampling" },
+	{ "cat", cmd_cat, "concatenate and convert document streams (JSONL, .gz, .zst)" },
+	{ "stats", cmd_stats, "count documents, bytes, lengths and field values, as JSON" },
 };
 
 static void usage(FILE *f)
@@ -41,7 +42,7 @@ static void usage(FILE *f)
 		   "  sluice warc crawl/*.warc.wet.gz | sluice cat -o docs.jsonl.zst\n\n"
 		   "commands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'sluice <command> --help' describes a command and its options.\n");
 }
 
