@@ -733,6 +733,7 @@ int bpe_load_hf_mem(struct bpe **out, const char *data, size_t n, struct bpe_err
 		buf_release(&s);
 		if (rc < 0 && !err->msg)
 			rc = fail(err, "malformed \"merges\"", 0);
+		err->line = 0; /* a JSON file has no meaningful lines */
 		if (rc < 0)
 			goto out;
 	}
