@@ -35,8 +35,8 @@ void bpe_free(struct bpe *b)
 	free(b->off);
 	free(b->len);
 	free(b->smap);
-	free(b->pkey);
-	free(b->pval);
+	free(b->pairs);
+	free(b->byte_pair);
 	buf_release(&b->bytes);
 	for (i = 0; i < b->nspec; i++)
 		free(b->stext[i]);
@@ -105,13 +105,13 @@ static const unsigned char *tok_ptr(const struct bpe *b, uint32_t id)
 }
 
 /* Byte-string -> id map over the ids marked mergeable (open addressing). */
-int64_t bpe_lookup_(const struct bpe *b, const void *s, size_t n)
+static int64_t lookup_h(const struct bpe *b, const void *s, size_t n, uint64_t h)
 {
 	size_t i;
 	uint32_t v;
 	if (!b->smap)
 		return -1;
-	i = hash_bytes(s, n) & b->smask;
+	i = h & b->smask;
 	while ((v = b->smap[i]) != 0) {
 		v--;
 		if (b->len[v] == n && memcmp(tok_ptr(b, v), s, n) == 0)
@@ -119,6 +119,11 @@ int64_t bpe_lookup_(const struct bpe *b, const void *s, size_t n)
 		i = (i + 1) & b->smask;
 	}
 	return -1;
+}
+
+int64_t bpe_lookup_(const struct bpe *b, const void *s, size_t n)
+{
+	return lookup_h(b, s, n, hash_bytes(s, n));
 }
 
 /* Build the map from the ids [0, ntok) except specials (flagged by the
@@ -161,9 +166,25 @@ int bpe_build_map_(struct bpe *b, const unsigned char *skip, struct bpe_err *err
 
 /* ---- the pair map: (left id, right id) -> priority << 32 | result ---- */
 
-static inline size_t pair_slot(uint64_t key, size_t mask)
+static inline size_t pair_slot(uint64_t key, int shift)
 {
-	return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & mask;
+	return (size_t)((key * 0x9E3779B97F4A7C15ull) >> shift);
+}
+
+static int pairs_alloc(struct bpe *b, size_t size)
+{
+	size_t i;
+	int lg = 0;
+	b->pairs = malloc(size * sizeof(*b->pairs));
+	if (!b->pairs)
+		return SL_ENOMEM;
+	for (i = 0; i < size; i++)
+		b->pairs[i].key = PAIR_NONE;
+	while (((size_t)1 << lg) < size)
+		lg++;
+	b->pmask = size - 1;
+	b->pshift = 64 - lg;
+	return 0;
 }
 
 int bpe_pairs_init_(struct bpe *b, size_t n)
@@ -171,69 +192,72 @@ int bpe_pairs_init_(struct bpe *b, size_t n)
 	size_t size = 1024;
 	while (size < n * 2)
 		size *= 2;
-	b->pkey = malloc(size * sizeof(*b->pkey));
-	b->pval = malloc(size * sizeof(*b->pval));
-	if (!b->pkey || !b->pval)
-		return SL_ENOMEM;
-	memset(b->pkey, 0xff, size * sizeof(*b->pkey));
-	b->pmask = size - 1;
 	b->npairs = 0;
-	return 0;
+	return pairs_alloc(b, size);
 }
 
 /* Insert or replace (a later merge of the same pair wins, as in HF). */
 int bpe_pair_put_(struct bpe *b, uint32_t l, uint32_t r, uint32_t prio, uint32_t result)
 {
 	uint64_t key = (uint64_t)l << 32 | r;
-	size_t i = pair_slot(key, b->pmask);
+	size_t i;
 	if ((b->npairs + 1) * 2 > b->pmask + 1) {
-		/* grow */
 		size_t osize = b->pmask + 1, j;
-		uint64_t *ok = b->pkey, *ov = b->pval;
-		b->pkey = malloc(osize * 2 * sizeof(*b->pkey));
-		b->pval = malloc(osize * 2 * sizeof(*b->pval));
-		if (!b->pkey || !b->pval) {
-			free(b->pkey);
-			free(b->pval);
-			b->pkey = ok;
-			b->pval = ov;
+		struct bpe_pair *old = b->pairs;
+		if (pairs_alloc(b, osize * 2)) {
+			b->pairs = old;
 			return SL_ENOMEM;
 		}
-		memset(b->pkey, 0xff, osize * 2 * sizeof(*b->pkey));
-		b->pmask = osize * 2 - 1;
 		for (j = 0; j < osize; j++) {
 			size_t k;
-			if (ok[j] == PAIR_NONE)
+			if (old[j].key == PAIR_NONE)
 				continue;
-			k = pair_slot(ok[j], b->pmask);
-			while (b->pkey[k] != PAIR_NONE)
+			k = pair_slot(old[j].key, b->pshift);
+			while (b->pairs[k].key != PAIR_NONE)
 				k = (k + 1) & b->pmask;
-			b->pkey[k] = ok[j];
-			b->pval[k] = ov[j];
+			b->pairs[k] = old[j];
 		}
-		free(ok);
-		free(ov);
-		i = pair_slot(key, b->pmask);
+		free(old);
 	}
-	while (b->pkey[i] != PAIR_NONE && b->pkey[i] != key)
+	i = pair_slot(key, b->pshift);
+	while (b->pairs[i].key != PAIR_NONE && b->pairs[i].key != key)
 		i = (i + 1) & b->pmask;
-	if (b->pkey[i] == PAIR_NONE)
+	if (b->pairs[i].key == PAIR_NONE)
 		b->npairs++;
-	b->pkey[i] = key;
-	b->pval[i] = (uint64_t)prio << 32 | result;
+	b->pairs[i].key = key;
+	b->pairs[i].val = (uint64_t)prio << 32 | result;
 	return 0;
+}
+
+static inline uint64_t pair_get(const struct bpe *b, uint32_t l, uint32_t r);
+
+/* The pairs of two single bytes, the first round of every merge, in a
+ * dense table that stays in cache.  Built when the pair map is complete. */
+static int byte_pairs(struct bpe *b)
+{
+	size_t i;
+	if (!b->byte_pair && !(b->byte_pair = malloc(65536 * sizeof(*b->byte_pair))))
+		return SL_ENOMEM;
+	for (i = 0; i < 65536; i++)
+		b->byte_pair[i] = pair_get(b, b->byte_id[i >> 8], b->byte_id[i & 255]);
+	return 0;
+}
+
+int bpe_finish_(struct bpe *b)
+{
+	return byte_pairs(b);
 }
 
 static inline uint64_t pair_get(const struct bpe *b, uint32_t l, uint32_t r)
 {
 	uint64_t key = (uint64_t)l << 32 | r, k;
-	size_t i = pair_slot(key, b->pmask);
-	while ((k = b->pkey[i]) != key) {
+	size_t i = pair_slot(key, b->pshift);
+	while ((k = b->pairs[i].key) != key) {
 		if (k == PAIR_NONE)
 			return PAIR_NONE;
 		i = (i + 1) & b->pmask;
 	}
-	return b->pval[i];
+	return b->pairs[i].val;
 }
 
 /* tiktoken: every split of a token into two tokens is a pair that merges
@@ -242,7 +266,7 @@ int bpe_pairs_from_ranks_(struct bpe *b, const unsigned char *skip)
 {
 	uint32_t id, k;
 	int rc;
-	if ((rc = bpe_pairs_init_(b, (size_t)b->ntok * 4)))
+	if ((rc = bpe_pairs_init_(b, (size_t)b->ntok)))
 		return rc;
 	for (id = 0; id < b->ntok; id++) {
 		uint32_t n = b->len[id];
@@ -353,7 +377,20 @@ int bpe_set_pattern_(struct bpe *b, const char *pattern, struct bpe_err *err)
 
 /* ---- per-thread work space ---- */
 
+/* A per-thread cache of short pieces and their tokens: real text repeats
+ * its words, and a hit costs one probe instead of the merge loop. */
+#define CACHE_BITS 14
+#define CACHE_LEN 64
+#define CACHE_TOK 16
+struct cache_entry {
+	uint64_t h;
+	uint8_t len, ntok;
+	unsigned char s[CACHE_LEN];
+	uint32_t tok[CACHE_TOK];
+};
+
 struct bpe_work {
+	struct cache_entry *cache;
 	pcre2_match_data *md;
 	pcre2_match_context *mc;
 	pcre2_jit_stack *js;
@@ -371,6 +408,10 @@ int bpe_work_new(const struct bpe *b, struct bpe_work **out)
 	if (!w)
 		return SL_ENOMEM;
 	buf_init(&w->tmp, 0);
+	if (!(w->cache = calloc((size_t)1 << CACHE_BITS, sizeof(*w->cache)))) {
+		free(w);
+		return SL_ENOMEM;
+	}
 	if (b->re) {
 		w->md = pcre2_match_data_create_from_pattern(b->re, NULL);
 		w->mc = pcre2_match_context_create(NULL);
@@ -389,6 +430,7 @@ void bpe_work_free(struct bpe_work *w)
 {
 	if (!w)
 		return;
+	free(w->cache);
 	if (w->md)
 		pcre2_match_data_free(w->md);
 	if (w->mc)
@@ -456,7 +498,7 @@ static int merge_small(const struct bpe *b, struct bpe_work *w, const unsigned c
 	for (i = 0; i < n; i++)
 		id[i] = b->byte_id[s[i]];
 	for (i = 0; i + 1 < n; i++)
-		pv[i] = pair_get(b, id[i], id[i + 1]);
+		pv[i] = b->byte_pair[s[i] << 8 | s[i + 1]];
 	pv[n - 1] = PAIR_NONE;
 	while (m > 1) {
 		uint64_t best = PAIR_NONE;
@@ -541,7 +583,7 @@ static int merge_heap(const struct bpe *b, struct bpe_work *w, const unsigned ch
 		prv[i] = (int32_t)i - 1;
 	}
 	for (i = 0; i + 1 < n; i++)
-		if ((v = pair_get(b, id[i], id[i + 1])) != PAIR_NONE)
+		if ((v = b->byte_pair[s[i] << 8 | s[i + 1]]) != PAIR_NONE)
 			heap_push(h, &hn, (v >> 32) << 32 | i);
 	while (hn) {
 		uint64_t e = heap_pop(h, &hn);
@@ -572,16 +614,12 @@ static int merge_heap(const struct bpe *b, struct bpe_work *w, const unsigned ch
 	return 0;
 }
 
-int bpe_encode_piece(const struct bpe *b, struct bpe_work *w, const unsigned char *s, size_t n,
-		     struct bpe_ids *ids)
+static int encode_uncached(const struct bpe *b, struct bpe_work *w, const unsigned char *s,
+			   size_t n, uint64_t h, struct bpe_ids *ids)
 {
 	int rc;
-	if (n == 0)
-		return 0;
-	if (n == 1)
-		return bpe_ids_push(ids, b->byte_id[s[0]]);
 	if (b->whole) {
-		int64_t t = bpe_lookup_(b, s, n);
+		int64_t t = lookup_h(b, s, n, h);
 		if (t >= 0)
 			return bpe_ids_push(ids, (uint32_t)t);
 	}
@@ -590,6 +628,40 @@ int bpe_encode_piece(const struct bpe *b, struct bpe_work *w, const unsigned cha
 	if ((rc = work_reserve(w, n <= SMALL_PIECE ? n : 3 * n)))
 		return rc;
 	return n <= SMALL_PIECE ? merge_small(b, w, s, n, ids) : merge_heap(b, w, s, n, ids);
+}
+
+int bpe_encode_piece(const struct bpe *b, struct bpe_work *w, const unsigned char *s, size_t n,
+		     struct bpe_ids *ids)
+{
+	struct cache_entry *e;
+	uint64_t h;
+	size_t before, i;
+	int rc;
+	if (n == 0)
+		return 0;
+	if (n == 1)
+		return bpe_ids_push(ids, b->byte_id[s[0]]);
+	h = hash_bytes(s, n);
+	if (n > CACHE_LEN)
+		return encode_uncached(b, w, s, n, h, ids);
+	e = &w->cache[h >> (64 - CACHE_BITS)];
+	if (e->h == h && e->len == n && !memcmp(e->s, s, n)) {
+		for (i = 0; i < e->ntok; i++)
+			if ((rc = bpe_ids_push(ids, e->tok[i])))
+				return rc;
+		return 0;
+	}
+	before = ids->n;
+	if ((rc = encode_uncached(b, w, s, n, h, ids)))
+		return rc;
+	if (ids->n - before <= CACHE_TOK) {
+		e->h = h;
+		e->len = (uint8_t)n;
+		e->ntok = (uint8_t)(ids->n - before);
+		memcpy(e->s, s, n);
+		memcpy(e->tok, ids->v + before, e->ntok * sizeof(*e->tok));
+	}
+	return 0;
 }
 
 /* ---- pre-tokenization ---- */

@@ -211,7 +211,8 @@ int bpe_load_tiktoken_mem(struct bpe **out, const char *data, size_t n, const ch
 	}
 	if ((rc = add_specials(b, special_text, special_id, nspecial, &skip, err)))
 		goto out;
-	if ((rc = bpe_build_map_(b, skip, err)) || (rc = bpe_pairs_from_ranks_(b, skip)))
+	if ((rc = bpe_build_map_(b, skip, err)) || (rc = bpe_pairs_from_ranks_(b, skip)) ||
+	    (rc = bpe_finish_(b)))
 		goto out;
 	if (pattern && (rc = bpe_set_pattern_(b, pattern, err)))
 		goto out;
@@ -739,7 +740,7 @@ int bpe_load_hf_mem(struct bpe **out, const char *data, size_t n, struct bpe_err
 	}
 	if (pattern.len && (rc = bpe_set_pattern_(b, pattern.ptr, err)))
 		goto out;
-	rc = 0;
+	rc = bpe_finish_(b);
 out:
 	bpe_ids_release(&added);
 	free(skip);
@@ -845,7 +846,7 @@ int bpe_load_gpt2(struct bpe **out, const char *encoder_json, const char *vocab_
 		}
 		p = (nl ? nl : end) + (nl != NULL);
 	}
-	if ((rc = bpe_set_pattern_(b, PAT_R50K, err)))
+	if ((rc = bpe_set_pattern_(b, PAT_R50K, err)) || (rc = bpe_finish_(b)))
 		goto out;
 out:
 	free(skip);
