@@ -444,7 +444,6 @@ int cmd_tok(int argc, char **argv)
 	struct stage st;
 	struct pool pl;
 	struct worker *wk = NULL;
-	struct buf where = BUF_INIT;
 	uint64_t ntokens = 0;
 	size_t i;
 	int nargs, rc, done = 0;
@@ -531,10 +530,10 @@ int cmd_tok(int argc, char **argv)
 			if (!s->rc)
 				s->rc = doc_set_raw(&s->d, "tokens", s->json.ptr, s->json.len);
 			if (s->rc) {
-				buf_reset(&where);
-				stage_unreadable(&st, "tokenize_failed", "document %s: cannot tokenize: %s; skipped",
-						 doc_get_raw(&s->d, "id", NULL) ? doc_get_raw(&s->d, "id", NULL) : "?",
-						 sl_strerror(s->rc));
+				size_t idn = 1;
+				const char *id = doc_get_raw(&s->d, "id", &idn);
+				stage_unreadable(&st, "tokenize_failed", "document %.*s: cannot tokenize: %s; skipped",
+						 (int)(id ? idn : 1), id ? id : "?", sl_strerror(s->rc));
 				continue;
 			}
 			ntokens += s->ntokens;
@@ -561,7 +560,6 @@ end:
 		}
 	free(wk);
 	pthread_mutex_destroy(&pl.mu);
-	buf_release(&where);
 	rc = stage_end(&st);
 	bpe_free(b);
 	return rc;
