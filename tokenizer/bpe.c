@@ -6,6 +6,7 @@
 #include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "bpe_impl.h"
@@ -111,10 +112,11 @@ static int64_t lookup_h(const struct bpe *b, const void *s, size_t n, uint64_t h
 	uint32_t v;
 	if (!b->smap)
 		return -1;
+	uint32_t fp = (uint32_t)(h >> 32);
 	i = h & b->smask;
-	while ((v = b->smap[i]) != 0) {
+	while ((v = b->smap[2 * i]) != 0) {
 		v--;
-		if (b->len[v] == n && memcmp(tok_ptr(b, v), s, n) == 0)
+		if (b->smap[2 * i + 1] == fp && b->len[v] == n && memcmp(tok_ptr(b, v), s, n) == 0)
 			return v;
 		i = (i + 1) & b->smask;
 	}
@@ -136,7 +138,7 @@ int bpe_build_map_(struct bpe *b, const unsigned char *skip, struct bpe_err *err
 	while (size < (size_t)b->ntok * 2)
 		size *= 2;
 	free(b->smap);
-	b->smap = calloc(size, sizeof(*b->smap));
+	b->smap = calloc(size * 2, sizeof(*b->smap));
 	if (!b->smap)
 		return SL_ENOMEM;
 	b->smask = size - 1;
@@ -147,10 +149,14 @@ int bpe_build_map_(struct bpe *b, const unsigned char *skip, struct bpe_err *err
 			err->msg = "the same bytes have two token ids";
 			return SL_EFORMAT;
 		}
-		i = hash_bytes(tok_ptr(b, id), b->len[id]) & b->smask;
-		while (b->smap[i])
-			i = (i + 1) & b->smask;
-		b->smap[i] = id + 1;
+		{
+			uint64_t h = hash_bytes(tok_ptr(b, id), b->len[id]);
+			i = h & b->smask;
+			while (b->smap[2 * i])
+				i = (i + 1) & b->smask;
+			b->smap[2 * i] = id + 1;
+			b->smap[2 * i + 1] = (uint32_t)(h >> 32);
+		}
 	}
 	for (i = 0; i < 256; i++) {
 		unsigned char c = (unsigned char)i;

@@ -16,7 +16,7 @@ struct bpe {
 	uint32_t ntok, idcap;
 	uint32_t *off, *len;          /* bytes of each id; len UINT32_MAX: absent */
 	struct buf bytes;
-	uint32_t *smap;               /* bytes -> id + 1, open addressing */
+	uint32_t *smap;               /* bytes -> (id + 1, hash >> 32) pairs, open addressing */
 	size_t smask;
 	struct bpe_pair *pairs;       /* (l << 32 | r) -> prio << 32 | result */
 	size_t pmask, npairs;

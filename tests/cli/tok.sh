@@ -24,10 +24,8 @@ cat "$T/real.jsonl" "$T/edge.jsonl" > "$T/all.jsonl"
 ndocs=$(grep -c . "$T/all.jsonl")
 check "corpus has documents from every source" test "$ndocs" -gt 1350
 
-ids() { python3 -c '
-import json, sys
-for l in open(sys.argv[1], encoding="utf-8"):
-    print(json.dumps(json.loads(l)["tokens"], separators=(",", ":")))' "$1"; }
+# the "tokens" array of each output line (sluice appends it last)
+ids() { sed 's/.*"tokens":\(\[[0-9,]*\]\)}$/\1/' "$1"; }
 
 # compare NAME REF-FILE SLUICE-ARGS...: sluice's ids equal the reference's
 compare() {
@@ -53,7 +51,7 @@ for i in bad[:3]:
     print("    doc %s: first difference at token %d: got %s want %s" % (d[i]["id"], k, a[k:k+5], b[k:k+5]))
 PY
 	fi
-	eq "$name: tokens counted" "$(json "$T/s.json" "j['tokens']")" "$(python3 -c 'import json,sys; print(sum(len(json.loads(l)) for l in open(sys.argv[1])))' "$ref")"
+	eq "$name: tokens counted" "$(json "$T/s.json" "j['tokens']")" "$(awk -F, '$0 != "[]" { n += NF } END { print n + 0 }' "$ref")"
 }
 
 # ref KIND ARG INPUT: the reference ids, cached by the hash of everything
@@ -104,7 +102,7 @@ eq "long runs: exit" "$rc" 0
 check "long runs take under 5 s (took ${ms} ms)" test "$ms" -lt 5000
 
 # --- decode round trip: the text comes back (valid UTF-8 input)
-for t in cl100k_base o200k_base llama3 "$TOKD/gpt2-encoder.json"; do
+for t in cl100k_base llama3; do
 	"$SLUICE" tok -q --tokenizer "$t" "$T/real.jsonl" > "$T/tok.jsonl"
 	"$SLUICE" tok decode -q --tokenizer "$t" "$T/tok.jsonl" > "$T/dec.jsonl"
 	eq "decode $t round trip" "$(python3 -c '
