@@ -678,7 +678,10 @@ int bpe_encode(const struct bpe *b, struct bpe_work *w, const char *s, size_t n,
 	const unsigned char *u;
 	size_t pos = 0, gap = 0;
 	int rc;
-	if (b->prefix_space && (n == 0 || s[0] != ' ')) {
+	if (n == 0)
+		return 0;
+	/* HF ByteLevel add_prefix_space (an empty text stays empty) */
+	if (b->prefix_space && s[0] != ' ') {
 		buf_reset(&w->tmp);
 		if ((rc = buf_addch(&w->tmp, ' ')) || (rc = buf_add(&w->tmp, s, n)))
 			return rc;

@@ -86,6 +86,13 @@ if command -v node >/dev/null && [ -d "$SLUICE_NPM/tiktoken" ] && [ -d "$SLUICE_
 	compare "gpt2 tokenizer.json" "$T/ref" "$T/all.jsonl" --tokenizer "$T/gpt2-tokenizer.json"
 	ref hf "$T/gpt2-tokenizer.json" "$T/long.jsonl" > "$T/ref"
 	compare "gpt2 long runs" "$T/ref" "$T/long.jsonl" --tokenizer "$T/gpt2-tokenizer.json"
+	# ByteLevel add_prefix_space, as some GPT-2 style tokenizer.json files have it
+	python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1])); j["pre_tokenizer"]["add_prefix_space"] = True
+json.dump(j, open(sys.argv[2], "w"))' "$T/gpt2-tokenizer.json" "$T/gpt2-prefix.json"
+	ref hf "$T/gpt2-prefix.json" "$T/edge.jsonl" > "$T/ref"
+	compare "add_prefix_space" "$T/ref" "$T/edge.jsonl" --tokenizer "$T/gpt2-prefix.json"
 	# GPT-2's files and r50k_base are the same vocabulary
 	ref tiktoken r50k_base "$T/edge.jsonl" > "$T/ref"
 	compare "gpt2 files = r50k_base" "$T/ref" "$T/edge.jsonl" --tokenizer "$TOKD/gpt2-encoder.json"
