@@ -517,6 +517,11 @@ static int merge_small(const struct bpe *b, struct bpe_work *w, const unsigned c
 		if (best == PAIR_NONE)
 			break;
 		id[bi] = (uint32_t)best;
+		/* start fetching the two new pairs' slots before the moves */
+		if (bi + 2 < m)
+			__builtin_prefetch(&b->pairs[pair_slot((uint64_t)id[bi] << 32 | id[bi + 2], b->pshift)]);
+		if (bi > 0)
+			__builtin_prefetch(&b->pairs[pair_slot((uint64_t)id[bi - 1] << 32 | id[bi], b->pshift)]);
 		memmove(id + bi + 1, id + bi + 2, (m - bi - 2) * sizeof(*id));
 		memmove(pv + bi + 1, pv + bi + 2, (m - bi - 2) * sizeof(*pv));
 		m--;
