@@ -17,7 +17,6 @@ def line(out, i, text):
     if isinstance(text, bytes):
         # keep raw bytes: JSON-escape everything valid, pass invalid bytes
         # through, the way crawled JSONL arrives
-        parts = []
         s = text.decode('utf-8', 'surrogateescape')
         enc = json.dumps(s, ensure_ascii=False)
         out.write(b'{"id":"' + str(i).encode() + b'","text":' +
