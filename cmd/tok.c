@@ -214,7 +214,8 @@ struct slot {
 
 struct pool {
 	const struct bpe *b;
-	struct slot *slots;
+	struct slot *slots;  /* two batches of BATCH_DOCS */
+	struct slot *cur;    /* the batch being encoded */
 	size_t n;
 	size_t next;
 	pthread_mutex_t mu;
@@ -289,7 +290,7 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&pl->mu);
 		if (i >= pl->n)
 			break;
-		encode_slot(pl, wk->w, &wk->ids, &pl->slots[i]);
+		encode_slot(pl, wk->w, &wk->ids, &pl->cur[i]);
 	}
 	return NULL;
 }
@@ -408,6 +409,44 @@ static int cmd_tok_decode(int argc, char **argv)
 #define BATCH_DOCS 1024
 #define BATCH_BYTES ((size_t)8 << 20)
 
+/* Read up to a batch of documents; *done at the end of the input. */
+static size_t fill_batch(struct stage *st, struct slot *slots, int *done)
+{
+	size_t n = 0, bytes = 0;
+	while (n < BATCH_DOCS && bytes < BATCH_BYTES) {
+		if (stage_next(st, &slots[n].d) <= 0) {
+			*done = 1;
+			break;
+		}
+		bytes += slots[n].d.raw.len;
+		slots[n].rc = 0;
+		n++;
+	}
+	return n;
+}
+
+/* Write an encoded batch in order; -1 when writing stopped. */
+static int emit_batch(struct stage *st, struct slot *slots, size_t n, uint64_t *ntokens)
+{
+	size_t i;
+	for (i = 0; i < n; i++) {
+		struct slot *s = &slots[i];
+		if (!s->rc)
+			s->rc = doc_set_raw(&s->d, "tokens", s->json.ptr, s->json.len);
+		if (s->rc) {
+			size_t idn = 1;
+			const char *id = doc_get_raw(&s->d, "id", &idn);
+			stage_unreadable(st, "tokenize_failed", "document %.*s: cannot tokenize: %s; skipped",
+					 (int)(id ? idn : 1), id ? id : "?", sl_strerror(s->rc));
+			continue;
+		}
+		*ntokens += s->ntokens;
+		if (stage_emit(st, &s->d))
+			return -1;
+	}
+	return 0;
+}
+
 int cmd_tok(int argc, char **argv)
 {
 	static const char *const usage[] = {
@@ -477,14 +516,14 @@ int cmd_tok(int argc, char **argv)
 		return rc;
 	}
 	pthread_mutex_init(&pl.mu, NULL);
-	pl.slots = calloc(BATCH_DOCS, sizeof(*pl.slots));
+	pl.slots = calloc(2 * BATCH_DOCS, sizeof(*pl.slots));
 	wk = calloc((size_t)nthreads, sizeof(*wk));
 	if (!pl.slots || !wk) {
 		msg_code(SL_ENOMEM, "out of memory");
 		st.failed = 1;
 		goto end;
 	}
-	for (i = 0; i < BATCH_DOCS; i++) {
+	for (i = 0; i < 2 * BATCH_DOCS; i++) {
 		doc_init(&pl.slots[i].d);
 		buf_init(&pl.slots[i].json, 0);
 	}
@@ -496,59 +535,42 @@ int cmd_tok(int argc, char **argv)
 			goto end;
 		}
 	}
-	while (!done) {
-		size_t bytes = 0;
-		pl.n = 0;
-		pl.next = 0;
-		while (pl.n < BATCH_DOCS && bytes < BATCH_BYTES) {
-			int r = stage_next(&st, &pl.slots[pl.n].d);
-			if (r <= 0) {
-				done = 1;
-				break;
-			}
-			bytes += pl.slots[pl.n].d.raw.len;
-			pl.slots[pl.n].rc = 0;
-			pl.n++;
-		}
-		if (!pl.n)
-			break;
-		if (nthreads == 1 || pl.n == 1) {
-			worker_main(&wk[0]);
-		} else {
+	{
+		/* Two batches: with --threads, the main thread reads the next
+		 * batch while the others encode this one, then joins them;
+		 * batches are written in input order. */
+		struct slot *cur = pl.slots, *nxt = pl.slots + BATCH_DOCS, *tmp;
+		size_t ncur = fill_batch(&st, cur, &done), nnxt;
+		while (ncur) {
 			size_t t, started = 0;
-			for (t = 1; t < (size_t)nthreads; t++) {
+			pl.cur = cur;
+			pl.n = ncur;
+			pl.next = 0;
+			for (t = 1; t < (size_t)nthreads && ncur > 1; t++) {
 				if (pthread_create(&wk[t].t, NULL, worker_main, &wk[t]))
 					break;
 				started++;
 			}
+			nnxt = nthreads > 1 && !done ? fill_batch(&st, nxt, &done) : 0;
 			worker_main(&wk[0]);
 			for (t = 1; t <= started; t++)
 				pthread_join(wk[t].t, NULL);
-		}
-		for (i = 0; i < pl.n; i++) {
-			struct slot *s = &pl.slots[i];
-			if (!s->rc)
-				s->rc = doc_set_raw(&s->d, "tokens", s->json.ptr, s->json.len);
-			if (s->rc) {
-				size_t idn = 1;
-				const char *id = doc_get_raw(&s->d, "id", &idn);
-				stage_unreadable(&st, "tokenize_failed", "document %.*s: cannot tokenize: %s; skipped",
-						 (int)(id ? idn : 1), id ? id : "?", sl_strerror(s->rc));
-				continue;
-			}
-			ntokens += s->ntokens;
-			if (stage_emit(&st, &s->d)) {
-				done = 1;
+			if (emit_batch(&st, cur, ncur, &ntokens))
 				break;
-			}
+			if (st.failed)
+				break;
+			if (nthreads == 1)
+				nnxt = done ? 0 : fill_batch(&st, nxt, &done);
+			tmp = cur;
+			cur = nxt;
+			nxt = tmp;
+			ncur = nnxt;
 		}
-		if (st.failed)
-			break;
 	}
 	buf_addf(&st.extra, ",\n  \"tokens\": %" PRIu64, ntokens);
 end:
 	if (pl.slots)
-		for (i = 0; i < BATCH_DOCS; i++) {
+		for (i = 0; i < 2 * BATCH_DOCS; i++) {
 			doc_release(&pl.slots[i].d);
 			buf_release(&pl.slots[i].json);
 		}
