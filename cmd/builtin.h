@@ -18,5 +18,6 @@ int cmd_lang(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_quality(int argc, char **argv);
 int cmd_blocklist(int argc, char **argv);
+int cmd_tok(int argc, char **argv);
 
 #endif

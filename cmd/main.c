@@ -27,6 +27,7 @@ static const struct cmd_struct commands[] = {
 	{ "shard", cmd_shard, "write tokenized documents as training shards (Megatron, nanoGPT, llm.c, datatrove)" },
 	{ "mix", cmd_mix, "mix several sources with weights by tokens or documents, up- or down-sampling" },
 	{ "cat", cmd_cat, "concatenate and convert document streams (JSONL, .gz, .zst)" },
+	{ "tok", cmd_tok, "add BPE token ids (tiktoken, Hugging Face, GPT-2 vocabularies) to documents" },
 	{ "stats", cmd_stats, "count documents, bytes, lengths and field values, as JSON" },
 };
 

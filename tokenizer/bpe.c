@@ -1,0 +1,746 @@
+/*
+ * bpe.c - the encoder core: token tables, the pair map, the merge loops,
+ * pre-tokenization with PCRE2 and decoding.  The loaders are in load.c.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "bpe_impl.h"
+#include "error.h"
+
+#define ABSENT UINT32_MAX
+#define PAIR_NONE UINT64_MAX
+#define SMALL_PIECE 48
+
+/* ---- construction ---- */
+
+int bpe_new_(struct bpe **out)
+{
+	struct bpe *b = calloc(1, sizeof(*b));
+	if (!b)
+		return SL_ENOMEM;
+	buf_init(&b->bytes, 0);
+	*out = b;
+	return 0;
+}
+
+void bpe_free(struct bpe *b)
+{
+	size_t i;
+	if (!b)
+		return;
+	free(b->off);
+	free(b->len);
+	free(b->smap);
+	free(b->pairs);
+	free(b->byte_pair);
+	buf_release(&b->bytes);
+	for (i = 0; i < b->nspec; i++)
+		free(b->stext[i]);
+	free(b->stext);
+	free(b->sid);
+	if (b->re)
+		pcre2_code_free(b->re);
+	free(b);
+}
+
+static uint64_t hash_bytes(const void *s, size_t n) { return XXH3_64bits(s, n); }
+
+/* Make ids [0, n) addressable. */
+static int ensure_ids(struct bpe *b, uint32_t n)
+{
+	uint32_t cap = b->idcap, i;
+	uint32_t *o, *l;
+	if (n <= cap)
+		return 0;
+	while (cap < n)
+		cap = cap ? cap * 2 : 1024;
+	o = realloc(b->off, (size_t)cap * sizeof(*o));
+	if (!o)
+		return SL_ENOMEM;
+	b->off = o;
+	l = realloc(b->len, (size_t)cap * sizeof(*l));
+	if (!l)
+		return SL_ENOMEM;
+	b->len = l;
+	for (i = b->idcap; i < cap; i++)
+		b->len[i] = ABSENT;
+	b->idcap = cap;
+	return 0;
+}
+
+/* Record the bytes of an id.  SL_EFORMAT (err set) when the id is taken. */
+int bpe_set_token_(struct bpe *b, uint32_t id, const void *s, size_t n, struct bpe_err *err)
+{
+	int rc;
+	if (id >= BPE_MAX_ID || n >= ABSENT) {
+		err->msg = "token id too large";
+		return SL_EFORMAT;
+	}
+	if ((rc = ensure_ids(b, id + 1)))
+		return rc;
+	if (b->len[id] != ABSENT) {
+		err->msg = "duplicate token id";
+		return SL_EFORMAT;
+	}
+	if (b->bytes.len > UINT32_MAX - n) {
+		err->msg = "vocabulary too large";
+		return SL_EFORMAT;
+	}
+	b->off[id] = (uint32_t)b->bytes.len;
+	if ((rc = buf_add(&b->bytes, s, n)))
+		return rc;
+	b->len[id] = (uint32_t)n;
+	if (id >= b->ntok)
+		b->ntok = id + 1;
+	return 0;
+}
+
+static const unsigned char *tok_ptr(const struct bpe *b, uint32_t id)
+{
+	return (const unsigned char *)b->bytes.ptr + b->off[id];
+}
+
+/* Byte-string -> id map over the ids marked mergeable (open addressing). */
+static int64_t lookup_h(const struct bpe *b, const void *s, size_t n, uint64_t h)
+{
+	size_t i;
+	uint32_t v;
+	if (!b->smap)
+		return -1;
+	uint32_t fp = (uint32_t)(h >> 32);
+	i = h & b->smask;
+	while ((v = b->smap[2 * i]) != 0) {
+		v--;
+		if (b->smap[2 * i + 1] == fp && b->len[v] == n && memcmp(tok_ptr(b, v), s, n) == 0)
+			return v;
+		i = (i + 1) & b->smask;
+	}
+	return -1;
+}
+
+int64_t bpe_lookup_(const struct bpe *b, const void *s, size_t n)
+{
+	return lookup_h(b, s, n, hash_bytes(s, n));
+}
+
+/* Build the map from the ids [0, ntok) except specials (flagged by the
+ * caller through `skip`, may be NULL).  Duplicate byte strings are an
+ * error. */
+int bpe_build_map_(struct bpe *b, const unsigned char *skip, struct bpe_err *err)
+{
+	size_t size = 1024, i;
+	uint32_t id;
+	while (size < (size_t)b->ntok * 2)
+		size *= 2;
+	free(b->smap);
+	b->smap = calloc(size * 2, sizeof(*b->smap));
+	if (!b->smap)
+		return SL_ENOMEM;
+	b->smask = size - 1;
+	for (id = 0; id < b->ntok; id++) {
+		if (b->len[id] == ABSENT || (skip && skip[id]))
+			continue;
+		if (bpe_lookup_(b, tok_ptr(b, id), b->len[id]) >= 0) {
+			err->msg = "the same bytes have two token ids";
+			return SL_EFORMAT;
+		}
+		{
+			uint64_t h = hash_bytes(tok_ptr(b, id), b->len[id]);
+			i = h & b->smask;
+			while (b->smap[2 * i])
+				i = (i + 1) & b->smask;
+			b->smap[2 * i] = id + 1;
+			b->smap[2 * i + 1] = (uint32_t)(h >> 32);
+		}
+	}
+	for (i = 0; i < 256; i++) {
+		unsigned char c = (unsigned char)i;
+		int64_t t = bpe_lookup_(b, &c, 1);
+		if (t < 0) {
+			err->msg = "not every byte has a token";
+			return SL_EFORMAT;
+		}
+		b->byte_id[i] = (uint32_t)t;
+	}
+	return 0;
+}
+
+/* ---- the pair map: (left id, right id) -> priority << 32 | result ---- */
+
+static inline size_t pair_slot(uint64_t key, int shift)
+{
+	return (size_t)((key * 0x9E3779B97F4A7C15ull) >> shift);
+}
+
+static int pairs_alloc(struct bpe *b, size_t size)
+{
+	size_t i;
+	int lg = 0;
+	b->pairs = malloc(size * sizeof(*b->pairs));
+	if (!b->pairs)
+		return SL_ENOMEM;
+	for (i = 0; i < size; i++)
+		b->pairs[i].key = PAIR_NONE;
+	while (((size_t)1 << lg) < size)
+		lg++;
+	b->pmask = size - 1;
+	b->pshift = 64 - lg;
+	return 0;
+}
+
+int bpe_pairs_init_(struct bpe *b, size_t n)
+{
+	size_t size = 1024;
+	while (size < n * 2)
+		size *= 2;
+	b->npairs = 0;
+	return pairs_alloc(b, size);
+}
+
+/* Insert or replace (a later merge of the same pair wins, as in HF). */
+int bpe_pair_put_(struct bpe *b, uint32_t l, uint32_t r, uint32_t prio, uint32_t result)
+{
+	uint64_t key = (uint64_t)l << 32 | r;
+	size_t i;
+	if ((b->npairs + 1) * 2 > b->pmask + 1) {
+		size_t osize = b->pmask + 1, j;
+		struct bpe_pair *old = b->pairs;
+		if (pairs_alloc(b, osize * 2)) {
+			b->pairs = old;
+			return SL_ENOMEM;
+		}
+		for (j = 0; j < osize; j++) {
+			size_t k;
+			if (old[j].key == PAIR_NONE)
+				continue;
+			k = pair_slot(old[j].key, b->pshift);
+			while (b->pairs[k].key != PAIR_NONE)
+				k = (k + 1) & b->pmask;
+			b->pairs[k] = old[j];
+		}
+		free(old);
+	}
+	i = pair_slot(key, b->pshift);
+	while (b->pairs[i].key != PAIR_NONE && b->pairs[i].key != key)
+		i = (i + 1) & b->pmask;
+	if (b->pairs[i].key == PAIR_NONE)
+		b->npairs++;
+	b->pairs[i].key = key;
+	b->pairs[i].val = (uint64_t)prio << 32 | result;
+	return 0;
+}
+
+static inline uint64_t pair_get(const struct bpe *b, uint32_t l, uint32_t r);
+
+/* The pairs of two single bytes, the first round of every merge, in a
+ * dense table that stays in cache.  Built when the pair map is complete. */
+static int byte_pairs(struct bpe *b)
+{
+	size_t i;
+	if (!b->byte_pair && !(b->byte_pair = malloc(65536 * sizeof(*b->byte_pair))))
+		return SL_ENOMEM;
+	for (i = 0; i < 65536; i++)
+		b->byte_pair[i] = pair_get(b, b->byte_id[i >> 8], b->byte_id[i & 255]);
+	return 0;
+}
+
+int bpe_finish_(struct bpe *b)
+{
+	return byte_pairs(b);
+}
+
+static inline uint64_t pair_get(const struct bpe *b, uint32_t l, uint32_t r)
+{
+	uint64_t key = (uint64_t)l << 32 | r, k;
+	size_t i = pair_slot(key, b->pshift);
+	while ((k = b->pairs[i].key) != key) {
+		if (k == PAIR_NONE)
+			return PAIR_NONE;
+		i = (i + 1) & b->pmask;
+	}
+	return b->pairs[i].val;
+}
+
+/* tiktoken: every split of a token into two tokens is a pair that merges
+ * into it, with the token's rank as priority. */
+int bpe_pairs_from_ranks_(struct bpe *b, const unsigned char *skip)
+{
+	uint32_t id, k;
+	int rc;
+	if ((rc = bpe_pairs_init_(b, (size_t)b->ntok)))
+		return rc;
+	for (id = 0; id < b->ntok; id++) {
+		uint32_t n = b->len[id];
+		const unsigned char *s;
+		if (n == ABSENT || n < 2 || (skip && skip[id]))
+			continue;
+		s = tok_ptr(b, id);
+		for (k = 1; k < n; k++) {
+			int64_t l = bpe_lookup_(b, s, k), r;
+			if (l < 0)
+				continue;
+			r = bpe_lookup_(b, s + k, n - k);
+			if (r < 0)
+				continue;
+			if ((rc = bpe_pair_put_(b, (uint32_t)l, (uint32_t)r, id, id)))
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* ---- specials ---- */
+
+int bpe_add_special_(struct bpe *b, const char *text, size_t n, uint32_t id)
+{
+	char **t = realloc(b->stext, (b->nspec + 1) * sizeof(*t));
+	uint32_t *i;
+	if (!t)
+		return SL_ENOMEM;
+	b->stext = t;
+	i = realloc(b->sid, (b->nspec + 1) * sizeof(*i));
+	if (!i)
+		return SL_ENOMEM;
+	b->sid = i;
+	if (!(b->stext[b->nspec] = strndup(text, n)))
+		return SL_ENOMEM;
+	b->sid[b->nspec++] = id;
+	return 0;
+}
+
+uint32_t bpe_vocab_size(const struct bpe *b) { return b->ntok; }
+
+int64_t bpe_special(const struct bpe *b, const char *text)
+{
+	size_t i;
+	for (i = 0; i < b->nspec; i++)
+		if (!strcmp(b->stext[i], text))
+			return b->sid[i];
+	return -1;
+}
+
+/* ---- the split pattern ---- */
+
+/*
+ * tiktoken (Rust regex) and Hugging Face (Oniguruma) take \s as Unicode
+ * White_Space, which includes U+0085; PCRE2's \s under UCP does not.
+ * Rewrite \s and \S to classes that add it.
+ */
+static int translate_pattern(const char *p, struct buf *out)
+{
+	int in_class = 0, rc = 0;
+	for (; *p && !rc; p++) {
+		if (*p == '\\' && p[1]) {
+			if (p[1] == 's')
+				rc = buf_addstr(out, in_class ? "\\s\\x{85}" : "[\\s\\x{85}]");
+			else if (p[1] == 'S' && !in_class)
+				rc = buf_addstr(out, "[^\\s\\x{85}]");
+			else
+				rc = buf_add(out, p, 2);
+			p++;
+			continue;
+		}
+		if (*p == '[' && !in_class) {
+			in_class = 1;
+			rc = buf_addch(out, '[');
+			if (p[1] == '^')
+				rc = rc ? rc : buf_addch(out, *++p);
+			if (p[1] == ']')
+				rc = rc ? rc : buf_addch(out, *++p);
+			continue;
+		}
+		if (*p == ']' && in_class)
+			in_class = 0;
+		rc = buf_addch(out, *p);
+	}
+	return rc;
+}
+
+int bpe_set_pattern_(struct bpe *b, const char *pattern, struct bpe_err *err)
+{
+	struct buf pat = BUF_INIT;
+	int ecode, rc;
+	PCRE2_SIZE eoff;
+	if ((rc = translate_pattern(pattern, &pat))) {
+		buf_release(&pat);
+		return rc;
+	}
+	b->re = pcre2_compile((PCRE2_SPTR)pat.ptr, pat.len,
+			      PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF, &ecode, &eoff, NULL);
+	buf_release(&pat);
+	if (!b->re) {
+		err->msg = "the split pattern does not compile";
+		return SL_EFORMAT;
+	}
+	b->jit = pcre2_jit_compile(b->re, PCRE2_JIT_COMPLETE) == 0;
+	return 0;
+}
+
+/* ---- per-thread work space ---- */
+
+/* A per-thread cache of short pieces and their tokens: real text repeats
+ * its words, and a hit costs one probe instead of the merge loop. */
+#define CACHE_BITS 14
+#define CACHE_LEN 64
+#define CACHE_TOK 16
+struct cache_entry {
+	uint64_t h;
+	uint8_t len, ntok;
+	unsigned char s[CACHE_LEN];
+	uint32_t tok[CACHE_TOK];
+};
+
+struct bpe_work {
+	struct cache_entry *cache;
+	pcre2_match_data *md;
+	pcre2_match_context *mc;
+	pcre2_jit_stack *js;
+	uint32_t *id;
+	uint64_t *pv;
+	int32_t *nxt, *prv;
+	uint64_t *heap;
+	size_t cap;
+	struct buf tmp;
+};
+
+int bpe_work_new(const struct bpe *b, struct bpe_work **out)
+{
+	struct bpe_work *w = calloc(1, sizeof(*w));
+	if (!w)
+		return SL_ENOMEM;
+	buf_init(&w->tmp, 0);
+	if (!(w->cache = calloc((size_t)1 << CACHE_BITS, sizeof(*w->cache)))) {
+		free(w);
+		return SL_ENOMEM;
+	}
+	if (b->re) {
+		w->md = pcre2_match_data_create_from_pattern(b->re, NULL);
+		w->mc = pcre2_match_context_create(NULL);
+		w->js = pcre2_jit_stack_create(32 * 1024, 8 * 1024 * 1024, NULL);
+		if (!w->md || !w->mc || !w->js) {
+			bpe_work_free(w);
+			return SL_ENOMEM;
+		}
+		pcre2_jit_stack_assign(w->mc, NULL, w->js);
+	}
+	*out = w;
+	return 0;
+}
+
+void bpe_work_free(struct bpe_work *w)
+{
+	if (!w)
+		return;
+	free(w->cache);
+	if (w->md)
+		pcre2_match_data_free(w->md);
+	if (w->mc)
+		pcre2_match_context_free(w->mc);
+	if (w->js)
+		pcre2_jit_stack_free(w->js);
+	free(w->id);
+	free(w->pv);
+	free(w->nxt);
+	free(w->prv);
+	free(w->heap);
+	buf_release(&w->tmp);
+	free(w);
+}
+
+static int work_reserve(struct bpe_work *w, size_t n)
+{
+	size_t cap = w->cap ? w->cap : 64;
+	void *p;
+	if (n <= w->cap)
+		return 0;
+	while (cap < n)
+		cap *= 2;
+#define GROW(f) \
+	if (!(p = realloc(w->f, cap * sizeof(*w->f)))) \
+		return SL_ENOMEM; \
+	w->f = p;
+	GROW(id) GROW(pv) GROW(nxt) GROW(prv) GROW(heap)
+#undef GROW
+	w->cap = cap;
+	return 0;
+}
+
+int bpe_ids_push(struct bpe_ids *ids, uint32_t id)
+{
+	if (ids->n == ids->cap) {
+		size_t cap = ids->cap ? ids->cap * 2 : 256;
+		uint32_t *v = realloc(ids->v, cap * sizeof(*v));
+		if (!v)
+			return SL_ENOMEM;
+		ids->v = v;
+		ids->cap = cap;
+	}
+	ids->v[ids->n++] = id;
+	return 0;
+}
+
+void bpe_ids_release(struct bpe_ids *ids)
+{
+	free(ids->v);
+	ids->v = NULL;
+	ids->n = ids->cap = 0;
+}
+
+/* ---- merging ---- */
+
+/* Quadratic but tight, for short pieces: find the leftmost lowest
+ * priority, merge, refresh the two neighbouring pairs. */
+static int merge_small(const struct bpe *b, struct bpe_work *w, const unsigned char *s, size_t n,
+		       struct bpe_ids *ids)
+{
+	uint32_t *id = w->id;
+	uint64_t *pv = w->pv;
+	size_t m = n, i;
+	for (i = 0; i < n; i++)
+		id[i] = b->byte_id[s[i]];
+	for (i = 0; i + 1 < n; i++)
+		pv[i] = b->byte_pair[s[i] << 8 | s[i + 1]];
+	pv[n - 1] = PAIR_NONE;
+	while (m > 1) {
+		uint64_t best = PAIR_NONE;
+		size_t bi = 0;
+		for (i = 0; i + 1 < m; i++)
+			if (pv[i] < best) {
+				best = pv[i];
+				bi = i;
+			}
+		if (best == PAIR_NONE)
+			break;
+		id[bi] = (uint32_t)best;
+		/* start fetching the two new pairs' slots before the moves */
+		if (bi + 2 < m)
+			__builtin_prefetch(&b->pairs[pair_slot((uint64_t)id[bi] << 32 | id[bi + 2], b->pshift)]);
+		if (bi > 0)
+			__builtin_prefetch(&b->pairs[pair_slot((uint64_t)id[bi - 1] << 32 | id[bi], b->pshift)]);
+		memmove(id + bi + 1, id + bi + 2, (m - bi - 2) * sizeof(*id));
+		memmove(pv + bi + 1, pv + bi + 2, (m - bi - 2) * sizeof(*pv));
+		m--;
+		pv[m - 1] = PAIR_NONE;
+		if (bi + 1 < m)
+			pv[bi] = pair_get(b, id[bi], id[bi + 1]);
+		else
+			pv[bi] = PAIR_NONE;
+		if (bi > 0)
+			pv[bi - 1] = pair_get(b, id[bi - 1], id[bi]);
+	}
+	for (i = 0; i < m; i++) {
+		int rc = bpe_ids_push(ids, id[i]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static void heap_push(uint64_t *h, size_t *n, uint64_t v)
+{
+	size_t i = (*n)++;
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (h[p] <= v)
+			break;
+		h[i] = h[p];
+		i = p;
+	}
+	h[i] = v;
+}
+
+static uint64_t heap_pop(uint64_t *h, size_t *n)
+{
+	uint64_t top = h[0], v = h[--*n];
+	size_t i = 0, m = *n;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= m)
+			break;
+		if (c + 1 < m && h[c + 1] < h[c])
+			c++;
+		if (h[c] >= v)
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	if (m)
+		h[i] = v;
+	return top;
+}
+
+#define DEAD UINT32_MAX
+
+/* O(n log n) for long pieces: a linked list of parts and a heap of
+ * (priority, position) entries, checked when popped.  Popping the least
+ * (priority, position) among the live pairs is exactly "leftmost lowest
+ * rank first", the rule of tiktoken and Hugging Face. */
+static int merge_heap(const struct bpe *b, struct bpe_work *w, const unsigned char *s, size_t n,
+		      struct bpe_ids *ids)
+{
+	uint32_t *id = w->id;
+	int32_t *nxt = w->nxt, *prv = w->prv;
+	uint64_t *h = w->heap, v;
+	size_t hn = 0, i;
+	int32_t p;
+	for (i = 0; i < n; i++) {
+		id[i] = b->byte_id[s[i]];
+		nxt[i] = i + 1 < n ? (int32_t)(i + 1) : -1;
+		prv[i] = (int32_t)i - 1;
+	}
+	for (i = 0; i + 1 < n; i++)
+		if ((v = b->byte_pair[s[i] << 8 | s[i + 1]]) != PAIR_NONE)
+			heap_push(h, &hn, (v >> 32) << 32 | i);
+	while (hn) {
+		uint64_t e = heap_pop(h, &hn);
+		uint32_t pos = (uint32_t)e;
+		int32_t r;
+		if (id[pos] == DEAD || (r = nxt[pos]) < 0)
+			continue;
+		v = pair_get(b, id[pos], id[r]);
+		if (v == PAIR_NONE || (v >> 32) != (e >> 32))
+			continue;
+		id[pos] = (uint32_t)v;
+		id[r] = DEAD;
+		nxt[pos] = nxt[r];
+		if (nxt[r] >= 0)
+			prv[nxt[r]] = (int32_t)pos;
+		/* each merge removes a part and adds at most two entries, so
+		 * the heap never holds more than 3n */
+		if (prv[pos] >= 0 && (v = pair_get(b, id[prv[pos]], id[pos])) != PAIR_NONE)
+			heap_push(h, &hn, (v >> 32) << 32 | (uint32_t)prv[pos]);
+		if (nxt[pos] >= 0 && (v = pair_get(b, id[pos], id[nxt[pos]])) != PAIR_NONE)
+			heap_push(h, &hn, (v >> 32) << 32 | pos);
+	}
+	for (p = 0; p >= 0; p = nxt[p]) {
+		int rc = bpe_ids_push(ids, id[p]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int encode_uncached(const struct bpe *b, struct bpe_work *w, const unsigned char *s,
+			   size_t n, uint64_t h, struct bpe_ids *ids)
+{
+	int rc;
+	if (b->whole) {
+		int64_t t = lookup_h(b, s, n, h);
+		if (t >= 0)
+			return bpe_ids_push(ids, (uint32_t)t);
+	}
+	if (n > INT32_MAX)
+		return SL_ETOOBIG;
+	if ((rc = work_reserve(w, n <= SMALL_PIECE ? n : 3 * n)))
+		return rc;
+	return n <= SMALL_PIECE ? merge_small(b, w, s, n, ids) : merge_heap(b, w, s, n, ids);
+}
+
+int bpe_encode_piece(const struct bpe *b, struct bpe_work *w, const unsigned char *s, size_t n,
+		     struct bpe_ids *ids)
+{
+	struct cache_entry *e;
+	uint64_t h;
+	size_t before, i;
+	int rc;
+	if (n == 0)
+		return 0;
+	if (n == 1)
+		return bpe_ids_push(ids, b->byte_id[s[0]]);
+	h = hash_bytes(s, n);
+	if (n > CACHE_LEN)
+		return encode_uncached(b, w, s, n, h, ids);
+	e = &w->cache[h >> (64 - CACHE_BITS)];
+	if (e->h == h && e->len == n && !memcmp(e->s, s, n)) {
+		for (i = 0; i < e->ntok; i++)
+			if ((rc = bpe_ids_push(ids, e->tok[i])))
+				return rc;
+		return 0;
+	}
+	before = ids->n;
+	if ((rc = encode_uncached(b, w, s, n, h, ids)))
+		return rc;
+	if (ids->n - before <= CACHE_TOK) {
+		e->h = h;
+		e->len = (uint8_t)n;
+		e->ntok = (uint8_t)(ids->n - before);
+		memcpy(e->s, s, n);
+		memcpy(e->tok, ids->v + before, e->ntok * sizeof(*e->tok));
+	}
+	return 0;
+}
+
+/* ---- pre-tokenization ---- */
+
+int bpe_encode(const struct bpe *b, struct bpe_work *w, const char *s, size_t n,
+	       struct bpe_ids *ids)
+{
+	const unsigned char *u;
+	size_t pos = 0, gap = 0;
+	int rc;
+	if (n == 0)
+		return 0;
+	/* HF ByteLevel add_prefix_space (an empty text stays empty) */
+	if (b->prefix_space && s[0] != ' ') {
+		buf_reset(&w->tmp);
+		if ((rc = buf_addch(&w->tmp, ' ')) || (rc = buf_add(&w->tmp, s, n)))
+			return rc;
+		s = w->tmp.ptr;
+		n = w->tmp.len;
+	}
+	u = (const unsigned char *)s;
+	if (!b->re)
+		return bpe_encode_piece(b, w, u, n, ids);
+	while (pos < n) {
+		PCRE2_SIZE *ov;
+		size_t ms, me;
+		int m = b->jit ? pcre2_jit_match(b->re, (PCRE2_SPTR)s, n, pos, 0, w->md, w->mc)
+			       : pcre2_match(b->re, (PCRE2_SPTR)s, n, pos, 0, w->md, w->mc);
+		if (m == PCRE2_ERROR_NOMATCH)
+			break;
+		if (m < 0)
+			return SL_EINVAL;
+		ov = pcre2_get_ovector_pointer(w->md);
+		ms = ov[0];
+		me = ov[1];
+		if (me == ms) {
+			/* an empty match: the character joins the gap */
+			pos = ms + 1;
+			while (pos < n && (u[pos] & 0xc0) == 0x80)
+				pos++;
+			continue;
+		}
+		/* text the pattern skipped (only invalid UTF-8 with the
+		 * known patterns) is a piece of its own */
+		if (ms > gap && (rc = bpe_encode_piece(b, w, u + gap, ms - gap, ids)))
+			return rc;
+		if ((rc = bpe_encode_piece(b, w, u + ms, me - ms, ids)))
+			return rc;
+		pos = gap = me;
+	}
+	if (n > gap && (rc = bpe_encode_piece(b, w, u + gap, n - gap, ids)))
+		return rc;
+	return 0;
+}
+
+int bpe_decode(const struct bpe *b, const uint32_t *ids, size_t n, struct buf *out, size_t *bad)
+{
+	size_t i;
+	int rc;
+	for (i = 0; i < n; i++) {
+		uint32_t t = ids[i];
+		if (t >= b->ntok || b->len[t] == ABSENT) {
+			if (bad)
+				*bad = i;
+			return SL_EINVAL;
+		}
+		if ((rc = buf_add(out, tok_ptr(b, t), b->len[t])))
+			return rc;
+	}
+	return 0;
+}

@@ -1,0 +1,47 @@
+/*
+ * bpe_impl.h - the inside of struct bpe, shared by bpe.c and load.c only.
+ */
+#ifndef SLUICE_BPE_IMPL_H
+#define SLUICE_BPE_IMPL_H
+
+#include "bpe.h"
+
+#define BPE_MAX_ID (1u << 24)
+
+struct bpe_pair {
+	uint64_t key, val;
+};
+
+struct bpe {
+	uint32_t ntok, idcap;
+	uint32_t *off, *len;          /* bytes of each id; len UINT32_MAX: absent */
+	struct buf bytes;
+	uint32_t *smap;               /* bytes -> (id + 1, hash >> 32) pairs, open addressing */
+	size_t smask;
+	struct bpe_pair *pairs;       /* (l << 32 | r) -> prio << 32 | result */
+	size_t pmask, npairs;
+	int pshift;
+	uint32_t byte_id[256];
+	uint64_t *byte_pair;          /* [a << 8 | b]: the pair of two byte tokens */
+	int whole;                    /* a piece that is a token is that token */
+	int prefix_space;             /* HF ByteLevel add_prefix_space */
+	void *re;                     /* pcre2_code *, NULL: no splitting */
+	int jit;
+	char **stext;
+	uint32_t *sid;
+	size_t nspec;
+};
+
+int bpe_new_(struct bpe **out);
+int bpe_set_token_(struct bpe *b, uint32_t id, const void *s, size_t n, struct bpe_err *err);
+int64_t bpe_lookup_(const struct bpe *b, const void *s, size_t n);
+int bpe_build_map_(struct bpe *b, const unsigned char *skip, struct bpe_err *err);
+int bpe_pairs_init_(struct bpe *b, size_t n);
+int bpe_pair_put_(struct bpe *b, uint32_t l, uint32_t r, uint32_t prio, uint32_t result);
+int bpe_pairs_from_ranks_(struct bpe *b, const unsigned char *skip);
+int bpe_add_special_(struct bpe *b, const char *text, size_t n, uint32_t id);
+int bpe_set_pattern_(struct bpe *b, const char *pattern, struct bpe_err *err);
+/* Call last, when the tables are complete. */
+int bpe_finish_(struct bpe *b);
+
+#endif
