@@ -21,7 +21,7 @@ static const uint32_t punct_high[] = {
 	0xff5e,
 };
 
-static int is_punct(uint32_t c)
+static inline int is_punct(uint32_t c)
 {
 	size_t lo = 0, hi = sizeof(punct_high) / sizeof(punct_high[0]);
 
@@ -41,7 +41,7 @@ static int is_punct(uint32_t c)
 	return 0;
 }
 
-int dd_is_space(uint32_t c)
+static inline int is_space(uint32_t c)
 {
 	if (c < 128)
 		return c == ' ' || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f);
@@ -49,7 +49,12 @@ int dd_is_space(uint32_t c)
 	       c == 0x2028 || c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
 }
 
-static int is_digit(uint32_t c)
+int dd_is_space(uint32_t c)
+{
+	return is_space(c);
+}
+
+static inline int is_digit(uint32_t c)
 {
 	if (c < 128)
 		return c >= '0' && c <= '9';
@@ -171,72 +176,79 @@ int dd_simplify(struct dd_norm *w, const char *s, size_t n, unsigned flags, stru
 			w->a[na++] = (uint32_t)utf8proc_tolower((utf8proc_int32_t)c);
 		}
 	}
-	/* 2. numbers a -> b */
+	/* 2, 3 and 4 in one pass, a -> b: numbers to "0", punctuation and
+	 * whitespace runs to one " ", stripped */
 	for (i = 0, nb = 0; i < na;) {
-		if (!is_digit(w->a[i])) {
-			w->b[nb++] = w->a[i++];
-			continue;
-		}
-		while (i < na && is_digit(w->a[i]))
-			i++;
-		if (i + 1 < na && is_decimal_sep(w->a[i]) && is_digit(w->a[i + 1])) {
-			i++;
+		uint32_t c = w->a[i];
+		if (is_digit(c)) {
 			while (i < na && is_digit(w->a[i]))
 				i++;
+			if (i + 1 < na && is_decimal_sep(w->a[i]) && is_digit(w->a[i + 1])) {
+				i++;
+				while (i < na && is_digit(w->a[i]))
+					i++;
+			}
+			w->b[nb++] = '0';
+			continue;
 		}
-		w->b[nb++] = '0';
-	}
-	/* 3 and 4. punctuation to spaces, strip, collapse: b -> a */
-	for (i = 0, na = 0; i < nb; i++) {
-		uint32_t c = w->b[i];
-		if (is_punct(c) || dd_is_space(c)) {
-			if (na && w->a[na - 1] != ' ')
-				w->a[na++] = ' ';
+		i++;
+		if (is_punct(c) || is_space(c)) {
+			if (nb && w->b[nb - 1] != ' ')
+				w->b[nb++] = ' ';
 		} else {
-			w->a[na++] = c;
+			w->b[nb++] = c;
 		}
 	}
-	if (na && w->a[na - 1] == ' ')
-		na--;
+	if (nb && w->b[nb - 1] == ' ')
+		nb--;
 	/* 5. NFD without Mn, encoded into out; strip again */
-	if ((rc = buf_grow(out, 4 * na + 4)))
+	if ((rc = buf_grow(out, 4 * nb + 4)))
 		return rc;
 	len = out->len;
-	for (i = 0; i < na; i++) {
-		uint32_t c = w->a[i];
-		utf8proc_int32_t d[32];
-		utf8proc_ssize_t k, j;
-		int boundclass = 0;
+	{
+		char *o = out->ptr + out->len;
+		int collapse = flags & DD_NORM_COLLAPSE;
 
-		if (c < 0xc0) {
-			d[0] = (utf8proc_int32_t)c;
-			k = 1;
-		} else {
-			k = utf8proc_decompose_char((utf8proc_int32_t)c, d, 32, UTF8PROC_DECOMPOSE, &boundclass);
-			if (k < 1 || k > 32) {
+		for (i = 0; i < nb; i++) {
+			uint32_t c = w->b[i];
+			utf8proc_int32_t d[32];
+			utf8proc_ssize_t k, j;
+			int boundclass = 0;
+
+			if (c < 0x80) {
+				*o++ = (char)c;
+				continue;
+			}
+			if (c < 0xc0) {
 				d[0] = (utf8proc_int32_t)c;
 				k = 1;
-			}
-		}
-		for (j = 0; j < k; j++) {
-			uint32_t e = (uint32_t)d[j];
-			if (e >= 0x300 && utf8proc_category(d[j]) == UTF8PROC_CATEGORY_MN)
-				continue;
-			if ((flags & DD_NORM_COLLAPSE) && dd_is_space(e)) {
-				if (out->len > len && out->ptr[out->len - 1] != ' ' &&
-				    (rc = buf_addch(out, ' ')))
-					return rc;
-				continue;
-			}
-			if (e < 0x80) {
-				if ((rc = buf_addch(out, (char)e)))
-					return rc;
 			} else {
-				char u[4];
-				if ((rc = buf_add(out, u, utf8_encode(e, u))))
-					return rc;
+				k = utf8proc_decompose_char((utf8proc_int32_t)c, d, 32, UTF8PROC_DECOMPOSE, &boundclass);
+				if (k < 1 || k > 32) {
+					d[0] = (utf8proc_int32_t)c;
+					k = 1;
+				}
+			}
+			for (j = 0; j < k; j++) {
+				uint32_t e = (uint32_t)d[j];
+				if (e >= 0x300 && utf8proc_category(d[j]) == UTF8PROC_CATEGORY_MN)
+					continue;
+				if (collapse && is_space(e)) {
+					if (o > out->ptr + len && o[-1] != ' ')
+						*o++ = ' ';
+					continue;
+				}
+				if ((size_t)(o - out->ptr) + 4 > out->cap - 1) {
+					/* decompositions grew past 4 bytes a code point */
+					buf_setlen(out, (size_t)(o - out->ptr));
+					if ((rc = buf_grow(out, 4 * (nb - i) + 4 * (size_t)k + 4)))
+						return rc;
+					o = out->ptr + out->len;
+				}
+				o += utf8_encode(e, o);
 			}
 		}
+		buf_setlen(out, (size_t)(o - out->ptr));
 	}
 	/* strip both ends (whitespace may have been uncovered by dropping Mn) */
 	{
@@ -244,7 +256,7 @@ int dd_simplify(struct dd_norm *w, const char *s, size_t n, unsigned flags, stru
 		while (start < end) {
 			uint32_t c;
 			size_t m = utf8_decode((const unsigned char *)out->ptr + start, end - start, &c);
-			if (!m || !dd_is_space(c))
+			if (!m || !is_space(c))
 				break;
 			start += m;
 		}
@@ -253,7 +265,7 @@ int dd_simplify(struct dd_norm *w, const char *s, size_t n, unsigned flags, stru
 			uint32_t c;
 			while (b > start && ((unsigned char)out->ptr[b] & 0xc0) == 0x80)
 				b--;
-			if (!utf8_decode((const unsigned char *)out->ptr + b, end - b, &c) || !dd_is_space(c))
+			if (!utf8_decode((const unsigned char *)out->ptr + b, end - b, &c) || !is_space(c))
 				break;
 			end = b;
 		}
