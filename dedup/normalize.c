@@ -216,6 +216,8 @@ int dd_simplify(struct dd_norm *w, const char *s, size_t n, unsigned flags, stru
 			int boundclass = 0;
 
 			if (c < 0x80) {
+				if (c == ' ' && collapse && (o == out->ptr + len || o[-1] == ' '))
+					continue;
 				*o++ = (char)c;
 				continue;
 			}

@@ -6,7 +6,8 @@ set -euo pipefail
 
 pkgs=(build-essential meson ninja-build pkg-config
       zlib1g-dev libzstd-dev libpcre2-dev libxxhash-dev libcurl4-openssl-dev libutf8proc-dev
-      python3 zstd gzip ca-certificates)
+      python3 zstd gzip ca-certificates
+      python3-numpy python3-regex python3-xxhash)  # dedup tests: the MinHash reference arithmetic
 
 missing=()
 for p in "${pkgs[@]}"; do

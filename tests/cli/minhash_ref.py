@@ -12,14 +12,14 @@ usage: minhash_ref.py DOCS.jsonl SIGS.jsonl [--ngram N] [--seed S]
        [--buckets B --rows R] [--hash xxh64|sha1] [--shingle words|chars]
 prints "<docs> <with signature> <equal> <different>", details on stderr.
 """
-import argparse, hashlib, json, re, struct, sys, unicodedata
+import argparse, hashlib, json, os, re, struct, sys, unicodedata
 
 import numpy as np
 import regex
 import xxhash
 
-ref = json.load(open(sys.argv[3] if False else __import__('os').environ.get(
-    'SLUICE_SHARED_DATA', '../shared/data') + '/reference-datatrove-text.json'))
+ref = json.load(open(os.environ.get('SLUICE_SHARED_DATA', '../shared/data') +
+                     '/reference-datatrove-text.json', encoding='utf-8'))
 PUNCTUATION_TRANS = str.maketrans(ref['PUNCTUATION'], ' ' * len(ref['PUNCTUATION']))
 NUMBERS_PATTERN = regex.compile(ref['NUMBERS_PATTERN'], regex.VERBOSE | regex.UNICODE)
 WHITESPACE_PATTERN = re.compile(ref['WHITESPACE_PATTERN'])
@@ -84,4 +84,5 @@ def main():
     print(docs, sigd, same, diff)
 
 
-main()
+if __name__ == '__main__':
+    main()
