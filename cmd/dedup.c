@@ -11,10 +11,12 @@
 #include "builtin.h"
 #include "error.h"
 #include "hashset.h"
+#include "lineset.h"
 #include "minhash.h"
 #include "msg.h"
 #include "normalize.h"
 #include "stage.h"
+#include "utf8.h"
 
 #define DEFAULT_MAX_MEMORY ((size_t)4 << 30)
 
@@ -324,11 +326,222 @@ out:
 	return stage_end(&st);
 }
 
+static int blank_line(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\v' && s[i] != '\f')
+			return 0;
+	return 1;
+}
+
+static int dedup_lines(int argc, char **argv)
+{
+	static const char *const usage[] = {
+		"usage: sluice dedup lines [<options>] [<file>...]",
+		"",
+		"Remove lines (or paragraphs) already seen anywhere earlier in the corpus,",
+		"cc_net style: each line is normalized (datatrove's simplify_text) and its",
+		"64-bit xxh64 kept in a sharded hash set; a line whose hash is in the set",
+		"is dropped from the text.  Lines shorter than --min-length characters",
+		"(after normalization) are always kept and never recorded.  --load and",
+		"--save keep the set between runs, so this month dedups against last",
+		"month.  A document left without text is rejected as all_lines_duplicate;",
+		"metadata.lines_removed counts what was removed (under --annotate-only the",
+		"text is left as it was).",
+		"",
+		"  sluice dedup lines --save month1.lines docs1.jsonl.zst -o out1.jsonl.zst",
+		"  sluice dedup lines --load month1.lines --save month2.lines docs2.jsonl.zst > out2.jsonl",
+		NULL
+	};
+	struct stage_opts o = { 0 };
+	const char *unit = "lines", *save = NULL;
+	struct opt_list load = { 0 };
+	int min_length = 0, raw = 0, paragraphs;
+	size_t max_memory = DEFAULT_MAX_MEMORY;
+	struct option opts[] = {
+		OPT_GROUP("Line deduplication:"),
+		OPT_STRING(0, "unit", &unit, "lines|paragraphs", "what is compared: lines (default) or paragraphs (runs of non-blank lines)"),
+		OPT_INT(0, "min-length", &min_length, "N", "keep, without recording, units shorter than N characters once normalized (default 0)"),
+		OPT_FLAG(0, "raw", &raw, "compare lines as they are (only trailing CR and outer spaces trimmed), not normalized"),
+		OPT_LIST(0, "load", &load, "FILE", "start from a saved set (repeatable)"),
+		OPT_STRING(0, "save", &save, "FILE", "save the set at the end (written to FILE.tmp-PID, then renamed)"),
+		OPT_SIZE(0, "max-memory", &max_memory, "SIZE", "the most memory the set may use (default 4G)"),
+		STAGE_OPTIONS(&o),
+		OPT_END(),
+	};
+	struct stage st;
+	struct doc d;
+	struct dd_budget bg;
+	struct dd_lineset set;
+	struct dd_norm nw;
+	struct buf norm = BUF_INIT, out = BUF_INIT;
+	uint64_t units = 0, removed = 0, bytes_removed = 0;
+	int nargs, rc;
+	size_t i;
+
+	nargs = parse_options(argc, argv, opts, usage);
+	if (nargs < 0)
+		return nargs == -1 ? 0 : 2;
+	if (strcmp(unit, "lines") && strcmp(unit, "paragraphs"))
+		return usage_error("--unit must be lines or paragraphs, not '%s'", unit);
+	paragraphs = !strcmp(unit, "paragraphs");
+	if (min_length < 0)
+		return usage_error("--min-length must not be negative");
+	rc = stage_begin(&st, "dedup", STAGE_SPLIT_JSONL, &o, argv + 1, nargs);
+	if (rc)
+		return rc;
+	bg.used = 0;
+	bg.max = max_memory;
+	dd_lineset_init(&set, &bg);
+	dd_norm_init(&nw);
+	doc_init(&d);
+	for (i = 0; i < load.n; i++) {
+		if ((rc = dd_lineset_load(&set, load.items[i]))) {
+			if (rc == SL_EFORMAT)
+				msg("'%s': not a sluice line set, or a damaged one", load.items[i]);
+			else if (rc == SL_ETOOBIG)
+				index_error(&st, rc, &bg, set.n);
+			else
+				msg_code(rc, "cannot load '%s'", load.items[i]);
+			st.failed = 1;
+			goto out;
+		}
+	}
+	while (stage_next(&st, &d) > 0) {
+		const char *t;
+		size_t tn, p = 0, last_end = 0, nrem = 0, kept_units = 0;
+		int first_kept = 1, last_was_kept = 0;
+
+		if ((rc = doc_text(&d, &t, &tn))) {
+			msg_code(rc, "cannot decode a document's text");
+			st.failed = 1;
+			break;
+		}
+		buf_reset(&out);
+		while (p < tn) {
+			size_t us, ue, q;
+			const char *nl;
+			int dup = 0;
+
+			/* skip blank lines; the unit starts at the next non-blank one */
+			for (;;) {
+				nl = memchr(t + p, '\n', tn - p);
+				q = nl ? (size_t)(nl - t) : tn;
+				if (!blank_line(t + p, q - p) || q == tn)
+					break;
+				p = q + 1;
+			}
+			if (blank_line(t + p, q - p))
+				break;
+			us = p;
+			ue = q;
+			if (paragraphs) {
+				/* extend over the following non-blank lines */
+				while (ue < tn) {
+					size_t r;
+					nl = memchr(t + ue + 1, '\n', tn - ue - 1);
+					r = nl ? (size_t)(nl - t) : tn;
+					if (blank_line(t + ue + 1, r - ue - 1))
+						break;
+					ue = r;
+				}
+			}
+			units++;
+			buf_reset(&norm);
+			if (raw) {
+				size_t a = us, b = ue;
+				while (a < b && (t[a] == ' ' || t[a] == '\t'))
+					a++;
+				while (b > a && (t[b - 1] == ' ' || t[b - 1] == '\t' || t[b - 1] == '\r'))
+					b--;
+				rc = buf_add(&norm, t + a, b - a);
+			} else {
+				rc = dd_simplify(&nw, t + us, ue - us, 0, &norm);
+			}
+			if (rc) {
+				msg_code(rc, "cannot normalize a line");
+				st.failed = 1;
+				break;
+			}
+			if (norm.len && utf8_count(norm.ptr, norm.len) >= (size_t)min_length) {
+				rc = dd_lineset_add(&set, XXH64(norm.ptr, norm.len, 0));
+				if (rc < 0) {
+					index_error(&st, rc, &bg, set.n);
+					break;
+				}
+				dup = rc == 1;
+			}
+			if (dup) {
+				nrem++;
+				bytes_removed += ue - us;
+				last_was_kept = 0;
+				last_end = ue;
+			} else {
+				/* the text before the first kept unit stays only when
+				 * nothing before it was removed; later ones keep the
+				 * gap (newlines, blank lines) that preceded them */
+				size_t from = first_kept ? (nrem ? us : 0) : last_end;
+				rc = buf_add(&out, t + from, us - from);
+				if (!rc)
+					rc = buf_add(&out, t + us, ue - us);
+				if (rc) {
+					msg_code(rc, "internal error");
+					st.failed = 1;
+					break;
+				}
+				first_kept = 0;
+				last_end = ue;
+				kept_units++;
+				last_was_kept = 1;
+			}
+			p = ue < tn ? ue + 1 : tn;
+		}
+		if (st.failed)
+			break;
+		if (!nrem) {
+			if (stage_emit(&st, &d))
+				break;
+			continue;
+		}
+		removed += nrem;
+		if (last_was_kept && buf_add(&out, t + last_end, tn - last_end)) {
+			st.failed = 1;
+			break;
+		}
+		if ((rc = doc_meta_set_int(&d, "lines_removed", (long long)nrem)) ||
+		    (!o.annotate_only && kept_units && (rc = doc_set_text(&d, out.ptr, out.len)))) {
+			msg_code(rc, "internal error");
+			st.failed = 1;
+			break;
+		}
+		if (!kept_units ? stage_reject(&st, &d, "all_lines_duplicate") : stage_emit(&st, &d))
+			break;
+	}
+	if (!st.failed && save && (rc = dd_lineset_save(&set, save))) {
+		msg_code(rc, "cannot save '%s'", save);
+		st.failed = 1;
+	}
+out:
+	buf_addf(&st.extra, ",\n  \"units\": %" PRIu64 ",\n  \"units_removed\": %" PRIu64
+		 ",\n  \"bytes_removed\": %" PRIu64 ",\n  \"distinct_units\": %" PRIu64 ",\n  \"index_bytes\": %zu",
+		 units, removed, bytes_removed, set.n, bg.used);
+	free(load.items);
+	buf_release(&norm);
+	buf_release(&out);
+	dd_norm_release(&nw);
+	dd_lineset_release(&set);
+	doc_release(&d);
+	return stage_end(&st);
+}
+
 int cmd_dedup(int argc, char **argv)
 {
 	static const char *const usage =
-		"usage: sluice dedup exact|minhash [<options>] [<file>...]\n\n"
+		"usage: sluice dedup exact|lines|minhash [<options>] [<file>...]\n\n"
 		"  exact     remove documents with identical (or identically normalized) text\n"
+		"  lines     remove lines (or paragraphs) seen earlier in the corpus (cc_net)\n"
 		"  minhash   remove near-duplicate documents (MinHash + LSH, datatrove-compatible)\n\n"
 		"'sluice dedup <kind> --help' describes the options.\n";
 	static char name[64];
@@ -346,11 +559,15 @@ int cmd_dedup(int argc, char **argv)
 		opt_cmd = name;
 		return dedup_exact(argc - 1, argv + 1);
 	}
+	if (!strcmp(argv[1], "lines")) {
+		opt_cmd = name;
+		return dedup_lines(argc - 1, argv + 1);
+	}
 	if (!strcmp(argv[1], "minhash")) {
 		opt_cmd = name;
 		return dedup_minhash(argc - 1, argv + 1);
 	}
-	fprintf(stderr, "sluice dedup: '%s' is not a kind of dedup (exact, minhash); see 'sluice dedup --help'\n",
+	fprintf(stderr, "sluice dedup: '%s' is not a kind of dedup (exact, lines, minhash); see 'sluice dedup --help'\n",
 		argv[1]);
 	return 2;
 }

@@ -144,16 +144,58 @@ print(sum(1 for l in open(sys.argv[1], encoding='utf-8') if len(simplify_text(js
 eq "minhash: conservation" "$(json "$T/s.json" "j['docs_in'] == j['docs_out'] + j['docs_rejected'] + j['docs_unreadable']")" True
 
 # --- near-duplicate families against the S-curve
-run $PY "$HERE/minhash_families.py" "$SLUICE" "$T/dolma.jsonl" "$T" --bases 200
+run $PY "$HERE/minhash_families.py" "$SLUICE" "$T/dolma.jsonl" "$T" --bases 150
 eq "families within the S-curve" "$rc" 0
 cat "$T/out"
+
+# --- lines: whole outputs equal the Python reference of the same rules
+for u in lines paragraphs; do
+	for f in "$T/dolma.jsonl" "$T/udhr.jsonl"; do
+		"$SLUICE" dedup lines -q --unit $u --min-length 3 --rejects "$T/lrej.jsonl" "$f" > "$T/lout.jsonl"
+		$PY "$HERE/lines_ref.py" "$f" --unit $u --min-length 3 > "$T/lwant.jsonl"
+		eq "lines --unit $u equals the reference: $(basename "$f")" \
+			"$($PY "$HERE/lines_cmp.py" "$T/lout.jsonl" "$T/lrej.jsonl" "$T/lwant.jsonl")" "$(grep -c . "$f") 0"
+	done
+done
+run "$SLUICE" dedup lines --stats "$T/s.json" "$T/dolma.jsonl"
+check "lines: real boilerplate lines are removed" test "$(json "$T/s.json" "j['units_removed']")" -gt 1000
+eq "lines: conservation" "$(json "$T/s.json" "j['docs_in'] == j['docs_out'] + j['docs_rejected'] + j['docs_unreadable']")" True
+run "$SLUICE" dedup lines --annotate-only "$T/dolma.jsonl"
+eq "lines --annotate-only leaves every text alone" "$($PY -c "
+import json, sys
+a = [json.loads(l)['text'] for l in open(sys.argv[1], encoding='utf-8')]
+b = [json.loads(l)['text'] for l in open(sys.argv[2], encoding='utf-8')]
+print(a == b)" "$T/out" "$T/dolma.jsonl")" True
+# save, then load: two runs over halves give what one run over the whole does
+head -350 "$T/dolma.jsonl" > "$T/h1.jsonl"
+tail -n +351 "$T/dolma.jsonl" > "$T/h2.jsonl"
+"$SLUICE" dedup lines -q "$T/dolma.jsonl" > "$T/whole.jsonl"
+"$SLUICE" dedup lines -q --save "$T/set1" "$T/h1.jsonl" > "$T/p1.jsonl"
+"$SLUICE" dedup lines -q --load "$T/set1" --save "$T/set2" "$T/h2.jsonl" > "$T/p2.jsonl"
+check "lines: --save then --load continues the same dedup" sh -c "cat '$T/p1.jsonl' '$T/p2.jsonl' | cmp -s - '$T/whole.jsonl'"
+check "lines: no temporary set files left" sh -c "! ls '$T' | grep -q 'set.*tmp-'"
+run "$SLUICE" dedup lines --load "$T/set2" --stats "$T/s.json" "$T/dolma.jsonl"
+eq "lines: a loaded set removes every recorded line" "$(json "$T/s.json" "j['distinct_units'] == $(json "$T/s.json" "j['distinct_units']") and j['units_removed'] > 0 and j['docs_out'] < 697")" True
+head -c 1000 "$T/set2" > "$T/trunc.set"
+run "$SLUICE" dedup lines --load "$T/trunc.set" "$T/num.jsonl"
+eq "lines: truncated set exit" "$rc" 1
+check "lines: truncated set message" has "$T/err" "cannot load '$T/trunc.set'"
+printf 'not a set at all, just some text......\n' > "$T/junk.set"
+run "$SLUICE" dedup lines --load "$T/junk.set" "$T/num.jsonl"
+eq "lines: junk set" "$rc:$(cat "$T/err")" "1:sluice dedup lines: '$T/junk.set': not a sluice line set, or a damaged one"
+run "$SLUICE" dedup lines --load "$T/no-such.set" "$T/num.jsonl"
+eq "lines: missing set exit" "$rc" 1
+run "$SLUICE" dedup lines --max-memory 16k "$T/dolma.jsonl"
+eq "lines: max-memory exit" "$rc:$(grep -c 'would exceed --max-memory' "$T/err")" "1:1"
+run "$SLUICE" dedup lines --unit words "$T/num.jsonl"
+eq "lines: bad --unit" "$rc" 2
 
 # --- bad input: counted, messages, conservation
 printf '%s\n' '{"id":"a","text":"one two three four five six"}' '{"id":"b","text":"two"' \
 	'{"id":"c","text":"one two three four five six"}' '{"id":"d"}' > "$T/bad.jsonl"
 printf '{"id":"u","text":"caf\xe9 one two three four five six"}\n' >> "$T/bad.jsonl"
 $PY -c "import json; print(json.dumps({'id': 'huge', 'text': 'w ' * 600000}))" >> "$T/bad.jsonl"
-for kind in exact minhash; do
+for kind in exact lines minhash; do
 	run "$SLUICE" dedup $kind "$T/bad.jsonl"
 	eq "$kind: malformed JSON fails" "$rc" 1
 	check "$kind: message names the line" has "$T/err" "sluice dedup $kind: '$T/bad.jsonl': line 2: malformed JSON"
@@ -171,7 +213,7 @@ done
 run "$SLUICE" dedup
 eq "no kind: usage" "$rc" 2
 run "$SLUICE" dedup fuzzy
-eq "unknown kind" "$rc:$(cat "$T/err")" "2:sluice dedup: 'fuzzy' is not a kind of dedup (exact, minhash); see 'sluice dedup --help'"
+eq "unknown kind" "$rc:$(cat "$T/err")" "2:sluice dedup: 'fuzzy' is not a kind of dedup (exact, lines, minhash); see 'sluice dedup --help'"
 run "$SLUICE" dedup minhash --shingle bytes "$T/empty.jsonl"
 eq "bad --shingle" "$rc:$(head -1 "$T/err")" "2:sluice dedup minhash: --shingle must be words or chars, not 'bytes'"
 run "$SLUICE" dedup minhash --hash md5 "$T/empty.jsonl"

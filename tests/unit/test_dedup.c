@@ -6,10 +6,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "error.h"
 #include "hashset.h"
+#include "lineset.h"
 #include "minhash.h"
 #include "normalize.h"
 #include "nprandom.h"
@@ -207,6 +209,44 @@ static void test_hashset(void)
 	CHECK_INT(bg.used, 0);
 }
 
+static void test_lineset(void)
+{
+	struct dd_budget bg = { 0, (size_t)64 << 20 };
+	struct dd_lineset a, b;
+	char path[] = "/tmp/sluice-test-lineset-XXXXXX";
+	int fd = mkstemp(path), rc = 0;
+	uint64_t i;
+
+	CHECK(fd >= 0);
+	close(fd);
+	dd_lineset_init(&a, &bg);
+	for (i = 0; i < 5000; i++)
+		if (dd_lineset_add(&a, i * UINT64_C(0x9e3779b97f4a7c15)) != 0)  /* includes 0 */
+			rc++;
+	CHECK_INT(rc, 0);
+	CHECK_INT(dd_lineset_add(&a, 0), 1);
+	CHECK_INT(a.n, 5000);
+	CHECK_INT(dd_lineset_save(&a, path), 0);
+	dd_lineset_init(&b, &bg);
+	CHECK_INT(dd_lineset_load(&b, path), 0);
+	CHECK_INT(b.n, 5000);
+	for (i = 0, rc = 0; i < 5000; i++)
+		if (dd_lineset_add(&b, i * UINT64_C(0x9e3779b97f4a7c15)) != 1)
+			rc++;
+	CHECK_INT(rc, 0);
+	CHECK_INT(dd_lineset_load(&b, path), 0);  /* loading twice adds nothing */
+	CHECK_INT(b.n, 5000);
+	CHECK_INT(truncate(path, 1000), 0);
+	CHECK_INT(dd_lineset_load(&b, path), SL_ETRUNC);
+	CHECK_INT(truncate(path, 10), 0);
+	CHECK_INT(dd_lineset_load(&b, path), SL_EFORMAT);
+	CHECK_INT(dd_lineset_load(&b, "/nonexistent/x"), SL_EOPEN);
+	unlink(path);
+	dd_lineset_release(&a);
+	dd_lineset_release(&b);
+	CHECK_INT(bg.used, 0);
+}
+
 int main(void)
 {
 	test_simplify();
@@ -214,5 +254,6 @@ int main(void)
 	test_sha1();
 	test_minhash();
 	test_hashset();
+	test_lineset();
 	return check_done();
 }
