@@ -49,6 +49,7 @@ import os
 size = os.path.getsize(O + '/dolma8.jsonl')
 cmds = [('sluice cat', [B + '/sluice', 'cat', '-q', O + '/dolma8.jsonl']),
         ('sluice dedup exact', [B + '/sluice', 'dedup', 'exact', '-q', O + '/dolma8.jsonl']),
+        ('sluice dedup lines', [B + '/sluice', 'dedup', 'lines', '-q', O + '/dolma8.jsonl']),
         ('sluice dedup minhash', [B + '/sluice', 'dedup', 'minhash', '-q', O + '/dolma8.jsonl']),
         ('sluice dedup minhash --annotate-only', [B + '/sluice', 'dedup', 'minhash', '-q', '--annotate-only', O + '/dolma8.jsonl'])]
 times = {n: [] for n, _ in cmds}
