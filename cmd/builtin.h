@@ -13,5 +13,6 @@ int cmd_stats(int argc, char **argv);
 int cmd_warc(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
 int cmd_decontam(int argc, char **argv);
+int cmd_minhash(int argc, char **argv);
 
 #endif
