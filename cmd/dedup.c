@@ -29,18 +29,24 @@ static void human(size_t b, char *out, size_t n)
 }
 
 /* Report an index error and mark the stage failed. */
-static void index_error(struct stage *st, int rc, const struct dd_budget *bg, uint64_t kept)
+static void index_error_of(struct stage *st, int rc, const struct dd_budget *bg, uint64_t kept,
+			   const char *what)
 {
 	if (rc == SL_ETOOBIG) {
 		char m[32];
 		human(bg->max, m, sizeof(m));
-		msg("the index of %" PRIu64 " kept documents would exceed --max-memory %s; "
+		msg("the index of %" PRIu64 " %s would exceed --max-memory %s; "
 		    "raise --max-memory or split the input (--shard, then dedup the parts' survivors)",
-		    kept, m);
+		    kept, what, m);
 	} else {
 		msg_code(rc, "cannot grow the index");
 	}
 	st->failed = 1;
+}
+
+static void index_error(struct stage *st, int rc, const struct dd_budget *bg, uint64_t kept)
+{
+	index_error_of(st, rc, bg, kept, "kept documents");
 }
 
 /* Record which document this one duplicates, then remove it. */
@@ -402,7 +408,7 @@ static int dedup_lines(int argc, char **argv)
 			if (rc == SL_EFORMAT)
 				msg("'%s': not a sluice line set, or a damaged one", load.items[i]);
 			else if (rc == SL_ETOOBIG)
-				index_error(&st, rc, &bg, set.n);
+				index_error_of(&st, rc, &bg, set.n, "distinct lines");
 			else
 				msg_code(rc, "cannot load '%s'", load.items[i]);
 			st.failed = 1;
@@ -468,7 +474,7 @@ static int dedup_lines(int argc, char **argv)
 			if (norm.len && utf8_count(norm.ptr, norm.len) >= (size_t)min_length) {
 				rc = dd_lineset_add(&set, XXH64(norm.ptr, norm.len, 0));
 				if (rc < 0) {
-					index_error(&st, rc, &bg, set.n);
+					index_error_of(&st, rc, &bg, set.n, "distinct lines");
 					break;
 				}
 				dup = rc == 1;

@@ -348,10 +348,15 @@ static int mh_buckets(int argc, char **argv)
 		}
 		while ((de = readdir(dd))) {
 			unsigned rank;
-			char tail[8];
-			if (sscanf(de->d_name, "%u.minhash.si%1s", &rank, tail) != 2 ||
-			    strlen(de->d_name) != strlen(".minhash.sig") + 5 || strstr(de->d_name, ".tmp-"))
+			size_t l = strlen(de->d_name), k;
+			const char *suffix = ".minhash.sig";
+			if (l <= strlen(suffix) || strcmp(de->d_name + l - strlen(suffix), suffix))
 				continue;
+			for (k = 0; k < l - strlen(suffix) && de->d_name[k] >= '0' && de->d_name[k] <= '9'; k++)
+				;
+			if (k != l - strlen(suffix) || k > 9)
+				continue;
+			rank = (unsigned)strtoul(de->d_name, NULL, 10);
 			fs = realloc(fs, (nf + 1) * sizeof(*fs));
 			snprintf(path, sizeof(path), "%s/bucket_%03d/%s", dir, b, de->d_name);
 			fs[nf].rank = rank;
