@@ -19,7 +19,7 @@ struct cmd_struct {
 static const struct cmd_struct commands[] = {
 	{ "warc", cmd_warc, "read WARC/WET files (plain, gzip, zstd) into documents, extracting HTML text" },
 	{ "cat", cmd_cat, "concatenate and convert document streams (JSONL, .gz, .zst)" },
-	{ "dedup", cmd_dedup, "remove duplicate documents: exact (hash) or near (MinHash + LSH)" },
+	{ "dedup", cmd_dedup, "remove duplicates: identical documents, repeated lines, near-duplicates (MinHash)" },
 	{ "minhash", cmd_minhash, "MinHash dedup in sharded steps: sign, buckets, cluster, filter" },
 	{ "decontam", cmd_decontam, "remove documents sharing 13-grams with evaluation sets" },
 	{ "stats", cmd_stats, "count documents, bytes, lengths and field values, as JSON" },
