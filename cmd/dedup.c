@@ -193,7 +193,8 @@ static int dedup_minhash(int argc, char **argv)
 	};
 	struct stage_opts o = { 0 };
 	struct dd_minhash_cfg cfg = DD_MINHASH_DEFAULTS;
-	int ngram = 0, seed = 1;
+	int ngram = 0;
+	const char *seed = "1";
 	const char *shingle = "words", *hash = "xxh64", *sigfile = NULL;
 	size_t max_memory = DEFAULT_MAX_MEMORY;
 	struct option opts[] = {
@@ -202,7 +203,7 @@ static int dedup_minhash(int argc, char **argv)
 		OPT_STRING(0, "shingle", &shingle, "words|chars", "shingles of words of the normalized text (default) or of characters"),
 		OPT_INT(0, "buckets", &cfg.buckets, "B", "LSH bands (default 14)"),
 		OPT_INT(0, "rows", &cfg.rows, "R", "hashes per band (default 8); B*R permutations"),
-		OPT_INT(0, "seed", &seed, "S", "numpy RandomState seed of the permutations (default 1)"),
+		OPT_STRING(0, "seed", &seed, "S", "numpy RandomState seed of the permutations (default 1)"),
 		OPT_STRING(0, "hash", &hash, "xxh64|sha1", "shingle hash: xxh64 (default) or the first 8 bytes of SHA-1 (FineWeb)"),
 		OPT_SIZE(0, "max-memory", &max_memory, "SIZE", "the most memory the index may use (default 4G)"),
 		OPT_STRING(0, "signatures", &sigfile, "FILE", "also write {\"id\":..,\"signature\":[..]} per document to FILE"),
@@ -240,9 +241,13 @@ static int dedup_minhash(int argc, char **argv)
 		return usage_error("--ngram must be between 1 and 1000");
 	if (cfg.buckets < 1 || cfg.rows < 1 || cfg.buckets * cfg.rows > 4096)
 		return usage_error("--buckets and --rows must be positive, with at most 4096 permutations");
-	if (seed < 0)
-		return usage_error("--seed must be between 0 and 2^31-1");
-	cfg.seed = (uint32_t)seed;
+	{
+		char *end;
+		unsigned long long v = strtoull(seed, &end, 10);
+		if (!*seed || *end || *seed == '-' || v > 0xffffffffull)
+			return usage_error("--seed must be an integer from 0 to 4294967295 (numpy's range), not '%s'", seed);
+		cfg.seed = (uint32_t)v;
+	}
 
 	rc = stage_begin(&st, "dedup", STAGE_SPLIT_JSONL, &o, argv + 1, nargs);
 	if (rc)

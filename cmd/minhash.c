@@ -130,7 +130,7 @@ static int cmp_rec(const void *x, const void *y)
 	       get32(a + 8 * sort_rows) > get32(b + 8 * sort_rows);
 }
 
-static int parse_mh(struct dd_minhash_cfg *cfg, int ngram, int seed, const char *shingle, const char *hash)
+static int parse_mh(struct dd_minhash_cfg *cfg, int ngram, const char *seed, const char *shingle, const char *hash)
 {
 	if (!strcmp(shingle, "words"))
 		cfg->shingle = DD_SHINGLE_WORDS;
@@ -149,9 +149,13 @@ static int parse_mh(struct dd_minhash_cfg *cfg, int ngram, int seed, const char 
 		return usage_error("--ngram must be between 1 and 1000");
 	if (cfg->buckets < 1 || cfg->rows < 1 || cfg->buckets > 1000 || cfg->buckets * cfg->rows > 4096)
 		return usage_error("--buckets (at most 1000) and --rows must be positive, with at most 4096 permutations");
-	if (seed < 0)
-		return usage_error("--seed must be between 0 and 2^31-1");
-	cfg->seed = (uint32_t)seed;
+	{
+		char *end;
+		unsigned long long v = strtoull(seed, &end, 10);
+		if (!*seed || *end || *seed == '-' || v > 0xffffffffull)
+			return usage_error("--seed must be an integer from 0 to 4294967295 (numpy's range), not '%s'", seed);
+		cfg->seed = (uint32_t)v;
+	}
 	return 0;
 }
 
@@ -166,7 +170,8 @@ static int mh_sign(int argc, char **argv)
 	};
 	struct stage_opts o = { 0 };
 	struct dd_minhash_cfg cfg = DD_MINHASH_DEFAULTS;
-	int ngram = 0, seed = 1, b, rc;
+	int ngram = 0, b, rc;
+	const char *seed = "1";
 	const char *shingle = "words", *hash = "xxh64", *dir = NULL;
 	struct option opts[] = {
 		OPT_GROUP("MinHash:"),
@@ -175,7 +180,7 @@ static int mh_sign(int argc, char **argv)
 		OPT_STRING(0, "shingle", &shingle, "words|chars", "shingles of words (default) or characters"),
 		OPT_INT(0, "buckets", &cfg.buckets, "B", "LSH bands (default 14)"),
 		OPT_INT(0, "rows", &cfg.rows, "R", "hashes per band (default 8)"),
-		OPT_INT(0, "seed", &seed, "S", "numpy RandomState seed (default 1)"),
+		OPT_STRING(0, "seed", &seed, "S", "numpy RandomState seed (default 1)"),
 		OPT_STRING(0, "hash", &hash, "xxh64|sha1", "shingle hash (default xxh64)"),
 		OPT_GROUP("Input:"),
 		OPT_STRING(0, "stats", &o.stats, "FILE", "write counters as JSON (docs_out: documents signed or too short)"),

@@ -118,6 +118,11 @@ tail -150 "$T/udhr.jsonl" > "$T/udhr150.jsonl"
 "$SLUICE" dedup minhash -q --shingle chars --hash sha1 --seed 42 --buckets 20 --rows 13 --signatures "$T/sig.jsonl" "$T/udhr150.jsonl" > /dev/null
 eq "signatures equal numpy: 24-char shingles, sha1, seed 42, 20x13" \
 	"$($PY "$HERE/minhash_ref.py" "$T/udhr150.jsonl" "$T/sig.jsonl" --shingle chars --ngram 24 --hash sha1 --seed 42 --buckets 20 --rows 13 | awk '{print $3, $4}')" "150 0"
+"$SLUICE" dedup minhash -q --seed 4294967295 --signatures "$T/sig.jsonl" "$T/udhr150.jsonl" > /dev/null
+eq "signatures equal numpy: the largest seed" \
+	"$($PY "$HERE/minhash_ref.py" "$T/udhr150.jsonl" "$T/sig.jsonl" --seed 4294967295 | awk '{print $3, $4}')" "150 0"
+run "$SLUICE" dedup minhash --seed 4294967296 "$T/udhr150.jsonl"
+eq "seed out of numpy's range" "$rc:$(head -1 "$T/err")" "2:sluice dedup minhash: --seed must be an integer from 0 to 4294967295 (numpy's range), not '4294967296'"
 "$SLUICE" dedup minhash -q --ngram 1 --seed 0 --signatures "$T/sig.jsonl" "$T/udhr150.jsonl" > /dev/null
 eq "signatures equal numpy: 1-word shingles, seed 0" \
 	"$($PY "$HERE/minhash_ref.py" "$T/udhr150.jsonl" "$T/sig.jsonl" --ngram 1 --seed 0 | awk '{print $3, $4}')" "150 0"
