@@ -19,5 +19,8 @@ int cmd_classify(int argc, char **argv);
 int cmd_quality(int argc, char **argv);
 int cmd_blocklist(int argc, char **argv);
 int cmd_tok(int argc, char **argv);
+int cmd_dedup(int argc, char **argv);
+int cmd_decontam(int argc, char **argv);
+int cmd_minhash(int argc, char **argv);
 
 #endif

@@ -28,6 +28,9 @@ static const struct cmd_struct commands[] = {
 	{ "mix", cmd_mix, "mix several sources with weights by tokens or documents, up- or down-sampling" },
 	{ "cat", cmd_cat, "concatenate and convert document streams (JSONL, .gz, .zst)" },
 	{ "tok", cmd_tok, "add BPE token ids (tiktoken, Hugging Face, GPT-2 vocabularies) to documents" },
+	{ "dedup", cmd_dedup, "remove duplicates: identical documents, repeated lines, near-duplicates (MinHash)" },
+	{ "minhash", cmd_minhash, "MinHash dedup in sharded steps: sign, buckets, cluster, filter" },
+	{ "decontam", cmd_decontam, "remove documents sharing 13-grams with evaluation sets" },
 	{ "stats", cmd_stats, "count documents, bytes, lengths and field values, as JSON" },
 };
 

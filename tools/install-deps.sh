@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 pkgs=(build-essential meson ninja-build pkg-config
       zlib1g-dev libzstd-dev libpcre2-dev libxxhash-dev libcurl4-openssl-dev libutf8proc-dev
       python3 zstd gzip ca-certificates
-      python3-numpy
+      python3-numpy python3-regex python3-xxhash
       fasttext
       publicsuffix)
 # npm fetches models; any npm will do (Debian's, or one already there)

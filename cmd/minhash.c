@@ -1,0 +1,709 @@
+/*
+ * minhash.c - `sluice minhash sign|buckets|cluster|filter`: MinHash dedup
+ * in four steps over files, for corpora larger than one machine's memory.
+ * The files follow datatrove's MinhashDedup* stages (REFERENCE.md §5.1):
+ *
+ *   sign     DIR/bucket_BBB/RRRRR.minhash.sig: per input shard RRRRR (the I
+ *            of --shard I/N) and band BBB, records of R uint64 band values
+ *            and a uint32 document index (position among the shard's
+ *            documents), little endian, sorted by (values, index)
+ *   buckets  DIR/BBBBB_00.dups: per band, the merged files' runs of equal
+ *            band values as pairs of consecutive members, four uint32
+ *            (shard1, doc1, shard2, doc2)
+ *   cluster  DIR/RRRRRR.remove: union-find over all pairs (memory per
+ *            document, pairs streamed); every document that is not the
+ *            first (smallest shard, index) of its cluster, uint32 indexes
+ *            in ascending order
+ *   filter   re-reads the same inputs with the same --shard and drops the
+ *            documents listed in RRRRRR.remove
+ * Every file is written to NAME.tmp-PID and renamed, so a killed step
+ * leaves no partial file and can simply be run again.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "builtin.h"
+#include "error.h"
+#include "hashset.h"
+#include "minhash.h"
+#include "msg.h"
+#include "stage.h"
+
+static unsigned shard_rank(const char *shard)
+{
+	unsigned i = 0, n = 0;
+
+	if (shard && sscanf(shard, "%u/%u", &i, &n) == 2)
+		return i;
+	return 0;
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16); p[3] = (unsigned char)(v >> 24);
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+/* Write n bytes to path via path.tmp-PID + rename.  0 or -1 (reported). */
+static int write_file(const char *path, const void *data, size_t n)
+{
+	char tmp[4200];
+	FILE *f;
+	int bad;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
+	if (!(f = fopen(tmp, "wb"))) {
+		msg_code(SL_EOPEN, "cannot open '%s'", tmp);
+		return -1;
+	}
+	bad = (n && fwrite(data, 1, n, f) != n);
+	bad |= fclose(f) != 0;
+	if (bad || rename(tmp, path)) {
+		msg_code(SL_EIO, "cannot write '%s'", path);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int make_dir(const char *path)
+{
+	char p[4096];
+	size_t i;
+
+	/* like mkdir -p */
+	snprintf(p, sizeof(p), "%s", path);
+	for (i = 1; p[i]; i++) {
+		if (p[i] != '/')
+			continue;
+		p[i] = '\0';
+		if (mkdir(p, 0777) && errno != EEXIST) {
+			msg_code(SL_EOPEN, "cannot create '%s'", p);
+			return -1;
+		}
+		p[i] = '/';
+	}
+	if (mkdir(path, 0777) && errno != EEXIST) {
+		msg_code(SL_EOPEN, "cannot create '%s'", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- sign ---- */
+
+static size_t sort_rows;
+
+static int cmp_rec(const void *x, const void *y)
+{
+	const unsigned char *a = x, *b = y;
+	size_t i;
+
+	for (i = 0; i < sort_rows; i++) {
+		uint64_t u = get64(a + 8 * i), v = get64(b + 8 * i);
+		if (u != v)
+			return u < v ? -1 : 1;
+	}
+	return get32(a + 8 * sort_rows) < get32(b + 8 * sort_rows) ? -1 :
+	       get32(a + 8 * sort_rows) > get32(b + 8 * sort_rows);
+}
+
+static int parse_mh(struct dd_minhash_cfg *cfg, int ngram, const char *seed, const char *shingle, const char *hash)
+{
+	if (!strcmp(shingle, "words"))
+		cfg->shingle = DD_SHINGLE_WORDS;
+	else if (!strcmp(shingle, "chars"))
+		cfg->shingle = DD_SHINGLE_CHARS;
+	else
+		return usage_error("--shingle must be words or chars, not '%s'", shingle);
+	if (!strcmp(hash, "xxh64"))
+		cfg->hash = DD_HASH_XXH64;
+	else if (!strcmp(hash, "sha1"))
+		cfg->hash = DD_HASH_SHA1;
+	else
+		return usage_error("--hash must be xxh64 or sha1, not '%s'", hash);
+	cfg->ngram = ngram ? ngram : cfg->shingle == DD_SHINGLE_CHARS ? 24 : 5;
+	if (cfg->ngram < 1 || cfg->ngram > 1000)
+		return usage_error("--ngram must be between 1 and 1000");
+	if (cfg->buckets < 1 || cfg->rows < 1 || cfg->buckets > 1000 || cfg->buckets * cfg->rows > 4096)
+		return usage_error("--buckets (at most 1000) and --rows must be positive, with at most 4096 permutations");
+	{
+		char *end;
+		unsigned long long v = strtoull(seed, &end, 10);
+		if (!*seed || *end || *seed == '-' || v > 0xffffffffull)
+			return usage_error("--seed must be an integer from 0 to 4294967295 (numpy's range), not '%s'", seed);
+		cfg->seed = (uint32_t)v;
+	}
+	return 0;
+}
+
+static int mh_sign(int argc, char **argv)
+{
+	static const char *const usage[] = {
+		"usage: sluice minhash sign --dir DIR [--shard I/N] [<options>] [<file>...]",
+		"",
+		"Step 1 of 4: MinHash signatures (as `sluice dedup minhash`) of this shard's",
+		"documents, written per band to DIR/bucket_BBB/IIIII.minhash.sig, sorted.",
+		NULL
+	};
+	struct stage_opts o = { 0 };
+	struct dd_minhash_cfg cfg = DD_MINHASH_DEFAULTS;
+	int ngram = 0, b, rc;
+	const char *seed = "1";
+	const char *shingle = "words", *hash = "xxh64", *dir = NULL;
+	struct option opts[] = {
+		OPT_GROUP("MinHash:"),
+		OPT_STRING(0, "dir", &dir, "DIR", "where the signature files go (required)"),
+		OPT_INT(0, "ngram", &ngram, "N", "words (or characters) per shingle (default 5 words, 24 characters)"),
+		OPT_STRING(0, "shingle", &shingle, "words|chars", "shingles of words (default) or characters"),
+		OPT_INT(0, "buckets", &cfg.buckets, "B", "LSH bands (default 14)"),
+		OPT_INT(0, "rows", &cfg.rows, "R", "hashes per band (default 8)"),
+		OPT_STRING(0, "seed", &seed, "S", "numpy RandomState seed (default 1)"),
+		OPT_STRING(0, "hash", &hash, "xxh64|sha1", "shingle hash (default xxh64)"),
+		OPT_GROUP("Input:"),
+		OPT_STRING(0, "stats", &o.stats, "FILE", "write counters as JSON (docs_out: documents signed or too short)"),
+		STAGE_INPUT_OPTIONS(&o),
+		OPT_END(),
+	};
+	struct stage st;
+	struct doc d;
+	struct dd_minhash m;
+	struct buf *bands = NULL;
+	uint64_t *sig = NULL;
+	uint32_t docno = 0;
+	size_t rec;
+	char path[4096];
+	int nargs;
+
+	nargs = parse_options(argc, argv, opts, usage);
+	if (nargs < 0)
+		return nargs == -1 ? 0 : 2;
+	if (!dir)
+		return usage_error("--dir DIR is required");
+	if ((rc = parse_mh(&cfg, ngram, seed, shingle, hash)))
+		return rc;
+	o.output = "/dev/null";
+	if ((rc = stage_begin(&st, "minhash sign", STAGE_SPLIT_JSONL, &o, argv + 1, nargs)))
+		return rc;
+	doc_init(&d);
+	if (dd_minhash_init(&m, &cfg) || !(sig = malloc(m.nperm * 8)) ||
+	    !(bands = calloc((size_t)cfg.buckets, sizeof(*bands)))) {
+		msg_code(SL_ENOMEM, "cannot set up");
+		st.failed = 1;
+		goto out;
+	}
+	for (b = 0; b < cfg.buckets; b++)
+		buf_init(&bands[b], (size_t)1 << 40);
+	rec = (size_t)cfg.rows * 8 + 4;
+	while (stage_next(&st, &d) > 0) {
+		const char *t;
+		size_t tn;
+		unsigned char r[8 * 4096 + 4];
+
+		if ((rc = doc_text(&d, &t, &tn)) || (rc = dd_minhash_sign(&m, t, tn, sig)) < 0) {
+			msg_code(rc, "cannot compute a signature");
+			st.failed = 1;
+			break;
+		}
+		if (rc == 1) {
+			for (b = 0; b < cfg.buckets; b++) {
+				int j;
+				for (j = 0; j < cfg.rows; j++)
+					put64(r + 8 * j, sig[(size_t)b * cfg.rows + j]);
+				put32(r + 8 * cfg.rows, docno);
+				if (buf_add(&bands[b], r, rec)) {
+					msg_code(SL_ENOMEM, "cannot hold the signatures");
+					st.failed = 1;
+					break;
+				}
+			}
+		}
+		docno++;
+		st.docs_out++;
+		if (st.failed)
+			break;
+	}
+	if (!st.failed && !make_dir(dir)) {
+		sort_rows = (size_t)cfg.rows;
+		for (b = 0; b < cfg.buckets && !st.failed; b++) {
+			snprintf(path, sizeof(path), "%s/bucket_%03d", dir, b);
+			if (make_dir(path)) {
+				st.failed = 1;
+				break;
+			}
+			qsort(bands[b].ptr, bands[b].len / rec, rec, cmp_rec);
+			snprintf(path, sizeof(path), "%s/bucket_%03d/%05u.minhash.sig", dir, b, shard_rank(o.shard));
+			if (write_file(path, bands[b].ptr, bands[b].len))
+				st.failed = 1;
+		}
+	} else {
+		st.failed = 1;
+	}
+out:
+	if (bands)
+		for (b = 0; b < cfg.buckets; b++)
+			buf_release(&bands[b]);
+	free(bands);
+	free(sig);
+	dd_minhash_release(&m);
+	doc_release(&d);
+	return stage_end(&st);
+}
+
+/* ---- buckets ---- */
+
+struct sigfile {
+	FILE *f;
+	uint32_t rank;
+	unsigned char cur[8 * 4096 + 4];
+	int have;
+};
+
+static int next_rec(struct sigfile *s, size_t rec)
+{
+	size_t n = fread(s->cur, 1, rec, s->f);
+
+	if (n == rec) {
+		s->have = 1;
+		return 0;
+	}
+	s->have = 0;
+	return n == 0 && !ferror(s->f) ? 0 : -1;
+}
+
+static int mh_buckets(int argc, char **argv)
+{
+	static const char *const usage[] = {
+		"usage: sluice minhash buckets --dir SIGDIR --out DUPDIR [--shard I/N]",
+		"",
+		"Step 2 of 4: per band, merge the sorted signature files of all shards and",
+		"write each run of equal band values as pairs to DUPDIR/BBBBB_00.dups.",
+		"--shard I/N does the bands b with b % N == I.",
+		NULL
+	};
+	const char *dir = NULL, *outdir = NULL, *shard = NULL;
+	int rows = 8, buckets = 14, b;
+	struct option opts[] = {
+		OPT_STRING(0, "dir", &dir, "SIGDIR", "the signature files of `minhash sign` (required)"),
+		OPT_STRING(0, "out", &outdir, "DUPDIR", "where the pair files go (required)"),
+		OPT_INT(0, "buckets", &buckets, "B", "LSH bands (default 14)"),
+		OPT_INT(0, "rows", &rows, "R", "hashes per band (default 8)"),
+		OPT_STRING(0, "shard", &shard, "I/N", "do only the bands b with b % N == I"),
+		OPT_END(),
+	};
+	unsigned si = 0, sn = 1;
+	size_t rec;
+	char path[4096];
+	int nargs, failed = 0;
+	uint64_t pairs = 0;
+
+	nargs = parse_options(argc, argv, opts, usage);
+	if (nargs < 0)
+		return nargs == -1 ? 0 : 2;
+	if (!dir || !outdir)
+		return usage_error("--dir and --out are required");
+	if (nargs)
+		return usage_error("no file arguments: the files are in --dir");
+	if (rows < 1 || rows > 4096 || buckets < 1 || buckets > 1000)
+		return usage_error("--rows and --buckets out of range");
+	if (shard && (sscanf(shard, "%u/%u", &si, &sn) != 2 || sn == 0 || si >= sn))
+		return usage_error("--shard expects I/N with 0 <= I < N, not '%s'", shard);
+	if (make_dir(outdir))
+		return 1;
+	rec = (size_t)rows * 8 + 4;
+	for (b = 0; b < buckets && !failed; b++) {
+		struct sigfile *fs = NULL;
+		size_t nf = 0, i;
+		struct dirent *de;
+		DIR *dd;
+		struct buf out = BUF_INIT;
+		unsigned char last[8 * 4096 + 4];
+		uint32_t last_rank = 0;
+		int have_last = 0;
+
+		if ((int)((unsigned)b % sn) != (int)si)
+			continue;
+		snprintf(path, sizeof(path), "%s/bucket_%03d", dir, b);
+		if (!(dd = opendir(path))) {
+			msg_code(SL_EOPEN, "cannot open '%s'", path);
+			failed = 1;
+			break;
+		}
+		while ((de = readdir(dd))) {
+			unsigned rank;
+			size_t l = strlen(de->d_name), k;
+			const char *suffix = ".minhash.sig";
+			if (l <= strlen(suffix) || strcmp(de->d_name + l - strlen(suffix), suffix))
+				continue;
+			for (k = 0; k < l - strlen(suffix) && de->d_name[k] >= '0' && de->d_name[k] <= '9'; k++)
+				;
+			if (k != l - strlen(suffix) || k > 9)
+				continue;
+			rank = (unsigned)strtoul(de->d_name, NULL, 10);
+			fs = realloc(fs, (nf + 1) * sizeof(*fs));
+			snprintf(path, sizeof(path), "%s/bucket_%03d/%s", dir, b, de->d_name);
+			fs[nf].rank = rank;
+			if (!(fs[nf].f = fopen(path, "rb")) || next_rec(&fs[nf], rec)) {
+				msg("'%s': cannot read (or not a multiple of %zu bytes)", path, rec);
+				if (fs[nf].f)
+					fclose(fs[nf].f);
+				failed = 1;
+				break;
+			}
+			nf++;
+		}
+		closedir(dd);
+		while (!failed) {
+			size_t best = nf;
+			for (i = 0; i < nf; i++) {
+				int c;
+				if (!fs[i].have)
+					continue;
+				if (best == nf) {
+					best = i;
+					continue;
+				}
+				sort_rows = (size_t)rows;
+				c = cmp_rec(fs[i].cur, fs[best].cur);
+				if (c < 0 || (c == 0 && fs[i].rank < fs[best].rank))
+					best = i;
+			}
+			if (best == nf)
+				break;
+			if (have_last && !memcmp(last, fs[best].cur, (size_t)rows * 8)) {
+				unsigned char p[16];
+				put32(p, last_rank);
+				put32(p + 4, get32(last + 8 * rows));
+				put32(p + 8, fs[best].rank);
+				put32(p + 12, get32(fs[best].cur + 8 * rows));
+				if (buf_add(&out, p, 16)) {
+					msg_code(SL_ENOMEM, "too many pairs in band %d", b);
+					failed = 1;
+				}
+				pairs++;
+			}
+			memcpy(last, fs[best].cur, rec);
+			last_rank = fs[best].rank;
+			have_last = 1;
+			if (next_rec(&fs[best], rec)) {
+				msg("band %d: a signature file of shard %u is damaged", b, fs[best].rank);
+				failed = 1;
+			}
+		}
+		for (i = 0; i < nf; i++)
+			fclose(fs[i].f);
+		free(fs);
+		snprintf(path, sizeof(path), "%s/%05d_00.dups", outdir, b);
+		if (!failed && write_file(path, out.ptr, out.len))
+			failed = 1;
+		buf_release(&out);
+	}
+	return failed ? 1 : 0;
+}
+
+/* ---- cluster ---- */
+
+static uint32_t find(uint32_t *parent, uint32_t x)
+{
+	while (parent[x] != x) {
+		parent[x] = parent[parent[x]];
+		x = parent[x];
+	}
+	return x;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int mh_cluster(int argc, char **argv)
+{
+	static const char *const usage[] = {
+		"usage: sluice minhash cluster --dir DUPDIR --out REMDIR",
+		"",
+		"Step 3 of 4: union-find over every pair of DUPDIR/*.dups (streamed; memory",
+		"per document in a pair), then REMDIR/IIIIII.remove: every document but the",
+		"first (smallest shard, index) of each cluster.",
+		NULL
+	};
+	const char *dir = NULL, *outdir = NULL;
+	size_t max_memory = (size_t)4 << 30;
+	struct option opts[] = {
+		OPT_STRING(0, "dir", &dir, "DUPDIR", "the pair files of `minhash buckets` (required)"),
+		OPT_STRING(0, "out", &outdir, "REMDIR", "where the remove lists go (required)"),
+		OPT_SIZE(0, "max-memory", &max_memory, "SIZE", "the most memory the clusters may use (default 4G)"),
+		OPT_END(),
+	};
+	struct dd_budget bg = { 0, 0 };
+	struct dd_hashset idx;
+	uint64_t *keys = NULL, *rem = NULL;
+	uint32_t *parent = NULL;
+	size_t n = 0, cap = 0, nrem = 0, i, j;
+	struct dirent *de;
+	DIR *dd;
+	char path[4096];
+	int nargs, failed = 0;
+
+	nargs = parse_options(argc, argv, opts, usage);
+	if (nargs < 0)
+		return nargs == -1 ? 0 : 2;
+	if (!dir || !outdir)
+		return usage_error("--dir and --out are required");
+	if (nargs)
+		return usage_error("no file arguments: the files are in --dir");
+	bg.max = max_memory;
+	dd_hashset_init(&idx, &bg);
+	if (!(dd = opendir(dir))) {
+		msg_code(SL_EOPEN, "cannot open '%s'", dir);
+		return 1;
+	}
+	while (!failed && (de = readdir(dd))) {
+		size_t l = strlen(de->d_name);
+		unsigned char p[16 * 256];
+		size_t got;
+		FILE *f;
+
+		if (l < 5 || strcmp(de->d_name + l - 5, ".dups") || strstr(de->d_name, ".tmp-"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (!(f = fopen(path, "rb"))) {
+			msg_code(SL_EOPEN, "cannot open '%s'", path);
+			failed = 1;
+			break;
+		}
+		while (!failed && (got = fread(p, 1, sizeof(p), f)) > 0) {
+			if (got % 16) {
+				msg("'%s': not a whole number of 16-byte pairs", path);
+				failed = 1;
+				break;
+			}
+			for (j = 0; j < got && !failed; j += 16) {
+				uint32_t node[2];
+				int k, rc;
+				for (k = 0; k < 2; k++) {
+					uint64_t key = (uint64_t)get32(p + j + 8 * k) << 32 | get32(p + j + 8 * k + 4);
+					uint32_t v = (uint32_t)n;
+					rc = dd_hashset_put(&idx, key, v, &v);
+					if (rc == 0) {
+						if (n == cap) {
+							size_t nc = cap ? 2 * cap : 1024;
+							uint64_t *nk;
+							uint32_t *np;
+							if (bg.used + (nc - cap) * 12 > bg.max) {
+								rc = SL_ETOOBIG;
+							} else {
+								nk = realloc(keys, nc * sizeof(*nk));
+								if (nk)
+									keys = nk;
+								np = nk ? realloc(parent, nc * sizeof(*np)) : NULL;
+								if (np)
+									parent = np;
+								if (!nk || !np)
+									rc = SL_ENOMEM;
+								else {
+									bg.used += (nc - cap) * 12;
+									cap = nc;
+								}
+							}
+						}
+						if (rc == 0) {
+							keys[n] = key;
+							parent[n] = (uint32_t)n;
+							n++;
+						}
+					}
+					if (rc < 0) {
+						msg("the clusters of %zu documents would exceed --max-memory", n);
+						failed = 1;
+						break;
+					}
+					node[k] = v;
+				}
+				if (!failed) {
+					/* the root is the smallest (shard, index): the first document */
+					uint32_t a = find(parent, node[0]), c = find(parent, node[1]);
+					if (a != c) {
+						if (keys[a] < keys[c])
+							parent[c] = a;
+						else
+							parent[a] = c;
+					}
+				}
+			}
+		}
+		if (ferror(f)) {
+			msg_code(SL_EIO, "cannot read '%s'", path);
+			failed = 1;
+		}
+		fclose(f);
+	}
+	closedir(dd);
+	if (!failed && make_dir(outdir))
+		failed = 1;
+	if (!failed) {
+		rem = malloc((n + 1) * sizeof(*rem));
+		for (i = 0; rem && i < n; i++)
+			if (find(parent, (uint32_t)i) != i)
+				rem[nrem++] = keys[i];
+		if (!rem) {
+			msg_code(SL_ENOMEM, "cannot list the documents to remove");
+			failed = 1;
+		} else {
+			qsort(rem, nrem, sizeof(*rem), cmp_u64);
+		}
+	}
+	for (i = 0; !failed && i < nrem;) {
+		uint32_t rank = (uint32_t)(rem[i] >> 32);
+		struct buf out = BUF_INIT;
+		unsigned char b4[4];
+		for (j = i; j < nrem && (uint32_t)(rem[j] >> 32) == rank; j++) {
+			put32(b4, (uint32_t)rem[j]);
+			if (buf_add(&out, b4, 4))
+				failed = 1;
+		}
+		snprintf(path, sizeof(path), "%s/%06u.remove", outdir, rank);
+		if (!failed && write_file(path, out.ptr, out.len))
+			failed = 1;
+		buf_release(&out);
+		i = j;
+	}
+	if (!failed) {
+		/* a marker that the step finished: filter refuses a partial REMDIR */
+		snprintf(path, sizeof(path), "%s/done", outdir);
+		if (write_file(path, "", 0))
+			failed = 1;
+	}
+	free(rem);
+	free(keys);
+	free(parent);
+	dd_hashset_release(&idx);
+	return failed ? 1 : 0;
+}
+
+/* ---- filter ---- */
+
+static int mh_filter(int argc, char **argv)
+{
+	static const char *const usage[] = {
+		"usage: sluice minhash filter --dir REMDIR [--shard I/N] [<options>] [<file>...]",
+		"",
+		"Step 4 of 4: re-read the same inputs with the same --shard as `minhash sign`",
+		"and remove the documents listed in REMDIR/IIIIII.remove (minhash_duplicate).",
+		NULL
+	};
+	struct stage_opts o = { 0 };
+	const char *dir = NULL;
+	struct option opts[] = {
+		OPT_STRING(0, "dir", &dir, "REMDIR", "the remove lists of `minhash cluster` (required)"),
+		STAGE_OPTIONS(&o),
+		OPT_END(),
+	};
+	struct stage st;
+	struct doc d;
+	unsigned char *list = NULL;
+	size_t nlist = 0, next = 0;
+	uint32_t docno = 0;
+	char path[4096];
+	FILE *f;
+	int nargs, rc;
+
+	nargs = parse_options(argc, argv, opts, usage);
+	if (nargs < 0)
+		return nargs == -1 ? 0 : 2;
+	if (!dir)
+		return usage_error("--dir REMDIR is required");
+	snprintf(path, sizeof(path), "%s/done", dir);
+	if (access(path, F_OK)) {
+		msg("'%s' is not a finished `sluice minhash cluster` output (no '%s')", dir, path);
+		return 1;
+	}
+	if ((rc = stage_begin(&st, "minhash", STAGE_SPLIT_JSONL, &o, argv + 1, nargs)))
+		return rc;
+	snprintf(path, sizeof(path), "%s/%06u.remove", dir, shard_rank(o.shard));
+	if ((f = fopen(path, "rb"))) {
+		struct stat sb;
+		if (fstat(fileno(f), &sb) || sb.st_size % 4 || !(list = malloc((size_t)sb.st_size + 1)) ||
+		    fread(list, 1, (size_t)sb.st_size, f) != (size_t)sb.st_size) {
+			msg("'%s': cannot read, or not a list of uint32", path);
+			st.failed = 1;
+		}
+		nlist = (size_t)sb.st_size / 4;
+		fclose(f);
+	}
+	doc_init(&d);
+	while (!st.failed && stage_next(&st, &d) > 0) {
+		int drop = 0;
+		while (next < nlist && get32(list + 4 * next) < docno)
+			next++;
+		if (next < nlist && get32(list + 4 * next) == docno)
+			drop = 1;
+		docno++;
+		if (drop ? stage_reject(&st, &d, "minhash_duplicate") : stage_emit(&st, &d))
+			break;
+	}
+	free(list);
+	doc_release(&d);
+	return stage_end(&st);
+}
+
+int cmd_minhash(int argc, char **argv)
+{
+	static const char *const usage =
+		"usage: sluice minhash sign|buckets|cluster|filter [<options>]\n\n"
+		"MinHash dedup in four steps over files, each runnable as N processes:\n"
+		"  sign      signatures per input shard and band   (--shard I/N over inputs)\n"
+		"  buckets   merge each band, write duplicate pairs (--shard I/N over bands)\n"
+		"  cluster   union-find over all pairs, remove lists\n"
+		"  filter    drop the listed documents            (--shard I/N as for sign)\n\n"
+		"  sluice minhash sign --dir sigs --shard 0/2 docs/*.jsonl.zst   (and 1/2)\n"
+		"  sluice minhash buckets --dir sigs --out dups\n"
+		"  sluice minhash cluster --dir dups --out remove\n"
+		"  sluice minhash filter --dir remove --shard 0/2 docs/*.jsonl.zst -o part0.jsonl.zst\n";
+	static char name[64];
+
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	snprintf(name, sizeof(name), "sluice minhash %s", argv[1]);
+	opt_cmd = name;
+	if (!strcmp(argv[1], "sign"))
+		return mh_sign(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "buckets"))
+		return mh_buckets(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "cluster"))
+		return mh_cluster(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "filter"))
+		return mh_filter(argc - 1, argv + 1);
+	fprintf(stderr, "sluice minhash: '%s' is not a step (sign, buckets, cluster, filter); see 'sluice minhash --help'\n",
+		argv[1]);
+	return 2;
+}

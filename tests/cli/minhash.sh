@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# sluice minhash sign|buckets|cluster|filter: the sharded steps keep the same
+# documents as streaming `sluice dedup minhash`; the signature files hold the
+# same signatures in datatrove's layout; steps can be re-run after a kill;
+# damaged files and usage errors.
+. "$(dirname "$0")/lib.sh"
+need_data
+set -e
+PY=/usr/bin/python3
+S="$SLUICE"
+for f in "$DATA"/jsonl/dolma-*.jsonl.gz; do zcat "$f"; done > "$T/dolma.jsonl"
+# real documents, exact copies and 3 %-edited copies under new ids
+$PY - "$T/dolma.jsonl" "$T/in.jsonl" <<'PY'
+import json, random, sys
+rng = random.Random(3)
+docs = [json.loads(l) for l in open(sys.argv[1], encoding='utf-8')]
+out = list(docs)
+for i, d in enumerate(rng.sample(docs, 300)):
+    w = d['text'].split()
+    if i % 2:
+        for k in rng.sample(range(len(w)), len(w) * 3 // 100):
+            w[k] = 'edited'
+    out.append({'id': 'copy%d' % i, 'text': ' '.join(w)})
+rng.shuffle(out)
+with open(sys.argv[2], 'w', encoding='utf-8') as f:
+    for d in out:
+        f.write(json.dumps(d, ensure_ascii=False) + '\n')
+PY
+gzip -c "$T/in.jsonl" > "$T/in.jsonl.gz"
+
+sharded() {   # sharded N DIR FILES...: the four steps, filter outputs concatenated
+	local n=$1 d=$2 i
+	shift 2
+	for i in $(seq 0 $((n - 1))); do "$S" minhash sign -q --dir "$d/sigs" --shard "$i/$n" "$@"; done
+	"$S" minhash buckets --dir "$d/sigs" --out "$d/dups" --shard 0/2
+	"$S" minhash buckets --dir "$d/sigs" --out "$d/dups" --shard 1/2
+	"$S" minhash cluster --dir "$d/dups" --out "$d/rem"
+	for i in $(seq 0 $((n - 1))); do "$S" minhash filter -q --dir "$d/rem" --shard "$i/$n" "$@"; done
+}
+"$S" dedup minhash -q "$T/in.jsonl" > "$T/stream.jsonl"
+check "streaming removes copies" test "$(grep -c . "$T/stream.jsonl")" -lt "$(($(grep -c . "$T/in.jsonl") - 250))"
+sharded 3 "$T/a" "$T/in.jsonl" > "$T/sharded.jsonl"
+check "3 byte-range shards keep what streaming keeps" cmp -s "$T/sharded.jsonl" "$T/stream.jsonl"
+sharded 1 "$T/b" "$T/in.jsonl" > "$T/one.jsonl"
+check "1 shard keeps what streaming keeps" cmp -s "$T/one.jsonl" "$T/stream.jsonl"
+cp "$T/in.jsonl.gz" "$T/in2.jsonl.gz"
+sharded 2 "$T/c" "$T/in.jsonl.gz" "$T/in2.jsonl.gz" > "$T/twofiles.jsonl"
+"$S" dedup minhash -q "$T/in.jsonl.gz" "$T/in2.jsonl.gz" > "$T/stream2.jsonl"
+check "whole-file shards keep what streaming keeps" cmp -s "$T/twofiles.jsonl" "$T/stream2.jsonl"
+
+# --- the signature files: datatrove's <8QI> records, sorted, same signatures
+"$S" dedup minhash -q --signatures "$T/sig.jsonl" "$T/in.jsonl" > /dev/null
+eq "bucket files hold the streaming signatures, sorted" "$($PY - "$T/b/sigs" "$T/sig.jsonl" <<'PY'
+import json, os, struct, sys
+sigs = [json.loads(l)['signature'] for l in open(sys.argv[2])]
+bad = 0
+for b in range(14):
+    data = open(os.path.join(sys.argv[1], 'bucket_%03d' % b, '00000.minhash.sig'), 'rb').read()
+    assert len(data) % 68 == 0
+    recs = [struct.unpack_from('<8QI', data, i) for i in range(0, len(data), 68)]
+    bad += recs != sorted(recs)
+    want = sorted(tuple(s[8 * b:8 * b + 8]) + (i,) for i, s in enumerate(sigs) if s)
+    bad += recs != want
+print(bad)
+PY
+)" 0
+
+# --- re-running a step after a kill: files appear whole or not at all
+cp -r "$T/a" "$T/a0"
+"$S" minhash sign -q --dir "$T/a/sigs" --shard 1/3 "$T/in.jsonl"
+check "sign again: the same bytes" diff -r "$T/a/sigs" "$T/a0/sigs"
+: > "$T/a/sigs/bucket_000/00001.minhash.sig.tmp-999"      # what a kill leaves
+: > "$T/a/dups/00003_00.dups.tmp-999"
+rm -r "$T/a/rem"
+"$S" minhash buckets --dir "$T/a/sigs" --out "$T/a/dups"
+"$S" minhash cluster --dir "$T/a/dups" --out "$T/a/rem"
+check "left-over temporary files are ignored" diff -r "$T/a/rem" "$T/a0/rem"
+rm "$T/a/rem/done"
+run "$S" minhash filter --dir "$T/a/rem" "$T/in.jsonl"
+eq "filter refuses an unfinished cluster step" "$rc" 1
+check "unfinished message" has "$T/err" "is not a finished \`sluice minhash cluster\` output"
+
+# --- damaged files and usage errors
+head -c 100 "$T/a0/sigs/bucket_002/00000.minhash.sig" > "$T/a/sigs/bucket_002/00000.minhash.sig"
+run "$S" minhash buckets --dir "$T/a/sigs" --out "$T/a/dups2"
+eq "damaged signature file" "$rc" 1
+check "damaged signature message" has "$T/err" "damaged"
+printf 'abc' > "$T/a/dups/00001_00.dups"
+run "$S" minhash cluster --dir "$T/a/dups" --out "$T/a/rem2"
+eq "damaged pair file" "$rc:$(cat "$T/err")" "1:sluice minhash cluster: '$T/a/dups/00001_00.dups': not a whole number of 16-byte pairs"
+run "$S" minhash sign "$T/in.jsonl"
+eq "sign without --dir" "$rc" 2
+run "$S" minhash buckets --dir "$T/none" --out "$T/x"
+eq "buckets on a missing dir" "$rc" 1
+run "$S" minhash merge
+eq "unknown step" "$rc" 2
+printf '%s\n' '{"id":"a","text":"one two three four five six"}' 'garbage' '{"id":"b","text":"one two three four five six"}' > "$T/bad.jsonl"
+run "$S" minhash sign --dir "$T/d/sigs" --on-error skip --stats "$T/s.json" "$T/bad.jsonl"
+eq "sign counts what it could not read" "$rc:$(json "$T/s.json" "j['docs_in'], j['docs_out'], j['docs_unreadable']")" "0:3 2 1"
+"$S" minhash buckets --dir "$T/d/sigs" --out "$T/d/dups"
+"$S" minhash cluster --dir "$T/d/dups" --out "$T/d/rem"
+run "$S" minhash filter --dir "$T/d/rem" --on-error skip --stats "$T/s.json" "$T/bad.jsonl"
+eq "filter: same positions despite a bad line" "$rc:$(cut -c1-9 "$T/out"):$(json "$T/s.json" "j['docs_rejected']")" '0:{"id":"a":1'
+
+done_testing
