@@ -39,9 +39,11 @@ hex() { od -An -v -tx1 "$1" | tr -d ' \n'; }
 
 # --- golden bytes: REFERENCE.md §7.1's 82-byte Megatron example
 printf '%s\n' '{"id":"a","text":"x","tokens":[10,11,12]}' '{"id":"b","text":"y","tokens":[13,14]}' > "$T/two.jsonl"
+# a folder that cannot be made is an error (a file stands in the way)
+: > "$T/g"
 run "$SLUICE" shard --format megatron --vocab-size 50257 -o "$T/g/m" "$T/two.jsonl"
-eq "megatron: a missing directory is an error" "$rc" 1
-mkdir -p "$T/g"
+eq "megatron: an impossible folder is an error" "$rc" 1
+rm "$T/g"
 run "$SLUICE" shard --format megatron --vocab-size 50257 -o "$T/g/m" "$T/two.jsonl"
 eq "megatron golden exit" "$rc" 0
 # magic | version 1 | dtype 8 | sequence_count 2 | document_count 3 | lengths 3,2 | pointers 0,6 | document_indices 0,1,2
@@ -322,5 +324,10 @@ if mkdir -p "$T/tmpfs" && mount -t tmpfs -o size=256k tmpfs "$T/tmpfs" 2>/dev/nu
 else
 	echo "note: cannot mount a tmpfs here; the full-disk check used a file size limit only" >&2
 fi
+
+# -o in folders that do not exist yet creates them (mkdir -p)
+run "$SLUICE" shard -q --format megatron --vocab-size 50257 -o "$T/new/sub/web" "$T/tok16.jsonl"
+eq "missing folders are created" "$rc" 0
+check "shards in the new folder" test -f "$T/new/sub/web_00000.idx"
 
 done_testing
