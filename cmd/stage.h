@@ -101,7 +101,8 @@ struct stage {
 	uint64_t bytes_in, bytes_out, utf8_replaced;
 	uint64_t corrupt_members, truncated_inputs;
 	struct stage_counts rejected_by, unreadable_by;
-	struct buf extra;           /* more stats members: ,"key":value... */
+	struct buf extra;           /* more --stats members, each written as
+				       ",\n  \"key\": value" to keep the file's layout */
 	int problems_printed;
 	int failed;                 /* a fatal error happened: exit 1 */
 	int pipe_closed;            /* downstream went away: stop quietly */

@@ -146,7 +146,8 @@ const char *doc_get_raw(const struct doc *d, const char *key, size_t *n)
 	int i = find_member(d, key);
 	if (i < 0)
 		return NULL;
-	*n = d->m[i].val_len;
+	if (n)
+		*n = d->m[i].val_len;
 	return d->m[i].val;
 }
 

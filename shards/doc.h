@@ -67,7 +67,8 @@ int doc_text(struct doc *d, const char **s, size_t *n);
  * 1 when present and a string, 0 when absent or not a string, < 0 on error. */
 int doc_get_str(const struct doc *d, const char *key, struct buf *out);
 
-/* The raw JSON value of a top-level member (NULL when absent). */
+/* The raw JSON value of a top-level member (NULL when absent); its length
+ * goes to *n unless n is NULL. */
 const char *doc_get_raw(const struct doc *d, const char *key, size_t *n);
 
 /* The raw JSON value at a dotted path of object keys ("metadata.language",
