@@ -555,30 +555,12 @@ int cmd_dedup(int argc, char **argv)
 		"  lines     remove lines (or paragraphs) seen earlier in the corpus (cc_net)\n"
 		"  minhash   remove near-duplicate documents (MinHash + LSH, datatrove-compatible)\n\n"
 		"'sluice dedup <kind> --help' describes the options.\n";
-	static char name[64];
+	static const struct subcommand kinds[] = {
+		{ "exact", dedup_exact },
+		{ "lines", dedup_lines },
+		{ "minhash", dedup_minhash },
+		{ NULL, NULL },
+	};
 
-	if (argc < 2) {
-		fputs(usage, stderr);
-		return 2;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fputs(usage, stdout);
-		return 0;
-	}
-	snprintf(name, sizeof(name), "sluice dedup %s", argv[1]);
-	if (!strcmp(argv[1], "exact")) {
-		opt_cmd = name;
-		return dedup_exact(argc - 1, argv + 1);
-	}
-	if (!strcmp(argv[1], "lines")) {
-		opt_cmd = name;
-		return dedup_lines(argc - 1, argv + 1);
-	}
-	if (!strcmp(argv[1], "minhash")) {
-		opt_cmd = name;
-		return dedup_minhash(argc - 1, argv + 1);
-	}
-	fprintf(stderr, "sluice dedup: '%s' is not a kind of dedup (exact, lines, minhash); see 'sluice dedup --help'\n",
-		argv[1]);
-	return 2;
+	return run_subcommand("dedup", "kind of dedup", kinds, usage, argc, argv);
 }

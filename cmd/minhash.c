@@ -683,27 +683,13 @@ int cmd_minhash(int argc, char **argv)
 		"  sluice minhash buckets --dir sigs --out dups\n"
 		"  sluice minhash cluster --dir dups --out remove\n"
 		"  sluice minhash filter --dir remove --shard 0/2 docs/*.jsonl.zst -o part0.jsonl.zst\n";
-	static char name[64];
+	static const struct subcommand steps[] = {
+		{ "sign", mh_sign },
+		{ "buckets", mh_buckets },
+		{ "cluster", mh_cluster },
+		{ "filter", mh_filter },
+		{ NULL, NULL },
+	};
 
-	if (argc < 2) {
-		fputs(usage, stderr);
-		return 2;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fputs(usage, stdout);
-		return 0;
-	}
-	snprintf(name, sizeof(name), "sluice minhash %s", argv[1]);
-	opt_cmd = name;
-	if (!strcmp(argv[1], "sign"))
-		return mh_sign(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "buckets"))
-		return mh_buckets(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "cluster"))
-		return mh_cluster(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "filter"))
-		return mh_filter(argc - 1, argv + 1);
-	fprintf(stderr, "sluice minhash: '%s' is not a step (sign, buckets, cluster, filter); see 'sluice minhash --help'\n",
-		argv[1]);
-	return 2;
+	return run_subcommand("minhash", "step", steps, usage, argc, argv);
 }

@@ -212,3 +212,31 @@ void usage_with_options(const char *const *usage, const struct option *opts)
 			printf("  %s\n  %-24s  %s\n", left, "", o->help);
 	}
 }
+
+int run_subcommand(const char *cmd, const char *what, const struct subcommand *table,
+		   const char *usage, int argc, char **argv)
+{
+	static char name[64];
+	const struct subcommand *t;
+
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	for (t = table; t->name; t++) {
+		if (strcmp(argv[1], t->name))
+			continue;
+		snprintf(name, sizeof(name), "sluice %s %s", cmd, t->name);
+		opt_cmd = name;
+		return t->fn(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "sluice %s: '%s' is not a %s (", cmd, argv[1], what);
+	for (t = table; t->name; t++)
+		fprintf(stderr, "%s%s", t == table ? "" : ", ", t->name);
+	fprintf(stderr, "); see 'sluice %s --help'\n", cmd);
+	return 2;
+}

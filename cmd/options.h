@@ -68,6 +68,22 @@ void usage_with_options(const char *const *usage, const struct option *opts);
 /* Print "sluice CMD: <msg>" and "try ..." to stderr; returns 2. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A command made of subcommands ("sluice dedup exact", "sluice minhash sign"). */
+struct subcommand {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+/*
+ * Run the subcommand named by argv[1] with argv + 1, after setting opt_cmd
+ * to "sluice CMD SUB" for its messages.  No subcommand: usage to stderr, 2;
+ * --help/-h: usage to stdout, 0; an unknown one: "sluice CMD: 'x' is not a
+ * WHAT (a, b, c); see 'sluice CMD --help'", 2.  The table ends with a NULL
+ * name.
+ */
+int run_subcommand(const char *cmd, const char *what, const struct subcommand *table,
+		   const char *usage, int argc, char **argv);
+
 /* Parse "123", "64k", "1.5G" into bytes; 0 or -1. */
 int parse_size(const char *s, size_t *out);
 
