@@ -80,6 +80,35 @@ run "$S" minhash filter --dir "$T/a/rem" "$T/in.jsonl"
 eq "filter refuses an unfinished cluster step" "$rc" 1
 check "unfinished message" has "$T/err" "is not a finished \`sluice minhash cluster\` output"
 
+# --- kill -9 at random points of every step, then run the step again: the
+# result equals an uninterrupted run (files are published whole or not at all)
+for _ in 1 2 3 4 5 6; do cat "$T/in.jsonl"; done > "$T/big.jsonl"
+"$S" minhash sign -q --dir "$T/k0/sigs" "$T/big.jsonl"
+"$S" minhash buckets --dir "$T/k0/sigs" --out "$T/k0/dups"
+"$S" minhash cluster --dir "$T/k0/dups" --out "$T/k0/rem"
+"$S" minhash filter -q --dir "$T/k0/rem" "$T/big.jsonl" -o "$T/k0/kept.jsonl"
+killed=0
+for round in 1 2 3 4 5 6; do
+	rm -rf "$T/k"
+	for step in sign buckets cluster filter; do
+		case $step in
+		sign) args=(sign -q --dir "$T/k/sigs" "$T/big.jsonl") ;;
+		buckets) args=(buckets --dir "$T/k/sigs" --out "$T/k/dups") ;;
+		cluster) args=(cluster --dir "$T/k/dups" --out "$T/k/rem") ;;
+		filter) args=(filter -q --dir "$T/k/rem" "$T/big.jsonl" -o "$T/k/kept.jsonl") ;;
+		esac
+		"$S" minhash "${args[@]}" & pid=$!
+		sleep "0.0$(( (RANDOM % 9) + round ))"
+		kill -9 "$pid" 2>/dev/null && killed=$((killed + 1))
+		wait "$pid" 2>/dev/null || true
+		"$S" minhash "${args[@]}"
+	done
+	# a killed step may leave a temporary file behind; readers ignore them
+	check "round $round: killed and rerun steps give the uninterrupted result" \
+		sh -c "cmp -s '$T/k/kept.jsonl' '$T/k0/kept.jsonl' && diff -r -x '*.tmp-*' '$T/k' '$T/k0' >/dev/null"
+done
+echo "minhash: kill -9 reached $killed of 24 steps before they were reaped" >&2
+
 # --- damaged files and usage errors
 head -c 100 "$T/a0/sigs/bucket_002/00000.minhash.sig" > "$T/a/sigs/bucket_002/00000.minhash.sig"
 run "$S" minhash buckets --dir "$T/a/sigs" --out "$T/a/dups2"
