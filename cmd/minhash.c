@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "builtin.h"
 #include "error.h"
 #include "hashset.h"
@@ -335,7 +336,7 @@ static int mh_buckets(int argc, char **argv)
 	rec = (size_t)rows * 8 + 4;
 	for (b = 0; b < buckets && !failed; b++) {
 		struct sigfile *fs = NULL;
-		size_t nf = 0, i;
+		size_t nf = 0, fcap = 0, i;
 		struct dirent *de;
 		DIR *dd;
 		struct buf out = BUF_INIT;
@@ -362,7 +363,11 @@ static int mh_buckets(int argc, char **argv)
 			if (k != l - strlen(suffix) || k > 9)
 				continue;
 			rank = (unsigned)strtoul(de->d_name, NULL, 10);
-			fs = realloc(fs, (nf + 1) * sizeof(*fs));
+			if (ARRAY_GROW(fs, fcap, nf + 1)) {
+				msg("out of memory");
+				failed = 1;
+				break;
+			}
 			snprintf(path, sizeof(path), "%s/bucket_%03d/%s", dir, b, de->d_name);
 			fs[nf].rank = rank;
 			if (!(fs[nf].f = fopen(path, "rb")) || next_rec(&fs[nf], rec)) {

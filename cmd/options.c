@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
+
 const char *opt_cmd = "sluice";
 
 int usage_error(const char *fmt, ...)
@@ -84,14 +86,8 @@ static int set_value(const struct option *o, const char *arg, const char *name)
 	}
 	case OPT_LIST: {
 		struct opt_list *l = o->value;
-		if (l->n == l->cap) {
-			size_t nc = l->cap ? l->cap * 2 : 4;
-			const char **p = realloc(l->items, nc * sizeof(*p));
-			if (!p)
-				return usage_error("out of memory");
-			l->items = p;
-			l->cap = nc;
-		}
+		if (ARRAY_GROW(l->items, l->cap, l->n + 1))
+			return usage_error("out of memory");
 		l->items[l->n++] = arg;
 		return 0;
 	}

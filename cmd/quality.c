@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "builtin.h"
 #include "error.h"
 #include "json.h"
@@ -66,14 +67,8 @@ static const struct qparams *params_for(struct qctx *c, struct stage *st, const 
 				c->missing++;
 			return c->langs[k].p ? c->langs[k].p : &c->base;
 		}
-	if (c->nlangs == c->caplangs) {
-		size_t cap = c->caplangs ? c->caplangs * 2 : 16;
-		struct langent *v = realloc(c->langs, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		c->langs = v;
-		c->caplangs = cap;
-	}
+	if (ARRAY_GROW(c->langs, c->caplangs, c->nlangs + 1))
+		return NULL;
 	c->langs[c->nlangs].lang = strndup(lang, n);
 	c->langs[c->nlangs].p = NULL;
 	if (!c->langs[c->nlangs].lang)

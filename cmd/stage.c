@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "error.h"
 #include "json.h"
 #include "msg.h"
@@ -35,14 +36,8 @@ int stage_count_add(struct stage_counts *c, const char *name, uint64_t n)
 			c->v[i].n += n;
 			return 0;
 		}
-	if (c->n == c->cap) {
-		size_t nc = c->cap ? c->cap * 2 : 8;
-		struct stage_count *p = realloc(c->v, nc * sizeof(*p));
-		if (!p)
-			return SL_ENOMEM;
-		c->v = p;
-		c->cap = nc;
-	}
+	if (ARRAY_GROW(c->v, c->cap, c->n + 1))
+		return SL_ENOMEM;
 	c->v[c->n].name = strdup(name);
 	if (!c->v[c->n].name)
 		return SL_ENOMEM;
@@ -86,12 +81,8 @@ static int file_is_plain(const char *path)
 
 static int add_piece(struct stage *st, const char *path, uint64_t start, uint64_t end, int64_t size)
 {
-	if (st->npieces % 16 == 0) {
-		struct stage_piece *p = realloc(st->pieces, (st->npieces + 16) * sizeof(*p));
-		if (!p)
-			return SL_ENOMEM;
-		st->pieces = p;
-	}
+	if (ARRAY_GROW(st->pieces, st->pieces_cap, st->npieces + 1))
+		return SL_ENOMEM;
 	st->pieces[st->npieces].path = path;
 	st->pieces[st->npieces].start = start;
 	st->pieces[st->npieces].end = end;

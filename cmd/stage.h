@@ -83,7 +83,7 @@ struct stage {
 	int on_error_skip;
 
 	struct stage_piece *pieces;
-	size_t npieces, next_piece;
+	size_t npieces, pieces_cap, next_piece;
 	uint64_t total_input;       /* bytes of the assigned pieces, for ETA */
 	uint64_t done_input;        /* raw bytes of finished pieces */
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "error.h"
 #include "utf8.h"
 
@@ -58,14 +59,8 @@ static int parse_members(struct doc *d, unsigned flags, struct json_err *e)
 	if ((rc = json_object_begin(&it, d->raw.ptr, d->raw.ptr + d->raw.len, e)))
 		return rc;
 	while ((rc = json_object_next(&it, &mem, e)) == 1) {
-		if (d->nm == d->mcap) {
-			size_t nc = d->mcap ? d->mcap * 2 : 16;
-			struct json_member *p = realloc(d->m, nc * sizeof(*p));
-			if (!p)
-				return SL_ENOMEM;
-			d->m = p;
-			d->mcap = nc;
-		}
+		if ((rc = ARRAY_GROW(d->m, d->mcap, d->nm + 1)))
+			return rc;
 		/* the first occurrence of a duplicated key wins, as it is the
 		 * one every writer below keeps in place */
 		if (d->i_id < 0 && json_key_is(&mem, "id"))
@@ -216,14 +211,8 @@ static int add_change(struct doc *d, const char *key, const char *json, size_t n
 	struct doc_change *c;
 	int rc;
 
-	if (d->nc == d->ccap) {
-		size_t nc = d->ccap ? d->ccap * 2 : 8;
-		struct doc_change *p = realloc(d->c, nc * sizeof(*p));
-		if (!p)
-			return SL_ENOMEM;
-		d->c = p;
-		d->ccap = nc;
-	}
+	if ((rc = ARRAY_GROW(d->c, d->ccap, d->nc + 1)))
+		return rc;
 	c = &d->c[d->nc];
 	c->meta = meta;
 	c->key_off = d->chg.len;

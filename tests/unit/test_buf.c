@@ -1,5 +1,6 @@
 #include <stdlib.h>
 
+#include "array.h"
 #include "buf.h"
 #include "check.h"
 #include "error.h"
@@ -62,5 +63,19 @@ int main(void)
 	CHECK_INT(c.len, 0);
 	CHECK(c.ptr != p);
 	free(p);
+	/* ARRAY_GROW: geometric growth, contents kept, overflow refused */
+	{
+		int *v = NULL;
+		size_t cap = 0, i;
+		for (i = 0; i < 1000; i++) {
+			CHECK_INT(ARRAY_GROW(v, cap, i + 1), 0);
+			v[i] = (int)i;
+		}
+		CHECK(cap >= 1000 && cap < 2048);
+		CHECK_INT(v[0] + v[999], 999);
+		CHECK_INT(ARRAY_GROW(v, cap, (size_t)-1 / 2), SL_ENOMEM);
+		CHECK(cap >= 1000 && cap < 2048 && v[999] == 999); /* untouched */
+		free(v);
+	}
 	return check_done();
 }
