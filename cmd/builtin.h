@@ -22,5 +22,6 @@ int cmd_tok(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
 int cmd_decontam(int argc, char **argv);
 int cmd_minhash(int argc, char **argv);
+int cmd_fetch(int argc, char **argv);
 
 #endif

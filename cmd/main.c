@@ -18,6 +18,7 @@ struct cmd_struct {
 
 static const struct cmd_struct commands[] = {
 	/* in pipeline order, as --help lists them */
+	{ "fetch", cmd_fetch, "download a crawl's WET/WARC/WAT files: parallel, resumable, retried, checked" },
 	{ "warc", cmd_warc, "read WARC/WET files (plain, gzip, zstd) into documents, extracting HTML text" },
 	{ "lang", cmd_lang, "identify the language with fastText (lid.176) and keep chosen languages" },
 	{ "classify", cmd_classify, "score documents with a fastText classifier and keep the high scorers" },

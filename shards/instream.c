@@ -20,12 +20,14 @@
 
 #include "buf.h"
 #include "error.h"
+#include "http_get.h"
 
 #define RAW_CAP (256u * 1024u)
 
 struct instream {
 	int fd;
 	int own;
+	struct http_get *url; /* a remote file, read instead of fd */
 	enum instream_codec codec;
 	int64_t file_size;
 	unsigned char *raw;   /* compressed (or plain) bytes read from fd */
@@ -42,6 +44,19 @@ struct instream {
 	struct instream_stats st;
 };
 
+/* read() from the file or the remote stream: bytes, 0 at the end, or SL_EIO */
+static ssize_t src_read(struct instream *s, void *dst, size_t n)
+{
+	ssize_t r;
+
+	if (s->url)
+		return http_get_read(s->url, dst, n);
+	do
+		r = read(s->fd, dst, n);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? SL_EIO : r;
+}
+
 static int raw_refill(struct instream *s)
 {
 	ssize_t n;
@@ -55,11 +70,9 @@ static int raw_refill(struct instream *s)
 	}
 	if (s->rlen == RAW_CAP)
 		return 1;
-	do
-		n = read(s->fd, s->raw + s->rlen, RAW_CAP - s->rlen);
-	while (n < 0 && errno == EINTR);
+	n = src_read(s, s->raw + s->rlen, RAW_CAP - s->rlen);
 	if (n < 0)
-		return SL_EIO;
+		return (int)n;
 	if (n == 0) {
 		s->raw_eof = 1;
 		return 0;
@@ -314,11 +327,9 @@ static ssize_t read_plain(struct instream *s, void *dst, size_t n)
 	}
 	if (s->raw_eof)
 		return 0;
-	do
-		r = read(s->fd, dst, n);
-	while (r < 0 && errno == EINTR);
+	r = src_read(s, dst, n);
 	if (r < 0)
-		return SL_EIO;
+		return r;
 	if (r == 0)
 		s->raw_eof = 1;
 	s->st.raw_bytes += (uint64_t)r;
@@ -405,12 +416,39 @@ int instream_open_fd(struct instream **out, int fd, int own)
 	return 0;
 }
 
+/* A remote file (http://, https://), streamed without saving it. */
+static int open_url(struct instream **out, const char *url)
+{
+	struct instream *s = calloc(1, sizeof(*s));
+	int rc;
+
+	*out = NULL;
+	if (!s)
+		return SL_ENOMEM;
+	s->fd = -1;
+	s->file_size = -1;
+	if ((rc = http_get_open(&s->url, url)) == 0 && !(s->raw = malloc(RAW_CAP)))
+		rc = SL_ENOMEM;
+	if (rc == 0 && (rc = stream_setup(s)) == SL_EIO)
+		rc = SL_EOPEN; /* errno tells why */
+	if (rc) {
+		int e = errno;
+		instream_free(s);
+		errno = e;
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
 int instream_open(struct instream **out, const char *path)
 {
 	int fd, rc;
 
 	if (!path || strcmp(path, "-") == 0)
 		return instream_open_fd(out, 0, 0);
+	if (http_is_url(path))
+		return open_url(out, path);
 	do
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	while (fd < 0 && errno == EINTR);
@@ -463,6 +501,7 @@ void instream_free(struct instream *s)
 	if (s->z_ready)
 		inflateEnd(&s->z);
 	ZSTD_freeDStream(s->zs);
+	http_get_free(s->url);
 	if (s->own && s->fd >= 0)
 		close(s->fd);
 	free(s->raw);

@@ -55,7 +55,9 @@ struct instream_stats {
 	uint64_t first_error_offset; /* raw offset of the first corruption */
 };
 
-/* Open path ("-" or NULL: stdin).  Returns 0 or SL_EOPEN (errno set). */
+/* Open path ("-" or NULL: stdin; http:// or https://: a remote file,
+ * streamed through libcurl without saving it, see http_get.h).  Returns 0
+ * or SL_EOPEN (errno set). */
 int instream_open(struct instream **out, const char *path);
 
 /* Wrap an open descriptor; it is closed by instream_free() when own != 0. */

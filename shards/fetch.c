@@ -1,0 +1,846 @@
+/*
+ * fetch.c - many files from one base URL into a directory, with curl multi.
+ *
+ * One slot per parallel transfer; a slot holds one file from its first try
+ * to its end (waiting out a back-off included), so memory is bounded by
+ * the slot count whatever the listing's length.  Bytes are written with
+ * pwrite() at the file's own offset and fed to a gzip checker as they
+ * arrive, so the check costs no second read of the file (except for the
+ * bytes of a .part resumed from an earlier run, read once before the
+ * Range request).
+ */
+#include "fetch.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "error.h"
+
+#define SCRATCH (256u * 1024u)
+
+/* ---- gzip integrity, fed incrementally ---- */
+
+struct gzcheck {
+	z_stream z;
+	int ready;
+	int in_member;
+	int bad;            /* corrupt: no more feeding */
+	uint64_t members;
+	uint64_t fed;       /* compressed bytes fed */
+	uint64_t bad_offset;
+};
+
+static int gz_init(struct gzcheck *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (inflateInit2(&c->z, 31) != Z_OK)
+		return SL_ENOMEM;
+	c->ready = 1;
+	return 0;
+}
+
+static void gz_reset(struct gzcheck *c)
+{
+	c->in_member = 0;
+	c->bad = 0;
+	c->members = 0;
+	c->fed = 0;
+	c->bad_offset = 0;
+}
+
+static void gz_end(struct gzcheck *c)
+{
+	if (c->ready)
+		inflateEnd(&c->z);
+	c->ready = 0;
+}
+
+/* 0, or SL_EGZIP at the first corrupt byte (then every later call too). */
+static int gz_feed(struct gzcheck *c, const unsigned char *p, size_t n, unsigned char *scratch)
+{
+	if (c->bad)
+		return SL_EGZIP;
+	while (n > 0) {
+		int r;
+		size_t used;
+		if (!c->in_member) {
+			if (inflateReset2(&c->z, 31) != Z_OK)
+				return SL_ENOMEM;
+			c->in_member = 1;
+			c->members++;
+		}
+		c->z.next_in = (unsigned char *)p;
+		c->z.avail_in = (uInt)(n > (1u << 30) ? (1u << 30) : n);
+		do {
+			c->z.next_out = scratch;
+			c->z.avail_out = SCRATCH;
+			r = inflate(&c->z, Z_NO_FLUSH);
+		} while (r == Z_OK && c->z.avail_in > 0);
+		used = (size_t)(c->z.next_in - p);
+		if (r == Z_STREAM_END) {
+			c->in_member = 0;
+		} else if (r != Z_OK && r != Z_BUF_ERROR) {
+			if (r == Z_MEM_ERROR)
+				return SL_ENOMEM;
+			c->bad = 1;
+			c->bad_offset = c->fed + used;
+			return SL_EGZIP;
+		}
+		c->fed += used;
+		p += used;
+		n -= used;
+	}
+	return 0;
+}
+
+/* Whole members to the last byte? 0, SL_ETRUNC or SL_EGZIP. */
+static int gz_complete(const struct gzcheck *c)
+{
+	if (c->bad || c->members == 0)
+		return SL_EGZIP;
+	return c->in_member ? SL_ETRUNC : 0;
+}
+
+int fetch_check_gzip(const char *path, uint64_t *bad_offset)
+{
+	struct gzcheck c;
+	unsigned char *in = malloc(SCRATCH), *scratch = malloc(SCRATCH);
+	int fd = -1, rc;
+	ssize_t n;
+
+	*bad_offset = 0;
+	if (!in || !scratch || gz_init(&c)) {
+		free(in);
+		free(scratch);
+		return SL_ENOMEM;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	rc = fd < 0 ? SL_EOPEN : 0;
+	while (!rc && (n = read(fd, in, SCRATCH)) != 0) {
+		if (n < 0) {
+			if (errno != EINTR)
+				rc = SL_EIO;
+			continue;
+		}
+		rc = gz_feed(&c, in, (size_t)n, scratch);
+	}
+	if (!rc)
+		rc = gz_complete(&c);
+	if (rc == SL_EGZIP)
+		*bad_offset = c.bad_offset ? c.bad_offset : c.fed;
+	if (fd >= 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+	}
+	gz_end(&c);
+	free(in);
+	free(scratch);
+	return rc;
+}
+
+/* ---- transfers ---- */
+
+enum xstate { X_FREE = 0, X_READY, X_ACTIVE, X_WAIT };
+
+struct run;
+
+struct xfer {
+	struct run *r;
+	enum xstate state;
+	CURL *easy;
+	char *path, *url, *dest, *part;
+	int fd;
+	int gzip;
+	struct gzcheck ck;
+	uint64_t have;      /* bytes in the .part */
+	uint64_t best;      /* the most it ever held */
+	int64_t expect;     /* the whole file's length, -1 unknown */
+	int64_t cr_start, cr_total; /* Content-Range of this answer */
+	unsigned attempt;   /* tries started */
+	unsigned noprog;    /* failed tries since the last progress */
+	int checked;        /* this answer's status seen */
+	int discard;        /* an error answer: body ignored */
+	int werr;           /* errno of a failed write */
+	int corrupt;        /* the gzip check failed during this try */
+	int stalled;
+	double last_data;
+	double wait_until;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+struct run {
+	const struct fetch_opts *o;
+	struct fetch_stats *st;
+	CURLM *m;
+	struct xfer *x;
+	int nx;
+	unsigned char *scratch;
+	double t0, next_progress;
+	uint64_t rng;
+	char why[512];
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double rand01(struct run *r)
+{
+	r->rng ^= r->rng << 13;
+	r->rng ^= r->rng >> 7;
+	r->rng ^= r->rng << 17;
+	return (double)(r->rng >> 11) / 9007199254740992.0;
+}
+
+static void emit(struct run *r, enum fetch_event_kind kind, struct xfer *x, const char *why,
+		 double wait, uint64_t size)
+{
+	struct fetch_event ev;
+
+	if (!r->o->event)
+		return;
+	r->st->seconds = now_s() - r->t0;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.path = x ? x->path : NULL;
+	ev.why = why;
+	ev.attempt = x ? x->attempt + 1 : 0;
+	ev.wait = wait;
+	ev.size = size;
+	ev.st = r->st;
+	r->o->event(r->o->ctx, &ev);
+}
+
+static int path_ok(const char *p)
+{
+	const char *s = p;
+
+	if (!*p || *p == '/')
+		return 0;
+	while (*s) {
+		const char *e = strchr(s, '/');
+		size_t len = e ? (size_t)(e - s) : strlen(s);
+		if ((len == 2 && s[0] == '.' && s[1] == '.') || len == 0)
+			return 0;
+		s += len;
+		if (*s)
+			s++;
+	}
+	return 1;
+}
+
+static char *join(const char *a, const char *sep, const char *b)
+{
+	size_t la = strlen(a), ls = strlen(sep), lb = strlen(b);
+	char *s;
+
+	if (*sep == '/' && la && a[la - 1] == '/')
+		ls = 0;
+	s = malloc(la + ls + lb + 1);
+	if (!s)
+		return NULL;
+	memcpy(s, a, la);
+	memcpy(s + la, sep, ls);
+	memcpy(s + la + ls, b, lb + 1);
+	return s;
+}
+
+/* mkdir -p of the directory part of path. */
+static int mkdirs_for(char *path)
+{
+	char *p;
+
+	for (p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(path, 0777) && errno != EEXIST) {
+			int e = errno;
+			struct stat sb;
+			*p = '/';
+			if (stat(path, &sb) == 0)
+				continue;
+			errno = e;
+			return -1;
+		}
+		*p = '/';
+	}
+	return 0;
+}
+
+static void xfer_clear(struct xfer *x)
+{
+	if (x->fd >= 0)
+		close(x->fd);
+	x->fd = -1;
+	free(x->path);
+	free(x->url);
+	free(x->dest);
+	free(x->part);
+	x->path = x->url = x->dest = x->part = NULL;
+	x->state = X_FREE;
+}
+
+static void xfer_fail(struct xfer *x, const char *why)
+{
+	x->r->st->failed++;
+	emit(x->r, FETCH_EV_FAIL, x, why, 0, 0);
+	xfer_clear(x);
+}
+
+static int ends_with(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+	return a >= b && !strcmp(s + a - b, suf);
+}
+
+/* Empty the .part and the checker: the next try starts at byte 0. */
+static int xfer_restart(struct xfer *x)
+{
+	x->have = 0;
+	gz_reset(&x->ck);
+	if (ftruncate(x->fd, 0)) {
+		x->werr = errno;
+		return -1;
+	}
+	return 0;
+}
+
+/* Feed the bytes a .part already holds to the checker. */
+static int xfer_check_existing(struct xfer *x)
+{
+	uint64_t off = 0;
+	unsigned char *in = malloc(SCRATCH);
+
+	if (!in)
+		return SL_ENOMEM;
+	while (off < x->have) {
+		size_t want = x->have - off < SCRATCH ? (size_t)(x->have - off) : SCRATCH;
+		ssize_t n = pread(x->fd, in, want, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			x->have = off; /* shorter than fstat said: resume from here */
+			break;
+		}
+		if (gz_feed(&x->ck, in, (size_t)n, x->r->scratch)) {
+			free(in);
+			return xfer_restart(x) ? SL_EIO : 0;
+		}
+		off += (uint64_t)n;
+	}
+	free(in);
+	return 0;
+}
+
+/* Take a path from the listing: skip it, or make the slot ready. */
+static int xfer_begin(struct xfer *x, const char *path)
+{
+	struct run *r = x->r;
+	struct stat sb;
+
+	r->st->files++;
+	x->path = strdup(path);
+	if (!x->path)
+		return SL_ENOMEM;
+	if (!path_ok(path)) {
+		xfer_fail(x, "not a relative path inside the crawl (absolute, empty component or '..')");
+		return 0;
+	}
+	x->url = join(r->o->base_url, "/", path);
+	x->dest = join(r->o->dir, "/", path);
+	x->part = x->dest ? join(x->dest, "", ".part") : NULL;
+	if (!x->url || !x->dest || !x->part)
+		return SL_ENOMEM;
+	if (stat(x->dest, &sb) == 0) {
+		r->st->skipped++;
+		emit(r, FETCH_EV_SKIP, x, NULL, 0, (uint64_t)sb.st_size);
+		xfer_clear(x);
+		return 0;
+	}
+	if (mkdirs_for(x->dest) ||
+	    (x->fd = open(x->part, O_RDWR | O_CREAT | O_CLOEXEC, 0666)) < 0 ||
+	    fstat(x->fd, &sb)) {
+		snprintf(r->why, sizeof(r->why), "cannot create '%s': %s", x->part, strerror(errno));
+		xfer_fail(x, r->why);
+		return 0;
+	}
+	x->gzip = r->o->gzip_check && ends_with(path, ".gz");
+	gz_reset(&x->ck);
+	x->have = x->best = (uint64_t)sb.st_size;
+	x->expect = -1;
+	x->attempt = 0;
+	x->noprog = 0;
+	x->werr = 0;
+	if (x->gzip && x->have && xfer_check_existing(x)) {
+		snprintf(r->why, sizeof(r->why), "cannot read '%s': %s", x->part, strerror(errno));
+		xfer_fail(x, r->why);
+		return 0;
+	}
+	x->state = X_READY;
+	return 0;
+}
+
+static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct xfer *x = ud;
+	size_t n = size * nmemb;
+
+	x->last_data = now_s();
+	if (n >= 5 && !strncmp(p, "HTTP/", 5)) {
+		x->cr_start = x->cr_total = -1;
+	} else if (n > 14 && !strncasecmp(p, "Content-Range:", 14)) {
+		char line[128];
+		const char *s;
+		unsigned long long a, b, t;
+		size_t k = n < sizeof(line) - 1 ? n : sizeof(line) - 1;
+		memcpy(line, p, k);
+		line[k] = 0;
+		s = line + 14;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (sscanf(s, "bytes %llu-%llu/%llu", &a, &b, &t) == 3) {
+			x->cr_start = (int64_t)a;
+			x->cr_total = (int64_t)t;
+		} else if (sscanf(s, "bytes %llu-%llu/*", &a, &b) == 2) {
+			x->cr_start = (int64_t)a;
+		} else if (sscanf(s, "bytes */%llu", &t) == 1) {
+			x->cr_total = (int64_t)t;
+		}
+	}
+	return n;
+}
+
+static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct xfer *x = ud;
+	struct run *r = x->r;
+	size_t n = size * nmemb, done = 0;
+
+	x->last_data = now_s();
+	if (!x->checked) {
+		long code = 0;
+		curl_off_t cl = -1;
+		x->checked = 1;
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+		curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+		if (code == 206) {
+			if (x->cr_start != (int64_t)x->have) {
+				snprintf(x->errbuf, sizeof(x->errbuf),
+					 "the server answered a Range request from byte %llu with bytes from %lld",
+					 (unsigned long long)x->have, (long long)x->cr_start);
+				x->corrupt = 2;
+				return 0;
+			}
+			x->expect = x->cr_total;
+			r->st->resumed++;
+		} else if (code == 200) {
+			if (x->have && xfer_restart(x))
+				return 0;
+			x->expect = cl;
+		} else {
+			x->discard = 1;
+		}
+	}
+	if (x->discard)
+		return n;
+	while (done < n) {
+		ssize_t w = pwrite(x->fd, p + done, n - done, (off_t)(x->have + done));
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			x->werr = w < 0 ? errno : ENOSPC;
+			return 0;
+		}
+		done += (size_t)w;
+	}
+	if (x->gzip && gz_feed(&x->ck, (const unsigned char *)p, n, r->scratch)) {
+		x->corrupt = 1;
+		return 0;
+	}
+	x->have += n;
+	r->st->bytes += n;
+	if (x->have > x->best) {
+		x->best = x->have;
+		x->noprog = 0;
+	}
+	return n;
+}
+
+static int xfer_start(struct xfer *x)
+{
+	struct run *r = x->r;
+	CURL *e = x->easy;
+	char range[48];
+
+	curl_easy_reset(e);
+	curl_easy_setopt(e, CURLOPT_URL, x->url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 256L * 1024);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, r->o->user_agent ? r->o->user_agent : "sluice");
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(r->o->timeout * 1000) + 1);
+	if (x->have) {
+		snprintf(range, sizeof(range), "%llu-", (unsigned long long)x->have);
+		curl_easy_setopt(e, CURLOPT_RANGE, range); /* copied by libcurl */
+	}
+	x->errbuf[0] = 0;
+	x->checked = x->discard = x->werr = x->corrupt = x->stalled = 0;
+	x->cr_start = x->cr_total = -1;
+	x->attempt++;
+	x->last_data = now_s();
+	if (curl_multi_add_handle(r->m, e) != CURLM_OK)
+		return SL_ENOMEM;
+	x->state = X_ACTIVE;
+	r->st->active++;
+	return 0;
+}
+
+static void xfer_finish(struct xfer *x)
+{
+	struct run *r = x->r;
+
+	if (fsync(x->fd) || close(x->fd)) {
+		x->fd = -1;
+		snprintf(r->why, sizeof(r->why), "cannot write '%s': %s", x->part, strerror(errno));
+		xfer_fail(x, r->why);
+		return;
+	}
+	x->fd = -1;
+	if (rename(x->part, x->dest)) {
+		snprintf(r->why, sizeof(r->why), "cannot rename '%s': %s", x->part, strerror(errno));
+		xfer_fail(x, r->why);
+		return;
+	}
+	r->st->downloaded++;
+	emit(r, FETCH_EV_DONE, x, NULL, 0, x->have);
+	xfer_clear(x);
+}
+
+/* A try failed: wait and try again, or give up. */
+static void xfer_retry(struct xfer *x, const char *why, double retry_after)
+{
+	struct run *r = x->r;
+	double d = r->o->backoff;
+	unsigned i;
+
+	x->noprog++;
+	if ((int)x->noprog > r->o->retries) {
+		char buf[600];
+		snprintf(buf, sizeof(buf), "%s (gave up after %u tries)", why, x->attempt);
+		xfer_fail(x, buf);
+		return;
+	}
+	for (i = 1; i < x->noprog && d < r->o->max_backoff; i++)
+		d *= 2;
+	if (d > r->o->max_backoff)
+		d = r->o->max_backoff;
+	d *= 0.5 + 0.5 * rand01(r); /* jitter: spread clients that failed together */
+	if (retry_after > 0)
+		d = retry_after < r->o->max_retry_after ? retry_after : r->o->max_retry_after;
+	r->st->retries++;
+	emit(r, FETCH_EV_RETRY, x, why, d, 0);
+	x->wait_until = now_s() + d;
+	x->state = X_WAIT;
+}
+
+static int retryable_curl(CURLcode res)
+{
+	switch (res) {
+	case CURLE_PARTIAL_FILE:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void xfer_done(struct xfer *x, CURLcode res)
+{
+	struct run *r = x->r;
+	long code = 0;
+	curl_off_t ra = 0;
+	char *why = r->why;
+	size_t wl = sizeof(r->why);
+
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+	if (curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &ra) != CURLE_OK)
+		ra = 0;
+	curl_multi_remove_handle(r->m, x->easy);
+	r->st->active--;
+	if (x->werr) {
+		snprintf(why, wl, "cannot write '%s': %s", x->part, strerror(x->werr));
+		xfer_fail(x, why);
+		return;
+	}
+	if (x->corrupt == 1) {
+		snprintf(why, wl, "corrupt gzip data at byte %llu; starting the file again",
+			 (unsigned long long)x->ck.bad_offset);
+		if (xfer_restart(x)) {
+			xfer_fail(x, "cannot truncate the .part file");
+			return;
+		}
+		xfer_retry(x, why, 0);
+		return;
+	}
+	if (x->corrupt == 2) {
+		snprintf(why, wl, "%s", x->errbuf);
+		if (xfer_restart(x)) {
+			xfer_fail(x, "cannot truncate the .part file");
+			return;
+		}
+		xfer_retry(x, why, 0);
+		return;
+	}
+	if (x->stalled) {
+		snprintf(why, wl, "no data for %g s (time-out)", r->o->timeout);
+		xfer_retry(x, why, 0);
+		return;
+	}
+	if (res != CURLE_OK) {
+		snprintf(why, wl, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(res));
+		if (retryable_curl(res))
+			xfer_retry(x, why, 0);
+		else
+			xfer_fail(x, why);
+		return;
+	}
+	if (code == 200 || code == 206) {
+		if (x->expect >= 0 && (int64_t)x->have != x->expect) {
+			snprintf(why, wl, "got %llu bytes of %lld", (unsigned long long)x->have,
+				 (long long)x->expect);
+			if ((int64_t)x->have > x->expect && xfer_restart(x)) {
+				xfer_fail(x, "cannot truncate the .part file");
+				return;
+			}
+			xfer_retry(x, why, 0);
+			return;
+		}
+		if (x->gzip) {
+			int g = gz_complete(&x->ck);
+			if (g == SL_ETRUNC && x->expect < 0) {
+				snprintf(why, wl, "the gzip data ends inside a member at byte %llu",
+					 (unsigned long long)x->have);
+				xfer_retry(x, why, 0);
+				return;
+			}
+			if (g) {
+				snprintf(why, wl, "%s at byte %llu; starting the file again",
+					 g == SL_ETRUNC ? "the gzip data ends inside a member" : "not gzip data",
+					 (unsigned long long)(x->ck.bad_offset ? x->ck.bad_offset : x->have));
+				if (xfer_restart(x)) {
+					xfer_fail(x, "cannot truncate the .part file");
+					return;
+				}
+				xfer_retry(x, why, 0);
+				return;
+			}
+		}
+		xfer_finish(x);
+		return;
+	}
+	if (code == 416 && x->have) {
+		/* the .part may hold the whole file already (a run stopped
+		 * just before the rename) */
+		if (x->cr_total == (int64_t)x->have && (!x->gzip || gz_complete(&x->ck) == 0)) {
+			xfer_finish(x);
+			return;
+		}
+		snprintf(why, wl, "HTTP 416 for a resume from byte %llu; starting the file again",
+			 (unsigned long long)x->have);
+		if (xfer_restart(x)) {
+			xfer_fail(x, "cannot truncate the .part file");
+			return;
+		}
+		xfer_retry(x, why, 0);
+		return;
+	}
+	snprintf(why, wl, "HTTP %ld", code);
+	if (code >= 500 || code == 408 || code == 429)
+		xfer_retry(x, why, (double)ra);
+	else
+		xfer_fail(x, why);
+}
+
+int fetch_run(const struct fetch_opts *opts, int (*next)(void *ctx, const char **path),
+	      void *next_ctx, struct fetch_stats *st)
+{
+	struct fetch_opts o = *opts;
+	struct run r;
+	int i, rc = 0, listing_done = 0;
+
+	memset(st, 0, sizeof(*st));
+	memset(&r, 0, sizeof(r));
+	if (o.parallel <= 0)
+		o.parallel = 4;
+	if (o.timeout <= 0)
+		o.timeout = 60;
+	if (o.retries < 0)
+		o.retries = 0;
+	if (o.backoff < 0)
+		o.backoff = 0;
+	if (o.max_backoff <= 0)
+		o.max_backoff = 120;
+	if (o.max_retry_after <= 0)
+		o.max_retry_after = 600;
+	r.o = &o;
+	r.st = st;
+	r.t0 = now_s();
+	r.next_progress = r.t0 + o.progress;
+	r.rng = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid() ^ 0x9e3779b97f4a7c15ull;
+	r.nx = o.parallel;
+	r.x = calloc((size_t)r.nx, sizeof(*r.x));
+	r.scratch = malloc(SCRATCH);
+	r.m = curl_multi_init();
+	if (!r.x || !r.scratch || !r.m) {
+		rc = SL_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < r.nx; i++) {
+		r.x[i].r = &r;
+		r.x[i].fd = -1;
+		if (!(r.x[i].easy = curl_easy_init()) || gz_init(&r.x[i].ck)) {
+			rc = SL_ENOMEM;
+			goto out;
+		}
+	}
+	if (mkdir(o.dir, 0777) && errno != EEXIST) {
+		rc = SL_EOPEN;
+		goto out;
+	}
+	for (;;) {
+		int busy = 0, still, nmsg;
+		double t = now_s(), wake = t + 1.0;
+		CURLMsg *cm;
+		long ms;
+
+		for (i = 0; i < r.nx && rc == 0; i++) {
+			struct xfer *x = &r.x[i];
+			while (x->state == X_FREE && !listing_done) {
+				const char *p;
+				int n = next(next_ctx, &p);
+				if (n < 0) {
+					rc = n;
+					break;
+				}
+				if (n == 0) {
+					listing_done = 1;
+					break;
+				}
+				if ((rc = xfer_begin(x, p)))
+					break;
+			}
+			if (rc)
+				break;
+			if (x->state == X_WAIT && x->wait_until <= t)
+				x->state = X_READY;
+			if (x->state == X_READY && (rc = xfer_start(x)))
+				break;
+			if (x->state == X_WAIT && x->wait_until < wake)
+				wake = x->wait_until;
+			if (x->state != X_FREE)
+				busy = 1;
+		}
+		if (rc || !busy)
+			break;
+		curl_multi_perform(r.m, &still);
+		while ((cm = curl_multi_info_read(r.m, &nmsg))) {
+			struct xfer *x = NULL;
+			if (cm->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(cm->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+			if (x)
+				xfer_done(x, cm->data.result);
+		}
+		t = now_s();
+		for (i = 0; i < r.nx; i++) {
+			struct xfer *x = &r.x[i];
+			if (x->state != X_ACTIVE)
+				continue;
+			if (t - x->last_data > o.timeout) {
+				x->stalled = 1;
+				xfer_done(x, CURLE_OPERATION_TIMEDOUT);
+			} else if (x->last_data + o.timeout < wake) {
+				wake = x->last_data + o.timeout;
+			}
+		}
+		if (o.progress > 0 && t >= r.next_progress) {
+			emit(&r, FETCH_EV_PROGRESS, NULL, NULL, 0, 0);
+			r.next_progress = t + o.progress;
+		}
+		if (o.progress > 0 && r.next_progress < wake)
+			wake = r.next_progress;
+		{
+			int waiting = 0, now_work = 0;
+			for (i = 0; i < r.nx; i++) {
+				if (r.x[i].state == X_WAIT) {
+					waiting = 1;
+					if (r.x[i].wait_until < wake)
+						wake = r.x[i].wait_until;
+				}
+				else if (r.x[i].state == X_READY || (r.x[i].state == X_FREE && !listing_done))
+					now_work = 1;
+			}
+			ms = (long)((wake - t) * 1000) + 1;
+			if (ms > 1000)
+				ms = 1000;
+			if (now_work || ms <= 0)
+				continue;
+			if (st->active)
+				curl_multi_poll(r.m, NULL, 0, (int)ms, NULL);
+			else if (waiting) {
+				/* only back-offs pending */
+				struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+				nanosleep(&ts, NULL);
+			}
+		}
+	}
+out:
+	if (r.x) {
+		for (i = 0; i < r.nx; i++) {
+			struct xfer *x = &r.x[i];
+			if (x->easy) {
+				if (x->state == X_ACTIVE)
+					curl_multi_remove_handle(r.m, x->easy);
+				curl_easy_cleanup(x->easy);
+			}
+			gz_end(&x->ck);
+			xfer_clear(x);
+		}
+	}
+	if (r.m)
+		curl_multi_cleanup(r.m);
+	free(r.x);
+	free(r.scratch);
+	st->active = 0;
+	st->seconds = now_s() - r.t0;
+	return rc;
+}
