@@ -223,8 +223,8 @@ int cmd_fetch(int argc, char **argv)
 		return usage_error("--first, --retries and --backoff must be >= 0, --timeout and --max-backoff > 0, --parallel 1..256");
 	if (shard && parse_shard(shard, &l.si, &l.sn))
 		return usage_error("--shard expects I/N with 0 <= I < N, not '%s'", shard);
-	if (!*base || (strncmp(base, "http://", 7) && strncmp(base, "https://", 8) && strncmp(base, "file://", 7)))
-		return usage_error("--base-url must start with http://, https:// or file://, not '%s'", base);
+	if (strncmp(base, "http://", 7) && strncmp(base, "https://", 8))
+		return usage_error("--base-url must start with http:// or https://, not '%s'", base);
 	l.first = (uint64_t)first;
 
 	ui.quiet = quiet;

@@ -36,7 +36,8 @@ struct gzcheck {
 	int bad;            /* corrupt: no more feeding */
 	uint64_t members;
 	uint64_t fed;       /* compressed bytes fed */
-	uint64_t bad_offset;
+	uint64_t member_start; /* offset of the member being checked */
+	uint64_t bad_offset;   /* offset of the member that failed */
 };
 
 static int gz_init(struct gzcheck *c)
@@ -77,6 +78,7 @@ static int gz_feed(struct gzcheck *c, const unsigned char *p, size_t n, unsigned
 				return SL_ENOMEM;
 			c->in_member = 1;
 			c->members++;
+			c->member_start = c->fed;
 		}
 		c->z.next_in = (unsigned char *)p;
 		c->z.avail_in = (uInt)(n > (1u << 30) ? (1u << 30) : n);
@@ -92,7 +94,7 @@ static int gz_feed(struct gzcheck *c, const unsigned char *p, size_t n, unsigned
 			if (r == Z_MEM_ERROR)
 				return SL_ENOMEM;
 			c->bad = 1;
-			c->bad_offset = c->fed + used;
+			c->bad_offset = c->member_start;
 			return SL_EGZIP;
 		}
 		c->fed += used;
@@ -136,7 +138,7 @@ int fetch_check_gzip(const char *path, uint64_t *bad_offset)
 	if (!rc)
 		rc = gz_complete(&c);
 	if (rc == SL_EGZIP)
-		*bad_offset = c.bad_offset ? c.bad_offset : c.fed;
+		*bad_offset = c.bad ? c.bad_offset : c.fed;
 	if (fd >= 0) {
 		int e = errno;
 		close(fd);
@@ -602,7 +604,7 @@ static void xfer_done(struct xfer *x, CURLcode res)
 		return;
 	}
 	if (x->corrupt == 1) {
-		snprintf(why, wl, "corrupt gzip data at byte %llu; starting the file again",
+		snprintf(why, wl, "corrupt gzip member at byte %llu; starting the file again",
 			 (unsigned long long)x->ck.bad_offset);
 		if (xfer_restart(x)) {
 			xfer_fail(x, "cannot truncate the .part file");
@@ -655,7 +657,7 @@ static void xfer_done(struct xfer *x, CURLcode res)
 			if (g) {
 				snprintf(why, wl, "%s at byte %llu; starting the file again",
 					 g == SL_ETRUNC ? "the gzip data ends inside a member" : "not gzip data",
-					 (unsigned long long)(x->ck.bad_offset ? x->ck.bad_offset : x->have));
+					 (unsigned long long)(x->ck.bad ? x->ck.bad_offset : x->have));
 				if (xfer_restart(x)) {
 					xfer_fail(x, "cannot truncate the .part file");
 					return;

@@ -90,7 +90,7 @@ int fetch_run(const struct fetch_opts *o, int (*next)(void *ctx, const char **pa
 /*
  * Check a whole local file the way downloads are checked: 0 when it is
  * one or more complete gzip members to its last byte, SL_EGZIP (corrupt
- * or trailing garbage; *bad_offset: the compressed offset), SL_ETRUNC
+ * or trailing garbage; *bad_offset: where the failing member starts), SL_ETRUNC
  * (ends inside a member), SL_EOPEN/SL_EIO (errno).
  */
 int fetch_check_gzip(const char *path, uint64_t *bad_offset);

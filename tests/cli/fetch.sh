@@ -107,7 +107,7 @@ rm -rf "$T/f"
 run "$SLUICE" fetch "$C" --base-url "$URL" -o "$T/f" -j 4 --timeout 0.5 --backoff 0.05 --max-backoff 0.2
 eq "all faults: exit" "$rc" 0
 check "all faults: every file identical" all_same "$T/f"
-check "all faults: retries are reported, naming the file" has "$T/err" "sluice fetch: 'crawl-data/$C/segments/1/wet/ia-IAH-urls-wget.warc.gz': corrupt gzip data at byte"
+check "all faults: retries are reported, naming the file" has "$T/err" "sluice fetch: 'crawl-data/$C/segments/1/wet/ia-IAH-urls-wget.warc.gz': corrupt gzip member at byte"
 check "all faults: the summary counts the retries" grep -qE '; (1[0-9]|[2-9][0-9]) retries' "$T/err"
 
 # --- failures: the retry budget, errors that are not retried, a bad file
