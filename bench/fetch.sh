@@ -4,6 +4,7 @@
 # wall seconds of ROUNDS interleaved rounds and the ratios.
 #   - curl, one process per file, one after another (a shell loop);
 #   - curl, one process for all files (one config file: connection reused);
+#   - the curl loop followed by `gzip -t` of each file (the check sluice makes);
 #   - sluice fetch -j 1 and -j 4 (gzip members of every file checked),
 #     and -j 4 --no-gzip-check.
 # Then memory: the peak RSS of sluice fetch with 50 and with 5000 (small)
@@ -66,6 +67,7 @@ loop = ' ; '.join('curl -sSf --create-dirs -o %s/%s %s%s' % (out, p, url, p) for
 tools = {
     'curl, a loop (one process per file)': 'set -e; ' + loop,
     'curl, one process (-K config)': 'curl -sSf --create-dirs -K %s' % cfg,
+    'curl loop, then gzip -t each file': 'set -e; ' + loop + ' ; ' + ' ; '.join('gzip -t %s/%s' % (out, p) for p in paths),
     'sluice fetch -j 1': '%s fetch -q -j 1 --paths %s/big.paths --base-url %s -o %s' % (S, W, url, out),
     'sluice fetch -j 4': '%s fetch -q -j 4 --paths %s/big.paths --base-url %s -o %s' % (S, W, url, out),
     'sluice fetch -j 4 --no-gzip-check': '%s fetch -q -j 4 --no-gzip-check --paths %s/big.paths --base-url %s -o %s' % (S, W, url, out),

@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,7 +153,7 @@ int fetch_check_gzip(const char *path, uint64_t *bad_offset)
 
 /* ---- transfers ---- */
 
-enum xstate { X_FREE = 0, X_READY, X_ACTIVE, X_WAIT };
+enum xstate { X_FREE = 0, X_READY, X_ACTIVE, X_WAIT, X_VERIFY };
 
 struct run;
 
@@ -163,7 +164,8 @@ struct xfer {
 	char *path, *url, *dest, *part;
 	int fd;
 	int gzip;
-	struct gzcheck ck;
+	int vdone, vrc, verrno; /* the check's result (under run.mu) */
+	uint64_t vbad;          /* where the failing member starts */
 	uint64_t have;      /* bytes in the .part */
 	uint64_t best;      /* the most it ever held */
 	int64_t expect;     /* the whole file's length, -1 unknown */
@@ -186,8 +188,14 @@ struct run {
 	CURLM *m;
 	struct xfer *x;
 	int nx;
-	unsigned char *scratch;
 	double t0, next_progress;
+	/* the checks run on worker threads: a queue of slots in X_VERIFY */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct xfer **q;
+	int qn, stop;
+	pthread_t *th;
+	int nth;
 	uint64_t rng;
 	char why[512];
 };
@@ -313,38 +321,10 @@ static int ends_with(const char *s, const char *suf)
 static int xfer_restart(struct xfer *x)
 {
 	x->have = 0;
-	gz_reset(&x->ck);
 	if (ftruncate(x->fd, 0)) {
 		x->werr = errno;
 		return -1;
 	}
-	return 0;
-}
-
-/* Feed the bytes a .part already holds to the checker. */
-static int xfer_check_existing(struct xfer *x)
-{
-	uint64_t off = 0;
-	unsigned char *in = malloc(SCRATCH);
-
-	if (!in)
-		return SL_ENOMEM;
-	while (off < x->have) {
-		size_t want = x->have - off < SCRATCH ? (size_t)(x->have - off) : SCRATCH;
-		ssize_t n = pread(x->fd, in, want, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			x->have = off; /* shorter than fstat said: resume from here */
-			break;
-		}
-		if (gz_feed(&x->ck, in, (size_t)n, x->r->scratch)) {
-			free(in);
-			return xfer_restart(x) ? SL_EIO : 0;
-		}
-		off += (uint64_t)n;
-	}
-	free(in);
 	return 0;
 }
 
@@ -381,17 +361,11 @@ static int xfer_begin(struct xfer *x, const char *path)
 		return 0;
 	}
 	x->gzip = r->o->gzip_check && ends_with(path, ".gz");
-	gz_reset(&x->ck);
 	x->have = x->best = (uint64_t)sb.st_size;
 	x->expect = -1;
 	x->attempt = 0;
 	x->noprog = 0;
 	x->werr = 0;
-	if (x->gzip && x->have && xfer_check_existing(x)) {
-		snprintf(r->why, sizeof(r->why), "cannot read '%s': %s", x->part, strerror(errno));
-		xfer_fail(x, r->why);
-		return 0;
-	}
 	x->state = X_READY;
 	return 0;
 }
@@ -469,10 +443,6 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
 		}
 		done += (size_t)w;
 	}
-	if (x->gzip && gz_feed(&x->ck, (const unsigned char *)p, n, r->scratch)) {
-		x->corrupt = 1;
-		return 0;
-	}
 	x->have += n;
 	r->st->bytes += n;
 	if (x->have > x->best) {
@@ -518,14 +488,132 @@ static int xfer_start(struct xfer *x)
 	return 0;
 }
 
-static void xfer_finish(struct xfer *x)
+/* Hand the complete .part to a worker: gzip check, fsync. */
+static void xfer_verify(struct xfer *x)
 {
 	struct run *r = x->r;
 
-	if (fsync(x->fd) || close(x->fd)) {
+	x->state = X_VERIFY;
+	pthread_mutex_lock(&r->mu);
+	x->vdone = 0;
+	r->q[r->qn++] = x;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* Runs on a worker: 0, SL_EGZIP / SL_ETRUNC (x->vbad), SL_EIO (x->verrno). */
+static int verify_part(struct xfer *x, struct gzcheck *c, unsigned char *in, unsigned char *scratch)
+{
+	uint64_t off = 0;
+	int rc = 0;
+
+	if (x->gzip) {
+		gz_reset(c);
+		while (!rc && off < x->have) {
+			size_t want = x->have - off < SCRATCH ? (size_t)(x->have - off) : SCRATCH;
+			ssize_t n = pread(x->fd, in, want, (off_t)off);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				x->verrno = n < 0 ? errno : EIO;
+				return SL_EIO;
+			}
+			rc = gz_feed(c, in, (size_t)n, scratch);
+			off += (uint64_t)n;
+		}
+		if (rc == SL_ENOMEM) {
+			x->verrno = ENOMEM;
+			return SL_EIO;
+		}
+		if (!rc)
+			rc = gz_complete(c);
+		if (rc) {
+			x->vbad = c->bad ? c->bad_offset : c->fed;
+			return rc;
+		}
+	}
+	if (fsync(x->fd)) {
+		x->verrno = errno;
+		return SL_EIO;
+	}
+	return 0;
+}
+
+static void *worker(void *arg)
+{
+	struct run *r = arg;
+	struct gzcheck c;
+	unsigned char *in = malloc(SCRATCH), *scratch = malloc(SCRATCH);
+	int ok = in && scratch && gz_init(&c) == 0;
+
+	for (;;) {
+		struct xfer *x;
+		int rc;
+		pthread_mutex_lock(&r->mu);
+		while (!r->qn && !r->stop)
+			pthread_cond_wait(&r->cv, &r->mu);
+		if (!r->qn) {
+			pthread_mutex_unlock(&r->mu);
+			break;
+		}
+		x = r->q[0];
+		memmove(r->q, r->q + 1, (size_t)--r->qn * sizeof(*r->q));
+		pthread_mutex_unlock(&r->mu);
+		if (ok) {
+			rc = verify_part(x, &c, in, scratch);
+		} else {
+			x->verrno = ENOMEM;
+			rc = SL_EIO;
+		}
+		pthread_mutex_lock(&r->mu);
+		x->vrc = rc;
+		x->vdone = 1;
+		pthread_mutex_unlock(&r->mu);
+		curl_multi_wakeup(r->m);
+	}
+	if (ok)
+		gz_end(&c);
+	free(in);
+	free(scratch);
+	return NULL;
+}
+
+static void xfer_retry(struct xfer *x, const char *why, double retry_after);
+
+/* The worker is done with x: publish it, or try again. */
+static void xfer_verified(struct xfer *x)
+{
+	struct run *r = x->r;
+	char *why = r->why;
+	size_t wl = sizeof(r->why);
+
+	if (x->vrc == SL_EIO) {
+		snprintf(why, wl, "cannot write '%s': %s", x->part, strerror(x->verrno));
+		xfer_fail(x, why);
+		return;
+	}
+	if (x->vrc == SL_ETRUNC && x->expect < 0) {
+		/* no length was announced: the rest may still come */
+		snprintf(why, wl, "the gzip data ends inside a member at byte %llu",
+			 (unsigned long long)x->have);
+		xfer_retry(x, why, 0);
+		return;
+	}
+	if (x->vrc) {
+		snprintf(why, wl, "%s at byte %llu; starting the file again",
+			 x->vrc == SL_ETRUNC ? "the gzip data ends inside a member" : "corrupt gzip member",
+			 (unsigned long long)(x->vrc == SL_ETRUNC ? x->have : x->vbad));
+		if (xfer_restart(x)) {
+			xfer_fail(x, "cannot truncate the .part file");
+			return;
+		}
+		xfer_retry(x, why, 0);
+		return;
+	}
+	if (close(x->fd)) {
 		x->fd = -1;
-		snprintf(r->why, sizeof(r->why), "cannot write '%s': %s", x->part, strerror(errno));
-		xfer_fail(x, r->why);
+		snprintf(why, wl, "cannot write '%s': %s", x->part, strerror(errno));
+		xfer_fail(x, why);
 		return;
 	}
 	x->fd = -1;
@@ -603,16 +691,6 @@ static void xfer_done(struct xfer *x, CURLcode res)
 		xfer_fail(x, why);
 		return;
 	}
-	if (x->corrupt == 1) {
-		snprintf(why, wl, "corrupt gzip member at byte %llu; starting the file again",
-			 (unsigned long long)x->ck.bad_offset);
-		if (xfer_restart(x)) {
-			xfer_fail(x, "cannot truncate the .part file");
-			return;
-		}
-		xfer_retry(x, why, 0);
-		return;
-	}
 	if (x->corrupt == 2) {
 		snprintf(why, wl, "%s", x->errbuf);
 		if (xfer_restart(x)) {
@@ -646,34 +724,14 @@ static void xfer_done(struct xfer *x, CURLcode res)
 			xfer_retry(x, why, 0);
 			return;
 		}
-		if (x->gzip) {
-			int g = gz_complete(&x->ck);
-			if (g == SL_ETRUNC && x->expect < 0) {
-				snprintf(why, wl, "the gzip data ends inside a member at byte %llu",
-					 (unsigned long long)x->have);
-				xfer_retry(x, why, 0);
-				return;
-			}
-			if (g) {
-				snprintf(why, wl, "%s at byte %llu; starting the file again",
-					 g == SL_ETRUNC ? "the gzip data ends inside a member" : "not gzip data",
-					 (unsigned long long)(x->ck.bad ? x->ck.bad_offset : x->have));
-				if (xfer_restart(x)) {
-					xfer_fail(x, "cannot truncate the .part file");
-					return;
-				}
-				xfer_retry(x, why, 0);
-				return;
-			}
-		}
-		xfer_finish(x);
+		xfer_verify(x);
 		return;
 	}
 	if (code == 416 && x->have) {
 		/* the .part may hold the whole file already (a run stopped
 		 * just before the rename) */
-		if (x->cr_total == (int64_t)x->have && (!x->gzip || gz_complete(&x->ck) == 0)) {
-			xfer_finish(x);
+		if (x->cr_total == (int64_t)x->have) {
+			xfer_verify(x);
 			return;
 		}
 		snprintf(why, wl, "HTTP 416 for a resume from byte %llu; starting the file again",
@@ -718,18 +776,37 @@ int fetch_run(const struct fetch_opts *opts, int (*next)(void *ctx, const char *
 	r.t0 = now_s();
 	r.next_progress = r.t0 + o.progress;
 	r.rng = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid() ^ 0x9e3779b97f4a7c15ull;
-	r.nx = o.parallel;
+	/* twice as many slots as transfers: files being checked do not
+	 * hold up the downloads */
+	r.nx = 2 * o.parallel;
 	r.x = calloc((size_t)r.nx, sizeof(*r.x));
-	r.scratch = malloc(SCRATCH);
+	r.q = calloc((size_t)r.nx, sizeof(*r.q));
 	r.m = curl_multi_init();
-	if (!r.x || !r.scratch || !r.m) {
+	pthread_mutex_init(&r.mu, NULL);
+	pthread_cond_init(&r.cv, NULL);
+	if (!r.x || !r.q || !r.m) {
 		rc = SL_ENOMEM;
 		goto out;
 	}
 	for (i = 0; i < r.nx; i++) {
 		r.x[i].r = &r;
 		r.x[i].fd = -1;
-		if (!(r.x[i].easy = curl_easy_init()) || gz_init(&r.x[i].ck)) {
+		if (!(r.x[i].easy = curl_easy_init())) {
+			rc = SL_ENOMEM;
+			goto out;
+		}
+	}
+	{
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		int want = o.parallel < cpus ? o.parallel : (int)(cpus > 0 ? cpus : 1);
+		r.th = calloc((size_t)want, sizeof(*r.th));
+		if (!r.th) {
+			rc = SL_ENOMEM;
+			goto out;
+		}
+		while (r.nth < want && pthread_create(&r.th[r.nth], NULL, worker, &r) == 0)
+			r.nth++;
+		if (!r.nth) {
 			rc = SL_ENOMEM;
 			goto out;
 		}
@@ -764,7 +841,7 @@ int fetch_run(const struct fetch_opts *opts, int (*next)(void *ctx, const char *
 				break;
 			if (x->state == X_WAIT && x->wait_until <= t)
 				x->state = X_READY;
-			if (x->state == X_READY && (rc = xfer_start(x)))
+			if (x->state == X_READY && st->active < (uint64_t)o.parallel && (rc = xfer_start(x)))
 				break;
 			if (x->state == X_WAIT && x->wait_until < wake)
 				wake = x->wait_until;
@@ -781,6 +858,17 @@ int fetch_run(const struct fetch_opts *opts, int (*next)(void *ctx, const char *
 			curl_easy_getinfo(cm->easy_handle, CURLINFO_PRIVATE, (char **)&x);
 			if (x)
 				xfer_done(x, cm->data.result);
+		}
+		for (i = 0; i < r.nx; i++) {
+			struct xfer *x = &r.x[i];
+			int done;
+			if (x->state != X_VERIFY)
+				continue;
+			pthread_mutex_lock(&r.mu);
+			done = x->vdone;
+			pthread_mutex_unlock(&r.mu);
+			if (done)
+				xfer_verified(x);
 		}
 		t = now_s();
 		for (i = 0; i < r.nx; i++) {
@@ -801,31 +889,36 @@ int fetch_run(const struct fetch_opts *opts, int (*next)(void *ctx, const char *
 		if (o.progress > 0 && r.next_progress < wake)
 			wake = r.next_progress;
 		{
-			int waiting = 0, now_work = 0;
+			int now_work = 0, any = 0;
 			for (i = 0; i < r.nx; i++) {
-				if (r.x[i].state == X_WAIT) {
-					waiting = 1;
-					if (r.x[i].wait_until < wake)
-						wake = r.x[i].wait_until;
-				}
-				else if (r.x[i].state == X_READY || (r.x[i].state == X_FREE && !listing_done))
+				struct xfer *x = &r.x[i];
+				if (x->state != X_FREE)
+					any = 1;
+				if (x->state == X_WAIT && x->wait_until < wake)
+					wake = x->wait_until;
+				else if ((x->state == X_READY && st->active < (uint64_t)o.parallel) ||
+					 (x->state == X_FREE && !listing_done))
 					now_work = 1;
 			}
 			ms = (long)((wake - t) * 1000) + 1;
 			if (ms > 1000)
 				ms = 1000;
-			if (now_work || ms <= 0)
+			if (now_work || !any || ms <= 0)
 				continue;
-			if (st->active)
-				curl_multi_poll(r.m, NULL, 0, (int)ms, NULL);
-			else if (waiting) {
-				/* only back-offs pending */
-				struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-				nanosleep(&ts, NULL);
-			}
+			/* sockets, time-outs, back-offs, or a worker's wakeup */
+			curl_multi_poll(r.m, NULL, 0, (int)ms, NULL);
 		}
 	}
 out:
+	if (r.nth) {
+		pthread_mutex_lock(&r.mu);
+		r.stop = 1;
+		pthread_cond_broadcast(&r.cv);
+		pthread_mutex_unlock(&r.mu);
+		for (i = 0; i < r.nth; i++)
+			pthread_join(r.th[i], NULL);
+	}
+	free(r.th);
 	if (r.x) {
 		for (i = 0; i < r.nx; i++) {
 			struct xfer *x = &r.x[i];
@@ -834,14 +927,15 @@ out:
 					curl_multi_remove_handle(r.m, x->easy);
 				curl_easy_cleanup(x->easy);
 			}
-			gz_end(&x->ck);
 			xfer_clear(x);
 		}
 	}
 	if (r.m)
 		curl_multi_cleanup(r.m);
 	free(r.x);
-	free(r.scratch);
+	free(r.q);
+	pthread_mutex_destroy(&r.mu);
+	pthread_cond_destroy(&r.cv);
 	st->active = 0;
 	st->seconds = now_s() - r.t0;
 	return rc;
