@@ -1,13 +1,14 @@
 /*
  * fetch.c - many files from one base URL into a directory, with curl multi.
  *
- * One slot per parallel transfer; a slot holds one file from its first try
- * to its end (waiting out a back-off included), so memory is bounded by
- * the slot count whatever the listing's length.  Bytes are written with
- * pwrite() at the file's own offset and fed to a gzip checker as they
- * arrive, so the check costs no second read of the file (except for the
- * bytes of a .part resumed from an earlier run, read once before the
- * Range request).
+ * Two slots per parallel transfer; a slot holds one file from its first
+ * try to its end (waiting out a back-off and its check included), so
+ * memory is bounded by the slot count whatever the listing's length.
+ * Bytes are written with pwrite() at the file's own offset.  A complete
+ * .part goes to a worker thread that inflates every gzip member (from the
+ * page cache) and fsyncs it; the main thread then renames it or starts it
+ * again.  Workers only touch a slot in X_VERIFY, and hand it back through
+ * vdone under the mutex plus curl_multi_wakeup().
  */
 #include "fetch.h"
 

@@ -15,14 +15,14 @@
  *     bytes, so a large file over a flaky link still completes;
  *   - the length is checked against Content-Length / Content-Range, and a
  *     .gz file must be whole gzip members to its last byte (each member's
- *     CRC and length checked) — checked while the bytes arrive, and over
- *     the .part's bytes before a resume; a corrupt file is started again;
+ *     CRC and length checked) — on worker threads (min(parallel, cores))
+ *     while other files download; a file that fails is started again;
  *   - complete and checked, the .part is fsync'ed and renamed to DIR/P.
  * Other answers (404, 403, ...) fail the file at once.  A failed file
  * does not stop the others.
  *
  * Memory is bounded by `parallel`: paths are pulled from a callback as
- * transfer slots free up, so the listing may hold any number of files.
+ * slots free up (2 x parallel slots: files being checked hold one), so the listing may hold any number of files.
  * Never prints: what happens is reported through the event callback.
  */
 #ifndef SLUICE_FETCH_H
