@@ -18,6 +18,7 @@ int cmd_lang(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_quality(int argc, char **argv);
 int cmd_blocklist(int argc, char **argv);
+int cmd_ppl(int argc, char **argv);
 int cmd_tok(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
 int cmd_decontam(int argc, char **argv);
