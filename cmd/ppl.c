@@ -154,6 +154,7 @@ static struct lm_model *open_model(const char *path, int *from_default)
 struct scorer {
 	const struct lm_model *m;
 	uint32_t *ids;
+	uint64_t *hash;
 	size_t cap;
 	double logp;        /* sum of log10 p over the document */
 	uint64_t tokens;    /* predictions: words + </s> per sentence */
@@ -167,14 +168,23 @@ static int score_sentence(void *ctx, struct prep *p)
 
 	if (n > s->cap) {
 		uint32_t *ids = realloc(s->ids, n * 2 * sizeof(*ids));
+		uint64_t *hash;
 		if (!ids)
 			return SL_ENOMEM;
 		s->ids = ids;
+		hash = realloc(s->hash, n * 2 * sizeof(*hash));
+		if (!hash)
+			return SL_ENOMEM;
+		s->hash = hash;
 		s->cap = n * 2;
 	}
+	/* hash every word first (fetching its vocabulary slot), then resolve */
 	for (i = 0; i < n; i++) {
 		const struct pt_span *w = &p->words.v[i];
-		s->ids[i] = lm_word_id(s->m, p->norm.ptr + w->off, w->len);
+		s->hash[i] = lm_word_hash(s->m, p->norm.ptr + w->off, w->len);
+	}
+	for (i = 0; i < n; i++) {
+		s->ids[i] = lm_word_id_hashed(s->m, s->hash[i]);
 		s->oov += s->ids[i] == s->m->unk;
 	}
 	s->logp += lm_score_ids(s->m, s->ids, n, 1, 1);
@@ -390,6 +400,7 @@ fail:
 	}
 	doc_release(&d);
 	free(sc.ids);
+	free(sc.hash);
 	lm_free(m);
 	prep_release(&prep);
 	return stage_end(&st);
@@ -660,10 +671,14 @@ static int ppl_build(int argc, char **argv)
 	{
 		char line[256];
 		size_t k = 0;
-		for (int n = 1; n <= m->order; n++)
+		uint64_t blanks = 0;
+		for (int n = 1; n <= m->order; n++) {
 			k += (size_t)snprintf(line + k, sizeof(line) - k, "%s%llu", n > 1 ? " " : "",
-					       (unsigned long long)m->counts[n]);
-		msg("'%s': order %d, n-grams per order: %s; %.2f s", out_path, m->order, line, now() - t0);
+					       (unsigned long long)(m->counts[n] - m->blanks[n]));
+			blanks += m->blanks[n];
+		}
+		msg("'%s': order %d, n-grams per order: %s (+%llu missing suffixes added as blanks); %.2f s",
+		    out_path, m->order, line, (unsigned long long)blanks, now() - t0);
 	}
 	lm_free(m);
 	return 0;
@@ -836,6 +851,7 @@ static int ppl_calibrate(int argc, char **argv)
 	buf_release(&js);
 	free(v);
 	free(sc.ids);
+	free(sc.hash);
 	lm_free(m);
 	doc_release(&d);
 	prep_release(&prep);

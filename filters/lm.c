@@ -38,6 +38,7 @@ struct lm_header {
 	uint64_t slots[LM_MAX_ORDER + 1];
 	uint32_t probe[LM_MAX_ORDER + 1];
 	char units[LM_UNITS_MAX];
+	uint64_t blanks[LM_MAX_ORDER + 1];
 };
 _Static_assert(sizeof(struct lm_header) <= LM_HEADER_BYTES, "header fits");
 
@@ -49,9 +50,18 @@ struct lm_priv {
 	uint32_t probe[LM_MAX_ORDER + 1];
 	/* owned allocations when not mapped */
 	char *strings;
-	uint32_t *offsets, *vocab;
+	uint32_t *offsets;
+	struct lm_vslot *vocab;
 	struct lm_uni *uni;
+	uint8_t *wflags;
 	struct lm_entry *table[LM_MAX_ORDER + 1];
+	/* while loading ARPA: suffixes missing from the file, per order */
+	struct blanks {
+		uint32_t *ids;
+		size_t n, cap;
+		uint64_t *set;
+		size_t set_mask, set_n;
+	} missing[LM_MAX_ORDER + 1];
 };
 
 static uint64_t align8(uint64_t n)
@@ -70,28 +80,47 @@ static uint64_t table_slots(uint64_t n)
 
 /* ---- vocabulary ---- */
 
-static uint32_t vocab_lookup(const struct lm_priv *p, const char *w, size_t n)
+static uint32_t vocab_find(const struct lm_priv *p, uint64_t h)
 {
 	const struct lm_model *m = &p->m;
-	uint64_t i = XXH3_64bits(w, n) & m->vocab_mask;
+	uint64_t i = h & m->vocab_mask;
 	uint32_t probes = 0;
 
 	for (;;) {
-		uint32_t v = m->vocab[i];
-		if (v == 0 || v > m->nwords)
+		const struct lm_vslot *v = &m->vocab[i];
+		if (v->id1 == 0 || v->id1 > m->nwords)
 			return UINT32_MAX;
-		const char *s = m->strings + m->offsets[v - 1];
-		if (strncmp(s, w, n) == 0 && s[n] == '\0')
-			return v - 1;
+		if (v->hash == h)
+			return v->id1 - 1;
 		if (++probes > p->vocab_probe)
 			return UINT32_MAX;
 		i = (i + 1) & m->vocab_mask;
 	}
 }
 
+static uint32_t vocab_lookup(const struct lm_priv *p, const char *w, size_t n)
+{
+	return vocab_find(p, XXH3_64bits(w, n));
+}
+
 uint32_t lm_word_id(const struct lm_model *m, const char *w, size_t n)
 {
 	uint32_t id = vocab_lookup((const struct lm_priv *)m, w, n);
+
+	return id == UINT32_MAX ? m->unk : id;
+}
+
+uint64_t lm_word_hash(const struct lm_model *m, const char *w, size_t n)
+{
+	uint64_t h = XXH3_64bits(w, n);
+
+	__builtin_prefetch(&m->vocab[h & m->vocab_mask]);
+	return h;
+}
+
+uint32_t lm_word_id_hashed(const struct lm_model *m, uint64_t h)
+{
+	uint32_t id = vocab_find((const struct lm_priv *)m, h);
 
 	return id == UINT32_MAX ? m->unk : id;
 }
@@ -141,31 +170,55 @@ void lm_state_begin(const struct lm_model *m, struct lm_state *s)
 	s->bo[1] = m->uni[m->bos].backoff;
 }
 
-float lm_score_word(const struct lm_model *m, struct lm_state *s, uint32_t w, int *ngram_len)
+/* The keys of the n-grams ending in w after the context ctx (most recent
+ * first), with their slots fetched into the cache: the look-ups are
+ * memory-bound, so the keys of the next word are hashed and fetched
+ * while the current word is scored. */
+static inline void make_keys(const struct lm_model *m, uint32_t w, const uint32_t *ctx, int nctx,
+			     uint64_t *keys)
+{
+	uint64_t key = lm_key_start(w);
+
+	if (!(m->wflags[w] & LM_W_LEFT))
+		return; /* no n-gram ends with w */
+	for (int k = 1; k <= nctx; k++) {
+		key = lm_key_extend(key, ctx[k - 1]);
+		keys[k] = key;
+		__builtin_prefetch(&m->table[k + 1][key & m->mask[k + 1]]);
+	}
+}
+
+/* How many words of context follow w: none when no n-gram begins with w
+ * (and it has no back-off weight), else w and the old words, at most
+ * order-1. */
+static inline int next_context(const struct lm_model *m, uint32_t w, int nctx)
+{
+	if (!(m->wflags[w] & LM_W_EXT) && m->uni[w].backoff == 0.0f)
+		return 0;
+	return nctx + 1 < m->order - 1 ? nctx + 1 : m->order - 1;
+}
+
+static inline float score_keys(const struct lm_model *m, struct lm_state *s, uint32_t w,
+			       const uint64_t *keys, int *ngram_len)
 {
 	const struct lm_priv *p = (const struct lm_priv *)m;
 	float nbo[LM_MAX_ORDER + 1];
 	int k, matched = 1, nctx = s->n, keep;
-	float prob;
-	uint64_t key;
+	float prob = m->uni[w].prob;
 
-	if (w >= m->nwords)
-		w = m->unk;
-	prob = m->uni[w].prob;
 	nbo[1] = m->uni[w].backoff;
-	key = lm_key_start(w);
-	for (k = 1; k <= nctx; k++) {
-		const struct lm_entry *e;
+	for (k = 1; k <= nctx; k++)
+		nbo[k + 1] = 0.0f;
+	/* every suffix of an n-gram is in the tables (missing ones were added
+	 * as blanks), so the search stops at the first miss */
+	for (k = (m->wflags[w] & LM_W_LEFT) ? 1 : nctx + 1; k <= nctx; k++) {
+		const struct lm_entry *e = find_bounded(p, k + 1, keys[k]);
 
-		key = lm_key_extend(key, s->w[k - 1]);
-		e = find_bounded(p, k + 1, key);
-		if (e) {
-			prob = e->prob;
-			matched = k + 1;
-			nbo[k + 1] = e->backoff;
-		} else {
-			nbo[k + 1] = 0.0f;
-		}
+		if (!e)
+			break;
+		prob = e->prob;
+		matched = k + 1;
+		nbo[k + 1] = e->backoff;
 	}
 	for (k = matched; k <= nctx; k++)
 		prob += s->bo[k];
@@ -173,7 +226,7 @@ float lm_score_word(const struct lm_model *m, struct lm_state *s, uint32_t w, in
 		*ngram_len = matched;
 
 	/* the new context: w then the old words, at most order-1 */
-	keep = nctx + 1 < m->order - 1 ? nctx + 1 : m->order - 1;
+	keep = next_context(m, w, nctx);
 	for (k = keep - 1; k > 0; k--)
 		s->w[k] = s->w[k - 1];
 	if (keep > 0)
@@ -184,20 +237,48 @@ float lm_score_word(const struct lm_model *m, struct lm_state *s, uint32_t w, in
 	return prob;
 }
 
+float lm_score_word(const struct lm_model *m, struct lm_state *s, uint32_t w, int *ngram_len)
+{
+	uint64_t keys[LM_MAX_ORDER + 1];
+
+	if (w >= m->nwords)
+		w = m->unk;
+	make_keys(m, w, s->w, s->n, keys);
+	return score_keys(m, s, w, keys, ngram_len);
+}
+
 double lm_score_ids(const struct lm_model *m, const uint32_t *ids, size_t n, int bos, int eos)
 {
+	uint64_t ka[LM_MAX_ORDER + 1], kb[LM_MAX_ORDER + 1], *cur = ka, *next = kb, *t;
+	uint32_t ctx[LM_MAX_ORDER];
+	size_t total = n + (eos && m->eos != UINT32_MAX), j;
 	struct lm_state s;
 	double sum = 0;
-	size_t i;
 
 	if (bos)
 		lm_state_begin(m, &s);
 	else
 		lm_state_null(&s);
-	for (i = 0; i < n; i++)
-		sum += lm_score_word(m, &s, ids[i], NULL);
-	if (eos && m->eos != UINT32_MAX)
-		sum += lm_score_word(m, &s, m->eos, NULL);
+	if (total == 0)
+		return 0;
+#define WORD(j) ((j) < n ? (ids[j] < m->nwords ? ids[j] : m->unk) : m->eos)
+	make_keys(m, WORD(0), s.w, s.n, cur);
+	for (j = 0; j < total; j++) {
+		uint32_t w = WORD(j);
+
+		if (j + 1 < total) {
+			int nctx = next_context(m, w, s.n);
+			ctx[0] = w;
+			for (int k = 1; k < nctx; k++)
+				ctx[k] = s.w[k - 1];
+			make_keys(m, WORD(j + 1), ctx, nctx, next);
+		}
+		sum += score_keys(m, &s, w, cur, NULL);
+		t = cur;
+		cur = next;
+		next = t;
+	}
+#undef WORD
 	return sum;
 }
 
@@ -217,8 +298,13 @@ void lm_free(struct lm_model *m)
 		free(p->offsets);
 		free(p->vocab);
 		free(p->uni);
+		free(p->wflags);
 		for (n = 2; n <= LM_MAX_ORDER; n++)
 			free(p->table[n]);
+	}
+	for (n = 0; n <= LM_MAX_ORDER; n++) {
+		free(p->missing[n].ids);
+		free(p->missing[n].set);
 	}
 	free(p);
 }
@@ -334,24 +420,20 @@ static int next_field(const char *s, size_t n, size_t *pos, const char **f, size
 	return 1;
 }
 
-static int vocab_insert(struct lm_priv *p, const char *w, size_t n, struct buf *strings, uint32_t id)
+static int vocab_insert(struct lm_priv *p, const char *w, size_t n, uint32_t id)
 {
 	struct lm_model *m = &p->m;
-	uint64_t i = XXH3_64bits(w, n) & m->vocab_mask;
+	uint64_t h = XXH3_64bits(w, n), i = h & m->vocab_mask;
 	uint32_t probes = 0;
 
-	(void)strings;
-	for (;;) {
-		uint32_t v = p->vocab[i];
-		if (v == 0)
-			break;
-		if (strncmp(m->strings + m->offsets[v - 1], w, n) == 0 &&
-		    m->strings[m->offsets[v - 1] + n] == '\0')
-			return SL_EFORMAT;
+	while (p->vocab[i].id1) {
+		if (p->vocab[i].hash == h)
+			return SL_EFORMAT; /* the same word, or two sharing a hash */
 		probes++;
 		i = (i + 1) & m->vocab_mask;
 	}
-	p->vocab[i] = id + 1;
+	p->vocab[i].hash = h;
+	p->vocab[i].id1 = id + 1;
 	if (probes > p->vocab_probe)
 		p->vocab_probe = probes;
 	return 0;
@@ -410,9 +492,11 @@ static int arpa_unigrams(struct linereader *r, struct lm_priv *p, struct buf *st
 	slots = table_slots(cnt + 1);
 	p->offsets = malloc((cnt + 1) * sizeof(uint32_t));
 	p->uni = malloc((cnt + 1) * sizeof(struct lm_uni));
-	p->vocab = calloc(slots, sizeof(uint32_t));
-	if (!p->offsets || !p->uni || !p->vocab)
+	p->vocab = calloc(slots, sizeof(struct lm_vslot));
+	p->wflags = calloc(cnt + 1, 1);
+	if (!p->offsets || !p->uni || !p->vocab || !p->wflags)
 		return SL_ENOMEM;
+	m->wflags = p->wflags;
 	m->offsets = p->offsets;
 	m->uni = p->uni;
 	m->vocab = p->vocab;
@@ -427,7 +511,7 @@ static int arpa_unigrams(struct linereader *r, struct lm_priv *p, struct buf *st
 	p->uni[0].backoff = 0.0f;
 	m->nwords = 1;
 	m->unk = 0;
-	if ((rc = vocab_insert(p, "<unk>", 5, strings, 0)))
+	if ((rc = vocab_insert(p, "<unk>", 5, 0)))
 		return rc;
 
 	for (k = 0; k < cnt; k++) {
@@ -494,8 +578,8 @@ static int arpa_unigrams(struct linereader *r, struct lm_priv *p, struct buf *st
 		if (buf_add(strings, w, wlen) || buf_add(strings, "", 1))
 			return SL_ENOMEM;
 		set_strings(p, strings);
-		if (vocab_insert(p, w, wlen, strings, id)) {
-			*why = "a word is listed twice in the 1-grams";
+		if (vocab_insert(p, w, wlen, id)) {
+			*why = "a word is listed twice in the 1-grams (or two share a 64-bit hash)";
 			return SL_EFORMAT;
 		}
 		p->uni[id].prob = prob;
@@ -505,6 +589,160 @@ static int arpa_unigrams(struct linereader *r, struct lm_priv *p, struct buf *st
 		else if (wlen == 4 && memcmp(w, "</s>", 4) == 0)
 			m->eos = id;
 		m->nwords++;
+	}
+	return 0;
+}
+
+static uint64_t ids_key(const uint32_t *ids, int n)
+{
+	uint64_t key = lm_key_start(ids[n - 1]);
+
+	for (int j = n - 2; j >= 0; j--)
+		key = lm_key_extend(key, ids[j]);
+	return key;
+}
+
+/* Remember that the n-gram ids[0..n) is missing (once). */
+static int blank_add(struct lm_priv *p, const uint32_t *ids, int n, uint64_t key)
+{
+	struct blanks *b = &p->missing[n];
+	size_t j;
+
+	if (b->set_n + 1 > (b->set_mask + 1) / 2) {
+		size_t slots = b->set_mask ? (b->set_mask + 1) * 2 : 1024, i;
+		uint64_t *set = calloc(slots, sizeof(uint64_t));
+		if (!set)
+			return SL_ENOMEM;
+		for (i = 0; b->set && i <= b->set_mask; i++) {
+			if (!b->set[i])
+				continue;
+			j = b->set[i] & (slots - 1);
+			while (set[j])
+				j = (j + 1) & (slots - 1);
+			set[j] = b->set[i];
+		}
+		free(b->set);
+		b->set = set;
+		b->set_mask = slots - 1;
+	}
+	j = key & b->set_mask;
+	while (b->set[j]) {
+		if (b->set[j] == key)
+			return 1;
+		j = (j + 1) & b->set_mask;
+	}
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 256;
+		uint32_t *ids2 = realloc(b->ids, cap * (size_t)n * sizeof(uint32_t));
+		if (!ids2)
+			return SL_ENOMEM;
+		b->ids = ids2;
+		b->cap = cap;
+	}
+	memcpy(b->ids + b->n * (size_t)n, ids, (size_t)n * sizeof(uint32_t));
+	b->n++;
+	b->set[j] = key;
+	b->set_n++;
+	return 0;
+}
+
+/* An n-gram of order n was read: its suffixes down to order 2 must exist
+ * (KenLM fills the same "blanks", so a search may stop at the first
+ * missing n-gram). */
+static int check_suffixes(struct lm_priv *p, const uint32_t *ids, int n)
+{
+	int rc;
+
+	for (int k = n - 1; k >= 2; k--) {
+		const uint32_t *suf = ids + (n - k);
+		uint64_t key = ids_key(suf, k);
+
+		if (find_bounded(p, k, key))
+			return 0;
+		rc = blank_add(p, suf, k, key);
+		if (rc < 0)
+			return rc;
+		if (rc == 1)
+			return 0; /* already noted, with its own suffixes */
+	}
+	return 0;
+}
+
+/* log10 p(ids[n-1] | ids[0..n-1)) by back-off over the tables. */
+static float backoff_prob(const struct lm_priv *p, const uint32_t *ids, int n)
+{
+	const struct lm_model *m = &p->m;
+	float prob = m->uni[ids[n - 1]].prob;
+	int k, matched = 1;
+
+	for (k = 2; k <= n; k++) {
+		const struct lm_entry *e = find_bounded(p, k, ids_key(ids + n - k, k));
+		if (!e)
+			break;
+		prob = e->prob;
+		matched = k;
+	}
+	/* back-off weights of the contexts longer than the match */
+	for (k = matched; k <= n - 1; k++) {
+		const uint32_t *ctx = ids + (n - 1 - k);
+		if (k == 1) {
+			prob += m->uni[ctx[0]].backoff;
+		} else {
+			const struct lm_entry *e = find_bounded(p, k, ids_key(ctx, k));
+			if (e)
+				prob += e->backoff;
+		}
+	}
+	return prob;
+}
+
+static int table_grow(struct lm_priv *p, int n, uint64_t entries)
+{
+	uint64_t slots = table_slots(entries), i;
+	struct lm_entry *old = p->table[n], *t;
+	uint64_t old_slots = p->m.mask[n] + 1;
+
+	if (slots <= old_slots)
+		return 0;
+	t = calloc(slots, sizeof(*t));
+	if (!t)
+		return SL_ENOMEM;
+	p->table[n] = t;
+	p->m.table[n] = t;
+	p->m.mask[n] = slots - 1;
+	p->probe[n] = 0;
+	for (i = 0; i < old_slots; i++)
+		if (old[i].key)
+			table_insert(p, n, old[i].key, old[i].prob, old[i].backoff);
+	free(old);
+	return 0;
+}
+
+/* Add the missing suffixes, lowest order first, as KenLM does: the
+ * probability the back-off would give, and a back-off weight of 0. */
+static int fill_blanks(struct lm_priv *p)
+{
+	int rc;
+
+	for (int n = 2; n < p->m.order; n++) {
+		struct blanks *b = &p->missing[n];
+		if (!b->n)
+			continue;
+		if ((rc = table_grow(p, n, p->m.counts[n] + b->n)))
+			return rc;
+		for (size_t i = 0; i < b->n; i++) {
+			const uint32_t *ids = b->ids + i * (size_t)n;
+			float prob = backoff_prob(p, ids + 1, n - 1);
+			const struct lm_entry *ctx = n - 1 >= 2 ? find_bounded(p, n - 1, ids_key(ids, n - 1)) : NULL;
+
+			prob += n - 1 == 1 ? p->m.uni[ids[0]].backoff : ctx ? ctx->backoff : 0.0f;
+			if ((rc = table_insert(p, n, ids_key(ids, n), prob, 0.0f)))
+				return rc;
+			p->wflags[ids[n - 1]] |= LM_W_LEFT;
+			p->wflags[ids[0]] |= LM_W_EXT;
+		}
+		p->m.counts[n] += b->n;
+		p->m.blanks[n] = b->n;
 	}
 	return 0;
 }
@@ -569,9 +807,11 @@ static int arpa_ngrams(struct linereader *r, struct lm_priv *p, int n, const cha
 				return SL_EFORMAT;
 			}
 		}
-		key = lm_key_start(ids[n - 1]);
-		for (j = n - 2; j >= 0; j--)
-			key = lm_key_extend(key, ids[j]);
+		key = ids_key(ids, n);
+		if (n >= 3 && (rc = check_suffixes(p, ids, n)) < 0)
+			return rc;
+		p->wflags[ids[n - 1]] |= LM_W_LEFT;
+		p->wflags[ids[0]] |= LM_W_EXT;
 		if (table_insert(p, n, key, prob, bo)) {
 			*why = "an n-gram is listed twice (or two n-grams share a 64-bit key)";
 			return SL_EFORMAT;
@@ -697,7 +937,9 @@ int lm_load_arpa(const char *path, struct lm_model **out, const char **why, uint
 		rc = rc < 0 ? rc : rc == 0 ? SL_ETRUNC : SL_EFORMAT;
 		goto out;
 	}
-	rc = 0;
+	rc = fill_blanks(p);
+	if (rc)
+		goto out;
 	if (instream_stats(r.in)->truncated || instream_stats(r.in)->corrupt_members) {
 		*why = "the compressed file is damaged";
 		rc = SL_ETRUNC;
@@ -739,8 +981,9 @@ static uint64_t layout_size(const struct lm_header *h)
 
 	total += align8(h->strings_bytes);
 	total += align8((uint64_t)h->nwords * 4);
-	total += align8((uint64_t)h->vocab_slots * 4);
+	total += (uint64_t)h->vocab_slots * sizeof(struct lm_vslot);
 	total += (uint64_t)h->nwords * sizeof(struct lm_uni);
+	total += align8(h->nwords);
 	for (uint32_t n = 2; n <= h->order; n++)
 		total += h->slots[n] * sizeof(struct lm_entry);
 	return total;
@@ -766,6 +1009,7 @@ int lm_write_binary(const struct lm_model *m, lm_write_fn *write_all, void *fd)
 	h.strings_bytes = m->strings_bytes;
 	for (n = 1; n <= m->order; n++) {
 		h.counts[n] = m->counts[n];
+		h.blanks[n] = m->blanks[n];
 		if (n >= 2) {
 			h.slots[n] = m->mask[n] + 1;
 			h.probe[n] = p->probe[n];
@@ -778,8 +1022,9 @@ int lm_write_binary(const struct lm_model *m, lm_write_fn *write_all, void *fd)
 	if ((rc = write_all(fd, raw, sizeof(raw))) ||
 	    (rc = write_padded(write_all, fd, m->strings, m->strings_bytes)) ||
 	    (rc = write_padded(write_all, fd, m->offsets, (size_t)m->nwords * 4)) ||
-	    (rc = write_padded(write_all, fd, m->vocab, (size_t)h.vocab_slots * 4)) ||
-	    (rc = write_all(fd, m->uni, (size_t)m->nwords * sizeof(struct lm_uni))))
+	    (rc = write_all(fd, m->vocab, (size_t)h.vocab_slots * sizeof(struct lm_vslot))) ||
+	    (rc = write_all(fd, m->uni, (size_t)m->nwords * sizeof(struct lm_uni))) ||
+	    (rc = write_padded(write_all, fd, m->wflags, m->nwords)))
 		return rc;
 	for (n = 2; n <= m->order; n++)
 		if ((rc = write_all(fd, m->table[n], (size_t)h.slots[n] * sizeof(struct lm_entry))))
@@ -917,18 +1162,22 @@ int lm_load_binary(const char *path, struct lm_model **out, const char **why)
 	off += align8(h.strings_bytes);
 	p->m.offsets = (const uint32_t *)(base + off);
 	off += align8((uint64_t)h.nwords * 4);
-	p->m.vocab = (const uint32_t *)(base + off);
-	off += align8((uint64_t)h.vocab_slots * 4);
+	p->m.vocab = (const struct lm_vslot *)(base + off);
+	off += (uint64_t)h.vocab_slots * sizeof(struct lm_vslot);
 	p->m.uni = (const struct lm_uni *)(base + off);
 	off += (uint64_t)h.nwords * sizeof(struct lm_uni);
+	p->m.wflags = (const uint8_t *)(base + off);
+	off += align8(h.nwords);
 	for (n = 2; n <= h.order; n++) {
 		p->m.table[n] = (const struct lm_entry *)(base + off);
 		p->m.mask[n] = h.slots[n] - 1;
 		p->probe[n] = h.probe[n];
 		off += h.slots[n] * sizeof(struct lm_entry);
 	}
-	for (n = 1; n <= h.order; n++)
+	for (n = 1; n <= h.order; n++) {
 		p->m.counts[n] = h.counts[n];
+		p->m.blanks[n] = h.blanks[n] <= h.counts[n] ? h.blanks[n] : 0;
+	}
 
 	/* every word string must lie inside the table and be terminated */
 	if (p->m.strings[h.strings_bytes - 1] != '\0') {

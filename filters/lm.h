@@ -20,15 +20,26 @@
  *                   per order, the text units the model was trained on
  *   strings         the words, each NUL-terminated, in id order (<unk> = 0)
  *   offsets         uint32 per word: where its string starts
- *   vocab slots     uint32 (id + 1, 0 empty), open addressing by XXH3 of the
- *                   word, linear probing, a power of two >= 1.5 x words
+ *   vocab slots     {uint64 XXH3 of the word, uint32 id + 1 (0 empty), pad},
+ *                   linear probing, a power of two >= 1.5 x words; like
+ *                   KenLM's vocabulary, words are told apart by the hash
  *   unigrams        {float prob, float backoff} per word id
+ *   word flags      uint8 per word id: 1 some n-gram of order >= 2 ends
+ *                   with the word, 2 some n-gram begins with it (KenLM's
+ *                   "independent left" and "extension"): a word that ends
+ *                   none needs no look-up, one that begins none ends the
+ *                   context
  *   orders 2..N     {uint64 key, float prob, float backoff} per slot, a power
  *                   of two >= 1.5 x n-grams, linear probing; key 0 is empty.
  *                   The key of n-gram w1..wn folds the word ids from the
  *                   last word to the first (lm_key_start / lm_key_extend),
  *                   so the key of every n-gram ending in the predicted word
  *                   and of every context comes from one running value.
+ *
+ * Like KenLM, an ARPA file whose n-gram lacks a suffix ("also would consider
+ * higher looking" without "higher looking") gets the missing suffixes added
+ * as "blanks" with the probability back-off gives and back-off weight 0;
+ * scores are unchanged, and a search stops at the first missing n-gram.
  *
  * Like KenLM's probing model, n-grams are identified by their 64-bit key
  * only (a collision between two n-grams of one order has probability about
@@ -51,6 +62,13 @@ struct lm_entry {
 	float prob, backoff;
 };
 
+enum { LM_W_LEFT = 1, LM_W_EXT = 2 };
+
+struct lm_vslot {
+	uint64_t hash;
+	uint32_t id1, pad;
+};
+
 struct lm_uni {
 	float prob, backoff;
 };
@@ -64,11 +82,13 @@ struct lm_model {
 	const char *strings;
 	uint64_t strings_bytes;
 	const uint32_t *offsets;
-	const uint32_t *vocab;
+	const struct lm_vslot *vocab;
 	const struct lm_uni *uni;
+	const uint8_t *wflags;         /* LM_W_* per word */
 	const struct lm_entry *table[LM_MAX_ORDER + 1]; /* [2..order] */
 	uint64_t mask[LM_MAX_ORDER + 1];                /* slots - 1 */
-	uint64_t counts[LM_MAX_ORDER + 1];              /* [1..order] */
+	uint64_t counts[LM_MAX_ORDER + 1];              /* [1..order], with blanks */
+	uint64_t blanks[LM_MAX_ORDER + 1];              /* suffixes added on load */
 	char units[LM_UNITS_MAX];      /* "words" unless trained otherwise */
 
 	/* storage: one allocation (ARPA) or one mapping (.slm) */
@@ -117,6 +137,10 @@ int lm_set_units(struct lm_model *m, const char *units);
 
 /* The id of a word (<unk>'s id when unknown). */
 uint32_t lm_word_id(const struct lm_model *m, const char *w, size_t n);
+/* The same in two steps, so a caller can hash a sentence's words (which
+ * also fetches their slots into the cache) before resolving them. */
+uint64_t lm_word_hash(const struct lm_model *m, const char *w, size_t n);
+uint32_t lm_word_id_hashed(const struct lm_model *m, uint64_t hash);
 const char *lm_word(const struct lm_model *m, uint32_t id);
 
 /* Scoring state: the last order-1 words, most recent first, and the

@@ -785,7 +785,7 @@ static int write_arpa(struct lmtrain *t, struct order *ord, struct outstream *ou
 			if (!o->keep[i])
 				continue;
 			if (n == 1 && ids[0] == ID_BOS)
-				rc = buf_addstr(&b, "-99");
+				rc = buf_addstr(&b, "0"); /* lmplz: p(<s>) = 1, never predicted */
 			else
 				rc = buf_addf(&b, "%.7g", log10(o->p[i]));
 			for (int j = 0; !rc && j < n; j++)

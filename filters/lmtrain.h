@@ -22,7 +22,7 @@
  *     longer n-gram needs it as its context or suffix; its whole count goes
  *     to gamma(h), so every context still sums to 1
  *   - ARPA: log10 probabilities, back-off log10 gamma(h) on every n-gram that
- *     is a context (0 otherwise), <s> with probability -99
+ *     is a context (0 otherwise), <s> with log10 probability 0 (as lmplz writes it; it is never predicted)
  *
  * Memory: the highest-order counts live in a hash table of at most
  * `memory` bytes; when it fills, it is sorted and spilled to a temporary
