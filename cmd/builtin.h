@@ -19,6 +19,11 @@ int cmd_classify(int argc, char **argv);
 int cmd_quality(int argc, char **argv);
 int cmd_blocklist(int argc, char **argv);
 int cmd_ppl(int argc, char **argv);
+
+/* sluice tok's vocabulary lookup (a NAME or a PATH; see cmd/tok.c), shared
+ * with sluice ppl's BPE units: 0, or 1/2 after printing why (exit status). */
+struct bpe;
+int open_tokenizer(struct bpe **b, const char *spec);
 int cmd_tok(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
 int cmd_decontam(int argc, char **argv);

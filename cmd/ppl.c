@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bpe.h"
 #include "builtin.h"
 #include "error.h"
 #include "json.h"
@@ -42,8 +43,13 @@ static double now(void)
 struct prep {
 	int normalize;      /* cc_net's normalization (default on) */
 	int whole_doc;      /* --unit doc: the document is one sentence */
-	struct buf norm, tmp;
+	struct buf norm, tmp, pieces;
 	struct pt_spans words;
+	const char *wbase;  /* the words are spans of this */
+	/* --units bpe:NAME: the words are the decimal ids of BPE tokens */
+	struct bpe *bpe;
+	struct bpe_work *work;
+	struct bpe_ids ids;
 };
 
 static void prep_init(struct prep *p)
@@ -52,13 +58,41 @@ static void prep_init(struct prep *p)
 	p->normalize = 1;
 	buf_init(&p->norm, (size_t)1 << 31);
 	buf_init(&p->tmp, (size_t)1 << 31);
+	buf_init(&p->pieces, (size_t)1 << 31);
+}
+
+/* "words" (the default) or "bpe:NAME|PATH" (sluice tok's vocabularies):
+ * 0, or an exit status after a message. */
+static int prep_units(struct prep *p, const char *units)
+{
+	int rc;
+
+	if (!units || strcmp(units, "words") == 0)
+		return 0;
+	if (strncmp(units, "bpe:", 4) != 0 || !units[4])
+		return usage_error("--units must be words or bpe:VOCABULARY, not '%s'", units);
+	if (strlen(units) >= LM_UNITS_MAX)
+		return usage_error("--units: the name is too long (at most %d bytes)", LM_UNITS_MAX - 1);
+	if ((rc = open_tokenizer(&p->bpe, units + 4)))
+		return rc;
+	if (bpe_work_new(p->bpe, &p->work)) {
+		msg_code(SL_ENOMEM, "--units");
+		return 1;
+	}
+	return 0;
 }
 
 static void prep_release(struct prep *p)
 {
 	buf_release(&p->norm);
 	buf_release(&p->tmp);
+	buf_release(&p->pieces);
 	pt_spans_release(&p->words);
+	bpe_ids_release(&p->ids);
+	if (p->work)
+		bpe_work_free(p->work);
+	if (p->bpe)
+		bpe_free(p->bpe);
 }
 
 /* The words of one sentence into p->words (spans of p->norm). */
@@ -74,6 +108,18 @@ static int prep_sentence(struct prep *p, const char *s, size_t n)
 		rc = buf_add(&p->norm, s, n);
 	if (rc)
 		return SL_ENOMEM;
+	p->wbase = p->norm.ptr;
+	if (p->bpe) {
+		p->ids.n = 0;
+		buf_reset(&p->pieces);
+		if ((rc = bpe_encode(p->bpe, p->work, p->norm.ptr, p->norm.len, &p->ids)))
+			return rc;
+		for (size_t i = 0; i < p->ids.n; i++)
+			if (buf_addf(&p->pieces, i ? " %u" : "%u", p->ids.v[i]))
+				return SL_ENOMEM;
+		p->wbase = p->pieces.ptr;
+		return pt_split_ws(p->pieces.ptr, p->pieces.len, &p->words) ? SL_ENOMEM : 0;
+	}
 	return pt_split_ws(p->norm.ptr, p->norm.len, &p->words) ? SL_ENOMEM : 0;
 }
 
@@ -181,7 +227,7 @@ static int score_sentence(void *ctx, struct prep *p)
 	/* hash every word first (fetching its vocabulary slot), then resolve */
 	for (i = 0; i < n; i++) {
 		const struct pt_span *w = &p->words.v[i];
-		s->hash[i] = lm_word_hash(s->m, p->norm.ptr + w->off, w->len);
+		s->hash[i] = lm_word_hash(s->m, p->wbase + w->off, w->len);
 	}
 	for (i = 0; i < n; i++) {
 		s->ids[i] = lm_word_id_hashed(s->m, s->hash[i]);
@@ -285,11 +331,12 @@ static int ppl_score(int argc, char **argv)
 		NULL
 	};
 	struct stage_opts o = { 0 };
-	const char *model_path = NULL, *buckets_arg = NULL, *unit = NULL;
+	const char *model_path = NULL, *buckets_arg = NULL, *unit = NULL, *units = NULL;
 	double max_ppl = -1;
 	int no_normalize = 0;
 	struct option opts[] = {
 		OPT_STRING(0, "model", &model_path, "PATH", "ARPA or .slm model (default: the bundled English model)"),
+		OPT_STRING(0, "units", &units, "words|bpe:VOCAB", "what the model's words are (default: what the model records, else words)"),
 		OPT_DOUBLE(0, "max-perplexity", &max_ppl, "X", "keep documents whose perplexity is at most X"),
 		OPT_STRING(0, "buckets", &buckets_arg, "NAME:X,...", "metadata.bucket: the first NAME whose cut-off the perplexity is below; the rest are \"tail\" (or a last NAME without :X)"),
 		OPT_STRING(0, "unit", &unit, "line|doc", "score each line as a sentence (default), or the whole document as one, as cc_net's pipeline does"),
@@ -327,8 +374,16 @@ static int ppl_score(int argc, char **argv)
 		goto early;
 	}
 	t_load = now() - t_load;
-	if (strcmp(m->units, "words") != 0)
-		msg("warning: the model was trained on '%s', not words; scores will not mean much", m->units);
+	if (units && strcmp(m->units, "words") != 0 && strcmp(units, m->units) != 0) {
+		msg("the model was trained on units '%s', not '%s'", m->units, units);
+		lm_free(m);
+		rc = 1;
+		goto early;
+	}
+	if ((rc = prep_units(&prep, units ? units : m->units))) {
+		lm_free(m);
+		goto early;
+	}
 	sc.m = m;
 	rc = stage_begin(&st, "ppl", STAGE_SPLIT_JSONL, &o, argv + 1, nargs);
 	if (rc) {
@@ -436,7 +491,7 @@ static int train_sentence(void *ctx, struct prep *p)
 		tr->cap = n * 2;
 	}
 	for (i = 0; i < n; i++) {
-		tr->w[i] = p->norm.ptr + p->words.v[i].off;
+		tr->w[i] = p->wbase + p->words.v[i].off;
 		tr->len[i] = p->words.v[i].len;
 	}
 	return lmt_add(tr->t, tr->w, tr->len, n);
@@ -489,7 +544,7 @@ static int ppl_train(int argc, char **argv)
 		NULL
 	};
 	struct stage_opts o = { 0 };
-	const char *out_path = NULL, *prune = NULL, *unit = NULL, *tmpdir = NULL;
+	const char *out_path = NULL, *prune = NULL, *unit = NULL, *tmpdir = NULL, *units = NULL;
 	int order = 5, no_normalize = 0, fallback = 0;
 	size_t memory = (size_t)1 << 30;
 	struct option opts[] = {
@@ -500,6 +555,7 @@ static int ppl_train(int argc, char **argv)
 		OPT_STRING(0, "temp-dir", &tmpdir, "DIR", "where spilled counts go (default $TMPDIR or /tmp)"),
 		OPT_FLAG(0, "discount-fallback", &fallback, "use discounts 0.5 1 1.5 where the data cannot give them"),
 		OPT_STRING(0, "unit", &unit, "line|doc", "one sentence per line (default) or per document"),
+		OPT_STRING(0, "units", &units, "words|bpe:VOCAB", "model words (default) or BPE tokens of a sluice tok vocabulary (recorded in the model)"),
 		OPT_FLAG(0, "no-normalize", &no_normalize, "train on the text as it is (only split at whitespace)"),
 		OPT_GROUP("Input:"),
 		OPT_STRING(0, "stats", &o.stats, "FILE", "write counters as JSON"),
@@ -534,10 +590,11 @@ static int ppl_train(int argc, char **argv)
 		return rc;
 	prep_init(&prep);
 	prep.normalize = !no_normalize;
-	if ((rc = parse_unit(unit, &prep))) {
+	if ((rc = parse_unit(unit, &prep)) || (rc = prep_units(&prep, units))) {
 		prep_release(&prep);
 		return rc;
 	}
+	lo.units = units;
 	if ((rc = lmt_new(&tr.t, &lo))) {
 		prep_release(&prep);
 		msg_code(rc, "cannot start training");
@@ -794,7 +851,7 @@ static int ppl_calibrate(int argc, char **argv)
 			const char *t;
 			if (!m) {
 				m = open_model(model_path, &from_default);
-				if (!m) {
+				if (!m || (rc = prep_units(&prep, m->units))) {
 					st.failed = 1;
 					break;
 				}

@@ -140,7 +140,7 @@ static int try_dir(struct bpe **b, const char *dir, const char *name, int *rc)
 
 /* The model directories, in order: $SLUICE_MODELS (colon-separated),
  * ./models, and models/ beside the build directory of the binary. */
-static int open_tokenizer(struct bpe **b, const char *spec)
+int open_tokenizer(struct bpe **b, const char *spec)
 {
 	char exe[PATH_MAX], dir[PATH_MAX + 32];
 	const char *env = getenv("SLUICE_MODELS");

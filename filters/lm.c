@@ -877,6 +877,11 @@ int lm_load_arpa(const char *path, struct lm_model **out, const char **why, uint
 		}
 		if (line_is(&r, "\\data\\"))
 			break;
+		/* what `sluice ppl train --units` records; KenLM ignores it */
+		if (r.len > 14 && r.len - 14 < LM_UNITS_MAX && memcmp(r.line, "sluice-units: ", 14) == 0) {
+			memcpy(p->m.units, r.line + 14, r.len - 14);
+			p->m.units[r.len - 14] = '\0';
+		}
 	}
 	for (;;) {
 		const char *f;

@@ -766,6 +766,9 @@ static int write_arpa(struct lmtrain *t, struct order *ord, struct outstream *ou
 	int N = t->o.order, rc;
 	struct buf b = BUF_INIT;
 
+	if (t->o.units && strcmp(t->o.units, "words") != 0 &&
+	    (rc = buf_addf(&b, "sluice-units: %s\n\n", t->o.units)))
+		goto out;
 	if ((rc = buf_addstr(&b, "\\data\\\n")))
 		goto out;
 	for (int n = 1; n <= N; n++) {

@@ -46,6 +46,7 @@ struct lmt_opts {
 	size_t memory;                     /* bytes for the count table */
 	const char *tmpdir;                /* spills go here */
 	int discount_fallback;
+	const char *units;                 /* recorded before \data\ unless "words" */
 };
 
 struct lmt_report {

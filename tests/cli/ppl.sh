@@ -130,6 +130,20 @@ print(a[:2] == p[:2] and p[2] < a[2] and p[3] < a[3])' "$T/a.arpa" "$T/p.arpa.gz
 "$SLUICE" ppl -q --annotate-only --model "$T/p.slm" "${CC[@]}" > "$T/p.out"
 check "the trained model scores" test "$(wc -l < "$T/p.out")" -eq 20
 
+# BPE units: token ids of a sluice tok vocabulary, recorded in the model
+run "$SLUICE" ppl train -q --order 3 --units bpe:cl100k_base "$T/web.jsonl" -o "$T/bpe.arpa"
+eq "train on cl100k_base tokens: exit 0" "$rc" 0
+eq "the ARPA records the units before \\data\\" "$(head -1 "$T/bpe.arpa")" "sluice-units: bpe:cl100k_base"
+"$SLUICE" ppl build "$T/bpe.arpa" -o "$T/bpe.slm" 2>/dev/null
+run "$SLUICE" ppl -q --model "$T/bpe.slm" --stats "$T/bs.json" "${CC[@]}"
+eq "the .slm scores with the recorded units" "$rc" 0
+check "BPE units leave few unknown words" test "$(json "$T/bs.json" 'j["oov_tokens"] * 20 < j["tokens"]')" = True
+run "$SLUICE" ppl -q --model "$T/bpe.slm" --units words "${CC[@]}"
+eq "other units than the model's: exit 1" "$rc" 1
+check "says which units" has "$T/err" "trained on units 'bpe:cl100k_base'"
+run "$SLUICE" ppl -q --model "$T/test.slm" --units sentencepiece "${CC[@]}"
+eq "unknown units: usage error" "$rc" 2
+
 # too little data for Kneser-Ney discounts: a clear error, then the fallback
 printf '%s\n' '{"id":"1","text":"a b c"}' > "$T/tiny.jsonl"
 run "$SLUICE" ppl train -q "$T/tiny.jsonl" -o "$T/tiny.arpa"
