@@ -205,6 +205,8 @@ struct scorer {
 	double logp;        /* sum of log10 p over the document */
 	uint64_t tokens;    /* predictions: words + </s> per sentence */
 	uint64_t oov, lines;
+	uint64_t lookups;   /* n-gram table look-ups, all documents */
+	double t_core;      /* seconds in the scoring core (ids to log10 p) */
 };
 
 static int score_sentence(void *ctx, struct prep *p)
@@ -233,7 +235,11 @@ static int score_sentence(void *ctx, struct prep *p)
 		s->ids[i] = lm_word_id_hashed(s->m, s->hash[i]);
 		s->oov += s->ids[i] == s->m->unk;
 	}
-	s->logp += lm_score_ids(s->m, s->ids, n, 1, 1);
+	{
+		double t0 = now();
+		s->logp += lm_score_ids_counted(s->m, s->ids, n, 1, 1, &s->lookups);
+		s->t_core += now() - t0;
+	}
 	s->tokens += n + 1;
 	s->lines++;
 	return 0;
@@ -444,8 +450,12 @@ fail:
 		 (unsigned long long)docs_scored, (unsigned long long)no_words);
 	buf_addf(&st.extra, ",\n  \"sentences\": %llu,\n  \"tokens\": %llu,\n  \"oov_tokens\": %llu",
 		 (unsigned long long)all_lines, (unsigned long long)all_tokens, (unsigned long long)all_oov);
-	buf_addf(&st.extra, ",\n  \"lookups_per_second\": %.0f",
-		 t_score > 0 ? (double)all_tokens * (m->order - 1) / t_score : 0.0);
+	/* the core (ids to probabilities) and the whole (text to perplexity) */
+	buf_addf(&st.extra, ",\n  \"lookups\": %llu,\n  \"core_seconds\": %.3f,\n  \"lookups_per_second\": %.0f"
+		 ",\n  \"core_words_per_second\": %.0f,\n  \"words_per_second\": %.0f",
+		 (unsigned long long)sc.lookups, sc.t_core, sc.t_core > 0 ? (double)sc.lookups / sc.t_core : 0.0,
+		 sc.t_core > 0 ? (double)all_tokens / sc.t_core : 0.0,
+		 t_score > 0 ? (double)all_tokens / t_score : 0.0);
 	if (nb) {
 		buf_addstr(&st.extra, ",\n  \"buckets\": {");
 		for (b = 0; b < nb; b++)

@@ -199,7 +199,7 @@ static inline int next_context(const struct lm_model *m, uint32_t w, int nctx)
 }
 
 static inline float score_keys(const struct lm_model *m, struct lm_state *s, uint32_t w,
-			       const uint64_t *keys, int *ngram_len)
+			       const uint64_t *keys, int *ngram_len, uint64_t *lookups)
 {
 	const struct lm_priv *p = (const struct lm_priv *)m;
 	float nbo[LM_MAX_ORDER + 1];
@@ -214,6 +214,7 @@ static inline float score_keys(const struct lm_model *m, struct lm_state *s, uin
 	for (k = (m->wflags[w] & LM_W_LEFT) ? 1 : nctx + 1; k <= nctx; k++) {
 		const struct lm_entry *e = find_bounded(p, k + 1, keys[k]);
 
+		++*lookups;
 		if (!e)
 			break;
 		prob = e->prob;
@@ -239,15 +240,23 @@ static inline float score_keys(const struct lm_model *m, struct lm_state *s, uin
 
 float lm_score_word(const struct lm_model *m, struct lm_state *s, uint32_t w, int *ngram_len)
 {
-	uint64_t keys[LM_MAX_ORDER + 1];
+	uint64_t keys[LM_MAX_ORDER + 1], lookups = 0;
 
 	if (w >= m->nwords)
 		w = m->unk;
 	make_keys(m, w, s->w, s->n, keys);
-	return score_keys(m, s, w, keys, ngram_len);
+	return score_keys(m, s, w, keys, ngram_len, &lookups);
 }
 
 double lm_score_ids(const struct lm_model *m, const uint32_t *ids, size_t n, int bos, int eos)
+{
+	uint64_t lookups = 0;
+
+	return lm_score_ids_counted(m, ids, n, bos, eos, &lookups);
+}
+
+double lm_score_ids_counted(const struct lm_model *m, const uint32_t *ids, size_t n, int bos, int eos,
+			    uint64_t *lookups)
 {
 	uint64_t ka[LM_MAX_ORDER + 1], kb[LM_MAX_ORDER + 1], *cur = ka, *next = kb, *t;
 	uint32_t ctx[LM_MAX_ORDER];
@@ -273,7 +282,7 @@ double lm_score_ids(const struct lm_model *m, const uint32_t *ids, size_t n, int
 				ctx[k] = s.w[k - 1];
 			make_keys(m, WORD(j + 1), ctx, nctx, next);
 		}
-		sum += score_keys(m, &s, w, cur, NULL);
+		sum += score_keys(m, &s, w, cur, NULL, lookups);
 		t = cur;
 		cur = next;
 		next = t;

@@ -160,5 +160,8 @@ float lm_score_word(const struct lm_model *m, struct lm_state *s, uint32_t w, in
 /* Sum of log10 p over a sentence of word ids: with <s> context and </s>
  * predicted at the end when bos/eos. */
 double lm_score_ids(const struct lm_model *m, const uint32_t *ids, size_t n, int bos, int eos);
+/* The same, adding the number of table look-ups made to *lookups. */
+double lm_score_ids_counted(const struct lm_model *m, const uint32_t *ids, size_t n, int bos, int eos,
+			    uint64_t *lookups);
 
 #endif
