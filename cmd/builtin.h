@@ -25,6 +25,7 @@ int cmd_ppl(int argc, char **argv);
 struct bpe;
 int open_tokenizer(struct bpe **b, const char *spec);
 int cmd_tok(int argc, char **argv);
+int cmd_tok_train(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
 int cmd_decontam(int argc, char **argv);
 int cmd_minhash(int argc, char **argv);
