@@ -10,6 +10,8 @@
 
 int cmd_cat(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+/* sluice stats --merge (cmd/statsmerge.c) */
+int stats_merge(const char *out_path, char **files, int nfiles);
 int cmd_warc(int argc, char **argv);
 int cmd_pii(int argc, char **argv);
 int cmd_shard(int argc, char **argv);
