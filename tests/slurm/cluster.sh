@@ -4,7 +4,7 @@
 #                                       the SLURM_CONF to export
 #   tests/slurm/cluster.sh stop DIR
 # Needs root and Debian's slurmd, slurmctld, slurm-client and munge
-# (tools/install-deps.sh --slurm installs them).  Exit 77 (skip) when the
+# (tools/install-deps.sh installs them).  Exit 77 (skip) when the
 # machine cannot run the daemons, with the reason on stderr.
 set -euo pipefail
 cmd=${1:?start|stop}
@@ -34,7 +34,7 @@ fi
 
 [ "$(id -u)" -eq 0 ] || skip "the Slurm test needs root (slurmd runs jobs as their user)"
 for b in munged slurmctld slurmd sbatch squeue scontrol; do
-	command -v "$b" >/dev/null || skip "$b is not installed (tools/install-deps.sh --slurm)"
+	command -v "$b" >/dev/null || skip "$b is not installed (tools/install-deps.sh installs it)"
 done
 stop
 host=$(hostname -s)
@@ -78,7 +78,10 @@ SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU
 MpiDefault=none
 ReturnToService=2
-SchedulerType=sched/backfill
+SchedulerType=sched/builtin
+SchedulerParameters=sched_interval=1,sched_min_interval=200000
+MinJobAge=5
+KillWait=2
 SlurmctldTimeout=30
 SlurmdTimeout=30
 MaxArraySize=10000
