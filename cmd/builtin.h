@@ -10,6 +10,8 @@
 
 int cmd_cat(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+/* sluice stats --merge (cmd/statsmerge.c) */
+int stats_merge(const char *out_path, char **files, int nfiles);
 int cmd_warc(int argc, char **argv);
 int cmd_pii(int argc, char **argv);
 int cmd_shard(int argc, char **argv);
@@ -18,7 +20,14 @@ int cmd_lang(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_quality(int argc, char **argv);
 int cmd_blocklist(int argc, char **argv);
+int cmd_ppl(int argc, char **argv);
+
+/* sluice tok's vocabulary lookup (a NAME or a PATH; see cmd/tok.c), shared
+ * with sluice ppl's BPE units: 0, or 1/2 after printing why (exit status). */
+struct bpe;
+int open_tokenizer(struct bpe **b, const char *spec);
 int cmd_tok(int argc, char **argv);
+int cmd_tok_train(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
 int cmd_decontam(int argc, char **argv);
 int cmd_minhash(int argc, char **argv);

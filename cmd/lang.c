@@ -17,6 +17,7 @@
 #include "error.h"
 #include "fasttext.h"
 #include "json.h"
+#include "models.h"
 #include "msg.h"
 #include "stage.h"
 
@@ -50,44 +51,6 @@ static int meta_set_float(struct doc *d, const char *key, float v)
 static const char *strip_label(const char *l)
 {
 	return strncmp(l, "__label__", 9) ? l : l + 9;
-}
-
-static int file_exists(const char *p)
-{
-	return access(p, R_OK) == 0;
-}
-
-/* Where the default language model is: $SLUICE_LID_MODEL, ./models/,
- * models/ beside the binary's build or install tree, the source tree. */
-static const char *find_lid_model(char *tmp, size_t n)
-{
-	const char *env = getenv(LID_MODEL_ENV);
-	char exe[PATH_MAX];
-	ssize_t k;
-
-	if (env && *env)
-		return env;
-	if (file_exists("models/" LID_MODEL_NAME))
-		return "models/" LID_MODEL_NAME;
-	k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (k > 0) {
-		static const char *const rel[] = { "/../models/", "/../../models/", "/../share/sluice/models/" };
-		char *slash;
-		exe[k] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-				snprintf(tmp, n, "%s%s" LID_MODEL_NAME, exe, rel[i]);
-				if (file_exists(tmp))
-					return tmp;
-			}
-		}
-	}
-	snprintf(tmp, n, "%s/models/" LID_MODEL_NAME, SLUICE_SOURCE_DIR);
-	if (file_exists(tmp))
-		return tmp;
-	return NULL;
 }
 
 #define LID_HINT "give --model PATH, set " LID_MODEL_ENV \
@@ -221,7 +184,7 @@ int cmd_lang(int argc, char **argv)
 	if (!(min_score >= 0 && min_score <= 1))
 		return usage_error("--min-score must be between 0 and 1");
 	if (!model_path) {
-		model_path = find_lid_model(tmp, sizeof(tmp));
+		model_path = find_model_file(LID_MODEL_NAME, LID_MODEL_ENV, tmp, sizeof(tmp));
 		if (!model_path) {
 			msg("no language model: " LID_HINT);
 			return 1;

@@ -24,6 +24,7 @@ static const struct cmd_struct commands[] = {
 	{ "classify", cmd_classify, "score documents with a fastText classifier and keep the high scorers" },
 	{ "quality", cmd_quality, "Gopher, C4 and FineWeb quality rules (datatrove defaults and reasons)" },
 	{ "blocklist", cmd_blocklist, "bad-word lists (C4/LDNOOBW) and URL block lists (UT1, datatrove URLFilter)" },
+	{ "ppl", cmd_ppl, "n-gram language-model perplexity: filter, cc_net buckets; train, build, calibrate" },
 	{ "dedup", cmd_dedup, "remove duplicates: identical documents, repeated lines, near-duplicates (MinHash)" },
 	{ "minhash", cmd_minhash, "MinHash dedup in sharded steps: sign, buckets, cluster, filter" },
 	{ "decontam", cmd_decontam, "remove documents sharing 13-grams with evaluation sets" },

@@ -139,14 +139,20 @@ int cmd_stats(int argc, char **argv)
 		"bytes and characters (total, min, max, mean, a power-of-two histogram of",
 		"bytes), and the most common values of chosen fields.",
 		"",
+		"With --merge, the arguments are instead --stats files of the tasks of one",
+		"sharded run (or outputs of sluice stats): counters are added up, minima",
+		"and maxima kept, means recomputed, and \"tasks\" says how many were merged.",
+		"",
 		"  sluice stats docs.jsonl.gz",
 		"  sluice warc crawl.warc.wet.gz | sluice stats --field source --field url --top 5",
+		"  sluice stats --merge work/stats/quality-*.json -o quality.json",
 		NULL
 	};
 	struct stage_opts o = { 0 };
 	struct opt_list fields = { 0 };
-	int top = 20;
+	int top = 20, merge = 0;
 	struct option opts[] = {
+		OPT_FLAG(0, "merge", &merge, "merge --stats JSON files (the arguments) into one"),
 		OPT_LIST('f', "field", &fields, "PATH", "count the values of this field (dotted path; repeatable; default metadata.language and source)"),
 		OPT_INT(0, "top", &top, "N", "list the N most common values of each field (default 20)"),
 		OPT_GROUP("Input and output:"),
@@ -168,6 +174,10 @@ int cmd_stats(int argc, char **argv)
 		return nargs == -1 ? 0 : 2;
 	if (top < 0)
 		return usage_error("--top must not be negative");
+	if (merge) {
+		free(fields.items);
+		return stats_merge(o.output, argv + 1, nargs);
+	}
 	nf = fields.n ? fields.n : 2;
 	fs = calloc(nf, sizeof(*fs));
 	if (!fs)

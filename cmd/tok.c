@@ -140,7 +140,7 @@ static int try_dir(struct bpe **b, const char *dir, const char *name, int *rc)
 
 /* The model directories, in order: $SLUICE_MODELS (colon-separated),
  * ./models, and models/ beside the build directory of the binary. */
-static int open_tokenizer(struct bpe **b, const char *spec)
+int open_tokenizer(struct bpe **b, const char *spec)
 {
 	char exe[PATH_MAX], dir[PATH_MAX + 32];
 	const char *env = getenv("SLUICE_MODELS");
@@ -452,6 +452,7 @@ int cmd_tok(int argc, char **argv)
 	static const char *const usage[] = {
 		"usage: sluice tok --tokenizer NAME|PATH [<options>] [<file>...]",
 		"   or: sluice tok decode --tokenizer NAME|PATH [<options>] [<file>...]",
+		"   or: sluice tok train --vocab-size N -o PREFIX [<options>] [<file>...]",
 		"",
 		"Add \"tokens\", the array of token ids of the text, to each document, with",
 		"byte-level BPE exactly as tiktoken (r50k_base or gpt2, p50k_base, cl100k_base,",
@@ -489,6 +490,8 @@ int cmd_tok(int argc, char **argv)
 
 	if (argc >= 2 && !strcmp(argv[1], "decode"))
 		return cmd_tok_decode(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "train"))
+		return cmd_tok_train(argc - 1, argv + 1);
 	nargs = parse_options(argc, argv, opts, usage);
 	if (nargs < 0)
 		return nargs == -1 ? 0 : 2;

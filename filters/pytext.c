@@ -217,33 +217,54 @@ int pt_splitlines(const char *s, size_t n, struct pt_spans *out)
 	return 0;
 }
 
+static inline int ascii_space(unsigned char b)
+{
+	return (b >= 0x09 && b <= 0x0d) || (b >= 0x1c && b <= 0x20);
+}
+
 int pt_split_ws(const char *s, size_t n, struct pt_spans *out)
 {
-	size_t i = 0, j, start = 0;
-	int in = 0, rc;
-	while (i < n) {
-		unsigned char b = (unsigned char)s[i];
-		int sp;
-		j = i;
-		if (b > 0x20 && b < 0x80) {
-			sp = 0;
-			j++;
-		} else {
-			sp = pt_isspace(pt_next(s, n, &j));
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, j, start;
+	int rc;
+
+	for (;;) {
+		/* skip whitespace */
+		while (i < n) {
+			if (u[i] < 0x80) {
+				if (!ascii_space(u[i]))
+					break;
+				i++;
+				continue;
+			}
+			j = i;
+			if (!pt_isspace(pt_next(s, n, &j)))
+				break;
+			i = j;
 		}
-		if (sp && in) {
-			if ((rc = pt_spans_add(out, start, i - start)))
-				return rc;
-			in = 0;
-		} else if (!sp && !in) {
-			start = i;
-			in = 1;
+		if (i >= n)
+			return 0;
+		/* a word: printable ASCII runs quickly, the rest by code point */
+		start = i;
+		while (i < n) {
+			while (i < n && u[i] > 0x20 && u[i] < 0x80)
+				i++;
+			if (i >= n)
+				break;
+			if (u[i] < 0x80) {
+				if (ascii_space(u[i]))
+					break;
+				i++;
+				continue;
+			}
+			j = i;
+			if (pt_isspace(pt_next(s, n, &j)))
+				break;
+			i = j;
 		}
-		i = j;
+		if ((rc = pt_spans_add(out, start, i - start)))
+			return rc;
 	}
-	if (in)
-		return pt_spans_add(out, start, n - start);
-	return 0;
 }
 
 int pt_lower(struct buf *out, const char *s, size_t n)

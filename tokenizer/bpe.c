@@ -677,8 +677,11 @@ int bpe_encode_piece(const struct bpe *b, struct bpe_work *w, const unsigned cha
 
 /* ---- pre-tokenization ---- */
 
-int bpe_encode(const struct bpe *b, struct bpe_work *w, const char *s, size_t n,
-	       struct bpe_ids *ids)
+/* The split loop, shared by encoding and pre-tokenizing: fn gets every
+ * piece (a match of the pattern, or the bytes between matches).  Inlined
+ * with a constant fn, so encoding pays no indirect call. */
+static inline int split_pieces(const struct bpe *b, struct bpe_work *w, const char *s, size_t n,
+			       int (*fn)(void *ctx, const unsigned char *p, size_t n), void *ctx)
 {
 	const unsigned char *u;
 	size_t pos = 0, gap = 0;
@@ -695,7 +698,7 @@ int bpe_encode(const struct bpe *b, struct bpe_work *w, const char *s, size_t n,
 	}
 	u = (const unsigned char *)s;
 	if (!b->re)
-		return bpe_encode_piece(b, w, u, n, ids);
+		return fn(ctx, u, n);
 	while (pos < n) {
 		PCRE2_SIZE *ov;
 		size_t ms, me;
@@ -717,15 +720,52 @@ int bpe_encode(const struct bpe *b, struct bpe_work *w, const char *s, size_t n,
 		}
 		/* text the pattern skipped (only invalid UTF-8 with the
 		 * known patterns) is a piece of its own */
-		if (ms > gap && (rc = bpe_encode_piece(b, w, u + gap, ms - gap, ids)))
+		if (ms > gap && (rc = fn(ctx, u + gap, ms - gap)))
 			return rc;
-		if ((rc = bpe_encode_piece(b, w, u + ms, me - ms, ids)))
+		if ((rc = fn(ctx, u + ms, me - ms)))
 			return rc;
 		pos = gap = me;
 	}
-	if (n > gap && (rc = bpe_encode_piece(b, w, u + gap, n - gap, ids)))
+	if (n > gap && (rc = fn(ctx, u + gap, n - gap)))
 		return rc;
 	return 0;
+}
+
+struct encode_ctx {
+	const struct bpe *b;
+	struct bpe_work *w;
+	struct bpe_ids *ids;
+};
+
+static int encode_cb(void *ctx, const unsigned char *p, size_t n)
+{
+	struct encode_ctx *c = ctx;
+	return bpe_encode_piece(c->b, c->w, p, n, c->ids);
+}
+
+int bpe_encode(const struct bpe *b, struct bpe_work *w, const char *s, size_t n,
+	       struct bpe_ids *ids)
+{
+	struct encode_ctx c = { b, w, ids };
+	return split_pieces(b, w, s, n, encode_cb, &c);
+}
+
+int bpe_pretokenize(const struct bpe *b, struct bpe_work *w, const char *s, size_t n,
+		    bpe_piece_fn *fn, void *ctx)
+{
+	return split_pieces(b, w, s, n, fn, ctx);
+}
+
+int bpe_new_splitter(struct bpe **out, const char *pattern, struct bpe_err *err)
+{
+	int rc = bpe_new_(out);
+	if (rc)
+		return rc;
+	if ((rc = bpe_set_pattern_(*out, pattern, err))) {
+		bpe_free(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 int bpe_decode(const struct bpe *b, const uint32_t *ids, size_t n, struct buf *out, size_t *bad)

@@ -95,6 +95,14 @@ void bpe_ids_release(struct bpe_ids *ids);
 int bpe_encode(const struct bpe *b, struct bpe_work *w, const char *s, size_t n,
 	       struct bpe_ids *ids);
 
+/* Pre-tokenization alone: fn gets each piece of s[0, n) as encoding would
+ * see it (0 to go on, or an error code that stops and is returned). */
+typedef int bpe_piece_fn(void *ctx, const unsigned char *p, size_t n);
+int bpe_pretokenize(const struct bpe *b, struct bpe_work *w, const char *s, size_t n,
+		    bpe_piece_fn *fn, void *ctx);
+/* A struct bpe that only splits (no vocabulary), for training. */
+int bpe_new_splitter(struct bpe **out, const char *pattern, struct bpe_err *err);
+
 /* Encode one piece (no pre-tokenization): the merge step alone. */
 int bpe_encode_piece(const struct bpe *b, struct bpe_work *w, const unsigned char *s, size_t n,
 		     struct bpe_ids *ids);

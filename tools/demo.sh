@@ -10,6 +10,7 @@ tools/install-deps.sh
 [ -x /usr/local/cuda/bin/nvcc ] && export PATH="$PATH:/usr/local/cuda/bin"
 [ -f build/build.ninja ] || meson setup build >/dev/null
 ninja -C build >/dev/null
+tools/get-ppl-model.sh build/sluice >/dev/null
 S=build/sluice
 D=tests/data/demo
 O=demo-out
@@ -21,6 +22,7 @@ set -x
   $S cat -q $D/*.jsonl.gz --stats $O/cat.json; } \
 	| $S lang -q --keep en --rejects $O/rejected-lang.jsonl --stats $O/lang.json \
 	| $S quality -q --rules gopher,gopher-rep,c4,fineweb --rejects $O/rejected-quality.jsonl --stats $O/quality.json \
+	| $S ppl -q --buckets head:1000,middle:2500 --stats $O/ppl.json \
 	| $S dedup minhash -q --stats $O/dedup.json \
 	| $S pii -q --stats $O/pii.json \
 	| $S tok -q --tokenizer cl100k_base --eos --stats $O/tok.json \
@@ -32,7 +34,7 @@ python3 - "$O" <<'PY'
 import json, os, sys
 o = sys.argv[1]
 print("\nstage       in    out  rejected  unreadable  reasons")
-for stage in ("warc", "cat", "lang", "quality", "dedup", "pii", "tok", "shard"):
+for stage in ("warc", "cat", "lang", "quality", "ppl", "dedup", "pii", "tok", "shard"):
     j = json.load(open(os.path.join(o, stage + ".json")))
     reasons = ", ".join(f"{k} {v}" for k, v in sorted(j.get("rejected_by", {}).items(), key=lambda kv: -kv[1])[:4])
     print(f"{stage:<9} {j.get('docs_in', 0):5} {j.get('docs_out', 0):6} {j.get('docs_rejected', 0):9} "

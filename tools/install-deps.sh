@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Install what sluice needs to build and test, from Debian 12 packages, and
+# Install what sluice needs to build and test (GNU parallel and a Slurm
+# client, controller and node daemon for the scale-out tests included), from
+# Debian 12 packages, and
 # the models the stages use by default, from the npm registry.
 # Idempotent: does nothing when everything is already there.  Run as root
 # (or with sudo).
@@ -12,6 +14,7 @@ pkgs=(build-essential meson ninja-build pkg-config
       python3-numpy python3-regex python3-xxhash
       fasttext
       publicsuffix
+      parallel slurmd slurmctld slurm-client munge
       curl util-linux)
 # npm fetches models; any npm will do (Debian's, or one already there)
 command -v npm >/dev/null || pkgs+=(npm)

@@ -24,4 +24,6 @@ if [ ! -f "$dir/build.ninja" ]; then
 	meson setup "$dir" "${opts[@]}"
 fi
 ninja -C "$dir"
+# sluice ppl's default model is trained by sluice itself (Brown Corpus, npm)
+tools/get-ppl-model.sh "$dir/sluice"
 meson test -C "$dir" --print-errorlogs
