@@ -201,6 +201,14 @@ rm -rf "$T/s"
 eq "--shard 1/3: lines 1, 4, 7, ..." "$(cd "$T/s" && find crawl-data/$C/segments -type f | sort | tr '\n' ' ')" \
 	"$(zcat "$T/root/crawl-data/$C/wet.paths.gz" | awk 'NR % 3 == 2' | sort | tr '\n' ' ')"
 
+# --- the listing from a URL; progress lines
+rm -rf "$T/s"
+run "$SLUICE" fetch --paths "${URL}crawl-data/$C/wet.paths.gz" --base-url "$URL" -o "$T/s" --progress 0.001
+eq "--paths URL: exit" "$rc" 0
+check "--paths URL: every file" all_same "$T/s"
+check "--paths URL: the listing is not saved" test ! -e "$T/s/crawl-data/$C/wet.paths.gz"
+check "progress lines on stderr" grep -q "^sluice fetch: [0-9]* files done, [0-9]* skipped, [0-9]* running, " "$T/err"
+
 # --- usage errors and a missing crawl
 run "$SLUICE" fetch "$C"
 eq "no -o: exit 2" "$rc" 2
