@@ -348,6 +348,16 @@ static int xfer_begin(struct xfer *x, const char *path)
 	x->part = x->dest ? join(x->dest, "", ".part") : NULL;
 	if (!x->url || !x->dest || !x->part)
 		return SL_ENOMEM;
+	for (int i = 0; i < r->nx; i++) {
+		struct xfer *y = &r->x[i];
+		if (y != x && y->state != X_FREE && y->dest && !strcmp(y->dest, x->dest)) {
+			/* listed twice: one transfer per file */
+			r->st->skipped++;
+			emit(r, FETCH_EV_SKIP, x, NULL, 0, 0);
+			xfer_clear(x);
+			return 0;
+		}
+	}
 	if (stat(x->dest, &sb) == 0) {
 		r->st->skipped++;
 		emit(r, FETCH_EV_SKIP, x, NULL, 0, (uint64_t)sb.st_size);

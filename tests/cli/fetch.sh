@@ -201,6 +201,15 @@ rm -rf "$T/s"
 eq "--shard 1/3: lines 1, 4, 7, ..." "$(cd "$T/s" && find crawl-data/$C/segments -type f | sort | tr '\n' ' ')" \
 	"$(zcat "$T/root/crawl-data/$C/wet.paths.gz" | awk 'NR % 3 == 2' | sort | tr '\n' ' ')"
 
+# --- a path listed twice is fetched once
+rm -rf "$T/s"
+printf '%s\n' "$BIG" "$BIG" "$SMALL" "$BIG" > "$T/twice.paths"
+: > "$T/log"
+run "$SLUICE" fetch --paths "$T/twice.paths" --base-url "$URL" -o "$T/s" -q
+eq "listed twice: exit" "$rc" 0
+check "listed twice: identical" cmp -s "$T/root/$BIG" "$T/s/$BIG"
+eq "listed twice: one request" "$(grep -c "$BIG" "$T/log")" 1
+
 # --- the listing from a URL; progress lines
 rm -rf "$T/s"
 run "$SLUICE" fetch --paths "${URL}crawl-data/$C/wet.paths.gz" --base-url "$URL" -o "$T/s" --progress 0.001
