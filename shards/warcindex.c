@@ -155,8 +155,9 @@ int warc_index_read(const char *path, uint64_t size, uint64_t **offp, size_t *np
 	buf_release(&name);
 	if (!f)
 		return SL_EOPEN;
+	/* a gzip member takes at least 18 bytes: that bounds the count */
 	if (fscanf(f, "sluice-warc-offsets %d %llu %llu\n", &version, &fsize, &count) != 3 || version != 1 ||
-	    count == 0 || count > fsize) {
+	    count == 0 || count > fsize / 18 + 1) {
 		fclose(f);
 		return SL_EFORMAT;
 	}
