@@ -369,7 +369,7 @@ static int ppl_score(int argc, char **argv)
 		goto early;
 	if (buckets_arg && (rc = parse_buckets(buckets_arg, buckets, &nb)))
 		goto early;
-	if (argc > 1 && max_ppl != -1 && !(max_ppl > 0)) {
+	if (max_ppl != -1 && !(max_ppl > 0)) {
 		rc = usage_error("--max-perplexity must be a positive number");
 		goto early;
 	}

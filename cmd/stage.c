@@ -2,6 +2,7 @@
  * stage.c - the shared stage frame (see stage.h for the contract).
  */
 #include "stage.h"
+#include "warcindex.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -87,6 +88,7 @@ static int add_piece(struct stage *st, const char *path, uint64_t start, uint64_
 	st->pieces[st->npieces].start = start;
 	st->pieces[st->npieces].end = end;
 	st->pieces[st->npieces].size = size;
+	st->pieces[st->npieces].exact = 0;
 	st->npieces++;
 	if (size > 0)
 		st->total_input += (end == UINT64_MAX ? (uint64_t)size : end) - start;
@@ -146,10 +148,30 @@ static int assign_pieces(struct stage *st, char **args, int nargs)
 	for (i = 0; i < nargs && !rc; i++) {
 		uint64_t s = (uint64_t)sizes[i];
 		int owns_first = (g >= lo && g < hi) || (si == sn - 1 && g >= total);
+		uint64_t *off = NULL;
+		size_t noff = 0;
 		if (s > 0 && (st->flags & STAGE_SPLIT_JSONL) && file_is_plain(args[i])) {
 			uint64_t a = lo > g ? lo - g : 0, b = hi - g < s ? hi - g : s;
 			if (hi > g && a < b)
 				rc = add_piece(st, args[i], a, a == 0 && b == s ? UINT64_MAX : b, sizes[i]);
+		} else if (s > 0 && (st->flags & STAGE_SPLIT_INDEXED) &&
+			   warc_index_read(args[i], s, &off, &noff) == 0) {
+			/* the records whose first byte falls in the part's range */
+			uint64_t a = lo > g ? lo - g : 0, b = hi - g < s ? hi - g : s, ra = s, rb = s;
+			size_t k;
+			for (k = 0; k < noff && off[k] < a; k++)
+				;
+			if (k < noff)
+				ra = off[k];
+			for (; k < noff && off[k] < b; k++)
+				;
+			if (k < noff)
+				rb = off[k];
+			if (hi > g && a < b && ra < rb) {
+				rc = add_piece(st, args[i], ra, ra == 0 && rb == s ? UINT64_MAX : rb, sizes[i]);
+				st->pieces[st->npieces - 1].exact = 1;
+			}
+			free(off);
 		} else if (owns_first) {
 			rc = add_piece(st, args[i], 0, UINT64_MAX, sizes[i]);
 		}
@@ -240,7 +262,9 @@ int stage_next_input(struct stage *st, struct instream **in, const struct stage_
 	if (st->next_piece >= st->npieces)
 		return 0;
 	p = &st->pieces[st->next_piece++];
-	if (p->start > 0)
+	if (p->exact)
+		rc = instream_open_range(&st->in, p->path, p->start, p->end);
+	else if (p->start > 0)
 		rc = instream_open_at(&st->in, p->path, p->start - 1);
 	else
 		rc = instream_open(&st->in, p->path);

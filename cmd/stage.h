@@ -59,6 +59,7 @@ struct stage_piece {
 	const char *path;     /* "-" for stdin */
 	uint64_t start, end;  /* byte range for split files; end UINT64_MAX: to the end */
 	int64_t size;         /* file size, -1 unknown */
+	int exact;            /* [start, end) are record boundaries (a WARC index) */
 };
 
 struct stage_count {
@@ -74,6 +75,7 @@ struct stage_counts {
 enum stage_flags {
 	STAGE_SPLIT_JSONL = 1 << 0, /* plain JSONL inputs may be split into byte ranges */
 	STAGE_ID_OPTIONAL = 1 << 1, /* documents without "id" are read (d->i_id < 0) */
+	STAGE_SPLIT_INDEXED = 1 << 2, /* files with a WARC index (FILE.offsets) split at records */
 };
 
 struct stage {

@@ -20,6 +20,7 @@
 #include "json.h"
 #include "msg.h"
 #include "stage.h"
+#include "warcindex.h"
 #include "utf8.h"
 #include "warc.h"
 
@@ -300,17 +301,49 @@ fail:
 	return -1;
 }
 
-static int read_file(struct warc_cmd *w, struct instream *in, const char *path)
+/* A piece that starts inside an indexed file: the crawl name comes from
+ * the file's first record, read on its own. */
+static void source_from_head(struct warc_cmd *w, const char *path, int64_t size)
+{
+	struct warc_limits lim = { 0, w->st.o.max_doc_bytes };
+	struct warc_reader *r;
+	struct warc_record rec;
+	struct instream *in;
+	uint64_t *off = NULL;
+	size_t n = 0;
+	const char *v;
+	size_t vl;
+
+	if (size <= 0 || warc_index_read(path, (uint64_t)size, &off, &n) != 0)
+		return;
+	if (instream_open_range(&in, path, 0, n > 1 ? off[1] : UINT64_MAX) == 0) {
+		if (warc_reader_create(&r, in, &lim) == 0) {
+			if (warc_next(r, &rec) > 0 && rec.kind == WARC_WARCINFO &&
+			    warcinfo_field(rec.body, rec.body_len, "isPartOf", &v, &vl) && vl) {
+				buf_reset(&w->source);
+				buf_add(&w->source, v, vl);
+			}
+			warc_reader_free(r);
+		}
+		instream_free(in);
+	}
+	free(off);
+}
+
+static int read_file(struct warc_cmd *w, struct instream *in, const struct stage_piece *piece)
 {
 	struct warc_reader *r;
 	struct warc_limits lim = { 0, w->st.o.max_doc_bytes };
 	struct warc_record rec;
+	const char *path = piece->path;
 	const char *base = strrchr(path, '/');
 	int rc, stop = 0;
 
 	base = base ? base + 1 : path;
 	buf_reset(&w->source);
 	buf_addstr(&w->source, w->source_opt ? w->source_opt : base);
+	if (!w->source_opt && piece->exact && piece->start > 0)
+		source_from_head(w, path, piece->size);
 	if ((rc = warc_reader_create(&r, in, &lim))) {
 		msg_code(rc, "'%s'", path);
 		w->st.failed = 1;
@@ -365,6 +398,34 @@ static int read_file(struct warc_cmd *w, struct instream *in, const char *path)
 	return w->st.failed ? -1 : 0;
 }
 
+static int write_indexes(char **files, int n)
+{
+	for (int i = 0; i < n; i++) {
+		uint64_t *off, size;
+		size_t count;
+		const char *why = NULL;
+		int rc = warc_index_build(files[i], &off, &count, &size, &why);
+
+		if (rc) {
+			if (why)
+				msg("'%s': %s", files[i], why);
+			else
+				msg_code(rc, "'%s'", files[i]);
+			return 1;
+		}
+		rc = warc_index_write(files[i], size, off, count);
+		free(off);
+		if (rc) {
+			msg_code(rc, "cannot write '%s" WARC_INDEX_SUFFIX "'", files[i]);
+			return 1;
+		}
+		msg("'%s': %zu records; wrote '%s" WARC_INDEX_SUFFIX "'", files[i], count, files[i]);
+	}
+	if (n == 0)
+		return usage_error("--index needs the files to index");
+	return 0;
+}
+
 int cmd_warc(int argc, char **argv)
 {
 	static const char *const usage[] = {
@@ -381,13 +442,19 @@ int cmd_warc(int argc, char **argv)
 		"Non-HTML and non-200 responses are rejected (see --rejects); broken records",
 		"and corrupt gzip members are skipped with a message and counted.",
 		"",
+		"A gzip file with an index (--index writes FILE.offsets beside it) is split",
+		"at record boundaries by --shard I/N, so one large file spreads over tasks.",
+		"",
 		"  sluice warc CC-MAIN-*.warc.wet.gz > docs.jsonl",
+		"  sluice warc --index big.warc.gz && sluice warc --shard 3/8 big.warc.gz",
 		"  sluice warc --stats warc.json crawl.warc.gz -o pages.jsonl.zst",
 		NULL
 	};
 	struct warc_cmd w;
 	struct stage_opts o = { 0 };
+	int index = 0;
 	struct option opts[] = {
+		OPT_FLAG(0, "index", &index, "write FILE.offsets, the record offsets of each gzip FILE, so --shard splits it between tasks; no documents"),
 		OPT_STRING(0, "source", &w.source_opt, "NAME", "set \"source\" instead of the crawl name / file name"),
 		OPT_FLAG(0, "no-title", &w.no_title, "do not record the HTML title in metadata.title"),
 		STAGE_OPTIONS(&o),
@@ -402,7 +469,9 @@ int cmd_warc(int argc, char **argv)
 	nargs = parse_options(argc, argv, opts, usage);
 	if (nargs < 0)
 		return nargs == -1 ? 0 : 2;
-	if ((rc = stage_begin(&w.st, "warc", 0, &o, argv + 1, nargs)))
+	if (index)
+		return write_indexes(argv + 1, nargs);
+	if ((rc = stage_begin(&w.st, "warc", STAGE_SPLIT_INDEXED, &o, argv + 1, nargs)))
 		return rc;
 	doc_init(&w.d);
 	buf_init(&w.line, 0);
@@ -417,7 +486,7 @@ int cmd_warc(int argc, char **argv)
 		w.st.failed = 1;
 	}
 	while (!w.st.failed && !w.st.pipe_closed && (rc = stage_next_input(&w.st, &in, &piece)) > 0) {
-		read_file(&w, in, piece->path);
+		read_file(&w, in, piece);
 		stage_input_done(&w.st);
 	}
 	buf_addf(&w.st.extra, ",\n  \"records\": %" PRIu64 ",\n  \"records_by_type\": {", w.records_total);

@@ -486,6 +486,54 @@ static void set_strings(struct lm_priv *p, struct buf *strings)
 	p->m.strings_bytes = strings->len;
 }
 
+/* The start of an n-gram line: the next line and its log10 probability. */
+static int entry_prob(struct linereader *r, size_t *pos, float *prob, const char *ended, const char **why)
+{
+	const char *f;
+	size_t flen;
+	int rc = next_line(r);
+
+	if (rc <= 0) {
+		*why = ended;
+		return rc < 0 ? rc : SL_ETRUNC;
+	}
+	*pos = 0;
+	if (!next_field(r->line, r->len, pos, &f, &flen) || parse_float(f, flen, prob)) {
+		*why = "expected a log10 probability";
+		return SL_EFORMAT;
+	}
+	if (*prob > 0) {
+		*why = "positive log10 probability";
+		return SL_EFORMAT;
+	}
+	return 0;
+}
+
+/* The end of an n-gram line: an optional back-off weight (none on the
+ * highest order), then nothing. */
+static int entry_backoff(struct linereader *r, size_t *pos, int top, float *bo, const char **why)
+{
+	const char *f;
+	size_t flen;
+
+	*bo = 0.0f;
+	if (!next_field(r->line, r->len, pos, &f, &flen))
+		return 0;
+	if (top) {
+		*why = "back-off weight on a highest-order n-gram";
+		return SL_EFORMAT;
+	}
+	if (parse_float(f, flen, bo)) {
+		*why = "expected a log10 back-off weight";
+		return SL_EFORMAT;
+	}
+	if (next_field(r->line, r->len, pos, &f, &flen)) {
+		*why = "extra text after the back-off weight";
+		return SL_EFORMAT;
+	}
+	return 0;
+}
+
 static int arpa_unigrams(struct linereader *r, struct lm_priv *p, struct buf *strings,
 			 int order, const char **why)
 {
@@ -524,24 +572,13 @@ static int arpa_unigrams(struct linereader *r, struct lm_priv *p, struct buf *st
 		return rc;
 
 	for (k = 0; k < cnt; k++) {
-		const char *f, *w;
-		size_t pos = 0, flen, wlen;
-		float prob, bo = 0.0f;
+		const char *w;
+		size_t pos, wlen;
+		float prob, bo;
 		uint32_t id;
 
-		rc = next_line(r);
-		if (rc <= 0) {
-			*why = "the 1-grams end before the count in \\data\\";
-			return rc < 0 ? rc : SL_ETRUNC;
-		}
-		if (!next_field(r->line, r->len, &pos, &f, &flen) || parse_float(f, flen, &prob)) {
-			*why = "expected a log10 probability";
-			return SL_EFORMAT;
-		}
-		if (prob > 0) {
-			*why = "positive log10 probability";
-			return SL_EFORMAT;
-		}
+		if ((rc = entry_prob(r, &pos, &prob, "the 1-grams end before the count in \\data\\", why)))
+			return rc;
 		if (!next_field(r->line, r->len, &pos, &w, &wlen)) {
 			*why = "expected a word after the probability";
 			return SL_EFORMAT;
@@ -550,20 +587,8 @@ static int arpa_unigrams(struct linereader *r, struct lm_priv *p, struct buf *st
 			*why = "a word contains a NUL byte";
 			return SL_EFORMAT;
 		}
-		if (next_field(r->line, r->len, &pos, &f, &flen)) {
-			if (order == 1) {
-				*why = "back-off weight on a highest-order n-gram";
-				return SL_EFORMAT;
-			}
-			if (parse_float(f, flen, &bo)) {
-				*why = "expected a log10 back-off weight";
-				return SL_EFORMAT;
-			}
-			if (next_field(r->line, r->len, &pos, &f, &flen)) {
-				*why = "extra text after the back-off weight";
-				return SL_EFORMAT;
-			}
-		}
+		if ((rc = entry_backoff(r, &pos, order == 1, &bo, why)))
+			return rc;
 		if ((wlen == 5 && (memcmp(w, "<unk>", 5) == 0 || memcmp(w, "<UNK>", 5) == 0))) {
 			if (m->has_unk) {
 				*why = "duplicate <unk>";
@@ -769,25 +794,14 @@ static int arpa_ngrams(struct linereader *r, struct lm_priv *p, int n, const cha
 	m->mask[n] = slots - 1;
 	for (k = 0; k < cnt; k++) {
 		const char *f;
-		size_t pos = 0, flen;
-		float prob, bo = 0.0f;
+		size_t pos, flen;
+		float prob, bo;
 		uint32_t ids[LM_MAX_ORDER];
 		uint64_t key;
 		int j;
 
-		rc = next_line(r);
-		if (rc <= 0) {
-			*why = "an n-gram section ends before its count in \\data\\";
-			return rc < 0 ? rc : SL_ETRUNC;
-		}
-		if (!next_field(r->line, r->len, &pos, &f, &flen) || parse_float(f, flen, &prob)) {
-			*why = "expected a log10 probability";
-			return SL_EFORMAT;
-		}
-		if (prob > 0) {
-			*why = "positive log10 probability";
-			return SL_EFORMAT;
-		}
+		if ((rc = entry_prob(r, &pos, &prob, "an n-gram section ends before its count in \\data\\", why)))
+			return rc;
 		for (j = 0; j < n; j++) {
 			uint32_t id;
 
@@ -802,20 +816,8 @@ static int arpa_ngrams(struct linereader *r, struct lm_priv *p, int n, const cha
 			}
 			ids[j] = id;
 		}
-		if (next_field(r->line, r->len, &pos, &f, &flen)) {
-			if (n == m->order) {
-				*why = "back-off weight on a highest-order n-gram";
-				return SL_EFORMAT;
-			}
-			if (parse_float(f, flen, &bo)) {
-				*why = "expected a log10 back-off weight";
-				return SL_EFORMAT;
-			}
-			if (next_field(r->line, r->len, &pos, &f, &flen)) {
-				*why = "extra text after the back-off weight";
-				return SL_EFORMAT;
-			}
-		}
+		if ((rc = entry_backoff(r, &pos, n == m->order, &bo, why)))
+			return rc;
 		key = ids_key(ids, n);
 		if (n >= 3 && (rc = check_suffixes(p, ids, n)) < 0)
 			return rc;

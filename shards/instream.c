@@ -42,15 +42,21 @@ struct instream {
 	int z_ready;
 	ZSTD_DStream *zs;
 	struct instream_stats st;
+	uint64_t limit;       /* raw bytes left to read from fd (ranges) */
 };
 
-/* read() from the file or the remote stream: bytes, 0 at the end, or SL_EIO */
+/* read() from the file (at most limit bytes) or the remote stream:
+ * bytes, 0 at the end, or SL_EIO */
 static ssize_t src_read(struct instream *s, void *dst, size_t n)
 {
 	ssize_t r;
 
 	if (s->url)
 		return http_get_read(s->url, dst, n);
+	if (n > s->limit)
+		n = (size_t)s->limit;
+	if (n == 0)
+		return 0;
 	do
 		r = read(s->fd, dst, n);
 	while (r < 0 && errno == EINTR);
@@ -70,6 +76,10 @@ static int raw_refill(struct instream *s)
 	}
 	if (s->rlen == RAW_CAP)
 		return 1;
+	if (s->limit == 0) {
+		s->raw_eof = 1;
+		return 0;
+	}
 	n = src_read(s, s->raw + s->rlen, RAW_CAP - s->rlen);
 	if (n < 0)
 		return (int)n;
@@ -79,6 +89,8 @@ static int raw_refill(struct instream *s)
 	}
 	s->rlen += (size_t)n;
 	s->st.raw_bytes += (uint64_t)n;
+	if (s->limit != UINT64_MAX)
+		s->limit -= (uint64_t)n;
 	return 1;
 }
 
@@ -333,6 +345,8 @@ static ssize_t read_plain(struct instream *s, void *dst, size_t n)
 	if (r == 0)
 		s->raw_eof = 1;
 	s->st.raw_bytes += (uint64_t)r;
+	if (s->limit != UINT64_MAX)
+		s->limit -= (uint64_t)r;
 	return r;
 }
 
@@ -389,7 +403,7 @@ static int stream_setup(struct instream *s)
 	return 0;
 }
 
-int instream_open_fd(struct instream **out, int fd, int own)
+static int open_fd_limit(struct instream **out, int fd, int own, uint64_t offset, uint64_t limit)
 {
 	struct instream *s = calloc(1, sizeof(*s));
 	struct stat sb;
@@ -400,6 +414,8 @@ int instream_open_fd(struct instream **out, int fd, int own)
 		return SL_ENOMEM;
 	s->fd = fd;
 	s->own = own;
+	s->limit = limit;
+	s->st.raw_bytes = offset;
 	s->file_size = (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) ? (int64_t)sb.st_size : -1;
 	s->raw = malloc(RAW_CAP);
 	if (!s->raw) {
@@ -427,6 +443,7 @@ static int open_url(struct instream **out, const char *url)
 		return SL_ENOMEM;
 	s->fd = -1;
 	s->file_size = -1;
+	s->limit = UINT64_MAX;
 	if ((rc = http_get_open(&s->url, url)) == 0 && !(s->raw = malloc(RAW_CAP)))
 		rc = SL_ENOMEM;
 	if (rc == 0 && (rc = stream_setup(s)) == SL_EIO)
@@ -439,6 +456,36 @@ static int open_url(struct instream **out, const char *url)
 	}
 	*out = s;
 	return 0;
+}
+
+int instream_open_fd(struct instream **out, int fd, int own)
+{
+	return open_fd_limit(out, fd, own, 0, UINT64_MAX);
+}
+
+int instream_open_range(struct instream **out, const char *path, uint64_t start, uint64_t end)
+{
+	int fd, rc;
+
+	*out = NULL;
+	if (end < start)
+		return SL_EINVAL;
+	do
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		return SL_EOPEN;
+	if (start && lseek(fd, (off_t)start, SEEK_SET) < 0) {
+		close(fd);
+		return SL_EIO;
+	}
+	rc = open_fd_limit(out, fd, 1, start, end == UINT64_MAX ? UINT64_MAX : end - start);
+	if (rc) {
+		int e = errno;
+		close(fd);
+		errno = e;
+	}
+	return rc;
 }
 
 int instream_open(struct instream **out, const char *path)

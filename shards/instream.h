@@ -69,6 +69,12 @@ int instream_open_fd(struct instream **out, int fd, int own);
  * compressed files are only ever assigned whole. */
 int instream_open_at(struct instream **out, const char *path, uint64_t start);
 
+/* Decode only the raw bytes [start, end) of a file (end UINT64_MAX: to its
+ * end): a run of whole gzip members or zstd frames, as a WARC index
+ * (warcindex.h) delimits them, or any byte range of a plain file.  Offsets
+ * in the stats stay file offsets. */
+int instream_open_range(struct instream **out, const char *path, uint64_t start, uint64_t end);
+
 /* Read up to n decoded bytes into dst.  Returns the byte count (> 0), 0 at
  * the end of input, or a negative SL_E* code.  *flags (may be NULL)
  * receives INSTREAM_* bits for this chunk. */

@@ -29,6 +29,38 @@ for n in 1 2 3 7; do
 		"$(json "$T/ref/quality.json" '['$n', j["docs_in"], j["docs_out"], j["rejected_by"]]')"
 done
 
+# one large WARC file split between tasks at record boundaries (--index)
+mkdir -p "$T/warc"
+W=("$DATA/warc/dolma-wget-sample-0000.warc.gz" "$DATA/warc/resiliparse-CC-MAIN-2020-34-excerpt.warc.gz"
+   "$DATA/warc/npm-warc-CC-MAIN-20140820021334-00006-ip-10-180-136-8.ec2.internal.warc.wet.gz")
+cp "${W[@]}" "$T/warc/"
+W=("$T"/warc/*.gz)
+"$SLUICE" warc -q "${W[@]}" > "$T/warc.ref" 2>/dev/null
+run "$SLUICE" warc --index "${W[@]}"
+eq "warc --index: exit 0" "$rc" 0
+check "warc --index: reports the records" has "$T/err" "48 records"
+for n in 2 3 7; do
+	: > "$T/warc.$n"
+	parts=()
+	for i in $(seq 0 $((n - 1))); do
+		"$SLUICE" warc -q --shard "$i/$n" "${W[@]}" 2>/dev/null > "$T/warc.$n.$i"
+		cat "$T/warc.$n.$i" >> "$T/warc.$n"
+		parts+=("$(wc -l < "$T/warc.$n.$i")")
+	done
+	check "indexed WARC, N=$n: the parts in order = the whole" cmp "$T/warc.ref" "$T/warc.$n"
+	check "indexed WARC, N=$n: no part is empty (files are split)" test "$(printf '%s\n' "${parts[@]}" | grep -cx 0)" -eq 0
+done
+"$SLUICE" warc -q --shard 1/7 "$T/warc/dolma-wget-sample-0000.warc.gz" > "$T/one.1" 2>/dev/null
+check "one indexed file alone is split too" test "$(wc -l < "$T/one.1")" -gt 0
+# a stale index (the file changed) is ignored: the file goes whole to one part
+printf 'x' | cat "$T/warc/dolma-wget-sample-0000.warc.gz" - > "$T/stale.warc.gz"
+cp "$T/warc/dolma-wget-sample-0000.warc.gz.offsets" "$T/stale.warc.gz.offsets"
+"$SLUICE" warc -q --shard 1/7 "$T/stale.warc.gz" > "$T/stale.1" 2>/dev/null || true
+eq "stale index: not split" "$(wc -l < "$T/stale.1")" 0
+run "$SLUICE" warc --index "$DATA/warc/CC-MAIN-2024-22.warc.paths.gz"
+eq "--index on a file that is not a WARC: exit 1" "$rc" 1
+check "says why" has "$T/err" "no gzip member starts a WARC record"
+
 # a rerun does nothing; a task that died (no marker, no output) is redone
 before=$(find "$T/o3" -type f -newer "$T/w3/inputs.txt" | sort | xargs md5sum)
 SLUICE="$SLUICE" run "$EX/parallel/run.sh" -n 3 -j 2 -w "$T/w3" -o "$T/o3" "${IN[@]}"
