@@ -2,6 +2,10 @@
 # after lib.sh): the inputs of the sharded pipeline and the single-process
 # reference run of the same stages.
 
+# lid.176.ftz from the shared data, so the tests do not depend on models/
+# (sluice ppl's default model does come from models/: tools/get-ppl-model.sh)
+export SLUICE_LID_MODEL=${SLUICE_LID_MODEL:-$DATA/langid/lid.176.ftz}
+
 # make_inputs DIR: real documents with exact and near copies (so MinHash has
 # work) plus the demo's WARC/WET files; prints the input paths.
 make_inputs() {
