@@ -84,12 +84,14 @@ for t in "${targets[@]}"; do
 	dict=()
 	[ -f "tests/fuzz/dict/$t.dict" ] && dict=("-dict=tests/fuzz/dict/$t.dict")
 	log=$work/$t/last.log
+	t0=$(date +%s)
 	nice -n 19 "$dir/tests/fuzz/fuzz-$t" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=2 \
 		-max_len="${maxlen[$t]}" -print_final_stats=1 "${dict[@]}" \
 		-artifact_prefix="$work/$t/" "$work/$t/corpus" \
 		"tests/fuzz/corpus/$t" $( [ -d "tests/fuzz/regress/$t" ] && echo "tests/fuzz/regress/$t" ) \
 		>"$log" 2>&1
 	rc=$?
+	secs=$(( $(date +%s) - t0 ))
 	ran=$((ran + 1))
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
@@ -101,8 +103,8 @@ for t in "${targets[@]}"; do
 		art=$(grep -o "Test unit written to [^ ]*" "$log" | tail -1 | sed 's/Test unit written to //')
 		result="CRASH (exit $rc${art:+, input $art}; log $log)"
 	fi
-	printf 'fuzz %s: %s execs in %s s, cov %s, ft %s, %s\n' "$t" "${execs:-?}" "$seconds" "${cov:-?}" "${ft:-?}" "$result"
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$t" "${execs:-0}" "$seconds" "${cov:-}" "${ft:-}" "${result%% *}" >>"$work/stats.tsv"
+	printf 'fuzz %s: %s execs in %s s, cov %s, ft %s, %s\n' "$t" "${execs:-?}" "$secs" "${cov:-?}" "${ft:-?}" "$result"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$t" "${execs:-0}" "$secs" "${cov:-}" "${ft:-}" "${result%% *}" >>"$work/stats.tsv"
 	if [ $rc -ne 0 ]; then
 		grep -E "ERROR|SUMMARY|^    #[0-9]" "$log" | head -15 | sed 's/^/    /'
 		[ $keep -eq 1 ] || break
