@@ -205,6 +205,10 @@ put('tokenizer_json', 'split-bytelevel.json', hf({'type': 'Sequence', 'pretokeni
     'the same vocabulary with a Llama-3-style Split + ByteLevel pre-tokenizer (structure as in shared/data/tokenizers/llama3-tokenizer.json; no Llama data copied)')
 put('tokenizer_json', 'merges-pairs.json', hf({'type': 'ByteLevel', 'add_prefix_space': True}).replace('"merges": [', '"merges": [["a", "b"], '),
     'the first vocabulary with one merge in the newer [a, b] form')
+put('gpt2', 'small', json.dumps(dict(list(vocab.items()) + [('<|endoftext|>', len(vocab))]), ensure_ascii=False).encode('utf-8')
+    + b'\n%%SLUICE_FILE%%\n#version: 0.2\n' + '\n'.join(keep).encode('utf-8') + b'\n',
+    'the same 256 byte tokens + 60 merges as GPT-2 encoder.json and vocab.bpe (from shared/data/tokenizers/gpt2-*, MIT)')
+put('gpt2', 'odd', '{"a": 0, "\u0120": 1, "<|endoftext|>": 2}\n%%SLUICE_FILE%%\n#version\r\na b\n\u0120 a\nx\nab  c\n', 'written for the fuzzer')
 for n, f in [('german', 'cs336-german.txt'), ('address', 'cs336-address.txt'), ('tinystories', 'cs336-tinystories_sample.txt')]:
     t = read(S('tokenizers', f))[:2000]
     put('bpe', f'{n}-0', b'\x00' + t, f'first 2 KB of shared/data/tokenizers/{f} (stanford-cs336, MIT); byte 0 = cl100k, pattern')
