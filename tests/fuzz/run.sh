@@ -53,7 +53,6 @@ if [ ! -f "$dir/build.ninja" ]; then
 		-Db_sanitize=address,undefined -Db_lundef=false \
 		"-Dc_args=-fsanitize=fuzzer-no-link -fno-sanitize-recover=all" >/dev/null || exit 1
 fi
-nice -n 19 ninja -C "$dir" -j2 >/dev/null || { echo "fuzz: build failed"; exit 1; }
 
 # the table: rows "['name', max_len]," of tests/fuzz/meson.build
 declare -A maxlen
@@ -63,6 +62,15 @@ while read -r name len; do
 	all+=("$name")
 done < <(sed -n "s/^ *\['\([a-z0-9_]*\)', *\([0-9]*\)\],.*/\1 \2/p" tests/fuzz/meson.build)
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
+for t in "${targets[@]}"; do
+	if [ -z "${maxlen[$t]:-}" ]; then
+		echo "fuzz: no target '$t' in tests/fuzz/meson.build" >&2
+		exit 2
+	fi
+done
+# only the fuzz binaries (not the whole project)
+nice -n 19 ninja -C "$dir" -j2 "${targets[@]/#/tests/fuzz/fuzz-}" >/dev/null ||
+	{ echo "fuzz: build failed"; exit 1; }
 
 work=$dir/fuzz-work
 mkdir -p "$work"
@@ -72,10 +80,6 @@ start=$(date +%s)
 ran=0
 crashed=0
 for t in "${targets[@]}"; do
-	if [ -z "${maxlen[$t]:-}" ]; then
-		echo "fuzz: no target '$t' in tests/fuzz/meson.build" >&2
-		exit 2
-	fi
 	if [ "$total" -gt 0 ] && [ $(( $(date +%s) - start )) -ge "$total" ]; then
 		echo "fuzz $t: not run (--total $total s reached)"
 		continue
