@@ -1033,7 +1033,7 @@ static float dot_row(const struct ft_matrix *mx, const float *h, int64_t i)
 
 static float sigmoid(const struct ft_model *m, float x)
 {
-	if (x < -8)
+	if (!(x >= -8)) /* NaN too (a model with NaN weights): no table index from it */
 		return 0.0f;
 	if (x > 8)
 		return 1.0f;

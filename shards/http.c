@@ -157,12 +157,13 @@ int http_parse_response(const char *p, size_t len, struct http_response *out)
 	memset(out, 0, sizeof(*out));
 	if (len < 5 || memcmp(p, "HTTP/", 5) != 0)
 		return SL_EHTTP;
-	for (k = 0; i < len && is_digit((unsigned char)p[i]); i++, k++)
+	/* k < 3: enough to refuse a long version without overflowing an int */
+	for (k = 0; k < 3 && i < len && is_digit((unsigned char)p[i]); i++, k++)
 		major = major * 10 + (p[i] - '0');
 	if (k == 0 || k > 2)
 		return SL_EHTTP;
 	if (i < len && p[i] == '.') {
-		for (i++, k = 0; i < len && is_digit((unsigned char)p[i]); i++, k++)
+		for (i++, k = 0; k < 3 && i < len && is_digit((unsigned char)p[i]); i++, k++)
 			minor = minor * 10 + (p[i] - '0');
 		if (k == 0 || k > 2)
 			return SL_EHTTP;

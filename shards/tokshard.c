@@ -789,7 +789,7 @@ int tokshard_manifest_load(const char *prefix, struct tokshard_manifest *m, char
 		return rc;
 	}
 	s = (const char *)f.p;
-	e = s + f.n;
+	e = s ? s + f.n : s; /* an empty file maps to NULL: no NULL + 0 */
 	rc = SL_EFORMAT;
 	if (!s || json_object_begin(&it, s, e, &err)) {
 		why_set(why, whylen, "not a JSON object");

@@ -110,6 +110,24 @@ static void test_tiny(void)
 	}
 	ft_free(m);
 
+	/* a NaN weight (found by fuzzing: it indexed the sigmoid table with
+	 * (int64_t)NaN) scores as sigmoid 0, and the other labels are intact */
+	build_tiny(4, 4, 2);
+	{
+		float nan = NAN;
+		memcpy(mb + ml - 16, &nan, 4); /* output row x, column 0 */
+	}
+	CHECK_INT(ft_load_mem(mb, ml, &m, &why), 0);
+	if (m && !ft_state_init(&s, m)) {
+		n = ft_predict(m, &s, "a", 1, 0, 0.0f, p);
+		CHECK_INT(n, 2);
+		CHECK_INT(p[0].label, 1);
+		CHECK(fabsf(p[0].prob - 0.5f) < 2e-3f);
+		CHECK(p[1].prob < 1e-4f);
+		ft_state_release(&s);
+	}
+	ft_free(m);
+
 	/* hierarchical softmax over two labels: one internal node, row 0 */
 	build_tiny(1, 4, 2);
 	CHECK_INT(ft_load_mem(mb, ml, &m, &why), 0);

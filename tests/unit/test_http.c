@@ -66,6 +66,12 @@ static const struct {
 	{ "http/1.1 200 OK\r\n\r\n", SL_EHTTP, 0, 0, 0, 0, 0, NULL, NULL },
 	{ "GET / HTTP/1.1\r\n\r\n", SL_EHTTP, 0, 0, 0, 0, 0, NULL, NULL },
 	{ "<html>HTTP/1.1 200 OK\r\n\r\n", SL_EHTTP, 0, 0, 0, 0, 0, NULL, NULL },
+	/* long versions are refused without overflowing (found by fuzzing) */
+	{ "HTTP/100 200 OK\r\n\r\n", SL_EHTTP, 0, 0, 0, 0, 0, NULL, NULL },
+	{ "HTTP/1.100 200 OK\r\n\r\n", SL_EHTTP, 0, 0, 0, 0, 0, NULL, NULL },
+	{ "HTTP/99999999999999999999.1 200 OK\r\n\r\n", SL_EHTTP, 0, 0, 0, 0, 0, NULL, NULL },
+	{ "HTTP/1.99999999999999999999 200 OK\r\n\r\n", SL_EHTTP, 0, 0, 0, 0, 0, NULL, NULL },
+	{ "HTTP/99.99 200 OK\r\n\r\n", 0, 200, 99, 99, 0, HTTP_CE_NONE, NULL, "" },
 };
 
 static void test_parse(void)

@@ -1,0 +1,118 @@
+/*
+ * fuzz_warc_gz.c - the WARC reader over compressed input built from the
+ * fuzz bytes, so the mutator works on WARC text while the gzip and zstd
+ * paths of instream (members, frames, resync after corruption, truncation)
+ * see valid compressed data with controlled damage.
+ *
+ * Input: 4 control bytes, then WARC text.  The text is cut before every
+ * "WARC/" that starts a line and each piece becomes its own gzip member
+ * (CommonCrawl's layout) or zstd frame (control byte 0 bit 0).  Byte 1
+ * picks a member to damage (0xff: none), byte 2 where in it, byte 3 how
+ * many bytes to cut off the end of the whole stream.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "buf.h"
+#include "error.h"
+#include "fuzz.h"
+#include "instream.h"
+#include "warc.h"
+
+#define MAX_DECODED ((uint64_t)4 << 20)
+
+static int gz_member(struct buf *out, const uint8_t *p, size_t n)
+{
+	z_stream z;
+	int rc;
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, 1, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	size_t bound = deflateBound(&z, n);
+	if (buf_grow(out, bound)) {
+		deflateEnd(&z);
+		return -1;
+	}
+	z.next_in = (Bytef *)p;
+	z.avail_in = (uInt)n;
+	z.next_out = (Bytef *)out->ptr + out->len;
+	z.avail_out = (uInt)bound;
+	rc = deflate(&z, Z_FINISH);
+	if (rc == Z_STREAM_END)
+		buf_setlen(out, out->len + z.total_out);
+	deflateEnd(&z);
+	return rc == Z_STREAM_END ? 0 : -1;
+}
+
+static int zstd_frame(struct buf *out, const uint8_t *p, size_t n)
+{
+	size_t bound = ZSTD_compressBound(n), r;
+	if (buf_grow(out, bound))
+		return -1;
+	r = ZSTD_compress(out->ptr + out->len, bound, p, n, 1);
+	if (ZSTD_isError(r))
+		return -1;
+	buf_setlen(out, out->len + r);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct buf z = BUF_INIT;
+	struct instream *in;
+	struct warc_reader *r;
+	struct warc_record rec;
+	size_t start, i, member = 0, damage_at = SIZE_MAX;
+	int fd, rc, n = 0, use_zstd;
+	volatile size_t sink = 0;
+
+	if (size < 4)
+		return 0;
+	use_zstd = data[0] & 1;
+	const uint8_t *t = data + 4;
+	size_t tn = size - 4;
+	/* compress piece by piece */
+	for (start = 0, i = 1; i <= tn; i++) {
+		if (i == tn || (t[i - 1] == '\n' && tn - i >= 5 && !memcmp(t + i, "WARC/", 5))) {
+			size_t before = z.len;
+			if ((use_zstd ? zstd_frame : gz_member)(&z, t + start, i - start))
+				goto out;
+			if (member == data[1] && z.len > before)
+				damage_at = before + (size_t)data[2] % (z.len - before);
+			member++;
+			start = i;
+		}
+	}
+	if (damage_at != SIZE_MAX)
+		z.ptr[damage_at] ^= 0x5a;
+	if (data[3] && data[3] < z.len)
+		buf_setlen(&z, z.len - data[3]);
+
+	if ((fd = fuzz_memfd((const uint8_t *)z.ptr, z.len)) < 0)
+		goto out;
+	if (instream_open_fd(&in, fd, 1)) {
+		close(fd);
+		goto out;
+	}
+	if (warc_reader_create(&r, in, NULL)) {
+		instream_free(in);
+		goto out;
+	}
+	while ((rc = warc_next(r, &rec)) != 0 && n++ < 10000 &&
+	       instream_stats(in)->out_bytes <= MAX_DECODED) {
+		if (rc == 1) {
+			if (rec.body_len)
+				sink += (unsigned char)rec.body[0] + (unsigned char)rec.body[rec.body_len - 1];
+		} else if (rc != SL_EWARC && rc != SL_EFORMAT && rc != SL_ETRUNC &&
+			   rc != SL_ETOOBIG && rc != SL_EGZIP && rc != SL_EZSTD) {
+			break;
+		}
+	}
+	warc_reader_free(r);
+	instream_free(in);
+out:
+	buf_release(&z);
+	return 0;
+}
