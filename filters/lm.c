@@ -338,7 +338,7 @@ static int next_line(struct linereader *r)
 	r->consumed = 0;
 	for (;;) {
 		size_t avail = inwin_avail(&r->win);
-		const char *p = inwin_ptr(&r->win);
+		const char *p = avail ? inwin_ptr(&r->win) : NULL;
 		const char *nl = avail > scan ? memchr(p + scan, '\n', avail - scan) : NULL;
 		ssize_t got;
 

@@ -425,7 +425,6 @@ static int apply_changes(struct bpet *t)
 			t->g_fill[i] = sum;
 			sum += c;
 		}
-		t->g_start[ng] = sum;
 	}
 	for (i = 0; i < t->nch; i++) {
 		const struct change *c = &t->ch[i];
