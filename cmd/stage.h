@@ -41,7 +41,7 @@ struct stage_opts {
 /* The options every stage has: input handling ... */
 #define STAGE_INPUT_OPTIONS(o) \
 	OPT_STRING(0, "on-error", &(o)->on_error, "fail|skip", "a malformed input line stops the stage (fail, default) or is counted and skipped"), \
-	OPT_STRING(0, "shard", &(o)->shard, "I/N", "process only part I of N (0-based) of the inputs: whole files, byte ranges of large JSONL files"), \
+	OPT_STRING(0, "shard", &(o)->shard, "I/N", "process only part I of N (0-based) of the inputs: whole files, byte ranges of large JSONL files and of indexed WARC files (warc --index)"), \
 	OPT_SIZE(0, "max-doc-bytes", &(o)->max_doc_bytes, "SIZE", "skip and count larger documents (default 64M)"), \
 	OPT_FLAG('q', "quiet", &(o)->quiet, "no progress display on stderr")
 
