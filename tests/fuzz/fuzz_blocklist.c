@@ -97,5 +97,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_release(&lower);
 	buf_release(&tmp);
 	buf_release(&host);
+	(void)sink;
 	return 0;
 }

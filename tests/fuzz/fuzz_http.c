@@ -53,5 +53,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	http_decode_body(payload, plen, HTTP_CE_DEFLATE, 1 << 20, &dec);
 	buf_release(&body);
 	buf_release(&dec);
+	(void)sink;
 	return 0;
 }

@@ -128,5 +128,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tokshard_manifest_release(&m);
 out:
 	buf_release(&p);
+	(void)sink;
 	return 0;
 }

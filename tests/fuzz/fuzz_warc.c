@@ -59,5 +59,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)warc_reader_stats(r);
 	warc_reader_free(r);
 	instream_free(in);
+	(void)sink;
 	return 0;
 }

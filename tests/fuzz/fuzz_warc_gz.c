@@ -114,5 +114,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	instream_free(in);
 out:
 	buf_release(&z);
+	(void)sink;
 	return 0;
 }
