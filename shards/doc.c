@@ -176,7 +176,7 @@ const char *doc_get_path(const struct doc *d, const char *path, size_t *n)
 		val = found;
 		dot = next;
 	}
-	if (val)
+	if (val && n)
 		*n = vlen;
 	return val;
 }

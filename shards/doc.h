@@ -72,7 +72,8 @@ int doc_get_str(const struct doc *d, const char *key, struct buf *out);
 const char *doc_get_raw(const struct doc *d, const char *key, size_t *n);
 
 /* The raw JSON value at a dotted path of object keys ("metadata.language",
- * "url"); NULL when absent or when a step is not an object. */
+ * "url"); NULL when absent or when a step is not an object.  Its length goes
+ * to *n unless n is NULL. */
 const char *doc_get_path(const struct doc *d, const char *path, size_t *n);
 
 /* Replace the text (s must be valid UTF-8). */
