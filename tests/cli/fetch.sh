@@ -8,25 +8,8 @@
 need_data
 set -e
 HERE=$(cd "$(dirname "$0")" && pwd)
-SPID=
-stop_server() {
-	if [ -n "$SPID" ]; then
-		kill "$SPID" 2>/dev/null || true
-		wait "$SPID" 2>/dev/null || true
-	fi
-	SPID=
-}
-trap 'stop_server; rm -rf "$T"' EXIT
-# start_server [--fault SUBSTR=F,F,...]...: a fresh server, empty log, $URL
-start_server() {
-	stop_server
-	rm -f "$T/port"
-	: > "$T/log"
-	python3 "$HERE/fetch_server.py" --root "$T/root" --port-file "$T/port" --log "$T/log" "$@" &
-	SPID=$!
-	for _ in $(seq 200); do [ -s "$T/port" ] && break; sleep 0.05; done
-	URL="http://127.0.0.1:$(cat "$T/port")/"
-}
+SERVER_ROOT="$T/root"
+. "$HERE/server_lib.sh"
 
 # --- a crawl: the real files under crawl-data/CC-TEST-2024-01/segments/...
 C=CC-TEST-2024-01

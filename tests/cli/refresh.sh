@@ -9,24 +9,8 @@ set -e
 HERE=$(cd "$(dirname "$0")" && pwd)
 REFRESH="$SLUICE_SOURCE_ROOT/examples/cron/refresh.sh"
 command -v flock >/dev/null || { echo "SKIP: flock (util-linux) not installed" >&2; exit 77; }
-SPID=
-stop_server() {
-	if [ -n "$SPID" ]; then
-		kill "$SPID" 2>/dev/null || true
-		wait "$SPID" 2>/dev/null || true
-	fi
-	SPID=
-}
-trap 'stop_server; rm -rf "$T"' EXIT
-start_server() {
-	stop_server
-	rm -f "$T/port"
-	: > "$T/log"
-	python3 "$HERE/fetch_server.py" --root "$T/www" --port-file "$T/port" --log "$T/log" "$@" &
-	SPID=$!
-	for _ in $(seq 200); do [ -s "$T/port" ] && break; sleep 0.05; done
-	URL="http://127.0.0.1:$(cat "$T/port")/"
-}
+SERVER_ROOT="$T/www"
+. "$HERE/server_lib.sh"
 
 # two crawls of four real WARC files each
 for c in CC-MAIN-2024-10 CC-MAIN-2024-22; do
