@@ -933,6 +933,25 @@ int lm_load_arpa(const char *path, struct lm_model **out, const char **why, uint
 		p->m.counts[order] = c;
 	}
 	p->m.order = order;
+	/* allocations follow the counts in \data\: hold them to what the
+	 * file can contain (a line takes at least 4 bytes; deflate expands at
+	 * most about 1032 times) */
+	{
+		int64_t fsize = instream_file_size(r.in);
+		uint64_t total = 0, max;
+		if (fsize >= 0) {
+			max = (uint64_t)fsize / 4 + 1;
+			if (instream_codec(r.in) != INSTREAM_PLAIN)
+				max = (uint64_t)fsize * 1100 / 4 + 1;
+			for (n = 1; n <= order; n++)
+				total += p->m.counts[n];
+			if (total > max) {
+				*why = "the counts in \\data\\ are more n-grams than the file can hold";
+				rc = SL_EFORMAT;
+				goto out;
+			}
+		}
+	}
 	for (n = 1; n <= order; n++) {
 		char want[32];
 
