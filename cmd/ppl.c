@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "bpe.h"
+#include "array.h"
 #include "builtin.h"
 #include "error.h"
 #include "json.h"
@@ -880,14 +881,10 @@ static int ppl_calibrate(int argc, char **argv)
 		st.docs_out++;
 		if (!isfinite(x))
 			continue;
-		if (nv == cap) {
-			double *nvv = realloc(v, (cap = cap ? cap * 2 : 4096) * sizeof(*v));
-			if (!nvv) {
-				msg_code(SL_ENOMEM, "holding the perplexities");
-				st.failed = 1;
-				break;
-			}
-			v = nvv;
+		if (ARRAY_GROW(v, cap, nv + 1)) {
+			msg_code(SL_ENOMEM, "holding the perplexities");
+			st.failed = 1;
+			break;
 		}
 		v[nv++] = x;
 	}

@@ -203,14 +203,8 @@ static int heap_push(struct heap *h, struct entry e)
 {
 	size_t i;
 
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 1024;
-		struct entry *v = realloc(h->v, cap * sizeof(*v));
-		if (!v)
-			return SL_ENOMEM;
-		h->v = v;
-		h->cap = cap;
-	}
+	if (ARRAY_GROW(h->v, h->cap, h->n + 1))
+		return SL_ENOMEM;
 	i = h->n++;
 	while (i > 0) {
 		size_t parent = (i - 1) / 2;
@@ -313,14 +307,8 @@ int bpet_add(struct bpet *t, const unsigned char *p, size_t n)
 	if (i < 0)
 		return (int)i;
 	if (added) {
-		if ((size_t)i >= t->count_cap) {
-			size_t cap = t->count_cap ? t->count_cap * 2 : 4096;
-			uint64_t *c = realloc(t->count, cap * sizeof(*c));
-			if (!c)
-				return SL_ENOMEM;
-			t->count = c;
-			t->count_cap = cap;
-		}
+		if (ARRAY_GROW(t->count, t->count_cap, (size_t)i + 1))
+			return SL_ENOMEM;
 		t->count[i] = 0;
 	}
 	t->count[i]++;
@@ -340,14 +328,8 @@ static int add_token(struct bpet *t, const void *s, size_t n, uint32_t *id)
 
 static int add_change(struct bpet *t, uint32_t a, uint32_t b, uint32_t word, int32_t delta)
 {
-	if (t->nch == t->chcap) {
-		size_t cap = t->chcap ? t->chcap * 2 : 4096;
-		struct change *c = realloc(t->ch, cap * sizeof(*c));
-		if (!c)
-			return SL_ENOMEM;
-		t->ch = c;
-		t->chcap = cap;
-	}
+	if (ARRAY_GROW(t->ch, t->chcap, t->nch + 1))
+		return SL_ENOMEM;
 	t->ch[t->nch].pair = (uint64_t)a << 32 | b;
 	t->ch[t->nch].word = word;
 	t->ch[t->nch].delta = delta;
@@ -409,13 +391,8 @@ static int apply_changes(struct bpet *t)
 		t->g_start[c->group]++;
 		npos++;
 	}
-	if (npos > t->w_cap) {
-		uint32_t *gw = realloc(t->g_word, npos * sizeof(*gw));
-		if (!gw)
-			return SL_ENOMEM;
-		t->g_word = gw;
-		t->w_cap = npos;
-	}
+	if (ARRAY_GROW(t->g_word, t->w_cap, npos))
+		return SL_ENOMEM;
 	/* counts to starts */
 	{
 		uint32_t sum = 0;
@@ -574,15 +551,9 @@ int bpet_train(struct bpet *t)
 			return SL_ENOMEM;
 		}
 		buf_release(&nt);
-		if (t->nmerges == t->mcap) {
-			size_t cap = t->mcap ? t->mcap * 2 : 1024;
-			uint32_t (*m)[3] = realloc(t->merges, cap * sizeof(*m));
-			if (!m) {
-				free(top.pos);
-				return SL_ENOMEM;
-			}
-			t->merges = m;
-			t->mcap = cap;
+		if (ARRAY_GROW(t->merges, t->mcap, t->nmerges + 1)) {
+			free(top.pos);
+			return SL_ENOMEM;
 		}
 		t->merges[t->nmerges][0] = a;
 		t->merges[t->nmerges][1] = b;
