@@ -5,6 +5,9 @@
 
 #include <string.h>
 #include <strings.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 static const char *const abbrevs[] = {
 	"mr.", "mrs.", "ms.", "dr.", "st.", "jr.", "sr.", "vs.", "etc.", "inc.", "ltd.", "co.",
@@ -25,6 +28,8 @@ static int is_abbrev(const char *s, size_t n)
 			return 1;
 	return 0;
 }
+
+int words_no_fast_path;
 
 static unsigned char prefix_tab[128], suffix_tab[128], alnum_tab[256];
 
@@ -231,6 +236,87 @@ static int chunk(const char *s, size_t a, size_t b, struct pt_spans *out)
 	return 0;
 }
 
+/* The common chunk shapes, split without chunk()'s general search:
+ * P* A+ ["."] S*, where a prefix P or suffix S is one character of the
+ * ASCII tables or any non-ASCII punctuation or symbol, and A is anything
+ * else but ASCII punctuation (letters, digits, marks, math symbols).
+ * chunk() splits such a chunk into each P, A, the ".", each S, unless the
+ * "." stays on A (an abbreviation, "www.", a lone capital before it), which
+ * this leaves to chunk(): 1 when split here, 0 when not, or SL_ENOMEM.
+ * tests/unit/test_words.c holds both paths equal over real text. */
+enum { FC_A = 1, FC_P = 2, FC_S = 4 };
+
+static int fc_class(uint32_t c)
+{
+	if (c < 0x80)
+		return alnum_tab[c] ? FC_A : (prefix_tab[c] ? FC_P : 0) | (suffix_tab[c] ? FC_S : 0);
+	return pt_is_punct_or_symbol(c) ? FC_P | FC_S : FC_A;
+}
+
+static int fast_chunk(const char *s, size_t a, size_t b, struct pt_spans *out)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t p = a, q, e, r, j, last = 0, nsuf = 0;
+	uint32_t c = 0;
+	int dot = 0, cls = 0;
+
+	/* P* */
+	while (p < b) {
+		j = p;
+		c = pt_next(s, b, &j);
+		if (!((cls = fc_class(c)) & FC_P))
+			break;
+		p = j;
+	}
+	/* A+ (c, cls: the character at p) */
+	q = p;
+	while (q < b && cls == FC_A) {
+		last = q;
+		q += u[q] < 0x80 ? 1 : (size_t)(u[q] < 0xe0 ? 2 : u[q] < 0xf0 ? 3 : 4);
+		if (q < b) {
+			j = q;
+			c = pt_next(s, b, &j);
+			cls = fc_class(c);
+		}
+	}
+	if (q == p)
+		return 0;
+	e = q;
+	if (e < b && u[e] == '.') {
+		unsigned char l = u[last];
+		if ((u[p] | 0x20) == 'w' || is_abbrev(s + p, e + 1 - p))
+			return 0;
+		if (!((l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') ||
+		      (l >= 'A' && l <= 'Z' && last > p && u[last - 1] >= 'A' && u[last - 1] <= 'Z')))
+			return 0;
+		dot = 1;
+		e++;
+	}
+	/* S* to the end */
+	for (r = e; r < b; r = j, nsuf++) {
+		j = r;
+		if (!(fc_class(pt_next(s, b, &j)) & FC_S))
+			return 0;
+	}
+	if (nsuf + (size_t)dot > MAX_SUFFIX)
+		return 0;
+	for (r = a; r < p; r = j) {
+		j = r;
+		pt_next(s, p, &j);
+		if (pt_spans_add(out, r, j - r))
+			return -1;
+	}
+	if (pt_spans_add(out, p, q - p))
+		return -1;
+	for (r = q; r < b; r = j) {
+		j = r;
+		pt_next(s, b, &j);
+		if (pt_spans_add(out, r, j - r))
+			return -1;
+	}
+	return 1;
+}
+
 /* Byte classes: 1 ASCII letter or digit, 2 other printable ASCII, 3 ASCII
  * whitespace, 0 the rest (control bytes, UTF-8). */
 static unsigned char byte_class[256];
@@ -250,13 +336,23 @@ static void init_classes(void)
 	ready = 1;
 }
 
-int words_split(const char *s, size_t n, struct pt_spans *out)
+static int emit_chunk(const char *s, size_t a, size_t b, int simple, struct pt_spans *out)
+{
+	int rc;
+	if (simple)
+		return pt_spans_add(out, a, b - a);
+	if (words_no_fast_path)
+		return chunk(s, a, b, out);
+	rc = fast_chunk(s, a, b, out);
+	return rc == 1 ? 0 : rc < 0 ? rc : chunk(s, a, b, out);
+}
+
+/* The general scanner, a byte and a code point at a time. */
+static int split_scalar(const char *s, size_t n, struct pt_spans *out)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, j;
 	int rc;
-	init_tabs();
-	init_classes();
 	while (i < n) {
 		size_t start;
 		int simple = 1;
@@ -295,9 +391,132 @@ int words_split(const char *s, size_t n, struct pt_spans *out)
 				i = j;
 			}
 		}
-		if ((rc = simple ? pt_spans_add(out, start, i - start) : chunk(s, start, i, out)))
+		if ((rc = emit_chunk(s, start, i, simple, out)))
 			return rc;
 	}
+	return 0;
+}
+
+/* 64 bytes at s: bit i of *ws set when s[i] is ASCII whitespace, of *sp
+ * when it is neither that nor an ASCII letter or digit, of the result when
+ * it may lead a non-ASCII space (0xc2 0xe1 0xe2 0xe3). */
+static uint64_t classify64(const unsigned char *s, uint64_t *ws, uint64_t *sp)
+{
+#if defined(__SSE2__)
+	uint64_t w = 0, a = 0, l = 0;
+	int k;
+	for (k = 0; k < 4; k++) {
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + 16 * k));
+		__m128i t, isws, isal;
+#define LE(x, lim) _mm_cmpeq_epi8(_mm_min_epu8((x), _mm_set1_epi8((char)(lim))), (x))
+		t = _mm_sub_epi8(b, _mm_set1_epi8(0x09));
+		isws = LE(t, 4);
+		t = _mm_sub_epi8(b, _mm_set1_epi8(0x1c));
+		isws = _mm_or_si128(isws, LE(t, 4));
+		t = _mm_sub_epi8(b, _mm_set1_epi8('0'));
+		isal = LE(t, 9);
+		t = _mm_sub_epi8(_mm_or_si128(b, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+		isal = _mm_or_si128(isal, LE(t, 25));
+		t = _mm_sub_epi8(b, _mm_set1_epi8((char)0xe1));
+		t = _mm_or_si128(LE(t, 2), _mm_cmpeq_epi8(b, _mm_set1_epi8((char)0xc2)));
+#undef LE
+		w |= (uint64_t)(uint16_t)_mm_movemask_epi8(isws) << (16 * k);
+		a |= (uint64_t)(uint16_t)_mm_movemask_epi8(isal) << (16 * k);
+		l |= (uint64_t)(uint16_t)_mm_movemask_epi8(t) << (16 * k);
+	}
+	*ws = w;
+	*sp = ~(w | a);
+	return l;
+#else
+	uint64_t w = 0, p = 0, l = 0;
+	int k;
+	for (k = 0; k < 64; k++) {
+		unsigned char c = byte_class[s[k]];
+		w |= (uint64_t)(c == 3) << k;
+		p |= (uint64_t)(c == 0 || c == 2) << k;
+		l |= (uint64_t)(s[k] == 0xc2 || (s[k] >= 0xe1 && s[k] <= 0xe3)) << k;
+	}
+	*ws = w;
+	*sp = p;
+	return l;
+#endif
+}
+
+/* Chunks found 64 bytes at a time from bit masks: whitespace bits end and
+ * start chunks, and a chunk without "special" bits (anything but ASCII
+ * letters and digits) is one token.  Non-ASCII spaces are found from their
+ * lead bytes and their bits moved from sp to ws, spilling into the next
+ * block when they straddle it.  The same chunks as split_scalar. */
+int words_split(const char *s, size_t n, struct pt_spans *out)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned char tail[64];
+	uint64_t carry = 0;       /* whitespace bits spilled into this block */
+	size_t base, start = 0;
+	int in_word = 0, special = 0, rc;
+
+	init_tabs();
+	init_classes();
+	if (words_no_fast_path)
+		return split_scalar(s, n, out);
+	for (base = 0; base < n; base += 64) {
+		const unsigned char *blk = u + base;
+		size_t avail = n - base;
+		uint64_t ws, sp, lead, pos;
+		if (avail < 64) {
+			memcpy(tail, blk, avail);
+			memset(tail + avail, ' ', 64 - avail);
+			blk = tail;
+		}
+		lead = classify64(blk, &ws, &sp);
+		ws |= carry;
+		sp &= ~carry;
+		carry = 0;
+		while (lead) {
+			size_t p = (size_t)__builtin_ctzll(lead), j = base + p;
+			lead &= lead - 1;
+			if (base + p < n && pt_isspace(pt_next(s, n, &j))) {
+				size_t len = j - (base + p), b;
+				for (b = p; b < p + len; b++) {
+					if (b < 64) {
+						ws |= (uint64_t)1 << b;
+						sp &= ~((uint64_t)1 << b);
+					} else {
+						carry |= (uint64_t)1 << (b - 64);
+					}
+				}
+			}
+		}
+		pos = 0;
+		while (pos < 64) {
+			uint64_t rest = ~(uint64_t)0 << pos, m;
+			if (!in_word) {
+				m = ~ws & rest;
+				if (!m)
+					break;
+				pos = (uint64_t)__builtin_ctzll(m);
+				start = base + pos;
+				in_word = 1;
+				special = 0;
+				rest = ~(uint64_t)0 << pos;
+			}
+			m = ws & rest;
+			if (!m) {
+				special |= (sp & rest) != 0;
+				break;
+			}
+			{
+				uint64_t end = (uint64_t)__builtin_ctzll(m);
+				special |= (sp & rest & ((((uint64_t)1) << end) - 1)) != 0;
+				if ((rc = emit_chunk(s, start, base + end, !special, out)))
+					return rc;
+				in_word = 0;
+				pos = end;
+			}
+		}
+	}
+	if (in_word && (rc = emit_chunk(s, start, n, !special, out)))
+		return rc;
 	return 0;
 }
 

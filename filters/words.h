@@ -41,6 +41,10 @@
 /* Append the word tokens of s[0, n) (valid UTF-8) to out.  0 or SL_ENOMEM. */
 int words_split(const char *s, size_t n, struct pt_spans *out);
 
+/* Tests only: nonzero sends every chunk through the general splitter, so
+ * the fast paths can be checked against it. */
+extern int words_no_fast_path;
+
 /* Sentences among the tokens (as words_split made them) of s. */
 size_t words_count_sentences(const char *s, const struct pt_span *tok, size_t ntok);
 

@@ -1,0 +1,167 @@
+/*
+ * test_words.c - the word splitter's fast paths against its general path
+ * (filters/words.c): random chunks built from the characters the rules
+ * look at, and every text of real web documents and UDHR translations.
+ * The splitter's own cases (what a chunk becomes) are in test_pytext.c.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "check.h"
+#include "doc.h"
+#include "instream.h"
+#include "pytext.h"
+#include "words.h"
+
+static const char *data(const char *rel, char *out, size_t n)
+{
+	const char *d = getenv("SLUICE_SHARED_DATA");
+
+	snprintf(out, n, "%s/%s", d ? d : "../shared/data", rel);
+	return out;
+}
+
+static long mismatches;
+
+/* Split s both ways; one CHECK per text, the first difference printed. */
+static void same_split(const char *s, size_t n)
+{
+	struct pt_spans fast = { 0 }, slow = { 0 };
+	int rf, rs, same;
+
+	words_no_fast_path = 0;
+	rf = words_split(s, n, &fast);
+	words_no_fast_path = 1;
+	rs = words_split(s, n, &slow);
+	words_no_fast_path = 0;
+	same = rf == 0 && rs == 0 && fast.n == slow.n &&
+	       (fast.n == 0 || memcmp(fast.v, slow.v, fast.n * sizeof(*fast.v)) == 0);
+	CHECK(same);
+	if (!same && mismatches++ < 5) {
+		size_t k = 0;
+		while (k < fast.n && k < slow.n && fast.v[k].off == slow.v[k].off && fast.v[k].len == slow.v[k].len)
+			k++;
+		fprintf(stderr, "  token %zu differs: fast ", k);
+		if (k < fast.n)
+			check_print_(s + fast.v[k].off, fast.v[k].len);
+		fputs(" general ", stderr);
+		if (k < slow.n)
+			check_print_(s + slow.v[k].off, slow.v[k].len);
+		fputs("\n  in ", stderr);
+		check_print_(s, n);
+		fputc('\n', stderr);
+	}
+	pt_spans_release(&fast);
+	pt_spans_release(&slow);
+}
+
+/* Random chunks: letters and digits, the prefix and suffix characters,
+ * dots and ellipses, URL and e-mail pieces, abbreviations, contractions and
+ * non-ASCII punctuation, so every branch of the general splitter is met. */
+static void random_chunks(void)
+{
+	static const char *const atoms[] = {
+		"a", "b", "e", "t", "s", "d", "m", "l", "w", "W", "A", "B", "Z", "x", "0", "7",
+		"word", "Word", "WORD", "www", "http", "etc", "Mr", "e.g", "U.S", "am", "n't", "'s", "'re",
+		".", ".", ".", "...", "....", ",", ";", ":", "!", "?", "'", "\"", "`", "(", ")", "[", "]",
+		"{", "}", "<", ">", "*", "&", "#", "_", "$", "%", "=", "+", "~", "|", "\\", "^", "-", "/",
+		"@", "://", "\t", "\n", "\r\n", "\x1c", "\x01", "\xc2\xa0", "\xc2\x85", "\xe1\x9a\x80",
+		"\xe2\x80\x83", "\xe2\x80\xa8", "\xe2\x80\xaf", "\xe2\x81\x9f", "\xe3\x80\x80", "\xe2\x80\x8b",
+		"\xe1\x80\x80", "\xe3\x81\x82", "\xe2\x80\x99", "\xe2\x80\xa6", "\xe2\x80\x94", "\xc3\xa9", "\xe2\x82\xac", "\xc2\xbf",
+	};
+	unsigned long long x = 88172645463325252ull;
+	struct buf b = BUF_INIT;
+	int t;
+
+	for (t = 0; t < 30000; t++) {
+		int k, nchunks = 1 + (int)(x % 24);
+		buf_reset(&b);
+		for (k = 0; k < nchunks; k++) {
+			int m, natoms;
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			natoms = 1 + (int)(x % 7);
+			for (m = 0; m < natoms; m++) {
+				const char *a;
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				a = atoms[(x >> 11) % (sizeof(atoms) / sizeof(atoms[0]))];
+				buf_addstr(&b, a);
+			}
+			buf_addch(&b, ' ');
+		}
+		same_split(b.ptr, b.len);
+	}
+	buf_release(&b);
+}
+
+static void jsonl_texts(const char *rel)
+{
+	char path[4096], chunk[65536];
+	struct instream *in = NULL;
+	struct buf all = BUF_INIT;
+	struct doc d;
+	ssize_t got;
+	size_t pos = 0, docs = 0;
+
+	CHECK_INT(instream_open(&in, data(rel, path, sizeof(path))), 0);
+	while (in && (got = instream_read(in, chunk, sizeof(chunk), NULL)) > 0)
+		buf_add(&all, chunk, (size_t)got);
+	instream_free(in);
+	doc_init(&d);
+	while (pos < all.len) {
+		const char *nl = memchr(all.ptr + pos, '\n', all.len - pos), *text;
+		size_t end = nl ? (size_t)(nl - all.ptr) : all.len, tn;
+		struct json_err e;
+
+		if (doc_parse(&d, all.ptr + pos, end - pos, (size_t)1 << 24, 0, &e) == 0 &&
+		    doc_text(&d, &text, &tn) == 0) {
+			same_split(text, tn);
+			docs++;
+		}
+		pos = end + 1;
+	}
+	CHECK(docs >= 10);
+	doc_release(&d);
+	buf_release(&all);
+}
+
+static void udhr_texts(void)
+{
+	char dir[4096], path[8192], chunk[65536];
+	DIR *dp = opendir(data("langid/udhr_txt", dir, sizeof(dir)));
+	struct dirent *de;
+	size_t files = 0;
+
+	CHECK(dp != NULL);
+	while (dp && (de = readdir(dp))) {
+		FILE *f;
+		struct buf b = BUF_INIT;
+		size_t got;
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (!(f = fopen(path, "rb")))
+			continue;
+		while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			buf_add(&b, chunk, got);
+		fclose(f);
+		same_split(b.ptr ? b.ptr : "", b.len);
+		buf_release(&b);
+		files++;
+	}
+	if (dp)
+		closedir(dp);
+	CHECK(files > 300);
+}
+
+int main(void)
+{
+	random_chunks();
+	jsonl_texts("jsonl/dolma-CC-MAIN-20190717121559-20190717143559-00140.jsonl.gz");
+	jsonl_texts("jsonl/dolma-cc_en_head-0091.jsonl.gz");
+	jsonl_texts("jsonl/dolma-provided-documents-000.json.gz");
+	udhr_texts();
+	return check_done();
+}
