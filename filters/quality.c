@@ -9,7 +9,11 @@
 #include <strings.h>
 #include <utf8proc.h>
 #include <xxhash.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
+#include "array.h"
 #include "error.h"
 #include "words.h"
 
@@ -217,28 +221,19 @@ int qrules_parse(const char *s, enum qrule *rules, int max, const char **bad, si
 
 /* ---- hash table of spans / n-grams ---- */
 
+/* One table serves every pass; a pass owns the entries whose a1 is above
+ * q->tab_base, so starting a pass clears nothing: it raises the base past
+ * every index the last pass stored (the table is wiped only when it grows
+ * or the 32-bit indexes would wrap). */
 struct qhash_ent {
 	uint64_t h;
-	uint32_t a1;        /* element index + 1 (word, span, byte offset); 0: empty */
+	uint32_t a1;        /* tab_base + element index + 1; at most tab_base: empty */
 	uint32_t c;         /* word id, n-gram count, or byte length */
 };
 
-static int tab_prepare(struct quality *q, size_t n)
-{
-	size_t size = 64;
-	while (size < n * 2)
-		size <<= 1;
-	if (size > q->tabsize) {
-		struct qhash_ent *t = malloc(size * sizeof(*t));
-		if (!t)
-			return SL_ENOMEM;
-		free(q->tab);
-		q->tab = t;
-		q->tabsize = size;
-	}
-	memset(q->tab, 0, size * sizeof(*q->tab));
-	return (int)0;
-}
+#define EMPTY(q, e) ((e)->a1 <= (q)->tab_base)
+#define INDEX(q, e) ((size_t)((e)->a1 - (q)->tab_base - 1))
+#define A1(q, k) ((uint32_t)((q)->tab_base + (k) + 1))
 
 static size_t tab_size_for(size_t n)
 {
@@ -246,6 +241,30 @@ static size_t tab_size_for(size_t n)
 	while (size < n * 2)
 		size <<= 1;
 	return size;
+}
+
+/* Start a pass that stores at most n elements; *mask for its slots. */
+static int tab_prepare(struct quality *q, size_t n, size_t *mask)
+{
+	size_t size = tab_size_for(n);
+	if (n >= UINT32_MAX / 2)
+		return SL_ENOMEM; /* 2^31 words in one text */
+	if (size > q->tabsize) {
+		struct qhash_ent *t = calloc(size, sizeof(*t));
+		if (!t)
+			return SL_ENOMEM;
+		free(q->tab);
+		q->tab = t;
+		q->tabsize = size;
+		q->tab_next = 0;
+	} else if ((uint64_t)q->tab_next + n + 1 > UINT32_MAX) {
+		memset(q->tab, 0, q->tabsize * sizeof(*q->tab));
+		q->tab_next = 0;
+	}
+	q->tab_base = q->tab_next;
+	q->tab_next = q->tab_base + (uint32_t)n;
+	*mask = size - 1;
+	return 0;
 }
 
 void quality_init(struct quality *q)
@@ -268,8 +287,9 @@ void quality_release(struct quality *q)
 	buf_release(&q->cat);
 	free(q->tab);
 	free(q->ids);
-	free(q->pre);
-	free(q->pw);
+	free(q->slot);
+	free(q->cl);
+	free(q->rep);
 	free(q->cpre);
 	free(q->bo);
 	memset(q, 0, sizeof(*q));
@@ -296,9 +316,8 @@ static int find_duplicates(struct quality *q, const char *text, const struct pt_
 	size_t k, mask;
 	int rc;
 	*dup_el = *dup_chars = 0;
-	if ((rc = tab_prepare(q, sp->n)))
+	if ((rc = tab_prepare(q, sp->n, &mask)))
 		return rc;
-	mask = tab_size_for(sp->n) - 1;
 	for (k = 0; k < sp->n; k++) {
 		const char *s = text + sp->v[k].off;
 		size_t len = sp->v[k].len;
@@ -306,12 +325,12 @@ static int find_duplicates(struct quality *q, const char *text, const struct pt_
 		size_t i = h & mask;
 		for (;;) {
 			struct qhash_ent *e = &q->tab[i];
-			if (!e->a1) {
+			if (EMPTY(q, e)) {
 				e->h = h;
-				e->a1 = (uint32_t)k + 1;
+				e->a1 = A1(q, k);
 				break;
 			}
-			if (e->h == h && sp->v[e->a1 - 1].len == len && !memcmp(text + sp->v[e->a1 - 1].off, s, len)) {
+			if (e->h == h && sp->v[INDEX(q, e)].len == len && !memcmp(text + sp->v[INDEX(q, e)].off, s, len)) {
 				(*dup_el)++;
 				*dup_chars += pt_len(s, len);
 				break;
@@ -343,6 +362,10 @@ static int text_words(struct quality *q, const char *text, size_t n)
 
 static unsigned char ascii_punct[128], ascii_alpha[128];
 
+/* Per byte: not in the punctuation set, an ASCII letter, not ASCII. */
+enum { WT_NONSYM = 1, WT_ALPHA = 2, WT_HIGH = 4 };
+static unsigned char word_tab[256];
+
 static void init_ascii(void)
 {
 	static int ready;
@@ -352,8 +375,65 @@ static void init_ascii(void)
 	for (c = 0; c < 128; c++) {
 		ascii_punct[c] = (unsigned char)pt_in_punctuation_set((uint32_t)c);
 		ascii_alpha[c] = (unsigned char)pt_isalpha((uint32_t)c);
+		word_tab[c] = (unsigned char)((ascii_punct[c] ? 0 : WT_NONSYM) | (ascii_alpha[c] ? WT_ALPHA : 0));
 	}
+	for (c = 128; c < 256; c++)
+		word_tab[c] = WT_HIGH;
 	ready = 1;
+}
+
+/* text.count("#") and text.count("...") + text.count("\u2026") in one pass:
+ * a run of k dots holds k / 3 non-overlapping "...". */
+static void count_hash_ellipsis(const char *text, size_t n, size_t *nhash, size_t *nell)
+{
+	const unsigned char *u = (const unsigned char *)text;
+	size_t i = 0, h = 0, e = 0, run = 0;
+#if defined(__SSE2__)
+	for (; i + 16 <= n; i += 16) {
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
+		unsigned mh = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('#')));
+		unsigned md = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('.')));
+		unsigned me = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8((char)0xe2)));
+		h += (size_t)__builtin_popcount(mh);
+		while (me) {
+			size_t p = i + (size_t)__builtin_ctz(me);
+			me &= me - 1;
+			if (p + 2 < n && u[p + 1] == 0x80 && u[p + 2] == 0xa6)
+				e++;
+		}
+		if (md == 0) {
+			e += run / 3;
+			run = 0;
+		} else if (md == 0xffff) {
+			run += 16;
+		} else {
+			unsigned k;
+			for (k = 0; k < 16; k++) {
+				if (md >> k & 1) {
+					run++;
+				} else {
+					e += run / 3;
+					run = 0;
+				}
+			}
+		}
+	}
+#endif
+	for (; i < n; i++) {
+		if (u[i] == '.') {
+			run++;
+			continue;
+		}
+		e += run / 3;
+		run = 0;
+		if (u[i] == '#')
+			h++;
+		else if (u[i] == 0xe2 && i + 2 < n && u[i + 1] == 0x80 && u[i + 2] == 0xa6)
+			e++;
+	}
+	e += run / 3;
+	*nhash = h;
+	*nell = e;
 }
 
 static int eval_gopher(struct quality *q, const struct qparams *p, const char *text, size_t n,
@@ -376,23 +456,33 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 	for (k = 0; k < n_words; k++) {
 		const unsigned char *s = (const unsigned char *)text + w->v[k].off;
 		size_t len = w->v[k].len, i = 0, cps = 0;
+		unsigned f = 0;
 		int sym = 1, alpha = 0;
+		/* ASCII words (nearly all) in one table pass */
 		for (i = 0; i < len; i++)
-			cps += (s[i] & 0xc0) != 0x80;
-		/* stop as soon as the word is known to be a non-symbol with a letter */
-		for (i = 0; i < len && (sym || !alpha);) {
-			uint32_t c = s[i];
-			if (c < 0x80) {
-				i++;
-				sym &= ascii_punct[c];
-				alpha |= ascii_alpha[c];
-				continue;
+			f |= word_tab[s[i]];
+		if (!(f & WT_HIGH)) {
+			cps = len;
+			sym = !(f & WT_NONSYM);
+			alpha = (f & WT_ALPHA) != 0;
+		} else {
+			for (i = 0; i < len; i++)
+				cps += (s[i] & 0xc0) != 0x80;
+			/* stop as soon as the word is known to be a non-symbol with a letter */
+			for (i = 0; i < len && (sym || !alpha);) {
+				uint32_t c = s[i];
+				if (c < 0x80) {
+					i++;
+					sym &= ascii_punct[c];
+					alpha |= ascii_alpha[c];
+					continue;
+				}
+				c = pt_next((const char *)s, len, &i);
+				if (sym && !pt_in_punctuation_set(c))
+					sym = 0;
+				if (!alpha && pt_isalpha(c))
+					alpha = 1;
 			}
-			c = pt_next((const char *)s, len, &i);
-			if (sym && !pt_in_punctuation_set(c))
-				sym = 0;
-			if (!alpha && pt_isalpha(c))
-				alpha = 1;
 		}
 		if (!sym) {
 			n_ns++;
@@ -411,9 +501,12 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 		FAIL("gopher_below_avg_threshold");
 	if (ON(v[QP_MAX_AVG_WORD_LENGTH]) && avg > v[QP_MAX_AVG_WORD_LENGTH])
 		FAIL("gopher_above_avg_threshold");
-	hashes = ratio((double)pt_count(text, n, "#", 1), (double)n_words);
-	ellipsis = ratio((double)(pt_count(text, n, "...", 3) + pt_count(text, n, "\xe2\x80\xa6", 3)),
-			 (double)n_words);
+	{
+		size_t nhash, nell;
+		count_hash_ellipsis(text, n, &nhash, &nell);
+		hashes = ratio((double)nhash, (double)n_words);
+		ellipsis = ratio((double)nell, (double)n_words);
+	}
 	sig(r, "gopher_hash_ratio", hashes);
 	sig(r, "gopher_ellipsis_ratio", ellipsis);
 	if (ON(v[QP_MAX_SYMBOL_WORD_RATIO]) && hashes > v[QP_MAX_SYMBOL_WORD_RATIO])
@@ -477,37 +570,20 @@ done:
 
 /* ---- Gopher repetition ---- */
 
-static int grow_words(struct quality *q, size_t nw, size_t nbytes)
+/* The per-word arrays, for nw words and one more entry (each grows from
+ * the same capacity to the same capacity). */
+static int grow_words(struct quality *q, size_t nw)
 {
-	if (nw + 1 > q->cap_words) {
-		size_t cap = (nw + 1) * 2;
-		uint32_t *ids = realloc(q->ids, cap * sizeof(*ids));
-		size_t *cpre;
-		if (!ids)
-			return SL_ENOMEM;
-		q->ids = ids;
-		cpre = realloc(q->cpre, cap * sizeof(*cpre));
-		if (!cpre)
-			return SL_ENOMEM;
-		q->cpre = cpre;
-		q->cap_words = cap;
-	}
-	if (nbytes + 1 > q->cap_bytes) {
-		size_t cap = (nbytes + 1) * 2;
-		uint64_t *pre = realloc(q->pre, cap * sizeof(*pre)), *pw;
-		if (!pre)
-			return SL_ENOMEM;
-		q->pre = pre;
-		pw = realloc(q->pw, cap * sizeof(*pw));
-		if (!pw)
-			return SL_ENOMEM;
-		q->pw = pw;
-		q->cap_bytes = cap;
-	}
+	size_t c = q->cap_words;
+#define GROW(p) (c = q->cap_words, ARRAY_GROW(p, c, nw + 1))
+	if (nw + 1 <= q->cap_words)
+		return 0;
+	if (GROW(q->ids) || GROW(q->slot) || GROW(q->cl) || GROW(q->cpre) || GROW(q->bo) || GROW(q->rep))
+		return SL_ENOMEM;
+#undef GROW
+	q->cap_words = c;
 	return 0;
 }
-
-#define HB 0x100000001b3ull
 
 static const char *const top_names[10] = { "top_1_gram", "top_2_gram", "top_3_gram", "top_4_gram",
 	"top_5_gram", "top_6_gram", "top_7_gram", "top_8_gram", "top_9_gram", "top_10_gram" };
@@ -585,8 +661,9 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 		FAIL("dup_line_char_frac");
 
 	/* words: ids (for " "-joined n-grams, equal iff the word sequences are
-	 * equal, since words hold no whitespace) and prefix hashes of their
-	 * concatenation (for ""-joined n-grams, compared byte for byte) */
+	 * equal, since words hold no whitespace), their concatenation (for
+	 * ""-joined n-grams, compared byte for byte), byte offsets in it and
+	 * code points before each */
 	if ((rc = text_words(q, text, n)))
 		return rc;
 	nw = w->n;
@@ -594,143 +671,193 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 	for (k = 0; k < nw; k++)
 		if ((rc = buf_add(&q->cat, text + w->v[k].off, w->v[k].len)))
 			return rc;
-	if ((rc = grow_words(q, nw, q->cat.len)) || (rc = tab_prepare(q, nw)))
+	if ((rc = grow_words(q, nw)) || (rc = tab_prepare(q, nw, &mask)))
 		return rc;
-	mask = tab_size_for(nw) - 1;
 	q->cpre[0] = 0;
-	{
-		for (k = 0; k < nw; k++) {
-			const char *s = text + w->v[k].off;
-			size_t len = w->v[k].len;
-			uint64_t h = XXH3_64bits(s, len);
-			size_t i = h & mask;
-			for (;;) {
-				struct qhash_ent *e = &q->tab[i];
-				if (!e->a1) {
-					e->h = h;
-					e->a1 = (uint32_t)k + 1;
-					e->c = (uint32_t)nid++;
-					q->ids[k] = e->c;
-					break;
-				}
-				if (e->h == h && w->v[e->a1 - 1].len == len && !memcmp(text + w->v[e->a1 - 1].off, s, len)) {
-					q->ids[k] = e->c;
-					break;
-				}
-				i = (i + 1) & mask;
+	q->bo[0] = 0;
+	for (k = 0; k < nw; k++) {
+		const char *s = text + w->v[k].off;
+		size_t len = w->v[k].len;
+		uint64_t h = XXH3_64bits(s, len);
+		size_t i = h & mask;
+		for (;;) {
+			struct qhash_ent *e = &q->tab[i];
+			if (EMPTY(q, e)) {
+				e->h = h;
+				e->a1 = A1(q, k);
+				e->c = (uint32_t)nid++;
+				q->ids[k] = e->c;
+				break;
 			}
-			q->cpre[k + 1] = q->cpre[k] + pt_len(s, len);
+			if (e->h == h && w->v[INDEX(q, e)].len == len && !memcmp(text + w->v[INDEX(q, e)].off, s, len)) {
+				q->ids[k] = e->c;
+				break;
+			}
+			i = (i + 1) & mask;
 		}
-	}
-	q->pre[0] = 0;
-	q->pw[0] = 1;
-	for (k = 0; k < q->cat.len; k++) {
-		q->pre[k + 1] = q->pre[k] * HB + (unsigned char)q->cat.ptr[k];
-		q->pw[k + 1] = q->pw[k] * HB;
+		q->cpre[k + 1] = q->cpre[k] + pt_len(s, len);
+		q->bo[k + 1] = q->bo[k] + len;
 	}
 
-	/* top n-grams: Counter over word-id tuples; most_common(1) */
-	for (m = 1; m <= 10; m++) {
-		double thr = v[QP_TOP_1 + m - 1], score;
-		size_t best = SIZE_MAX, nng, bestc = 0;
-		if (isnan(thr) || nw < m)
-			continue;
-		nng = nw - m + 1;
-		if ((rc = tab_prepare(q, nng)))
+	/* top n-grams: Counter over word-id tuples; most_common(1).  An m-gram
+	 * that repeats starts an (m-1)-gram that repeats, and so does the next
+	 * position, so after the first level counted in full only those
+	 * positions are candidates (rep[] marks the repeats of the last level);
+	 * the others occur once and matter only when nothing repeats, where
+	 * Counter's first key, position 0, wins. */
+	{
+		size_t mmax = 0, level = 0; /* level: the last m counted */
+		for (m = 1; m <= 10; m++)
+			if (!isnan(v[QP_TOP_1 + m - 1]) && nw >= m)
+				mmax = m;
+		for (m = 1; m <= mmax; m++) {
+			double thr = v[QP_TOP_1 + m - 1], score;
+			size_t nng = nw - m + 1, nc = 0, best = 0, bestc = 0, c;
+			if (!level && isnan(thr))
+				continue;
+			for (k = 0; k < nng; k++)
+				if (!level || (q->rep[k] && q->rep[k + 1]))
+					q->cl[nc++] = (uint32_t)k;
+			if ((rc = tab_prepare(q, nc, &mask)))
+				return rc;
+			for (c = 0; c < nc; c++) {
+				uint64_t h = 0x9e3779b97f4a7c15ull;
+				size_t j, i;
+				k = q->cl[c];
+				for (j = 0; j < m; j++)
+					h = (h ^ q->ids[k + j]) * 0xff51afd7ed558ccdull;
+				h ^= h >> 29;
+				for (i = h & mask;; i = (i + 1) & mask) {
+					struct qhash_ent *e = &q->tab[i];
+					if (EMPTY(q, e)) {
+						e->h = h;
+						e->a1 = A1(q, c);
+						e->c = 1;
+						break;
+					}
+					if (e->h == h && !memcmp(q->ids + q->cl[INDEX(q, e)], q->ids + k, m * sizeof(*q->ids))) {
+						e->c++;
+						/* the highest count, first inserted on ties */
+						if (e->c > bestc || (e->c == bestc && INDEX(q, e) < INDEX(q, &q->tab[best]))) {
+							best = i;
+							bestc = e->c;
+						}
+						break;
+					}
+				}
+				q->slot[c] = (uint32_t)i;
+			}
+			memset(q->rep, 0, nng * sizeof(*q->rep));
+			for (c = 0; c < nc; c++)
+				q->rep[q->cl[c]] = q->tab[q->slot[c]].c > 1;
+			level = m;
+			if (isnan(thr))
+				continue;
+			{
+				size_t a = bestc > 1 ? q->cl[INDEX(q, &q->tab[best])] : 0;
+				double len = (double)(q->cpre[a + m] - q->cpre[a] + (m - 1));
+				score = ratio(len * (double)(bestc > 1 ? bestc : 1), len_text);
+			}
+			sig(r, top_names[m - 1], score);
+			if (score > thr)
+				FAIL(top_names[m - 1]);
+		}
+	}
+
+	/* duplicated n-grams: "".join(words[i:i+n]); jump n after a repeat.
+	 * Only an n-gram whose string occurs at two positions can repeat.  With
+	 * n0 the smallest n asked for, an n-gram (n >= n0) of 16 bytes or more
+	 * begins with the 16 bytes of the concatenation at its position, so it
+	 * can repeat only where those 16 bytes occur twice (counted at every
+	 * position, whatever its n-grams' lengths: the two copies of a string
+	 * may be split into words differently); shorter ones start at
+	 * positions whose n0-gram is shorter than 16 bytes.  Those positions
+	 * are the candidates; the walk below inserts and looks up only them. */
+	{
+		size_t n0 = 0, nng0, nc = 0, mask16;
+		for (m = 10; m >= 1; m--)
+			if (!isnan(v[QP_DUP_1 + m - 1]))
+				n0 = m;
+		nng0 = n0 && nw >= n0 ? nw - n0 + 1 : 0;
+		if ((rc = tab_prepare(q, nng0, &mask16)))
 			return rc;
-		mask = tab_size_for(nng) - 1;
-		for (k = 0; k < nng; k++) {
-			uint64_t h = 0x9e3779b97f4a7c15ull;
-			size_t j, i;
-			for (j = 0; j < m; j++)
-				h = (h ^ q->ids[k + j]) * 0xff51afd7ed558ccdull;
+		for (k = 0; k < nng0; k++) {
+			uint64_t h, lo, hi;
+			size_t i;
+			q->rep[k] = q->bo[k + n0] - q->bo[k] < 16;
+			if (q->bo[k] + 16 > q->cat.len)
+				continue; /* short, then */
+			memcpy(&lo, q->cat.ptr + q->bo[k], 8);
+			memcpy(&hi, q->cat.ptr + q->bo[k] + 8, 8);
+			h = (lo * 0x9e3779b97f4a7c15ull) ^ (hi * 0xc2b2ae3d27d4eb4full);
+			h ^= h >> 32;
+			h *= 0xff51afd7ed558ccdull;
 			h ^= h >> 29;
-			for (i = h & mask;; i = (i + 1) & mask) {
+			for (i = h & mask16;; i = (i + 1) & mask16) {
 				struct qhash_ent *e = &q->tab[i];
-				if (!e->a1) {
+				if (EMPTY(q, e)) {
 					e->h = h;
-					e->a1 = (uint32_t)k + 1;
+					e->a1 = A1(q, k);
 					e->c = 1;
-					if (best == SIZE_MAX) {
-						best = i;
-						bestc = 1;
-					}
 					break;
 				}
-				if (e->h == h && !memcmp(q->ids + e->a1 - 1, q->ids + k, m * sizeof(*q->ids))) {
+				if (e->h == h) {
 					e->c++;
-					/* Counter.most_common(1): the highest count, first inserted on ties */
-					if (e->c > bestc || (e->c == bestc && e->a1 < q->tab[best].a1)) {
-						best = i;
-						bestc = e->c;
-					}
 					break;
 				}
 			}
+			q->slot[k] = (uint32_t)i;
 		}
-		{
-			size_t a = q->tab[best].a1 - 1;
-			double len = (double)(q->cpre[a + m] - q->cpre[a] + (m - 1));
-			score = ratio(len * (double)bestc, len_text);
-		}
-		sig(r, top_names[m - 1], score);
-		if (score > thr)
-			FAIL(top_names[m - 1]);
-	}
+		for (k = 0; k < nng0; k++)
+			if (q->rep[k] || q->tab[q->slot[k]].c > 1)
+				q->cl[nc++] = (uint32_t)k;
 
-	/* duplicated n-grams: "".join(words[i:i+n]); jump n after a repeat */
-	if (nw + 1 > q->bocap) {
-		size_t *nb = realloc(q->bo, (nw + 1) * 2 * sizeof(*nb));
-		if (!nb)
-			return SL_ENOMEM;
-		q->bo = nb;
-		q->bocap = (nw + 1) * 2;
-	}
-	{
-		size_t pos = 0;
-		for (k = 0; k < nw; k++) {
-			q->bo[k] = pos;
-			pos += w->v[k].len;
-		}
-		q->bo[nw] = pos;
-	}
-	for (m = 1; m <= 10; m++) {
-		double thr = v[QP_DUP_1 + m - 1], x2;
-		size_t idx = 0, rep = 0, i, nng;
-		if (isnan(thr))
-			continue;
-		nng = nw >= m ? nw - m + 1 : 0;
-		if ((rc = tab_prepare(q, nng)))
-			return rc;
-		mask = tab_size_for(nng) - 1;
-		while (idx < nng) {
-			size_t s0 = q->bo[idx], s1 = q->bo[idx + m], len = s1 - s0;
-			uint64_t h = q->pre[s1] - q->pre[s0] * q->pw[len];
-			int seen = 0;
-			for (i = ((h ^ (h >> 31)) * 0x9e3779b97f4a7c15ull >> 7) & mask;; i = (i + 1) & mask) {
-				struct qhash_ent *e = &q->tab[i];
-				if (!e->a1) {
-					e->h = h;
-					e->a1 = (uint32_t)s0 + 1;
-					e->c = (uint32_t)len;
+		for (m = 1; m <= 10; m++) {
+			double thr = v[QP_DUP_1 + m - 1], x2;
+			size_t idx = 0, rep = 0, i, nng, c = 0;
+			if (isnan(thr))
+				continue;
+			nng = nw >= m ? nw - m + 1 : 0;
+			if ((rc = tab_prepare(q, nc, &mask)))
+				return rc;
+			for (;;) {
+				size_t s0, len;
+				uint64_t h;
+				int seen = 0;
+				while (c < nc && q->cl[c] < idx)
+					c++;
+				if (c == nc || q->cl[c] >= nng)
 					break;
+				idx = q->cl[c];
+				s0 = q->bo[idx];
+				len = q->bo[idx + m] - s0;
+				h = XXH3_64bits(q->cat.ptr + s0, len);
+				for (i = h & mask;; i = (i + 1) & mask) {
+					struct qhash_ent *e = &q->tab[i];
+					if (EMPTY(q, e)) {
+						e->h = h;
+						e->a1 = A1(q, c);
+						e->c = (uint32_t)len;
+						break;
+					}
+					if (e->h == h && e->c == len &&
+					    !memcmp(q->cat.ptr + q->bo[q->cl[INDEX(q, e)]], q->cat.ptr + s0, len)) {
+						seen = 1;
+						break;
+					}
 				}
-				if (e->h == h && e->c == len && !memcmp(q->cat.ptr + e->a1 - 1, q->cat.ptr + s0, len)) {
-					seen = 1;
-					break;
+				if (seen) {
+					rep += q->cpre[idx + m] - q->cpre[idx];
+					idx += m;
+				} else {
+					idx++;
 				}
 			}
-			if (seen) {
-				rep += q->cpre[idx + m] - q->cpre[idx];
-				idx += m;
-			} else {
-				idx++;
-			}
+			x2 = ratio((double)rep, len_text);
+			sig(r, dup_names[m - 1], x2);
+			if (x2 > thr)
+				FAIL(dup_names[m - 1]);
 		}
-		x2 = ratio((double)rep, len_text);
-		sig(r, dup_names[m - 1], x2);
-		if (x2 > thr)
-			FAIL(dup_names[m - 1]);
 	}
 done:
 	r->reason = reason;

@@ -107,11 +107,15 @@ struct quality {
 	struct buf tmp, lower;
 	struct qhash_ent *tab;
 	size_t tabsize;
-	uint32_t *ids;             /* word ids for n-grams */
-	uint64_t *pre, *pw;        /* prefix hashes of the concatenated words */
+	uint32_t tab_base, tab_next; /* the current pass's entries: a1 above tab_base */
+	/* per word (gopher-rep) */
+	uint32_t *ids;             /* word ids */
+	uint32_t *slot;            /* table slot of a position's n-gram */
+	uint32_t *cl;              /* candidate positions */
+	unsigned char *rep;        /* the position's n-gram repeats (or may) */
 	size_t *cpre;              /* code points before each word (concatenated) */
 	size_t *bo;                /* byte offsets of the words in cat */
-	size_t cap_words, cap_bytes, bocap;
+	size_t cap_words;
 	struct buf cat;            /* concatenated words */
 };
 

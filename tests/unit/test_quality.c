@@ -75,6 +75,141 @@ static void run(struct quality *q, const struct tcase *t)
 #define T(rule, sets, txt, want) do { struct tcase t_ = { rule, sets, txt, want, __LINE__ }; run(&q, &t_); } while (0)
 #define C4OFF "c4.filter_no_terminal_punct=0 c4.min_num_sentences=-1 c4.min_words_per_line=-1 c4.filter_curly_bracket=0 c4.filter_lorem_ipsum=0"
 
+/* ---- gopher-rep's n-gram signals against a direct transcription of
+ * datatrove's get_n_grams / find_top_duplicate / find_all_duplicate, on
+ * random texts over a tiny vocabulary (so n-grams repeat, and the same
+ * string splits into words in different ways), with random subsets of the
+ * thresholds switched on (the fast path prunes by the smallest n asked). */
+
+static const char *const vocab[] = { "a", "b", "ab", "ba", "aa", "abb", "bab", "c", "abc", "aaaaaaa",
+	"aaaaaaaaaaaa", "abababab", "bababa", "aaaaaaaaaaaaaaaaaaaa" };
+
+/* " ".join(w[i:i+n]) == " ".join(w[j:j+n]) */
+static int same_spaced(const char **w, size_t i, size_t j, size_t n)
+{
+	size_t k;
+	for (k = 0; k < n; k++)
+		if (strcmp(w[i + k], w[j + k]))
+			return 0;
+	return 1;
+}
+
+/* "".join(...) of both, compared as strings */
+static int same_joined(const char **w, size_t i, size_t j, size_t n)
+{
+	char a[512] = "", b[512] = "";
+	size_t k;
+	for (k = 0; k < n; k++) {
+		strcat(a, w[i + k]);
+		strcat(b, w[j + k]);
+	}
+	return !strcmp(a, b);
+}
+
+static size_t joined_len(const char **w, size_t i, size_t n)
+{
+	size_t k, len = 0;
+	for (k = 0; k < n; k++)
+		len += strlen(w[i + k]);
+	return len;
+}
+
+static double ref_top(const char **w, size_t nw, size_t n, double len_text)
+{
+	size_t i, j, best = 0, bestc = 0;
+	for (i = 0; i + n <= nw; i++) {
+		size_t c = 0, first = i;
+		for (j = 0; j + n <= nw; j++)
+			if (same_spaced(w, i, j, n)) {
+				if (!c)
+					first = j;
+				c++;
+			}
+		if (first == i && (c > bestc || (c == bestc && i < best))) {
+			best = i;
+			bestc = c;
+		}
+	}
+	return (double)(joined_len(w, best, n) + (n - 1)) * (double)bestc / len_text;
+}
+
+static double ref_dup(const char **w, size_t nw, size_t n, double len_text)
+{
+	size_t seen[512], nseen = 0, idx = 0, rep = 0, k;
+	while (idx + n <= nw) {
+		int hit = 0;
+		for (k = 0; k < nseen && !hit; k++)
+			hit = same_joined(w, seen[k], idx, n);
+		if (hit) {
+			rep += joined_len(w, idx, n);
+			idx += n;
+		} else {
+			seen[nseen++] = idx;
+			idx++;
+		}
+	}
+	return (double)rep / len_text;
+}
+
+static double signal(const struct qresult *r, const char *name)
+{
+	int i;
+	for (i = 0; i < r->nsig; i++)
+		if (!strcmp(r->sig[i].name, name))
+			return r->sig[i].v;
+	return NAN;
+}
+
+static void ngram_reference(struct quality *q)
+{
+	unsigned long long x = 0x2545f4914f6cdd1dull;
+	char buf[4096], name[64];
+	const char *w[512];
+	int trial;
+
+	for (trial = 0; trial < 1000; trial++) {
+		struct qparams p;
+		struct qresult r;
+		size_t nw, k, n, len = 0;
+		int bad = 0;
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		nw = 1 + (size_t)(x % 120);
+		for (k = 0; k < nw; k++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			w[k] = vocab[(x >> 20) % (trial % 3 == 0 ? 2 : trial % 3 == 1 ? 9 : sizeof(vocab) / sizeof(vocab[0]))];
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", k ? " " : "", w[k]);
+		}
+		qparams_init(&p);
+		for (n = 1; n <= 10; n++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			p.v[QP_TOP_1 + n - 1] = x & 1 ? 100 : NAN;
+			p.v[QP_DUP_1 + n - 1] = x & 2 ? 100 : NAN;
+		}
+		q->all_signals = 1;
+		CHECK(quality_eval(q, Q_GOPHER_REP, &p, buf, len, &r) == 0);
+		for (n = 1; n <= 10; n++) {
+			double got, want;
+			if (!isnan(p.v[QP_TOP_1 + n - 1]) && nw >= n) {
+				snprintf(name, sizeof(name), "top_%zu_gram", n);
+				got = signal(&r, name);
+				want = ref_top(w, nw, n, (double)len);
+				bad |= !(fabs(got - want) <= 1e-12);
+			}
+			if (!isnan(p.v[QP_DUP_1 + n - 1])) {
+				snprintf(name, sizeof(name), "duplicated_%zu_n_grams", n);
+				got = signal(&r, name);
+				want = ref_dup(w, nw, n, (double)len);
+				bad |= !(fabs(got - want) <= 1e-12);
+			}
+		}
+		CHECK(!bad);
+		if (bad)
+			fprintf(stderr, "  n-gram signals differ from the reference on: %.200s\n", buf);
+		q->all_signals = 0;
+		qparams_release(&p);
+	}
+}
+
 int main(void)
 {
 	struct quality q;
@@ -230,6 +365,7 @@ int main(void)
 		CHECK(langcfg_load("/nonexistent/x.yml", &p, &line) == SL_EOPEN);
 		qparams_release(&p);
 	}
+	ngram_reference(&q);
 	quality_release(&q);
 	return check_done();
 }
