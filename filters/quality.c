@@ -358,6 +358,27 @@ static int text_words(struct quality *q, const char *text, size_t n)
 	return 0;
 }
 
+/* Whether q->words holds the words of text. */
+static int have_words(const struct quality *q, const char *text, size_t n)
+{
+	return q->words_ok && q->words_n == n && q->words_h == XXH3_64bits(text, n);
+}
+
+/* The number of words of text: from C4's count for its rewritten text,
+ * or split. */
+static int text_word_count(struct quality *q, const char *text, size_t n, size_t *count)
+{
+	int rc;
+	if (q->count_ok && q->count_n == n && q->count_h == XXH3_64bits(text, n)) {
+		*count = q->count;
+		return 0;
+	}
+	if ((rc = text_words(q, text, n)))
+		return rc;
+	*count = q->words.n;
+	return 0;
+}
+
 /* ---- Gopher quality ---- */
 
 static unsigned char ascii_punct[128], ascii_alpha[128];
@@ -909,44 +930,166 @@ static int remove_citations(struct buf *out, const char *s, size_t n)
 	return buf_add(out, s + start, n - start);
 }
 
-static const char *const policy[] = { "terms of use", "privacy policy", "cookie policy",
-	"uses cookies", "use of cookies", "use cookies" };
+/* C4's substring tests on line.lower().  Only U+0130 and U+212A lower to
+ * ASCII ("i\u0307", "k"; test_quality checks this over all of Unicode), so
+ * a line without them holds a phrase exactly where its ASCII letters spell
+ * it in any case; lines with them are lowered first.  Bits: */
+enum { C4_LOREM = 1, C4_JS = 2, C4_POLICY = 4, C4_LOWER = 8 };
 
+static const struct { const char *p; unsigned char len, bit; } c4_ph[] = {
+	{ "lorem ipsum", 11, C4_LOREM }, { "javascript", 10, C4_JS },
+	{ "terms of use", 12, C4_POLICY }, { "privacy policy", 14, C4_POLICY },
+	{ "cookie policy", 13, C4_POLICY }, { "uses cookies", 12, C4_POLICY },
+	{ "use of cookies", 14, C4_POLICY }, { "use cookies", 11, C4_POLICY },
+};
+
+/* The phrases (or C4_LOWER) starting at s[i]. */
+static unsigned c4_at(const unsigned char *u, size_t n, size_t i)
+{
+	unsigned found = 0;
+	size_t k, j;
+	if (i + 1 < n && ((u[i] == 0xc4 && u[i + 1] == 0xb0) ||
+			  (i + 2 < n && u[i] == 0xe2 && u[i + 1] == 0x84 && u[i + 2] == 0xaa)))
+		return C4_LOWER;
+	for (k = 0; k < sizeof(c4_ph) / sizeof(c4_ph[0]); k++) {
+		if (n - i < c4_ph[k].len)
+			continue;
+		for (j = 0; j < c4_ph[k].len; j++) {
+			unsigned char d = u[i + j];
+			if ((unsigned)(d - 'A') < 26u)
+				d |= 0x20;
+			if (d != (unsigned char)c4_ph[k].p[j])
+				break;
+		}
+		if (j == c4_ph[k].len)
+			found |= c4_ph[k].bit;
+	}
+	return found;
+}
+
+/* The phrases' first two letters (any case) and the two special lead
+ * pairs, 16 positions at a time; c4_at() where one starts. */
+static unsigned c4_scan(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned found = 0;
+	size_t i = 0;
+#if defined(__SSE2__)
+	const __m128i sp = _mm_set1_epi8(0x20);
+#define EQ2(x, y, a, b) _mm_and_si128(_mm_cmpeq_epi8((x), _mm_set1_epi8((char)(a))), \
+				   _mm_cmpeq_epi8((y), _mm_set1_epi8((char)(b))))
+	for (; i + 17 <= n; i += 16) {
+		__m128i r0 = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
+		__m128i r1 = _mm_loadu_si128((const __m128i *)(const void *)(u + i + 1));
+		__m128i b0 = _mm_or_si128(r0, sp), b1 = _mm_or_si128(r1, sp), m;
+		unsigned bits;
+		m = _mm_or_si128(EQ2(b0, b1, 'l', 'o'), EQ2(b0, b1, 'j', 'a'));
+		m = _mm_or_si128(m, _mm_or_si128(EQ2(b0, b1, 't', 'e'), EQ2(b0, b1, 'p', 'r')));
+		m = _mm_or_si128(m, _mm_or_si128(EQ2(b0, b1, 'c', 'o'), EQ2(b0, b1, 'u', 's')));
+		m = _mm_or_si128(m, _mm_or_si128(EQ2(r0, r1, 0xc4, 0xb0), EQ2(r0, r1, 0xe2, 0x84)));
+		bits = (unsigned)_mm_movemask_epi8(m);
+		while (bits) {
+			found |= c4_at(u, n, i + (size_t)__builtin_ctz(bits));
+			if (found & C4_LOWER)
+				return C4_LOWER;
+			bits &= bits - 1;
+		}
+	}
+#undef EQ2
+#endif
+	for (; i < n; i++) {
+		unsigned c = u[i] | 0x20;
+		if (c == 'l' || c == 'j' || c == 't' || c == 'p' || c == 'c' || c == 'u' || u[i] == 0xc4 || u[i] == 0xe2) {
+			found |= c4_at(u, n, i);
+			if (found & C4_LOWER)
+				return C4_LOWER;
+		}
+	}
+	return found;
+}
+
+static unsigned c4_phrases(struct quality *q, const char *s, size_t n, int *err)
+{
+	unsigned found = c4_scan(s, n);
+	if (!(found & C4_LOWER))
+		return found;
+	buf_reset(&q->lower);
+	if ((*err = pt_lower(&q->lower, s, n)))
+		return 0;
+	return c4_scan(q->lower.ptr, q->lower.len) & ~(unsigned)C4_LOWER;
+}
+
+/* len(line.split()); the spans too, in q->parts, unless count_only */
+static size_t count_ws_words(struct quality *q, const char *s, size_t n, int count_only, int *err)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i, words = 0;
+	unsigned prev = 1;
+	*err = 0;
+	if (count_only) {
+		for (i = 0; i < n; i++) {
+			unsigned c = u[i], ws = (c - 0x09u < 5u) | (c - 0x1cu < 5u);
+			if (c == 0xc2 || c - 0xe1u < 3u) { /* the leads of the non-ASCII spaces */
+				size_t j = i;
+				if (pt_isspace(pt_next(s, n, &j))) {
+					ws = 1;
+					i = j - 1;
+				}
+			}
+			words += prev & !ws;
+			prev = ws;
+		}
+		return words;
+	}
+	q->parts.n = 0;
+	*err = pt_split_ws(s, n, &q->parts);
+	return q->parts.n;
+}
+
+/* The line-by-line tests below are C4QualityFilter's, in its order.  Where
+ * a test only drops the line, the cheaper tests run first (the outcome is
+ * the same); the reasons (lorem_ipsum, curly_bracket) keep their places.
+ * Sentences are counted from the text's words when they are at hand (the
+ * words of a line are the text's words inside it), else per line; their
+ * total is also the word count of the rewritten text, kept for FineWeb. */
 static int eval_c4(struct quality *q, const struct qparams *p, const char *text, size_t n,
 		   struct qresult *r)
 {
 	const double *v = p->v;
-	size_t k, li, nsent = 0, kept = 0, nlines;
-	int rc;
+	size_t k, li, nsent = 0, kept = 0, nlines, wcur = 0, out_words = 0;
+	int rc, cached;
 	const char *reason = NULL;
 	double max_word = v[QP_C4_MAX_WORD_LENGTH], min_words = v[QP_C4_MIN_WORDS_PER_LINE];
 	double min_sent = v[QP_C4_MIN_NUM_SENTENCES];
+	int count_sent = !isnan(min_sent) && min_sent != -1;
 #define FLAG(x) (!isnan(v[x]) && v[x] != 0)
 
+	q->count_ok = 0;
+	cached = count_sent && have_words(q, text, n);
 	q->lines.n = 0;
 	if ((rc = pt_splitlines(text, n, &q->lines)))
 		return rc;
 	nlines = q->lines.n;
 	buf_reset(&q->out);
 	for (li = 0; li < nlines; li++) {
-		size_t off, len, nwords;
+		size_t off, len, ll;
 		const char *line, *l;
-		size_t ll;
+		unsigned found = 0;
 		pt_strip(text + q->lines.v[li].off, q->lines.v[li].len, &off, &len);
 		line = text + q->lines.v[li].off + off;
-		q->parts.n = 0;
-		if ((rc = pt_split_ws(line, len, &q->parts)))
-			return rc;
-		nwords = q->parts.n;
-		if (!isnan(max_word) && max_word != -1) {
+		/* a word of more than max_word code points needs more bytes */
+		if (!isnan(max_word) && max_word != -1 && (double)len > max_word) {
 			int too_long = 0;
-			for (k = 0; k < nwords && !too_long; k++)
+			size_t nw = count_ws_words(q, line, len, 0, &rc);
+			if (rc)
+				return rc;
+			for (k = 0; k < nw && !too_long; k++)
 				if (q->parts.v[k].len > max_word && (double)pt_len(line + q->parts.v[k].off, q->parts.v[k].len) > max_word)
 					too_long = 1;
 			if (too_long)
 				continue;
 		}
-		if (FLAG(QP_C4_REMOVE_CITATIONS)) {
+		if (FLAG(QP_C4_REMOVE_CITATIONS) && memchr(line, '[', len)) {
 			if ((rc = remove_citations(&q->tmp, line, len)))
 				return rc;
 			l = q->tmp.ptr;
@@ -961,33 +1104,51 @@ static int eval_c4(struct quality *q, const struct qparams *p, const char *text,
 			    pt_endswith(l, ll, "..."))
 				continue;
 		}
-		if (!isnan(min_words) && (double)nwords < min_words)
-			continue;
-		buf_reset(&q->lower);
-		if ((rc = pt_lower(&q->lower, l, ll)))
-			return rc;
-		if (FLAG(QP_C4_FILTER_LOREM_IPSUM) && memmem(q->lower.ptr, q->lower.len, "lorem ipsum", 11)) {
+		if (!isnan(min_words)) {
+			size_t nw = count_ws_words(q, line, len, 1, &rc);
+			if (rc)
+				return rc;
+			if ((double)nw < min_words)
+				continue;
+		}
+		if (FLAG(QP_C4_FILTER_LOREM_IPSUM) || FLAG(QP_C4_FILTER_JAVASCRIPT) || FLAG(QP_C4_FILTER_POLICY)) {
+			found = c4_phrases(q, l, ll, &rc);
+			if (rc)
+				return rc;
+		}
+		if (FLAG(QP_C4_FILTER_LOREM_IPSUM) && (found & C4_LOREM)) {
 			reason = "lorem_ipsum";
 			goto done;
 		}
-		if (FLAG(QP_C4_FILTER_JAVASCRIPT) && memmem(q->lower.ptr, q->lower.len, "javascript", 10))
+		if (FLAG(QP_C4_FILTER_JAVASCRIPT) && (found & C4_JS))
 			continue;
 		if (FLAG(QP_C4_FILTER_CURLY_BRACKET) && memchr(l, '{', ll)) {
 			reason = "curly_bracket";
 			goto done;
 		}
-		if (FLAG(QP_C4_FILTER_POLICY)) {
-			int hit = 0;
-			for (k = 0; k < sizeof(policy) / sizeof(policy[0]) && !hit; k++)
-				hit = memmem(q->lower.ptr, q->lower.len, policy[k], strlen(policy[k])) != NULL;
-			if (hit)
-				continue;
-		}
-		if (!isnan(min_sent) && min_sent != -1) {
-			q->parts.n = 0;
-			if ((rc = words_split(l, ll, &q->parts)))
-				return rc;
-			nsent += words_count_sentences(l, q->parts.v, q->parts.n);
+		if (FLAG(QP_C4_FILTER_POLICY) && (found & C4_POLICY))
+			continue;
+		if (count_sent) {
+			const struct pt_span *tok;
+			size_t ntok;
+			if (cached && l == line) {
+				size_t a = (size_t)(line - text), b = a + len, e;
+				while (wcur < q->words.n && q->words.v[wcur].off < a)
+					wcur++;
+				for (e = wcur; e < q->words.n && q->words.v[e].off < b; e++)
+					;
+				tok = q->words.v + wcur;
+				ntok = e - wcur;
+				nsent += words_count_sentences(text, tok, ntok);
+				wcur = e;
+			} else {
+				q->parts.n = 0;
+				if ((rc = words_split(l, ll, &q->parts)))
+					return rc;
+				ntok = q->parts.n;
+				nsent += words_count_sentences(l, q->parts.v, q->parts.n);
+			}
+			out_words += ntok;
 		}
 		if (kept++ && (rc = buf_addch(&q->out, '\n')))
 			return rc;
@@ -1009,6 +1170,12 @@ static int eval_c4(struct quality *q, const struct qparams *p, const char *text,
 		buf_setlen(&q->out, len);
 	}
 	r->rewritten = q->out.len != n || memcmp(q->out.ptr, text, n) != 0;
+	if (count_sent) {
+		q->count_ok = 1;
+		q->count = out_words;
+		q->count_n = q->out.len;
+		q->count_h = XXH3_64bits(q->out.ptr, q->out.len);
+	}
 done:
 	r->reason = reason;
 	return 0;
@@ -1064,9 +1231,12 @@ static int eval_fineweb(struct quality *q, const struct qparams *p, const char *
 	sig(r, "char_dup_ratio", x);
 	if (x > v[QP_FW_CHAR_DUPLICATES_RATIO])
 		FAIL("char_dup_ratio");
-	if ((rc = text_words(q, text, n)))
-		return rc;
-	x = ratio((double)newlines, (double)q->words.n);
+	{
+		size_t nwords;
+		if ((rc = text_word_count(q, text, n, &nwords)))
+			return rc;
+		x = ratio((double)newlines, (double)nwords);
+	}
 	sig(r, "list_ratio", x);
 	if (x > v[QP_FW_NEW_LINE_RATIO])
 		FAIL("list_ratio");

@@ -103,6 +103,9 @@ struct quality {
 	int words_ok;              /* words holds the tokens of the text hashed words_h */
 	size_t words_n;
 	uint64_t words_h;
+	int count_ok;              /* the text hashed count_h has count words */
+	size_t count, count_n;
+	uint64_t count_h;
 	struct buf out;            /* C4's rewritten text */
 	struct buf tmp, lower;
 	struct qhash_ent *tab;

@@ -210,6 +210,100 @@ static void ngram_reference(struct quality *q)
 	}
 }
 
+/* C4's phrase tests: any case, any alignment, and the two characters that
+ * lower into ASCII (the fast path assumes there are no others). */
+static void c4_phrase_cases(struct quality *q)
+{
+	static const struct { const char *line; int kept; const char *reason; } cs[] = {
+		{ "We value your Privacy Policy here.", 0, NULL },
+		{ "This site USES COOKIES to work.", 0, NULL },
+		{ "Enable JavaScript to see this.", 0, NULL },
+		{ "The use of cookies is explained.", 0, NULL },
+		{ "Read the terms  of use later.", 1, NULL },            /* two spaces */
+		{ "Lorem Ipsum dolor sit amet.", 0, "lorem_ipsum" },
+		{ "Our cooKies policy (Kelvin sign K) is here.", 1, NULL },
+		{ "Our coo\xe2\x84\xaaie policy is here.", 0, NULL },   /* KELVIN SIGN lowers to k */
+		{ "Java\xc4\xb0script stays, lowered it is java i\xcc\x87script.", 1, NULL },
+		{ "Caf\xc3\xa9 javascript na\xc3\xafve text.", 0, NULL },
+		{ "\xc4\xb0 LOREM IPSUM.", 0, "lorem_ipsum" },
+	};
+	struct qparams p;
+	struct qresult r;
+	char line[256];
+	size_t k;
+	int pad;
+
+	only(&p, "c4.min_num_sentences=-1 c4.min_words_per_line=-1 c4.filter_curly_bracket=0");
+	for (k = 0; k < sizeof(cs) / sizeof(cs[0]); k++) {
+		CHECK(quality_eval(q, Q_C4, &p, cs[k].line, strlen(cs[k].line), &r) == 0);
+		if (cs[k].reason) {
+			CHECK(r.reason && !strcmp(r.reason, cs[k].reason));
+		} else {
+			CHECK(r.reason == NULL);
+			CHECK_INT(q->out.len, cs[k].kept ? strlen(cs[k].line) : 0);
+		}
+	}
+	/* every alignment against the 16-byte blocks, phrase split or not */
+	for (pad = 0; pad < 40; pad++) {
+		snprintf(line, sizeof(line), "%.*s JaVaScRiPt.", pad, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+		CHECK(quality_eval(q, Q_C4, &p, line, strlen(line), &r) == 0);
+		CHECK_INT(q->out.len, 0);
+		snprintf(line, sizeof(line), "%.*s JaVaScRi pt.", pad, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+		CHECK(quality_eval(q, Q_C4, &p, line, strlen(line), &r) == 0);
+		CHECK_INT(q->out.len, strlen(line) - (pad ? 0 : 1));
+	}
+	qparams_release(&p);
+	/* words per line split at Unicode spaces too (NBSP, ideographic, em) */
+	{
+		const char *ln = "a\xc2\xa0" "b\xe3\x80\x80" "c\xe2\x80\x83" "d\xc2\xa9 e.";
+		only(&p, "c4.min_num_sentences=-1 c4.min_words_per_line=5");
+		CHECK(quality_eval(q, Q_C4, &p, ln, strlen(ln), &r) == 0);
+		CHECK_INT(q->out.len, strlen(ln));
+		qparams_release(&p);
+		only(&p, "c4.min_num_sentences=-1 c4.min_words_per_line=6");
+		CHECK(quality_eval(q, Q_C4, &p, ln, strlen(ln), &r) == 0);
+		CHECK_INT(q->out.len, 0);
+		qparams_release(&p);
+	}
+	/* which characters lower() turns into ASCII */
+	{
+		struct buf b = BUF_INIT;
+		uint32_t c;
+		int others = 0, i130 = 0, k212a = 0;
+		for (c = 0x80; c < 0x110000; c++) {
+			char enc[4];
+			size_t len = 0, i;
+			if (c >= 0xd800 && c < 0xe000)
+				continue;
+			if (c < 0x800) {
+				enc[0] = (char)(0xc0 | (c >> 6)), enc[1] = (char)(0x80 | (c & 0x3f)), len = 2;
+			} else if (c < 0x10000) {
+				enc[0] = (char)(0xe0 | (c >> 12)), enc[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+				enc[2] = (char)(0x80 | (c & 0x3f)), len = 3;
+			} else {
+				enc[0] = (char)(0xf0 | (c >> 18)), enc[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+				enc[2] = (char)(0x80 | ((c >> 6) & 0x3f)), enc[3] = (char)(0x80 | (c & 0x3f)), len = 4;
+			}
+			buf_reset(&b);
+			if (pt_lower(&b, enc, len))
+				break;
+			for (i = 0; i < b.len; i++)
+				if ((unsigned char)b.ptr[i] < 0x80) {
+					if (c == 0x130)
+						i130 = 1;
+					else if (c == 0x212a)
+						k212a = 1;
+					else
+						others++;
+					break;
+				}
+		}
+		CHECK(i130 && k212a);
+		CHECK_INT(others, 0);
+		buf_release(&b);
+	}
+}
+
 int main(void)
 {
 	struct quality q;
@@ -366,6 +460,7 @@ int main(void)
 		qparams_release(&p);
 	}
 	ngram_reference(&q);
+	c4_phrase_cases(&q);
 	quality_release(&q);
 	return check_done();
 }
