@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "error.h"
 #include "text_tables.h"
@@ -190,6 +193,23 @@ void pt_strip(const char *s, size_t n, size_t *off, size_t *len)
 	*len = b - a;
 }
 
+/* The first i >= from with s[i] < 0x20 or s[i] >= 0x80 (or n). */
+static size_t skip_printable(const char *s, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+	for (; i + 16 <= n; i += 16) {
+		/* signed: bytes >= 0x80 are negative, so one compare finds both */
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(b, _mm_set1_epi8(0x20)));
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+	}
+#endif
+	while (i < n && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x80)
+		i++;
+	return i;
+}
+
 int pt_splitlines(const char *s, size_t n, struct pt_spans *out)
 {
 	size_t i = 0, start = 0, j;
@@ -198,7 +218,7 @@ int pt_splitlines(const char *s, size_t n, struct pt_spans *out)
 		unsigned char b = (unsigned char)s[i];
 		uint32_t c;
 		if (b >= 0x20 && b < 0x80) {
-			i++;
+			i = skip_printable(s, i, n);
 			continue;
 		}
 		j = i;

@@ -415,7 +415,8 @@ static void count_hash_ellipsis(const char *text, size_t n, size_t *nhash, size_
 		unsigned mh = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('#')));
 		unsigned md = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('.')));
 		unsigned me = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8((char)0xe2)));
-		h += (size_t)__builtin_popcount(mh);
+		for (; mh; mh &= mh - 1) /* rare: no popcount instruction in the baseline */
+			h++;
 		while (me) {
 			size_t p = i + (size_t)__builtin_ctz(me);
 			me &= me - 1;

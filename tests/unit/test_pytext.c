@@ -1,6 +1,7 @@
 /* test_pytext.c - Python str semantics and the word splitter, with the
  * expected values computed by CPython 3 (str.splitlines/split/isalpha/lower). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "pytext.h"
@@ -14,6 +15,55 @@ static void join(const char *s, const struct pt_spans *sp, char *out)
 		strncat(out, s + sp->v[k].off, sp->v[k].len);
 		strcat(out, "|");
 	}
+}
+
+/* str.splitlines() one code point at a time, for the fast scanner to
+ * match on random strings whose breaks fall at every offset of its
+ * 16-byte blocks. */
+static void splitlines_random(void)
+{
+	static const char *const atoms[] = { "a", "bcdefgh", "0123456789abcdefghij", " ", "\n", "\r", "\r\n",
+		"\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f", "\t", "\x01", "\x7f", "\xc2\x85", "\xc2\xa0",
+		"\xe2\x80\xa8", "\xe2\x80\xa9", "\xc3\xa9", "\xf0\x9f\x98\x80" };
+	unsigned long long x = 0x9e3779b97f4a7c15ull;
+	char str[1024];
+	int t, bad = 0;
+	for (t = 0; t < 5000; t++) {
+		struct pt_spans got = { 0 };
+		size_t n = 0, i = 0, start = 0, nl = 0, k;
+		int m, natoms;
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		natoms = (int)(x % 40);
+		for (m = 0; m < natoms; m++) {
+			const char *a;
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			a = atoms[(x >> 9) % (sizeof(atoms) / sizeof(atoms[0]))];
+			memcpy(str + n, a, strlen(a));
+			n += strlen(a);
+		}
+		CHECK(pt_splitlines(str, n, &got) == 0);
+		k = 0;
+		while (i < n) {
+			size_t j = i;
+			uint32_t c = pt_next(str, n, &j);
+			if (pt_islinebreak(c)) {
+				bad |= k >= got.n || got.v[k].off != start || got.v[k].len != i - start;
+				k++;
+				nl++;
+				if (c == '\r' && j < n && str[j] == '\n')
+					j++;
+				start = j;
+			}
+			i = j;
+		}
+		if (start < n) {
+			bad |= k >= got.n || got.v[k].off != start || got.v[k].len != n - start;
+			k++;
+		}
+		bad |= k != got.n;
+		pt_spans_release(&got);
+	}
+	CHECK(!bad);
 }
 
 int main(void)
@@ -105,5 +155,6 @@ int main(void)
 	CHECK(pt_is_terminal_punct('.') && pt_is_terminal_punct(0x3002) && !pt_is_terminal_punct('"'));
 	pt_spans_release(&sp);
 	buf_release(&b);
+	splitlines_random();
 	return check_done();
 }
