@@ -3,6 +3,7 @@
  */
 #include "pytext.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -59,6 +60,32 @@ int pt_isspace(uint32_t c)
 	return c >= 0x2000 && c <= 0x200a;
 }
 
+/* General categories of the code points below 0x3100 (Latin to Katakana,
+ * punctuation and symbols: nearly every non-ASCII character of web text),
+ * looked up once; utf8proc beyond. */
+#define SMALL_CAT 0x3100
+static unsigned char small_cat[SMALL_CAT];
+static pthread_once_t small_cat_once = PTHREAD_ONCE_INIT;
+static int small_cat_ready;
+
+static void small_cat_init(void)
+{
+	uint32_t c;
+	for (c = 0; c < SMALL_CAT; c++)
+		small_cat[c] = (unsigned char)utf8proc_category((utf8proc_int32_t)c);
+	__atomic_store_n(&small_cat_ready, 1, __ATOMIC_RELEASE);
+}
+
+static inline int category(uint32_t c)
+{
+	if (c < SMALL_CAT) {
+		if (!__atomic_load_n(&small_cat_ready, __ATOMIC_ACQUIRE))
+			pthread_once(&small_cat_once, small_cat_init);
+		return small_cat[c];
+	}
+	return (int)utf8proc_category((utf8proc_int32_t)c);
+}
+
 int pt_islinebreak(uint32_t c)
 {
 	return (c >= 0x0a && c <= 0x0d) || (c >= 0x1c && c <= 0x1e) || c == 0x85 ||
@@ -69,7 +96,7 @@ int pt_isalpha(uint32_t c)
 {
 	if (c < 0x80)
 		return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
-	switch (utf8proc_category((utf8proc_int32_t)c)) {
+	switch (category(c)) {
 	case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
 	case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO:
 		return 1;
@@ -84,7 +111,7 @@ int pt_isword(uint32_t c)
 		return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9') || c == '_';
 	if (pt_isalpha(c))
 		return 1;
-	switch (utf8proc_category((utf8proc_int32_t)c)) {
+	switch (category(c)) {
 	case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
 		return 1;
 	default:
@@ -96,14 +123,14 @@ int pt_is_upper(uint32_t c)
 {
 	if (c < 0x80)
 		return c >= 'A' && c <= 'Z';
-	return utf8proc_category((utf8proc_int32_t)c) == UTF8PROC_CATEGORY_LU;
+	return category(c) == UTF8PROC_CATEGORY_LU;
 }
 
 int pt_is_lower(uint32_t c)
 {
 	if (c < 0x80)
 		return c >= 'a' && c <= 'z';
-	return utf8proc_category((utf8proc_int32_t)c) == UTF8PROC_CATEGORY_LL;
+	return category(c) == UTF8PROC_CATEGORY_LL;
 }
 
 int pt_is_punct_or_symbol(uint32_t c)
@@ -111,7 +138,7 @@ int pt_is_punct_or_symbol(uint32_t c)
 	if (c < 0x80)
 		return c > 0x20 && c < 0x7f && !((c | 0x20) >= 'a' && (c | 0x20) <= 'z') &&
 		       !(c >= '0' && c <= '9');
-	switch (utf8proc_category((utf8proc_int32_t)c)) {
+	switch (category(c)) {
 	case UTF8PROC_CATEGORY_PC: case UTF8PROC_CATEGORY_PD: case UTF8PROC_CATEGORY_PS:
 	case UTF8PROC_CATEGORY_PE: case UTF8PROC_CATEGORY_PI: case UTF8PROC_CATEGORY_PF:
 	case UTF8PROC_CATEGORY_PO: case UTF8PROC_CATEGORY_SC: case UTF8PROC_CATEGORY_SO:

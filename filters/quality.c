@@ -47,6 +47,34 @@ const struct qparam_def qparam_defs[QP_NPARAMS] = {
 
 static const char *const gopher_stop[] = { "the", "be", "to", "of", "and", "that", "have", "with" };
 
+/* A word's hash: short words (nearly all) inline from two overlapping
+ * loads, longer ones by XXH3. */
+static inline uint64_t qhash(const char *s, size_t n)
+{
+	uint64_t a, b, h;
+	if (n > 16)
+		return XXH3_64bits(s, n);
+	if (n >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+	} else if (n >= 4) {
+		uint32_t x, y;
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		a = x;
+		b = y;
+	} else {
+		a = n ? (unsigned char)s[0] | (uint64_t)(unsigned char)s[n / 2] << 8 |
+			    (uint64_t)(unsigned char)s[n - 1] << 16 : 0;
+		b = 0;
+	}
+	h = (a ^ 0x9e3779b97f4a7c15ull) * 0xbf58476d1ce4e5b9ull;
+	h ^= (b + n) * 0x94d049bb133111ebull;
+	h ^= h >> 31;
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ (h >> 29);
+}
+
 /* ---- stop words: a small open-addressing set ---- */
 
 static int stop_has(const struct qstopwords *s, const char *w, size_t n)
@@ -55,7 +83,7 @@ static int stop_has(const struct qstopwords *s, const char *w, size_t n)
 	if (!s->tabsize)
 		return 0;
 	mask = s->tabsize - 1;
-	for (i = XXH3_64bits(w, n) & mask; s->tab[i]; i = (i + 1) & mask) {
+	for (i = qhash(w, n) & mask; s->tab[i]; i = (i + 1) & mask) {
 		const char *x = s->w[s->tab[i] - 1];
 		if (strlen(x) == n && memcmp(x, w, n) == 0)
 			return 1;
@@ -73,7 +101,7 @@ static int stop_rehash(struct qstopwords *s, size_t size)
 	s->tab = tab;
 	s->tabsize = size;
 	for (k = 0; k < s->n; k++) {
-		size_t i = XXH3_64bits(s->w[k], strlen(s->w[k])) & (size - 1);
+		size_t i = qhash(s->w[k], strlen(s->w[k])) & (size - 1);
 		while (tab[i])
 			i = (i + 1) & (size - 1);
 		tab[i] = k + 1;
@@ -105,7 +133,7 @@ int qparams_stop_add(struct qparams *p, const char *w, size_t n)
 	if (s->n * 2 > s->tabsize)
 		return stop_rehash(s, s->tabsize ? s->tabsize * 2 : 32);
 	{
-		size_t i = XXH3_64bits(w, n) & (s->tabsize - 1);
+		size_t i = qhash(w, n) & (s->tabsize - 1);
 		while (s->tab[i])
 			i = (i + 1) & (s->tabsize - 1);
 		s->tab[i] = s->n;
@@ -321,7 +349,7 @@ static int find_duplicates(struct quality *q, const char *text, const struct pt_
 	for (k = 0; k < sp->n; k++) {
 		const char *s = text + sp->v[k].off;
 		size_t len = sp->v[k].len;
-		uint64_t h = XXH3_64bits(s, len);
+		uint64_t h = qhash(s, len);
 		size_t i = h & mask;
 		for (;;) {
 			struct qhash_ent *e = &q->tab[i];
@@ -568,7 +596,7 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 			size_t len = w->v[k].len, mask = p->stop.tabsize - 1, i;
 			if (len > p->stop.maxlen)
 				continue;
-			for (i = XXH3_64bits(s, len) & mask; p->stop.tab[i]; i = (i + 1) & mask) {
+			for (i = qhash(s, len) & mask; p->stop.tab[i]; i = (i + 1) & mask) {
 				const char *x = p->stop.w[p->stop.tab[i] - 1];
 				if (strlen(x) == len && !memcmp(x, s, len)) {
 					if (!mark[p->stop.tab[i] - 1]) {
@@ -700,7 +728,7 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 	for (k = 0; k < nw; k++) {
 		const char *s = text + w->v[k].off;
 		size_t len = w->v[k].len;
-		uint64_t h = XXH3_64bits(s, len);
+		uint64_t h = qhash(s, len);
 		size_t i = h & mask;
 		for (;;) {
 			struct qhash_ent *e = &q->tab[i];

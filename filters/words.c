@@ -80,14 +80,23 @@ static int looks_like_url(const char *s, size_t n)
 	return 0;
 }
 
+/* looks_like_url() on a piece of a chunk; without ':' or '@' in the chunk
+ * (colon_at 0) only a "www." start can make one. */
+static int url_in(const char *s, size_t n, int colon_at)
+{
+	if (!colon_at)
+		return n >= 4 && strncasecmp(s, "www.", 4) == 0;
+	return looks_like_url(s, n);
+}
+
 /* Split the middle of a chunk at infixes. */
-static int infix_split(const char *s, size_t a, size_t b, struct pt_spans *out)
+static int infix_split(const char *s, size_t a, size_t b, int colon_at, struct pt_spans *out)
 {
 	size_t i = a, start = a, j;
 	uint32_t prev = 0, prevprev = 0;
 	int rc;
 
-	if (looks_like_url(s + a, b - a))
+	if (url_in(s + a, b - a, colon_at))
 		return pt_spans_add(out, a, b - a);
 	while (i < b) {
 		size_t cut = 0; /* bytes of the infix at i, 0 when none */
@@ -157,12 +166,12 @@ static int chunk(const char *s, size_t a, size_t b, struct pt_spans *out)
 {
 	struct pt_span suf[MAX_SUFFIX];
 	size_t nsuf = 0, k, j;
-	int rc;
+	int rc, colon_at = memchr(s + a, ':', b - a) || memchr(s + a, '@', b - a);
 
 	/* prefixes */
 	while (a < b) {
 		uint32_t c;
-		if (is_abbrev(s + a, b - a) || looks_like_url(s + a, b - a))
+		if (is_abbrev(s + a, b - a) || url_in(s + a, b - a, colon_at))
 			break;
 		if (b - a >= 3 && memcmp(s + a, "...", 3) == 0) {
 			size_t e = a + 3;
@@ -199,13 +208,13 @@ static int chunk(const char *s, size_t a, size_t b, struct pt_spans *out)
 				size_t ps;
 				uint32_t p = pt_prev(s, start, &ps);
 				int inner = memchr(s + a, '.', start - a) != NULL;
-				if (looks_like_url(s + a, start - a) ||
+				if (url_in(s + a, start - a, colon_at) ||
 				    (!inner && (pt_is_lower(p) || is_digit(p) || p == '%' || p == '-' || p == '+' ||
 						pt_is_punct_or_symbol(p) ||
 						(pt_is_upper(p) && ps > a && pt_is_upper(pt_prev(s, ps, &ps))))))
 					cut = b - start;
 			} else if (c == 0x2026 || suffix_char(c)) {
-				if (!looks_like_url(s + a, start - a) || strchr(")]}>\"',:;!?", (int)(c < 0x80 ? c : 'x')))
+				if (!url_in(s + a, start - a, colon_at) || strchr(")]}>\"',:;!?", (int)(c < 0x80 ? c : 'x')))
 					cut = b - start;
 			} else if ((c == 't' || c == 's' || c == 'S' || c == 'e' || c == 'l' || c == 'd' || c == 'm') &&
 				   (memchr(s + a, '\'', b - a) || memmem(s + a, b - a, "\xe2\x80\x99", 3))) {
@@ -226,7 +235,7 @@ static int chunk(const char *s, size_t a, size_t b, struct pt_spans *out)
 		nsuf++;
 		b -= cut;
 	}
-	if (a < b && (rc = infix_split(s, a, b, out)))
+	if (a < b && (rc = infix_split(s, a, b, colon_at, out)))
 		return rc;
 	while (nsuf > 0) {
 		nsuf--;
