@@ -307,6 +307,7 @@ void quality_init(struct quality *q)
 void quality_release(struct quality *q)
 {
 	pt_spans_release(&q->words);
+	free(q->facts.v);
 	pt_spans_release(&q->lines);
 	pt_spans_release(&q->parts);
 	buf_release(&q->out);
@@ -378,7 +379,7 @@ static int text_words(struct quality *q, const char *text, size_t n)
 		return 0;
 	q->words_ok = 0;
 	q->words.n = 0;
-	if ((rc = words_split(text, n, &q->words)))
+	if ((rc = words_split_facts(text, n, &q->words, &q->facts)))
 		return rc;
 	q->words_ok = 1;
 	q->words_n = n;
@@ -508,7 +509,13 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 		size_t len = w->v[k].len, i = 0, cps = 0;
 		unsigned f = 0;
 		int sym = 1, alpha = 0;
-		/* ASCII words (nearly all) in one table pass */
+		if (q->facts.v[k] & WF_PLAIN) { /* letters and digits, known from the split */
+			n_ns++;
+			ns_chars += len;
+			n_alpha += (q->facts.v[k] & WF_LETTER) != 0;
+			continue;
+		}
+		/* other ASCII words in one table pass */
 		for (i = 0; i < len; i++)
 			f |= word_tab[s[i]];
 		if (!(f & WT_HIGH)) {
@@ -745,7 +752,7 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 			}
 			i = (i + 1) & mask;
 		}
-		q->cpre[k + 1] = q->cpre[k] + pt_len(s, len);
+		q->cpre[k + 1] = q->cpre[k] + (q->facts.v[k] & WF_PLAIN ? len : pt_len(s, len));
 		q->bo[k + 1] = q->bo[k] + len;
 	}
 

@@ -23,6 +23,7 @@
 
 #include "buf.h"
 #include "pytext.h"
+#include "words.h"
 
 enum qrule { Q_GOPHER, Q_GOPHER_REP, Q_C4, Q_FINEWEB, Q_NRULES };
 
@@ -100,6 +101,7 @@ struct qhash_ent;
 struct quality {
 	int all_signals;           /* measure everything instead of stopping early */
 	struct pt_spans words, lines, parts;
+	struct words_facts facts;  /* of words */
 	int words_ok;              /* words holds the tokens of the text hashed words_h */
 	size_t words_n;
 	uint64_t words_h;

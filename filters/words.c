@@ -3,6 +3,9 @@
  */
 #include "words.h"
 
+#include "array.h"
+#include "error.h"
+
 #include <string.h>
 #include <strings.h>
 #if defined(__SSE2__)
@@ -262,12 +265,14 @@ static int fc_class(uint32_t c)
 	return pt_is_punct_or_symbol(c) ? FC_P | FC_S : FC_A;
 }
 
-static int fast_chunk(const char *s, size_t a, size_t b, struct pt_spans *out)
+static int fast_chunk(const char *s, size_t a, size_t b, struct pt_spans *out, unsigned char *afact,
+		      size_t *aidx)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t p = a, q, e, r, j, last = 0, nsuf = 0;
 	uint32_t c = 0;
 	int dot = 0, cls = 0;
+	unsigned ascii = 0, letter = 0;
 
 	/* P* */
 	while (p < b) {
@@ -281,6 +286,8 @@ static int fast_chunk(const char *s, size_t a, size_t b, struct pt_spans *out)
 	q = p;
 	while (q < b && cls == FC_A) {
 		last = q;
+		ascii |= u[q];
+		letter |= u[q] >= 'A';
 		q += u[q] < 0x80 ? 1 : (size_t)(u[q] < 0xe0 ? 2 : u[q] < 0xf0 ? 3 : 4);
 		if (q < b) {
 			j = q;
@@ -315,6 +322,8 @@ static int fast_chunk(const char *s, size_t a, size_t b, struct pt_spans *out)
 		if (pt_spans_add(out, r, j - r))
 			return -1;
 	}
+	*afact = (unsigned char)(ascii < 0x80 ? WF_PLAIN | (letter ? WF_LETTER : 0) : 0);
+	*aidx = out->n;
 	if (pt_spans_add(out, p, q - p))
 		return -1;
 	for (r = q; r < b; r = j) {
@@ -345,26 +354,52 @@ static void init_classes(void)
 	ready = 1;
 }
 
-static int emit_chunk(const char *s, size_t a, size_t b, int simple, struct pt_spans *out)
+/* Facts of the tokens from n0 on (0: not known), room for them first. */
+static int facts_set(struct words_facts *f, size_t n0, size_t n, size_t at, unsigned char v)
 {
+	if (n > f->cap && ARRAY_GROW(f->v, f->cap, n))
+		return SL_ENOMEM;
+	memset(f->v + n0, 0, n - n0);
+	if (at < n)
+		f->v[at] = v;
+	return 0;
+}
+
+/* A chunk's tokens (simple: ASCII letters and digits only, letter: with a
+ * letter among them), and their facts when f. */
+static int emit_chunk(const char *s, size_t a, size_t b, int simple, int letter, struct pt_spans *out,
+		      struct words_facts *f)
+{
+	size_t n0 = out->n, aidx = SIZE_MAX;
+	unsigned char afact = 0;
 	int rc;
-	if (simple)
-		return pt_spans_add(out, a, b - a);
-	if (words_no_fast_path)
-		return chunk(s, a, b, out);
-	rc = fast_chunk(s, a, b, out);
-	return rc == 1 ? 0 : rc < 0 ? rc : chunk(s, a, b, out);
+	if (simple) {
+		if ((rc = pt_spans_add(out, a, b - a)))
+			return rc;
+		afact = (unsigned char)(WF_PLAIN | (letter ? WF_LETTER : 0));
+		aidx = n0;
+	} else if (words_no_fast_path) {
+		if ((rc = chunk(s, a, b, out)))
+			return rc;
+	} else {
+		rc = fast_chunk(s, a, b, out, &afact, &aidx);
+		if (rc < 0)
+			return rc;
+		if (rc == 0 && (rc = chunk(s, a, b, out)))
+			return rc;
+	}
+	return f ? facts_set(f, n0, out->n, aidx, afact) : 0;
 }
 
 /* The general scanner, a byte and a code point at a time. */
-static int split_scalar(const char *s, size_t n, struct pt_spans *out)
+static int split_scalar(const char *s, size_t n, struct pt_spans *out, struct words_facts *f)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, j;
 	int rc;
 	while (i < n) {
 		size_t start;
-		int simple = 1;
+		int simple = 1, letter = 0;
 		/* skip whitespace */
 		while (i < n) {
 			unsigned char k = byte_class[u[i]];
@@ -386,6 +421,7 @@ static int split_scalar(const char *s, size_t n, struct pt_spans *out)
 		while (i < n) {
 			unsigned char k = byte_class[u[i]];
 			if (k == 1) {
+				letter |= u[i] >= 'A';
 				i++;
 			} else if (k == 2) {
 				simple = 0;
@@ -400,7 +436,7 @@ static int split_scalar(const char *s, size_t n, struct pt_spans *out)
 				i = j;
 			}
 		}
-		if ((rc = emit_chunk(s, start, i, simple, out)))
+		if ((rc = emit_chunk(s, start, i, simple, letter, out, f)))
 			return rc;
 	}
 	return 0;
@@ -409,44 +445,48 @@ static int split_scalar(const char *s, size_t n, struct pt_spans *out)
 /* 64 bytes at s: bit i of *ws set when s[i] is ASCII whitespace, of *sp
  * when it is neither that nor an ASCII letter or digit, of the result when
  * it may lead a non-ASCII space (0xc2 0xe1 0xe2 0xe3). */
-static uint64_t classify64(const unsigned char *s, uint64_t *ws, uint64_t *sp)
+static uint64_t classify64(const unsigned char *s, uint64_t *ws, uint64_t *sp, uint64_t *let)
 {
 #if defined(__SSE2__)
-	uint64_t w = 0, a = 0, l = 0;
+	uint64_t w = 0, a = 0, l = 0, lt = 0;
 	int k;
 	for (k = 0; k < 4; k++) {
 		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + 16 * k));
-		__m128i t, isws, isal;
+		__m128i t, isws, isal, isle;
 #define LE(x, lim) _mm_cmpeq_epi8(_mm_min_epu8((x), _mm_set1_epi8((char)(lim))), (x))
 		t = _mm_sub_epi8(b, _mm_set1_epi8(0x09));
 		isws = LE(t, 4);
 		t = _mm_sub_epi8(b, _mm_set1_epi8(0x1c));
 		isws = _mm_or_si128(isws, LE(t, 4));
-		t = _mm_sub_epi8(b, _mm_set1_epi8('0'));
-		isal = LE(t, 9);
 		t = _mm_sub_epi8(_mm_or_si128(b, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
-		isal = _mm_or_si128(isal, LE(t, 25));
+		isle = LE(t, 25);
+		t = _mm_sub_epi8(b, _mm_set1_epi8('0'));
+		isal = _mm_or_si128(LE(t, 9), isle);
 		t = _mm_sub_epi8(b, _mm_set1_epi8((char)0xe1));
 		t = _mm_or_si128(LE(t, 2), _mm_cmpeq_epi8(b, _mm_set1_epi8((char)0xc2)));
 #undef LE
 		w |= (uint64_t)(uint16_t)_mm_movemask_epi8(isws) << (16 * k);
 		a |= (uint64_t)(uint16_t)_mm_movemask_epi8(isal) << (16 * k);
+		lt |= (uint64_t)(uint16_t)_mm_movemask_epi8(isle) << (16 * k);
 		l |= (uint64_t)(uint16_t)_mm_movemask_epi8(t) << (16 * k);
 	}
 	*ws = w;
 	*sp = ~(w | a);
+	*let = lt;
 	return l;
 #else
-	uint64_t w = 0, p = 0, l = 0;
+	uint64_t w = 0, p = 0, l = 0, lt = 0;
 	int k;
 	for (k = 0; k < 64; k++) {
 		unsigned char c = byte_class[s[k]];
 		w |= (uint64_t)(c == 3) << k;
 		p |= (uint64_t)(c == 0 || c == 2) << k;
+		lt |= (uint64_t)(c == 1 && s[k] >= 'A') << k;
 		l |= (uint64_t)(s[k] == 0xc2 || (s[k] >= 0xe1 && s[k] <= 0xe3)) << k;
 	}
 	*ws = w;
 	*sp = p;
+	*let = lt;
 	return l;
 #endif
 }
@@ -456,28 +496,28 @@ static uint64_t classify64(const unsigned char *s, uint64_t *ws, uint64_t *sp)
  * letters and digits) is one token.  Non-ASCII spaces are found from their
  * lead bytes and their bits moved from sp to ws, spilling into the next
  * block when they straddle it.  The same chunks as split_scalar. */
-int words_split(const char *s, size_t n, struct pt_spans *out)
+int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct words_facts *f)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	unsigned char tail[64];
 	uint64_t carry = 0;       /* whitespace bits spilled into this block */
 	size_t base, start = 0;
-	int in_word = 0, special = 0, rc;
+	int in_word = 0, special = 0, letter = 0, rc;
 
 	init_tabs();
 	init_classes();
 	if (words_no_fast_path)
-		return split_scalar(s, n, out);
+		return split_scalar(s, n, out, f);
 	for (base = 0; base < n; base += 64) {
 		const unsigned char *blk = u + base;
 		size_t avail = n - base;
-		uint64_t ws, sp, lead, pos;
+		uint64_t ws, sp, let, lead, pos;
 		if (avail < 64) {
 			memcpy(tail, blk, avail);
 			memset(tail + avail, ' ', 64 - avail);
 			blk = tail;
 		}
-		lead = classify64(blk, &ws, &sp);
+		lead = classify64(blk, &ws, &sp, &let);
 		ws |= carry;
 		sp &= ~carry;
 		carry = 0;
@@ -507,26 +547,35 @@ int words_split(const char *s, size_t n, struct pt_spans *out)
 				start = base + pos;
 				in_word = 1;
 				special = 0;
+				letter = 0;
 				rest = ~(uint64_t)0 << pos;
 			}
 			m = ws & rest;
 			if (!m) {
 				special |= (sp & rest) != 0;
+				letter |= (let & rest) != 0;
 				break;
 			}
 			{
 				uint64_t end = (uint64_t)__builtin_ctzll(m);
-				special |= (sp & rest & ((((uint64_t)1) << end) - 1)) != 0;
-				if ((rc = emit_chunk(s, start, base + end, !special, out)))
+				uint64_t in = rest & ((((uint64_t)1) << end) - 1);
+				special |= (sp & in) != 0;
+				letter |= (let & in) != 0;
+				if ((rc = emit_chunk(s, start, base + end, !special, letter, out, f)))
 					return rc;
 				in_word = 0;
 				pos = end;
 			}
 		}
 	}
-	if (in_word && (rc = emit_chunk(s, start, n, !special, out)))
+	if (in_word && (rc = emit_chunk(s, start, n, !special, letter, out, f)))
 		return rc;
 	return 0;
+}
+
+int words_split(const char *s, size_t n, struct pt_spans *out)
+{
+	return words_split_facts(s, n, out, NULL);
 }
 
 /* spaCy's Token.is_punct: every character is Unicode punctuation. */

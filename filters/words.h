@@ -41,6 +41,17 @@
 /* Append the word tokens of s[0, n) (valid UTF-8) to out.  0 or SL_ENOMEM. */
 int words_split(const char *s, size_t n, struct pt_spans *out);
 
+/* What the scan learns of each token on the way, for rules that would
+ * otherwise read every token again: one byte per token, WF_PLAIN when it
+ * is ASCII letters and digits only (then WF_LETTER when one is a letter),
+ * 0 when not known. */
+enum { WF_PLAIN = 1, WF_LETTER = 2 };
+struct words_facts {
+	unsigned char *v;    /* grown to out->n entries */
+	size_t cap;
+};
+int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct words_facts *f);
+
 /* Tests only: nonzero sends every chunk through the general splitter, so
  * the fast paths can be checked against it. */
 extern int words_no_fast_path;
