@@ -127,6 +127,8 @@ int qparams_stop_add(struct qparams *p, const char *w, size_t n)
 		return SL_ENOMEM;
 	if (n > s->maxlen)
 		s->maxlen = n;
+	if (n)
+		s->first[(unsigned char)w[0] >> 6] |= (uint64_t)1 << (w[0] & 63);
 	memcpy(copy, w, n);
 	copy[n] = 0;
 	s->w[s->n++] = copy;
@@ -148,6 +150,7 @@ int qparams_stop_clear(struct qparams *p)
 		free(p->stop.w[k]);
 	p->stop.n = 0;
 	p->stop.maxlen = 0;
+	memset(p->stop.first, 0, sizeof(p->stop.first));
 	if (p->stop.tab)
 		memset(p->stop.tab, 0, p->stop.tabsize * sizeof(*p->stop.tab));
 	return 0;
@@ -315,7 +318,8 @@ void quality_release(struct quality *q)
 	buf_release(&q->lower);
 	buf_release(&q->cat);
 	free(q->tab);
-	free(q->ids);
+	free(q->wh);
+	free(q->sketch);
 	free(q->slot);
 	free(q->cl);
 	free(q->rep);
@@ -515,6 +519,14 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 			n_alpha += (q->facts.v[k] & WF_LETTER) != 0;
 			continue;
 		}
+		if (len == 1 && s[0] < 0x80) { /* split-off punctuation */
+			if (!ascii_punct[s[0]]) {
+				n_ns++;
+				ns_chars++;
+			}
+			n_alpha += ascii_alpha[s[0]];
+			continue;
+		}
 		/* other ASCII words in one table pass */
 		for (i = 0; i < len; i++)
 			f |= word_tab[s[i]];
@@ -601,7 +613,8 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 		for (k = 0; k < n_words; k++) {
 			const char *s = text + w->v[k].off;
 			size_t len = w->v[k].len, mask = p->stop.tabsize - 1, i;
-			if (len > p->stop.maxlen)
+			unsigned char c0 = (unsigned char)s[0];
+			if (len > p->stop.maxlen || !(p->stop.first[c0 >> 6] >> (c0 & 63) & 1))
 				continue;
 			for (i = qhash(s, len) & mask; p->stop.tab[i]; i = (i + 1) & mask) {
 				const char *x = p->stop.w[p->stop.tab[i] - 1];
@@ -635,11 +648,82 @@ static int grow_words(struct quality *q, size_t nw)
 #define GROW(p) (c = q->cap_words, ARRAY_GROW(p, c, nw + 1))
 	if (nw + 1 <= q->cap_words)
 		return 0;
-	if (GROW(q->ids) || GROW(q->slot) || GROW(q->cl) || GROW(q->cpre) || GROW(q->bo) || GROW(q->rep))
+	if (GROW(q->wh) || GROW(q->slot) || GROW(q->cl) || GROW(q->cpre) || GROW(q->bo) || GROW(q->rep))
 		return SL_ENOMEM;
 #undef GROW
 	q->cap_words = c;
 	return 0;
+}
+
+/* A sketch of 2-bit saturating counters: which hashes were added twice or
+ * more, with false positives (a superset), never false negatives. */
+static int sketch_prepare(struct quality *q, size_t n)
+{
+	size_t slots = 64, words;
+	while (slots < n * 16)
+		slots <<= 1;
+	words = slots / 32;
+	if (words > q->sketch_cap) {
+		uint64_t *v = realloc(q->sketch, words * sizeof(*v));
+		if (!v)
+			return SL_ENOMEM;
+		q->sketch = v;
+		q->sketch_cap = words;
+	}
+	memset(q->sketch, 0, words * sizeof(*q->sketch));
+	q->sketch_mask = slots - 1;
+	return 0;
+}
+
+static inline void sketch_add(struct quality *q, uint64_t h)
+{
+	size_t i = (size_t)(h >> 7) & q->sketch_mask;
+	uint64_t *wd = &q->sketch[i >> 5];
+	unsigned sh = (unsigned)(i & 31) * 2;
+	*wd += (uint64_t)(((*wd >> sh) & 3) < 2) << sh;
+}
+
+static inline int sketch_many(const struct quality *q, uint64_t h)
+{
+	size_t i = (size_t)(h >> 7) & q->sketch_mask;
+	return ((q->sketch[i >> 5] >> ((i & 31) * 2)) & 3) >= 2;
+}
+
+/* The hash of m word hashes. */
+static inline uint64_t tuple_hash(const uint64_t *wh, size_t m)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull;
+	size_t j;
+	for (j = 0; j < m; j++)
+		h = (h ^ wh[j]) * 0xff51afd7ed558ccdull;
+	return h ^ (h >> 29);
+}
+
+/* The hash of w = 8 or 16 bytes. */
+static inline uint64_t window_hash(const char *s, size_t w)
+{
+	uint64_t a, b = 0, h;
+	memcpy(&a, s, 8);
+	if (w == 16)
+		memcpy(&b, s + 8, 8);
+	h = (a * 0x9e3779b97f4a7c15ull) ^ ((b + w) * 0xc2b2ae3d27d4eb4full);
+	h ^= h >> 32;
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ (h >> 29);
+}
+
+/* words[i:i+m] == words[j:j+m] */
+static int same_words(const char *text, const struct pt_spans *w, const uint64_t *wh, size_t i, size_t j, size_t m)
+{
+	size_t k;
+	if (memcmp(wh + i, wh + j, m * sizeof(*wh)))
+		return 0;
+	for (k = 0; k < m; k++) {
+		const struct pt_span *x = &w->v[i + k], *y = &w->v[j + k];
+		if (x->len != y->len || memcmp(text + x->off, text + y->off, x->len))
+			return 0;
+	}
+	return 1;
 }
 
 static const char *const top_names[10] = { "top_1_gram", "top_2_gram", "top_3_gram", "top_4_gram",
@@ -677,7 +761,7 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 {
 	const double *v = p->v;
 	double len_text = (double)pt_len(text, n);
-	size_t dup_el, dup_chars, off, slen, k, nw, mask, nid = 0, m;
+	size_t dup_el, dup_chars, off, slen, k, nw, mask, m;
 	int all = q->all_signals, rc;
 	const char *reason = NULL;
 	struct pt_spans *w = &q->words;
@@ -717,10 +801,11 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 	if (ON(v[QP_DUP_LINE_CHAR_FRAC]) && x > v[QP_DUP_LINE_CHAR_FRAC])
 		FAIL("dup_line_char_frac");
 
-	/* words: ids (for " "-joined n-grams, equal iff the word sequences are
-	 * equal, since words hold no whitespace), their concatenation (for
-	 * ""-joined n-grams, compared byte for byte), byte offsets in it and
-	 * code points before each */
+	/* words: 64-bit hashes (for " "-joined n-grams: equal iff the word
+	 * sequences are, since words hold no whitespace; hashes that agree are
+	 * confirmed byte for byte), their concatenation (for ""-joined
+	 * n-grams, compared byte for byte), byte offsets in it and code points
+	 * before each */
 	if ((rc = text_words(q, text, n)))
 		return rc;
 	nw = w->n;
@@ -728,40 +813,25 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 	for (k = 0; k < nw; k++)
 		if ((rc = buf_add(&q->cat, text + w->v[k].off, w->v[k].len)))
 			return rc;
-	if ((rc = grow_words(q, nw)) || (rc = tab_prepare(q, nw, &mask)))
+	if ((rc = grow_words(q, nw)))
 		return rc;
 	q->cpre[0] = 0;
 	q->bo[0] = 0;
 	for (k = 0; k < nw; k++) {
 		const char *s = text + w->v[k].off;
 		size_t len = w->v[k].len;
-		uint64_t h = qhash(s, len);
-		size_t i = h & mask;
-		for (;;) {
-			struct qhash_ent *e = &q->tab[i];
-			if (EMPTY(q, e)) {
-				e->h = h;
-				e->a1 = A1(q, k);
-				e->c = (uint32_t)nid++;
-				q->ids[k] = e->c;
-				break;
-			}
-			if (e->h == h && w->v[INDEX(q, e)].len == len && !memcmp(text + w->v[INDEX(q, e)].off, s, len)) {
-				q->ids[k] = e->c;
-				break;
-			}
-			i = (i + 1) & mask;
-		}
+		q->wh[k] = qhash(s, len);
 		q->cpre[k + 1] = q->cpre[k] + (q->facts.v[k] & WF_PLAIN ? len : pt_len(s, len));
 		q->bo[k + 1] = q->bo[k] + len;
 	}
 
-	/* top n-grams: Counter over word-id tuples; most_common(1).  An m-gram
-	 * that repeats starts an (m-1)-gram that repeats, and so does the next
-	 * position, so after the first level counted in full only those
-	 * positions are candidates (rep[] marks the repeats of the last level);
-	 * the others occur once and matter only when nothing repeats, where
-	 * Counter's first key, position 0, wins. */
+	/* top n-grams: Counter over word tuples; most_common(1).  Only tuples
+	 * that repeat can beat the first one (Counter's answer when none
+	 * repeats: position 0, count 1).  At the first level counted, a sketch
+	 * of 2-bit counters picks the positions whose tuple may repeat; at the
+	 * next levels an m-gram can repeat only where the (m-1)-grams at its
+	 * position and the next repeat (rep[] marks the repeats of the last
+	 * level).  Only those candidates go into the exact table. */
 	{
 		size_t mmax = 0, level = 0; /* level: the last m counted */
 		for (m = 1; m <= 10; m++)
@@ -772,18 +842,26 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 			size_t nng = nw - m + 1, nc = 0, best = 0, bestc = 0, c;
 			if (!level && isnan(thr))
 				continue;
-			for (k = 0; k < nng; k++)
-				if (!level || (q->rep[k] && q->rep[k + 1]))
-					q->cl[nc++] = (uint32_t)k;
+			if (!level) {
+				if ((rc = sketch_prepare(q, nng)))
+					return rc;
+				for (k = 0; k < nng; k++)
+					sketch_add(q, tuple_hash(q->wh + k, m));
+				for (k = 0; k < nng; k++)
+					if (sketch_many(q, tuple_hash(q->wh + k, m)))
+						q->cl[nc++] = (uint32_t)k;
+			} else {
+				for (k = 0; k < nng; k++)
+					if (q->rep[k] & q->rep[k + 1])
+						q->cl[nc++] = (uint32_t)k;
+			}
 			if ((rc = tab_prepare(q, nc, &mask)))
 				return rc;
 			for (c = 0; c < nc; c++) {
-				uint64_t h = 0x9e3779b97f4a7c15ull;
-				size_t j, i;
+				uint64_t h;
+				size_t i;
 				k = q->cl[c];
-				for (j = 0; j < m; j++)
-					h = (h ^ q->ids[k + j]) * 0xff51afd7ed558ccdull;
-				h ^= h >> 29;
+				h = tuple_hash(q->wh + k, m);
 				for (i = h & mask;; i = (i + 1) & mask) {
 					struct qhash_ent *e = &q->tab[i];
 					if (EMPTY(q, e)) {
@@ -792,7 +870,7 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 						e->c = 1;
 						break;
 					}
-					if (e->h == h && !memcmp(q->ids + q->cl[INDEX(q, e)], q->ids + k, m * sizeof(*q->ids))) {
+					if (e->h == h && same_words(text, w, q->wh, q->cl[INDEX(q, e)], k, m)) {
 						e->c++;
 						/* the highest count, first inserted on ties */
 						if (e->c > bestc || (e->c == bestc && INDEX(q, e) < INDEX(q, &q->tab[best]))) {
@@ -823,51 +901,38 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 
 	/* duplicated n-grams: "".join(words[i:i+n]); jump n after a repeat.
 	 * Only an n-gram whose string occurs at two positions can repeat.  With
-	 * n0 the smallest n asked for, an n-gram (n >= n0) of 16 bytes or more
-	 * begins with the 16 bytes of the concatenation at its position, so it
-	 * can repeat only where those 16 bytes occur twice (counted at every
-	 * position, whatever its n-grams' lengths: the two copies of a string
-	 * may be split into words differently); shorter ones start at
-	 * positions whose n0-gram is shorter than 16 bytes.  Those positions
-	 * are the candidates; the walk below inserts and looks up only them. */
+	 * n0 the smallest n asked for, a position's n-grams (n >= n0) are at
+	 * least as long as its n0-gram; if that is W = 16 (or 8) bytes or more,
+	 * the n-gram begins with the W bytes of the concatenation at the
+	 * position, and a copy of it elsewhere begins with the same W bytes, so
+	 * the position can repeat only where those W bytes occur twice.  The
+	 * sketches count the W bytes at every position that has them, whatever
+	 * its n-grams' lengths (the two copies of a string may be split into
+	 * words differently).  Positions whose n0-gram is under 8 bytes are
+	 * always candidates.  The walk below inserts and looks up only the
+	 * candidates. */
 	{
-		size_t n0 = 0, nng0, nc = 0, mask16;
+		size_t n0 = 0, nng0, nc = 0;
+		const char *cat = q->cat.ptr;
+		size_t clen = q->cat.len;
 		for (m = 10; m >= 1; m--)
 			if (!isnan(v[QP_DUP_1 + m - 1]))
 				n0 = m;
 		nng0 = n0 && nw >= n0 ? nw - n0 + 1 : 0;
-		if ((rc = tab_prepare(q, nng0, &mask16)))
+		if ((rc = sketch_prepare(q, 2 * nng0)))
 			return rc;
 		for (k = 0; k < nng0; k++) {
-			uint64_t h, lo, hi;
-			size_t i;
-			q->rep[k] = q->bo[k + n0] - q->bo[k] < 16;
-			if (q->bo[k] + 16 > q->cat.len)
-				continue; /* short, then */
-			memcpy(&lo, q->cat.ptr + q->bo[k], 8);
-			memcpy(&hi, q->cat.ptr + q->bo[k] + 8, 8);
-			h = (lo * 0x9e3779b97f4a7c15ull) ^ (hi * 0xc2b2ae3d27d4eb4full);
-			h ^= h >> 32;
-			h *= 0xff51afd7ed558ccdull;
-			h ^= h >> 29;
-			for (i = h & mask16;; i = (i + 1) & mask16) {
-				struct qhash_ent *e = &q->tab[i];
-				if (EMPTY(q, e)) {
-					e->h = h;
-					e->a1 = A1(q, k);
-					e->c = 1;
-					break;
-				}
-				if (e->h == h) {
-					e->c++;
-					break;
-				}
-			}
-			q->slot[k] = (uint32_t)i;
+			size_t o = q->bo[k];
+			if (o + 8 <= clen)
+				sketch_add(q, window_hash(cat + o, 8));
+			if (o + 16 <= clen)
+				sketch_add(q, window_hash(cat + o, 16));
 		}
-		for (k = 0; k < nng0; k++)
-			if (q->rep[k] || q->tab[q->slot[k]].c > 1)
+		for (k = 0; k < nng0; k++) {
+			size_t o = q->bo[k], l0 = q->bo[k + n0] - o;
+			if (l0 < 8 || sketch_many(q, window_hash(cat + o, l0 < 16 ? 8 : 16)))
 				q->cl[nc++] = (uint32_t)k;
+		}
 
 		for (m = 1; m <= 10; m++) {
 			double thr = v[QP_DUP_1 + m - 1], x2;
@@ -888,7 +953,7 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 				idx = q->cl[c];
 				s0 = q->bo[idx];
 				len = q->bo[idx + m] - s0;
-				h = XXH3_64bits(q->cat.ptr + s0, len);
+				h = XXH3_64bits(cat + s0, len);
 				for (i = h & mask;; i = (i + 1) & mask) {
 					struct qhash_ent *e = &q->tab[i];
 					if (EMPTY(q, e)) {
@@ -898,7 +963,7 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 						break;
 					}
 					if (e->h == h && e->c == len &&
-					    !memcmp(q->cat.ptr + q->bo[q->cl[INDEX(q, e)]], q->cat.ptr + s0, len)) {
+					    !memcmp(cat + q->bo[q->cl[INDEX(q, e)]], cat + s0, len)) {
 						seen = 1;
 						break;
 					}

@@ -60,6 +60,7 @@ struct qstopwords {
 	size_t n, cap;
 	uint64_t *tab;   /* open addressing: index+1 into w, 0 empty */
 	size_t maxlen;   /* longest word, in bytes */
+	uint64_t first[4]; /* the words' first bytes, a bit each */
 	size_t tabsize;
 };
 
@@ -114,13 +115,15 @@ struct quality {
 	size_t tabsize;
 	uint32_t tab_base, tab_next; /* the current pass's entries: a1 above tab_base */
 	/* per word (gopher-rep) */
-	uint32_t *ids;             /* word ids */
+	uint64_t *wh;              /* word hashes */
 	uint32_t *slot;            /* table slot of a position's n-gram */
 	uint32_t *cl;              /* candidate positions */
 	unsigned char *rep;        /* the position's n-gram repeats (or may) */
 	size_t *cpre;              /* code points before each word (concatenated) */
 	size_t *bo;                /* byte offsets of the words in cat */
 	size_t cap_words;
+	uint64_t *sketch;          /* 2-bit counters */
+	size_t sketch_cap, sketch_mask;
 	struct buf cat;            /* concatenated words */
 };
 
