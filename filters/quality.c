@@ -491,11 +491,14 @@ static void count_hash_ellipsis(const char *text, size_t n, size_t *nhash, size_
 	*nell = e;
 }
 
+static int grow_words(struct quality *q, size_t nw);
+
 static int eval_gopher(struct quality *q, const struct qparams *p, const char *text, size_t n,
 		       struct qresult *r)
 {
 	const double *v = p->v;
-	size_t k, n_words, n_ns = 0, ns_chars = 0, n_alpha = 0, n_stop = 0, bullets = 0, ell = 0;
+	size_t k, j, n_words, n_ns = 0, ns_chars = 0, n_alpha = 0, n_stop = 0, bullets = 0, ell = 0;
+	size_t n_slow = 0, n_cand = 0;
 	double avg, hashes, ellipsis;
 	int all = q->all_signals, rc;
 	const char *reason = NULL;
@@ -508,26 +511,35 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 	if ((rc = text_words(q, text, n)))
 		return rc;
 	n_words = w->n;
+	if ((rc = grow_words(q, n_words)))
+		return rc;
+	/* Without branches per word: the words whose facts the split gave and
+	 * split-off ASCII punctuation are counted here; the others are listed
+	 * in slot[] for the loop after, and the words that may be stop words
+	 * (short enough, a first byte that some stop word has) in cl[]. */
 	for (k = 0; k < n_words; k++) {
 		const unsigned char *s = (const unsigned char *)text + w->v[k].off;
-		size_t len = w->v[k].len, i = 0, cps = 0;
+		size_t len = w->v[k].len;
+		unsigned f = q->facts.v[k], c0 = s[0], plain = f & WF_PLAIN;
+		unsigned single = (len == 1) & (c0 < 0x80) & !plain;
+		unsigned ns = single & !ascii_punct[c0 & 127];
+		n_ns += plain + ns;
+		ns_chars += (len & ((size_t)0 - plain)) + ns;
+		n_alpha += ((f & WF_LETTER) != 0) + (single & ascii_alpha[c0 & 127]);
+		q->slot[n_slow] = (uint32_t)k;
+		n_slow += !(plain | single);
+		q->cl[n_cand] = (uint32_t)k;
+		n_cand += (len <= p->stop.maxlen) & (unsigned)(p->stop.first[c0 >> 6] >> (c0 & 63) & 1);
+	}
+	for (j = 0; j < n_slow; j++) {
+		const unsigned char *s;
+		size_t len, i = 0, cps = 0;
 		unsigned f = 0;
 		int sym = 1, alpha = 0;
-		if (q->facts.v[k] & WF_PLAIN) { /* letters and digits, known from the split */
-			n_ns++;
-			ns_chars += len;
-			n_alpha += (q->facts.v[k] & WF_LETTER) != 0;
-			continue;
-		}
-		if (len == 1 && s[0] < 0x80) { /* split-off punctuation */
-			if (!ascii_punct[s[0]]) {
-				n_ns++;
-				ns_chars++;
-			}
-			n_alpha += ascii_alpha[s[0]];
-			continue;
-		}
-		/* other ASCII words in one table pass */
+		k = q->slot[j];
+		s = (const unsigned char *)text + w->v[k].off;
+		len = w->v[k].len;
+		/* ASCII words in one table pass */
 		for (i = 0; i < len; i++)
 			f |= word_tab[s[i]];
 		if (!(f & WT_HIGH)) {
@@ -610,12 +622,9 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 		if (!mark)
 			return SL_ENOMEM;
 		memset(mark, 0, p->stop.n <= sizeof(seen) ? p->stop.n : 0);
-		for (k = 0; k < n_words; k++) {
-			const char *s = text + w->v[k].off;
-			size_t len = w->v[k].len, mask = p->stop.tabsize - 1, i;
-			unsigned char c0 = (unsigned char)s[0];
-			if (len > p->stop.maxlen || !(p->stop.first[c0 >> 6] >> (c0 & 63) & 1))
-				continue;
+		for (j = 0; j < n_cand; j++) {
+			const char *s = text + w->v[q->cl[j]].off;
+			size_t len = w->v[q->cl[j]].len, mask = p->stop.tabsize - 1, i;
 			for (i = qhash(s, len) & mask; p->stop.tab[i]; i = (i + 1) & mask) {
 				const char *x = p->stop.w[p->stop.tab[i] - 1];
 				if (strlen(x) == len && !memcmp(x, s, len)) {

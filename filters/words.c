@@ -512,6 +512,12 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 		const unsigned char *blk = u + base;
 		size_t avail = n - base;
 		uint64_t ws, sp, let, lead, pos;
+		/* room for the simple tokens of this block (at most 32) */
+		while (out->cap < out->n + 32)
+			if (pt_spans_grow_(out))
+				return SL_ENOMEM;
+		if (f && f->cap < out->n + 32 && ARRAY_GROW(f->v, f->cap, out->n + 32))
+			return SL_ENOMEM;
 		if (avail < 64) {
 			memcpy(tail, blk, avail);
 			memset(tail + avail, ' ', 64 - avail);
@@ -561,8 +567,22 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 				uint64_t in = rest & ((((uint64_t)1) << end) - 1);
 				special |= (sp & in) != 0;
 				letter |= (let & in) != 0;
-				if ((rc = emit_chunk(s, start, base + end, !special, letter, out, f)))
-					return rc;
+				if (!special) {
+					/* ASCII letters and digits: one token, in the room made above */
+					out->v[out->n].off = start;
+					out->v[out->n].len = base + end - start;
+					if (f)
+						f->v[out->n] = (unsigned char)(WF_PLAIN | (letter ? WF_LETTER : 0));
+					out->n++;
+				} else {
+					if ((rc = emit_chunk(s, start, base + end, 0, letter, out, f)))
+						return rc;
+					while (out->cap < out->n + 32) /* the room again */
+						if (pt_spans_grow_(out))
+							return SL_ENOMEM;
+					if (f && f->cap < out->n + 32 && ARRAY_GROW(f->v, f->cap, out->n + 32))
+						return SL_ENOMEM;
+				}
 				in_word = 0;
 				pos = end;
 			}
