@@ -265,35 +265,45 @@ static int fc_class(uint32_t c)
 	return pt_is_punct_or_symbol(c) ? FC_P | FC_S : FC_A;
 }
 
+static inline size_t cp_len(unsigned char lead)
+{
+	return lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
+}
+
 static int fast_chunk(const char *s, size_t a, size_t b, struct pt_spans *out, unsigned char *afact,
 		      size_t *aidx)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t p = a, q, e, r, j, last = 0, nsuf = 0;
-	uint32_t c = 0;
-	int dot = 0, cls = 0;
+	int dot = 0;
 	unsigned ascii = 0, letter = 0;
 
-	/* P* */
-	while (p < b) {
+	/* P*: ASCII runs from the table, other characters by class */
+	for (;;) {
+		while (p < b && u[p] < 0x80 && prefix_tab[u[p]])
+			p++;
+		if (p >= b || u[p] < 0x80)
+			break;
 		j = p;
-		c = pt_next(s, b, &j);
-		if (!((cls = fc_class(c)) & FC_P))
+		if (!(fc_class(pt_next(s, b, &j)) & FC_P))
 			break;
 		p = j;
 	}
-	/* A+ (c, cls: the character at p) */
+	/* A+ */
 	q = p;
-	while (q < b && cls == FC_A) {
-		last = q;
-		ascii |= u[q];
-		letter |= u[q] >= 'A';
-		q += u[q] < 0x80 ? 1 : (size_t)(u[q] < 0xe0 ? 2 : u[q] < 0xf0 ? 3 : 4);
-		if (q < b) {
-			j = q;
-			c = pt_next(s, b, &j);
-			cls = fc_class(c);
+	for (;;) {
+		while (q < b && alnum_tab[u[q]]) {
+			letter |= u[q] >= 'A';
+			last = q++;
 		}
+		if (q >= b || u[q] < 0x80)
+			break;
+		j = q;
+		if (fc_class(pt_next(s, b, &j)) != FC_A)
+			break;
+		ascii = 0x80;
+		last = q;
+		q = j;
 	}
 	if (q == p)
 		return 0;
@@ -309,27 +319,32 @@ static int fast_chunk(const char *s, size_t a, size_t b, struct pt_spans *out, u
 		e++;
 	}
 	/* S* to the end */
-	for (r = e; r < b; r = j, nsuf++) {
-		j = r;
-		if (!(fc_class(pt_next(s, b, &j)) & FC_S))
-			return 0;
+	for (r = e; r < b; nsuf++) {
+		if (u[r] < 0x80) {
+			if (!suffix_tab[u[r]])
+				return 0;
+			r++;
+		} else {
+			j = r;
+			if (!(fc_class(pt_next(s, b, &j)) & FC_S))
+				return 0;
+			r = j;
+		}
 	}
 	if (nsuf + (size_t)dot > MAX_SUFFIX)
 		return 0;
-	for (r = a; r < p; r = j) {
-		j = r;
-		pt_next(s, p, &j);
-		if (pt_spans_add(out, r, j - r))
+	for (r = a; r < p; r += j) {
+		j = cp_len(u[r]);
+		if (pt_spans_add(out, r, j))
 			return -1;
 	}
 	*afact = (unsigned char)(ascii < 0x80 ? WF_PLAIN | (letter ? WF_LETTER : 0) : 0);
 	*aidx = out->n;
 	if (pt_spans_add(out, p, q - p))
 		return -1;
-	for (r = q; r < b; r = j) {
-		j = r;
-		pt_next(s, b, &j);
-		if (pt_spans_add(out, r, j - r))
+	for (r = q; r < b; r += j) {
+		j = cp_len(u[r]);
+		if (pt_spans_add(out, r, j))
 			return -1;
 	}
 	return 1;
