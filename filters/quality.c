@@ -856,13 +856,15 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 					return rc;
 				for (k = 0; k < nng; k++)
 					sketch_add(q, tuple_hash(q->wh + k, m));
-				for (k = 0; k < nng; k++)
-					if (sketch_many(q, tuple_hash(q->wh + k, m)))
-						q->cl[nc++] = (uint32_t)k;
+				for (k = 0; k < nng; k++) {
+					q->cl[nc] = (uint32_t)k;
+					nc += (size_t)sketch_many(q, tuple_hash(q->wh + k, m));
+				}
 			} else {
-				for (k = 0; k < nng; k++)
-					if (q->rep[k] & q->rep[k + 1])
-						q->cl[nc++] = (uint32_t)k;
+				for (k = 0; k < nng; k++) {
+					q->cl[nc] = (uint32_t)k;
+					nc += q->rep[k] & q->rep[k + 1];
+				}
 			}
 			if ((rc = tab_prepare(q, nc, &mask)))
 				return rc;
@@ -939,8 +941,8 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 		}
 		for (k = 0; k < nng0; k++) {
 			size_t o = q->bo[k], l0 = q->bo[k + n0] - o;
-			if (l0 < 8 || sketch_many(q, window_hash(cat + o, l0 < 16 ? 8 : 16)))
-				q->cl[nc++] = (uint32_t)k;
+			q->cl[nc] = (uint32_t)k;
+			nc += (size_t)(l0 < 8 || sketch_many(q, window_hash(cat + o, l0 < 16 ? 8 : 16)));
 		}
 
 		for (m = 1; m <= 10; m++) {
