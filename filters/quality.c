@@ -819,9 +819,16 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 		return rc;
 	nw = w->n;
 	buf_reset(&q->cat);
-	for (k = 0; k < nw; k++)
-		if ((rc = buf_add(&q->cat, text + w->v[k].off, w->v[k].len)))
-			return rc;
+	if ((rc = buf_grow(&q->cat, n)))
+		return rc;
+	{
+		char *dst = q->cat.ptr;
+		for (k = 0; k < nw; k++) {
+			memcpy(dst, text + w->v[k].off, w->v[k].len);
+			dst += w->v[k].len;
+		}
+		buf_setlen(&q->cat, (size_t)(dst - q->cat.ptr));
+	}
 	if ((rc = grow_words(q, nw)))
 		return rc;
 	q->cpre[0] = 0;
@@ -1139,7 +1146,34 @@ static size_t count_ws_words(struct quality *q, const char *s, size_t n, int cou
 	unsigned prev = 1;
 	*err = 0;
 	if (count_only) {
-		for (i = 0; i < n; i++) {
+		i = 0;
+#if defined(__SSE2__)
+		/* 16 bytes at a time while no byte may lead a non-ASCII space:
+		 * a word starts at a non-space after a space */
+		while (i + 16 <= n) {
+			__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(u + i)), t, ws, lead;
+			unsigned w, st;
+#define LE(x, lim) _mm_cmpeq_epi8(_mm_min_epu8((x), _mm_set1_epi8((char)(lim))), (x))
+			t = _mm_sub_epi8(b, _mm_set1_epi8(0x09));
+			ws = LE(t, 4);
+			t = _mm_sub_epi8(b, _mm_set1_epi8(0x1c));
+			ws = _mm_or_si128(ws, LE(t, 4));
+			t = _mm_sub_epi8(b, _mm_set1_epi8((char)0xe1));
+			lead = _mm_or_si128(LE(t, 2), _mm_cmpeq_epi8(b, _mm_set1_epi8((char)0xc2)));
+#undef LE
+			if (_mm_movemask_epi8(lead))
+				break;
+			w = (unsigned)_mm_movemask_epi8(ws);
+			st = ~w & ((w << 1) | prev) & 0xffffu;
+			st = st - ((st >> 1) & 0x5555u);
+			st = (st & 0x3333u) + ((st >> 2) & 0x3333u);
+			st = (st + (st >> 4)) & 0x0f0fu;
+			words += (st + (st >> 8)) & 0x1fu;
+			prev = (w >> 15) & 1;
+			i += 16;
+		}
+#endif
+		for (; i < n; i++) {
 			unsigned c = u[i], ws = (c - 0x09u < 5u) | (c - 0x1cu < 5u);
 			if (c == 0xc2 || c - 0xe1u < 3u) { /* the leads of the non-ASCII spaces */
 				size_t j = i;

@@ -265,6 +265,44 @@ static void c4_phrase_cases(struct quality *q)
 		CHECK_INT(q->out.len, 0);
 		qparams_release(&p);
 	}
+	/* the word count of long lines (counted 16 bytes at a time until a byte
+	 * may lead a non-ASCII space) against len(line.split()) */
+	{
+		static const char *const atoms[] = { "w", "word", "longerwordhere", " ", "  ", "\t", "\x1f",
+			"\xc2\xa0", "\xe3\x80\x80", "\xe2\x80\x83", "\xc3\xa9t\xc3\xa9", "\xe2\x80\x99" };
+		unsigned long long x = 0x1234567887654321ull;
+		char ln[512], set[64];
+		int t, bad = 0;
+		for (t = 0; t < 3000; t++) {
+			struct pt_spans sp = { 0 };
+			size_t len = 0;
+			int m, natoms;
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			natoms = 1 + (int)(x % 60);
+			for (m = 0; m < natoms; m++) {
+				const char *a;
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				a = atoms[(x >> 9) % (sizeof(atoms) / sizeof(atoms[0]))];
+				memcpy(ln + len, a, strlen(a));
+				len += strlen(a);
+			}
+			memcpy(ln + len, "x.", 3);
+			len += 2;
+			pt_split_ws(ln, len, &sp);
+			snprintf(set, sizeof(set), "c4.min_num_sentences=-1 c4.min_words_per_line=%zu", sp.n);
+			only(&p, set);
+			CHECK(quality_eval(q, Q_C4, &p, ln, len, &r) == 0);
+			bad |= q->out.len == 0;
+			qparams_release(&p);
+			snprintf(set, sizeof(set), "c4.min_num_sentences=-1 c4.min_words_per_line=%zu", sp.n + 1);
+			only(&p, set);
+			CHECK(quality_eval(q, Q_C4, &p, ln, len, &r) == 0);
+			bad |= q->out.len != 0;
+			qparams_release(&p);
+			pt_spans_release(&sp);
+		}
+		CHECK(!bad);
+	}
 	/* which characters lower() turns into ASCII */
 	{
 		struct buf b = BUF_INIT;
