@@ -21,13 +21,14 @@ static const char *const abbrevs[] = {
 
 static int is_abbrev(const char *s, size_t n)
 {
+	char low[5];
 	size_t k;
-	char first;
 	if (n < 3 || n > 5 || s[n - 1] != '.')
 		return 0;
-	first = (char)(s[0] | 0x20);
+	for (k = 0; k < n; k++)
+		low[k] = (char)((unsigned)(s[k] - 'A') < 26u ? s[k] | 0x20 : s[k]);
 	for (k = 0; abbrevs[k]; k++)
-		if (abbrevs[k][0] == first && strlen(abbrevs[k]) == n && strncasecmp(abbrevs[k], s, n) == 0)
+		if (abbrevs[k][0] == low[0] && strnlen(abbrevs[k], 6) == n && memcmp(abbrevs[k], low, n) == 0)
 			return 1;
 	return 0;
 }
@@ -88,7 +89,7 @@ static int looks_like_url(const char *s, size_t n)
 static int url_in(const char *s, size_t n, int colon_at)
 {
 	if (!colon_at)
-		return n >= 4 && strncasecmp(s, "www.", 4) == 0;
+		return n >= 4 && (s[0] | 0x20) == 'w' && (s[1] | 0x20) == 'w' && (s[2] | 0x20) == 'w' && s[3] == '.';
 	return looks_like_url(s, n);
 }
 
