@@ -493,6 +493,28 @@ static void count_hash_ellipsis(const char *text, size_t n, size_t *nhash, size_
 
 static int grow_words(struct quality *q, size_t nw);
 
+static inline int ascii_space(unsigned char c)
+{
+	return (unsigned)(c - 0x09) < 5u || (unsigned)(c - 0x1c) < 5u;
+}
+
+/* pt_lstrip / pt_rstrip, ASCII first */
+static inline size_t lstrip_fast(const char *s, size_t len)
+{
+	size_t a = 0;
+	while (a < len && ascii_space((unsigned char)s[a]))
+		a++;
+	return a < len && (unsigned char)s[a] >= 0x80 ? a + pt_lstrip(s + a, len - a) : a;
+}
+
+static inline size_t rstrip_fast(const char *s, size_t len)
+{
+	size_t b = len;
+	while (b > 0 && ascii_space((unsigned char)s[b - 1]))
+		b--;
+	return b > 0 && (unsigned char)s[b - 1] >= 0x80 ? pt_rstrip(s, b) : b;
+}
+
 static int eval_gopher(struct quality *q, const struct qparams *p, const char *text, size_t n,
 		       struct qresult *r)
 {
@@ -599,11 +621,9 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 		return rc;
 	for (k = 0; k < q->lines.n; k++) {
 		const char *s = text + q->lines.v[k].off;
-		size_t len = q->lines.v[k].len, a = pt_lstrip(s, len), b = pt_rstrip(s, len);
-		if (pt_startswith(s + a, len - a, "\xe2\x80\xa2") || pt_startswith(s + a, len - a, "-"))
-			bullets++;
-		if (pt_endswith(s, b, "...") || pt_endswith(s, b, "\xe2\x80\xa6"))
-			ell++;
+		size_t len = q->lines.v[k].len, a = lstrip_fast(s, len), b = rstrip_fast(s, len);
+		bullets += a < len && (s[a] == '-' || (len - a >= 3 && !memcmp(s + a, "\xe2\x80\xa2", 3)));
+		ell += b >= 3 && (!memcmp(s + b - 3, "...", 3) || !memcmp(s + b - 3, "\xe2\x80\xa6", 3));
 	}
 	sig(r, "gopher_bullet_lines_ratio", ratio((double)bullets, (double)q->lines.n));
 	sig(r, "gopher_end_ellipsis_lines_ratio", ratio((double)ell, (double)q->lines.n));
