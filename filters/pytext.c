@@ -60,29 +60,45 @@ int pt_isspace(uint32_t c)
 	return c >= 0x2000 && c <= 0x200a;
 }
 
-/* General categories of the code points below 0x3100 (Latin to Katakana,
- * punctuation and symbols: nearly every non-ASCII character of web text),
- * looked up once; utf8proc beyond. */
-#define SMALL_CAT 0x3100
-static unsigned char small_cat[SMALL_CAT];
-static pthread_once_t small_cat_once = PTHREAD_ONCE_INIT;
-static int small_cat_ready;
+/* The table of pytext.h's PT_SMALL code points (nearly every non-ASCII
+ * character of web text), built once: general category and flags. */
+unsigned char pt_small_[PT_SMALL];
+int pt_small_ready_;
+static pthread_once_t small_once = PTHREAD_ONCE_INIT;
 
-static void small_cat_init(void)
+static int in_sorted(const uint32_t *v, size_t n, uint32_t c);
+
+static void small_init(void)
 {
 	uint32_t c;
-	for (c = 0; c < SMALL_CAT; c++)
-		small_cat[c] = (unsigned char)utf8proc_category((utf8proc_int32_t)c);
-	__atomic_store_n(&small_cat_ready, 1, __ATOMIC_RELEASE);
+	for (c = 0; c < PT_SMALL; c++) {
+		int cat = (int)utf8proc_category((utf8proc_int32_t)c);
+		unsigned f = (unsigned)cat & PT_F_CAT;
+		switch (cat) {
+		case UTF8PROC_CATEGORY_PC: case UTF8PROC_CATEGORY_PD: case UTF8PROC_CATEGORY_PS:
+		case UTF8PROC_CATEGORY_PE: case UTF8PROC_CATEGORY_PI: case UTF8PROC_CATEGORY_PF:
+		case UTF8PROC_CATEGORY_PO: case UTF8PROC_CATEGORY_SC: case UTF8PROC_CATEGORY_SO:
+			f |= PT_F_PS;
+			break;
+		default:
+			break;
+		}
+		if (in_sorted(pt_punctuation_set, sizeof(pt_punctuation_set) / sizeof(pt_punctuation_set[0]), c))
+			f |= PT_F_PSET;
+		pt_small_[c] = (unsigned char)f;
+	}
+	__atomic_store_n(&pt_small_ready_, 1, __ATOMIC_RELEASE);
+}
+
+void pt_small_init_(void)
+{
+	pthread_once(&small_once, small_init);
 }
 
 static inline int category(uint32_t c)
 {
-	if (c < SMALL_CAT) {
-		if (!__atomic_load_n(&small_cat_ready, __ATOMIC_ACQUIRE))
-			pthread_once(&small_cat_once, small_cat_init);
-		return small_cat[c];
-	}
+	if (c < PT_SMALL)
+		return (int)(pt_small(c) & PT_F_CAT);
 	return (int)utf8proc_category((utf8proc_int32_t)c);
 }
 
@@ -138,6 +154,8 @@ int pt_is_punct_or_symbol(uint32_t c)
 	if (c < 0x80)
 		return c > 0x20 && c < 0x7f && !((c | 0x20) >= 'a' && (c | 0x20) <= 'z') &&
 		       !(c >= '0' && c <= '9');
+	if (c < PT_SMALL)
+		return (pt_small(c) & PT_F_PS) != 0;
 	switch (category(c)) {
 	case UTF8PROC_CATEGORY_PC: case UTF8PROC_CATEGORY_PD: case UTF8PROC_CATEGORY_PS:
 	case UTF8PROC_CATEGORY_PE: case UTF8PROC_CATEGORY_PI: case UTF8PROC_CATEGORY_PF:
@@ -165,20 +183,8 @@ static int in_sorted(const uint32_t *v, size_t n, uint32_t c)
 
 int pt_in_punctuation_set(uint32_t c)
 {
-	static uint64_t ascii[2];
-	static int ready;
-	if (!ready) { /* idempotent; benign if two threads race */
-		uint64_t a[2] = { 0, 0 };
-		size_t k;
-		for (k = 0; k < sizeof(pt_punctuation_set) / sizeof(pt_punctuation_set[0]); k++)
-			if (pt_punctuation_set[k] < 128)
-				a[pt_punctuation_set[k] >> 6] |= (uint64_t)1 << (pt_punctuation_set[k] & 63);
-		ascii[0] = a[0];
-		ascii[1] = a[1];
-		ready = 1;
-	}
-	if (c < 128)
-		return (int)((ascii[c >> 6] >> (c & 63)) & 1);
+	if (c < PT_SMALL)
+		return (pt_small(c) & PT_F_PSET) != 0;
 	return in_sorted(pt_punctuation_set, sizeof(pt_punctuation_set) / sizeof(pt_punctuation_set[0]), c);
 }
 

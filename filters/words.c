@@ -263,6 +263,8 @@ static int fc_class(uint32_t c)
 {
 	if (c < 0x80)
 		return alnum_tab[c] ? FC_A : (prefix_tab[c] ? FC_P : 0) | (suffix_tab[c] ? FC_S : 0);
+	if (c < PT_SMALL)
+		return pt_small(c) & PT_F_PS ? FC_P | FC_S : FC_A;
 	return pt_is_punct_or_symbol(c) ? FC_P | FC_S : FC_A;
 }
 
