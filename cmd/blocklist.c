@@ -269,13 +269,17 @@ int cmd_blocklist(int argc, char **argv)
 					st.failed = 1;
 					break;
 				}
-				buf_reset(&lower);
-				if (pt_lower(&lower, text, n)) {
-					st.failed = 1;
-					break;
-				}
 				stop = max_fraction >= 0 ? SIZE_MAX : (size_t)max_matches;
-				count = bl_words_count(w, lower.ptr, lower.len, stop);
+				if (pt_lower_is_ascii_fold(text, n)) { /* the automaton folds ASCII */
+					count = bl_words_count(w, text, n, stop);
+				} else {
+					buf_reset(&lower);
+					if (pt_lower(&lower, text, n)) {
+						st.failed = 1;
+						break;
+					}
+					count = bl_words_count(w, lower.ptr, lower.len, stop);
+				}
 				if (count > (size_t)max_matches) {
 					reason = "document_removed_with_badwords";
 					if (max_fraction >= 0) {

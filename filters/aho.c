@@ -186,6 +186,13 @@ int aho_build(struct aho *a)
 	return 0;
 }
 
+void aho_fold_ascii(struct aho *a)
+{
+	int c;
+	for (c = 'A'; c <= 'Z'; c++)
+		a->cls[c] = a->cls[c | 0x20];
+}
+
 int aho_scan(const struct aho *a, const char *s, size_t n, aho_fn fn, void *ctx)
 {
 	const int32_t *ctab = a->ctab;

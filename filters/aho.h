@@ -20,6 +20,10 @@ int aho_add(struct aho *a, const char *p, size_t n, uint32_t id);
 /* Compute the automaton.  0 or SL_ENOMEM. */
 int aho_build(struct aho *a);
 size_t aho_patterns(const struct aho *a);
+/* After aho_build: read ASCII capitals as their small letters, so scanning
+ * a text equals scanning its ASCII-lowered copy (patterns with capitals no
+ * longer match, as they never could in lowered text). */
+void aho_fold_ascii(struct aho *a);
 
 /* Call fn(id, start, end, ctx) for every occurrence s[start, end); a nonzero
  * return stops the scan and is returned. */

@@ -221,8 +221,10 @@ int bl_words_load(struct bl_words *w, const char *path, const char *lang)
 	if (rc) {
 		aho_free(w->ac);
 		w->ac = NULL;
+		return rc;
 	}
-	return rc;
+	aho_fold_ascii(w->ac); /* ASCII text needs no lowered copy */
+	return 0;
 }
 
 void bl_words_release(struct bl_words *w)

@@ -53,7 +53,9 @@ struct bl_words {
 /* Load a word list (one per line, stripped) for language lang (may be NULL). */
 int bl_words_load(struct bl_words *w, const char *path, const char *lang);
 void bl_words_release(struct bl_words *w);
-/* Count the matches in lowered text (valid UTF-8, already lowercased). */
+/* Count the matches in lowered text (valid UTF-8, already lowercased; or a
+ * text whose lowering changes only ASCII capitals, pt_lower_is_ascii_fold,
+ * which are read as small letters). */
 size_t bl_words_count(const struct bl_words *w, const char *s, size_t n, size_t stop_after);
 
 struct bl_urls {

@@ -85,6 +85,8 @@ static void small_init(void)
 		}
 		if (in_sorted(pt_punctuation_set, sizeof(pt_punctuation_set) / sizeof(pt_punctuation_set[0]), c))
 			f |= PT_F_PSET;
+		if (c >= 0x80 && (c == 0x130 || utf8proc_tolower((utf8proc_int32_t)c) != (utf8proc_int32_t)c))
+			f |= PT_F_LOWERS;
 		pt_small_[c] = (unsigned char)f;
 	}
 	__atomic_store_n(&pt_small_ready_, 1, __ATOMIC_RELEASE);
@@ -359,6 +361,32 @@ int pt_lower(struct buf *out, const char *s, size_t n)
 		}
 	}
 	return 0;
+}
+
+int pt_lower_is_ascii_fold(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n) {
+		uint32_t c;
+		uint64_t x;
+		if (i + 8 <= n) {
+			memcpy(&x, u + i, 8);
+			if (!(x & 0x8080808080808080ull)) {
+				i += 8;
+				continue;
+			}
+		}
+		if (u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		c = pt_next(s, n, &i);
+		if (c < PT_SMALL ? (pt_small(c) & PT_F_LOWERS) != 0
+				 : utf8proc_tolower((utf8proc_int32_t)c) != (utf8proc_int32_t)c)
+			return 0;
+	}
+	return 1;
 }
 
 size_t pt_count(const char *s, size_t n, const char *sub, size_t m)

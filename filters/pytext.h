@@ -74,7 +74,8 @@ static inline uint32_t pt_next(const char *s, size_t n, size_t *i)
  * (utf8proc's number) and flags, for the inline tests of the hot loops.
  * pt_small(c) needs c < PT_SMALL. */
 #define PT_SMALL 0x3100
-enum { PT_F_CAT = 0x1f, PT_F_PS = 0x40 /* punctuation or symbol (P*, Sc, So) */,
+enum { PT_F_CAT = 0x1f, PT_F_LOWERS = 0x20 /* lower() changes it */,
+       PT_F_PS = 0x40 /* punctuation or symbol (P*, Sc, So) */,
        PT_F_PSET = 0x80 /* in datatrove's PUNCTUATION_SET */ };
 extern unsigned char pt_small_[PT_SMALL];
 extern int pt_small_ready_;
@@ -113,6 +114,9 @@ int pt_splitlines(const char *s, size_t n, struct pt_spans *out);
 int pt_split_ws(const char *s, size_t n, struct pt_spans *out);
 
 int pt_lower(struct buf *out, const char *s, size_t n);
+/* Whether pt_lower(s) is s with only its ASCII capitals lowered (no other
+ * character changes), so matching can read s case-folded instead. */
+int pt_lower_is_ascii_fold(const char *s, size_t n);
 size_t pt_count(const char *s, size_t n, const char *sub, size_t m);
 int pt_startswith(const char *s, size_t n, const char *p);
 int pt_endswith(const char *s, size_t n, const char *p);

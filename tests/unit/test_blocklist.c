@@ -44,16 +44,20 @@ int main(void)
 
 	/* words with C4's boundaries, from a list file */
 	f = fdopen(mkstemp(path), "w");
-	fputs("ass\n  two words \n\nsm\n", f);
+	fputs("ass\n  two words \n\nsm\nCaps\n", f);
 	fclose(f);
 	CHECK(bl_words_load(&w, path, "en") == 0);
-	CHECK_INT(w.nwords, 2); /* the empty line and the allowlisted "sm" are dropped */
+	CHECK_INT(w.nwords, 3); /* the empty line and the allowlisted "sm" are dropped */
 #define COUNT(s) bl_words_count(&w, (s), strlen(s), 100)
 	CHECK_INT(bl_words_count(&w, "ass", 3, 100), 1);
 	CHECK_INT(bl_words_count(&w, "class pass", 10, 100), 0);
 	CHECK_INT(bl_words_count(&w, "an ass, two words!", 18, 100), 2);
 	CHECK_INT(COUNT("ass_x x2ass \xc3\xa9" "ass"), 0); /* _ digits letters are \w */
 	CHECK_INT(COUNT("(ass)\xc2\xa0" "ass"), 2);
+	/* ASCII text is read as if lowered: capitals match small letters, and
+	 * a listed word with capitals never matches (lowered text has none) */
+	CHECK_INT(COUNT("An ASS, Two Words!"), 2);
+	CHECK_INT(COUNT("Caps caps CAPS"), 0);
 	bl_words_release(&w);
 	CHECK(bl_words_load(&w, path, "zh") == 0);
 	CHECK_INT(bl_words_count(&w, "class pass", 10, 100), 2); /* no boundaries */

@@ -5,6 +5,7 @@
 
 #include "check.h"
 #include "pytext.h"
+#include "utf8.h"
 #include "words.h"
 
 static void join(const char *s, const struct pt_spans *sp, char *out)
@@ -64,6 +65,41 @@ static void splitlines_random(void)
 		pt_spans_release(&got);
 	}
 	CHECK(!bad);
+}
+
+/* pt_lower_is_ascii_fold against pt_lower itself, for every code point
+ * (between ASCII capitals, to pass the 8-byte stride too). */
+static void ascii_fold_all(void)
+{
+	struct buf low = BUF_INIT;
+	uint32_t c;
+	int bad = 0;
+	CHECK(pt_lower_is_ascii_fold("Plain ASCII, Capitals Too.", 26));
+	for (c = 0x80; c < 0x110000; c++) {
+		char s[32];
+		size_t n = 0, k, enc;
+		int want;
+		if (c >= 0xd800 && c < 0xe000)
+			continue;
+		memcpy(s, "ABCDEFGHIJ", 10);
+		n = 10;
+		enc = utf8_encode(c, s + n);
+		n += enc;
+		memcpy(s + n, "XY", 2);
+		n += 2;
+		buf_reset(&low);
+		if (pt_lower(&low, s, n))
+			break;
+		/* the fold's answer: lowering changed nothing but the capitals */
+		want = low.len == n;
+		for (k = 0; want && k < n; k++) {
+			char f = (unsigned)(s[k] - 'A') < 26u ? (char)(s[k] | 0x20) : s[k];
+			want = low.ptr[k] == f;
+		}
+		bad |= pt_lower_is_ascii_fold(s, n) != want;
+	}
+	CHECK(!bad);
+	buf_release(&low);
 }
 
 int main(void)
@@ -156,5 +192,6 @@ int main(void)
 	pt_spans_release(&sp);
 	buf_release(&b);
 	splitlines_random();
+	ascii_fold_all();
 	return check_done();
 }
