@@ -207,7 +207,7 @@ int cmd_quality(int argc, char **argv)
 		struct qresult r;
 		int changed = 0, first = 1;
 
-		if (doc_text(&d, &text, &n) || buf_add((buf_reset(&cur), &cur), text, n)) {
+		if (doc_text(&d, &text, &n)) {
 			msg_code(SL_ENOMEM, "document text");
 			st.failed = 1;
 			break;
@@ -229,7 +229,8 @@ int cmd_quality(int argc, char **argv)
 		buf_reset(&sigs);
 		for (k = 0; k < nrules; k++) {
 			int i;
-			if ((rc = quality_eval(&q, rules[k], p, cur.ptr, cur.len, &r))) {
+			/* the document's text until a rule rewrites it, then cur */
+			if ((rc = quality_eval(&q, rules[k], p, text, n, &r))) {
 				msg_code(rc, "evaluating rules");
 				st.failed = 1;
 				break;
@@ -248,6 +249,8 @@ int cmd_quality(int argc, char **argv)
 					st.failed = 1;
 					break;
 				}
+				text = cur.ptr ? cur.ptr : "";
+				n = cur.len;
 				changed = 1;
 			}
 		}
