@@ -65,6 +65,32 @@ static inline void check_mem_(const char *file, int line, const char *got, size_
 	fputc('\n', stderr);
 }
 
+/* The tests' reproducible random numbers (xorshift64; *x nonzero). */
+static inline unsigned long long check_rand(unsigned long long *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* Append count strings picked at random from atoms[natoms] to dst[len..]
+ * (cap bytes in all; what does not fit is left out); the new length. */
+static inline size_t check_atoms(char *dst, size_t len, size_t cap, const char *const *atoms,
+				 size_t natoms, int count, unsigned long long *x)
+{
+	int k;
+	for (k = 0; k < count; k++) {
+		const char *a = atoms[(check_rand(x) >> 11) % natoms];
+		size_t n = strlen(a);
+		if (len + n > cap)
+			break;
+		memcpy(dst + len, a, n);
+		len += n;
+	}
+	return len;
+}
+
 static inline int check_done(void)
 {
 	printf("%d checks, %d failed\n", check_count_, check_failed_);

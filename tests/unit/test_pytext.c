@@ -31,17 +31,9 @@ static void splitlines_random(void)
 	int t, bad = 0;
 	for (t = 0; t < 5000; t++) {
 		struct pt_spans got = { 0 };
-		size_t n = 0, i = 0, start = 0, nl = 0, k;
-		int m, natoms;
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		natoms = (int)(x % 40);
-		for (m = 0; m < natoms; m++) {
-			const char *a;
-			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			a = atoms[(x >> 9) % (sizeof(atoms) / sizeof(atoms[0]))];
-			memcpy(str + n, a, strlen(a));
-			n += strlen(a);
-		}
+		size_t n, i = 0, start = 0, nl = 0, k;
+		n = check_atoms(str, 0, sizeof(str), atoms, sizeof(atoms) / sizeof(atoms[0]),
+				(int)(check_rand(&x) % 40), &x);
 		CHECK(pt_splitlines(str, n, &got) == 0);
 		k = 0;
 		while (i < n) {

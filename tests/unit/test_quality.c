@@ -172,18 +172,16 @@ static void ngram_reference(struct quality *q)
 		struct qresult r;
 		size_t nw, k, n, len = 0;
 		int bad = 0;
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		nw = 1 + (size_t)(x % 120);
+		nw = 1 + (size_t)(check_rand(&x) % 120);
 		for (k = 0; k < nw; k++) {
-			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			w[k] = vocab[(x >> 20) % (trial % 3 == 0 ? 2 : trial % 3 == 1 ? 9 : sizeof(vocab) / sizeof(vocab[0]))];
+			w[k] = vocab[(check_rand(&x) >> 20) % (trial % 3 == 0 ? 2 : trial % 3 == 1 ? 9 : sizeof(vocab) / sizeof(vocab[0]))];
 			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", k ? " " : "", w[k]);
 		}
 		qparams_init(&p);
 		for (n = 1; n <= 10; n++) {
-			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			p.v[QP_TOP_1 + n - 1] = x & 1 ? 100 : NAN;
-			p.v[QP_DUP_1 + n - 1] = x & 2 ? 100 : NAN;
+			unsigned long long on = check_rand(&x);
+			p.v[QP_TOP_1 + n - 1] = on & 1 ? 100 : NAN;
+			p.v[QP_DUP_1 + n - 1] = on & 2 ? 100 : NAN;
 		}
 		q->all_signals = 1;
 		CHECK(quality_eval(q, Q_GOPHER_REP, &p, buf, len, &r) == 0);
@@ -275,17 +273,9 @@ static void c4_phrase_cases(struct quality *q)
 		int t, bad = 0;
 		for (t = 0; t < 3000; t++) {
 			struct pt_spans sp = { 0 };
-			size_t len = 0;
-			int m, natoms;
-			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			natoms = 1 + (int)(x % 60);
-			for (m = 0; m < natoms; m++) {
-				const char *a;
-				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-				a = atoms[(x >> 9) % (sizeof(atoms) / sizeof(atoms[0]))];
-				memcpy(ln + len, a, strlen(a));
-				len += strlen(a);
-			}
+			size_t len;
+			len = check_atoms(ln, 0, sizeof(ln) - 3, atoms, sizeof(atoms) / sizeof(atoms[0]),
+					  1 + (int)(check_rand(&x) % 60), &x);
 			memcpy(ln + len, "x.", 3);
 			len += 2;
 			pt_split_ws(ln, len, &sp);

@@ -104,27 +104,19 @@ static void random_chunks(void)
 		"\xe1\x80\x80", "\xe3\x81\x82", "\xe2\x80\x99", "\xe2\x80\xa6", "\xe2\x80\x94", "\xc3\xa9", "\xe2\x82\xac", "\xc2\xbf",
 	};
 	unsigned long long x = 88172645463325252ull;
-	struct buf b = BUF_INIT;
+	char b[2048];
 	int t;
 
 	for (t = 0; t < 30000; t++) {
-		int k, nchunks = 1 + (int)(x % 24);
-		buf_reset(&b);
+		int k, nchunks = 1 + (int)(check_rand(&x) % 24);
+		size_t len = 0;
 		for (k = 0; k < nchunks; k++) {
-			int m, natoms;
-			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			natoms = 1 + (int)(x % 7);
-			for (m = 0; m < natoms; m++) {
-				const char *a;
-				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-				a = atoms[(x >> 11) % (sizeof(atoms) / sizeof(atoms[0]))];
-				buf_addstr(&b, a);
-			}
-			buf_addch(&b, ' ');
+			len = check_atoms(b, len, sizeof(b) - 1, atoms, sizeof(atoms) / sizeof(atoms[0]),
+					  1 + (int)(check_rand(&x) % 7), &x);
+			b[len++] = ' ';
 		}
-		same_split(b.ptr, b.len);
+		same_split(b, len);
 	}
-	buf_release(&b);
 }
 
 static void jsonl_texts(const char *rel)
