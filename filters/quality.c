@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <utf8proc.h>
+#define XXH_INLINE_ALL /* XXH3 inlined: most hashed strings here are short */
 #include <xxhash.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
