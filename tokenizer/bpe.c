@@ -37,6 +37,8 @@ void bpe_free(struct bpe *b)
 	free(b->len);
 	free(b->smap);
 	free(b->pairs);
+	free(b->ptab);
+	free(b->pres);
 	free(b->byte_pair);
 	buf_release(&b->bytes);
 	for (i = 0; i < b->nspec; i++)
@@ -170,7 +172,7 @@ int bpe_build_map_(struct bpe *b, const unsigned char *skip, struct bpe_err *err
 	return 0;
 }
 
-/* ---- the pair map: (left id, right id) -> priority << 32 | result ---- */
+/* ---- the pair map while loading: (left id, right id) -> priority << 32 | result ---- */
 
 static inline size_t pair_slot(uint64_t key, int shift)
 {
@@ -198,6 +200,8 @@ int bpe_pairs_init_(struct bpe *b, size_t n)
 	size_t size = 1024;
 	while (size < n * 2)
 		size *= 2;
+	free(b->pairs);
+	b->pairs = NULL;
 	b->npairs = 0;
 	return pairs_alloc(b, size);
 }
@@ -235,26 +239,7 @@ int bpe_pair_put_(struct bpe *b, uint32_t l, uint32_t r, uint32_t prio, uint32_t
 	return 0;
 }
 
-static inline uint64_t pair_get(const struct bpe *b, uint32_t l, uint32_t r);
-
-/* The pairs of two single bytes, the first round of every merge, in a
- * dense table that stays in cache.  Built when the pair map is complete. */
-static int byte_pairs(struct bpe *b)
-{
-	size_t i;
-	if (!b->byte_pair && !(b->byte_pair = malloc(65536 * sizeof(*b->byte_pair))))
-		return SL_ENOMEM;
-	for (i = 0; i < 65536; i++)
-		b->byte_pair[i] = pair_get(b, b->byte_id[i >> 8], b->byte_id[i & 255]);
-	return 0;
-}
-
-int bpe_finish_(struct bpe *b)
-{
-	return byte_pairs(b);
-}
-
-static inline uint64_t pair_get(const struct bpe *b, uint32_t l, uint32_t r)
+static uint64_t load_pair_get(const struct bpe *b, uint32_t l, uint32_t r)
 {
 	uint64_t key = (uint64_t)l << 32 | r, k;
 	size_t i = pair_slot(key, b->pshift);
@@ -265,6 +250,17 @@ static inline uint64_t pair_get(const struct bpe *b, uint32_t l, uint32_t r)
 	}
 	return b->pairs[i].val;
 }
+
+/*
+ * Only some pairs can ever merge.  When a merge makes a token t, no merge
+ * has crossed the edges of t's bytes, so the merges inside them were those
+ * of encoding t's bytes alone, in the same order (each was the lowest
+ * inside pair when it was taken), and the one that made t was the last
+ * merge of encoding t alone.  So each token has at most one pair that can
+ * make it: the last merge of encoding its bytes alone, or none when that
+ * does not give t.  The other pairs are dropped (a superset would do as
+ * well; fewer make a table that stays in cache).
+ */
 
 /* tiktoken: every split of a token into two tokens is a pair that merges
  * into it, with the token's rank as priority. */
@@ -291,6 +287,180 @@ int bpe_pairs_from_ranks_(struct bpe *b, const unsigned char *skip)
 				return rc;
 		}
 	}
+	return 0;
+}
+
+/* The last merge of encoding s alone with the loaded pairs: 1 when it
+ * gives one token (*out: that merge), 0 when not. */
+static int last_merge(const struct bpe *b, const unsigned char *s, size_t n, uint32_t *id,
+		      uint64_t *pv, struct bpe_pair *out)
+{
+	size_t m = n, i;
+	for (i = 0; i < n; i++)
+		id[i] = b->byte_id[s[i]];
+	for (i = 0; i + 1 < n; i++)
+		pv[i] = load_pair_get(b, id[i], id[i + 1]);
+	while (m > 1) {
+		uint64_t best = PAIR_NONE;
+		size_t bi = 0;
+		for (i = 0; i + 1 < m; i++)
+			if (pv[i] < best) {
+				best = pv[i];
+				bi = i;
+			}
+		if (best == PAIR_NONE)
+			return 0;
+		out->key = (uint64_t)id[bi] << 32 | id[bi + 1];
+		out->val = best;
+		id[bi] = (uint32_t)best;
+		memmove(id + bi + 1, id + bi + 2, (m - bi - 2) * sizeof(*id));
+		memmove(pv + bi + 1, pv + bi + 2, (m - bi - 2) * sizeof(*pv));
+		m--;
+		if (bi + 1 < m)
+			pv[bi] = load_pair_get(b, id[bi], id[bi + 1]);
+		if (bi > 0)
+			pv[bi - 1] = load_pair_get(b, id[bi - 1], id[bi]);
+	}
+	return 1;
+}
+
+/* Several pairs may make the same token (tiktoken: every split of it into
+ * two tokens; Hugging Face: merges naming them): a token made by one pair
+ * keeps it untested, the others keep their last merge only. */
+static int prune_pairs(struct bpe *b, struct bpe_pair *keep, size_t *nkeep)
+{
+	size_t size = b->pmask + 1, i, maxlen = 0;
+	uint32_t *count = calloc(b->ntok ? b->ntok : 1, sizeof(*count)), t, *id = NULL;
+	uint64_t *pv = NULL;
+	int rc = SL_ENOMEM;
+	*nkeep = 0;
+	if (!count)
+		return SL_ENOMEM;
+	for (i = 0; i < size; i++)
+		if (b->pairs[i].key != PAIR_NONE && (uint32_t)b->pairs[i].val < b->ntok)
+			count[(uint32_t)b->pairs[i].val]++;
+	for (t = 0; t < b->ntok; t++)
+		if (count[t] > 1 && b->len[t] > maxlen)
+			maxlen = b->len[t];
+	if (!(id = malloc((maxlen + 1) * sizeof(*id))) || !(pv = malloc((maxlen + 1) * sizeof(*pv))))
+		goto out;
+	for (i = 0; i < size; i++) {
+		if (b->pairs[i].key == PAIR_NONE)
+			continue;
+		t = (uint32_t)b->pairs[i].val;
+		if (t >= b->ntok || count[t] == 1) {
+			keep[(*nkeep)++] = b->pairs[i];
+			continue;
+		}
+		if (count[t] == 0)
+			continue; /* its token's one pair is found already */
+		count[t] = 0;
+		if (b->len[t] != ABSENT && last_merge(b, tok_ptr(b, t), b->len[t], id, pv, &keep[*nkeep]) &&
+		    (uint32_t)keep[*nkeep].val == t)
+			(*nkeep)++;
+	}
+	rc = 0;
+out:
+	free(count);
+	free(id);
+	free(pv);
+	return rc;
+}
+
+/* ---- the pair table when loaded: l << 43 | r << 22 | v ---- */
+
+/* above every v (< 2^21), and v << 6 fits in 32 bits */
+#define V_NONE ((1u << 26) - 1)
+#define T_EMPTY UINT64_MAX
+#define V_BITS 22
+
+static inline uint64_t tab_key(uint32_t l, uint32_t r) { return (uint64_t)l << 21 | r; }
+
+/* v of the pair (l, r), V_NONE when they do not merge */
+static inline uint32_t pair_v(const struct bpe *b, uint32_t l, uint32_t r)
+{
+	uint64_t key = tab_key(l, r), e;
+	size_t i = pair_slot(key, b->tshift);
+	while ((e = b->ptab[i]) != T_EMPTY) {
+		if (e >> V_BITS == key)
+			return (uint32_t)e & ((1u << V_BITS) - 1);
+		i = (i + 1) & b->tmask;
+	}
+	return V_NONE;
+}
+
+static inline const void *pair_addr(const struct bpe *b, uint32_t l, uint32_t r)
+{
+	return &b->ptab[pair_slot(tab_key(l, r), b->tshift)];
+}
+
+/* Number the kept pairs by priority (a counting sort: priorities are
+ * below BPE_MAX_ID; pairs of equal priority and result get the same v, so
+ * that ties stay leftmost first) and fill the table. */
+static int pack_pairs(struct bpe *b, const struct bpe_pair *keep, size_t n)
+{
+	size_t size = 1024, i;
+	uint32_t *first, maxp = 0, p, v = 0;
+	int lg = 0;
+	for (i = 0; i < n; i++)
+		if ((uint32_t)(keep[i].val >> 32) > maxp)
+			maxp = (uint32_t)(keep[i].val >> 32);
+	while (size < n * 2)
+		size *= 2;
+	while (((size_t)1 << lg) < size)
+		lg++;
+	if (!(b->ptab = malloc(size * sizeof(*b->ptab))) || !(b->pres = malloc((n + 1) * sizeof(*b->pres))) ||
+	    !(first = calloc((size_t)maxp + 2, sizeof(*first))))
+		return SL_ENOMEM;
+	for (i = 0; i < size; i++)
+		b->ptab[i] = T_EMPTY;
+	b->tmask = size - 1;
+	b->tshift = 64 - lg;
+	/* first[p]: 1 + the v of priority p, 0 when none */
+	for (i = 0; i < n; i++)
+		first[keep[i].val >> 32] = 1;
+	for (p = 0; p <= maxp; p++)
+		if (first[p])
+			first[p] = ++v;
+	for (i = 0; i < n; i++) {
+		uint32_t l = (uint32_t)(keep[i].key >> 32), r = (uint32_t)keep[i].key;
+		uint64_t key = tab_key(l, r);
+		uint32_t pv = first[keep[i].val >> 32] - 1;
+		size_t k;
+		b->pres[pv] = (uint32_t)keep[i].val;
+		k = pair_slot(key, b->tshift);
+		while (b->ptab[k] != T_EMPTY)
+			k = (k + 1) & b->tmask;
+		b->ptab[k] = key << V_BITS | pv;
+	}
+	free(first);
+	return 0;
+}
+
+int bpe_finish_(struct bpe *b)
+{
+	struct bpe_pair *keep;
+	size_t n = 0, i;
+	int rc;
+	if (!b->pairs && (rc = bpe_pairs_init_(b, 0)))
+		return rc;
+	/* ids are below BPE_MAX_ID = 2^21, so there are fewer pairs than 2^21 */
+	if (!(keep = malloc((b->npairs + 1) * sizeof(*keep))))
+		return SL_ENOMEM;
+	rc = prune_pairs(b, keep, &n);
+	if (!rc)
+		rc = pack_pairs(b, keep, n);
+	free(keep);
+	free(b->pairs);
+	b->pairs = NULL;
+	if (rc)
+		return rc;
+	/* the pairs of two single bytes, the first round of every merge, in
+	 * a dense table */
+	if (!(b->byte_pair = malloc(65536 * sizeof(*b->byte_pair))))
+		return SL_ENOMEM;
+	for (i = 0; i < 65536; i++)
+		b->byte_pair[i] = pair_v(b, b->byte_id[i >> 8], b->byte_id[i & 255]);
 	return 0;
 }
 
@@ -400,8 +570,7 @@ struct bpe_work {
 	pcre2_match_data *md;
 	pcre2_match_context *mc;
 	pcre2_jit_stack *js;
-	uint32_t *id;
-	uint64_t *pv;
+	uint32_t *id, *pv;
 	int32_t *nxt, *prv;
 	uint64_t *heap;
 	size_t cap;
@@ -470,6 +639,20 @@ static int work_reserve(struct bpe_work *w, size_t n)
 	return 0;
 }
 
+/* Room for n more ids. */
+static int bpe_ids_reserve(struct bpe_ids *ids, size_t n)
+{
+	size_t cap = ids->cap ? ids->cap : 256;
+	uint32_t *v;
+	while (cap < ids->n + n)
+		cap *= 2;
+	if (!(v = realloc(ids->v, cap * sizeof(*v))))
+		return SL_ENOMEM;
+	ids->v = v;
+	ids->cap = cap;
+	return 0;
+}
+
 int bpe_ids_push(struct bpe_ids *ids, uint32_t id)
 {
 	if (ids->n == ids->cap) {
@@ -498,46 +681,45 @@ void bpe_ids_release(struct bpe_ids *ids)
 static int merge_small(const struct bpe *b, struct bpe_work *w, const unsigned char *s, size_t n,
 		       struct bpe_ids *ids)
 {
-	uint32_t *id = w->id;
-	uint64_t *pv = w->pv;
+	uint32_t *id = w->id, *pv = w->pv;
 	size_t m = n, i;
+	int rc;
 	for (i = 0; i < n; i++)
 		id[i] = b->byte_id[s[i]];
 	for (i = 0; i + 1 < n; i++)
 		pv[i] = b->byte_pair[s[i] << 8 | s[i + 1]];
-	pv[n - 1] = PAIR_NONE;
+	pv[n - 1] = V_NONE;
 	while (m > 1) {
-		uint64_t best = PAIR_NONE;
+		uint32_t best = V_NONE;
 		size_t bi = 0;
 		for (i = 0; i + 1 < m; i++)
 			if (pv[i] < best) {
 				best = pv[i];
 				bi = i;
 			}
-		if (best == PAIR_NONE)
+		if (best == V_NONE)
 			break;
-		id[bi] = (uint32_t)best;
+		id[bi] = b->pres[best];
 		/* start fetching the two new pairs' slots before the moves */
 		if (bi + 2 < m)
-			__builtin_prefetch(&b->pairs[pair_slot((uint64_t)id[bi] << 32 | id[bi + 2], b->pshift)]);
+			__builtin_prefetch(pair_addr(b, id[bi], id[bi + 2]));
 		if (bi > 0)
-			__builtin_prefetch(&b->pairs[pair_slot((uint64_t)id[bi - 1] << 32 | id[bi], b->pshift)]);
+			__builtin_prefetch(pair_addr(b, id[bi - 1], id[bi]));
 		memmove(id + bi + 1, id + bi + 2, (m - bi - 2) * sizeof(*id));
 		memmove(pv + bi + 1, pv + bi + 2, (m - bi - 2) * sizeof(*pv));
 		m--;
-		pv[m - 1] = PAIR_NONE;
+		pv[m - 1] = V_NONE;
 		if (bi + 1 < m)
-			pv[bi] = pair_get(b, id[bi], id[bi + 1]);
+			pv[bi] = pair_v(b, id[bi], id[bi + 1]);
 		else
-			pv[bi] = PAIR_NONE;
+			pv[bi] = V_NONE;
 		if (bi > 0)
-			pv[bi - 1] = pair_get(b, id[bi - 1], id[bi]);
+			pv[bi - 1] = pair_v(b, id[bi - 1], id[bi]);
 	}
-	for (i = 0; i < m; i++) {
-		int rc = bpe_ids_push(ids, id[i]);
-		if (rc)
-			return rc;
-	}
+	if (ids->n + m > ids->cap && (rc = bpe_ids_reserve(ids, m)))
+		return rc;
+	memcpy(ids->v + ids->n, id, m * sizeof(*id));
+	ids->n += m;
 	return 0;
 }
 
@@ -577,15 +759,15 @@ static uint64_t heap_pop(uint64_t *h, size_t *n)
 #define DEAD UINT32_MAX
 
 /* O(n log n) for long pieces: a linked list of parts and a heap of
- * (priority, position) entries, checked when popped.  Popping the least
- * (priority, position) among the live pairs is exactly "leftmost lowest
+ * (v, position) entries, checked when popped.  Popping the least
+ * (v, position) among the live pairs is exactly "leftmost lowest
  * rank first", the rule of tiktoken and Hugging Face. */
 static int merge_heap(const struct bpe *b, struct bpe_work *w, const unsigned char *s, size_t n,
 		      struct bpe_ids *ids)
 {
-	uint32_t *id = w->id;
+	uint32_t *id = w->id, v;
 	int32_t *nxt = w->nxt, *prv = w->prv;
-	uint64_t *h = w->heap, v;
+	uint64_t *h = w->heap;
 	size_t hn = 0, i;
 	int32_t p;
 	for (i = 0; i < n; i++) {
@@ -594,28 +776,28 @@ static int merge_heap(const struct bpe *b, struct bpe_work *w, const unsigned ch
 		prv[i] = (int32_t)i - 1;
 	}
 	for (i = 0; i + 1 < n; i++)
-		if ((v = b->byte_pair[s[i] << 8 | s[i + 1]]) != PAIR_NONE)
-			heap_push(h, &hn, (v >> 32) << 32 | i);
+		if ((v = b->byte_pair[s[i] << 8 | s[i + 1]]) != V_NONE)
+			heap_push(h, &hn, (uint64_t)v << 32 | i);
 	while (hn) {
 		uint64_t e = heap_pop(h, &hn);
 		uint32_t pos = (uint32_t)e;
 		int32_t r;
 		if (id[pos] == DEAD || (r = nxt[pos]) < 0)
 			continue;
-		v = pair_get(b, id[pos], id[r]);
-		if (v == PAIR_NONE || (v >> 32) != (e >> 32))
+		v = pair_v(b, id[pos], id[r]);
+		if (v == V_NONE || v != (uint32_t)(e >> 32))
 			continue;
-		id[pos] = (uint32_t)v;
+		id[pos] = b->pres[v];
 		id[r] = DEAD;
 		nxt[pos] = nxt[r];
 		if (nxt[r] >= 0)
 			prv[nxt[r]] = (int32_t)pos;
 		/* each merge removes a part and adds at most two entries, so
 		 * the heap never holds more than 3n */
-		if (prv[pos] >= 0 && (v = pair_get(b, id[prv[pos]], id[pos])) != PAIR_NONE)
-			heap_push(h, &hn, (v >> 32) << 32 | (uint32_t)prv[pos]);
-		if (nxt[pos] >= 0 && (v = pair_get(b, id[pos], id[nxt[pos]])) != PAIR_NONE)
-			heap_push(h, &hn, (v >> 32) << 32 | pos);
+		if (prv[pos] >= 0 && (v = pair_v(b, id[prv[pos]], id[pos])) != V_NONE)
+			heap_push(h, &hn, (uint64_t)v << 32 | (uint32_t)prv[pos]);
+		if (nxt[pos] >= 0 && (v = pair_v(b, id[pos], id[nxt[pos]])) != V_NONE)
+			heap_push(h, &hn, (uint64_t)v << 32 | pos);
 	}
 	for (p = 0; p >= 0; p = nxt[p]) {
 		int rc = bpe_ids_push(ids, id[p]);

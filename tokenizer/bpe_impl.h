@@ -6,7 +6,8 @@
 
 #include "bpe.h"
 
-#define BPE_MAX_ID (1u << 24)
+/* Ids fit in 21 bits, so a pair of ids and its merge fit in 64 (bpe.c). */
+#define BPE_MAX_ID (1u << 21)
 
 struct bpe_pair {
 	uint64_t key, val;
@@ -18,11 +19,19 @@ struct bpe {
 	struct buf bytes;
 	uint32_t *smap;               /* bytes -> (id + 1, hash >> 32) pairs, open addressing */
 	size_t smask;
-	struct bpe_pair *pairs;       /* (l << 32 | r) -> prio << 32 | result */
+	/* while loading: (l << 32 | r) -> prio << 32 | result */
+	struct bpe_pair *pairs;
 	size_t pmask, npairs;
 	int pshift;
+	/* when loaded (bpe_finish_): the pairs that can merge, each one word
+	 * l << 43 | r << 22 | v, v numbering them by priority, in a table
+	 * that stays in cache; pres[v] is the token the merge makes */
+	uint64_t *ptab;
+	size_t tmask;
+	int tshift;
+	uint32_t *pres;
 	uint32_t byte_id[256];
-	uint64_t *byte_pair;          /* [a << 8 | b]: the pair of two byte tokens */
+	uint32_t *byte_pair;          /* [a << 8 | b]: v of the pair of two byte tokens */
 	int whole;                    /* a piece that is a token is that token */
 	int prefix_space;             /* HF ByteLevel add_prefix_space */
 	void *re;                     /* pcre2_code *, NULL: no splitting */

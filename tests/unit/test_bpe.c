@@ -201,6 +201,144 @@ static void test_hf_small(void)
 	buf_release(&j);
 }
 
+/* A random tokenizer.json over "abc" whose merges often make a token that
+ * another merge makes too (the loader keeps one pair per token): encoding
+ * equals a literal Hugging Face merge loop over the merges list, for short
+ * pieces and long ones (the heap). */
+#define RT_MAX 160
+static char rt_tok[RT_MAX][16];
+static int rt_ml[400], rt_mr[400], rt_nm, rt_nt;
+
+static int rt_find(const char *s, size_t n)
+{
+	int i;
+	for (i = 0; i < rt_nt; i++)
+		if (strlen(rt_tok[i]) == n && !memcmp(rt_tok[i], s, n))
+			return i;
+	return -1;
+}
+
+static size_t rt_ref(const char *s, size_t n, uint32_t *out)
+{
+	char part[256][256];
+	size_t m = n, i, k;
+	for (i = 0; i < n; i++) {
+		part[i][0] = s[i];
+		part[i][1] = '\0';
+	}
+	for (;;) {
+		int best = -1;
+		size_t bi = 0;
+		for (i = 0; i + 1 < m; i++) {
+			int r;
+			for (r = 0; r < rt_nm; r++)
+				if (!strcmp(rt_tok[rt_ml[r]], part[i]) && !strcmp(rt_tok[rt_mr[r]], part[i + 1]))
+					break;
+			if (r < rt_nm && (best < 0 || r < best)) {
+				best = r;
+				bi = i;
+			}
+		}
+		if (best < 0)
+			break;
+		{
+			size_t a = strlen(part[bi]), z = strlen(part[bi + 1]);
+			memcpy(part[bi] + a, part[bi + 1], z + 1);
+		}
+		memmove(part[bi + 1], part[bi + 2], (m - bi - 2) * sizeof(part[0]));
+		m--;
+	}
+	for (k = 0; k < m; k++) {
+		int t = rt_find(part[k], strlen(part[k]));
+		out[k] = t < 0 ? 9999 : (uint32_t)(t < 3 ? 'a' + t : 256 + t - 3);
+	}
+	return m;
+}
+
+static void test_hf_redundant(void)
+{
+	int round, mism = 0;
+	for (round = 0; round < 20; round++) {
+		struct buf j = BUF_INIT;
+		struct bpe *b = NULL;
+		struct bpe_err err;
+		struct bpe_work *w = NULL;
+		struct bpe_ids ids = { 0 };
+		uint32_t ref[256];
+		int c, n = 0, k, i;
+		rt_nt = 3;
+		rt_nm = 0;
+		strcpy(rt_tok[0], "a");
+		strcpy(rt_tok[1], "b");
+		strcpy(rt_tok[2], "c");
+		for (k = 0; k < 400 && rt_nm < 400; k++) {
+			int x = (int)(rnd() % (uint32_t)rt_nt), y = (int)(rnd() % (uint32_t)rt_nt), t, r;
+			char cat[32];
+			if (strlen(rt_tok[x]) + strlen(rt_tok[y]) > 12)
+				continue;
+			snprintf(cat, sizeof(cat), "%s%s", rt_tok[x], rt_tok[y]);
+			for (r = 0; r < rt_nm; r++)
+				if (rt_ml[r] == x && rt_mr[r] == y)
+					break;
+			if (r < rt_nm)
+				continue;
+			t = rt_find(cat, strlen(cat));
+			if (t < 0) {
+				if (rt_nt == RT_MAX)
+					continue;
+				strcpy(rt_tok[rt_nt++], cat);
+			} else if (rnd() % 2) {
+				continue;
+			}
+			rt_ml[rt_nm] = x;
+			rt_mr[rt_nm++] = y;
+		}
+		buf_addstr(&j, "{\"pre_tokenizer\":{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"use_regex\":false},"
+			       "\"model\":{\"type\":\"BPE\",\"ignore_merges\":false,\"vocab\":{");
+		for (c = 0; c < 256; c++) {
+			int cp = c;
+			char u[8];
+			if (!((c >= '!' && c <= '~') || (c >= 0xa1 && c <= 0xac) || (c >= 0xae && c <= 0xff)))
+				cp = 256 + n++;
+			if (cp == '"' || cp == '\\')
+				snprintf(u, sizeof(u), "\\%c", cp);
+			else if (cp < 0x80)
+				snprintf(u, sizeof(u), "%c", cp);
+			else
+				snprintf(u, sizeof(u), "%c%c", 0xc0 | (cp >> 6), 0x80 | (cp & 0x3f));
+			buf_addf(&j, "%s\"%s\":%d", c ? "," : "", u, c);
+		}
+		for (i = 3; i < rt_nt; i++)
+			buf_addf(&j, ",\"%s\":%d", rt_tok[i], 256 + i - 3);
+		buf_addstr(&j, "},\"merges\":[");
+		for (i = 0; i < rt_nm; i++)
+			buf_addf(&j, "%s\"%s %s\"", i ? "," : "", rt_tok[rt_ml[i]], rt_tok[rt_mr[i]]);
+		buf_addstr(&j, "]}}");
+		CHECK_INT(bpe_load_hf_mem(&b, j.ptr, j.len, &err), 0);
+		if (!b || bpe_work_new(b, &w)) {
+			buf_release(&j);
+			bpe_free(b);
+			continue;
+		}
+		for (k = 0; k < 300; k++) {
+			unsigned char s[200];
+			size_t len = 1 + rnd() % (k % 5 == 0 ? 200 : 40), q, got;
+			for (q = 0; q < len; q++)
+				s[q] = (unsigned char)('a' + rnd() % 3);
+			ids.n = 0;
+			CHECK(bpe_encode_piece(b, w, s, len, &ids) == 0);
+			got = rt_ref((const char *)s, len, ref);
+			if (got != ids.n || memcmp(ref, ids.v, got * sizeof(*ref)))
+				mism++;
+		}
+		bpe_ids_release(&ids);
+		bpe_work_free(w);
+		bpe_free(b);
+		buf_release(&j);
+	}
+	CHECK_INT(mism, 0);
+}
+
 int main(void)
 {
 	const char *dir = getenv("SLUICE_SHARED_DATA");
@@ -212,6 +350,7 @@ int main(void)
 	const struct bpe_named *nm = bpe_named("cl100k_base");
 
 	test_hf_small();
+	test_hf_redundant();
 	CHECK(bpe_named("gpt2") && !bpe_named("nope"));
 	snprintf(path, sizeof(path), "%s/tokenizers/cl100k_base.tiktoken", dir ? dir : "../shared/data");
 	data = slurp(path, &n);
