@@ -47,6 +47,8 @@ void bpe_free(struct bpe *b)
 	free(b->sid);
 	if (b->re)
 		pcre2_code_free(b->re);
+	if (b->cls_re)
+		pcre2_code_free(b->cls_re);
 	free(b);
 }
 
@@ -531,6 +533,8 @@ static int translate_pattern(const char *p, struct buf *out)
 	return rc;
 }
 
+static int scanner_init(struct bpe *b, const char *pattern);
+
 int bpe_set_pattern_(struct bpe *b, const char *pattern, struct bpe_err *err)
 {
 	struct buf pat = BUF_INIT;
@@ -548,7 +552,7 @@ int bpe_set_pattern_(struct bpe *b, const char *pattern, struct bpe_err *err)
 		return SL_EFORMAT;
 	}
 	b->jit = pcre2_jit_compile(b->re, PCRE2_JIT_COMPLETE) == 0;
-	return 0;
+	return scanner_init(b, pattern);
 }
 
 /* ---- per-thread work space ---- */
@@ -567,6 +571,8 @@ struct cache_entry {
 
 struct bpe_work {
 	struct cache_entry *cache;
+	unsigned char *ucls;          /* the scanner's classes of code points, 0: not known yet */
+	pcre2_match_data *cmd;
 	pcre2_match_data *md;
 	pcre2_match_context *mc;
 	pcre2_jit_stack *js;
@@ -597,6 +603,11 @@ int bpe_work_new(const struct bpe *b, struct bpe_work **out)
 		}
 		pcre2_jit_stack_assign(w->mc, NULL, w->js);
 	}
+	if (b->scan && (!(w->ucls = calloc(0x110000, 1)) ||
+			!(w->cmd = pcre2_match_data_create_from_pattern(b->cls_re, NULL)))) {
+		bpe_work_free(w);
+		return SL_ENOMEM;
+	}
 	*out = w;
 	return 0;
 }
@@ -606,6 +617,9 @@ void bpe_work_free(struct bpe_work *w)
 	if (!w)
 		return;
 	free(w->cache);
+	free(w->ucls);
+	if (w->cmd)
+		pcre2_match_data_free(w->cmd);
 	if (w->md)
 		pcre2_match_data_free(w->md);
 	if (w->mc)
@@ -857,6 +871,224 @@ int bpe_encode_piece(const struct bpe *b, struct bpe_work *w, const unsigned cha
 	return 0;
 }
 
+/* ---- a hand-written scanner for the cl100k_base / Llama 3 pattern ---- */
+
+/*
+ * PAT_CL100K (sluice's cl100k_base pattern, and Llama 3's Split regex):
+ *   A (?i:'s|'t|'re|'ve|'m|'ll|'d)     B [^\r\n\p{L}\p{N}]?\p{L}+
+ *   C \p{N}{1,3}                        D  ?[^\s\p{L}\p{N}]+[\r\n]*
+ *   E \s*[\r\n]+    F \s+(?!\S)    G \s+
+ * taken at each point as PCRE2 takes it (the first alternative that
+ * matches, with backtracking), \s widened with U+0085 as above.  Every valid
+ * character starts a match (a letter B, a number C, white space E-G, any
+ * other D), so a match starts at the first valid character; invalid UTF-8
+ * matches nothing, not even \S, and is skipped byte by byte.  The classes
+ * of characters come from PCRE2 itself (CLS_PATTERN), looked up once per
+ * code point and remembered, so the scanner and the regex cannot disagree
+ * on Unicode versions.  tests/unit/test_bpe.c checks it against PCRE2.
+ */
+#define PAT_CL100K \
+	"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+#define CLS_PATTERN "(\\p{L})|(\\p{N})|([\\s\\x{85}])"
+enum { C_INVALID, C_L, C_N, C_S, C_O };
+
+/* The code point at u[i] (i < n) when the bytes there are valid UTF-8
+ * (*len: its length), else *len = 0. */
+static inline uint32_t utf8_at(const unsigned char *u, size_t n, size_t i, size_t *len)
+{
+	unsigned c = u[i], c1, c2, c3;
+	*len = 0;
+	if (c < 0x80) {
+		*len = 1;
+		return c;
+	}
+	if (c < 0xc2 || c > 0xf4 || i + 1 >= n)
+		return 0;
+	c1 = u[i + 1];
+	if (c < 0xe0) {
+		if ((c1 & 0xc0) != 0x80)
+			return 0;
+		*len = 2;
+		return (c & 0x1f) << 6 | (c1 & 0x3f);
+	}
+	if (i + 2 >= n || (u[i + 2] & 0xc0) != 0x80)
+		return 0;
+	c2 = u[i + 2];
+	if (c < 0xf0) {
+		if ((c1 & 0xc0) != 0x80 || (c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f))
+			return 0;
+		*len = 3;
+		return (c & 0x0f) << 12 | (c1 & 0x3f) << 6 | (c2 & 0x3f);
+	}
+	if (i + 3 >= n || (u[i + 3] & 0xc0) != 0x80 || (c1 & 0xc0) != 0x80 ||
+	    (c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 > 0x8f))
+		return 0;
+	c3 = u[i + 3];
+	*len = 4;
+	return (c & 0x07) << 18 | (c1 & 0x3f) << 12 | (c2 & 0x3f) << 6 | (c3 & 0x3f);
+}
+
+/* The class of the bytes u[i, i + len) (one character) by CLS_PATTERN. */
+static int cls_oracle(const struct bpe *b, pcre2_match_data *md, const unsigned char *u, size_t len)
+{
+	int m = pcre2_match(b->cls_re, (PCRE2_SPTR)u, len, 0, PCRE2_ANCHORED, md, NULL);
+	PCRE2_SIZE *ov;
+	if (m < 0)
+		return C_O;
+	ov = pcre2_get_ovector_pointer(md);
+	if (m >= 2 && ov[2] != PCRE2_UNSET)
+		return C_L;
+	if (m >= 3 && ov[4] != PCRE2_UNSET)
+		return C_N;
+	return C_S;
+}
+
+/* The class of the character at u[i], *len its length (0: invalid). */
+static inline int cls_at(const struct bpe *b, struct bpe_work *w, const unsigned char *u, size_t n,
+			 size_t i, size_t *len)
+{
+	uint32_t cp;
+	if (u[i] < 0x80) {
+		*len = 1;
+		return b->acls[u[i]];
+	}
+	cp = utf8_at(u, n, i, len);
+	if (!*len)
+		return C_INVALID;
+	if (!w->ucls[cp])
+		w->ucls[cp] = (unsigned char)cls_oracle(b, w->cmd, u + i, *len);
+	return w->ucls[cp];
+}
+
+/* The end of the run of class c from i. */
+static inline size_t run_of(const struct bpe *b, struct bpe_work *w, const unsigned char *u, size_t n,
+			    size_t i, int c)
+{
+	size_t len;
+	while (i < n) {
+		if (u[i] < 0x80) {
+			if (b->acls[u[i]] != c)
+				break;
+			i++;
+			continue;
+		}
+		if (cls_at(b, w, u, n, i, &len) != c)
+			break;
+		i += len;
+	}
+	return i;
+}
+
+static inline int lower_is(unsigned char c, char l) { return (c | 0x20) == l; }
+
+/* The next match at or after pos: [*ms, *me), or 0 when none. */
+static int scan_cl100k(const struct bpe *b, struct bpe_work *w, const unsigned char *u, size_t n,
+		       size_t pos, size_t *ms, size_t *me)
+{
+	size_t p = pos, l0, l1 = 0, e;
+	int c0, c1 = C_INVALID;
+	for (;; p++) {
+		if (p >= n)
+			return 0;
+		if ((c0 = cls_at(b, w, u, n, p, &l0)) != C_INVALID)
+			break;
+	}
+	*ms = p;
+	if (p + l0 < n)
+		c1 = cls_at(b, w, u, n, p + l0, &l1);
+	/* A: contractions, s also as U+017F (its case-folding twin) */
+	if (u[p] == '\'' && c1 != C_INVALID) {
+		const unsigned char *q = u + p + 1;
+		size_t rest = n - p - 1;
+		if (lower_is(q[0], 's') || lower_is(q[0], 't') || lower_is(q[0], 'm') || lower_is(q[0], 'd')) {
+			*me = p + 2;
+			return 1;
+		}
+		if (rest >= 2 && q[0] == 0xc5 && q[1] == 0xbf) {
+			*me = p + 3;
+			return 1;
+		}
+		if (rest >= 2 && ((lower_is(q[0], 'r') && lower_is(q[1], 'e')) ||
+				  (lower_is(q[0], 'v') && lower_is(q[1], 'e')) ||
+				  (lower_is(q[0], 'l') && lower_is(q[1], 'l')))) {
+			*me = p + 3;
+			return 1;
+		}
+	}
+	switch (c0) {
+	case C_L: /* B */
+		*me = run_of(b, w, u, n, p, C_L);
+		return 1;
+	case C_N: /* C */
+		e = p + l0;
+		if (c1 == C_N) {
+			e += l1;
+			if (e < n && cls_at(b, w, u, n, e, &l1) == C_N)
+				e += l1;
+		}
+		*me = e;
+		return 1;
+	case C_O:
+		if (c1 == C_L) { /* B */
+			*me = run_of(b, w, u, n, p + l0, C_L);
+			return 1;
+		}
+		e = run_of(b, w, u, n, p, C_O); /* D */
+		while (e < n && (u[e] == '\r' || u[e] == '\n'))
+			e++;
+		*me = e;
+		return 1;
+	}
+	/* white space */
+	if (u[p] != '\r' && u[p] != '\n' && c1 == C_L) { /* B */
+		*me = run_of(b, w, u, n, p + l0, C_L);
+		return 1;
+	}
+	if (u[p] == ' ' && c1 == C_O) { /* D */
+		e = run_of(b, w, u, n, p + 1, C_O);
+		while (e < n && (u[e] == '\r' || u[e] == '\n'))
+			e++;
+		*me = e;
+		return 1;
+	}
+	{
+		size_t i = p, last_nl = 0, prev = p, len;
+		while (i < n && cls_at(b, w, u, n, i, &len) == C_S) {
+			if (u[i] == '\r' || u[i] == '\n')
+				last_nl = i + 1;
+			prev = i;
+			i += len;
+		}
+		if (last_nl) /* E */
+			*me = last_nl;
+		else if (i >= n || cls_at(b, w, u, n, i, &len) == C_INVALID || prev == p) /* F, G */
+			*me = i;
+		else /* F: all but the last */
+			*me = prev;
+		return 1;
+	}
+}
+
+/* Use the scanner when the pattern is PAT_CL100K. */
+static int scanner_init(struct bpe *b, const char *pattern)
+{
+	pcre2_match_data *md;
+	int ecode;
+	PCRE2_SIZE eoff;
+	unsigned char c;
+	if (strcmp(pattern, PAT_CL100K))
+		return 0;
+	b->cls_re = pcre2_compile((PCRE2_SPTR)CLS_PATTERN, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP,
+				  &ecode, &eoff, NULL);
+	if (!b->cls_re || !(md = pcre2_match_data_create_from_pattern(b->cls_re, NULL)))
+		return SL_ENOMEM;
+	for (c = 0; c < 128; c++)
+		b->acls[c] = (unsigned char)cls_oracle(b, md, &c, 1);
+	pcre2_match_data_free(md);
+	b->scan = 1;
+	return 0;
+}
+
 /* ---- pre-tokenization ---- */
 
 /* The split loop, shared by encoding and pre-tokenizing: fn gets every
@@ -884,15 +1116,21 @@ static inline int split_pieces(const struct bpe *b, struct bpe_work *w, const ch
 	while (pos < n) {
 		PCRE2_SIZE *ov;
 		size_t ms, me;
-		int m = b->jit ? pcre2_jit_match(b->re, (PCRE2_SPTR)s, n, pos, 0, w->md, w->mc)
-			       : pcre2_match(b->re, (PCRE2_SPTR)s, n, pos, 0, w->md, w->mc);
-		if (m == PCRE2_ERROR_NOMATCH)
-			break;
-		if (m < 0)
-			return SL_EINVAL;
-		ov = pcre2_get_ovector_pointer(w->md);
-		ms = ov[0];
-		me = ov[1];
+		int m;
+		if (b->scan) {
+			if (!scan_cl100k(b, w, u, n, pos, &ms, &me))
+				break;
+		} else {
+			m = b->jit ? pcre2_jit_match(b->re, (PCRE2_SPTR)s, n, pos, 0, w->md, w->mc)
+				   : pcre2_match(b->re, (PCRE2_SPTR)s, n, pos, 0, w->md, w->mc);
+			if (m == PCRE2_ERROR_NOMATCH)
+				break;
+			if (m < 0)
+				return SL_EINVAL;
+			ov = pcre2_get_ovector_pointer(w->md);
+			ms = ov[0];
+			me = ov[1];
+		}
 		if (me == ms) {
 			/* an empty match: the character joins the gap */
 			pos = ms + 1;

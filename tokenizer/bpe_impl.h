@@ -36,6 +36,9 @@ struct bpe {
 	int prefix_space;             /* HF ByteLevel add_prefix_space */
 	void *re;                     /* pcre2_code *, NULL: no splitting */
 	int jit;
+	int scan;                     /* split with the hand-written scanner of the pattern */
+	void *cls_re;                 /* pcre2_code * of its character classes */
+	unsigned char acls[128];      /* their classes of ASCII */
 	char **stext;
 	uint32_t *sid;
 	size_t nspec;

@@ -339,6 +339,85 @@ static void test_hf_redundant(void)
 	CHECK_INT(mism, 0);
 }
 
+/* The hand-written scanner of the cl100k_base / Llama 3 pattern splits
+ * exactly as PCRE2 does with the same pattern, on random strings of
+ * letters, numbers, every kind of white space, contractions (with U+017F),
+ * marks, emoji and invalid UTF-8. */
+struct pieces {
+	const unsigned char *base;
+	size_t v[2048];
+	size_t n;
+};
+
+static int collect(void *ctx, const unsigned char *p, size_t n)
+{
+	struct pieces *c = ctx;
+	if (c->n + 2 <= sizeof(c->v) / sizeof(c->v[0])) {
+		c->v[c->n++] = (size_t)(p - c->base);
+		c->v[c->n++] = n;
+	}
+	return 0;
+}
+
+static void test_scanner(void)
+{
+	static const char *const alpha[] = {
+		"a", "Z", "\xc3\xa9", "\xc3\x9f", "\xc5\xbf", "s", "S", "t", "T", "m", "M", "d", "D", "l", "L",
+		"r", "R", "e", "E", "v", "V", "x", "'", "\xe2\x80\x99", " ", "  ", "\t", "\n", "\r", "\r\n",
+		"\x0b", "\x0c", "\xc2\x85", "\xc2\xa0", "\xe3\x80\x80", "\xe2\x80\xa8", "\xe1\x9a\x80", "1", "9",
+		"\xd9\xa3", "\xe2\x85\xab", "\xc2\xbd", "\xe4\xb8\xad", "\xe3\x83\xbc", "\xf0\x9f\x98\x80",
+		"\xcc\x81", ".", ",", "!", "-", "$", "\xe2\x80\x8d", "\x00", "\x80", "\xc3", "\xed\xa0\x80",
+		"\xf4\x90\x80\x80", "\xe0\x80\x80", "\xf0\x9f\x98", "\xc0\xaf", "\xff", "\xe4\xb8",
+		"\xf0\x90\x8c\xb0", "\xf3\xa0\x80\x81", "\xef\xbf\xbf", "\xd8\xb9", "\xe0\xa4\x95",
+	};
+	const size_t na = sizeof(alpha) / sizeof(alpha[0]);
+	const struct bpe_named *nm = bpe_named("cl100k_base");
+	struct bpe *fast = NULL, *slow = NULL;
+	struct bpe_work *wf = NULL, *ws = NULL;
+	struct bpe_err err;
+	static struct pieces pf, ps;
+	int iter, mism = 0;
+	CHECK(bpe_new_splitter(&fast, nm->pattern, &err) == 0);
+	CHECK(bpe_new_splitter(&slow, nm->pattern, &err) == 0);
+	if (!fast || !slow)
+		return;
+	CHECK(fast->scan == 1);
+	slow->scan = 0;
+	CHECK(bpe_work_new(fast, &wf) == 0 && bpe_work_new(slow, &ws) == 0);
+	for (iter = 0; iter < 30000; iter++) {
+		unsigned char s[512];
+		size_t n = 0, k = 1 + rnd() % 40;
+		/* mostly few kinds of characters at a time, so runs form */
+		size_t lo = rnd() % na, span = 1 + rnd() % (iter % 3 ? 6 : na);
+		while (k--) {
+			const char *a = alpha[(lo + rnd() % span) % na];
+			size_t al = strlen(a) ? strlen(a) : 1;
+			if (n + al > sizeof(s))
+				break;
+			memcpy(s + n, a, al);
+			n += al;
+		}
+		pf.base = ps.base = s;
+		pf.n = ps.n = 0;
+		CHECK(bpe_pretokenize(fast, wf, (const char *)s, n, collect, &pf) == 0);
+		CHECK(bpe_pretokenize(slow, ws, (const char *)s, n, collect, &ps) == 0);
+		if (pf.n != ps.n || memcmp(pf.v, ps.v, pf.n * sizeof(pf.v[0]))) {
+			if (mism++ < 3) {
+				size_t i;
+				fprintf(stderr, "scanner differs on:");
+				for (i = 0; i < n; i++)
+					fprintf(stderr, " %02x", s[i]);
+				fprintf(stderr, "\n");
+			}
+		}
+	}
+	CHECK_INT(mism, 0);
+	bpe_work_free(wf);
+	bpe_work_free(ws);
+	bpe_free(fast);
+	bpe_free(slow);
+}
+
 int main(void)
 {
 	const char *dir = getenv("SLUICE_SHARED_DATA");
@@ -351,6 +430,7 @@ int main(void)
 
 	test_hf_small();
 	test_hf_redundant();
+	test_scanner();
 	CHECK(bpe_named("gpt2") && !bpe_named("nope"));
 	snprintf(path, sizeof(path), "%s/tokenizers/cl100k_base.tiktoken", dir ? dir : "../shared/data");
 	data = slurp(path, &n);
