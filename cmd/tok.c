@@ -222,17 +222,29 @@ struct pool {
 	int64_t bos, eos;
 };
 
+/* v in decimal at p, two digits at a time; returns the end. */
 static char *put_u32(char *p, uint32_t v)
 {
-	char tmp[10];
-	int i = 0;
-	do {
-		tmp[i++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (i)
-		*p++ = tmp[--i];
-	return p;
+	static const char d2[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+				    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+				    "8081828384858687888990919293949596979899";
+	int len = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6
+		: v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
+	char *e = p + len;
+	while (v >= 100) {
+		uint32_t r = v % 100;
+		v /= 100;
+		e -= 2;
+		e[0] = d2[2 * r];
+		e[1] = d2[2 * r + 1];
+	}
+	if (v >= 10) {
+		e[-2] = d2[2 * v];
+		e[-1] = d2[2 * v + 1];
+	} else {
+		e[-1] = (char)('0' + v);
+	}
+	return p + len;
 }
 
 static int ids_json(const struct bpe_ids *ids, struct buf *out)

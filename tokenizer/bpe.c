@@ -36,6 +36,7 @@ void bpe_free(struct bpe *b)
 	free(b->off);
 	free(b->len);
 	free(b->smap);
+	free(b->tbits);
 	free(b->pairs);
 	free(b->ptab);
 	free(b->pres);
@@ -117,6 +118,11 @@ static int64_t lookup_h(const struct bpe *b, const void *s, size_t n, uint64_t h
 	if (!b->smap)
 		return -1;
 	uint32_t fp = (uint32_t)(h >> 32);
+	/* most pieces looked up are not tokens: the filter, a bit per hash
+	 * that stays in cache, says so for ~90% of them */
+	i = (h >> 12) & b->fmask;
+	if (!(b->tbits[i >> 6] >> (i & 63) & 1))
+		return -1;
 	i = h & b->smask;
 	while ((v = b->smap[2 * i]) != 0) {
 		v--;
@@ -142,10 +148,13 @@ int bpe_build_map_(struct bpe *b, const unsigned char *skip, struct bpe_err *err
 	while (size < (size_t)b->ntok * 2)
 		size *= 2;
 	free(b->smap);
+	free(b->tbits);
 	b->smap = calloc(size * 2, sizeof(*b->smap));
-	if (!b->smap)
+	b->tbits = calloc(size * 4 / 64, sizeof(*b->tbits));
+	if (!b->smap || !b->tbits)
 		return SL_ENOMEM;
 	b->smask = size - 1;
+	b->fmask = size * 4 - 1;
 	for (id = 0; id < b->ntok; id++) {
 		if (b->len[id] == ABSENT || (skip && skip[id]))
 			continue;
@@ -160,6 +169,8 @@ int bpe_build_map_(struct bpe *b, const unsigned char *skip, struct bpe_err *err
 				i = (i + 1) & b->smask;
 			b->smap[2 * i] = id + 1;
 			b->smap[2 * i + 1] = (uint32_t)(h >> 32);
+			i = (h >> 12) & b->fmask;
+			b->tbits[i >> 6] |= (uint64_t)1 << (i & 63);
 		}
 	}
 	for (i = 0; i < 256; i++) {

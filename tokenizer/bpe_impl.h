@@ -19,6 +19,8 @@ struct bpe {
 	struct buf bytes;
 	uint32_t *smap;               /* bytes -> (id + 1, hash >> 32) pairs, open addressing */
 	size_t smask;
+	uint64_t *tbits;              /* a filter of smap: bit (hash >> 12) & fmask of each */
+	size_t fmask;
 	/* while loading: (l << 32 | r) -> prio << 32 | result */
 	struct bpe_pair *pairs;
 	size_t pmask, npairs;
