@@ -898,8 +898,6 @@ int bpe_encode_piece(const struct bpe *b, struct bpe_work *w, const unsigned cha
  * code point and remembered, so the scanner and the regex cannot disagree
  * on Unicode versions.  tests/unit/test_bpe.c checks it against PCRE2.
  */
-#define PAT_CL100K \
-	"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
 #define CLS_PATTERN "(\\p{L})|(\\p{N})|([\\s\\x{85}])"
 enum { C_INVALID, C_L, C_N, C_S, C_O };
 
