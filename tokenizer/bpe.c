@@ -882,24 +882,36 @@ int bpe_encode_piece(const struct bpe *b, struct bpe_work *w, const unsigned cha
 	return 0;
 }
 
-/* ---- a hand-written scanner for the cl100k_base / Llama 3 pattern ---- */
+/* ---- hand-written scanners for the cl100k_base / Llama 3 and o200k_base patterns ---- */
 
 /*
  * PAT_CL100K (sluice's cl100k_base pattern, and Llama 3's Split regex):
  *   A (?i:'s|'t|'re|'ve|'m|'ll|'d)     B [^\r\n\p{L}\p{N}]?\p{L}+
  *   C \p{N}{1,3}                        D  ?[^\s\p{L}\p{N}]+[\r\n]*
  *   E \s*[\r\n]+    F \s+(?!\S)    G \s+
- * taken at each point as PCRE2 takes it (the first alternative that
+ * PAT_O200K:
+ *   A1 [^\r\n\p{L}\p{N}]?U*W+K?   A2 [^\r\n\p{L}\p{N}]?U+W*K?
+ *   C, D with [\r\n/]*, E, F, G as above; U = [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}],
+ *   W = [\p{Ll}\p{Lm}\p{Lo}\p{M}], K = (?i:'s|'t|'re|'ve|'m|'ll|'d).
+ * Both taken at each point as PCRE2 takes them (the first alternative that
  * matches, with backtracking), \s widened with U+0085 as above.  Every valid
- * character starts a match (a letter B, a number C, white space E-G, any
- * other D), so a match starts at the first valid character; invalid UTF-8
- * matches nothing, not even \S, and is skipped byte by byte.  The classes
- * of characters come from PCRE2 itself (CLS_PATTERN), looked up once per
- * code point and remembered, so the scanner and the regex cannot disagree
- * on Unicode versions.  tests/unit/test_bpe.c checks it against PCRE2.
+ * character starts a match (a letter or mark A-B, a number C, white space
+ * E-G, any other D), so a match starts at the first valid character;
+ * invalid UTF-8 matches nothing, not even \S, and is skipped byte by byte.
+ * The classes of characters come from PCRE2 itself (CLS_PATTERN), looked up
+ * once per code point and remembered, so a scanner and the regex cannot
+ * disagree on Unicode versions.  tests/unit/test_bpe.c checks both against
+ * PCRE2.
  */
-#define CLS_PATTERN "(\\p{L})|(\\p{N})|([\\s\\x{85}])"
-enum { C_INVALID, C_L, C_N, C_S, C_O };
+#define CLS_PATTERN "([\\p{Lu}\\p{Lt}])|(\\p{Ll})|([\\p{Lm}\\p{Lo}])|(\\p{M})|(\\p{N})|([\\s\\x{85}])"
+enum { C_INVALID, C_LU, C_LL, C_LO, C_M, C_N, C_S, C_O };
+#define B_(c) (1u << (c))
+#define M_L (B_(C_LU) | B_(C_LL) | B_(C_LO))
+#define M_OTHER (B_(C_M) | B_(C_O))                /* [^\s\p{L}\p{N}] */
+#define M_U (B_(C_LU) | B_(C_LO) | B_(C_M))
+#define M_W (B_(C_LL) | B_(C_LO) | B_(C_M))
+#define M_P (B_(C_M) | B_(C_O) | B_(C_S))          /* [^\r\n\p{L}\p{N}], but \r \n */
+#define IN(c, m) ((B_(c) & (m)) != 0)
 
 /* The code point at u[i] (i < n) when the bytes there are valid UTF-8
  * (*len: its length), else *len = 0. */
@@ -937,19 +949,18 @@ static inline uint32_t utf8_at(const unsigned char *u, size_t n, size_t i, size_
 	return (c & 0x07) << 18 | (c1 & 0x3f) << 12 | (c2 & 0x3f) << 6 | (c3 & 0x3f);
 }
 
-/* The class of the bytes u[i, i + len) (one character) by CLS_PATTERN. */
+/* The class of the bytes u[0, len) (one character) by CLS_PATTERN. */
 static int cls_oracle(const struct bpe *b, pcre2_match_data *md, const unsigned char *u, size_t len)
 {
-	int m = pcre2_match(b->cls_re, (PCRE2_SPTR)u, len, 0, PCRE2_ANCHORED, md, NULL);
+	int m = pcre2_match(b->cls_re, (PCRE2_SPTR)u, len, 0, PCRE2_ANCHORED, md, NULL), g;
 	PCRE2_SIZE *ov;
 	if (m < 0)
 		return C_O;
 	ov = pcre2_get_ovector_pointer(md);
-	if (m >= 2 && ov[2] != PCRE2_UNSET)
-		return C_L;
-	if (m >= 3 && ov[4] != PCRE2_UNSET)
-		return C_N;
-	return C_S;
+	for (g = 1; g < m; g++)
+		if (ov[2 * g] != PCRE2_UNSET)
+			return C_LU + g - 1;
+	return C_O;
 }
 
 /* The class of the character at u[i], *len its length (0: invalid). */
@@ -969,19 +980,19 @@ static inline int cls_at(const struct bpe *b, struct bpe_work *w, const unsigned
 	return w->ucls[cp];
 }
 
-/* The end of the run of class c from i. */
+/* The end of the run of characters of the classes m from i. */
 static inline size_t run_of(const struct bpe *b, struct bpe_work *w, const unsigned char *u, size_t n,
-			    size_t i, int c)
+			    size_t i, unsigned m)
 {
 	size_t len;
 	while (i < n) {
 		if (u[i] < 0x80) {
-			if (b->acls[u[i]] != c)
+			if (!IN(b->acls[u[i]], m))
 				break;
 			i++;
 			continue;
 		}
-		if (cls_at(b, w, u, n, i, &len) != c)
+		if (!IN(cls_at(b, w, u, n, i, &len), m))
 			break;
 		i += len;
 	}
@@ -990,45 +1001,73 @@ static inline size_t run_of(const struct bpe *b, struct bpe_work *w, const unsig
 
 static inline int lower_is(unsigned char c, char l) { return (c | 0x20) == l; }
 
-/* The next match at or after pos: [*ms, *me), or 0 when none. */
+/* The length of (?i:'s|'t|'re|'ve|'m|'ll|'d) at u[i] (s also as U+017F,
+ * its case-folding twin), 0 when none. */
+static inline size_t contraction(const unsigned char *u, size_t n, size_t i)
+{
+	const unsigned char *q = u + i + 1;
+	size_t rest;
+	if (i + 1 >= n || u[i] != '\'')
+		return 0;
+	rest = n - i - 1;
+	if (lower_is(q[0], 's') || lower_is(q[0], 't') || lower_is(q[0], 'm') || lower_is(q[0], 'd'))
+		return 2;
+	if (rest >= 2 && q[0] == 0xc5 && q[1] == 0xbf)
+		return 3;
+	if (rest >= 2 && ((lower_is(q[0], 'r') && lower_is(q[1], 'e')) || (lower_is(q[0], 'v') && lower_is(q[1], 'e')) ||
+			  (lower_is(q[0], 'l') && lower_is(q[1], 'l'))))
+		return 3;
+	return 0;
+}
+
+/* E, F, G: white space from p. */
+static inline size_t space_end(const struct bpe *b, struct bpe_work *w, const unsigned char *u, size_t n,
+			       size_t p)
+{
+	size_t i = p, last_nl = 0, prev = p, len;
+	while (i < n && cls_at(b, w, u, n, i, &len) == C_S) {
+		if (u[i] == '\r' || u[i] == '\n')
+			last_nl = i + 1;
+		prev = i;
+		i += len;
+	}
+	if (last_nl) /* E */
+		return last_nl;
+	if (i >= n || cls_at(b, w, u, n, i, &len) == C_INVALID || prev == p) /* F, G */
+		return i;
+	return prev; /* F: all but the last */
+}
+
+/* The first valid character at or after pos: 0 when none. */
+static inline int first_valid(const struct bpe *b, struct bpe_work *w, const unsigned char *u, size_t n,
+			      size_t *p, int *c0, size_t *l0)
+{
+	for (; *p < n; ++*p)
+		if ((*c0 = cls_at(b, w, u, n, *p, l0)) != C_INVALID)
+			return 1;
+	return 0;
+}
+
+/* The next match of PAT_CL100K at or after pos: [*ms, *me), or 0 when none. */
 static int scan_cl100k(const struct bpe *b, struct bpe_work *w, const unsigned char *u, size_t n,
 		       size_t pos, size_t *ms, size_t *me)
 {
 	size_t p = pos, l0, l1 = 0, e;
 	int c0, c1 = C_INVALID;
-	for (;; p++) {
-		if (p >= n)
-			return 0;
-		if ((c0 = cls_at(b, w, u, n, p, &l0)) != C_INVALID)
-			break;
-	}
+	if (!first_valid(b, w, u, n, &p, &c0, &l0))
+		return 0;
 	*ms = p;
 	if (p + l0 < n)
 		c1 = cls_at(b, w, u, n, p + l0, &l1);
-	/* A: contractions, s also as U+017F (its case-folding twin) */
-	if (u[p] == '\'' && c1 != C_INVALID) {
-		const unsigned char *q = u + p + 1;
-		size_t rest = n - p - 1;
-		if (lower_is(q[0], 's') || lower_is(q[0], 't') || lower_is(q[0], 'm') || lower_is(q[0], 'd')) {
-			*me = p + 2;
-			return 1;
-		}
-		if (rest >= 2 && q[0] == 0xc5 && q[1] == 0xbf) {
-			*me = p + 3;
-			return 1;
-		}
-		if (rest >= 2 && ((lower_is(q[0], 'r') && lower_is(q[1], 'e')) ||
-				  (lower_is(q[0], 'v') && lower_is(q[1], 'e')) ||
-				  (lower_is(q[0], 'l') && lower_is(q[1], 'l')))) {
-			*me = p + 3;
-			return 1;
-		}
-	}
-	switch (c0) {
-	case C_L: /* B */
-		*me = run_of(b, w, u, n, p, C_L);
+	if ((e = contraction(u, n, p))) { /* A */
+		*me = p + e;
 		return 1;
-	case C_N: /* C */
+	}
+	if (IN(c0, M_L)) { /* B */
+		*me = run_of(b, w, u, n, p, M_L);
+		return 1;
+	}
+	if (c0 == C_N) { /* C */
 		e = p + l0;
 		if (c1 == C_N) {
 			e += l1;
@@ -1037,55 +1076,98 @@ static int scan_cl100k(const struct bpe *b, struct bpe_work *w, const unsigned c
 		}
 		*me = e;
 		return 1;
-	case C_O:
-		if (c1 == C_L) { /* B */
-			*me = run_of(b, w, u, n, p + l0, C_L);
-			return 1;
-		}
-		e = run_of(b, w, u, n, p, C_O); /* D */
+	}
+	if (u[p] != '\r' && u[p] != '\n' && IN(c1, M_L)) { /* B, other or space first */
+		*me = run_of(b, w, u, n, p + l0, M_L);
+		return 1;
+	}
+	if (IN(c0, M_OTHER) || (u[p] == ' ' && IN(c1, M_OTHER))) { /* D */
+		e = run_of(b, w, u, n, IN(c0, M_OTHER) ? p : p + 1, M_OTHER);
 		while (e < n && (u[e] == '\r' || u[e] == '\n'))
 			e++;
 		*me = e;
 		return 1;
 	}
-	/* white space */
-	if (u[p] != '\r' && u[p] != '\n' && c1 == C_L) { /* B */
-		*me = run_of(b, w, u, n, p + l0, C_L);
-		return 1;
-	}
-	if (u[p] == ' ' && c1 == C_O) { /* D */
-		e = run_of(b, w, u, n, p + 1, C_O);
-		while (e < n && (u[e] == '\r' || u[e] == '\n'))
-			e++;
-		*me = e;
-		return 1;
-	}
-	{
-		size_t i = p, last_nl = 0, prev = p, len;
-		while (i < n && cls_at(b, w, u, n, i, &len) == C_S) {
-			if (u[i] == '\r' || u[i] == '\n')
-				last_nl = i + 1;
-			prev = i;
-			i += len;
-		}
-		if (last_nl) /* E */
-			*me = last_nl;
-		else if (i >= n || cls_at(b, w, u, n, i, &len) == C_INVALID || prev == p) /* F, G */
-			*me = i;
-		else /* F: all but the last */
-			*me = prev;
-		return 1;
-	}
+	*me = space_end(b, w, u, n, p);
+	return 1;
 }
 
-/* Use the scanner when the pattern is PAT_CL100K. */
+/* o200k's A1 from q: U*W+ (U* giving back characters until W+ matches),
+ * the end, or 0 when it does not match. */
+static inline size_t o200k_a1(const struct bpe *b, struct bpe_work *w, const unsigned char *u, size_t n,
+			      size_t q)
+{
+	size_t ue = run_of(b, w, u, n, q, M_U), i, len, last = 0;
+	if (ue < n && IN(cls_at(b, w, u, n, ue, &len), M_W))
+		return run_of(b, w, u, n, ue, M_W);
+	/* the last W in the U run, then W+ is that one character */
+	for (i = q; i < ue; i += len)
+		if (IN(cls_at(b, w, u, n, i, &len), M_W))
+			last = i + len;
+	return last;
+}
+
+/* The next match of PAT_O200K at or after pos: [*ms, *me), or 0 when none. */
+static int scan_o200k(const struct bpe *b, struct bpe_work *w, const unsigned char *u, size_t n,
+		      size_t pos, size_t *ms, size_t *me)
+{
+	size_t p = pos, l0, l1 = 0, e, q[2];
+	int c0, c1 = C_INVALID, nq = 0, k;
+	if (!first_valid(b, w, u, n, &p, &c0, &l0))
+		return 0;
+	*ms = p;
+	if (p + l0 < n)
+		c1 = cls_at(b, w, u, n, p + l0, &l1);
+	/* [^\r\n\p{L}\p{N}]? taken first, then not */
+	if (IN(c0, M_P) && u[p] != '\r' && u[p] != '\n' && p + l0 < n)
+		q[nq++] = p + l0;
+	q[nq++] = p;
+	for (k = 0; k < nq; k++) /* A1 */
+		if ((e = o200k_a1(b, w, u, n, q[k]))) {
+			*me = e + contraction(u, n, e);
+			return 1;
+		}
+	for (k = 0; k < nq; k++) { /* A2 */
+		size_t ue = run_of(b, w, u, n, q[k], M_U);
+		if (ue > q[k]) {
+			e = run_of(b, w, u, n, ue, M_W);
+			*me = e + contraction(u, n, e);
+			return 1;
+		}
+	}
+	if (c0 == C_N) { /* C */
+		e = p + l0;
+		if (c1 == C_N) {
+			e += l1;
+			if (e < n && cls_at(b, w, u, n, e, &l1) == C_N)
+				e += l1;
+		}
+		*me = e;
+		return 1;
+	}
+	if (IN(c0, M_OTHER) || (u[p] == ' ' && IN(c1, M_OTHER))) { /* D */
+		e = run_of(b, w, u, n, IN(c0, M_OTHER) ? p : p + 1, M_OTHER);
+		while (e < n && (u[e] == '\r' || u[e] == '\n' || u[e] == '/'))
+			e++;
+		*me = e;
+		return 1;
+	}
+	*me = space_end(b, w, u, n, p);
+	return 1;
+}
+
+/* Use a scanner when the pattern is PAT_CL100K or PAT_O200K. */
 static int scanner_init(struct bpe *b, const char *pattern)
 {
 	pcre2_match_data *md;
-	int ecode;
+	int ecode, scan;
 	PCRE2_SIZE eoff;
 	unsigned char c;
-	if (strcmp(pattern, PAT_CL100K))
+	if (!strcmp(pattern, PAT_CL100K))
+		scan = 1;
+	else if (!strcmp(pattern, PAT_O200K))
+		scan = 2;
+	else
 		return 0;
 	b->cls_re = pcre2_compile((PCRE2_SPTR)CLS_PATTERN, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP,
 				  &ecode, &eoff, NULL);
@@ -1094,7 +1176,7 @@ static int scanner_init(struct bpe *b, const char *pattern)
 	for (c = 0; c < 128; c++)
 		b->acls[c] = (unsigned char)cls_oracle(b, md, &c, 1);
 	pcre2_match_data_free(md);
-	b->scan = 1;
+	b->scan = scan;
 	return 0;
 }
 
@@ -1127,7 +1209,8 @@ static inline int split_pieces(const struct bpe *b, struct bpe_work *w, const ch
 		size_t ms, me;
 		int m;
 		if (b->scan) {
-			if (!scan_cl100k(b, w, u, n, pos, &ms, &me))
+			if (!(b->scan == 1 ? scan_cl100k(b, w, u, n, pos, &ms, &me)
+					   : scan_o200k(b, w, u, n, pos, &ms, &me)))
 				break;
 		} else {
 			m = b->jit ? pcre2_jit_match(b->re, (PCRE2_SPTR)s, n, pos, 0, w->md, w->mc)

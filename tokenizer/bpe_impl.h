@@ -6,11 +6,12 @@
 
 #include "bpe.h"
 
-/* Ids fit in 21 bits, so a pair of ids and its merge fit in 64 (bpe.c). */
 /* cl100k_base's split pattern (the non-possessive form), also Llama 3's
- * Split regex; bpe.c has a hand-written scanner for it. */
+ * Split regex, and o200k_base's; bpe.c has hand-written scanners for them. */
 #define PAT_CL100K "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+#define PAT_O200K "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
 
+/* Ids fit in 21 bits, so a pair of ids and its merge fit in 64 (bpe.c). */
 #define BPE_MAX_ID (1u << 21)
 
 struct bpe_pair {

@@ -339,10 +339,11 @@ static void test_hf_redundant(void)
 	CHECK_INT(mism, 0);
 }
 
-/* The hand-written scanner of the cl100k_base / Llama 3 pattern splits
- * exactly as PCRE2 does with the same pattern, on random strings of
- * letters, numbers, every kind of white space, contractions (with U+017F),
- * marks, emoji and invalid UTF-8. */
+/* The hand-written scanners of the cl100k_base / Llama 3 and o200k_base
+ * patterns split exactly as PCRE2 does with the same pattern, on random
+ * strings of letters of every case class, numbers, every kind of white
+ * space, contractions (with U+017F), marks, slashes, emoji and invalid
+ * UTF-8. */
 struct pieces {
 	const unsigned char *base;
 	size_t v[2048];
@@ -359,7 +360,7 @@ static int collect(void *ctx, const unsigned char *p, size_t n)
 	return 0;
 }
 
-static void test_scanner(void)
+static void test_scanner(const char *name, int scan)
 {
 	static const char *const alpha[] = {
 		"a", "Z", "\xc3\xa9", "\xc3\x9f", "\xc5\xbf", "s", "S", "t", "T", "m", "M", "d", "D", "l", "L",
@@ -369,9 +370,11 @@ static void test_scanner(void)
 		"\xcc\x81", ".", ",", "!", "-", "$", "\xe2\x80\x8d", "\x00", "\x80", "\xc3", "\xed\xa0\x80",
 		"\xf4\x90\x80\x80", "\xe0\x80\x80", "\xf0\x9f\x98", "\xc0\xaf", "\xff", "\xe4\xb8",
 		"\xf0\x90\x8c\xb0", "\xf3\xa0\x80\x81", "\xef\xbf\xbf", "\xd8\xb9", "\xe0\xa4\x95",
+		"A", "Q", "\xc3\x89", "\xc7\x85", "\xca\xb0", "\xd7\x90", "\xe0\xa4\x83", "\xe2\x83\x9d",
+		"/", "//", "'", "'S", "'ll", "'RE", "\xe1\xbe\x88", "\xf0\x9d\x90\x80", "\xe3\x80\x85",
 	};
 	const size_t na = sizeof(alpha) / sizeof(alpha[0]);
-	const struct bpe_named *nm = bpe_named("cl100k_base");
+	const struct bpe_named *nm = bpe_named(name);
 	struct bpe *fast = NULL, *slow = NULL;
 	struct bpe_work *wf = NULL, *ws = NULL;
 	struct bpe_err err;
@@ -381,10 +384,10 @@ static void test_scanner(void)
 	CHECK(bpe_new_splitter(&slow, nm->pattern, &err) == 0);
 	if (!fast || !slow)
 		return;
-	CHECK(fast->scan == 1);
+	CHECK_INT(fast->scan, scan);
 	slow->scan = 0;
 	CHECK(bpe_work_new(fast, &wf) == 0 && bpe_work_new(slow, &ws) == 0);
-	for (iter = 0; iter < 30000; iter++) {
+	for (iter = 0; iter < 20000; iter++) {
 		unsigned char s[512];
 		size_t n = 0, k = 1 + rnd() % 40;
 		/* mostly few kinds of characters at a time, so runs form */
@@ -404,7 +407,7 @@ static void test_scanner(void)
 		if (pf.n != ps.n || memcmp(pf.v, ps.v, pf.n * sizeof(pf.v[0]))) {
 			if (mism++ < 3) {
 				size_t i;
-				fprintf(stderr, "scanner differs on:");
+				fprintf(stderr, "%s scanner differs on:", name);
 				for (i = 0; i < n; i++)
 					fprintf(stderr, " %02x", s[i]);
 				fprintf(stderr, "\n");
@@ -430,7 +433,8 @@ int main(void)
 
 	test_hf_small();
 	test_hf_redundant();
-	test_scanner();
+	test_scanner("cl100k_base", 1);
+	test_scanner("o200k_base", 2);
 	CHECK(bpe_named("gpt2") && !bpe_named("nope"));
 	snprintf(path, sizeof(path), "%s/tokenizers/cl100k_base.tiktoken", dir ? dir : "../shared/data");
 	data = slurp(path, &n);
