@@ -3,13 +3,17 @@
 # thread, on the same real text: every document of ../shared/data/jsonl,
 # every UDHR text (hundreds of scripts) and the WARC samples' text.
 #
-#   bench/tok.sh [BUILD_DIR]      (default: build; ROUNDS=5)
+#   bench/tok.sh [BUILD_DIR]      (default: build; ROUNDS=5, THREADS="1 2")
+#   BASE=/path/to/older/sluice bench/tok.sh   also times that binary in the
+#                                             same rounds (before/after)
 #
 # MB/s = UTF-8 bytes of the texts / CPU seconds (user + system; the
 # machines here are shared, wall time is noisy and is printed too).  sluice
 # is timed end to end (loading the vocabulary, reading and writing JSONL);
 # "encode" subtracts a run on one document.  The npm tokenizers are timed
-# on encoding alone.  Medians of ROUNDS interleaved runs.
+# on encoding alone.  Medians of ROUNDS interleaved runs.  Then --threads
+# scaling of sluice (cl100k_base, wall time, end to end) for each count in
+# THREADS, on the same text twice over.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}
@@ -37,10 +41,14 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 for pair in "cl100k_base tiktoken cl100k_base" "o200k_base tiktoken o200k_base" "llama3 hf $DATA/tokenizers/llama3-tokenizer.json"; do
 	set -- $pair
 	name=$1 kind=$2 model=$3
-	: > "$O/s"; : > "$O/s1"; : > "$O/r"
+	: > "$O/s"; : > "$O/s1"; : > "$O/r"; : > "$O/b"; : > "$O/b1"
 	for _ in $(seq "$ROUNDS"); do
 		cpu "$S" tok -q --tokenizer "$name" "$O/tok.jsonl" >> "$O/s"
 		cpu "$S" tok -q --tokenizer "$name" "$O/one.jsonl" >> "$O/s1"
+		if [ -n "${BASE:-}" ]; then
+			cpu "$BASE" tok -q --tokenizer "$name" "$O/tok.jsonl" >> "$O/b"
+			cpu "$BASE" tok -q --tokenizer "$name" "$O/one.jsonl" >> "$O/b1"
+		fi
 		node bench/tok_bench.js "$kind" "$model" "$O/tok.jsonl" >> "$O/r"
 	done
 	bytes=$(tail -1 "$O/r" | cut -d' ' -f3)
@@ -55,4 +63,30 @@ ref = "npm tiktoken 1.0.22" if kind == "tiktoken" else "npm tokenizers 0.23.2"
 print(f"{name:12s} {mb:.1f} MB  sluice {mb/s:6.1f} MB/s end to end ({mb/(s-s1):6.1f} encode)  "
       f"{ref} {mb/r:5.2f} MB/s  ratio {r/s:5.1f}x ({r/(s-s1):5.1f}x encode)  [wall: sluice {sw:.2f}s, ref {rw:.2f}s]")
 PY
+	if [ -n "${BASE:-}" ]; then
+		b=$(cut -d' ' -f1 "$O/b" | median); b1=$(cut -d' ' -f1 "$O/b1" | median)
+		awk -v n="$name" -v nb="$bytes" -v s="$s" -v s1="$s1" -v b="$b" -v b1="$b1" 'BEGIN {
+			mb = nb / 1e6
+			printf "%-12s before (BASE) %6.1f MB/s end to end (%6.1f encode), now %6.1f (%6.1f): %.2fx (%.2fx encode)\n",
+				n, mb / b, mb / (b - b1), mb / s, mb / (s - s1), b / s, (b - b1) / (s - s1) }'
+	fi
+done
+
+# --threads scaling: wall time on the text twice over (interleaved medians)
+cat "$O/tok.jsonl" "$O/tok.jsonl" > "$O/tok2.jsonl"
+THREADS=${THREADS:-1 2}
+for t in $THREADS; do : > "$O/t$t"; done
+for _ in $(seq "$ROUNDS"); do
+	for t in $THREADS; do
+		cpu "$S" tok -q --tokenizer cl100k_base --threads "$t" "$O/tok2.jsonl" >> "$O/t$t"
+	done
+done
+mb=$(stat -c %s "$O/tok2.jsonl")
+base=
+for t in $THREADS; do
+	w=$(cut -d' ' -f2 "$O/t$t" | median); c=$(cut -d' ' -f1 "$O/t$t" | median)
+	base=${base:-$w}
+	awk -v t="$t" -v w="$w" -v c="$c" -v b="$base" -v mb="$mb" -v n="$(nproc)" 'BEGIN {
+		printf "cl100k_base --threads %-3s %.1f MB of JSONL: wall %.2fs (%.1f MB/s), cpu %.2fs, speed-up %.2fx (%d cores)\n",
+			t, mb / 1e6, w, mb / 1e6 / w, c, b / w, n }'
 done

@@ -207,7 +207,6 @@ int open_tokenizer(struct bpe **b, const char *spec)
 
 struct slot {
 	struct doc d;
-	struct buf json;  /* "[1,2,...]" */
 	int rc;
 	uint64_t ntokens;
 };
@@ -222,17 +221,39 @@ struct pool {
 	int64_t bos, eos;
 };
 
+static const char d2[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+			    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+			    "8081828384858687888990919293949596979899";
+
+/* v in decimal at p, two digits at a time; returns the end. */
 static char *put_u32(char *p, uint32_t v)
 {
-	char tmp[10];
-	int i = 0;
-	do {
-		tmp[i++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (i)
-		*p++ = tmp[--i];
-	return p;
+	uint32_t hi, lo;
+	if (v < 100) {
+		if (v < 10) {
+			*p = (char)('0' + v);
+			return p + 1;
+		}
+		memcpy(p, d2 + 2 * v, 2);
+		return p + 2;
+	}
+	if (v < 10000) {
+		hi = v / 100;
+		lo = v % 100;
+		if (hi < 10)
+			*p++ = (char)('0' + hi);
+		else {
+			memcpy(p, d2 + 2 * hi, 2);
+			p += 2;
+		}
+		memcpy(p, d2 + 2 * lo, 2);
+		return p + 2;
+	}
+	p = put_u32(p, v / 10000);
+	lo = v % 10000;
+	memcpy(p, d2 + 2 * (lo / 100), 2);
+	memcpy(p + 2, d2 + 2 * (lo % 100), 2);
+	return p + 4;
 }
 
 static int ids_json(const struct bpe_ids *ids, struct buf *out)
@@ -255,7 +276,10 @@ static int ids_json(const struct bpe_ids *ids, struct buf *out)
 	return 0;
 }
 
-static void encode_slot(struct pool *pl, struct bpe_work *w, struct bpe_ids *ids, struct slot *s)
+/* Encode a document and set its "tokens" (through json, the worker's own
+ * scratch buffer, so that only the document's copy is per document). */
+static void encode_slot(struct pool *pl, struct bpe_work *w, struct bpe_ids *ids, struct buf *json,
+			struct slot *s)
 {
 	const char *text;
 	size_t n;
@@ -269,13 +293,15 @@ static void encode_slot(struct pool *pl, struct bpe_work *w, struct bpe_ids *ids
 	if (pl->eos >= 0 && (s->rc = bpe_ids_push(ids, (uint32_t)pl->eos)))
 		return;
 	s->ntokens = ids->n;
-	s->rc = ids_json(ids, &s->json);
+	if (!(s->rc = ids_json(ids, json)))
+		s->rc = doc_set_raw(&s->d, "tokens", json->ptr, json->len);
 }
 
 struct worker {
 	struct pool *pl;
 	struct bpe_work *w;
 	struct bpe_ids ids;
+	struct buf json;
 	pthread_t t;
 };
 
@@ -290,7 +316,7 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&pl->mu);
 		if (i >= pl->n)
 			break;
-		encode_slot(pl, wk->w, &wk->ids, &pl->cur[i]);
+		encode_slot(pl, wk->w, &wk->ids, &wk->json, &pl->cur[i]);
 	}
 	return NULL;
 }
@@ -431,8 +457,6 @@ static int emit_batch(struct stage *st, struct slot *slots, size_t n, uint64_t *
 	size_t i;
 	for (i = 0; i < n; i++) {
 		struct slot *s = &slots[i];
-		if (!s->rc)
-			s->rc = doc_set_raw(&s->d, "tokens", s->json.ptr, s->json.len);
 		if (s->rc) {
 			size_t idn = 1;
 			const char *id = doc_get_raw(&s->d, "id", &idn);
@@ -526,12 +550,11 @@ int cmd_tok(int argc, char **argv)
 		st.failed = 1;
 		goto end;
 	}
-	for (i = 0; i < 2 * BATCH_DOCS; i++) {
+	for (i = 0; i < 2 * BATCH_DOCS; i++)
 		doc_init(&pl.slots[i].d);
-		buf_init(&pl.slots[i].json, 0);
-	}
 	for (i = 0; i < (size_t)nthreads; i++) {
 		wk[i].pl = &pl;
+		buf_init(&wk[i].json, 0);
 		if (bpe_work_new(b, &wk[i].w)) {
 			msg_code(SL_ENOMEM, "out of memory");
 			st.failed = 1;
@@ -573,15 +596,14 @@ int cmd_tok(int argc, char **argv)
 	buf_addf(&st.extra, ",\n  \"tokens\": %" PRIu64, ntokens);
 end:
 	if (pl.slots)
-		for (i = 0; i < 2 * BATCH_DOCS; i++) {
+		for (i = 0; i < 2 * BATCH_DOCS; i++)
 			doc_release(&pl.slots[i].d);
-			buf_release(&pl.slots[i].json);
-		}
 	free(pl.slots);
 	if (wk)
 		for (i = 0; i < (size_t)nthreads; i++) {
 			bpe_work_free(wk[i].w);
 			bpe_ids_release(&wk[i].ids);
+			buf_release(&wk[i].json);
 		}
 	free(wk);
 	pthread_mutex_destroy(&pl.mu);

@@ -289,8 +289,8 @@ int cmd_tok_train(int argc, char **argv)
 		return nargs == -1 ? 0 : 2;
 	if (!prefix)
 		rc = usage_error("-o PREFIX is required");
-	else if (vocab < 1 || vocab > (1 << 24))
-		rc = usage_error("--vocab-size N is required (1 to 16777216)");
+	else if (vocab < 1 || vocab > (1 << 21))
+		rc = usage_error("--vocab-size N is required (1 to 2097152)");
 	else if (minfreq < 0)
 		rc = usage_error("--min-frequency must be 0 or more");
 	else if (strcmp(alphabet, "all") && strcmp(alphabet, "seen"))

@@ -36,7 +36,10 @@ void bpe_free(struct bpe *b)
 	free(b->off);
 	free(b->len);
 	free(b->smap);
+	free(b->tbits);
 	free(b->pairs);
+	free(b->ptab);
+	free(b->pres);
 	free(b->byte_pair);
 	buf_release(&b->bytes);
 	for (i = 0; i < b->nspec; i++)
@@ -45,6 +48,8 @@ void bpe_free(struct bpe *b)
 	free(b->sid);
 	if (b->re)
 		pcre2_code_free(b->re);
+	if (b->cls_re)
+		pcre2_code_free(b->cls_re);
 	free(b);
 }
 
@@ -113,6 +118,11 @@ static int64_t lookup_h(const struct bpe *b, const void *s, size_t n, uint64_t h
 	if (!b->smap)
 		return -1;
 	uint32_t fp = (uint32_t)(h >> 32);
+	/* most pieces looked up are not tokens: the filter, a bit per hash
+	 * that stays in cache, says so for ~90% of them */
+	i = (h >> 12) & b->fmask;
+	if (!(b->tbits[i >> 6] >> (i & 63) & 1))
+		return -1;
 	i = h & b->smask;
 	while ((v = b->smap[2 * i]) != 0) {
 		v--;
@@ -138,10 +148,13 @@ int bpe_build_map_(struct bpe *b, const unsigned char *skip, struct bpe_err *err
 	while (size < (size_t)b->ntok * 2)
 		size *= 2;
 	free(b->smap);
+	free(b->tbits);
 	b->smap = calloc(size * 2, sizeof(*b->smap));
-	if (!b->smap)
+	b->tbits = calloc(size * 4 / 64, sizeof(*b->tbits));
+	if (!b->smap || !b->tbits)
 		return SL_ENOMEM;
 	b->smask = size - 1;
+	b->fmask = size * 4 - 1;
 	for (id = 0; id < b->ntok; id++) {
 		if (b->len[id] == ABSENT || (skip && skip[id]))
 			continue;
@@ -156,6 +169,8 @@ int bpe_build_map_(struct bpe *b, const unsigned char *skip, struct bpe_err *err
 				i = (i + 1) & b->smask;
 			b->smap[2 * i] = id + 1;
 			b->smap[2 * i + 1] = (uint32_t)(h >> 32);
+			i = (h >> 12) & b->fmask;
+			b->tbits[i >> 6] |= (uint64_t)1 << (i & 63);
 		}
 	}
 	for (i = 0; i < 256; i++) {
@@ -170,7 +185,7 @@ int bpe_build_map_(struct bpe *b, const unsigned char *skip, struct bpe_err *err
 	return 0;
 }
 
-/* ---- the pair map: (left id, right id) -> priority << 32 | result ---- */
+/* ---- the pair map while loading: (left id, right id) -> priority << 32 | result ---- */
 
 static inline size_t pair_slot(uint64_t key, int shift)
 {
@@ -198,6 +213,8 @@ int bpe_pairs_init_(struct bpe *b, size_t n)
 	size_t size = 1024;
 	while (size < n * 2)
 		size *= 2;
+	free(b->pairs);
+	b->pairs = NULL;
 	b->npairs = 0;
 	return pairs_alloc(b, size);
 }
@@ -235,26 +252,7 @@ int bpe_pair_put_(struct bpe *b, uint32_t l, uint32_t r, uint32_t prio, uint32_t
 	return 0;
 }
 
-static inline uint64_t pair_get(const struct bpe *b, uint32_t l, uint32_t r);
-
-/* The pairs of two single bytes, the first round of every merge, in a
- * dense table that stays in cache.  Built when the pair map is complete. */
-static int byte_pairs(struct bpe *b)
-{
-	size_t i;
-	if (!b->byte_pair && !(b->byte_pair = malloc(65536 * sizeof(*b->byte_pair))))
-		return SL_ENOMEM;
-	for (i = 0; i < 65536; i++)
-		b->byte_pair[i] = pair_get(b, b->byte_id[i >> 8], b->byte_id[i & 255]);
-	return 0;
-}
-
-int bpe_finish_(struct bpe *b)
-{
-	return byte_pairs(b);
-}
-
-static inline uint64_t pair_get(const struct bpe *b, uint32_t l, uint32_t r)
+static uint64_t load_pair_get(const struct bpe *b, uint32_t l, uint32_t r)
 {
 	uint64_t key = (uint64_t)l << 32 | r, k;
 	size_t i = pair_slot(key, b->pshift);
@@ -265,6 +263,17 @@ static inline uint64_t pair_get(const struct bpe *b, uint32_t l, uint32_t r)
 	}
 	return b->pairs[i].val;
 }
+
+/*
+ * Only some pairs can ever merge.  When a merge makes a token t, no merge
+ * has crossed the edges of t's bytes, so the merges inside them were those
+ * of encoding t's bytes alone, in the same order (each was the lowest
+ * inside pair when it was taken), and the one that made t was the last
+ * merge of encoding t alone.  So each token has at most one pair that can
+ * make it: the last merge of encoding its bytes alone, or none when that
+ * does not give t.  The other pairs are dropped (a superset would do as
+ * well; fewer make a table that stays in cache).
+ */
 
 /* tiktoken: every split of a token into two tokens is a pair that merges
  * into it, with the token's rank as priority. */
@@ -291,6 +300,180 @@ int bpe_pairs_from_ranks_(struct bpe *b, const unsigned char *skip)
 				return rc;
 		}
 	}
+	return 0;
+}
+
+/* The last merge of encoding s alone with the loaded pairs: 1 when it
+ * gives one token (*out: that merge), 0 when not. */
+static int last_merge(const struct bpe *b, const unsigned char *s, size_t n, uint32_t *id,
+		      uint64_t *pv, struct bpe_pair *out)
+{
+	size_t m = n, i;
+	for (i = 0; i < n; i++)
+		id[i] = b->byte_id[s[i]];
+	for (i = 0; i + 1 < n; i++)
+		pv[i] = load_pair_get(b, id[i], id[i + 1]);
+	while (m > 1) {
+		uint64_t best = PAIR_NONE;
+		size_t bi = 0;
+		for (i = 0; i + 1 < m; i++)
+			if (pv[i] < best) {
+				best = pv[i];
+				bi = i;
+			}
+		if (best == PAIR_NONE)
+			return 0;
+		out->key = (uint64_t)id[bi] << 32 | id[bi + 1];
+		out->val = best;
+		id[bi] = (uint32_t)best;
+		memmove(id + bi + 1, id + bi + 2, (m - bi - 2) * sizeof(*id));
+		memmove(pv + bi + 1, pv + bi + 2, (m - bi - 2) * sizeof(*pv));
+		m--;
+		if (bi + 1 < m)
+			pv[bi] = load_pair_get(b, id[bi], id[bi + 1]);
+		if (bi > 0)
+			pv[bi - 1] = load_pair_get(b, id[bi - 1], id[bi]);
+	}
+	return 1;
+}
+
+/* Several pairs may make the same token (tiktoken: every split of it into
+ * two tokens; Hugging Face: merges naming them): a token made by one pair
+ * keeps it untested, the others keep their last merge only. */
+static int prune_pairs(struct bpe *b, struct bpe_pair *keep, size_t *nkeep)
+{
+	size_t size = b->pmask + 1, i, maxlen = 0;
+	uint32_t *count = calloc(b->ntok ? b->ntok : 1, sizeof(*count)), t, *id = NULL;
+	uint64_t *pv = NULL;
+	int rc = SL_ENOMEM;
+	*nkeep = 0;
+	if (!count)
+		return SL_ENOMEM;
+	for (i = 0; i < size; i++)
+		if (b->pairs[i].key != PAIR_NONE && (uint32_t)b->pairs[i].val < b->ntok)
+			count[(uint32_t)b->pairs[i].val]++;
+	for (t = 0; t < b->ntok; t++)
+		if (count[t] > 1 && b->len[t] > maxlen)
+			maxlen = b->len[t];
+	if (!(id = malloc((maxlen + 1) * sizeof(*id))) || !(pv = malloc((maxlen + 1) * sizeof(*pv))))
+		goto out;
+	for (i = 0; i < size; i++) {
+		if (b->pairs[i].key == PAIR_NONE)
+			continue;
+		t = (uint32_t)b->pairs[i].val;
+		if (t >= b->ntok || count[t] == 1) {
+			keep[(*nkeep)++] = b->pairs[i];
+			continue;
+		}
+		if (count[t] == 0)
+			continue; /* its token's one pair is found already */
+		count[t] = 0;
+		if (b->len[t] != ABSENT && last_merge(b, tok_ptr(b, t), b->len[t], id, pv, &keep[*nkeep]) &&
+		    (uint32_t)keep[*nkeep].val == t)
+			(*nkeep)++;
+	}
+	rc = 0;
+out:
+	free(count);
+	free(id);
+	free(pv);
+	return rc;
+}
+
+/* ---- the pair table when loaded: l << 43 | r << 22 | v ---- */
+
+/* above every v (< 2^21), and v << 6 fits in 32 bits */
+#define V_NONE ((1u << 26) - 1)
+#define T_EMPTY UINT64_MAX
+#define V_BITS 22
+
+static inline uint64_t tab_key(uint32_t l, uint32_t r) { return (uint64_t)l << 21 | r; }
+
+/* v of the pair (l, r), V_NONE when they do not merge */
+static inline uint32_t pair_v(const struct bpe *b, uint32_t l, uint32_t r)
+{
+	uint64_t key = tab_key(l, r), e;
+	size_t i = pair_slot(key, b->tshift);
+	while ((e = b->ptab[i]) != T_EMPTY) {
+		if (e >> V_BITS == key)
+			return (uint32_t)e & ((1u << V_BITS) - 1);
+		i = (i + 1) & b->tmask;
+	}
+	return V_NONE;
+}
+
+static inline const void *pair_addr(const struct bpe *b, uint32_t l, uint32_t r)
+{
+	return &b->ptab[pair_slot(tab_key(l, r), b->tshift)];
+}
+
+/* Number the kept pairs by priority (a counting sort: priorities are
+ * below BPE_MAX_ID; pairs of equal priority and result get the same v, so
+ * that ties stay leftmost first) and fill the table. */
+static int pack_pairs(struct bpe *b, const struct bpe_pair *keep, size_t n)
+{
+	size_t size = 1024, i;
+	uint32_t *first, maxp = 0, p, v = 0;
+	int lg = 0;
+	for (i = 0; i < n; i++)
+		if ((uint32_t)(keep[i].val >> 32) > maxp)
+			maxp = (uint32_t)(keep[i].val >> 32);
+	while (size < n * 2)
+		size *= 2;
+	while (((size_t)1 << lg) < size)
+		lg++;
+	if (!(b->ptab = malloc(size * sizeof(*b->ptab))) || !(b->pres = malloc((n + 1) * sizeof(*b->pres))) ||
+	    !(first = calloc((size_t)maxp + 2, sizeof(*first))))
+		return SL_ENOMEM;
+	for (i = 0; i < size; i++)
+		b->ptab[i] = T_EMPTY;
+	b->tmask = size - 1;
+	b->tshift = 64 - lg;
+	/* first[p]: 1 + the v of priority p, 0 when none */
+	for (i = 0; i < n; i++)
+		first[keep[i].val >> 32] = 1;
+	for (p = 0; p <= maxp; p++)
+		if (first[p])
+			first[p] = ++v;
+	for (i = 0; i < n; i++) {
+		uint32_t l = (uint32_t)(keep[i].key >> 32), r = (uint32_t)keep[i].key;
+		uint64_t key = tab_key(l, r);
+		uint32_t pv = first[keep[i].val >> 32] - 1;
+		size_t k;
+		b->pres[pv] = (uint32_t)keep[i].val;
+		k = pair_slot(key, b->tshift);
+		while (b->ptab[k] != T_EMPTY)
+			k = (k + 1) & b->tmask;
+		b->ptab[k] = key << V_BITS | pv;
+	}
+	free(first);
+	return 0;
+}
+
+int bpe_finish_(struct bpe *b)
+{
+	struct bpe_pair *keep;
+	size_t n = 0, i;
+	int rc;
+	if (!b->pairs && (rc = bpe_pairs_init_(b, 0)))
+		return rc;
+	/* ids are below BPE_MAX_ID = 2^21, so there are fewer pairs than 2^21 */
+	if (!(keep = malloc((b->npairs + 1) * sizeof(*keep))))
+		return SL_ENOMEM;
+	rc = prune_pairs(b, keep, &n);
+	if (!rc)
+		rc = pack_pairs(b, keep, n);
+	free(keep);
+	free(b->pairs);
+	b->pairs = NULL;
+	if (rc)
+		return rc;
+	/* the pairs of two single bytes, the first round of every merge, in
+	 * a dense table */
+	if (!(b->byte_pair = malloc(65536 * sizeof(*b->byte_pair))))
+		return SL_ENOMEM;
+	for (i = 0; i < 65536; i++)
+		b->byte_pair[i] = pair_v(b, b->byte_id[i >> 8], b->byte_id[i & 255]);
 	return 0;
 }
 
@@ -361,6 +544,8 @@ static int translate_pattern(const char *p, struct buf *out)
 	return rc;
 }
 
+static int scanner_init(struct bpe *b, const char *pattern);
+
 int bpe_set_pattern_(struct bpe *b, const char *pattern, struct bpe_err *err)
 {
 	struct buf pat = BUF_INIT;
@@ -378,7 +563,7 @@ int bpe_set_pattern_(struct bpe *b, const char *pattern, struct bpe_err *err)
 		return SL_EFORMAT;
 	}
 	b->jit = pcre2_jit_compile(b->re, PCRE2_JIT_COMPLETE) == 0;
-	return 0;
+	return scanner_init(b, pattern);
 }
 
 /* ---- per-thread work space ---- */
@@ -397,11 +582,12 @@ struct cache_entry {
 
 struct bpe_work {
 	struct cache_entry *cache;
+	unsigned char *ucls;          /* the scanner's classes of code points, 0: not known yet */
+	pcre2_match_data *cmd;
 	pcre2_match_data *md;
 	pcre2_match_context *mc;
 	pcre2_jit_stack *js;
-	uint32_t *id;
-	uint64_t *pv;
+	uint32_t *id, *pv;
 	int32_t *nxt, *prv;
 	uint64_t *heap;
 	size_t cap;
@@ -428,6 +614,11 @@ int bpe_work_new(const struct bpe *b, struct bpe_work **out)
 		}
 		pcre2_jit_stack_assign(w->mc, NULL, w->js);
 	}
+	if (b->scan && (!(w->ucls = calloc(0x110000, 1)) ||
+			!(w->cmd = pcre2_match_data_create_from_pattern(b->cls_re, NULL)))) {
+		bpe_work_free(w);
+		return SL_ENOMEM;
+	}
 	*out = w;
 	return 0;
 }
@@ -437,6 +628,9 @@ void bpe_work_free(struct bpe_work *w)
 	if (!w)
 		return;
 	free(w->cache);
+	free(w->ucls);
+	if (w->cmd)
+		pcre2_match_data_free(w->cmd);
 	if (w->md)
 		pcre2_match_data_free(w->md);
 	if (w->mc)
@@ -470,6 +664,20 @@ static int work_reserve(struct bpe_work *w, size_t n)
 	return 0;
 }
 
+/* Room for n more ids. */
+static int bpe_ids_reserve(struct bpe_ids *ids, size_t n)
+{
+	size_t cap = ids->cap ? ids->cap : 256;
+	uint32_t *v;
+	while (cap < ids->n + n)
+		cap *= 2;
+	if (!(v = realloc(ids->v, cap * sizeof(*v))))
+		return SL_ENOMEM;
+	ids->v = v;
+	ids->cap = cap;
+	return 0;
+}
+
 int bpe_ids_push(struct bpe_ids *ids, uint32_t id)
 {
 	if (ids->n == ids->cap) {
@@ -498,46 +706,45 @@ void bpe_ids_release(struct bpe_ids *ids)
 static int merge_small(const struct bpe *b, struct bpe_work *w, const unsigned char *s, size_t n,
 		       struct bpe_ids *ids)
 {
-	uint32_t *id = w->id;
-	uint64_t *pv = w->pv;
+	uint32_t *id = w->id, *pv = w->pv;
 	size_t m = n, i;
+	int rc;
 	for (i = 0; i < n; i++)
 		id[i] = b->byte_id[s[i]];
 	for (i = 0; i + 1 < n; i++)
 		pv[i] = b->byte_pair[s[i] << 8 | s[i + 1]];
-	pv[n - 1] = PAIR_NONE;
+	pv[n - 1] = V_NONE;
 	while (m > 1) {
-		uint64_t best = PAIR_NONE;
+		uint32_t best = V_NONE;
 		size_t bi = 0;
 		for (i = 0; i + 1 < m; i++)
 			if (pv[i] < best) {
 				best = pv[i];
 				bi = i;
 			}
-		if (best == PAIR_NONE)
+		if (best == V_NONE)
 			break;
-		id[bi] = (uint32_t)best;
+		id[bi] = b->pres[best];
 		/* start fetching the two new pairs' slots before the moves */
 		if (bi + 2 < m)
-			__builtin_prefetch(&b->pairs[pair_slot((uint64_t)id[bi] << 32 | id[bi + 2], b->pshift)]);
+			__builtin_prefetch(pair_addr(b, id[bi], id[bi + 2]));
 		if (bi > 0)
-			__builtin_prefetch(&b->pairs[pair_slot((uint64_t)id[bi - 1] << 32 | id[bi], b->pshift)]);
+			__builtin_prefetch(pair_addr(b, id[bi - 1], id[bi]));
 		memmove(id + bi + 1, id + bi + 2, (m - bi - 2) * sizeof(*id));
 		memmove(pv + bi + 1, pv + bi + 2, (m - bi - 2) * sizeof(*pv));
 		m--;
-		pv[m - 1] = PAIR_NONE;
+		pv[m - 1] = V_NONE;
 		if (bi + 1 < m)
-			pv[bi] = pair_get(b, id[bi], id[bi + 1]);
+			pv[bi] = pair_v(b, id[bi], id[bi + 1]);
 		else
-			pv[bi] = PAIR_NONE;
+			pv[bi] = V_NONE;
 		if (bi > 0)
-			pv[bi - 1] = pair_get(b, id[bi - 1], id[bi]);
+			pv[bi - 1] = pair_v(b, id[bi - 1], id[bi]);
 	}
-	for (i = 0; i < m; i++) {
-		int rc = bpe_ids_push(ids, id[i]);
-		if (rc)
-			return rc;
-	}
+	if (ids->n + m > ids->cap && (rc = bpe_ids_reserve(ids, m)))
+		return rc;
+	memcpy(ids->v + ids->n, id, m * sizeof(*id));
+	ids->n += m;
 	return 0;
 }
 
@@ -577,15 +784,15 @@ static uint64_t heap_pop(uint64_t *h, size_t *n)
 #define DEAD UINT32_MAX
 
 /* O(n log n) for long pieces: a linked list of parts and a heap of
- * (priority, position) entries, checked when popped.  Popping the least
- * (priority, position) among the live pairs is exactly "leftmost lowest
+ * (v, position) entries, checked when popped.  Popping the least
+ * (v, position) among the live pairs is exactly "leftmost lowest
  * rank first", the rule of tiktoken and Hugging Face. */
 static int merge_heap(const struct bpe *b, struct bpe_work *w, const unsigned char *s, size_t n,
 		      struct bpe_ids *ids)
 {
-	uint32_t *id = w->id;
+	uint32_t *id = w->id, v;
 	int32_t *nxt = w->nxt, *prv = w->prv;
-	uint64_t *h = w->heap, v;
+	uint64_t *h = w->heap;
 	size_t hn = 0, i;
 	int32_t p;
 	for (i = 0; i < n; i++) {
@@ -594,28 +801,28 @@ static int merge_heap(const struct bpe *b, struct bpe_work *w, const unsigned ch
 		prv[i] = (int32_t)i - 1;
 	}
 	for (i = 0; i + 1 < n; i++)
-		if ((v = b->byte_pair[s[i] << 8 | s[i + 1]]) != PAIR_NONE)
-			heap_push(h, &hn, (v >> 32) << 32 | i);
+		if ((v = b->byte_pair[s[i] << 8 | s[i + 1]]) != V_NONE)
+			heap_push(h, &hn, (uint64_t)v << 32 | i);
 	while (hn) {
 		uint64_t e = heap_pop(h, &hn);
 		uint32_t pos = (uint32_t)e;
 		int32_t r;
 		if (id[pos] == DEAD || (r = nxt[pos]) < 0)
 			continue;
-		v = pair_get(b, id[pos], id[r]);
-		if (v == PAIR_NONE || (v >> 32) != (e >> 32))
+		v = pair_v(b, id[pos], id[r]);
+		if (v == V_NONE || v != (uint32_t)(e >> 32))
 			continue;
-		id[pos] = (uint32_t)v;
+		id[pos] = b->pres[v];
 		id[r] = DEAD;
 		nxt[pos] = nxt[r];
 		if (nxt[r] >= 0)
 			prv[nxt[r]] = (int32_t)pos;
 		/* each merge removes a part and adds at most two entries, so
 		 * the heap never holds more than 3n */
-		if (prv[pos] >= 0 && (v = pair_get(b, id[prv[pos]], id[pos])) != PAIR_NONE)
-			heap_push(h, &hn, (v >> 32) << 32 | (uint32_t)prv[pos]);
-		if (nxt[pos] >= 0 && (v = pair_get(b, id[pos], id[nxt[pos]])) != PAIR_NONE)
-			heap_push(h, &hn, (v >> 32) << 32 | pos);
+		if (prv[pos] >= 0 && (v = pair_v(b, id[prv[pos]], id[pos])) != V_NONE)
+			heap_push(h, &hn, (uint64_t)v << 32 | (uint32_t)prv[pos]);
+		if (nxt[pos] >= 0 && (v = pair_v(b, id[pos], id[nxt[pos]])) != V_NONE)
+			heap_push(h, &hn, (uint64_t)v << 32 | pos);
 	}
 	for (p = 0; p >= 0; p = nxt[p]) {
 		int rc = bpe_ids_push(ids, id[p]);
@@ -675,6 +882,304 @@ int bpe_encode_piece(const struct bpe *b, struct bpe_work *w, const unsigned cha
 	return 0;
 }
 
+/* ---- hand-written scanners for the cl100k_base / Llama 3 and o200k_base patterns ---- */
+
+/*
+ * PAT_CL100K (sluice's cl100k_base pattern, and Llama 3's Split regex):
+ *   A (?i:'s|'t|'re|'ve|'m|'ll|'d)     B [^\r\n\p{L}\p{N}]?\p{L}+
+ *   C \p{N}{1,3}                        D  ?[^\s\p{L}\p{N}]+[\r\n]*
+ *   E \s*[\r\n]+    F \s+(?!\S)    G \s+
+ * PAT_O200K:
+ *   A1 [^\r\n\p{L}\p{N}]?U*W+K?   A2 [^\r\n\p{L}\p{N}]?U+W*K?
+ *   C, D with [\r\n/]*, E, F, G as above; U = [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}],
+ *   W = [\p{Ll}\p{Lm}\p{Lo}\p{M}], K = (?i:'s|'t|'re|'ve|'m|'ll|'d).
+ * Both taken at each point as PCRE2 takes them (the first alternative that
+ * matches, with backtracking), \s widened with U+0085 as above.  Every valid
+ * character starts a match (a letter or mark A-B, a number C, white space
+ * E-G, any other D), so a match starts at the first valid character;
+ * invalid UTF-8 matches nothing, not even \S, and is skipped byte by byte.
+ * The classes of characters come from PCRE2 itself (CLS_PATTERN), looked up
+ * once per code point and remembered, so a scanner and the regex cannot
+ * disagree on Unicode versions.  tests/unit/test_bpe.c checks both against
+ * PCRE2.
+ */
+#define CLS_PATTERN "([\\p{Lu}\\p{Lt}])|(\\p{Ll})|([\\p{Lm}\\p{Lo}])|(\\p{M})|(\\p{N})|([\\s\\x{85}])"
+enum { C_INVALID, C_LU, C_LL, C_LO, C_M, C_N, C_S, C_O };
+#define B_(c) (1u << (c))
+#define M_L (B_(C_LU) | B_(C_LL) | B_(C_LO))
+#define M_OTHER (B_(C_M) | B_(C_O))                /* [^\s\p{L}\p{N}] */
+#define M_U (B_(C_LU) | B_(C_LO) | B_(C_M))
+#define M_W (B_(C_LL) | B_(C_LO) | B_(C_M))
+#define M_P (B_(C_M) | B_(C_O) | B_(C_S))          /* [^\r\n\p{L}\p{N}], but \r \n */
+#define IN(c, m) ((B_(c) & (m)) != 0)
+
+/* The code point at u[i] (i < n) when the bytes there are valid UTF-8
+ * (*len: its length), else *len = 0. */
+static inline uint32_t utf8_at(const unsigned char *u, size_t n, size_t i, size_t *len)
+{
+	unsigned c = u[i], c1, c2, c3;
+	*len = 0;
+	if (c < 0x80) {
+		*len = 1;
+		return c;
+	}
+	if (c < 0xc2 || c > 0xf4 || i + 1 >= n)
+		return 0;
+	c1 = u[i + 1];
+	if (c < 0xe0) {
+		if ((c1 & 0xc0) != 0x80)
+			return 0;
+		*len = 2;
+		return (c & 0x1f) << 6 | (c1 & 0x3f);
+	}
+	if (i + 2 >= n || (u[i + 2] & 0xc0) != 0x80)
+		return 0;
+	c2 = u[i + 2];
+	if (c < 0xf0) {
+		if ((c1 & 0xc0) != 0x80 || (c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f))
+			return 0;
+		*len = 3;
+		return (c & 0x0f) << 12 | (c1 & 0x3f) << 6 | (c2 & 0x3f);
+	}
+	if (i + 3 >= n || (u[i + 3] & 0xc0) != 0x80 || (c1 & 0xc0) != 0x80 ||
+	    (c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 > 0x8f))
+		return 0;
+	c3 = u[i + 3];
+	*len = 4;
+	return (c & 0x07) << 18 | (c1 & 0x3f) << 12 | (c2 & 0x3f) << 6 | (c3 & 0x3f);
+}
+
+/* The class of the bytes u[0, len) (one character) by CLS_PATTERN. */
+static int cls_oracle(const struct bpe *b, pcre2_match_data *md, const unsigned char *u, size_t len)
+{
+	int m = pcre2_match(b->cls_re, (PCRE2_SPTR)u, len, 0, PCRE2_ANCHORED, md, NULL), g;
+	PCRE2_SIZE *ov;
+	if (m < 0)
+		return C_O;
+	ov = pcre2_get_ovector_pointer(md);
+	for (g = 1; g < m; g++)
+		if (ov[2 * g] != PCRE2_UNSET)
+			return C_LU + g - 1;
+	return C_O;
+}
+
+/* The class of the character at u[i], *len its length (0: invalid). */
+static inline int cls_at(const struct bpe *b, struct bpe_work *w, const unsigned char *u, size_t n,
+			 size_t i, size_t *len)
+{
+	uint32_t cp;
+	if (u[i] < 0x80) {
+		*len = 1;
+		return b->acls[u[i]];
+	}
+	cp = utf8_at(u, n, i, len);
+	if (!*len)
+		return C_INVALID;
+	if (!w->ucls[cp])
+		w->ucls[cp] = (unsigned char)cls_oracle(b, w->cmd, u + i, *len);
+	return w->ucls[cp];
+}
+
+/* The end of the run of characters of the classes m from i. */
+static inline size_t run_of(const struct bpe *b, struct bpe_work *w, const unsigned char *u, size_t n,
+			    size_t i, unsigned m)
+{
+	size_t len;
+	while (i < n) {
+		if (u[i] < 0x80) {
+			if (!IN(b->acls[u[i]], m))
+				break;
+			i++;
+			continue;
+		}
+		if (!IN(cls_at(b, w, u, n, i, &len), m))
+			break;
+		i += len;
+	}
+	return i;
+}
+
+static inline int lower_is(unsigned char c, char l) { return (c | 0x20) == l; }
+
+/* The length of (?i:'s|'t|'re|'ve|'m|'ll|'d) at u[i] (s also as U+017F,
+ * its case-folding twin), 0 when none. */
+static inline size_t contraction(const unsigned char *u, size_t n, size_t i)
+{
+	const unsigned char *q = u + i + 1;
+	size_t rest;
+	if (i + 1 >= n || u[i] != '\'')
+		return 0;
+	rest = n - i - 1;
+	if (lower_is(q[0], 's') || lower_is(q[0], 't') || lower_is(q[0], 'm') || lower_is(q[0], 'd'))
+		return 2;
+	if (rest >= 2 && q[0] == 0xc5 && q[1] == 0xbf)
+		return 3;
+	if (rest >= 2 && ((lower_is(q[0], 'r') && lower_is(q[1], 'e')) || (lower_is(q[0], 'v') && lower_is(q[1], 'e')) ||
+			  (lower_is(q[0], 'l') && lower_is(q[1], 'l'))))
+		return 3;
+	return 0;
+}
+
+/* E, F, G: white space from p. */
+static inline size_t space_end(const struct bpe *b, struct bpe_work *w, const unsigned char *u, size_t n,
+			       size_t p)
+{
+	size_t i = p, last_nl = 0, prev = p, len;
+	while (i < n && cls_at(b, w, u, n, i, &len) == C_S) {
+		if (u[i] == '\r' || u[i] == '\n')
+			last_nl = i + 1;
+		prev = i;
+		i += len;
+	}
+	if (last_nl) /* E */
+		return last_nl;
+	if (i >= n || cls_at(b, w, u, n, i, &len) == C_INVALID || prev == p) /* F, G */
+		return i;
+	return prev; /* F: all but the last */
+}
+
+/* The first valid character at or after pos: 0 when none. */
+static inline int first_valid(const struct bpe *b, struct bpe_work *w, const unsigned char *u, size_t n,
+			      size_t *p, int *c0, size_t *l0)
+{
+	for (; *p < n; ++*p)
+		if ((*c0 = cls_at(b, w, u, n, *p, l0)) != C_INVALID)
+			return 1;
+	return 0;
+}
+
+/* The next match of PAT_CL100K at or after pos: [*ms, *me), or 0 when none. */
+static int scan_cl100k(const struct bpe *b, struct bpe_work *w, const unsigned char *u, size_t n,
+		       size_t pos, size_t *ms, size_t *me)
+{
+	size_t p = pos, l0, l1 = 0, e;
+	int c0, c1 = C_INVALID;
+	if (!first_valid(b, w, u, n, &p, &c0, &l0))
+		return 0;
+	*ms = p;
+	if (p + l0 < n)
+		c1 = cls_at(b, w, u, n, p + l0, &l1);
+	if ((e = contraction(u, n, p))) { /* A */
+		*me = p + e;
+		return 1;
+	}
+	if (IN(c0, M_L)) { /* B */
+		*me = run_of(b, w, u, n, p, M_L);
+		return 1;
+	}
+	if (c0 == C_N) { /* C */
+		e = p + l0;
+		if (c1 == C_N) {
+			e += l1;
+			if (e < n && cls_at(b, w, u, n, e, &l1) == C_N)
+				e += l1;
+		}
+		*me = e;
+		return 1;
+	}
+	if (u[p] != '\r' && u[p] != '\n' && IN(c1, M_L)) { /* B, other or space first */
+		*me = run_of(b, w, u, n, p + l0, M_L);
+		return 1;
+	}
+	if (IN(c0, M_OTHER) || (u[p] == ' ' && IN(c1, M_OTHER))) { /* D */
+		e = run_of(b, w, u, n, IN(c0, M_OTHER) ? p : p + 1, M_OTHER);
+		while (e < n && (u[e] == '\r' || u[e] == '\n'))
+			e++;
+		*me = e;
+		return 1;
+	}
+	*me = space_end(b, w, u, n, p);
+	return 1;
+}
+
+/* o200k's A1 from q: U*W+ (U* giving back characters until W+ matches),
+ * the end, or 0 when it does not match. */
+static inline size_t o200k_a1(const struct bpe *b, struct bpe_work *w, const unsigned char *u, size_t n,
+			      size_t q)
+{
+	size_t ue = run_of(b, w, u, n, q, M_U), i, len, last = 0;
+	if (ue < n && IN(cls_at(b, w, u, n, ue, &len), M_W))
+		return run_of(b, w, u, n, ue, M_W);
+	/* the last W in the U run, then W+ is that one character */
+	for (i = q; i < ue; i += len)
+		if (IN(cls_at(b, w, u, n, i, &len), M_W))
+			last = i + len;
+	return last;
+}
+
+/* The next match of PAT_O200K at or after pos: [*ms, *me), or 0 when none. */
+static int scan_o200k(const struct bpe *b, struct bpe_work *w, const unsigned char *u, size_t n,
+		      size_t pos, size_t *ms, size_t *me)
+{
+	size_t p = pos, l0, l1 = 0, e, q[2];
+	int c0, c1 = C_INVALID, nq = 0, k;
+	if (!first_valid(b, w, u, n, &p, &c0, &l0))
+		return 0;
+	*ms = p;
+	if (p + l0 < n)
+		c1 = cls_at(b, w, u, n, p + l0, &l1);
+	/* [^\r\n\p{L}\p{N}]? taken first, then not */
+	if (IN(c0, M_P) && u[p] != '\r' && u[p] != '\n' && p + l0 < n)
+		q[nq++] = p + l0;
+	q[nq++] = p;
+	for (k = 0; k < nq; k++) /* A1 */
+		if ((e = o200k_a1(b, w, u, n, q[k]))) {
+			*me = e + contraction(u, n, e);
+			return 1;
+		}
+	for (k = 0; k < nq; k++) { /* A2 */
+		size_t ue = run_of(b, w, u, n, q[k], M_U);
+		if (ue > q[k]) {
+			e = run_of(b, w, u, n, ue, M_W);
+			*me = e + contraction(u, n, e);
+			return 1;
+		}
+	}
+	if (c0 == C_N) { /* C */
+		e = p + l0;
+		if (c1 == C_N) {
+			e += l1;
+			if (e < n && cls_at(b, w, u, n, e, &l1) == C_N)
+				e += l1;
+		}
+		*me = e;
+		return 1;
+	}
+	if (IN(c0, M_OTHER) || (u[p] == ' ' && IN(c1, M_OTHER))) { /* D */
+		e = run_of(b, w, u, n, IN(c0, M_OTHER) ? p : p + 1, M_OTHER);
+		while (e < n && (u[e] == '\r' || u[e] == '\n' || u[e] == '/'))
+			e++;
+		*me = e;
+		return 1;
+	}
+	*me = space_end(b, w, u, n, p);
+	return 1;
+}
+
+/* Use a scanner when the pattern is PAT_CL100K or PAT_O200K. */
+static int scanner_init(struct bpe *b, const char *pattern)
+{
+	pcre2_match_data *md;
+	int ecode, scan;
+	PCRE2_SIZE eoff;
+	unsigned char c;
+	if (!strcmp(pattern, PAT_CL100K))
+		scan = 1;
+	else if (!strcmp(pattern, PAT_O200K))
+		scan = 2;
+	else
+		return 0;
+	b->cls_re = pcre2_compile((PCRE2_SPTR)CLS_PATTERN, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP,
+				  &ecode, &eoff, NULL);
+	if (!b->cls_re || !(md = pcre2_match_data_create_from_pattern(b->cls_re, NULL)))
+		return SL_ENOMEM;
+	for (c = 0; c < 128; c++)
+		b->acls[c] = (unsigned char)cls_oracle(b, md, &c, 1);
+	pcre2_match_data_free(md);
+	b->scan = scan;
+	return 0;
+}
+
 /* ---- pre-tokenization ---- */
 
 /* The split loop, shared by encoding and pre-tokenizing: fn gets every
@@ -702,15 +1207,22 @@ static inline int split_pieces(const struct bpe *b, struct bpe_work *w, const ch
 	while (pos < n) {
 		PCRE2_SIZE *ov;
 		size_t ms, me;
-		int m = b->jit ? pcre2_jit_match(b->re, (PCRE2_SPTR)s, n, pos, 0, w->md, w->mc)
-			       : pcre2_match(b->re, (PCRE2_SPTR)s, n, pos, 0, w->md, w->mc);
-		if (m == PCRE2_ERROR_NOMATCH)
-			break;
-		if (m < 0)
-			return SL_EINVAL;
-		ov = pcre2_get_ovector_pointer(w->md);
-		ms = ov[0];
-		me = ov[1];
+		int m;
+		if (b->scan) {
+			if (!(b->scan == 1 ? scan_cl100k(b, w, u, n, pos, &ms, &me)
+					   : scan_o200k(b, w, u, n, pos, &ms, &me)))
+				break;
+		} else {
+			m = b->jit ? pcre2_jit_match(b->re, (PCRE2_SPTR)s, n, pos, 0, w->md, w->mc)
+				   : pcre2_match(b->re, (PCRE2_SPTR)s, n, pos, 0, w->md, w->mc);
+			if (m == PCRE2_ERROR_NOMATCH)
+				break;
+			if (m < 0)
+				return SL_EINVAL;
+			ov = pcre2_get_ovector_pointer(w->md);
+			ms = ov[0];
+			me = ov[1];
+		}
 		if (me == ms) {
 			/* an empty match: the character joins the gap */
 			pos = ms + 1;

@@ -6,7 +6,13 @@
 
 #include "bpe.h"
 
-#define BPE_MAX_ID (1u << 24)
+/* cl100k_base's split pattern (the non-possessive form), also Llama 3's
+ * Split regex, and o200k_base's; bpe.c has hand-written scanners for them. */
+#define PAT_CL100K "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+#define PAT_O200K "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+
+/* Ids fit in 21 bits, so a pair of ids and its merge fit in 64 (bpe.c). */
+#define BPE_MAX_ID (1u << 21)
 
 struct bpe_pair {
 	uint64_t key, val;
@@ -18,15 +24,28 @@ struct bpe {
 	struct buf bytes;
 	uint32_t *smap;               /* bytes -> (id + 1, hash >> 32) pairs, open addressing */
 	size_t smask;
-	struct bpe_pair *pairs;       /* (l << 32 | r) -> prio << 32 | result */
+	uint64_t *tbits;              /* a filter of smap: bit (hash >> 12) & fmask of each */
+	size_t fmask;
+	/* while loading: (l << 32 | r) -> prio << 32 | result */
+	struct bpe_pair *pairs;
 	size_t pmask, npairs;
 	int pshift;
+	/* when loaded (bpe_finish_): the pairs that can merge, each one word
+	 * l << 43 | r << 22 | v, v numbering them by priority, in a table
+	 * that stays in cache; pres[v] is the token the merge makes */
+	uint64_t *ptab;
+	size_t tmask;
+	int tshift;
+	uint32_t *pres;
 	uint32_t byte_id[256];
-	uint64_t *byte_pair;          /* [a << 8 | b]: the pair of two byte tokens */
+	uint32_t *byte_pair;          /* [a << 8 | b]: v of the pair of two byte tokens */
 	int whole;                    /* a piece that is a token is that token */
 	int prefix_space;             /* HF ByteLevel add_prefix_space */
 	void *re;                     /* pcre2_code *, NULL: no splitting */
 	int jit;
+	int scan;                     /* split with the hand-written scanner of the pattern */
+	void *cls_re;                 /* pcre2_code * of its character classes */
+	unsigned char acls[128];      /* their classes of ASCII */
 	char **stext;
 	uint32_t *sid;
 	size_t nspec;

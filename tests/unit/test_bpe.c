@@ -201,6 +201,226 @@ static void test_hf_small(void)
 	buf_release(&j);
 }
 
+/* A random tokenizer.json over "abc" whose merges often make a token that
+ * another merge makes too (the loader keeps one pair per token): encoding
+ * equals a literal Hugging Face merge loop over the merges list, for short
+ * pieces and long ones (the heap). */
+#define RT_MAX 160
+static char rt_tok[RT_MAX][16];
+static int rt_ml[400], rt_mr[400], rt_nm, rt_nt;
+
+static int rt_find(const char *s, size_t n)
+{
+	int i;
+	for (i = 0; i < rt_nt; i++)
+		if (strlen(rt_tok[i]) == n && !memcmp(rt_tok[i], s, n))
+			return i;
+	return -1;
+}
+
+static size_t rt_ref(const char *s, size_t n, uint32_t *out)
+{
+	char part[256][256];
+	size_t m = n, i, k;
+	for (i = 0; i < n; i++) {
+		part[i][0] = s[i];
+		part[i][1] = '\0';
+	}
+	for (;;) {
+		int best = -1;
+		size_t bi = 0;
+		for (i = 0; i + 1 < m; i++) {
+			int r;
+			for (r = 0; r < rt_nm; r++)
+				if (!strcmp(rt_tok[rt_ml[r]], part[i]) && !strcmp(rt_tok[rt_mr[r]], part[i + 1]))
+					break;
+			if (r < rt_nm && (best < 0 || r < best)) {
+				best = r;
+				bi = i;
+			}
+		}
+		if (best < 0)
+			break;
+		{
+			size_t a = strlen(part[bi]), z = strlen(part[bi + 1]);
+			memcpy(part[bi] + a, part[bi + 1], z + 1);
+		}
+		memmove(part[bi + 1], part[bi + 2], (m - bi - 2) * sizeof(part[0]));
+		m--;
+	}
+	for (k = 0; k < m; k++) {
+		int t = rt_find(part[k], strlen(part[k]));
+		out[k] = t < 0 ? 9999 : (uint32_t)(t < 3 ? 'a' + t : 256 + t - 3);
+	}
+	return m;
+}
+
+static void test_hf_redundant(void)
+{
+	int round, mism = 0;
+	for (round = 0; round < 20; round++) {
+		struct buf j = BUF_INIT;
+		struct bpe *b = NULL;
+		struct bpe_err err;
+		struct bpe_work *w = NULL;
+		struct bpe_ids ids = { 0 };
+		uint32_t ref[256];
+		int c, n = 0, k, i;
+		rt_nt = 3;
+		rt_nm = 0;
+		strcpy(rt_tok[0], "a");
+		strcpy(rt_tok[1], "b");
+		strcpy(rt_tok[2], "c");
+		for (k = 0; k < 400 && rt_nm < 400; k++) {
+			int x = (int)(rnd() % (uint32_t)rt_nt), y = (int)(rnd() % (uint32_t)rt_nt), t, r;
+			char cat[32];
+			if (strlen(rt_tok[x]) + strlen(rt_tok[y]) > 12)
+				continue;
+			snprintf(cat, sizeof(cat), "%s%s", rt_tok[x], rt_tok[y]);
+			for (r = 0; r < rt_nm; r++)
+				if (rt_ml[r] == x && rt_mr[r] == y)
+					break;
+			if (r < rt_nm)
+				continue;
+			t = rt_find(cat, strlen(cat));
+			if (t < 0) {
+				if (rt_nt == RT_MAX)
+					continue;
+				strcpy(rt_tok[rt_nt++], cat);
+			} else if (rnd() % 2) {
+				continue;
+			}
+			rt_ml[rt_nm] = x;
+			rt_mr[rt_nm++] = y;
+		}
+		buf_addstr(&j, "{\"pre_tokenizer\":{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"use_regex\":false},"
+			       "\"model\":{\"type\":\"BPE\",\"ignore_merges\":false,\"vocab\":{");
+		for (c = 0; c < 256; c++) {
+			int cp = c;
+			char u[8];
+			if (!((c >= '!' && c <= '~') || (c >= 0xa1 && c <= 0xac) || (c >= 0xae && c <= 0xff)))
+				cp = 256 + n++;
+			if (cp == '"' || cp == '\\')
+				snprintf(u, sizeof(u), "\\%c", cp);
+			else if (cp < 0x80)
+				snprintf(u, sizeof(u), "%c", cp);
+			else
+				snprintf(u, sizeof(u), "%c%c", 0xc0 | (cp >> 6), 0x80 | (cp & 0x3f));
+			buf_addf(&j, "%s\"%s\":%d", c ? "," : "", u, c);
+		}
+		for (i = 3; i < rt_nt; i++)
+			buf_addf(&j, ",\"%s\":%d", rt_tok[i], 256 + i - 3);
+		buf_addstr(&j, "},\"merges\":[");
+		for (i = 0; i < rt_nm; i++)
+			buf_addf(&j, "%s\"%s %s\"", i ? "," : "", rt_tok[rt_ml[i]], rt_tok[rt_mr[i]]);
+		buf_addstr(&j, "]}}");
+		CHECK_INT(bpe_load_hf_mem(&b, j.ptr, j.len, &err), 0);
+		if (!b || bpe_work_new(b, &w)) {
+			buf_release(&j);
+			bpe_free(b);
+			continue;
+		}
+		for (k = 0; k < 300; k++) {
+			unsigned char s[200];
+			size_t len = 1 + rnd() % (k % 5 == 0 ? 200 : 40), q, got;
+			for (q = 0; q < len; q++)
+				s[q] = (unsigned char)('a' + rnd() % 3);
+			ids.n = 0;
+			CHECK(bpe_encode_piece(b, w, s, len, &ids) == 0);
+			got = rt_ref((const char *)s, len, ref);
+			if (got != ids.n || memcmp(ref, ids.v, got * sizeof(*ref)))
+				mism++;
+		}
+		bpe_ids_release(&ids);
+		bpe_work_free(w);
+		bpe_free(b);
+		buf_release(&j);
+	}
+	CHECK_INT(mism, 0);
+}
+
+/* The hand-written scanners of the cl100k_base / Llama 3 and o200k_base
+ * patterns split exactly as PCRE2 does with the same pattern, on random
+ * strings of letters of every case class, numbers, every kind of white
+ * space, contractions (with U+017F), marks, slashes, emoji and invalid
+ * UTF-8. */
+struct pieces {
+	const unsigned char *base;
+	size_t v[2048];
+	size_t n;
+};
+
+static int collect(void *ctx, const unsigned char *p, size_t n)
+{
+	struct pieces *c = ctx;
+	if (c->n + 2 <= sizeof(c->v) / sizeof(c->v[0])) {
+		c->v[c->n++] = (size_t)(p - c->base);
+		c->v[c->n++] = n;
+	}
+	return 0;
+}
+
+static void test_scanner(const char *name, int scan)
+{
+	static const char *const alpha[] = {
+		"a", "Z", "\xc3\xa9", "\xc3\x9f", "\xc5\xbf", "s", "S", "t", "T", "m", "M", "d", "D", "l", "L",
+		"r", "R", "e", "E", "v", "V", "x", "'", "\xe2\x80\x99", " ", "  ", "\t", "\n", "\r", "\r\n",
+		"\x0b", "\x0c", "\xc2\x85", "\xc2\xa0", "\xe3\x80\x80", "\xe2\x80\xa8", "\xe1\x9a\x80", "1", "9",
+		"\xd9\xa3", "\xe2\x85\xab", "\xc2\xbd", "\xe4\xb8\xad", "\xe3\x83\xbc", "\xf0\x9f\x98\x80",
+		"\xcc\x81", ".", ",", "!", "-", "$", "\xe2\x80\x8d", "\x00", "\x80", "\xc3", "\xed\xa0\x80",
+		"\xf4\x90\x80\x80", "\xe0\x80\x80", "\xf0\x9f\x98", "\xc0\xaf", "\xff", "\xe4\xb8",
+		"\xf0\x90\x8c\xb0", "\xf3\xa0\x80\x81", "\xef\xbf\xbf", "\xd8\xb9", "\xe0\xa4\x95",
+		"A", "Q", "\xc3\x89", "\xc7\x85", "\xca\xb0", "\xd7\x90", "\xe0\xa4\x83", "\xe2\x83\x9d",
+		"/", "//", "'", "'S", "'ll", "'RE", "\xe1\xbe\x88", "\xf0\x9d\x90\x80", "\xe3\x80\x85",
+	};
+	const size_t na = sizeof(alpha) / sizeof(alpha[0]);
+	const struct bpe_named *nm = bpe_named(name);
+	struct bpe *fast = NULL, *slow = NULL;
+	struct bpe_work *wf = NULL, *ws = NULL;
+	struct bpe_err err;
+	static struct pieces pf, ps;
+	int iter, mism = 0;
+	CHECK(bpe_new_splitter(&fast, nm->pattern, &err) == 0);
+	CHECK(bpe_new_splitter(&slow, nm->pattern, &err) == 0);
+	if (!fast || !slow)
+		return;
+	CHECK_INT(fast->scan, scan);
+	slow->scan = 0;
+	CHECK(bpe_work_new(fast, &wf) == 0 && bpe_work_new(slow, &ws) == 0);
+	for (iter = 0; iter < 20000; iter++) {
+		unsigned char s[512];
+		size_t n = 0, k = 1 + rnd() % 40;
+		/* mostly few kinds of characters at a time, so runs form */
+		size_t lo = rnd() % na, span = 1 + rnd() % (iter % 3 ? 6 : na);
+		while (k--) {
+			const char *a = alpha[(lo + rnd() % span) % na];
+			size_t al = strlen(a) ? strlen(a) : 1;
+			if (n + al > sizeof(s))
+				break;
+			memcpy(s + n, a, al);
+			n += al;
+		}
+		pf.base = ps.base = s;
+		pf.n = ps.n = 0;
+		CHECK(bpe_pretokenize(fast, wf, (const char *)s, n, collect, &pf) == 0);
+		CHECK(bpe_pretokenize(slow, ws, (const char *)s, n, collect, &ps) == 0);
+		if (pf.n != ps.n || memcmp(pf.v, ps.v, pf.n * sizeof(pf.v[0]))) {
+			if (mism++ < 3) {
+				size_t i;
+				fprintf(stderr, "%s scanner differs on:", name);
+				for (i = 0; i < n; i++)
+					fprintf(stderr, " %02x", s[i]);
+				fprintf(stderr, "\n");
+			}
+		}
+	}
+	CHECK_INT(mism, 0);
+	bpe_work_free(wf);
+	bpe_work_free(ws);
+	bpe_free(fast);
+	bpe_free(slow);
+}
+
 int main(void)
 {
 	const char *dir = getenv("SLUICE_SHARED_DATA");
@@ -212,6 +432,9 @@ int main(void)
 	const struct bpe_named *nm = bpe_named("cl100k_base");
 
 	test_hf_small();
+	test_hf_redundant();
+	test_scanner("cl100k_base", 1);
+	test_scanner("o200k_base", 2);
 	CHECK(bpe_named("gpt2") && !bpe_named("nope"));
 	snprintf(path, sizeof(path), "%s/tokenizers/cl100k_base.tiktoken", dir ? dir : "../shared/data");
 	data = slurp(path, &n);
