@@ -116,13 +116,14 @@ struct quality {
 	uint32_t tab_base, tab_next; /* the current pass's entries: a1 above tab_base */
 	/* per word (gopher-rep) */
 	uint64_t *wh;              /* word hashes */
-	uint32_t *slot;            /* table slot of a position's n-gram */
+	uint32_t *slot;            /* table slot of a candidate's (or position's) n-gram */
 	uint32_t *cl;              /* candidate positions */
-	unsigned char *rep;        /* the position's n-gram repeats (or may) */
+	unsigned char *rep;        /* per position: its m-gram repeats (top n-grams), or
+				    * it is always a candidate (duplicated n-grams) */
 	size_t *cpre;              /* code points before each word (concatenated) */
 	size_t *bo;                /* byte offsets of the words in cat */
 	size_t cap_words;
-	uint64_t *sketch;          /* 2-bit counters */
+	uint64_t *sketch;          /* 2-bit counters: which hashes came twice */
 	size_t sketch_cap, sketch_mask;
 	struct buf cat;            /* concatenated words */
 };
