@@ -262,7 +262,7 @@ int cmd_tok_train(int argc, char **argv)
 	int vocab = 0, minfreq = 0;
 	struct option opts[] = {
 		OPT_STRING('o', "output", &prefix, "PREFIX", "write PREFIX.tiktoken, PREFIX.meta.json, PREFIX-tokenizer.json (required)"),
-		OPT_INT(0, "vocab-size", &vocab, "N", "tokens to learn, special tokens and alphabet included (required)"),
+		OPT_INT(0, "vocab-size", &vocab, "N", "tokens to learn, special tokens and alphabet included (required; at most 2097152)"),
 		OPT_STRING(0, "pattern", &pattern_arg, "NAME|REGEX", "split pattern: gpt2 (default), r50k_base, p50k_base, cl100k_base, o200k_base, or a regex"),
 		OPT_LIST(0, "special", &specials, "TEXT", "a special token (ids 0, 1, ... in the order given; repeatable)"),
 		OPT_INT(0, "min-frequency", &minfreq, "N", "stop when the best pair is seen fewer than N times"),
