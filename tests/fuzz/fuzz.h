@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -41,6 +42,20 @@ static inline int fuzz_memfd(const uint8_t *data, size_t n)
 		return -1;
 	}
 	return fd;
+}
+
+/* Write data[0, n) to path (a model or shard file the loader under test
+ * opens by name).  0, or -1 on error. */
+static inline int fuzz_write_file(const char *path, const uint8_t *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	if (n && fwrite(p, 1, n, f) != n) {
+		fclose(f);
+		return -1;
+	}
+	return fclose(f);
 }
 
 /* Split data at the first occurrence of sep: the part before goes to

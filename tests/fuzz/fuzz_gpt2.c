@@ -37,18 +37,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static int write_file(const char *path, const uint8_t *p, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return -1;
-	if (n && fwrite(p, 1, n, f) != n) {
-		fclose(f);
-		return -1;
-	}
-	return fclose(f);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *a, *b;
@@ -57,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct bpe_err err = { NULL, 0 };
 
 	fuzz_split(data, size, SEP, &a, &an, &b, &bn);
-	if (write_file(enc, a, an) || write_file(voc, b, bn))
+	if (fuzz_write_file(enc, a, an) || fuzz_write_file(voc, b, bn))
 		return 0;
 	if (bpe_load_gpt2(&v, enc, voc, &err) == 0) {
 		fuzz_bpe_exercise(v);

@@ -29,14 +29,20 @@ static const char *const suffixes[] = { ".bin", ".idx", ".ds", ".ds.index", ".ds
 					".jsonl", ".jsonl.gz", ".jsonl.zst" };
 #define NSUF (sizeof(suffixes) / sizeof(suffixes[0]))
 
+/* Remove the shard files (p: a scratch path buffer). */
+static void unlink_shards(struct buf *p)
+{
+	for (size_t i = 0; i < NSUF; i++) {
+		buf_reset(p);
+		tokshard_shard_path(prefix, 0, suffixes[i], p);
+		unlink(p->ptr);
+	}
+}
+
 static void cleanup(void)
 {
 	struct buf p = BUF_INIT;
-	for (size_t i = 0; i < NSUF; i++) {
-		buf_reset(&p);
-		tokshard_shard_path(prefix, 0, suffixes[i], &p);
-		unlink(p.ptr);
-	}
+	unlink_shards(&p);
 	buf_reset(&p);
 	tokshard_manifest_path(prefix, &p);
 	unlink(p.ptr);
@@ -54,18 +60,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(prefix, sizeof(prefix), "%s/s", dir);
 	atexit(cleanup);
 	return 0;
-}
-
-static int write_file(const char *path, const uint8_t *p, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return -1;
-	if (n && fwrite(p, 1, n, f) != n) {
-		fclose(f);
-		return -1;
-	}
-	return fclose(f);
 }
 
 static int on_doc(void *ctx, const char *id, size_t idlen, const uint64_t *ids, size_t n)
@@ -94,14 +88,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 	}
 	/* start clean: no file of an earlier input may be seen */
-	for (size_t i = 0; i < NSUF; i++) {
-		buf_reset(&p);
-		tokshard_shard_path(prefix, 0, suffixes[i], &p);
-		unlink(p.ptr);
-	}
+	unlink_shards(&p);
 	buf_reset(&p);
 	tokshard_manifest_path(prefix, &p);
-	if (write_file(p.ptr, part[0], plen[0]))
+	if (fuzz_write_file(p.ptr, part[0], plen[0]))
 		goto out;
 	if (tokshard_manifest_load(prefix, &m, why, sizeof(why)))
 		goto out;
@@ -115,7 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				continue; /* never write outside the folder */
 			buf_reset(&p);
 			tokshard_shard_path(prefix, 0, suffixes[k], &p);
-			if (write_file(p.ptr, part[i + 1], plen[i + 1]))
+			if (fuzz_write_file(p.ptr, part[i + 1], plen[i + 1]))
 				continue;
 			e->files[i].bytes = plen[i + 1];
 			e->files[i].xxh64 = XXH64(plen[i + 1] ? (const void *)part[i + 1] : "", plen[i + 1], 0);
