@@ -1049,6 +1049,20 @@ static inline int first_valid(const struct bpe *b, struct bpe_work *w, const uns
 }
 
 /* The next match of PAT_CL100K at or after pos: [*ms, *me), or 0 when none. */
+/* \p{N}{1,3} at p: the first number is l0 bytes long, c1 and l1 are the
+ * class and length of the character after it. */
+static inline size_t digits13(const struct bpe *b, struct bpe_work *w, const unsigned char *u, size_t n,
+			      size_t p, size_t l0, int c1, size_t l1)
+{
+	size_t e = p + l0;
+	if (c1 == C_N) {
+		e += l1;
+		if (e < n && cls_at(b, w, u, n, e, &l1) == C_N)
+			e += l1;
+	}
+	return e;
+}
+
 static int scan_cl100k(const struct bpe *b, struct bpe_work *w, const unsigned char *u, size_t n,
 		       size_t pos, size_t *ms, size_t *me)
 {
@@ -1068,13 +1082,7 @@ static int scan_cl100k(const struct bpe *b, struct bpe_work *w, const unsigned c
 		return 1;
 	}
 	if (c0 == C_N) { /* C */
-		e = p + l0;
-		if (c1 == C_N) {
-			e += l1;
-			if (e < n && cls_at(b, w, u, n, e, &l1) == C_N)
-				e += l1;
-		}
-		*me = e;
+		*me = digits13(b, w, u, n, p, l0, c1, l1);
 		return 1;
 	}
 	if (u[p] != '\r' && u[p] != '\n' && IN(c1, M_L)) { /* B, other or space first */
@@ -1136,13 +1144,7 @@ static int scan_o200k(const struct bpe *b, struct bpe_work *w, const unsigned ch
 		}
 	}
 	if (c0 == C_N) { /* C */
-		e = p + l0;
-		if (c1 == C_N) {
-			e += l1;
-			if (e < n && cls_at(b, w, u, n, e, &l1) == C_N)
-				e += l1;
-		}
-		*me = e;
+		*me = digits13(b, w, u, n, p, l0, c1, l1);
 		return 1;
 	}
 	if (IN(c0, M_OTHER) || (u[p] == ' ' && IN(c1, M_OTHER))) { /* D */
