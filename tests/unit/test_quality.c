@@ -482,6 +482,18 @@ int main(void)
 		qparams_init(&p);
 		CHECK(langcfg_load(path, &p, &line) == SL_EFORMAT && line == 3);
 		qparams_release(&p);
+		/* n of an n-gram pair must be 1..10 (1e300 once reached a
+		 * conversion to int that is undefined: fuzz regress input
+		 * langcfg/ngram-n-out-of-int-range) */
+		for (const char *const *bad = (const char *const[]){ "1e300", "-1e300", "0", "11", "2.5", "-3", NULL };
+		     *bad; bad++) {
+			f = fopen(path, "w");
+			fprintf(f, "top_n_grams:\n- - %s\n  - 0.2\n", *bad);
+			fclose(f);
+			qparams_init(&p);
+			CHECK(langcfg_load(path, &p, &line) == SL_EFORMAT && line == 3);
+			qparams_release(&p);
+		}
 		unlink(path);
 		qparams_init(&p);
 		CHECK(langcfg_load("/nonexistent/x.yml", &p, &line) == SL_EOPEN);
