@@ -310,6 +310,20 @@ if os.access(sluice, os.X_OK):
 else:
     print('seed.py: no sluice binary; stats seeds skipped', file=sys.stderr)
 
+# saved line-hash sets, written by `sluice dedup lines --save`
+if os.access(sluice, os.X_OK):
+    with tempfile.TemporaryDirectory() as td:
+        for k, src in enumerate([S('jsonl', 'dolma-cc_en_head-0174.jsonl.gz'), T('jsonl-mixed.jsonl')]):
+            if not os.path.exists(src):
+                continue
+            out = os.path.join(td, f'set{k}')
+            subprocess.run([sluice, 'dedup', 'lines', '-q', '--on-error', 'skip', '--save', out, src], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            blob = read(out)
+            if len(blob) <= 16384:
+                put('lineset', f'set-{k}', blob, f'`sluice dedup lines --save` of {os.path.relpath(src, root)}' + (' (Apache-2.0)' if k == 0 else ' (ours)'))
+    put('lineset', 'empty-set', b'SLUICE-LINESET01' + struct.pack('<IIQ', 64, 0, 0) + b'\0' * 8 * 64, 'written for the fuzzer: no hashes')
+
 with open(os.path.join(corpus, 'SOURCE.txt'), 'w') as f:
     f.write('# Seed corpora: file, provenance (written by tests/fuzz/seed.py).\n'
             '# Licences of ../shared/data files: see the SOURCE.txt beside each; all used here are\n'
