@@ -271,16 +271,22 @@ struct bpet {
 	size_t nmerges, mcap;
 };
 
+/* GPT-2's printable bytes: Latin-1 characters that stand for themselves */
+static int byte_printable(unsigned b)
+{
+	return (b >= '!' && b <= '~') || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+}
+
 uint32_t bpet_byte_char(unsigned b)
 {
 	/* GPT-2: printable Latin-1 bytes map to themselves, the others to
 	 * 256, 257, ... in byte order */
 	unsigned n = 0, c;
 
-	if ((b >= '!' && b <= '~') || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff))
+	if (byte_printable(b))
 		return b;
 	for (c = 0; c < b; c++)
-		if (!((c >= '!' && c <= '~') || (c >= 0xa1 && c <= 0xac) || (c >= 0xae && c <= 0xff)))
+		if (!byte_printable(c))
 			n++;
 	return 256 + n;
 }
@@ -480,9 +486,12 @@ int bpet_train(struct bpet *t)
 	for (i = 0; i < t->pieces.n; i++)
 		for (k = 0; k < t->pieces.len[i]; k++)
 			seen[(unsigned char)t->pieces.bytes.ptr[t->pieces.off[i] + k]] = 1;
-	for (unsigned c = 0; c < 0x200; c++)
+	/* (the printable bytes stand for themselves, below 256, the others
+	 * for 256, 257, ... in byte order: so the printable ones in byte
+	 * order, then the others) */
+	for (int printable = 1; printable >= 0; printable--)
 		for (unsigned b = 0; b < 256; b++)
-			if (bpet_byte_char(b) == c && (seen[b] || t->o.all_bytes))
+			if (byte_printable(b) == printable && (seen[b] || t->o.all_bytes))
 				order[na++] = b;
 	for (i = 0; i < na; i++) {
 		unsigned char byte = (unsigned char)order[i];
