@@ -275,34 +275,6 @@ static uint64_t load_pair_get(const struct bpe *b, uint32_t l, uint32_t r)
  * well; fewer make a table that stays in cache).
  */
 
-/* tiktoken: every split of a token into two tokens is a pair that merges
- * into it, with the token's rank as priority. */
-int bpe_pairs_from_ranks_(struct bpe *b, const unsigned char *skip)
-{
-	uint32_t id, k;
-	int rc;
-	if ((rc = bpe_pairs_init_(b, (size_t)b->ntok)))
-		return rc;
-	for (id = 0; id < b->ntok; id++) {
-		uint32_t n = b->len[id];
-		const unsigned char *s;
-		if (n == ABSENT || n < 2 || (skip && skip[id]))
-			continue;
-		s = tok_ptr(b, id);
-		for (k = 1; k < n; k++) {
-			int64_t l = bpe_lookup_(b, s, k), r;
-			if (l < 0)
-				continue;
-			r = bpe_lookup_(b, s + k, n - k);
-			if (r < 0)
-				continue;
-			if ((rc = bpe_pair_put_(b, (uint32_t)l, (uint32_t)r, id, id)))
-				return rc;
-		}
-	}
-	return 0;
-}
-
 /* The last merge of encoding s alone with the loaded pairs: 1 when it
  * gives one token (*out: that merge), 0 when not. */
 static int last_merge(const struct bpe *b, const unsigned char *s, size_t n, uint32_t *id,
@@ -450,10 +422,164 @@ static int pack_pairs(struct bpe *b, const struct bpe_pair *keep, size_t n)
 	return 0;
 }
 
+/* The dense table of the pairs of two single bytes, the first round of
+ * every merge. */
+static int byte_pairs(struct bpe *b)
+{
+	size_t i;
+	if (!(b->byte_pair = malloc(65536 * sizeof(*b->byte_pair))))
+		return SL_ENOMEM;
+	for (i = 0; i < 65536; i++)
+		b->byte_pair[i] = pair_v(b, b->byte_id[i >> 8], b->byte_id[i & 255]);
+	return 0;
+}
+
+/* Add (l, r) -> v to the loaded-form table, doubling it past half full. */
+static int ptab_add(struct bpe *b, size_t *count, uint32_t l, uint32_t r, uint32_t v)
+{
+	uint64_t key = tab_key(l, r);
+	size_t k;
+	if ((*count + 1) * 2 > b->tmask + 1) {
+		size_t osize = b->tmask + 1, size = osize * 2, i;
+		uint64_t *old = b->ptab;
+		int lg = 0;
+		if (!(b->ptab = malloc(size * sizeof(*b->ptab)))) {
+			b->ptab = old;
+			return SL_ENOMEM;
+		}
+		for (i = 0; i < size; i++)
+			b->ptab[i] = T_EMPTY;
+		while (((size_t)1 << lg) < size)
+			lg++;
+		b->tmask = size - 1;
+		b->tshift = 64 - lg;
+		for (i = 0; i < osize; i++) {
+			if (old[i] == T_EMPTY)
+				continue;
+			k = pair_slot(old[i] >> V_BITS, b->tshift);
+			while (b->ptab[k] != T_EMPTY)
+				k = (k + 1) & b->tmask;
+			b->ptab[k] = old[i];
+		}
+		free(old);
+	}
+	k = pair_slot(key, b->tshift);
+	while (b->ptab[k] != T_EMPTY) {
+		if (b->ptab[k] >> V_BITS == key)
+			return 0; /* already there (with a lower v: the first wins) */
+		k = (k + 1) & b->tmask;
+	}
+	b->ptab[k] = key << V_BITS | v;
+	++*count;
+	return 0;
+}
+
+/* The parts that merging s[0, n) with the pairs in the table so far
+ * leaves (id[0, return)); pv is scratch. */
+static size_t parts_of(const struct bpe *b, const unsigned char *s, size_t n, uint32_t *id, uint32_t *pv)
+{
+	size_t m = n, i;
+	for (i = 0; i < n; i++)
+		id[i] = b->byte_id[s[i]];
+	for (i = 0; i + 1 < n; i++)
+		pv[i] = pair_v(b, id[i], id[i + 1]);
+	while (m > 1) {
+		uint32_t best = V_NONE;
+		size_t bi = 0;
+		for (i = 0; i + 1 < m; i++)
+			if (pv[i] < best) {
+				best = pv[i];
+				bi = i;
+			}
+		if (best == V_NONE)
+			break;
+		id[bi] = b->pres[best];
+		memmove(id + bi + 1, id + bi + 2, (m - bi - 2) * sizeof(*id));
+		memmove(pv + bi + 1, pv + bi + 2, (m - bi - 2) * sizeof(*pv));
+		m--;
+		if (bi + 1 < m)
+			pv[bi] = pair_v(b, id[bi], id[bi + 1]);
+		if (bi > 0)
+			pv[bi - 1] = pair_v(b, id[bi - 1], id[bi]);
+	}
+	return m;
+}
+
+/*
+ * tiktoken ranks, straight into the loaded tables.  tiktoken merges every
+ * split of a token into two tokens, with the token's rank as priority;
+ * only one of them can ever fire (see prune_pairs): the last merge of
+ * encoding the token's bytes alone.  Taking tokens in rank order, the
+ * merges of lower rank are all in the table already; when they leave the
+ * token's bytes as two parts, that pair is the one (nothing of lower
+ * rank applies any more, and the two parts make the token).  When they
+ * leave more (a token not made from lower ranks; rare, never in the
+ * published vocabularies), every split of it is kept, as tiktoken has
+ * them: a superset of the pairs that can fire merges the same.  v numbers
+ * the tokens that have pairs, in rank order.  Replaces
+ * bpe_pairs_init_/bpe_pair_put_/bpe_finish_ for rank files: listing every
+ * split of every token (233,378 pairs for cl100k_base) and pruning them
+ * made `sluice tok` start in 0.09 s CPU for cl100k_base and 0.22 s for
+ * o200k_base; this, in 0.03 s and 0.09 s.
+ */
+int bpe_finish_ranks_(struct bpe *b, const unsigned char *skip)
+{
+	size_t size = 1024, maxlen = 2, count = 0;
+	uint32_t t, v = 0, *id = NULL, *pv = NULL;
+	int lg = 0, rc = SL_ENOMEM;
+	while (size < (size_t)b->ntok * 2)
+		size *= 2;
+	while (((size_t)1 << lg) < size)
+		lg++;
+	for (t = 0; t < b->ntok; t++)
+		if (b->len[t] != ABSENT && b->len[t] > maxlen)
+			maxlen = b->len[t];
+	free(b->ptab);
+	free(b->pres);
+	if (!(b->ptab = malloc(size * sizeof(*b->ptab))) || !(b->pres = malloc(((size_t)b->ntok + 1) * sizeof(*b->pres))) ||
+	    !(id = malloc(maxlen * sizeof(*id))) || !(pv = malloc(maxlen * sizeof(*pv))))
+		goto out;
+	for (size_t i = 0; i < size; i++)
+		b->ptab[i] = T_EMPTY;
+	b->tmask = size - 1;
+	b->tshift = 64 - lg;
+	for (t = 0; t < b->ntok; t++) {
+		uint32_t n = b->len[t];
+		const unsigned char *s;
+		size_t m;
+		if (n == ABSENT || n < 2 || (skip && skip[t]))
+			continue;
+		s = tok_ptr(b, t);
+		m = parts_of(b, s, n, id, pv);
+		if (m == 2) {
+			if ((rc = ptab_add(b, &count, id[0], id[1], v)))
+				goto out;
+			b->pres[v++] = t;
+		} else if (m > 2) {
+			int any = 0;
+			for (uint32_t k = 1; k < n; k++) {
+				int64_t l = bpe_lookup_(b, s, k), r;
+				if (l < 0 || (r = bpe_lookup_(b, s + k, n - k)) < 0)
+					continue;
+				if ((rc = ptab_add(b, &count, (uint32_t)l, (uint32_t)r, v)))
+					goto out;
+				any = 1;
+			}
+			if (any)
+				b->pres[v++] = t;
+		}
+	}
+	rc = byte_pairs(b);
+out:
+	free(id);
+	free(pv);
+	return rc;
+}
+
 int bpe_finish_(struct bpe *b)
 {
 	struct bpe_pair *keep;
-	size_t n = 0, i;
+	size_t n = 0;
 	int rc;
 	if (!b->pairs && (rc = bpe_pairs_init_(b, 0)))
 		return rc;
@@ -468,13 +594,7 @@ int bpe_finish_(struct bpe *b)
 	b->pairs = NULL;
 	if (rc)
 		return rc;
-	/* the pairs of two single bytes, the first round of every merge, in
-	 * a dense table */
-	if (!(b->byte_pair = malloc(65536 * sizeof(*b->byte_pair))))
-		return SL_ENOMEM;
-	for (i = 0; i < 65536; i++)
-		b->byte_pair[i] = pair_v(b, b->byte_id[i >> 8], b->byte_id[i & 255]);
-	return 0;
+	return byte_pairs(b);
 }
 
 /* ---- specials ---- */

@@ -57,9 +57,11 @@ int64_t bpe_lookup_(const struct bpe *b, const void *s, size_t n);
 int bpe_build_map_(struct bpe *b, const unsigned char *skip, struct bpe_err *err);
 int bpe_pairs_init_(struct bpe *b, size_t n);
 int bpe_pair_put_(struct bpe *b, uint32_t l, uint32_t r, uint32_t prio, uint32_t result);
-int bpe_pairs_from_ranks_(struct bpe *b, const unsigned char *skip);
 int bpe_add_special_(struct bpe *b, const char *text, size_t n, uint32_t id);
 int bpe_set_pattern_(struct bpe *b, const char *pattern, struct bpe_err *err);
+/* Rank files: the pairs and the loaded tables from the ranks, in one
+ * step (instead of bpe_pairs_init_ + bpe_pair_put_ + bpe_finish_). */
+int bpe_finish_ranks_(struct bpe *b, const unsigned char *skip);
 /* Call last, when the tables are complete. */
 int bpe_finish_(struct bpe *b);
 

@@ -209,8 +209,7 @@ int bpe_load_tiktoken_mem(struct bpe **out, const char *data, size_t n, const ch
 	}
 	if ((rc = add_specials(b, special_text, special_id, nspecial, &skip, err)))
 		goto out;
-	if ((rc = bpe_build_map_(b, skip, err)) || (rc = bpe_pairs_from_ranks_(b, skip)) ||
-	    (rc = bpe_finish_(b)))
+	if ((rc = bpe_build_map_(b, skip, err)) || (rc = bpe_finish_ranks_(b, skip)))
 		goto out;
 	if (pattern && (rc = bpe_set_pattern_(b, pattern, err)))
 		goto out;

@@ -103,6 +103,102 @@ static void test_merge(const struct bpe *b)
 	free(ref);
 }
 
+static void b64(struct buf *out, const unsigned char *s, size_t n)
+{
+	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
+	for (i = 0; i + 2 < n; i += 3) {
+		uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
+		buf_addf(out, "%c%c%c%c", a[v >> 18], a[v >> 12 & 63], a[v >> 6 & 63], a[v & 63]);
+	}
+	if (n - i == 1)
+		buf_addf(out, "%c%c==", a[s[i] >> 2], a[(s[i] & 3) << 4]);
+	else if (n - i == 2) {
+		uint32_t v = (uint32_t)s[i] << 8 | s[i + 1];
+		buf_addf(out, "%c%c%c=", a[v >> 10], a[v >> 4 & 63], a[(v & 15) << 2]);
+	}
+}
+
+/* Rank files whose ranks do not follow how the tokens are built: a token
+ * may rank below the tokens it splits into, so that merges of lower rank
+ * cannot make it (the loader then keeps every split of it).  Encoding must
+ * equal tiktoken's literal algorithm (ref_merge) on random strings. */
+static void test_shuffled_ranks(void)
+{
+	int round, mism = 0, odd = 0;
+	for (round = 0; round < 30; round++) {
+		struct buf f = BUF_INIT;
+		struct bpe *b = NULL;
+		struct bpe_err err;
+		struct bpe_work *w = NULL;
+		struct bpe_ids ids = { 0 };
+		char tok[300][8];
+		int nt = 0, i, k;
+		uint32_t ref[64], rank[300];
+		unsigned char s[40];
+		/* 2..5 letters of "abcd", distinct */
+		while (nt < 120 + (int)(rnd() % 150)) {
+			int len = 2 + (int)(rnd() % 4);
+			for (i = 0; i < len; i++)
+				tok[nt][i] = (char)('a' + rnd() % 4);
+			tok[nt][len] = '\0';
+			for (k = 0; k < nt && strcmp(tok[k], tok[nt]); k++)
+				;
+			if (k == nt)
+				nt++;
+		}
+		/* ranks 256.. in a random order */
+		for (i = 0; i < nt; i++)
+			rank[i] = 256 + (uint32_t)i;
+		for (i = nt - 1; i > 0; i--) {
+			int j = (int)(rnd() % (uint32_t)(i + 1));
+			uint32_t t = rank[i];
+			rank[i] = rank[j];
+			rank[j] = t;
+		}
+		for (i = 0; i < 256; i++) {
+			unsigned char c = (unsigned char)i;
+			b64(&f, &c, 1);
+			buf_addf(&f, " %d\n", i);
+		}
+		for (i = 0; i < nt; i++) {
+			b64(&f, (const unsigned char *)tok[i], strlen(tok[i]));
+			buf_addf(&f, " %u\n", rank[i]);
+		}
+		CHECK(bpe_load_tiktoken_mem(&b, f.ptr, f.len, NULL, NULL, NULL, 0, &err) == 0);
+		if (b && bpe_work_new(b, &w) == 0) {
+			for (k = 0; k < 400; k++) {
+				size_t n = 1 + rnd() % 30, m;
+				for (i = 0; i < (int)n; i++)
+					s[i] = (unsigned char)(rnd() % 9 == 0 ? 'e' : 'a' + rnd() % 4);
+				ids.n = 0;
+				CHECK(bpe_encode_piece(b, w, s, n, &ids) == 0);
+				m = ref_merge(b, s, n, ref);
+				if (m != ids.n || memcmp(ref, ids.v, m * sizeof(*ref)))
+					mism++;
+			}
+			/* how many tokens cannot be made from lower ranks (the
+			 * fallback the test is for) */
+			for (i = 0; i < nt; i++) {
+				size_t len = strlen(tok[i]);
+				for (k = 1; k < (int)len; k++) {
+					int64_t l = bpe_lookup_(b, tok[i], (size_t)k), r = bpe_lookup_(b, tok[i] + k, len - (size_t)k);
+					if (l >= 0 && r >= 0 && (l > rank[i] || r > rank[i])) {
+						odd++;
+						break;
+					}
+				}
+			}
+		}
+		bpe_ids_release(&ids);
+		bpe_work_free(w);
+		bpe_free(b);
+		buf_release(&f);
+	}
+	CHECK_INT(mism, 0);
+	CHECK(odd > 100);
+}
+
 static void test_truncated_ranks(const char *data, size_t n)
 {
 	int i, ok = 0, fmt = 0;
@@ -433,6 +529,7 @@ int main(void)
 
 	test_hf_small();
 	test_hf_redundant();
+	test_shuffled_ranks();
 	test_scanner("cl100k_base", 1);
 	test_scanner("o200k_base", 2);
 	CHECK(bpe_named("gpt2") && !bpe_named("nope"));
