@@ -225,23 +225,12 @@ static void test_truncated_ranks(const char *data, size_t n)
 	free(copy);
 }
 
-/* A byte-level tokenizer.json small enough to cut at every byte: the 256
- * bytes (GPT-2's byte-to-unicode mapping) plus merges "a b", "ab c". */
-static void test_hf_small(void)
+/* The 256 byte tokens of a byte-level tokenizer.json vocabulary, ids
+ * 0..255, as GPT-2 writes them (each byte as the character it stands
+ * for), members separated by sep. */
+static void hf_byte_vocab(struct buf *j, const char *sep)
 {
-	struct buf j = BUF_INIT;
-	struct bpe *b = NULL;
-	struct bpe_err err;
-	struct bpe_work *w;
-	struct bpe_ids ids = { 0 };
-	struct buf dec = BUF_INIT;
-	int c, n = 0, rc;
-	size_t cut, fails = 0;
-	buf_addstr(&j, "{\"normalizer\":null,\"pre_tokenizer\":{\"type\":\"Sequence\",\"pretokenizers\":["
-		       "{\"type\":\"Split\",\"pattern\":{\"Regex\":\" ?\\\\p{L}+|\\\\s+|.\"},\"behavior\":\"Isolated\",\"invert\":false},"
-		       "{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"use_regex\":false}]},"
-		       "\"added_tokens\":[{\"id\":300,\"content\":\"<eos>\",\"special\":true}],"
-		       "\"model\":{\"type\":\"BPE\",\"ignore_merges\":false,\"vocab\":{");
+	int c, n = 0;
 	for (c = 0; c < 256; c++) {
 		int cp = c;
 		char u[8];
@@ -253,8 +242,29 @@ static void test_hf_small(void)
 			snprintf(u, sizeof(u), "%c", cp);
 		else
 			snprintf(u, sizeof(u), "%c%c", 0xc0 | (cp >> 6), 0x80 | (cp & 0x3f));
-		buf_addf(&j, "\"%s\":%d,", u, c);
+		buf_addf(j, "%s\"%s\":%d", c ? sep : "", u, c);
 	}
+}
+
+/* A byte-level tokenizer.json small enough to cut at every byte: the 256
+ * bytes (GPT-2's byte-to-unicode mapping) plus merges "a b", "ab c". */
+static void test_hf_small(void)
+{
+	struct buf j = BUF_INIT;
+	struct bpe *b = NULL;
+	struct bpe_err err;
+	struct bpe_work *w;
+	struct bpe_ids ids = { 0 };
+	struct buf dec = BUF_INIT;
+	int rc;
+	size_t cut, fails = 0;
+	buf_addstr(&j, "{\"normalizer\":null,\"pre_tokenizer\":{\"type\":\"Sequence\",\"pretokenizers\":["
+		       "{\"type\":\"Split\",\"pattern\":{\"Regex\":\" ?\\\\p{L}+|\\\\s+|.\"},\"behavior\":\"Isolated\",\"invert\":false},"
+		       "{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"use_regex\":false}]},"
+		       "\"added_tokens\":[{\"id\":300,\"content\":\"<eos>\",\"special\":true}],"
+		       "\"model\":{\"type\":\"BPE\",\"ignore_merges\":false,\"vocab\":{");
+	hf_byte_vocab(&j, ",");
+	buf_addch(&j, ',');
 	buf_addstr(&j, "\"ab\":256,\"abc\":257,\"\xc4\xa0" "ab\":258},\"merges\":[\"a b\",[\"ab\",\"c\"],\"\xc4\xa0 ab\"]}}");
 	rc = bpe_load_hf_mem(&b, j.ptr, j.len, &err);
 	CHECK_INT(rc, 0);
@@ -361,7 +371,7 @@ static void test_hf_redundant(void)
 		struct bpe_work *w = NULL;
 		struct bpe_ids ids = { 0 };
 		uint32_t ref[256];
-		int c, n = 0, k, i;
+		int k, i;
 		rt_nt = 3;
 		rt_nm = 0;
 		strcpy(rt_tok[0], "a");
@@ -391,19 +401,7 @@ static void test_hf_redundant(void)
 		}
 		buf_addstr(&j, "{\"pre_tokenizer\":{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"use_regex\":false},"
 			       "\"model\":{\"type\":\"BPE\",\"ignore_merges\":false,\"vocab\":{");
-		for (c = 0; c < 256; c++) {
-			int cp = c;
-			char u[8];
-			if (!((c >= '!' && c <= '~') || (c >= 0xa1 && c <= 0xac) || (c >= 0xae && c <= 0xff)))
-				cp = 256 + n++;
-			if (cp == '"' || cp == '\\')
-				snprintf(u, sizeof(u), "\\%c", cp);
-			else if (cp < 0x80)
-				snprintf(u, sizeof(u), "%c", cp);
-			else
-				snprintf(u, sizeof(u), "%c%c", 0xc0 | (cp >> 6), 0x80 | (cp & 0x3f));
-			buf_addf(&j, "%s\"%s\":%d", c ? "," : "", u, c);
-		}
+		hf_byte_vocab(&j, ",");
 		for (i = 3; i < rt_nt; i++)
 			buf_addf(&j, ",\"%s\":%d", rt_tok[i], 256 + i - 3);
 		buf_addstr(&j, "},\"merges\":[");
