@@ -23,6 +23,7 @@
 #include "buf.h"
 #include "error.h"
 #include "outstream.h"
+#include "strmap.h"
 
 #define ID_UNK 0u
 #define ID_BOS 1u
@@ -30,61 +31,14 @@
 
 /* ---- vocabulary ---- */
 
-struct vocab {
-	struct buf strings;
-	uint32_t *off;       /* by id */
-	uint32_t *slot;      /* id + 1 */
-	size_t n, cap, mask;
-};
-
-static int vocab_grow(struct vocab *v)
+/* The index of word w[0, n), added when new. */
+static int vocab_id(struct strmap *v, const char *w, size_t n, uint32_t *id)
 {
-	size_t cap = v->cap ? v->cap * 2 : 1024, i;
-	uint32_t *off = realloc(v->off, cap * sizeof(*off));
-	uint32_t *slot;
-
-	if (!off)
-		return SL_ENOMEM;
-	v->off = off;
-	slot = calloc(cap * 2, sizeof(*slot));
-	if (!slot)
-		return SL_ENOMEM;
-	free(v->slot);
-	v->slot = slot;
-	v->cap = cap;
-	v->mask = cap * 2 - 1;
-	for (i = 0; i < v->n; i++) {
-		const char *s = v->strings.ptr + v->off[i];
-		size_t j = XXH3_64bits(s, strlen(s)) & v->mask;
-		while (v->slot[j])
-			j = (j + 1) & v->mask;
-		v->slot[j] = (uint32_t)i + 1;
-	}
-	return 0;
-}
-
-static int vocab_id(struct vocab *v, const char *w, size_t n, uint32_t *id)
-{
-	size_t j;
-
-	if (v->n + 1 > v->cap / 2 * 2 - v->cap / 4 && vocab_grow(v))
-		return SL_ENOMEM;
-	j = XXH3_64bits(w, n) & v->mask;
-	while (v->slot[j]) {
-		const char *s = v->strings.ptr + v->off[v->slot[j] - 1];
-		if (strncmp(s, w, n) == 0 && s[n] == '\0') {
-			*id = v->slot[j] - 1;
-			return 0;
-		}
-		j = (j + 1) & v->mask;
-	}
-	if (v->n >= UINT32_MAX / 2 || v->strings.len > UINT32_MAX - n - 1)
-		return SL_ETOOBIG;
-	v->off[v->n] = (uint32_t)v->strings.len;
-	if (buf_add(&v->strings, w, n) || buf_addch(&v->strings, '\0'))
-		return SL_ENOMEM;
-	v->slot[j] = (uint32_t)v->n + 1;
-	*id = (uint32_t)v->n++;
+	int64_t i = strmap_get(v, w, n, 1, NULL);
+	*id = 0;
+	if (i < 0)
+		return (int)i;
+	*id = (uint32_t)i;
 	return 0;
 }
 
@@ -142,7 +96,7 @@ struct counter {
 
 struct lmtrain {
 	struct lmt_opts o;
-	struct vocab v;
+	struct strmap v;
 	struct counter c;
 	uint32_t *sent;
 	size_t sent_cap;
@@ -299,7 +253,7 @@ int lmt_new(struct lmtrain **out, const struct lmt_opts *o)
 	if (!t)
 		return SL_ENOMEM;
 	t->o = *o;
-	buf_init(&t->v.strings, (size_t)1 << 32);
+	strmap_init(&t->v, (size_t)1 << 32);
 	if ((rc = vocab_id(&t->v, "<unk>", 5, &id)) || (rc = vocab_id(&t->v, "<s>", 3, &id)) ||
 	    (rc = vocab_id(&t->v, "</s>", 4, &id)) ||
 	    (rc = counter_init(&t->c, o->order, o->memory ? o->memory : (size_t)1 << 30))) {
@@ -792,7 +746,7 @@ static int write_arpa(struct lmtrain *t, struct order *ord, struct outstream *ou
 			else
 				rc = buf_addf(&b, "%.7g", log10(o->p[i]));
 			for (int j = 0; !rc && j < n; j++)
-				rc = buf_addf(&b, "%c%s", j ? ' ' : '\t', t->v.strings.ptr + t->v.off[ids[j]]);
+				rc = buf_addf(&b, "%c%s", j ? ' ' : '\t', strmap_str(&t->v, ids[j]));
 			if (!rc && n < N)
 				rc = buf_addf(&b, "\t%.7g", o->gamma[i] == 1.0f ? 0.0 : log10((double)o->gamma[i]));
 			if (!rc)
@@ -936,8 +890,6 @@ void lmt_free(struct lmtrain *t)
 	free(t->c.rec);
 	free(t->c.index);
 	free(t->sent);
-	free(t->v.off);
-	free(t->v.slot);
-	buf_release(&t->v.strings);
+	strmap_release(&t->v);
 	free(t);
 }

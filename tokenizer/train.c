@@ -5,87 +5,11 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 #include "array.h"
 #include "buf.h"
 #include "error.h"
-
-/* ---- a map from byte strings to indices (pieces, tokens) ---- */
-
-struct strmap {
-	struct buf bytes;
-	uint32_t *off, *len;
-	size_t n, cap;
-	uint32_t *slot;      /* index + 1 */
-	size_t mask;
-};
-
-static int strmap_grow(struct strmap *m)
-{
-	size_t cap = m->cap ? m->cap * 2 : 4096, i;
-	uint32_t *off = realloc(m->off, cap * sizeof(*off)), *len, *slot;
-
-	if (!off)
-		return SL_ENOMEM;
-	m->off = off;
-	len = realloc(m->len, cap * sizeof(*len));
-	if (!len)
-		return SL_ENOMEM;
-	m->len = len;
-	slot = calloc(cap * 2, sizeof(*slot));
-	if (!slot)
-		return SL_ENOMEM;
-	free(m->slot);
-	m->slot = slot;
-	m->mask = cap * 2 - 1;
-	m->cap = cap;
-	for (i = 0; i < m->n; i++) {
-		size_t j = XXH3_64bits(m->bytes.ptr + m->off[i], m->len[i]) & m->mask;
-		while (m->slot[j])
-			j = (j + 1) & m->mask;
-		m->slot[j] = (uint32_t)i + 1;
-	}
-	return 0;
-}
-
-/* Index of s, adding it when absent (*added = 1).  < 0 on error. */
-static int64_t strmap_get(struct strmap *m, const void *s, size_t n, int add, int *added)
-{
-	size_t j;
-
-	if (added)
-		*added = 0;
-	if (m->n + 1 > m->cap * 3 / 4 && strmap_grow(m))
-		return SL_ENOMEM;
-	j = XXH3_64bits(s, n) & m->mask;
-	while (m->slot[j]) {
-		uint32_t i = m->slot[j] - 1;
-		if (m->len[i] == n && memcmp(m->bytes.ptr + m->off[i], s, n) == 0)
-			return i;
-		j = (j + 1) & m->mask;
-	}
-	if (!add)
-		return -1 - 1000; /* absent */
-	if (m->n >= UINT32_MAX / 2 || m->bytes.len > UINT32_MAX - n)
-		return SL_ETOOBIG;
-	m->off[m->n] = (uint32_t)m->bytes.len;
-	m->len[m->n] = (uint32_t)n;
-	if (buf_add(&m->bytes, s, n))
-		return SL_ENOMEM;
-	m->slot[j] = (uint32_t)m->n + 1;
-	if (added)
-		*added = 1;
-	return (int64_t)m->n++;
-}
-
-static void strmap_release(struct strmap *m)
-{
-	buf_release(&m->bytes);
-	free(m->off);
-	free(m->len);
-	free(m->slot);
-}
+#include "strmap.h"
 
 /* ---- pair counts: (left << 32 | right) -> int64 ---- */
 
@@ -299,8 +223,8 @@ int bpet_new(struct bpet **out, const struct bpet_opts *o)
 	if (!t)
 		return SL_ENOMEM;
 	t->o = *o;
-	buf_init(&t->pieces.bytes, (size_t)1 << 32);
-	buf_init(&t->tokens.bytes, (size_t)1 << 32);
+	strmap_init(&t->pieces, (size_t)1 << 32);
+	strmap_init(&t->tokens, (size_t)1 << 32);
 	*out = t;
 	return 0;
 }
