@@ -984,9 +984,11 @@ int bpe_encode_piece(const struct bpe *b, struct bpe_work *w, const unsigned cha
 		return encode_uncached(b, w, s, n, h, ids);
 	e = &w->cache[h >> (64 - CACHE_BITS)];
 	if (e->h == h && e->len == n && !memcmp(e->s, s, n)) {
+		if (ids->n + e->ntok > ids->cap && (rc = bpe_ids_reserve(ids, e->ntok)))
+			return rc;
 		for (i = 0; i < e->ntok; i++)
-			if ((rc = bpe_ids_push(ids, e->tok[i])))
-				return rc;
+			ids->v[ids->n + i] = e->tok[i];
+		ids->n += e->ntok;
 		return 0;
 	}
 	before = ids->n;
