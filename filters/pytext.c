@@ -228,44 +228,63 @@ void pt_strip(const char *s, size_t n, size_t *off, size_t *len)
 	*len = b - a;
 }
 
-/* The first i >= from with s[i] < 0x20 or s[i] >= 0x80 (or n). */
-static size_t skip_printable(const char *s, size_t i, size_t n)
+/* The first i >= from that may start a line break (or n): a control byte,
+ * or 0xc2 / 0xe2, the lead bytes of U+0085 and U+2028 / U+2029 (in valid
+ * UTF-8 these bytes only ever lead a character). */
+static size_t skip_to_break(const char *s, size_t i, size_t n)
 {
+	const unsigned char *u = (const unsigned char *)s;
 #if defined(__SSE2__)
 	for (; i + 16 <= n; i += 16) {
-		/* signed: bytes >= 0x80 are negative, so one compare finds both */
-		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(b, _mm_set1_epi8(0x20)));
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
+		__m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(b, _mm_set1_epi8(0x1f)), b);
+		__m128i lead = _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8((char)0xc2)),
+					    _mm_cmpeq_epi8(b, _mm_set1_epi8((char)0xe2)));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(ctl, lead));
 		if (m)
 			return i + (size_t)__builtin_ctz(m);
 	}
 #endif
-	while (i < n && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x80)
+	while (i < n && u[i] >= 0x20 && u[i] != 0xc2 && u[i] != 0xe2)
 		i++;
 	return i;
 }
 
 int pt_splitlines(const char *s, size_t n, struct pt_spans *out)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, start = 0, j;
 	int rc;
-	while (i < n) {
-		unsigned char b = (unsigned char)s[i];
-		uint32_t c;
-		if (b >= 0x20 && b < 0x80) {
-			i = skip_printable(s, i, n);
-			continue;
-		}
-		j = i;
-		c = pt_next(s, n, &j);
-		if (pt_islinebreak(c)) {
-			if ((rc = pt_spans_add(out, start, i - start)))
-				return rc;
-			if (c == '\r' && j < n && s[j] == '\n')
+	for (;;) {
+		unsigned char b;
+		i = skip_to_break(s, i, n);
+		if (i >= n)
+			break;
+		b = u[i];
+		j = i + 1;
+		if (b < 0x20) {
+			if (!((b >= 0x0a && b <= 0x0d) || (b >= 0x1c && b <= 0x1e))) {
+				i = j;
+				continue;
+			}
+			if (b == '\r' && j < n && u[j] == '\n')
 				j++;
-			start = j;
+		} else if (b == 0xc2) {
+			if (!(j < n && u[j] == 0x85)) {
+				i = j;
+				continue;
+			}
+			j++;
+		} else {
+			if (!(j + 1 < n && u[j] == 0x80 && (u[j + 1] == 0xa8 || u[j + 1] == 0xa9))) {
+				i = j;
+				continue;
+			}
+			j += 2;
 		}
-		i = j;
+		if ((rc = pt_spans_add(out, start, i - start)))
+			return rc;
+		start = i = j;
 	}
 	if (start < n)
 		return pt_spans_add(out, start, n - start);
