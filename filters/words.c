@@ -431,6 +431,10 @@ static int emit_chunk(const char *s, size_t a, size_t b, size_t n, int simple, i
 	} else if (words_no_fast_path) {
 		if ((rc = chunk(s, a, b, out)))
 			return rc;
+	} else if (b - a == cp_len((unsigned char)s[a])) {
+		/* one character: chunk() leaves it whole */
+		if ((rc = pt_spans_add(out, a, b - a)))
+			return rc;
 	} else {
 		rc = fast_chunk(s, a, b, n, out, &afact, &aidx);
 		if (rc < 0)
@@ -490,6 +494,22 @@ static int split_scalar(const char *s, size_t n, struct pt_spans *out, struct wo
 			return rc;
 	}
 	return 0;
+}
+
+/* A chunk s[a, last] of ASCII letters and digits and one ASCII character
+ * at last (a < last): whether fast_chunk() splits that character off (a
+ * suffix, or a "." it does not leave on the word), the word's facts known. */
+static inline int split_last(const char *s, size_t a, size_t last)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned char l;
+	if (u[last] != '.')
+		return u[last] < 0x80 && suffix_tab[u[last]];
+	if ((u[a] | 0x20) == 'w' || is_abbrev(s + a, last + 1 - a))
+		return 0;
+	l = u[last - 1];
+	return (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') ||
+	       (l >= 'A' && l <= 'Z' && last - 1 > a && u[last - 2] >= 'A' && u[last - 2] <= 'Z');
 }
 
 /* 64 bytes at s: bit i of *ws set when s[i] is ASCII whitespace, of *sp
@@ -624,6 +644,24 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 					if (f)
 						f->v[out->n] = (unsigned char)(WF_PLAIN | (letter ? WF_LETTER : 0));
 					out->n++;
+				} else if (start >= base && start + 1 < base + end &&
+					   (sp & in) == (uint64_t)1 << (end - 1) && split_last(s, start, base + end - 1)) {
+					/* letters and digits, then one closing character that
+					 * fast_chunk() would split off: the two tokens here */
+					out->v[out->n].off = start;
+					out->v[out->n].len = base + end - 1 - start;
+					out->v[out->n + 1].off = base + end - 1;
+					out->v[out->n + 1].len = 1;
+					if (f) {
+						f->v[out->n] = (unsigned char)(WF_PLAIN | (letter ? WF_LETTER : 0));
+						f->v[out->n + 1] = 0;
+					}
+					out->n += 2;
+					while (out->cap < out->n + 32) /* the room again */
+						if (pt_spans_grow_(out))
+							return SL_ENOMEM;
+					if (f && f->cap < out->n + 32 && ARRAY_GROW(f->v, f->cap, out->n + 32))
+						return SL_ENOMEM;
 				} else {
 					if ((rc = emit_chunk(s, start, base + end, n, 0, letter, out, f)))
 						return rc;
