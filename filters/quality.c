@@ -562,16 +562,15 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 		k = q->slot[j];
 		s = (const unsigned char *)text + w->v[k].off;
 		len = w->v[k].len;
-		/* ASCII words in one table pass */
-		for (i = 0; i < len; i++)
+		/* ASCII words in one table pass (which counts code points too) */
+		for (i = 0; i < len; i++) {
 			f |= word_tab[s[i]];
+			cps += (s[i] & 0xc0) != 0x80;
+		}
 		if (!(f & WT_HIGH)) {
-			cps = len;
 			sym = !(f & WT_NONSYM);
 			alpha = (f & WT_ALPHA) != 0;
 		} else {
-			for (i = 0; i < len; i++)
-				cps += (s[i] & 0xc0) != 0x80;
 			/* stop as soon as the word is known to be a non-symbol with a letter */
 			for (i = 0; i < len && (sym || !alpha);) {
 				uint32_t c = s[i];
@@ -746,8 +745,9 @@ static inline uint64_t window_hash(const char *s, size_t w)
 static int same_words(const char *text, const struct pt_spans *w, const uint64_t *wh, size_t i, size_t j, size_t m)
 {
 	size_t k;
-	if (memcmp(wh + i, wh + j, m * sizeof(*wh)))
-		return 0;
+	for (k = 0; k < m; k++) /* m <= 10: no memcmp call */
+		if (wh[i + k] != wh[j + k])
+			return 0;
 	for (k = 0; k < m; k++) {
 		const struct pt_span *x = &w->v[i + k], *y = &w->v[j + k];
 		if (x->len != y->len || memcmp(text + x->off, text + y->off, x->len))
@@ -840,13 +840,18 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 		return rc;
 	nw = w->n;
 	buf_reset(&q->cat);
-	if ((rc = buf_grow(&q->cat, n)))
+	if ((rc = buf_grow(&q->cat, n + 16)))
 		return rc;
 	{
+		/* short words by one 16-byte copy (the room has 16 bytes more) */
 		char *dst = q->cat.ptr;
 		for (k = 0; k < nw; k++) {
-			memcpy(dst, text + w->v[k].off, w->v[k].len);
-			dst += w->v[k].len;
+			size_t o = w->v[k].off, len = w->v[k].len;
+			if (len <= 16 && o + 16 <= n)
+				memcpy(dst, text + o, 16);
+			else
+				memcpy(dst, text + o, len);
+			dst += len;
 		}
 		buf_setlen(&q->cat, (size_t)(dst - q->cat.ptr));
 	}
