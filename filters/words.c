@@ -323,7 +323,8 @@ static int fast_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_spa
 			break;
 		p = j;
 	}
-	/* A+ */
+	/* A+: runs of ASCII letters and digits, and of other characters that
+	 * are not punctuation or symbols (decoded here, classed by table) */
 	q = p;
 	for (;;) {
 		size_t q0 = q;
@@ -332,13 +333,18 @@ static int fast_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_spa
 			last = q - 1;
 		if (q >= b || u[q] < 0x80)
 			break;
-		j = q;
-		if (fc_class(pt_next(s, b, &j)) != FC_A)
-			break;
-		ascii = 0x80;
-		last = q;
-		q = j;
+		do {
+			uint32_t c;
+			j = q;
+			c = pt_next(s, b, &j);
+			if (c < PT_SMALL ? (pt_small_[c] & PT_F_PS) != 0 : pt_is_punct_or_symbol(c))
+				goto a_end;
+			ascii = 0x80;
+			last = q;
+			q = j;
+		} while (q < b && u[q] >= 0x80);
 	}
+a_end:
 	if (q == p)
 		return 0;
 	e = q;
@@ -576,6 +582,7 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 
 	init_tabs();
 	init_classes();
+	(void)pt_small(0); /* the table built (and seen): fast_chunk() reads pt_small_ */
 	if (words_no_fast_path)
 		return split_scalar(s, n, out, f);
 	for (base = 0; base < n; base += 64) {
