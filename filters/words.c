@@ -350,11 +350,21 @@ a_end:
 	e = q;
 	if (e < b && u[e] == '.') {
 		unsigned char l = u[last];
-		if ((u[p] | 0x20) == 'w' || is_abbrev(s + p, e + 1 - p))
+		/* a word is never a URL (it has no '.'), but "www" before the
+		 * '.' starts one for the suffixes after it */
+		if ((e - p == 3 && (u[p] | 0x20) == 'w') || is_abbrev(s + p, e + 1 - p))
 			return 0;
-		if (!((l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') ||
-		      (l >= 'A' && l <= 'Z' && last > p && u[last - 1] >= 'A' && u[last - 1] <= 'Z')))
+		if (l >= 0x80) {
+			/* chunk()'s test on the character before the '.' (not a
+			 * punctuation or symbol: it belongs to the word) */
+			size_t st;
+			uint32_t c = pt_prev(s, e, &st);
+			if (!(pt_is_lower(c) || (pt_is_upper(c) && st > p && pt_is_upper(pt_prev(s, st, &st)))))
+				return 0;
+		} else if (!((l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') ||
+			     (l >= 'A' && l <= 'Z' && last > p && u[last - 1] >= 'A' && u[last - 1] <= 'Z'))) {
 			return 0;
+		}
 		dot = 1;
 		e++;
 	}
@@ -511,7 +521,7 @@ static inline int split_last(const char *s, size_t a, size_t last)
 	unsigned char l;
 	if (u[last] != '.')
 		return u[last] < 0x80 && suffix_tab[u[last]];
-	if ((u[a] | 0x20) == 'w' || is_abbrev(s + a, last + 1 - a))
+	if (is_abbrev(s + a, last + 1 - a)) /* (no suffix follows: "www." splits) */
 		return 0;
 	l = u[last - 1];
 	return (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') ||
