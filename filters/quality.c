@@ -560,6 +560,15 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 		unsigned f = 0;
 		int sym = 1, alpha = 0;
 		k = q->slot[j];
+		if (q->facts.cp[k]) { /* known from the split */
+			uint32_t x = q->facts.cp[k];
+			if (x & WX_NONSYM) {
+				n_ns++;
+				ns_chars += x >> 3;
+			}
+			n_alpha += (x & WX_ALPHA) != 0;
+			continue;
+		}
 		s = (const unsigned char *)text + w->v[k].off;
 		len = w->v[k].len;
 		/* ASCII words in one table pass (which counts code points too) */
@@ -863,7 +872,8 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 		const char *s = text + w->v[k].off;
 		size_t len = w->v[k].len;
 		q->wh[k] = qhash(s, len);
-		q->cpre[k + 1] = q->cpre[k] + (q->facts.v[k] & WF_PLAIN ? len : pt_len(s, len));
+		q->cpre[k + 1] = q->cpre[k] + (q->facts.v[k] & WF_PLAIN ? len :
+					       q->facts.cp[k] ? q->facts.cp[k] >> 3 : pt_len(s, len));
 		q->bo[k + 1] = q->bo[k] + len;
 	}
 

@@ -6,6 +6,7 @@
 #include "array.h"
 #include "error.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #if defined(__SSE2__)
@@ -305,12 +306,12 @@ static inline size_t alnum_run(const unsigned char *u, size_t q, size_t n, unsig
 }
 
 static int fast_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_spans *out, unsigned char *afact,
-		      size_t *aidx)
+		      uint32_t *acp, size_t *aidx)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t p = a, q, e, r, j, last = 0, nsuf = 0;
+	size_t p = a, q, e, r, j, last = 0, nsuf = 0, hib = 0, hic = 0, cps;
 	int dot = 0;
-	unsigned ascii = 0, letter = 0;
+	unsigned ascii = 0, letter = 0, nonpset = 0, halpha = 0;
 
 	/* P*: ASCII runs from the table, other characters by class */
 	for (;;) {
@@ -335,11 +336,24 @@ static int fast_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_spa
 			break;
 		do {
 			uint32_t c;
+			unsigned t;
 			j = q;
 			c = pt_next(s, b, &j);
-			if (c < PT_SMALL ? (pt_small_[c] & PT_F_PS) != 0 : pt_is_punct_or_symbol(c))
-				goto a_end;
+			if (c < PT_SMALL) {
+				t = pt_small_[c];
+				if (t & PT_F_PS)
+					goto a_end;
+				nonpset |= !(t & PT_F_PSET);
+			} else {
+				if (pt_is_punct_or_symbol(c))
+					goto a_end;
+				nonpset |= !pt_in_punctuation_set(c);
+			}
+			if (!halpha) /* (once per word, mostly) */
+				halpha = (unsigned)pt_isalpha(c);
 			ascii = 0x80;
+			hib += j - q;
+			hic++;
 			last = q;
 			q = j;
 		} while (q < b && u[q] >= 0x80);
@@ -389,6 +403,13 @@ a_end:
 			return -1;
 	}
 	*afact = (unsigned char)(ascii < 0x80 ? WF_PLAIN | (letter ? WF_LETTER : 0) : 0);
+	/* for the word with other characters: its code points, and whether a
+	 * character is outside the punctuation set (any ASCII letter or digit
+	 * is) or alphabetic */
+	cps = q - p - hib + hic;
+	nonpset |= q - p > hib;
+	*acp = ascii < 0x80 || cps >= (size_t)1 << 29 ? 0 :
+	       (uint32_t)(cps << 3 | WX_KNOWN | (nonpset ? WX_NONSYM : 0) | (letter || halpha ? WX_ALPHA : 0));
 	*aidx = out->n;
 	if (pt_spans_add(out, p, q - p))
 		return -1;
@@ -419,15 +440,45 @@ static void init_classes(void)
 	ready = 1;
 }
 
-/* Facts of the tokens from n0 on (0: not known), room for them first. */
-static int facts_set(struct words_facts *f, size_t n0, size_t n, size_t at, unsigned char v)
+/* Room in f for need tokens: v and cp in one block (v's), so that
+ * freeing v frees them both. */
+static int facts_grow(struct words_facts *f, size_t need)
 {
-	if (n > f->cap && ARRAY_GROW(f->v, f->cap, n))
+	size_t cap = f->cap < 32 ? 32 : f->cap;
+	unsigned char *blk;
+	if (need <= f->cap)
+		return 0;
+	while (cap < need) {
+		if (cap > SIZE_MAX / 16)
+			return SL_ENOMEM;
+		cap *= 2;
+	}
+	if (!(blk = malloc(cap * (1 + sizeof(uint32_t)))))
 		return SL_ENOMEM;
-	for (; n0 < n; n0++) /* a few tokens: no memset call */
+	if (f->cap) {
+		memcpy(blk, f->v, f->cap);
+		memcpy(blk + cap, f->cp, f->cap * sizeof(uint32_t));
+	}
+	free(f->v);
+	f->v = blk;
+	f->cp = (uint32_t *)(void *)(blk + cap); /* cap is a multiple of 4 */
+	f->cap = cap;
+	return 0;
+}
+
+/* Facts of the tokens from n0 on (0: not known), room for them first. */
+static int facts_set(struct words_facts *f, size_t n0, size_t n, size_t at, unsigned char v, uint32_t cp)
+{
+	if (n > f->cap && facts_grow(f, n))
+		return SL_ENOMEM;
+	for (; n0 < n; n0++) { /* a few tokens: no memset call */
 		f->v[n0] = 0;
-	if (at < n)
+		f->cp[n0] = 0;
+	}
+	if (at < n) {
 		f->v[at] = v;
+		f->cp[at] = cp;
+	}
 	return 0;
 }
 
@@ -438,6 +489,7 @@ static int emit_chunk(const char *s, size_t a, size_t b, size_t n, int simple, i
 {
 	size_t n0 = out->n, aidx = SIZE_MAX;
 	unsigned char afact = 0;
+	uint32_t acp = 0;
 	int rc;
 	if (simple) {
 		if ((rc = pt_spans_add(out, a, b - a)))
@@ -452,13 +504,13 @@ static int emit_chunk(const char *s, size_t a, size_t b, size_t n, int simple, i
 		if ((rc = pt_spans_add(out, a, b - a)))
 			return rc;
 	} else {
-		rc = fast_chunk(s, a, b, n, out, &afact, &aidx);
+		rc = fast_chunk(s, a, b, n, out, &afact, &acp, &aidx);
 		if (rc < 0)
 			return rc;
 		if (rc == 0 && (rc = chunk(s, a, b, out)))
 			return rc;
 	}
-	return f ? facts_set(f, n0, out->n, aidx, afact) : 0;
+	return f ? facts_set(f, n0, out->n, aidx, afact, acp) : 0;
 }
 
 /* The general scanner, a byte and a code point at a time. */
@@ -603,7 +655,7 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 		while (out->cap < out->n + 32)
 			if (pt_spans_grow_(out))
 				return SL_ENOMEM;
-		if (f && f->cap < out->n + 32 && ARRAY_GROW(f->v, f->cap, out->n + 32))
+		if (f && f->cap < out->n + 32 && facts_grow(f, out->n + 32))
 			return SL_ENOMEM;
 		if (avail < 64) {
 			memcpy(tail, blk, avail);
@@ -672,12 +724,13 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 					if (f) {
 						f->v[out->n] = (unsigned char)(WF_PLAIN | (letter ? WF_LETTER : 0));
 						f->v[out->n + 1] = 0;
+						f->cp[out->n + 1] = 0;
 					}
 					out->n += 2;
 					while (out->cap < out->n + 32) /* the room again */
 						if (pt_spans_grow_(out))
 							return SL_ENOMEM;
-					if (f && f->cap < out->n + 32 && ARRAY_GROW(f->v, f->cap, out->n + 32))
+					if (f && f->cap < out->n + 32 && facts_grow(f, out->n + 32))
 						return SL_ENOMEM;
 				} else {
 					if ((rc = emit_chunk(s, start, base + end, n, 0, letter, out, f)))
@@ -685,7 +738,7 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 					while (out->cap < out->n + 32) /* the room again */
 						if (pt_spans_grow_(out))
 							return SL_ENOMEM;
-					if (f && f->cap < out->n + 32 && ARRAY_GROW(f->v, f->cap, out->n + 32))
+					if (f && f->cap < out->n + 32 && facts_grow(f, out->n + 32))
 						return SL_ENOMEM;
 				}
 				in_word = 0;
