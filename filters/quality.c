@@ -1107,9 +1107,10 @@ static unsigned c4_at(const unsigned char *u, size_t n, size_t i)
 			  (i + 2 < n && u[i] == 0xe2 && u[i + 1] == 0x84 && u[i + 2] == 0xaa)))
 		return C4_LOWER;
 	for (k = 0; k < sizeof(c4_ph) / sizeof(c4_ph[0]); k++) {
-		if (n - i < c4_ph[k].len)
-			continue;
-		for (j = 0; j < c4_ph[k].len; j++) {
+		if (n - i < c4_ph[k].len || (unsigned char)c4_ph[k].p[1] != (u[i + 1] | 0x20) ||
+		    (unsigned char)c4_ph[k].p[0] != (u[i] | 0x20))
+			continue; /* (the scan found some phrase's first two letters) */
+		for (j = 2; j < c4_ph[k].len; j++) {
 			unsigned char d = u[i + j];
 			if ((unsigned)(d - 'A') < 26u)
 				d |= 0x20;

@@ -788,10 +788,18 @@ size_t words_count_sentences(const char *s, const struct pt_span *tok, size_t nt
 	int seen = 0;
 	if (ntok == 0)
 		return 0;
+	init_tabs();
 	nsent = 1;
 	for (k = 0; k < ntok; k++) {
 		const char *t = s + tok[k].off;
-		int term = tok_is_terminal(t, tok[k].len);
+		int term;
+		if (tok[k].len && alnum_tab[(unsigned char)t[0]]) {
+			/* (most tokens) neither terminal nor punctuation */
+			nsent += (size_t)seen;
+			seen = 0;
+			continue;
+		}
+		term = tok_is_terminal(t, tok[k].len);
 		if (seen && !term && !tok_is_punct(t, tok[k].len)) {
 			nsent++;
 			seen = 0;
