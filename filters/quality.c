@@ -375,12 +375,24 @@ static int find_duplicates(struct quality *q, const char *text, const struct pt_
 	return 0;
 }
 
+/* Whether q->words holds the words of text: the same address, length and
+ * quality_new_text() count when the caller calls it, else the same hash
+ * (*h: text's hash, computed when needed, for text_words to keep). */
+static int have_words_h(const struct quality *q, const char *text, size_t n, uint64_t *h)
+{
+	*h = 0;
+	if (q->text_gen)
+		return q->words_ok && q->words_n == n && q->words_p == text && q->words_gen == q->text_gen;
+	*h = XXH3_64bits(text, n);
+	return q->words_ok && q->words_n == n && q->words_h == *h;
+}
+
 /* The words of text, split once per text for all rule sets. */
 static int text_words(struct quality *q, const char *text, size_t n)
 {
-	uint64_t h = XXH3_64bits(text, n);
+	uint64_t h;
 	int rc;
-	if (q->words_ok && q->words_n == n && q->words_h == h)
+	if (have_words_h(q, text, n, &h))
 		return 0;
 	q->words_ok = 0;
 	q->words.n = 0;
@@ -389,21 +401,24 @@ static int text_words(struct quality *q, const char *text, size_t n)
 	q->words_ok = 1;
 	q->words_n = n;
 	q->words_h = h;
+	q->words_p = text;
+	q->words_gen = q->text_gen;
 	return 0;
 }
 
-/* Whether q->words holds the words of text. */
 static int have_words(const struct quality *q, const char *text, size_t n)
 {
-	return q->words_ok && q->words_n == n && q->words_h == XXH3_64bits(text, n);
+	uint64_t h;
+	return have_words_h(q, text, n, &h);
 }
 
-/* The number of words of text: from C4's count for its rewritten text,
- * or split. */
+/* The number of words of text: from C4's count for its rewritten text
+ * (still in q->out: only C4 writes it, and it clears count_ok first), or
+ * split. */
 static int text_word_count(struct quality *q, const char *text, size_t n, size_t *count)
 {
 	int rc;
-	if (q->count_ok && q->count_n == n && q->count_h == XXH3_64bits(text, n)) {
+	if (q->count_ok && q->count_n == n && (n == 0 || memcmp(text, q->out.ptr, n) == 0)) {
 		*count = q->count;
 		return 0;
 	}
@@ -411,6 +426,11 @@ static int text_word_count(struct quality *q, const char *text, size_t n, size_t
 		return rc;
 	*count = q->words.n;
 	return 0;
+}
+
+void quality_new_text(struct quality *q)
+{
+	q->text_gen++;
 }
 
 /* ---- Gopher quality ---- */
@@ -1357,7 +1377,6 @@ static int eval_c4(struct quality *q, const struct qparams *p, const char *text,
 		q->count_ok = 1;
 		q->count = out_words;
 		q->count_n = q->out.len;
-		q->count_h = XXH3_64bits(q->out.ptr, q->out.len);
 	}
 done:
 	r->reason = reason;

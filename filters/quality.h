@@ -106,9 +106,10 @@ struct quality {
 	int words_ok;              /* words holds the tokens of the text hashed words_h */
 	size_t words_n;
 	uint64_t words_h;
-	int count_ok;              /* the text hashed count_h has count words */
+	const char *words_p;       /* (or at words_p, with quality_new_text() count words_gen) */
+	uint64_t words_gen, text_gen;
+	int count_ok;              /* the text in out (count_n bytes) has count words */
 	size_t count, count_n;
-	uint64_t count_h;
 	struct buf out;            /* C4's rewritten text */
 	struct buf tmp, lower;
 	struct qhash_ent *tab;
@@ -131,8 +132,16 @@ struct quality {
 void quality_init(struct quality *q);
 void quality_release(struct quality *q);
 
-/* Evaluate one rule set on text[0, n) (valid UTF-8).  0 or SL_ENOMEM. */
+/* Evaluate one rule set on text[0, n) (valid UTF-8).  0 or SL_ENOMEM.
+ * The rule sets share the words of a text: a later call on the same text
+ * reuses them (recognised by hashing it, unless quality_new_text is used). */
 int quality_eval(struct quality *q, enum qrule rule, const struct qparams *p,
 		 const char *text, size_t n, struct qresult *r);
+
+/* Optional, a promise of the caller that saves hashing every text: once
+ * this is called, the texts given between two calls are told apart by
+ * their address and length alone, so call it before each new text (a new
+ * document, or a text rewritten at an address used before). */
+void quality_new_text(struct quality *q);
 
 #endif
