@@ -60,8 +60,9 @@ int pt_isspace(uint32_t c)
 	return c >= 0x2000 && c <= 0x200a;
 }
 
-/* The table of pytext.h's PT_SMALL code points (nearly every non-ASCII
- * character of web text), built once: general category and flags. */
+/* The table of pytext.h's PT_SMALL code points (the Basic Multilingual
+ * Plane: nearly every character of web text), built once (about a
+ * millisecond): general category and flags. */
 unsigned char pt_small_[PT_SMALL];
 int pt_small_ready_;
 static pthread_once_t small_once = PTHREAD_ONCE_INIT;
@@ -71,8 +72,12 @@ static int in_sorted(const uint32_t *v, size_t n, uint32_t c);
 static void small_init(void)
 {
 	uint32_t c;
+	size_t ip = 0, np = sizeof(pt_punctuation_set) / sizeof(pt_punctuation_set[0]);
 	for (c = 0; c < PT_SMALL; c++) {
-		int cat = (int)utf8proc_category((utf8proc_int32_t)c);
+		/* one property look-up per code point (utf8proc_category's), and
+		 * utf8proc_tolower only where a lowercase mapping exists */
+		const utf8proc_property_t *pr = utf8proc_get_property((utf8proc_int32_t)c);
+		int cat = (int)pr->category;
 		unsigned f = (unsigned)cat & PT_F_CAT;
 		switch (cat) {
 		case UTF8PROC_CATEGORY_PC: case UTF8PROC_CATEGORY_PD: case UTF8PROC_CATEGORY_PS:
@@ -83,9 +88,12 @@ static void small_init(void)
 		default:
 			break;
 		}
-		if (in_sorted(pt_punctuation_set, sizeof(pt_punctuation_set) / sizeof(pt_punctuation_set[0]), c))
+		while (ip < np && pt_punctuation_set[ip] < c) /* the sorted set, walked along */
+			ip++;
+		if (ip < np && pt_punctuation_set[ip] == c)
 			f |= PT_F_PSET;
-		if (c >= 0x80 && (c == 0x130 || utf8proc_tolower((utf8proc_int32_t)c) != (utf8proc_int32_t)c))
+		if (c >= 0x80 && (c == 0x130 || (pr->lowercase_seqindex != UINT16_MAX &&
+						 utf8proc_tolower((utf8proc_int32_t)c) != (utf8proc_int32_t)c)))
 			f |= PT_F_LOWERS;
 		pt_small_[c] = (unsigned char)f;
 	}

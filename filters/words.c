@@ -347,7 +347,8 @@ static int fast_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_spa
 			} else {
 				if (pt_is_punct_or_symbol(c))
 					goto a_end;
-				nonpset |= !pt_in_punctuation_set(c);
+				if (!nonpset) /* (a search: once per word, mostly) */
+					nonpset = !pt_in_punctuation_set(c);
 			}
 			if (!halpha) /* (once per word, mostly) */
 				halpha = (unsigned)pt_isalpha(c);
