@@ -320,6 +320,7 @@ void quality_release(struct quality *q)
 	buf_release(&q->cat);
 	free(q->tab);
 	free(q->wh);
+	free(q->th);
 	free(q->sketch);
 	free(q->slot);
 	free(q->cl);
@@ -706,7 +707,8 @@ static int grow_words(struct quality *q, size_t nw)
 #define GROW(p) (c = q->cap_words, ARRAY_GROW(p, c, nw + 1))
 	if (nw + 1 <= q->cap_words)
 		return 0;
-	if (GROW(q->wh) || GROW(q->slot) || GROW(q->cl) || GROW(q->cpre) || GROW(q->bo) || GROW(q->rep))
+	if (GROW(q->wh) || GROW(q->th) || GROW(q->slot) || GROW(q->cl) || GROW(q->cpre) || GROW(q->bo) ||
+	    GROW(q->rep))
 		return SL_ENOMEM;
 #undef GROW
 	q->cap_words = c;
@@ -917,11 +919,13 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 			if (!level) {
 				if ((rc = sketch_prepare(q, nng)))
 					return rc;
-				for (k = 0; k < nng; k++)
-					sketch_add(q, tuple_hash(q->wh + k, m));
+				for (k = 0; k < nng; k++) { /* (the hashes kept for the passes after) */
+					q->th[k] = tuple_hash(q->wh + k, m);
+					sketch_add(q, q->th[k]);
+				}
 				for (k = 0; k < nng; k++) {
 					q->cl[nc] = (uint32_t)k;
-					nc += (size_t)sketch_many(q, tuple_hash(q->wh + k, m));
+					nc += (size_t)sketch_many(q, q->th[k]);
 				}
 			} else {
 				for (k = 0; k < nng; k++) {
@@ -935,7 +939,7 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 				uint64_t h;
 				size_t i;
 				k = q->cl[c];
-				h = tuple_hash(q->wh + k, m);
+				h = level ? tuple_hash(q->wh + k, m) : q->th[k];
 				for (i = h & mask;; i = (i + 1) & mask) {
 					struct qhash_ent *e = &q->tab[i];
 					if (EMPTY(q, e)) {
@@ -996,16 +1000,22 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 		if ((rc = sketch_prepare(q, 2 * nng0)))
 			return rc;
 		for (k = 0; k < nng0; k++) {
-			size_t o = q->bo[k];
-			if (o + 8 <= clen)
-				sketch_add(q, window_hash(cat + o, 8));
-			if (o + 16 <= clen)
-				sketch_add(q, window_hash(cat + o, 16));
+			size_t o = q->bo[k], l0 = q->bo[k + n0] - o;
+			uint64_t h8 = 0, h16 = 0;
+			if (o + 8 <= clen) {
+				h8 = window_hash(cat + o, 8);
+				sketch_add(q, h8);
+			}
+			if (o + 16 <= clen) {
+				h16 = window_hash(cat + o, 16);
+				sketch_add(q, h16);
+			}
+			q->th[k] = l0 < 16 ? h8 : h16; /* the window the position is looked up by */
 		}
 		for (k = 0; k < nng0; k++) {
-			size_t o = q->bo[k], l0 = q->bo[k + n0] - o;
+			size_t l0 = q->bo[k + n0] - q->bo[k];
 			q->cl[nc] = (uint32_t)k;
-			nc += (size_t)(l0 < 8 || sketch_many(q, window_hash(cat + o, l0 < 16 ? 8 : 16)));
+			nc += (size_t)(l0 < 8 || sketch_many(q, q->th[k]));
 		}
 
 		for (m = 1; m <= 10; m++) {

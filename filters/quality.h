@@ -117,6 +117,7 @@ struct quality {
 	uint32_t tab_base, tab_next; /* the current pass's entries: a1 above tab_base */
 	/* per word (gopher-rep) */
 	uint64_t *wh;              /* word hashes */
+	uint64_t *th;              /* per position: its n-gram's (or window's) hash */
 	uint32_t *slot;            /* table slot of a candidate's (or position's) n-gram */
 	uint32_t *cl;              /* candidate positions */
 	unsigned char *rep;        /* per position: its m-gram repeats (top n-grams), or
