@@ -429,6 +429,24 @@ static int text_word_count(struct quality *q, const char *text, size_t n, size_t
 	return 0;
 }
 
+/* text.splitlines() in q->lines, shared by Gopher and C4 when the caller
+ * tells texts apart (quality_new_text). */
+static int text_lines(struct quality *q, const char *text, size_t n)
+{
+	int rc;
+	if (q->text_gen && q->lines_ok && q->lines_p == text && q->lines_n == n && q->lines_gen == q->text_gen)
+		return 0;
+	q->lines_ok = 0;
+	q->lines.n = 0;
+	if ((rc = pt_splitlines(text, n, &q->lines)))
+		return rc;
+	q->lines_ok = 1;
+	q->lines_p = text;
+	q->lines_n = n;
+	q->lines_gen = q->text_gen;
+	return 0;
+}
+
 void quality_new_text(struct quality *q)
 {
 	q->text_gen++;
@@ -646,8 +664,7 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 		FAIL("gopher_too_many_hashes");
 	if (ON(v[QP_MAX_SYMBOL_WORD_RATIO]) && ellipsis > v[QP_MAX_SYMBOL_WORD_RATIO])
 		FAIL("gopher_too_many_ellipsis");
-	q->lines.n = 0;
-	if ((rc = pt_splitlines(text, n, &q->lines)))
+	if ((rc = text_lines(q, text, n)))
 		return rc;
 	for (k = 0; k < q->lines.n; k++) {
 		const char *s = text + q->lines.v[k].off;
@@ -1279,8 +1296,7 @@ static int eval_c4(struct quality *q, const struct qparams *p, const char *text,
 
 	q->count_ok = 0;
 	cached = count_sent && have_words(q, text, n);
-	q->lines.n = 0;
-	if ((rc = pt_splitlines(text, n, &q->lines)))
+	if ((rc = text_lines(q, text, n)))
 		return rc;
 	nlines = q->lines.n;
 	buf_reset(&q->out);
@@ -1405,6 +1421,7 @@ static int eval_fineweb(struct quality *q, const struct qparams *p, const char *
 	double x;
 
 	q->lines.n = 0;
+	q->lines_ok = 0; /* (other lines here) */
 	for (;;) {
 		const char *e = memchr(text + i, '\n', n - i);
 		size_t end = e ? (size_t)(e - text) : n, a = pt_lstrip(text + i, end - i);

@@ -108,6 +108,10 @@ struct quality {
 	uint64_t words_h;
 	const char *words_p;       /* (or at words_p, with quality_new_text() count words_gen) */
 	uint64_t words_gen, text_gen;
+	int lines_ok;              /* lines holds the lines of the text at lines_p (lines_n, lines_gen) */
+	const char *lines_p;
+	size_t lines_n;
+	uint64_t lines_gen;
 	int count_ok;              /* the text in out (count_n bytes) has count words */
 	size_t count, count_n;
 	struct buf out;            /* C4's rewritten text */

@@ -335,7 +335,7 @@ static void c4_phrase_cases(struct quality *q)
 /* quality_new_text(): texts of one length, one after the other in one
  * buffer (the case where an address alone would mislead), through all four
  * rule sets as cmd/quality.c runs them (C4's rewritten text copied to a
- * buffer of its own), in two orders, every signal measured; the same
+ * buffer of its own), in three orders, every signal measured; the same
  * reasons and signals as a fresh struct quality for each text.  A third of
  * the texts are one line that C4 keeps whole (its word count then stands
  * for a text of the same length that FineWeb sees first). */
@@ -349,8 +349,9 @@ static void new_text_cases(void)
 	struct buf cur = BUF_INIT, cur2 = BUF_INIT;
 	char doc[2048];
 	int t, k, i, bad = 0;
-	static const enum qrule orders[2][4] = { { Q_GOPHER, Q_GOPHER_REP, Q_C4, Q_FINEWEB },
-						 { Q_FINEWEB, Q_C4, Q_GOPHER_REP, Q_GOPHER } };
+	static const enum qrule orders[3][4] = { { Q_GOPHER, Q_GOPHER_REP, Q_C4, Q_FINEWEB },
+						 { Q_FINEWEB, Q_C4, Q_GOPHER_REP, Q_GOPHER },
+						 { Q_GOPHER, Q_FINEWEB, Q_C4, Q_GOPHER_REP } };
 
 	quality_init(&q);
 	q.all_signals = 1;
@@ -358,7 +359,7 @@ static void new_text_cases(void)
 	qparams_set(&p, "gopher.min_doc_words", "5");
 	qparams_set(&p, "c4.min_num_sentences", "1");
 	for (t = 0; t < 3000; t++) {
-		const enum qrule *rules = orders[(t / 3) % 2];
+		const enum qrule *rules = orders[(t / 3) % 3];
 		size_t n = 0, nw = t % 3 ? sizeof(words) / sizeof(words[0]) : 10; /* plain words only */
 		const char *ta = doc, *tr = doc;
 		size_t na, nr;
