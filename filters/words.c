@@ -630,6 +630,32 @@ static uint64_t classify64(const unsigned char *s, uint64_t *ws, uint64_t *sp, u
 #endif
 }
 
+/* The length of the non-ASCII space (pt_isspace) at u[i] (a byte that
+ * may lead one: c2 e1 e2 e3), or 0: read from its bytes, no decoding. */
+static inline size_t space_len(const unsigned char *u, size_t i, size_t n)
+{
+	unsigned b1, b2;
+	if (i + 1 >= n)
+		return 0;
+	b1 = u[i + 1];
+	if (u[i] == 0xc2)
+		return b1 == 0x85 || b1 == 0xa0 ? 2 : 0; /* U+0085 U+00A0 */
+	if (i + 2 >= n)
+		return 0;
+	b2 = u[i + 2];
+	switch (u[i]) {
+	case 0xe1:
+		return b1 == 0x9a && b2 == 0x80 ? 3 : 0; /* U+1680 */
+	case 0xe2: /* U+2000-U+200A U+2028 U+2029 U+202F U+205F */
+		return (b1 == 0x80 && (b2 <= 0x8a || b2 == 0xa8 || b2 == 0xa9 || b2 == 0xaf)) ||
+		       (b1 == 0x81 && b2 == 0x9f) ? 3 : 0;
+	case 0xe3:
+		return b1 == 0x80 && b2 == 0x80 ? 3 : 0; /* U+3000 */
+	default:
+		return 0;
+	}
+}
+
 /* Chunks found 64 bytes at a time from bit masks: whitespace bits end and
  * start chunks, and a chunk without "special" bits (anything but ASCII
  * letters and digits) is one token.  Non-ASCII spaces are found from their
@@ -668,10 +694,10 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 		sp &= ~carry;
 		carry = 0;
 		while (lead) {
-			size_t p = (size_t)__builtin_ctzll(lead), j = base + p;
+			size_t p = (size_t)__builtin_ctzll(lead), len, b;
 			lead &= lead - 1;
-			if (base + p < n && pt_isspace(pt_next(s, n, &j))) {
-				size_t len = j - (base + p), b;
+			len = base + p < n ? space_len(u, base + p, n) : 0;
+			if (len) {
 				for (b = p; b < p + len; b++) {
 					if (b < 64) {
 						ws |= (uint64_t)1 << b;
