@@ -584,10 +584,10 @@ static inline int split_last(const char *s, size_t a, size_t last)
 /* 64 bytes at s: bit i of *ws set when s[i] is ASCII whitespace, of *sp
  * when it is neither that nor an ASCII letter or digit, of the result when
  * it may lead a non-ASCII space (0xc2 0xe1 0xe2 0xe3). */
-static uint64_t classify64(const unsigned char *s, uint64_t *ws, uint64_t *sp, uint64_t *let)
+static uint64_t classify64(const unsigned char *s, uint64_t *ws, uint64_t *sp, uint64_t *let, uint64_t *hi)
 {
 #if defined(__SSE2__)
-	uint64_t w = 0, a = 0, l = 0, lt = 0;
+	uint64_t w = 0, a = 0, l = 0, lt = 0, h = 0;
 	int k;
 	for (k = 0; k < 4; k++) {
 		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + 16 * k));
@@ -608,13 +608,15 @@ static uint64_t classify64(const unsigned char *s, uint64_t *ws, uint64_t *sp, u
 		a |= (uint64_t)(uint16_t)_mm_movemask_epi8(isal) << (16 * k);
 		lt |= (uint64_t)(uint16_t)_mm_movemask_epi8(isle) << (16 * k);
 		l |= (uint64_t)(uint16_t)_mm_movemask_epi8(t) << (16 * k);
+		h |= (uint64_t)(uint16_t)_mm_movemask_epi8(b) << (16 * k);
 	}
 	*ws = w;
 	*sp = ~(w | a);
 	*let = lt;
+	*hi = h;
 	return l;
 #else
-	uint64_t w = 0, p = 0, l = 0, lt = 0;
+	uint64_t w = 0, p = 0, l = 0, lt = 0, h = 0;
 	int k;
 	for (k = 0; k < 64; k++) {
 		unsigned char c = byte_class[s[k]];
@@ -622,12 +624,57 @@ static uint64_t classify64(const unsigned char *s, uint64_t *ws, uint64_t *sp, u
 		p |= (uint64_t)(c == 0 || c == 2) << k;
 		lt |= (uint64_t)(c == 1 && s[k] >= 'A') << k;
 		l |= (uint64_t)(s[k] == 0xc2 || (s[k] >= 0xe1 && s[k] <= 0xe3)) << k;
+		h |= (uint64_t)(s[k] >= 0x80) << k;
 	}
 	*ws = w;
 	*sp = p;
 	*let = lt;
+	*hi = h;
 	return l;
 #endif
+}
+
+/* A chunk u[a, b) of ASCII letters and digits and other characters (no
+ * ASCII punctuation, at least one other character): 1 when none of the
+ * other characters is punctuation or a symbol, so that fast_chunk() would
+ * make it one token (its A+ to the end), with the token's code point facts
+ * in *cp (words.h); 0 when one is (or SL_ENOMEM never: nothing is stored). */
+static inline int hi_word(const unsigned char *u, size_t a, size_t b, uint32_t *cp)
+{
+	size_t i = a, hib = 0, hic = 0, cps;
+	unsigned nonpset = 0, alpha = 0;
+	while (i < b) {
+		uint32_t c;
+		size_t j;
+		if (u[i] < 0x80) {
+			alpha |= (unsigned)(u[i] | 0x20) - 'a' < 26u;
+			i++;
+			continue;
+		}
+		j = i;
+		c = pt_next((const char *)u, b, &j);
+		if (c < PT_SMALL) {
+			unsigned t = pt_small_[c];
+			if (t & PT_F_PS)
+				return 0;
+			nonpset |= !(t & PT_F_PSET);
+		} else {
+			if (pt_is_punct_or_symbol(c))
+				return 0;
+			if (!nonpset)
+				nonpset = !pt_in_punctuation_set(c);
+		}
+		if (!alpha)
+			alpha = (unsigned)pt_isalpha(c);
+		hib += j - i;
+		hic++;
+		i = j;
+	}
+	cps = b - a - hib + hic;
+	nonpset |= b - a > hib; /* an ASCII letter or digit */
+	*cp = cps >= (size_t)1 << 29 ? 0 :
+	      (uint32_t)(cps << 3 | WX_KNOWN | (nonpset ? WX_NONSYM : 0) | (alpha ? WX_ALPHA : 0));
+	return 1;
 }
 
 /* The length of the non-ASCII space (pt_isspace) at u[i] (a byte that
@@ -667,7 +714,8 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 	unsigned char tail[64];
 	uint64_t carry = 0;       /* whitespace bits spilled into this block */
 	size_t base, start = 0;
-	int in_word = 0, special = 0, letter = 0, rc;
+	int in_word = 0, special = 0, aspecial = 0, letter = 0, rc;
+	uint32_t wcp;
 
 	init_tabs();
 	init_classes();
@@ -677,7 +725,7 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 	for (base = 0; base < n; base += 64) {
 		const unsigned char *blk = u + base;
 		size_t avail = n - base;
-		uint64_t ws, sp, let, lead, pos;
+		uint64_t ws, sp, let, hi, lead, pos;
 		/* room for the simple tokens of this block (at most 32) */
 		while (out->cap < out->n + 32)
 			if (pt_spans_grow_(out))
@@ -689,7 +737,7 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 			memset(tail + avail, ' ', 64 - avail);
 			blk = tail;
 		}
-		lead = classify64(blk, &ws, &sp, &let);
+		lead = classify64(blk, &ws, &sp, &let, &hi);
 		ws |= carry;
 		sp &= ~carry;
 		carry = 0;
@@ -719,12 +767,14 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 				start = base + pos;
 				in_word = 1;
 				special = 0;
+				aspecial = 0;
 				letter = 0;
 				rest = ~(uint64_t)0 << pos;
 			}
 			m = ws & rest;
 			if (!m) {
 				special |= (sp & rest) != 0;
+				aspecial |= (sp & ~hi & rest) != 0;
 				letter |= (let & rest) != 0;
 				break;
 			}
@@ -732,6 +782,7 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 				uint64_t end = (uint64_t)__builtin_ctzll(m);
 				uint64_t in = rest & ((((uint64_t)1) << end) - 1);
 				special |= (sp & in) != 0;
+				aspecial |= (sp & ~hi & in) != 0;
 				letter |= (let & in) != 0;
 				if (!special) {
 					/* ASCII letters and digits: one token, in the room made above */
@@ -759,6 +810,16 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 							return SL_ENOMEM;
 					if (f && f->cap < out->n + 32 && facts_grow(f, out->n + 32))
 						return SL_ENOMEM;
+				} else if (!aspecial && hi_word(u, start, base + end, &wcp)) {
+					/* ASCII letters and digits and other characters, none
+					 * punctuation or a symbol: one token (fast_chunk's A+) */
+					out->v[out->n].off = start;
+					out->v[out->n].len = base + end - start;
+					if (f) {
+						f->v[out->n] = 0;
+						f->cp[out->n] = wcp;
+					}
+					out->n++;
 				} else {
 					if ((rc = emit_chunk(s, start, base + end, n, 0, letter, out, f)))
 						return rc;
