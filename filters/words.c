@@ -165,6 +165,22 @@ static const char *const contractions[] = {
 	"\xe2\x80\x99" "m", NULL
 };
 
+static const unsigned char contraction_len[] = { 3, 5, 2, 2, 4, 4, 3, 3, 3, 2, 2, 5, 5, 5, 4, 4 };
+_Static_assert(sizeof(contraction_len) == sizeof(contractions) / sizeof(contractions[0]) - 1,
+	       "a length per contraction");
+
+/* memmem(s, n, "\u2019" in UTF-8, 3) != NULL, without memmem's set-up */
+static int has_rsquo(const char *s, size_t n)
+{
+	const char *p = s, *end = s + n;
+	while (end - p >= 3 && (p = memchr(p, 0xe2, (size_t)(end - p - 2))) != NULL) {
+		if ((unsigned char)p[1] == 0x80 && (unsigned char)p[2] == 0x99)
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
 #define MAX_SUFFIX 64
 
 static int chunk(const char *s, size_t a, size_t b, struct pt_spans *out)
@@ -222,9 +238,9 @@ static int chunk(const char *s, size_t a, size_t b, struct pt_spans *out)
 				if (!url_in(s + a, start - a, colon_at) || strchr(")]}>\"',:;!?", (int)(c < 0x80 ? c : 'x')))
 					cut = b - start;
 			} else if ((c == 't' || c == 's' || c == 'S' || c == 'e' || c == 'l' || c == 'd' || c == 'm') &&
-				   (memchr(s + a, '\'', b - a) || memmem(s + a, b - a, "\xe2\x80\x99", 3))) {
+				   (memchr(s + a, '\'', b - a) || has_rsquo(s + a, b - a))) {
 				for (k = 0; contractions[k]; k++) {
-					size_t m = strlen(contractions[k]);
+					size_t m = contraction_len[k];
 					if (b - a > m && memcmp(s + b - m, contractions[k], m) == 0 &&
 					    pt_isalpha(pt_prev(s, b - m, &start))) {
 						cut = m;
