@@ -460,10 +460,17 @@ static unsigned char ascii_punct[128], ascii_alpha[128];
 enum { WT_NONSYM = 1, WT_ALPHA = 2, WT_HIGH = 4 };
 static unsigned char word_tab[256];
 
+/* Gopher's first look at a word, by its facts (WF_*), whether it is one
+ * byte long and its first byte: a non-symbol word, alphabetic, one for the
+ * loop after, ns_chars += 1, ns_chars += its length. */
+enum { GW_NS = 1, GW_ALPHA = 2, GW_SLOW = 4, GW_CH1 = 8, GW_LEN = 16 };
+static unsigned char gw_tab[4 << 9];
+#define GW_INDEX(f, one, c0) (((f) & 3u) << 9 | (unsigned)(one) << 8 | (c0))
+
 static void init_ascii(void)
 {
 	static int ready;
-	int c;
+	unsigned c, f, one;
 	if (ready)
 		return;
 	for (c = 0; c < 128; c++) {
@@ -473,6 +480,18 @@ static void init_ascii(void)
 	}
 	for (c = 128; c < 256; c++)
 		word_tab[c] = WT_HIGH;
+	for (f = 0; f < 4; f++)
+		for (one = 0; one < 2; one++)
+			for (c = 0; c < 256; c++) {
+				unsigned g;
+				if (f & WF_PLAIN) /* ASCII letters and digits: counted whole */
+					g = GW_NS | GW_LEN | (f & WF_LETTER ? GW_ALPHA : 0);
+				else if (one && c < 0x80) /* one ASCII character */
+					g = (ascii_punct[c] ? 0 : GW_NS | GW_CH1) | (ascii_alpha[c] ? GW_ALPHA : 0);
+				else
+					g = GW_SLOW;
+				gw_tab[GW_INDEX(f, one, c)] = (unsigned char)g;
+			}
 	ready = 1;
 }
 
@@ -579,19 +598,32 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 	 * split-off ASCII punctuation are counted here; the others are listed
 	 * in slot[] for the loop after, and the words that may be stop words
 	 * (short enough, a first byte that some stop word has) in cl[]. */
-	for (k = 0; k < n_words; k++) {
-		const unsigned char *s = (const unsigned char *)text + w->v[k].off;
-		size_t len = w->v[k].len;
-		unsigned f = q->facts.v[k], c0 = s[0], plain = f & WF_PLAIN;
-		unsigned single = (len == 1) & (c0 < 0x80) & !plain;
-		unsigned ns = single & !ascii_punct[c0 & 127];
-		n_ns += plain + ns;
-		ns_chars += (len & ((size_t)0 - plain)) + ns;
-		n_alpha += ((f & WF_LETTER) != 0) + (single & ascii_alpha[c0 & 127]);
-		q->slot[n_slow] = (uint32_t)k;
-		n_slow += !(plain | single);
-		q->cl[n_cand] = (uint32_t)k;
-		n_cand += (len <= p->stop.maxlen) & (unsigned)(p->stop.first[c0 >> 6] >> (c0 & 63) & 1);
+	{
+		/* the stop words' first bytes, a byte each (rebuilt when they change) */
+		const unsigned char *u = (const unsigned char *)text;
+		const unsigned char *facts = q->facts.v;
+		const struct pt_span *sp = w->v;
+		uint32_t *slot = q->slot, *cl = q->cl;
+		size_t maxlen = p->stop.maxlen;
+		if (!q->stop_first_ok || memcmp(q->stop_first_of, p->stop.first, sizeof(p->stop.first))) {
+			unsigned c;
+			for (c = 0; c < 256; c++)
+				q->stop_first[c] = (unsigned char)(p->stop.first[c >> 6] >> (c & 63) & 1);
+			memcpy(q->stop_first_of, p->stop.first, sizeof(p->stop.first));
+			q->stop_first_ok = 1;
+		}
+		for (k = 0; k < n_words; k++) {
+			size_t len = sp[k].len;
+			unsigned c0 = u[sp[k].off];
+			unsigned g = gw_tab[GW_INDEX(facts[k], len == 1, c0)];
+			n_ns += g & GW_NS;
+			n_alpha += (g >> 1) & 1;
+			ns_chars += (len & ((size_t)0 - ((g >> 4) & 1))) + ((g >> 3) & 1);
+			slot[n_slow] = (uint32_t)k;
+			n_slow += (g >> 2) & 1;
+			cl[n_cand] = (uint32_t)k;
+			n_cand += q->stop_first[c0] & (len <= maxlen);
+		}
 	}
 	for (j = 0; j < n_slow; j++) {
 		const unsigned char *s;

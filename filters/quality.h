@@ -114,6 +114,9 @@ struct quality {
 	uint64_t lines_gen;
 	int count_ok;              /* the text in out (count_n bytes) has count words */
 	size_t count, count_n;
+	unsigned char stop_first[256]; /* per byte: a stop word starts with it */
+	uint64_t stop_first_of[4];     /* ... for the stop words with these first bytes */
+	int stop_first_ok;
 	struct buf out;            /* C4's rewritten text */
 	struct buf tmp, lower;
 	struct qhash_ent *tab;
