@@ -581,9 +581,10 @@ static int split_scalar(const char *s, size_t n, struct pt_spans *out, struct wo
 	return 0;
 }
 
-/* A chunk s[a, last] of ASCII letters and digits and one ASCII character
- * at last (a < last): whether fast_chunk() splits that character off (a
- * suffix, or a "." it does not leave on the word), the word's facts known. */
+/* A chunk s[a, last] of a word (fast_chunk's A+: ASCII letters and digits,
+ * other characters that are not punctuation or symbols) and one ASCII
+ * character at last (a < last): whether fast_chunk() splits that character
+ * off (a suffix, or a "." it does not leave on the word). */
 static inline int split_last(const char *s, size_t a, size_t last)
 {
 	const unsigned char *u = (const unsigned char *)s;
@@ -593,6 +594,11 @@ static inline int split_last(const char *s, size_t a, size_t last)
 	if (is_abbrev(s + a, last + 1 - a)) /* (no suffix follows: "www." splits) */
 		return 0;
 	l = u[last - 1];
+	if (l >= 0x80) { /* as fast_chunk() */
+		size_t st;
+		uint32_t c = pt_prev(s, last, &st);
+		return pt_is_lower(c) || (pt_is_upper(c) && st > a && pt_is_upper(pt_prev(s, st, &st)));
+	}
 	return (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') ||
 	       (l >= 'A' && l <= 'Z' && last - 1 > a && u[last - 2] >= 'A' && u[last - 2] <= 'Z');
 }
@@ -730,7 +736,7 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 	unsigned char tail[64];
 	uint64_t carry = 0;       /* whitespace bits spilled into this block */
 	size_t base, start = 0;
-	int in_word = 0, special = 0, aspecial = 0, letter = 0, rc;
+	int in_word = 0, special = 0, aspecial = 0, letter = 0, hiw, rc;
 	uint32_t wcp;
 
 	init_tabs();
@@ -796,9 +802,10 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 			}
 			{
 				uint64_t end = (uint64_t)__builtin_ctzll(m);
-				uint64_t in = rest & ((((uint64_t)1) << end) - 1);
+				uint64_t in = rest & ((((uint64_t)1) << end) - 1), ain = sp & ~hi & in;
+				int special0 = special, aspecial0 = aspecial; /* in the blocks before */
 				special |= (sp & in) != 0;
-				aspecial |= (sp & ~hi & in) != 0;
+				aspecial |= ain != 0;
 				letter |= (let & in) != 0;
 				if (!special) {
 					/* ASCII letters and digits: one token, in the room made above */
@@ -807,16 +814,21 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 					if (f)
 						f->v[out->n] = (unsigned char)(WF_PLAIN | (letter ? WF_LETTER : 0));
 					out->n++;
-				} else if (start >= base && start + 1 < base + end &&
-					   (sp & in) == (uint64_t)1 << (end - 1) && split_last(s, start, base + end - 1)) {
-					/* letters and digits, then one closing character that
+				} else if (!aspecial0 && end > 0 && ain == (uint64_t)1 << (end - 1) && start + 1 < base + end &&
+					   (hiw = !special0 && (sp & in) == ain ? 0 : 1,
+					    !hiw || hi_word(u, start, base + end - 1, &wcp)) &&
+					   split_last(s, start, base + end - 1)) {
+					/* a word (ASCII letters and digits: plain, or with
+					 * other characters: its code points known), then its
+					 * only ASCII punctuation, a closing character that
 					 * fast_chunk() would split off: the two tokens here */
 					out->v[out->n].off = start;
 					out->v[out->n].len = base + end - 1 - start;
 					out->v[out->n + 1].off = base + end - 1;
 					out->v[out->n + 1].len = 1;
 					if (f) {
-						f->v[out->n] = (unsigned char)(WF_PLAIN | (letter ? WF_LETTER : 0));
+						f->v[out->n] = (unsigned char)(hiw ? 0 : WF_PLAIN | (letter ? WF_LETTER : 0));
+						f->cp[out->n] = hiw ? wcp : 0;
 						f->v[out->n + 1] = 0;
 						f->cp[out->n + 1] = 0;
 					}
