@@ -36,7 +36,7 @@ static int is_abbrev(const char *s, size_t n)
 
 int words_no_fast_path;
 
-static unsigned char prefix_tab[128], suffix_tab[128], alnum_tab[256];
+static unsigned char prefix_tab[128], suffix_tab[128], alnum_tab[256], infix_tab[128];
 
 static void init_tabs(void)
 {
@@ -50,6 +50,8 @@ static void init_tabs(void)
 		suffix_tab[(unsigned char)*p] = 1;
 	for (p = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"; *p; p++)
 		alnum_tab[(unsigned char)*p] = 1;
+	for (p = ".-~,:<>=/+*^"; *p; p++) /* the ASCII characters infix_split() cuts at */
+		infix_tab[(unsigned char)*p] = 1;
 	ready = 1;
 }
 
@@ -106,17 +108,27 @@ static int infix_split(const char *s, size_t a, size_t b, int colon_at, struct p
 	while (i < b) {
 		size_t cut = 0; /* bytes of the infix at i, 0 when none */
 		uint32_t c, next = 0;
+		unsigned char ub = (unsigned char)s[i];
+		if (ub < 0x80 && alnum_tab[ub]) {
+			/* a run of ASCII letters and digits: no infix, prev its last */
+			do
+				i++;
+			while (i < b && (unsigned char)s[i] < 0x80 && alnum_tab[(unsigned char)s[i]]);
+			prev = (unsigned char)s[i - 1];
+			continue;
+		}
 		j = i;
 		c = pt_next(s, b, &j);
-		if (j < b) {
-			size_t k = j;
-			next = pt_next(s, b, &k);
-		}
-		if (c < 0x80 && alnum_tab[c]) {
+		if (c < 0x80 ? !infix_tab[c] : c != 0x2026 && c != 0x2013 && c != 0x2014) {
+			/* no rule below cuts at c */
 			prevprev = prev;
 			prev = c;
 			i = j;
 			continue;
+		}
+		if (j < b) {
+			size_t k = j;
+			next = pt_next(s, b, &k);
 		}
 		if (c == '.' && i + 3 <= b && memcmp(s + i, "...", 3) == 0) {
 			cut = 3;
