@@ -20,18 +20,22 @@ static const char *const abbrevs[] = {
 	"e.g.", "i.e.", "a.m.", "p.m.", "u.s.", "u.k.", NULL
 };
 
-static int is_abbrev(const char *s, size_t n)
+static int abbrev_in_list(const char *s, size_t n)
 {
 	char low[5];
 	size_t k;
-	if (n < 3 || n > 5 || s[n - 1] != '.')
-		return 0;
 	for (k = 0; k < n; k++)
 		low[k] = (char)((unsigned)(s[k] - 'A') < 26u ? s[k] | 0x20 : s[k]);
 	for (k = 0; abbrevs[k]; k++)
 		if (abbrevs[k][0] == low[0] && strnlen(abbrevs[k], 6) == n && memcmp(abbrevs[k], low, n) == 0)
 			return 1;
 	return 0;
+}
+
+/* (the length and the final '.' tested inline: most calls stop there) */
+static inline int is_abbrev(const char *s, size_t n)
+{
+	return n >= 3 && n <= 5 && s[n - 1] == '.' && abbrev_in_list(s, n);
 }
 
 int words_no_fast_path;
@@ -89,7 +93,7 @@ static int looks_like_url(const char *s, size_t n)
 
 /* looks_like_url() on a piece of a chunk; without ':' or '@' in the chunk
  * (colon_at 0) only a "www." start can make one. */
-static int url_in(const char *s, size_t n, int colon_at)
+static inline int url_in(const char *s, size_t n, int colon_at)
 {
 	if (!colon_at)
 		return n >= 4 && (s[0] | 0x20) == 'w' && (s[1] | 0x20) == 'w' && (s[2] | 0x20) == 'w' && s[3] == '.';
