@@ -101,6 +101,30 @@ static void splitlines_random_leads(void)
 	CHECK(!bad);
 }
 
+/* pt_len (16 bytes at a time, counters summed every 255 blocks) against a
+ * count one byte at a time, on random strings up to 9000 bytes long. */
+static void len_random(void)
+{
+	static const char *const atoms[] = { "a", "0123456789abcdef", " ", "\n", "\xc3\xa9", "\xd0\xb6",
+		"\xe2\x80\x99", "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\x7f", "\x01" };
+	static char str[9100];
+	unsigned long long x = 0x5851f42d4c957f2dull;
+	int t, bad = 0;
+	for (t = 0; t < 400; t++) {
+		size_t n = check_atoms(str, 0, 9000, atoms, sizeof(atoms) / sizeof(atoms[0]),
+				       (int)(check_rand(&x) % 2000), &x), i, want = 0, off = check_rand(&x) % 16;
+		if (off > n)
+			off = n;
+		for (i = off; i < n; i++)
+			want += ((unsigned char)str[i] & 0xc0) != 0x80;
+		bad |= pt_len(str + off, n - off) != want;
+	}
+	CHECK(!bad);
+	CHECK_INT(pt_len("", 0), 0);
+	memset(str, 'a', 9000); /* every counter at its most */
+	CHECK_INT(pt_len(str, 9000), 9000);
+}
+
 /* pt_lower_is_ascii_fold against pt_lower itself, for every code point
  * (between ASCII capitals, to pass the 8-byte stride too). */
 static void ascii_fold_all(void)
@@ -227,6 +251,7 @@ int main(void)
 	buf_release(&b);
 	splitlines_random();
 	splitlines_random_leads();
+	len_random();
 	ascii_fold_all();
 	return check_done();
 }
