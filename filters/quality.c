@@ -520,6 +520,10 @@ static void count_hash_ellipsis(const char *text, size_t n, size_t *nhash, size_
 			run = 0;
 		} else if (md == 0xffff) {
 			run += 16;
+		} else if (run == 0 && (md & (md >> 1)) == 0) {
+			/* (most blocks with a dot) single dots only: no "...", but
+			 * the last may begin a run in the next block */
+			run = (md >> 15) & 1;
 		} else {
 			unsigned k;
 			for (k = 0; k < 16; k++) {

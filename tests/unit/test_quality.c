@@ -332,6 +332,55 @@ static void c4_phrase_cases(struct quality *q)
 	}
 }
 
+/* Gopher's '#' and ellipsis counts (one SSE2 pass, with shortcuts for
+ * blocks of single dots) against text.count("#") and text.count("...") +
+ * text.count("\u2026") done a byte at a time, on random texts whose dots
+ * fall at every offset of the 16-byte blocks. */
+static void hash_ellipsis_random(void)
+{
+	static const char *const atoms[] = { ".", ".", ".", "..", "...", "....", "#", "\xe2\x80\xa6", "\xe2\x80\x99",
+		"a", "word", " ", "\n", "abcdefghijklmno" };
+	unsigned long long x = 0xda3e39cb94b95bdbull;
+	struct quality q;
+	struct qparams p;
+	char str[1024];
+	int t, bad = 0;
+	quality_init(&q);
+	q.all_signals = 1;
+	qparams_init(&p);
+	for (t = 0; t < 3000; t++) {
+		size_t n = check_atoms(str, 0, sizeof(str), atoms, sizeof(atoms) / sizeof(atoms[0]),
+				       1 + (int)(check_rand(&x) % 200), &x), i, nhash = 0, nell = 0, run = 0, nw;
+		struct pt_spans sp = { 0 };
+		struct qresult r;
+		int k;
+		for (i = 0; i < n; i++) {
+			if (str[i] == '.') {
+				run++;
+				continue;
+			}
+			nell += run / 3;
+			run = 0;
+			nhash += str[i] == '#';
+			nell += i + 2 < n && !memcmp(str + i, "\xe2\x80\xa6", 3);
+		}
+		nell += run / 3;
+		CHECK(words_split(str, n, &sp) == 0);
+		nw = sp.n;
+		pt_spans_release(&sp);
+		CHECK(quality_eval(&q, Q_GOPHER, &p, str, n, &r) == 0);
+		for (k = 0; k < r.nsig; k++) {
+			if (!strcmp(r.sig[k].name, "gopher_hash_ratio"))
+				bad |= r.sig[k].v != (nw ? (double)nhash / (double)nw : 0);
+			if (!strcmp(r.sig[k].name, "gopher_ellipsis_ratio"))
+				bad |= r.sig[k].v != (nw ? (double)nell / (double)nw : 0);
+		}
+	}
+	CHECK(!bad);
+	qparams_release(&p);
+	quality_release(&q);
+}
+
 /* quality_new_text(): texts of one length, one after the other in one
  * buffer (the case where an address alone would mislead), through all four
  * rule sets as cmd/quality.c runs them (C4's rewritten text copied to a
@@ -562,6 +611,7 @@ int main(void)
 	ngram_reference(&q);
 	c4_phrase_cases(&q);
 	new_text_cases();
+	hash_ellipsis_random();
 	quality_release(&q);
 	return check_done();
 }
