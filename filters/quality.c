@@ -826,16 +826,29 @@ static inline uint64_t window_hash(const char *s, size_t w)
 }
 
 /* words[i:i+m] == words[j:j+m] */
-static int same_words(const char *text, const struct pt_spans *w, const uint64_t *wh, size_t i, size_t j, size_t m)
+static int same_words(const char *text, size_t n, const struct pt_spans *w, const uint64_t *wh, size_t i, size_t j,
+		      size_t m)
 {
+	/* the first len bytes of 8, in memory order: ones + 8 - len */
+	static const unsigned char ones[16] = { 255, 255, 255, 255, 255, 255, 255, 255 };
 	size_t k;
 	for (k = 0; k < m; k++) /* m <= 10: no memcmp call */
 		if (wh[i + k] != wh[j + k])
 			return 0;
 	for (k = 0; k < m; k++) {
 		const struct pt_span *x = &w->v[i + k], *y = &w->v[j + k];
-		if (x->len != y->len || memcmp(text + x->off, text + y->off, x->len))
+		if (x->len != y->len)
 			return 0;
+		if (x->len <= 8 && x->off + 8 <= n && y->off + 8 <= n) { /* short words: one masked load each */
+			uint64_t a, b, mask;
+			memcpy(&a, text + x->off, 8);
+			memcpy(&b, text + y->off, 8);
+			memcpy(&mask, ones + 8 - x->len, 8);
+			if ((a ^ b) & mask)
+				return 0;
+		} else if (memcmp(text + x->off, text + y->off, x->len)) {
+			return 0;
+		}
 	}
 	return 1;
 }
@@ -1001,7 +1014,7 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 						e->c = 1;
 						break;
 					}
-					if (e->h == h && same_words(text, w, q->wh, q->cl[INDEX(q, e)], k, m)) {
+					if (e->h == h && same_words(text, n, w, q->wh, q->cl[INDEX(q, e)], k, m)) {
 						e->c++;
 						/* the highest count, first inserted on ties */
 						if (e->c > bestc || (e->c == bestc && INDEX(q, e) < INDEX(q, &q->tab[best]))) {
