@@ -497,13 +497,27 @@ static void init_ascii(void)
 
 /* text.count("#") and text.count("...") + text.count("\u2026") in one pass:
  * a run of k dots holds k / 3 non-overlapping "...". */
-static void count_hash_ellipsis(const char *text, size_t n, size_t *nhash, size_t *nell)
+/* Also count('\n') and the bytes '-' and 0xe2 (which a bullet line starts
+ * with, "-" or "\u2022"), for bounds on the line ratios. */
+static void count_hash_ellipsis(const char *text, size_t n, size_t *nhash, size_t *nell, size_t *nnl, size_t *nbul)
 {
 	const unsigned char *u = (const unsigned char *)text;
-	size_t i = 0, h = 0, e = 0, run = 0;
+	size_t i = 0, h = 0, e = 0, run = 0, nl = 0, bul = 0;
 #if defined(__SSE2__)
+	__m128i anl = _mm_setzero_si128(), abul = _mm_setzero_si128(); /* byte counters */
+	unsigned blocks = 0;
 	for (; i + 16 <= n; i += 16) {
 		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
+		anl = _mm_sub_epi8(anl, _mm_cmpeq_epi8(b, _mm_set1_epi8('\n')));
+		abul = _mm_sub_epi8(abul, _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('-')),
+						       _mm_cmpeq_epi8(b, _mm_set1_epi8((char)0xe2))));
+		if (++blocks == 255) { /* before a counter can wrap */
+			__m128i s1 = _mm_sad_epu8(anl, _mm_setzero_si128()), s2 = _mm_sad_epu8(abul, _mm_setzero_si128());
+			nl += (size_t)_mm_cvtsi128_si32(s1) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(s1, 8));
+			bul += (size_t)_mm_cvtsi128_si32(s2) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(s2, 8));
+			anl = abul = _mm_setzero_si128();
+			blocks = 0;
+		}
 		unsigned mh = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('#')));
 		unsigned md = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('.')));
 		unsigned me = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8((char)0xe2)));
@@ -536,8 +550,15 @@ static void count_hash_ellipsis(const char *text, size_t n, size_t *nhash, size_
 			}
 		}
 	}
+	{
+		__m128i s1 = _mm_sad_epu8(anl, _mm_setzero_si128()), s2 = _mm_sad_epu8(abul, _mm_setzero_si128());
+		nl += (size_t)_mm_cvtsi128_si32(s1) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(s1, 8));
+		bul += (size_t)_mm_cvtsi128_si32(s2) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(s2, 8));
+	}
 #endif
 	for (; i < n; i++) {
+		nl += u[i] == '\n';
+		bul += u[i] == '-' || u[i] == 0xe2;
 		if (u[i] == '.') {
 			run++;
 			continue;
@@ -552,6 +573,8 @@ static void count_hash_ellipsis(const char *text, size_t n, size_t *nhash, size_
 	e += run / 3;
 	*nhash = h;
 	*nell = e;
+	*nnl = nl;
+	*nbul = bul;
 }
 
 static int grow_words(struct quality *q, size_t nw);
@@ -583,7 +606,7 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 {
 	const double *v = p->v;
 	size_t k, j, n_words, n_ns = 0, ns_chars = 0, n_alpha = 0, n_stop = 0, bullets = 0, ell = 0;
-	size_t n_slow = 0, n_cand = 0;
+	size_t n_slow = 0, n_cand = 0, nhash, nell, nnl, nbul;
 	double avg, hashes, ellipsis;
 	int all = q->all_signals, rc;
 	const char *reason = NULL;
@@ -688,18 +711,27 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 		FAIL("gopher_below_avg_threshold");
 	if (ON(v[QP_MAX_AVG_WORD_LENGTH]) && avg > v[QP_MAX_AVG_WORD_LENGTH])
 		FAIL("gopher_above_avg_threshold");
-	{
-		size_t nhash, nell;
-		count_hash_ellipsis(text, n, &nhash, &nell);
-		hashes = ratio((double)nhash, (double)n_words);
-		ellipsis = ratio((double)nell, (double)n_words);
-	}
+	count_hash_ellipsis(text, n, &nhash, &nell, &nnl, &nbul);
+	hashes = ratio((double)nhash, (double)n_words);
+	ellipsis = ratio((double)nell, (double)n_words);
 	sig(r, "gopher_hash_ratio", hashes);
 	sig(r, "gopher_ellipsis_ratio", ellipsis);
 	if (ON(v[QP_MAX_SYMBOL_WORD_RATIO]) && hashes > v[QP_MAX_SYMBOL_WORD_RATIO])
 		FAIL("gopher_too_many_hashes");
 	if (ON(v[QP_MAX_SYMBOL_WORD_RATIO]) && ellipsis > v[QP_MAX_SYMBOL_WORD_RATIO])
 		FAIL("gopher_too_many_ellipsis");
+	/* The line ratios, unless bounds show that neither can fail (and not
+	 * every signal is wanted): a text has at least max(count("\n"), 1)
+	 * lines, at most one bullet line per '-' or 0xe2 byte, and at most
+	 * nell lines that end in an ellipsis.  (Division is monotonic, so the
+	 * bound holds for the computed ratios too.) */
+	{
+		double lines_lb = (double)(nnl ? nnl : n > 0);
+		if (!all && lines_lb > 0 &&
+		    !(ON(v[QP_MAX_BULLET_LINES_RATIO]) && (double)nbul / lines_lb > v[QP_MAX_BULLET_LINES_RATIO]) &&
+		    !(ON(v[QP_MAX_ELLIPSIS_LINES_RATIO]) && (double)nell / lines_lb > v[QP_MAX_ELLIPSIS_LINES_RATIO]))
+			goto lines_pass; /* (their two signals not measured) */
+	}
 	if ((rc = text_lines(q, text, n)))
 		return rc;
 	for (k = 0; k < q->lines.n; k++) {
@@ -714,6 +746,7 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 		FAIL("gopher_too_many_bullets");
 	if (ON(v[QP_MAX_ELLIPSIS_LINES_RATIO]) && ratio((double)ell, (double)q->lines.n) > v[QP_MAX_ELLIPSIS_LINES_RATIO])
 		FAIL("gopher_too_many_end_ellipsis");
+lines_pass:
 	sig(r, "gopher_alpha_words_ratio", ratio((double)n_alpha, (double)n_words));
 	if (ON(v[QP_MAX_NON_ALPHA_WORDS_RATIO]) &&
 	    ratio((double)n_alpha, (double)n_words) < v[QP_MAX_NON_ALPHA_WORDS_RATIO])

@@ -434,6 +434,58 @@ static void hash_ellipsis_random(void)
 	quality_release(&q);
 }
 
+/* Gopher stopping early (the line ratios skipped where bounds show they
+ * cannot fail) gives the reason it gives measuring everything, on random
+ * texts of bullet, ellipsis and plain lines, with \r\n and other breaks
+ * (some longer than the counters' 255 blocks), under several bullet and
+ * ellipsis thresholds. */
+static void gopher_early_random(void)
+{
+	static const char *const atoms[] = { "- item\n", "  - x\n", "\xe2\x80\xa2 dot\n", "\xe2\x80\x99 q\n", "more...\n",
+		"end\xe2\x80\xa6\n", "a - b\n", "the cat of the hat\n", "word ", "with ", "and ", "\n", "\r\n", "\r",
+		"\x0b", "\xe2\x80\xa8", "...", "-", "#" };
+	static const char *const bul[] = { "0.9", "0.5", "0.2", "0.05" }, *const ell[] = { "0.3", "0.1", "0.02" };
+	unsigned long long x = 0x1d8e4e27c47d124full;
+	struct quality early, every;
+	struct qparams p;
+	static char str[24000];
+	int t, bad = 0;
+	quality_init(&early);
+	quality_init(&every);
+	every.all_signals = 1;
+	for (t = 0; t < 6000; t++) {
+		size_t n = check_atoms(str, 0, sizeof(str), atoms, sizeof(atoms) / sizeof(atoms[0]),
+				       t % 40 ? 1 + (int)(check_rand(&x) % 120) : 1800 /* past 255 blocks */, &x);
+		struct qresult r1, r2;
+		qparams_init(&p);
+		qparams_set(&p, "gopher.min_doc_words", t % 2 ? "1" : "5");
+		qparams_set(&p, "gopher.max_bullet_lines_ratio", bul[(t / 2) % 4]);
+		qparams_set(&p, "gopher.max_ellipsis_lines_ratio", ell[(t / 8) % 3]);
+		qparams_set(&p, "gopher.max_symbol_word_ratio", t % 5 ? "0.5" : "none");
+		CHECK(quality_eval(&early, Q_GOPHER, &p, str, n, &r1) == 0);
+		CHECK(quality_eval(&every, Q_GOPHER, &p, str, n, &r2) == 0);
+		bad |= (r1.reason == NULL) != (r2.reason == NULL) || (r1.reason && strcmp(r1.reason, r2.reason));
+		qparams_release(&p);
+	}
+	CHECK(!bad);
+	/* the bullets all in the first 255 blocks, plain words after them */
+	{
+		size_t n = 0;
+		struct qresult r1;
+		int k;
+		for (k = 0; k < 580; k++, n += 7)
+			memcpy(str + n, "- abcd\n", 7);
+		for (k = 0; k < 800; k++, n += 5)
+			memcpy(str + n, "word ", 5);
+		qparams_init(&p);
+		CHECK(quality_eval(&early, Q_GOPHER, &p, str, n, &r1) == 0);
+		CHECK(r1.reason && !strcmp(r1.reason, "gopher_too_many_bullets"));
+		qparams_release(&p);
+	}
+	quality_release(&early);
+	quality_release(&every);
+}
+
 /* quality_new_text(): texts of one length, one after the other in one
  * buffer (the case where an address alone would mislead), through all four
  * rule sets as cmd/quality.c runs them (C4's rewritten text copied to a
@@ -666,6 +718,7 @@ int main(void)
 	c4_phrase_cases(&q);
 	new_text_cases();
 	hash_ellipsis_random();
+	gopher_early_random();
 	quality_release(&q);
 	return check_done();
 }
