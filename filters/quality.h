@@ -5,7 +5,8 @@
  * words come from words.h, the one documented approximation.
  *
  * A rule set is evaluated on one text; it measures every signal it can (with
- * all_signals) or stops at the first failing check, and returns the reason
+ * all_signals) or stops at the first failing check (then a check that bounds
+ * show cannot fail may go unmeasured, its signal absent), and returns the reason
  * named as datatrove names it, or NULL when the text passes.  C4 also
  * rewrites the text (lines removed), like datatrove's C4QualityFilter.
  *
