@@ -607,7 +607,7 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 	const double *v = p->v;
 	size_t k, j, n_words, n_ns = 0, ns_chars = 0, n_alpha = 0, n_stop = 0, bullets = 0, ell = 0;
 	size_t n_slow = 0, n_cand = 0, nhash, nell, nnl, nbul;
-	double avg, hashes, ellipsis;
+	double avg, hashes, ellipsis, stop_enough;
 	int all = q->all_signals, rc;
 	const char *reason = NULL;
 	struct pt_spans *w = &q->words;
@@ -751,7 +751,9 @@ lines_pass:
 	if (ON(v[QP_MAX_NON_ALPHA_WORDS_RATIO]) &&
 	    ratio((double)n_alpha, (double)n_words) < v[QP_MAX_NON_ALPHA_WORDS_RATIO])
 		FAIL("gopher_below_alpha_threshold");
-	/* |stop_words ∩ set(words)|: count distinct stop words seen */
+	/* |stop_words ∩ set(words)|: count distinct stop words seen (the last
+	 * check: stopping early, enough is all it needs to know) */
+	stop_enough = !all && ON(v[QP_MIN_STOP_WORDS]) ? v[QP_MIN_STOP_WORDS] : INFINITY;
 	if (p->stop.n) {
 		unsigned char seen[4096];
 		unsigned char *mark = p->stop.n <= sizeof(seen) ? seen : calloc(p->stop.n, 1);
@@ -771,10 +773,14 @@ lines_pass:
 					break;
 				}
 			}
+			if ((double)n_stop >= stop_enough)
+				break;
 		}
 		if (mark != seen)
 			free(mark);
 	}
+	if ((double)n_stop >= stop_enough)
+		goto done; /* passes (the count not measured to the end) */
 	sig(r, "gopher_stop_words", (double)n_stop);
 	if (ON(v[QP_MIN_STOP_WORDS]) && (double)n_stop < v[QP_MIN_STOP_WORDS])
 		FAIL("gopher_enough_stop_words");
