@@ -3,6 +3,8 @@
 # text (Dolma's CommonCrawl sample, repeated), in the same run, interleaved.
 #
 #   bench/quality.sh [BUILD_DIR]     (default: build; ROUNDS=5 REPEAT=20)
+#   BASE=path/to/other/sluice bench/quality.sh   (also that binary's four rule
+#                                    sets, in the same rounds: before/after)
 #
 # Prints median wall seconds, MB/s of uncompressed JSONL and CPU seconds
 # (user+sys, which a busy shared machine disturbs less than wall time), and
@@ -24,6 +26,11 @@ if [ ! -f "$O/quality-$REPEAT.jsonl" ]; then
 	for _ in $(seq "$REPEAT"); do cat "$O/dolma.jsonl"; done > "$O/quality-$REPEAT.jsonl"
 fi
 IN="$O/quality-$REPEAT.jsonl"
+base_rows=()
+if [ -n "${BASE:-}" ]; then
+	base_rows=("quality all four, BASE|$BASE quality -q --rules gopher,gopher-rep,c4,fineweb $IN"
+		   "quality all four --signals, BASE|$BASE quality -q --signals --annotate-only $IN")
+fi
 python3 - "$ROUNDS" "$IN" \
 	"cat|$S cat -q $IN" \
 	"quality gopher|$S quality -q --rules gopher $IN" \
@@ -31,6 +38,7 @@ python3 - "$ROUNDS" "$IN" \
 	"quality c4|$S quality -q --rules c4 $IN" \
 	"quality fineweb|$S quality -q --rules fineweb $IN" \
 	"quality all four|$S quality -q --rules gopher,gopher-rep,c4,fineweb $IN" \
+	"${base_rows[@]}" \
 	"quality all four --signals|$S quality -q --signals --annotate-only $IN" \
 	"blocklist words (LDNOOBW en)|$S blocklist -q --words $F/ldnoobw/en $IN" \
 	"blocklist UT1 all + URL words|$S blocklist -q --urls $F/ut1_blacklists --categories all --url-words $F/datatrove-banned_words.txt --url-soft-words $F/datatrove-soft_banned_words.txt --url-subwords $F/datatrove-banned_subwords.txt $IN" \

@@ -227,6 +227,7 @@ int cmd_quality(int argc, char **argv)
 			break;
 		}
 		buf_reset(&sigs);
+		quality_new_text(&q);
 		for (k = 0; k < nrules; k++) {
 			int i;
 			/* the document's text until a rule rewrites it, then cur */
@@ -252,6 +253,7 @@ int cmd_quality(int argc, char **argv)
 				text = cur.ptr ? cur.ptr : "";
 				n = cur.len;
 				changed = 1;
+				quality_new_text(&q);
 			}
 		}
 		if (st.failed)

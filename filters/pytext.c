@@ -43,9 +43,25 @@ uint32_t pt_prev(const char *s, size_t end, size_t *start)
 	return pt_next(s, end, &j);
 }
 
+/* utf8_count(): the bytes that are not continuation bytes (0x80-0xbf,
+ * below -64 as signed bytes), 16 at a time: byte counters summed every 255
+ * blocks, before they can wrap. */
 size_t pt_len(const char *s, size_t n)
 {
-	return utf8_count(s, n);
+	size_t i = 0, count = 0;
+#if defined(__SSE2__)
+	while (i + 16 <= n) {
+		__m128i acc = _mm_setzero_si128();
+		size_t stop = n - i >= 255 * 16 ? i + 255 * 16 : i + ((n - i) & ~(size_t)15);
+		for (; i < stop; i += 16) {
+			__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			acc = _mm_sub_epi8(acc, _mm_cmpgt_epi8(b, _mm_set1_epi8(-65)));
+		}
+		acc = _mm_sad_epu8(acc, _mm_setzero_si128());
+		count += (size_t)_mm_cvtsi128_si32(acc) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(acc, 8));
+	}
+#endif
+	return count + utf8_count(s + i, n - i);
 }
 
 int pt_isspace(uint32_t c)
@@ -60,8 +76,9 @@ int pt_isspace(uint32_t c)
 	return c >= 0x2000 && c <= 0x200a;
 }
 
-/* The table of pytext.h's PT_SMALL code points (nearly every non-ASCII
- * character of web text), built once: general category and flags. */
+/* The table of pytext.h's PT_SMALL code points (the Basic Multilingual
+ * Plane: nearly every character of web text), built once (about a
+ * millisecond): general category and flags. */
 unsigned char pt_small_[PT_SMALL];
 int pt_small_ready_;
 static pthread_once_t small_once = PTHREAD_ONCE_INIT;
@@ -71,8 +88,12 @@ static int in_sorted(const uint32_t *v, size_t n, uint32_t c);
 static void small_init(void)
 {
 	uint32_t c;
+	size_t ip = 0, np = sizeof(pt_punctuation_set) / sizeof(pt_punctuation_set[0]);
 	for (c = 0; c < PT_SMALL; c++) {
-		int cat = (int)utf8proc_category((utf8proc_int32_t)c);
+		/* one property look-up per code point (utf8proc_category's), and
+		 * utf8proc_tolower only where a lowercase mapping exists */
+		const utf8proc_property_t *pr = utf8proc_get_property((utf8proc_int32_t)c);
+		int cat = (int)pr->category;
 		unsigned f = (unsigned)cat & PT_F_CAT;
 		switch (cat) {
 		case UTF8PROC_CATEGORY_PC: case UTF8PROC_CATEGORY_PD: case UTF8PROC_CATEGORY_PS:
@@ -83,9 +104,12 @@ static void small_init(void)
 		default:
 			break;
 		}
-		if (in_sorted(pt_punctuation_set, sizeof(pt_punctuation_set) / sizeof(pt_punctuation_set[0]), c))
+		while (ip < np && pt_punctuation_set[ip] < c) /* the sorted set, walked along */
+			ip++;
+		if (ip < np && pt_punctuation_set[ip] == c)
 			f |= PT_F_PSET;
-		if (c >= 0x80 && (c == 0x130 || utf8proc_tolower((utf8proc_int32_t)c) != (utf8proc_int32_t)c))
+		if (c >= 0x80 && (c == 0x130 || (pr->lowercase_seqindex != UINT16_MAX &&
+						 utf8proc_tolower((utf8proc_int32_t)c) != (utf8proc_int32_t)c)))
 			f |= PT_F_LOWERS;
 		pt_small_[c] = (unsigned char)f;
 	}
@@ -228,44 +252,63 @@ void pt_strip(const char *s, size_t n, size_t *off, size_t *len)
 	*len = b - a;
 }
 
-/* The first i >= from with s[i] < 0x20 or s[i] >= 0x80 (or n). */
-static size_t skip_printable(const char *s, size_t i, size_t n)
+/* The first i >= from that may start a line break (or n): a control byte,
+ * or 0xc2 / 0xe2, the lead bytes of U+0085 and U+2028 / U+2029 (in valid
+ * UTF-8 these bytes only ever lead a character). */
+static size_t skip_to_break(const char *s, size_t i, size_t n)
 {
+	const unsigned char *u = (const unsigned char *)s;
 #if defined(__SSE2__)
 	for (; i + 16 <= n; i += 16) {
-		/* signed: bytes >= 0x80 are negative, so one compare finds both */
-		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(b, _mm_set1_epi8(0x20)));
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
+		__m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(b, _mm_set1_epi8(0x1f)), b);
+		__m128i lead = _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8((char)0xc2)),
+					    _mm_cmpeq_epi8(b, _mm_set1_epi8((char)0xe2)));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(ctl, lead));
 		if (m)
 			return i + (size_t)__builtin_ctz(m);
 	}
 #endif
-	while (i < n && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x80)
+	while (i < n && u[i] >= 0x20 && u[i] != 0xc2 && u[i] != 0xe2)
 		i++;
 	return i;
 }
 
 int pt_splitlines(const char *s, size_t n, struct pt_spans *out)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, start = 0, j;
 	int rc;
-	while (i < n) {
-		unsigned char b = (unsigned char)s[i];
-		uint32_t c;
-		if (b >= 0x20 && b < 0x80) {
-			i = skip_printable(s, i, n);
-			continue;
-		}
-		j = i;
-		c = pt_next(s, n, &j);
-		if (pt_islinebreak(c)) {
-			if ((rc = pt_spans_add(out, start, i - start)))
-				return rc;
-			if (c == '\r' && j < n && s[j] == '\n')
+	for (;;) {
+		unsigned char b;
+		i = skip_to_break(s, i, n);
+		if (i >= n)
+			break;
+		b = u[i];
+		j = i + 1;
+		if (b < 0x20) {
+			if (!((b >= 0x0a && b <= 0x0d) || (b >= 0x1c && b <= 0x1e))) {
+				i = j;
+				continue;
+			}
+			if (b == '\r' && j < n && u[j] == '\n')
 				j++;
-			start = j;
+		} else if (b == 0xc2) {
+			if (!(j < n && u[j] == 0x85)) {
+				i = j;
+				continue;
+			}
+			j++;
+		} else {
+			if (!(j + 1 < n && u[j] == 0x80 && (u[j + 1] == 0xa8 || u[j + 1] == 0xa9))) {
+				i = j;
+				continue;
+			}
+			j += 2;
 		}
-		i = j;
+		if ((rc = pt_spans_add(out, start, i - start)))
+			return rc;
+		start = i = j;
 	}
 	if (start < n)
 		return pt_spans_add(out, start, n - start);

@@ -69,11 +69,11 @@ static inline uint32_t pt_next(const char *s, size_t n, size_t *i)
 	return ((c & 0x07) << 18) | ((p[1] & 0x3f) << 12) | ((p[2] & 0x3f) << 6) | (p[3] & 0x3f);
 }
 
-/* Below PT_SMALL (Latin to Katakana: nearly every character of web text),
+/* Below PT_SMALL (the Basic Multilingual Plane: nearly every character of web text),
  * one byte per code point, built once on first use: the general category
  * (utf8proc's number) and flags, for the inline tests of the hot loops.
  * pt_small(c) needs c < PT_SMALL. */
-#define PT_SMALL 0x3100
+#define PT_SMALL 0x10000
 enum { PT_F_CAT = 0x1f, PT_F_LOWERS = 0x20 /* lower() changes it */,
        PT_F_PS = 0x40 /* punctuation or symbol (P*, Sc, So) */,
        PT_F_PSET = 0x80 /* in datatrove's PUNCTUATION_SET */ };

@@ -320,6 +320,7 @@ void quality_release(struct quality *q)
 	buf_release(&q->cat);
 	free(q->tab);
 	free(q->wh);
+	free(q->th);
 	free(q->sketch);
 	free(q->slot);
 	free(q->cl);
@@ -375,12 +376,24 @@ static int find_duplicates(struct quality *q, const char *text, const struct pt_
 	return 0;
 }
 
+/* Whether q->words holds the words of text: the same address, length and
+ * quality_new_text() count when the caller calls it, else the same hash
+ * (*h: text's hash, computed when needed, for text_words to keep). */
+static int have_words_h(const struct quality *q, const char *text, size_t n, uint64_t *h)
+{
+	*h = 0;
+	if (q->text_gen)
+		return q->words_ok && q->words_n == n && q->words_p == text && q->words_gen == q->text_gen;
+	*h = XXH3_64bits(text, n);
+	return q->words_ok && q->words_n == n && q->words_h == *h;
+}
+
 /* The words of text, split once per text for all rule sets. */
 static int text_words(struct quality *q, const char *text, size_t n)
 {
-	uint64_t h = XXH3_64bits(text, n);
+	uint64_t h;
 	int rc;
-	if (q->words_ok && q->words_n == n && q->words_h == h)
+	if (have_words_h(q, text, n, &h))
 		return 0;
 	q->words_ok = 0;
 	q->words.n = 0;
@@ -389,21 +402,24 @@ static int text_words(struct quality *q, const char *text, size_t n)
 	q->words_ok = 1;
 	q->words_n = n;
 	q->words_h = h;
+	q->words_p = text;
+	q->words_gen = q->text_gen;
 	return 0;
 }
 
-/* Whether q->words holds the words of text. */
 static int have_words(const struct quality *q, const char *text, size_t n)
 {
-	return q->words_ok && q->words_n == n && q->words_h == XXH3_64bits(text, n);
+	uint64_t h;
+	return have_words_h(q, text, n, &h);
 }
 
-/* The number of words of text: from C4's count for its rewritten text,
- * or split. */
+/* The number of words of text: from C4's count for its rewritten text
+ * (still in q->out: only C4 writes it, and it clears count_ok first), or
+ * split. */
 static int text_word_count(struct quality *q, const char *text, size_t n, size_t *count)
 {
 	int rc;
-	if (q->count_ok && q->count_n == n && q->count_h == XXH3_64bits(text, n)) {
+	if (q->count_ok && q->count_n == n && (n == 0 || memcmp(text, q->out.ptr, n) == 0)) {
 		*count = q->count;
 		return 0;
 	}
@@ -411,6 +427,29 @@ static int text_word_count(struct quality *q, const char *text, size_t n, size_t
 		return rc;
 	*count = q->words.n;
 	return 0;
+}
+
+/* text.splitlines() in q->lines, shared by Gopher and C4 when the caller
+ * tells texts apart (quality_new_text). */
+static int text_lines(struct quality *q, const char *text, size_t n)
+{
+	int rc;
+	if (q->text_gen && q->lines_ok && q->lines_p == text && q->lines_n == n && q->lines_gen == q->text_gen)
+		return 0;
+	q->lines_ok = 0;
+	q->lines.n = 0;
+	if ((rc = pt_splitlines(text, n, &q->lines)))
+		return rc;
+	q->lines_ok = 1;
+	q->lines_p = text;
+	q->lines_n = n;
+	q->lines_gen = q->text_gen;
+	return 0;
+}
+
+void quality_new_text(struct quality *q)
+{
+	q->text_gen++;
 }
 
 /* ---- Gopher quality ---- */
@@ -421,10 +460,17 @@ static unsigned char ascii_punct[128], ascii_alpha[128];
 enum { WT_NONSYM = 1, WT_ALPHA = 2, WT_HIGH = 4 };
 static unsigned char word_tab[256];
 
+/* Gopher's first look at a word, by its facts (WF_*), whether it is one
+ * byte long and its first byte: a non-symbol word, alphabetic, one for the
+ * loop after, ns_chars += 1, ns_chars += its length. */
+enum { GW_NS = 1, GW_ALPHA = 2, GW_SLOW = 4, GW_CH1 = 8, GW_LEN = 16 };
+static unsigned char gw_tab[4 << 9];
+#define GW_INDEX(f, one, c0) (((f) & 3u) << 9 | (unsigned)(one) << 8 | (c0))
+
 static void init_ascii(void)
 {
 	static int ready;
-	int c;
+	unsigned c, f, one;
 	if (ready)
 		return;
 	for (c = 0; c < 128; c++) {
@@ -434,18 +480,44 @@ static void init_ascii(void)
 	}
 	for (c = 128; c < 256; c++)
 		word_tab[c] = WT_HIGH;
+	for (f = 0; f < 4; f++)
+		for (one = 0; one < 2; one++)
+			for (c = 0; c < 256; c++) {
+				unsigned g;
+				if (f & WF_PLAIN) /* ASCII letters and digits: counted whole */
+					g = GW_NS | GW_LEN | (f & WF_LETTER ? GW_ALPHA : 0);
+				else if (one && c < 0x80) /* one ASCII character */
+					g = (ascii_punct[c] ? 0 : GW_NS | GW_CH1) | (ascii_alpha[c] ? GW_ALPHA : 0);
+				else
+					g = GW_SLOW;
+				gw_tab[GW_INDEX(f, one, c)] = (unsigned char)g;
+			}
 	ready = 1;
 }
 
 /* text.count("#") and text.count("...") + text.count("\u2026") in one pass:
  * a run of k dots holds k / 3 non-overlapping "...". */
-static void count_hash_ellipsis(const char *text, size_t n, size_t *nhash, size_t *nell)
+/* Also count('\n') and the bytes '-' and 0xe2 (which a bullet line starts
+ * with, "-" or "\u2022"), for bounds on the line ratios. */
+static void count_hash_ellipsis(const char *text, size_t n, size_t *nhash, size_t *nell, size_t *nnl, size_t *nbul)
 {
 	const unsigned char *u = (const unsigned char *)text;
-	size_t i = 0, h = 0, e = 0, run = 0;
+	size_t i = 0, h = 0, e = 0, run = 0, nl = 0, bul = 0;
 #if defined(__SSE2__)
+	__m128i anl = _mm_setzero_si128(), abul = _mm_setzero_si128(); /* byte counters */
+	unsigned blocks = 0;
 	for (; i + 16 <= n; i += 16) {
 		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
+		anl = _mm_sub_epi8(anl, _mm_cmpeq_epi8(b, _mm_set1_epi8('\n')));
+		abul = _mm_sub_epi8(abul, _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('-')),
+						       _mm_cmpeq_epi8(b, _mm_set1_epi8((char)0xe2))));
+		if (++blocks == 255) { /* before a counter can wrap */
+			__m128i s1 = _mm_sad_epu8(anl, _mm_setzero_si128()), s2 = _mm_sad_epu8(abul, _mm_setzero_si128());
+			nl += (size_t)_mm_cvtsi128_si32(s1) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(s1, 8));
+			bul += (size_t)_mm_cvtsi128_si32(s2) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(s2, 8));
+			anl = abul = _mm_setzero_si128();
+			blocks = 0;
+		}
 		unsigned mh = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('#')));
 		unsigned md = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('.')));
 		unsigned me = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8((char)0xe2)));
@@ -462,6 +534,10 @@ static void count_hash_ellipsis(const char *text, size_t n, size_t *nhash, size_
 			run = 0;
 		} else if (md == 0xffff) {
 			run += 16;
+		} else if (run == 0 && (md & (md >> 1)) == 0) {
+			/* (most blocks with a dot) single dots only: no "...", but
+			 * the last may begin a run in the next block */
+			run = (md >> 15) & 1;
 		} else {
 			unsigned k;
 			for (k = 0; k < 16; k++) {
@@ -474,8 +550,15 @@ static void count_hash_ellipsis(const char *text, size_t n, size_t *nhash, size_
 			}
 		}
 	}
+	{
+		__m128i s1 = _mm_sad_epu8(anl, _mm_setzero_si128()), s2 = _mm_sad_epu8(abul, _mm_setzero_si128());
+		nl += (size_t)_mm_cvtsi128_si32(s1) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(s1, 8));
+		bul += (size_t)_mm_cvtsi128_si32(s2) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(s2, 8));
+	}
 #endif
 	for (; i < n; i++) {
+		nl += u[i] == '\n';
+		bul += u[i] == '-' || u[i] == 0xe2;
 		if (u[i] == '.') {
 			run++;
 			continue;
@@ -490,6 +573,8 @@ static void count_hash_ellipsis(const char *text, size_t n, size_t *nhash, size_
 	e += run / 3;
 	*nhash = h;
 	*nell = e;
+	*nnl = nl;
+	*nbul = bul;
 }
 
 static int grow_words(struct quality *q, size_t nw);
@@ -521,8 +606,8 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 {
 	const double *v = p->v;
 	size_t k, j, n_words, n_ns = 0, ns_chars = 0, n_alpha = 0, n_stop = 0, bullets = 0, ell = 0;
-	size_t n_slow = 0, n_cand = 0;
-	double avg, hashes, ellipsis;
+	size_t n_slow = 0, n_cand = 0, nhash, nell, nnl, nbul;
+	double avg, hashes, ellipsis, stop_enough;
 	int all = q->all_signals, rc;
 	const char *reason = NULL;
 	struct pt_spans *w = &q->words;
@@ -540,19 +625,32 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 	 * split-off ASCII punctuation are counted here; the others are listed
 	 * in slot[] for the loop after, and the words that may be stop words
 	 * (short enough, a first byte that some stop word has) in cl[]. */
-	for (k = 0; k < n_words; k++) {
-		const unsigned char *s = (const unsigned char *)text + w->v[k].off;
-		size_t len = w->v[k].len;
-		unsigned f = q->facts.v[k], c0 = s[0], plain = f & WF_PLAIN;
-		unsigned single = (len == 1) & (c0 < 0x80) & !plain;
-		unsigned ns = single & !ascii_punct[c0 & 127];
-		n_ns += plain + ns;
-		ns_chars += (len & ((size_t)0 - plain)) + ns;
-		n_alpha += ((f & WF_LETTER) != 0) + (single & ascii_alpha[c0 & 127]);
-		q->slot[n_slow] = (uint32_t)k;
-		n_slow += !(plain | single);
-		q->cl[n_cand] = (uint32_t)k;
-		n_cand += (len <= p->stop.maxlen) & (unsigned)(p->stop.first[c0 >> 6] >> (c0 & 63) & 1);
+	{
+		/* the stop words' first bytes, a byte each (rebuilt when they change) */
+		const unsigned char *u = (const unsigned char *)text;
+		const unsigned char *facts = q->facts.v;
+		const struct pt_span *sp = w->v;
+		uint32_t *slot = q->slot, *cl = q->cl;
+		size_t maxlen = p->stop.maxlen;
+		if (!q->stop_first_ok || memcmp(q->stop_first_of, p->stop.first, sizeof(p->stop.first))) {
+			unsigned c;
+			for (c = 0; c < 256; c++)
+				q->stop_first[c] = (unsigned char)(p->stop.first[c >> 6] >> (c & 63) & 1);
+			memcpy(q->stop_first_of, p->stop.first, sizeof(p->stop.first));
+			q->stop_first_ok = 1;
+		}
+		for (k = 0; k < n_words; k++) {
+			size_t len = sp[k].len;
+			unsigned c0 = u[sp[k].off];
+			unsigned g = gw_tab[GW_INDEX(facts[k], len == 1, c0)];
+			n_ns += g & GW_NS;
+			n_alpha += (g >> 1) & 1;
+			ns_chars += (len & ((size_t)0 - ((g >> 4) & 1))) + ((g >> 3) & 1);
+			slot[n_slow] = (uint32_t)k;
+			n_slow += (g >> 2) & 1;
+			cl[n_cand] = (uint32_t)k;
+			n_cand += q->stop_first[c0] & (len <= maxlen);
+		}
 	}
 	for (j = 0; j < n_slow; j++) {
 		const unsigned char *s;
@@ -560,18 +658,26 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 		unsigned f = 0;
 		int sym = 1, alpha = 0;
 		k = q->slot[j];
+		if (q->facts.cp[k]) { /* known from the split */
+			uint32_t x = q->facts.cp[k];
+			if (x & WX_NONSYM) {
+				n_ns++;
+				ns_chars += x >> 3;
+			}
+			n_alpha += (x & WX_ALPHA) != 0;
+			continue;
+		}
 		s = (const unsigned char *)text + w->v[k].off;
 		len = w->v[k].len;
-		/* ASCII words in one table pass */
-		for (i = 0; i < len; i++)
+		/* ASCII words in one table pass (which counts code points too) */
+		for (i = 0; i < len; i++) {
 			f |= word_tab[s[i]];
+			cps += (s[i] & 0xc0) != 0x80;
+		}
 		if (!(f & WT_HIGH)) {
-			cps = len;
 			sym = !(f & WT_NONSYM);
 			alpha = (f & WT_ALPHA) != 0;
 		} else {
-			for (i = 0; i < len; i++)
-				cps += (s[i] & 0xc0) != 0x80;
 			/* stop as soon as the word is known to be a non-symbol with a letter */
 			for (i = 0; i < len && (sym || !alpha);) {
 				uint32_t c = s[i];
@@ -605,20 +711,28 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 		FAIL("gopher_below_avg_threshold");
 	if (ON(v[QP_MAX_AVG_WORD_LENGTH]) && avg > v[QP_MAX_AVG_WORD_LENGTH])
 		FAIL("gopher_above_avg_threshold");
-	{
-		size_t nhash, nell;
-		count_hash_ellipsis(text, n, &nhash, &nell);
-		hashes = ratio((double)nhash, (double)n_words);
-		ellipsis = ratio((double)nell, (double)n_words);
-	}
+	count_hash_ellipsis(text, n, &nhash, &nell, &nnl, &nbul);
+	hashes = ratio((double)nhash, (double)n_words);
+	ellipsis = ratio((double)nell, (double)n_words);
 	sig(r, "gopher_hash_ratio", hashes);
 	sig(r, "gopher_ellipsis_ratio", ellipsis);
 	if (ON(v[QP_MAX_SYMBOL_WORD_RATIO]) && hashes > v[QP_MAX_SYMBOL_WORD_RATIO])
 		FAIL("gopher_too_many_hashes");
 	if (ON(v[QP_MAX_SYMBOL_WORD_RATIO]) && ellipsis > v[QP_MAX_SYMBOL_WORD_RATIO])
 		FAIL("gopher_too_many_ellipsis");
-	q->lines.n = 0;
-	if ((rc = pt_splitlines(text, n, &q->lines)))
+	/* The line ratios, unless bounds show that neither can fail (and not
+	 * every signal is wanted): a text has at least max(count("\n"), 1)
+	 * lines, at most one bullet line per '-' or 0xe2 byte, and at most
+	 * nell lines that end in an ellipsis.  (Division is monotonic, so the
+	 * bound holds for the computed ratios too.) */
+	{
+		double lines_lb = (double)(nnl ? nnl : n > 0);
+		if (!all && lines_lb > 0 &&
+		    !(ON(v[QP_MAX_BULLET_LINES_RATIO]) && (double)nbul / lines_lb > v[QP_MAX_BULLET_LINES_RATIO]) &&
+		    !(ON(v[QP_MAX_ELLIPSIS_LINES_RATIO]) && (double)nell / lines_lb > v[QP_MAX_ELLIPSIS_LINES_RATIO]))
+			goto lines_pass; /* (their two signals not measured) */
+	}
+	if ((rc = text_lines(q, text, n)))
 		return rc;
 	for (k = 0; k < q->lines.n; k++) {
 		const char *s = text + q->lines.v[k].off;
@@ -632,11 +746,14 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 		FAIL("gopher_too_many_bullets");
 	if (ON(v[QP_MAX_ELLIPSIS_LINES_RATIO]) && ratio((double)ell, (double)q->lines.n) > v[QP_MAX_ELLIPSIS_LINES_RATIO])
 		FAIL("gopher_too_many_end_ellipsis");
+lines_pass:
 	sig(r, "gopher_alpha_words_ratio", ratio((double)n_alpha, (double)n_words));
 	if (ON(v[QP_MAX_NON_ALPHA_WORDS_RATIO]) &&
 	    ratio((double)n_alpha, (double)n_words) < v[QP_MAX_NON_ALPHA_WORDS_RATIO])
 		FAIL("gopher_below_alpha_threshold");
-	/* |stop_words ∩ set(words)|: count distinct stop words seen */
+	/* |stop_words ∩ set(words)|: count distinct stop words seen (the last
+	 * check: stopping early, enough is all it needs to know) */
+	stop_enough = !all && ON(v[QP_MIN_STOP_WORDS]) ? v[QP_MIN_STOP_WORDS] : INFINITY;
 	if (p->stop.n) {
 		unsigned char seen[4096];
 		unsigned char *mark = p->stop.n <= sizeof(seen) ? seen : calloc(p->stop.n, 1);
@@ -656,10 +773,14 @@ static int eval_gopher(struct quality *q, const struct qparams *p, const char *t
 					break;
 				}
 			}
+			if ((double)n_stop >= stop_enough)
+				break;
 		}
 		if (mark != seen)
 			free(mark);
 	}
+	if ((double)n_stop >= stop_enough)
+		goto done; /* passes (the count not measured to the end) */
 	sig(r, "gopher_stop_words", (double)n_stop);
 	if (ON(v[QP_MIN_STOP_WORDS]) && (double)n_stop < v[QP_MIN_STOP_WORDS])
 		FAIL("gopher_enough_stop_words");
@@ -678,7 +799,8 @@ static int grow_words(struct quality *q, size_t nw)
 #define GROW(p) (c = q->cap_words, ARRAY_GROW(p, c, nw + 1))
 	if (nw + 1 <= q->cap_words)
 		return 0;
-	if (GROW(q->wh) || GROW(q->slot) || GROW(q->cl) || GROW(q->cpre) || GROW(q->bo) || GROW(q->rep))
+	if (GROW(q->wh) || GROW(q->th) || GROW(q->slot) || GROW(q->cl) || GROW(q->cpre) || GROW(q->bo) ||
+	    GROW(q->rep))
 		return SL_ENOMEM;
 #undef GROW
 	q->cap_words = c;
@@ -743,15 +865,29 @@ static inline uint64_t window_hash(const char *s, size_t w)
 }
 
 /* words[i:i+m] == words[j:j+m] */
-static int same_words(const char *text, const struct pt_spans *w, const uint64_t *wh, size_t i, size_t j, size_t m)
+static int same_words(const char *text, size_t n, const struct pt_spans *w, const uint64_t *wh, size_t i, size_t j,
+		      size_t m)
 {
+	/* the first len bytes of 8, in memory order: ones + 8 - len */
+	static const unsigned char ones[16] = { 255, 255, 255, 255, 255, 255, 255, 255 };
 	size_t k;
-	if (memcmp(wh + i, wh + j, m * sizeof(*wh)))
-		return 0;
+	for (k = 0; k < m; k++) /* m <= 10: no memcmp call */
+		if (wh[i + k] != wh[j + k])
+			return 0;
 	for (k = 0; k < m; k++) {
 		const struct pt_span *x = &w->v[i + k], *y = &w->v[j + k];
-		if (x->len != y->len || memcmp(text + x->off, text + y->off, x->len))
+		if (x->len != y->len)
 			return 0;
+		if (x->len <= 8 && x->off + 8 <= n && y->off + 8 <= n) { /* short words: one masked load each */
+			uint64_t a, b, mask;
+			memcpy(&a, text + x->off, 8);
+			memcpy(&b, text + y->off, 8);
+			memcpy(&mask, ones + 8 - x->len, 8);
+			if ((a ^ b) & mask)
+				return 0;
+		} else if (memcmp(text + x->off, text + y->off, x->len)) {
+			return 0;
+		}
 	}
 	return 1;
 }
@@ -840,13 +976,18 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 		return rc;
 	nw = w->n;
 	buf_reset(&q->cat);
-	if ((rc = buf_grow(&q->cat, n)))
+	if ((rc = buf_grow(&q->cat, n + 16)))
 		return rc;
 	{
+		/* short words by one 16-byte copy (the room has 16 bytes more) */
 		char *dst = q->cat.ptr;
 		for (k = 0; k < nw; k++) {
-			memcpy(dst, text + w->v[k].off, w->v[k].len);
-			dst += w->v[k].len;
+			size_t o = w->v[k].off, len = w->v[k].len;
+			if (len <= 16 && o + 16 <= n)
+				memcpy(dst, text + o, 16);
+			else
+				memcpy(dst, text + o, len);
+			dst += len;
 		}
 		buf_setlen(&q->cat, (size_t)(dst - q->cat.ptr));
 	}
@@ -858,7 +999,8 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 		const char *s = text + w->v[k].off;
 		size_t len = w->v[k].len;
 		q->wh[k] = qhash(s, len);
-		q->cpre[k + 1] = q->cpre[k] + (q->facts.v[k] & WF_PLAIN ? len : pt_len(s, len));
+		q->cpre[k + 1] = q->cpre[k] + (q->facts.v[k] & WF_PLAIN ? len :
+					       q->facts.cp[k] ? q->facts.cp[k] >> 3 : pt_len(s, len));
 		q->bo[k + 1] = q->bo[k] + len;
 	}
 
@@ -882,11 +1024,13 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 			if (!level) {
 				if ((rc = sketch_prepare(q, nng)))
 					return rc;
-				for (k = 0; k < nng; k++)
-					sketch_add(q, tuple_hash(q->wh + k, m));
+				for (k = 0; k < nng; k++) { /* (the hashes kept for the passes after) */
+					q->th[k] = tuple_hash(q->wh + k, m);
+					sketch_add(q, q->th[k]);
+				}
 				for (k = 0; k < nng; k++) {
 					q->cl[nc] = (uint32_t)k;
-					nc += (size_t)sketch_many(q, tuple_hash(q->wh + k, m));
+					nc += (size_t)sketch_many(q, q->th[k]);
 				}
 			} else {
 				for (k = 0; k < nng; k++) {
@@ -900,7 +1044,7 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 				uint64_t h;
 				size_t i;
 				k = q->cl[c];
-				h = tuple_hash(q->wh + k, m);
+				h = level ? tuple_hash(q->wh + k, m) : q->th[k];
 				for (i = h & mask;; i = (i + 1) & mask) {
 					struct qhash_ent *e = &q->tab[i];
 					if (EMPTY(q, e)) {
@@ -909,7 +1053,7 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 						e->c = 1;
 						break;
 					}
-					if (e->h == h && same_words(text, w, q->wh, q->cl[INDEX(q, e)], k, m)) {
+					if (e->h == h && same_words(text, n, w, q->wh, q->cl[INDEX(q, e)], k, m)) {
 						e->c++;
 						/* the highest count, first inserted on ties */
 						if (e->c > bestc || (e->c == bestc && INDEX(q, e) < INDEX(q, &q->tab[best]))) {
@@ -961,16 +1105,22 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 		if ((rc = sketch_prepare(q, 2 * nng0)))
 			return rc;
 		for (k = 0; k < nng0; k++) {
-			size_t o = q->bo[k];
-			if (o + 8 <= clen)
-				sketch_add(q, window_hash(cat + o, 8));
-			if (o + 16 <= clen)
-				sketch_add(q, window_hash(cat + o, 16));
+			size_t o = q->bo[k], l0 = q->bo[k + n0] - o;
+			uint64_t h8 = 0, h16 = 0;
+			if (o + 8 <= clen) {
+				h8 = window_hash(cat + o, 8);
+				sketch_add(q, h8);
+			}
+			if (o + 16 <= clen) {
+				h16 = window_hash(cat + o, 16);
+				sketch_add(q, h16);
+			}
+			q->th[k] = l0 < 16 ? h8 : h16; /* the window the position is looked up by */
 		}
 		for (k = 0; k < nng0; k++) {
-			size_t o = q->bo[k], l0 = q->bo[k + n0] - o;
+			size_t l0 = q->bo[k + n0] - q->bo[k];
 			q->cl[nc] = (uint32_t)k;
-			nc += (size_t)(l0 < 8 || sketch_many(q, window_hash(cat + o, l0 < 16 ? 8 : 16)));
+			nc += (size_t)(l0 < 8 || sketch_many(q, q->th[k]));
 		}
 
 		for (m = 1; m <= 10; m++) {
@@ -1092,9 +1242,10 @@ static unsigned c4_at(const unsigned char *u, size_t n, size_t i)
 			  (i + 2 < n && u[i] == 0xe2 && u[i + 1] == 0x84 && u[i + 2] == 0xaa)))
 		return C4_LOWER;
 	for (k = 0; k < sizeof(c4_ph) / sizeof(c4_ph[0]); k++) {
-		if (n - i < c4_ph[k].len)
-			continue;
-		for (j = 0; j < c4_ph[k].len; j++) {
+		if (n - i < c4_ph[k].len || (unsigned char)c4_ph[k].p[1] != (u[i + 1] | 0x20) ||
+		    (unsigned char)c4_ph[k].p[0] != (u[i] | 0x20))
+			continue; /* (the scan found some phrase's first two letters) */
+		for (j = 2; j < c4_ph[k].len; j++) {
 			unsigned char d = u[i + j];
 			if ((unsigned)(d - 'A') < 26u)
 				d |= 0x20;
@@ -1233,8 +1384,7 @@ static int eval_c4(struct quality *q, const struct qparams *p, const char *text,
 
 	q->count_ok = 0;
 	cached = count_sent && have_words(q, text, n);
-	q->lines.n = 0;
-	if ((rc = pt_splitlines(text, n, &q->lines)))
+	if ((rc = text_lines(q, text, n)))
 		return rc;
 	nlines = q->lines.n;
 	buf_reset(&q->out);
@@ -1341,7 +1491,6 @@ static int eval_c4(struct quality *q, const struct qparams *p, const char *text,
 		q->count_ok = 1;
 		q->count = out_words;
 		q->count_n = q->out.len;
-		q->count_h = XXH3_64bits(q->out.ptr, q->out.len);
 	}
 done:
 	r->reason = reason;
@@ -1360,6 +1509,7 @@ static int eval_fineweb(struct quality *q, const struct qparams *p, const char *
 	double x;
 
 	q->lines.n = 0;
+	q->lines_ok = 0; /* (other lines here) */
 	for (;;) {
 		const char *e = memchr(text + i, '\n', n - i);
 		size_t end = e ? (size_t)(e - text) : n, a = pt_lstrip(text + i, end - i);

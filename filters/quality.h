@@ -5,7 +5,8 @@
  * words come from words.h, the one documented approximation.
  *
  * A rule set is evaluated on one text; it measures every signal it can (with
- * all_signals) or stops at the first failing check, and returns the reason
+ * all_signals) or stops at the first failing check (then a check that bounds
+ * show cannot fail may go unmeasured, its signal absent), and returns the reason
  * named as datatrove names it, or NULL when the text passes.  C4 also
  * rewrites the text (lines removed), like datatrove's C4QualityFilter.
  *
@@ -106,9 +107,17 @@ struct quality {
 	int words_ok;              /* words holds the tokens of the text hashed words_h */
 	size_t words_n;
 	uint64_t words_h;
-	int count_ok;              /* the text hashed count_h has count words */
+	const char *words_p;       /* (or at words_p, with quality_new_text() count words_gen) */
+	uint64_t words_gen, text_gen;
+	int lines_ok;              /* lines holds the lines of the text at lines_p (lines_n, lines_gen) */
+	const char *lines_p;
+	size_t lines_n;
+	uint64_t lines_gen;
+	int count_ok;              /* the text in out (count_n bytes) has count words */
 	size_t count, count_n;
-	uint64_t count_h;
+	unsigned char stop_first[256]; /* per byte: a stop word starts with it */
+	uint64_t stop_first_of[4];     /* ... for the stop words with these first bytes */
+	int stop_first_ok;
 	struct buf out;            /* C4's rewritten text */
 	struct buf tmp, lower;
 	struct qhash_ent *tab;
@@ -116,6 +125,7 @@ struct quality {
 	uint32_t tab_base, tab_next; /* the current pass's entries: a1 above tab_base */
 	/* per word (gopher-rep) */
 	uint64_t *wh;              /* word hashes */
+	uint64_t *th;              /* per position: its n-gram's (or window's) hash */
 	uint32_t *slot;            /* table slot of a candidate's (or position's) n-gram */
 	uint32_t *cl;              /* candidate positions */
 	unsigned char *rep;        /* per position: its m-gram repeats (top n-grams), or
@@ -131,8 +141,16 @@ struct quality {
 void quality_init(struct quality *q);
 void quality_release(struct quality *q);
 
-/* Evaluate one rule set on text[0, n) (valid UTF-8).  0 or SL_ENOMEM. */
+/* Evaluate one rule set on text[0, n) (valid UTF-8).  0 or SL_ENOMEM.
+ * The rule sets share the words of a text: a later call on the same text
+ * reuses them (recognised by hashing it, unless quality_new_text is used). */
 int quality_eval(struct quality *q, enum qrule rule, const struct qparams *p,
 		 const char *text, size_t n, struct qresult *r);
+
+/* Optional, a promise of the caller that saves hashing every text: once
+ * this is called, the texts given between two calls are told apart by
+ * their address and length alone, so call it before each new text (a new
+ * document, or a text rewritten at an address used before). */
+void quality_new_text(struct quality *q);
 
 #endif

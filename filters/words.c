@@ -6,6 +6,7 @@
 #include "array.h"
 #include "error.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #if defined(__SSE2__)
@@ -19,12 +20,10 @@ static const char *const abbrevs[] = {
 	"e.g.", "i.e.", "a.m.", "p.m.", "u.s.", "u.k.", NULL
 };
 
-static int is_abbrev(const char *s, size_t n)
+static int abbrev_in_list(const char *s, size_t n)
 {
 	char low[5];
 	size_t k;
-	if (n < 3 || n > 5 || s[n - 1] != '.')
-		return 0;
 	for (k = 0; k < n; k++)
 		low[k] = (char)((unsigned)(s[k] - 'A') < 26u ? s[k] | 0x20 : s[k]);
 	for (k = 0; abbrevs[k]; k++)
@@ -33,9 +32,15 @@ static int is_abbrev(const char *s, size_t n)
 	return 0;
 }
 
+/* (the length and the final '.' tested inline: most calls stop there) */
+static inline int is_abbrev(const char *s, size_t n)
+{
+	return n >= 3 && n <= 5 && s[n - 1] == '.' && abbrev_in_list(s, n);
+}
+
 int words_no_fast_path;
 
-static unsigned char prefix_tab[128], suffix_tab[128], alnum_tab[256];
+static unsigned char prefix_tab[128], suffix_tab[128], alnum_tab[256], infix_tab[128];
 
 static void init_tabs(void)
 {
@@ -49,6 +54,8 @@ static void init_tabs(void)
 		suffix_tab[(unsigned char)*p] = 1;
 	for (p = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"; *p; p++)
 		alnum_tab[(unsigned char)*p] = 1;
+	for (p = ".-~,:<>=/+*^"; *p; p++) /* the ASCII characters infix_split() cuts at */
+		infix_tab[(unsigned char)*p] = 1;
 	ready = 1;
 }
 
@@ -86,7 +93,7 @@ static int looks_like_url(const char *s, size_t n)
 
 /* looks_like_url() on a piece of a chunk; without ':' or '@' in the chunk
  * (colon_at 0) only a "www." start can make one. */
-static int url_in(const char *s, size_t n, int colon_at)
+static inline int url_in(const char *s, size_t n, int colon_at)
 {
 	if (!colon_at)
 		return n >= 4 && (s[0] | 0x20) == 'w' && (s[1] | 0x20) == 'w' && (s[2] | 0x20) == 'w' && s[3] == '.';
@@ -105,17 +112,27 @@ static int infix_split(const char *s, size_t a, size_t b, int colon_at, struct p
 	while (i < b) {
 		size_t cut = 0; /* bytes of the infix at i, 0 when none */
 		uint32_t c, next = 0;
+		unsigned char ub = (unsigned char)s[i];
+		if (ub < 0x80 && alnum_tab[ub]) {
+			/* a run of ASCII letters and digits: no infix, prev its last */
+			do
+				i++;
+			while (i < b && (unsigned char)s[i] < 0x80 && alnum_tab[(unsigned char)s[i]]);
+			prev = (unsigned char)s[i - 1];
+			continue;
+		}
 		j = i;
 		c = pt_next(s, b, &j);
-		if (j < b) {
-			size_t k = j;
-			next = pt_next(s, b, &k);
-		}
-		if (c < 0x80 && alnum_tab[c]) {
+		if (c < 0x80 ? !infix_tab[c] : c != 0x2026 && c != 0x2013 && c != 0x2014) {
+			/* no rule below cuts at c */
 			prevprev = prev;
 			prev = c;
 			i = j;
 			continue;
+		}
+		if (j < b) {
+			size_t k = j;
+			next = pt_next(s, b, &k);
 		}
 		if (c == '.' && i + 3 <= b && memcmp(s + i, "...", 3) == 0) {
 			cut = 3;
@@ -163,6 +180,22 @@ static const char *const contractions[] = {
 	"'d", "'m", "\xe2\x80\x99" "re", "\xe2\x80\x99" "ve", "\xe2\x80\x99" "ll", "\xe2\x80\x99" "d",
 	"\xe2\x80\x99" "m", NULL
 };
+
+static const unsigned char contraction_len[] = { 3, 5, 2, 2, 4, 4, 3, 3, 3, 2, 2, 5, 5, 5, 4, 4 };
+_Static_assert(sizeof(contraction_len) == sizeof(contractions) / sizeof(contractions[0]) - 1,
+	       "a length per contraction");
+
+/* memmem(s, n, "\u2019" in UTF-8, 3) != NULL, without memmem's set-up */
+static int has_rsquo(const char *s, size_t n)
+{
+	const char *p = s, *end = s + n;
+	while (end - p >= 3 && (p = memchr(p, 0xe2, (size_t)(end - p - 2))) != NULL) {
+		if ((unsigned char)p[1] == 0x80 && (unsigned char)p[2] == 0x99)
+			return 1;
+		p++;
+	}
+	return 0;
+}
 
 #define MAX_SUFFIX 64
 
@@ -221,9 +254,9 @@ static int chunk(const char *s, size_t a, size_t b, struct pt_spans *out)
 				if (!url_in(s + a, start - a, colon_at) || strchr(")]}>\"',:;!?", (int)(c < 0x80 ? c : 'x')))
 					cut = b - start;
 			} else if ((c == 't' || c == 's' || c == 'S' || c == 'e' || c == 'l' || c == 'd' || c == 'm') &&
-				   (memchr(s + a, '\'', b - a) || memmem(s + a, b - a, "\xe2\x80\x99", 3))) {
+				   (memchr(s + a, '\'', b - a) || has_rsquo(s + a, b - a))) {
 				for (k = 0; contractions[k]; k++) {
-					size_t m = strlen(contractions[k]);
+					size_t m = contraction_len[k];
 					if (b - a > m && memcmp(s + b - m, contractions[k], m) == 0 &&
 					    pt_isalpha(pt_prev(s, b - m, &start))) {
 						cut = m;
@@ -305,12 +338,12 @@ static inline size_t alnum_run(const unsigned char *u, size_t q, size_t n, unsig
 }
 
 static int fast_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_spans *out, unsigned char *afact,
-		      size_t *aidx)
+		      uint32_t *acp, size_t *aidx)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t p = a, q, e, r, j, last = 0, nsuf = 0;
+	size_t p = a, q, e, r, j, last = 0, nsuf = 0, hib = 0, hic = 0, cps;
 	int dot = 0;
-	unsigned ascii = 0, letter = 0;
+	unsigned ascii = 0, letter = 0, nonpset = 0, halpha = 0;
 
 	/* P*: ASCII runs from the table, other characters by class */
 	for (;;) {
@@ -323,7 +356,8 @@ static int fast_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_spa
 			break;
 		p = j;
 	}
-	/* A+ */
+	/* A+: runs of ASCII letters and digits, and of other characters that
+	 * are not punctuation or symbols (decoded here, classed by table) */
 	q = p;
 	for (;;) {
 		size_t q0 = q;
@@ -332,23 +366,52 @@ static int fast_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_spa
 			last = q - 1;
 		if (q >= b || u[q] < 0x80)
 			break;
-		j = q;
-		if (fc_class(pt_next(s, b, &j)) != FC_A)
-			break;
-		ascii = 0x80;
-		last = q;
-		q = j;
+		do {
+			uint32_t c;
+			unsigned t;
+			j = q;
+			c = pt_next(s, b, &j);
+			if (c < PT_SMALL) {
+				t = pt_small_[c];
+				if (t & PT_F_PS)
+					goto a_end;
+				nonpset |= !(t & PT_F_PSET);
+			} else {
+				if (pt_is_punct_or_symbol(c))
+					goto a_end;
+				if (!nonpset) /* (a search: once per word, mostly) */
+					nonpset = !pt_in_punctuation_set(c);
+			}
+			if (!halpha) /* (once per word, mostly) */
+				halpha = (unsigned)pt_isalpha(c);
+			ascii = 0x80;
+			hib += j - q;
+			hic++;
+			last = q;
+			q = j;
+		} while (q < b && u[q] >= 0x80);
 	}
+a_end:
 	if (q == p)
 		return 0;
 	e = q;
 	if (e < b && u[e] == '.') {
 		unsigned char l = u[last];
-		if ((u[p] | 0x20) == 'w' || is_abbrev(s + p, e + 1 - p))
+		/* a word is never a URL (it has no '.'), but "www" before the
+		 * '.' starts one for the suffixes after it */
+		if ((e - p == 3 && (u[p] | 0x20) == 'w') || is_abbrev(s + p, e + 1 - p))
 			return 0;
-		if (!((l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') ||
-		      (l >= 'A' && l <= 'Z' && last > p && u[last - 1] >= 'A' && u[last - 1] <= 'Z')))
+		if (l >= 0x80) {
+			/* chunk()'s test on the character before the '.' (not a
+			 * punctuation or symbol: it belongs to the word) */
+			size_t st;
+			uint32_t c = pt_prev(s, e, &st);
+			if (!(pt_is_lower(c) || (pt_is_upper(c) && st > p && pt_is_upper(pt_prev(s, st, &st)))))
+				return 0;
+		} else if (!((l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') ||
+			     (l >= 'A' && l <= 'Z' && last > p && u[last - 1] >= 'A' && u[last - 1] <= 'Z'))) {
 			return 0;
+		}
 		dot = 1;
 		e++;
 	}
@@ -373,6 +436,13 @@ static int fast_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_spa
 			return -1;
 	}
 	*afact = (unsigned char)(ascii < 0x80 ? WF_PLAIN | (letter ? WF_LETTER : 0) : 0);
+	/* for the word with other characters: its code points, and whether a
+	 * character is outside the punctuation set (any ASCII letter or digit
+	 * is) or alphabetic */
+	cps = q - p - hib + hic;
+	nonpset |= q - p > hib;
+	*acp = ascii < 0x80 || cps >= (size_t)1 << 29 ? 0 :
+	       (uint32_t)(cps << 3 | WX_KNOWN | (nonpset ? WX_NONSYM : 0) | (letter || halpha ? WX_ALPHA : 0));
 	*aidx = out->n;
 	if (pt_spans_add(out, p, q - p))
 		return -1;
@@ -403,15 +473,45 @@ static void init_classes(void)
 	ready = 1;
 }
 
-/* Facts of the tokens from n0 on (0: not known), room for them first. */
-static int facts_set(struct words_facts *f, size_t n0, size_t n, size_t at, unsigned char v)
+/* Room in f for need tokens: v and cp in one block (v's), so that
+ * freeing v frees them both. */
+static int facts_grow(struct words_facts *f, size_t need)
 {
-	if (n > f->cap && ARRAY_GROW(f->v, f->cap, n))
+	size_t cap = f->cap < 32 ? 32 : f->cap;
+	unsigned char *blk;
+	if (need <= f->cap)
+		return 0;
+	while (cap < need) {
+		if (cap > SIZE_MAX / 16)
+			return SL_ENOMEM;
+		cap *= 2;
+	}
+	if (!(blk = malloc(cap * (1 + sizeof(uint32_t)))))
 		return SL_ENOMEM;
-	for (; n0 < n; n0++) /* a few tokens: no memset call */
+	if (f->cap) {
+		memcpy(blk, f->v, f->cap);
+		memcpy(blk + cap, f->cp, f->cap * sizeof(uint32_t));
+	}
+	free(f->v);
+	f->v = blk;
+	f->cp = (uint32_t *)(void *)(blk + cap); /* cap is a multiple of 4 */
+	f->cap = cap;
+	return 0;
+}
+
+/* Facts of the tokens from n0 on (0: not known), room for them first. */
+static int facts_set(struct words_facts *f, size_t n0, size_t n, size_t at, unsigned char v, uint32_t cp)
+{
+	if (n > f->cap && facts_grow(f, n))
+		return SL_ENOMEM;
+	for (; n0 < n; n0++) { /* a few tokens: no memset call */
 		f->v[n0] = 0;
-	if (at < n)
+		f->cp[n0] = 0;
+	}
+	if (at < n) {
 		f->v[at] = v;
+		f->cp[at] = cp;
+	}
 	return 0;
 }
 
@@ -422,6 +522,7 @@ static int emit_chunk(const char *s, size_t a, size_t b, size_t n, int simple, i
 {
 	size_t n0 = out->n, aidx = SIZE_MAX;
 	unsigned char afact = 0;
+	uint32_t acp = 0;
 	int rc;
 	if (simple) {
 		if ((rc = pt_spans_add(out, a, b - a)))
@@ -431,14 +532,18 @@ static int emit_chunk(const char *s, size_t a, size_t b, size_t n, int simple, i
 	} else if (words_no_fast_path) {
 		if ((rc = chunk(s, a, b, out)))
 			return rc;
+	} else if (b - a == cp_len((unsigned char)s[a])) {
+		/* one character: chunk() leaves it whole */
+		if ((rc = pt_spans_add(out, a, b - a)))
+			return rc;
 	} else {
-		rc = fast_chunk(s, a, b, n, out, &afact, &aidx);
+		rc = fast_chunk(s, a, b, n, out, &afact, &acp, &aidx);
 		if (rc < 0)
 			return rc;
 		if (rc == 0 && (rc = chunk(s, a, b, out)))
 			return rc;
 	}
-	return f ? facts_set(f, n0, out->n, aidx, afact) : 0;
+	return f ? facts_set(f, n0, out->n, aidx, afact, acp) : 0;
 }
 
 /* The general scanner, a byte and a code point at a time. */
@@ -492,13 +597,35 @@ static int split_scalar(const char *s, size_t n, struct pt_spans *out, struct wo
 	return 0;
 }
 
+/* A chunk s[a, last] of a word (fast_chunk's A+: ASCII letters and digits,
+ * other characters that are not punctuation or symbols) and one ASCII
+ * character at last (a < last): whether fast_chunk() splits that character
+ * off (a suffix, or a "." it does not leave on the word). */
+static inline int split_last(const char *s, size_t a, size_t last)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned char l;
+	if (u[last] != '.')
+		return u[last] < 0x80 && suffix_tab[u[last]];
+	if (is_abbrev(s + a, last + 1 - a)) /* (no suffix follows: "www." splits) */
+		return 0;
+	l = u[last - 1];
+	if (l >= 0x80) { /* as fast_chunk() */
+		size_t st;
+		uint32_t c = pt_prev(s, last, &st);
+		return pt_is_lower(c) || (pt_is_upper(c) && st > a && pt_is_upper(pt_prev(s, st, &st)));
+	}
+	return (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') ||
+	       (l >= 'A' && l <= 'Z' && last - 1 > a && u[last - 2] >= 'A' && u[last - 2] <= 'Z');
+}
+
 /* 64 bytes at s: bit i of *ws set when s[i] is ASCII whitespace, of *sp
  * when it is neither that nor an ASCII letter or digit, of the result when
  * it may lead a non-ASCII space (0xc2 0xe1 0xe2 0xe3). */
-static uint64_t classify64(const unsigned char *s, uint64_t *ws, uint64_t *sp, uint64_t *let)
+static uint64_t classify64(const unsigned char *s, uint64_t *ws, uint64_t *sp, uint64_t *let, uint64_t *hi)
 {
 #if defined(__SSE2__)
-	uint64_t w = 0, a = 0, l = 0, lt = 0;
+	uint64_t w = 0, a = 0, l = 0, lt = 0, h = 0;
 	int k;
 	for (k = 0; k < 4; k++) {
 		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + 16 * k));
@@ -519,13 +646,15 @@ static uint64_t classify64(const unsigned char *s, uint64_t *ws, uint64_t *sp, u
 		a |= (uint64_t)(uint16_t)_mm_movemask_epi8(isal) << (16 * k);
 		lt |= (uint64_t)(uint16_t)_mm_movemask_epi8(isle) << (16 * k);
 		l |= (uint64_t)(uint16_t)_mm_movemask_epi8(t) << (16 * k);
+		h |= (uint64_t)(uint16_t)_mm_movemask_epi8(b) << (16 * k);
 	}
 	*ws = w;
 	*sp = ~(w | a);
 	*let = lt;
+	*hi = h;
 	return l;
 #else
-	uint64_t w = 0, p = 0, l = 0, lt = 0;
+	uint64_t w = 0, p = 0, l = 0, lt = 0, h = 0;
 	int k;
 	for (k = 0; k < 64; k++) {
 		unsigned char c = byte_class[s[k]];
@@ -533,12 +662,83 @@ static uint64_t classify64(const unsigned char *s, uint64_t *ws, uint64_t *sp, u
 		p |= (uint64_t)(c == 0 || c == 2) << k;
 		lt |= (uint64_t)(c == 1 && s[k] >= 'A') << k;
 		l |= (uint64_t)(s[k] == 0xc2 || (s[k] >= 0xe1 && s[k] <= 0xe3)) << k;
+		h |= (uint64_t)(s[k] >= 0x80) << k;
 	}
 	*ws = w;
 	*sp = p;
 	*let = lt;
+	*hi = h;
 	return l;
 #endif
+}
+
+/* A chunk u[a, b) of ASCII letters and digits and other characters (no
+ * ASCII punctuation, at least one other character): 1 when none of the
+ * other characters is punctuation or a symbol, so that fast_chunk() would
+ * make it one token (its A+ to the end), with the token's code point facts
+ * in *cp (words.h); 0 when one is (or SL_ENOMEM never: nothing is stored). */
+static inline int hi_word(const unsigned char *u, size_t a, size_t b, uint32_t *cp)
+{
+	size_t i = a, hib = 0, hic = 0, cps;
+	unsigned nonpset = 0, alpha = 0;
+	while (i < b) {
+		uint32_t c;
+		size_t j;
+		if (u[i] < 0x80) {
+			alpha |= (unsigned)(u[i] | 0x20) - 'a' < 26u;
+			i++;
+			continue;
+		}
+		j = i;
+		c = pt_next((const char *)u, b, &j);
+		if (c < PT_SMALL) {
+			unsigned t = pt_small_[c];
+			if (t & PT_F_PS)
+				return 0;
+			nonpset |= !(t & PT_F_PSET);
+		} else {
+			if (pt_is_punct_or_symbol(c))
+				return 0;
+			if (!nonpset)
+				nonpset = !pt_in_punctuation_set(c);
+		}
+		if (!alpha)
+			alpha = (unsigned)pt_isalpha(c);
+		hib += j - i;
+		hic++;
+		i = j;
+	}
+	cps = b - a - hib + hic;
+	nonpset |= b - a > hib; /* an ASCII letter or digit */
+	*cp = cps >= (size_t)1 << 29 ? 0 :
+	      (uint32_t)(cps << 3 | WX_KNOWN | (nonpset ? WX_NONSYM : 0) | (alpha ? WX_ALPHA : 0));
+	return 1;
+}
+
+/* The length of the non-ASCII space (pt_isspace) at u[i] (a byte that
+ * may lead one: c2 e1 e2 e3), or 0: read from its bytes, no decoding. */
+static inline size_t space_len(const unsigned char *u, size_t i, size_t n)
+{
+	unsigned b1, b2;
+	if (i + 1 >= n)
+		return 0;
+	b1 = u[i + 1];
+	if (u[i] == 0xc2)
+		return b1 == 0x85 || b1 == 0xa0 ? 2 : 0; /* U+0085 U+00A0 */
+	if (i + 2 >= n)
+		return 0;
+	b2 = u[i + 2];
+	switch (u[i]) {
+	case 0xe1:
+		return b1 == 0x9a && b2 == 0x80 ? 3 : 0; /* U+1680 */
+	case 0xe2: /* U+2000-U+200A U+2028 U+2029 U+202F U+205F */
+		return (b1 == 0x80 && (b2 <= 0x8a || b2 == 0xa8 || b2 == 0xa9 || b2 == 0xaf)) ||
+		       (b1 == 0x81 && b2 == 0x9f) ? 3 : 0;
+	case 0xe3:
+		return b1 == 0x80 && b2 == 0x80 ? 3 : 0; /* U+3000 */
+	default:
+		return 0;
+	}
 }
 
 /* Chunks found 64 bytes at a time from bit masks: whitespace bits end and
@@ -552,36 +752,38 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 	unsigned char tail[64];
 	uint64_t carry = 0;       /* whitespace bits spilled into this block */
 	size_t base, start = 0;
-	int in_word = 0, special = 0, letter = 0, rc;
+	int in_word = 0, special = 0, aspecial = 0, letter = 0, hiw, rc;
+	uint32_t wcp;
 
 	init_tabs();
 	init_classes();
+	(void)pt_small(0); /* the table built (and seen): fast_chunk() reads pt_small_ */
 	if (words_no_fast_path)
 		return split_scalar(s, n, out, f);
 	for (base = 0; base < n; base += 64) {
 		const unsigned char *blk = u + base;
 		size_t avail = n - base;
-		uint64_t ws, sp, let, lead, pos;
+		uint64_t ws, sp, let, hi, lead, pos;
 		/* room for the simple tokens of this block (at most 32) */
 		while (out->cap < out->n + 32)
 			if (pt_spans_grow_(out))
 				return SL_ENOMEM;
-		if (f && f->cap < out->n + 32 && ARRAY_GROW(f->v, f->cap, out->n + 32))
+		if (f && f->cap < out->n + 32 && facts_grow(f, out->n + 32))
 			return SL_ENOMEM;
 		if (avail < 64) {
 			memcpy(tail, blk, avail);
 			memset(tail + avail, ' ', 64 - avail);
 			blk = tail;
 		}
-		lead = classify64(blk, &ws, &sp, &let);
+		lead = classify64(blk, &ws, &sp, &let, &hi);
 		ws |= carry;
 		sp &= ~carry;
 		carry = 0;
 		while (lead) {
-			size_t p = (size_t)__builtin_ctzll(lead), j = base + p;
+			size_t p = (size_t)__builtin_ctzll(lead), len, b;
 			lead &= lead - 1;
-			if (base + p < n && pt_isspace(pt_next(s, n, &j))) {
-				size_t len = j - (base + p), b;
+			len = base + p < n ? space_len(u, base + p, n) : 0;
+			if (len) {
 				for (b = p; b < p + len; b++) {
 					if (b < 64) {
 						ws |= (uint64_t)1 << b;
@@ -603,19 +805,23 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 				start = base + pos;
 				in_word = 1;
 				special = 0;
+				aspecial = 0;
 				letter = 0;
 				rest = ~(uint64_t)0 << pos;
 			}
 			m = ws & rest;
 			if (!m) {
 				special |= (sp & rest) != 0;
+				aspecial |= (sp & ~hi & rest) != 0;
 				letter |= (let & rest) != 0;
 				break;
 			}
 			{
 				uint64_t end = (uint64_t)__builtin_ctzll(m);
-				uint64_t in = rest & ((((uint64_t)1) << end) - 1);
+				uint64_t in = rest & ((((uint64_t)1) << end) - 1), ain = sp & ~hi & in;
+				int special0 = special, aspecial0 = aspecial; /* in the blocks before */
 				special |= (sp & in) != 0;
+				aspecial |= ain != 0;
 				letter |= (let & in) != 0;
 				if (!special) {
 					/* ASCII letters and digits: one token, in the room made above */
@@ -624,13 +830,47 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 					if (f)
 						f->v[out->n] = (unsigned char)(WF_PLAIN | (letter ? WF_LETTER : 0));
 					out->n++;
+				} else if (!aspecial0 && end > 0 && ain == (uint64_t)1 << (end - 1) && start + 1 < base + end &&
+					   (hiw = !special0 && (sp & in) == ain ? 0 : 1,
+					    !hiw || hi_word(u, start, base + end - 1, &wcp)) &&
+					   split_last(s, start, base + end - 1)) {
+					/* a word (ASCII letters and digits: plain, or with
+					 * other characters: its code points known), then its
+					 * only ASCII punctuation, a closing character that
+					 * fast_chunk() would split off: the two tokens here */
+					out->v[out->n].off = start;
+					out->v[out->n].len = base + end - 1 - start;
+					out->v[out->n + 1].off = base + end - 1;
+					out->v[out->n + 1].len = 1;
+					if (f) {
+						f->v[out->n] = (unsigned char)(hiw ? 0 : WF_PLAIN | (letter ? WF_LETTER : 0));
+						f->cp[out->n] = hiw ? wcp : 0;
+						f->v[out->n + 1] = 0;
+						f->cp[out->n + 1] = 0;
+					}
+					out->n += 2;
+					while (out->cap < out->n + 32) /* the room again */
+						if (pt_spans_grow_(out))
+							return SL_ENOMEM;
+					if (f && f->cap < out->n + 32 && facts_grow(f, out->n + 32))
+						return SL_ENOMEM;
+				} else if (!aspecial && hi_word(u, start, base + end, &wcp)) {
+					/* ASCII letters and digits and other characters, none
+					 * punctuation or a symbol: one token (fast_chunk's A+) */
+					out->v[out->n].off = start;
+					out->v[out->n].len = base + end - start;
+					if (f) {
+						f->v[out->n] = 0;
+						f->cp[out->n] = wcp;
+					}
+					out->n++;
 				} else {
 					if ((rc = emit_chunk(s, start, base + end, n, 0, letter, out, f)))
 						return rc;
 					while (out->cap < out->n + 32) /* the room again */
 						if (pt_spans_grow_(out))
 							return SL_ENOMEM;
-					if (f && f->cap < out->n + 32 && ARRAY_GROW(f->v, f->cap, out->n + 32))
+					if (f && f->cap < out->n + 32 && facts_grow(f, out->n + 32))
 						return SL_ENOMEM;
 				}
 				in_word = 0;
@@ -680,10 +920,18 @@ size_t words_count_sentences(const char *s, const struct pt_span *tok, size_t nt
 	int seen = 0;
 	if (ntok == 0)
 		return 0;
+	init_tabs();
 	nsent = 1;
 	for (k = 0; k < ntok; k++) {
 		const char *t = s + tok[k].off;
-		int term = tok_is_terminal(t, tok[k].len);
+		int term;
+		if (tok[k].len && alnum_tab[(unsigned char)t[0]]) {
+			/* (most tokens) neither terminal nor punctuation */
+			nsent += (size_t)seen;
+			seen = 0;
+			continue;
+		}
+		term = tok_is_terminal(t, tok[k].len);
 		if (seen && !term && !tok_is_punct(t, tok[k].len)) {
 			nsent++;
 			seen = 0;

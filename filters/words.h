@@ -35,6 +35,7 @@
 #define SLUICE_WORDS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "pytext.h"
 
@@ -46,9 +47,16 @@ int words_split(const char *s, size_t n, struct pt_spans *out);
  * is ASCII letters and digits only (then WF_LETTER when one is a letter),
  * 0 when not known. */
 enum { WF_PLAIN = 1, WF_LETTER = 2 };
+/* For a token without WF_PLAIN, cp[k] is 0 when not known, or its code
+ * points << 3 | WX_KNOWN, with WX_NONSYM when one of its characters is
+ * not in datatrove's punctuation set and WX_ALPHA when one is alphabetic
+ * (str.isalpha).  The split knows them for its words of letters, digits
+ * and other characters that are not punctuation or symbols. */
+enum { WX_KNOWN = 1, WX_NONSYM = 2, WX_ALPHA = 4 };
 struct words_facts {
 	unsigned char *v;    /* grown to out->n entries */
 	size_t cap;
+	uint32_t *cp;        /* cap entries in v's block: free(v) frees both */
 };
 int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct words_facts *f);
 

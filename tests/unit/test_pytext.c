@@ -59,6 +59,72 @@ static void splitlines_random(void)
 	CHECK(!bad);
 }
 
+/* The same over the other characters that begin with the lead bytes of
+ * U+0085 and U+2028/9 (0xc2, 0xe2), which the scanner stops at and must
+ * pass over, between letters of every UTF-8 length. */
+static void splitlines_random_leads(void)
+{
+	static const char *const atoms[] = { "a", "xyz", "0123456789abcdefghijklmnopq", " ", "\n", "\r",
+		"\r\n", "\x0b", "\x1e", "\x1f", "\xc2\x85", "\xc2\x84", "\xc2\x86", "\xc2\xa0", "\xc2\xbf",
+		"\xe2\x80\xa8", "\xe2\x80\xa9", "\xe2\x80\xa7", "\xe2\x80\xaa", "\xe2\x80\x99",
+		"\xe2\x81\xa8", "\xe2\x82\xac", "\xe3\x80\x80", "\xd0\xb6", "\xed\x95\x9c",
+		"\xf0\x9f\x98\x80" };
+	unsigned long long x = 0x2545f4914f6cdd1dull;
+	char str[1024];
+	int t, bad = 0;
+	for (t = 0; t < 5000; t++) {
+		struct pt_spans got = { 0 };
+		size_t n, i = 0, start = 0, k;
+		n = check_atoms(str, 0, sizeof(str), atoms, sizeof(atoms) / sizeof(atoms[0]),
+				(int)(check_rand(&x) % 40), &x);
+		CHECK(pt_splitlines(str, n, &got) == 0);
+		k = 0;
+		while (i < n) {
+			size_t j = i;
+			uint32_t c = pt_next(str, n, &j);
+			if (pt_islinebreak(c)) {
+				bad |= k >= got.n || got.v[k].off != start || got.v[k].len != i - start;
+				k++;
+				if (c == '\r' && j < n && str[j] == '\n')
+					j++;
+				start = j;
+			}
+			i = j;
+		}
+		if (start < n) {
+			bad |= k >= got.n || got.v[k].off != start || got.v[k].len != n - start;
+			k++;
+		}
+		bad |= k != got.n;
+		pt_spans_release(&got);
+	}
+	CHECK(!bad);
+}
+
+/* pt_len (16 bytes at a time, counters summed every 255 blocks) against a
+ * count one byte at a time, on random strings up to 9000 bytes long. */
+static void len_random(void)
+{
+	static const char *const atoms[] = { "a", "0123456789abcdef", " ", "\n", "\xc3\xa9", "\xd0\xb6",
+		"\xe2\x80\x99", "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\x7f", "\x01" };
+	static char str[9100];
+	unsigned long long x = 0x5851f42d4c957f2dull;
+	int t, bad = 0;
+	for (t = 0; t < 400; t++) {
+		size_t n = check_atoms(str, 0, 9000, atoms, sizeof(atoms) / sizeof(atoms[0]),
+				       (int)(check_rand(&x) % 2000), &x), i, want = 0, off = check_rand(&x) % 16;
+		if (off > n)
+			off = n;
+		for (i = off; i < n; i++)
+			want += ((unsigned char)str[i] & 0xc0) != 0x80;
+		bad |= pt_len(str + off, n - off) != want;
+	}
+	CHECK(!bad);
+	CHECK_INT(pt_len("", 0), 0);
+	memset(str, 'a', 9000); /* every counter at its most */
+	CHECK_INT(pt_len(str, 9000), 9000);
+}
+
 /* pt_lower_is_ascii_fold against pt_lower itself, for every code point
  * (between ASCII capitals, to pass the 8-byte stride too). */
 static void ascii_fold_all(void)
@@ -184,6 +250,8 @@ int main(void)
 	pt_spans_release(&sp);
 	buf_release(&b);
 	splitlines_random();
+	splitlines_random_leads();
+	len_random();
 	ascii_fold_all();
 	return check_done();
 }

@@ -208,6 +208,59 @@ static void ngram_reference(struct quality *q)
 	}
 }
 
+/* The same with other whitespace between the words (one to three of
+ * space, tab, newline, NBSP), so that equal words are followed by
+ * different bytes: the masked comparisons of short words see them. */
+static void ngram_reference_spaces(struct quality *q)
+{
+	unsigned long long x = 0x7a3c1d9e2b5f4861ull;
+	char buf[8192], name[64];
+	const char *w[512];
+	int trial;
+
+	for (trial = 0; trial < 1000; trial++) {
+		struct qparams p;
+		struct qresult r;
+		size_t nw, k, n, len = 0;
+		int bad = 0;
+		nw = 1 + (size_t)(check_rand(&x) % 120);
+		for (k = 0; k < nw; k++) {
+			w[k] = vocab[(check_rand(&x) >> 20) % (trial % 3 == 0 ? 2 : trial % 3 == 1 ? 9 : sizeof(vocab) / sizeof(vocab[0]))];
+			static const char *const seps[] = { " ", "\t", "\n", "\xc2\xa0", "  ", " \n", "\t\t\t" };
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
+						k ? seps[(check_rand(&x) >> 30) % 7] : "", w[k]);
+		}
+		qparams_init(&p);
+		for (n = 1; n <= 10; n++) {
+			unsigned long long on = check_rand(&x);
+			p.v[QP_TOP_1 + n - 1] = on & 1 ? 100 : NAN;
+			p.v[QP_DUP_1 + n - 1] = on & 2 ? 100 : NAN;
+		}
+		q->all_signals = 1;
+		CHECK(quality_eval(q, Q_GOPHER_REP, &p, buf, len, &r) == 0);
+		for (n = 1; n <= 10; n++) {
+			double got, want;
+			if (!isnan(p.v[QP_TOP_1 + n - 1]) && nw >= n) {
+				snprintf(name, sizeof(name), "top_%zu_gram", n);
+				got = signal(&r, name);
+				want = ref_top(w, nw, n, (double)pt_len(buf, len)); /* NBSP: 2 bytes, 1 character */
+				bad |= !(fabs(got - want) <= 1e-12);
+			}
+			if (!isnan(p.v[QP_DUP_1 + n - 1])) {
+				snprintf(name, sizeof(name), "duplicated_%zu_n_grams", n);
+				got = signal(&r, name);
+				want = ref_dup(w, nw, n, (double)pt_len(buf, len));
+				bad |= !(fabs(got - want) <= 1e-12);
+			}
+		}
+		CHECK(!bad);
+		if (bad)
+			fprintf(stderr, "  n-gram signals differ from the reference on: %.200s\n", buf);
+		q->all_signals = 0;
+		qparams_release(&p);
+	}
+}
+
 /* C4's phrase tests: any case, any alignment, and the two characters that
  * lower into ASCII (the fast path assumes there are no others). */
 static void c4_phrase_cases(struct quality *q)
@@ -330,6 +383,179 @@ static void c4_phrase_cases(struct quality *q)
 		CHECK_INT(others, 0);
 		buf_release(&b);
 	}
+}
+
+/* Gopher's '#' and ellipsis counts (one SSE2 pass, with shortcuts for
+ * blocks of single dots) against text.count("#") and text.count("...") +
+ * text.count("\u2026") done a byte at a time, on random texts whose dots
+ * fall at every offset of the 16-byte blocks. */
+static void hash_ellipsis_random(void)
+{
+	static const char *const atoms[] = { ".", ".", ".", "..", "...", "....", "#", "\xe2\x80\xa6", "\xe2\x80\x99",
+		"a", "word", " ", "\n", "abcdefghijklmno" };
+	unsigned long long x = 0xda3e39cb94b95bdbull;
+	struct quality q;
+	struct qparams p;
+	char str[1024];
+	int t, bad = 0;
+	quality_init(&q);
+	q.all_signals = 1;
+	qparams_init(&p);
+	for (t = 0; t < 3000; t++) {
+		size_t n = check_atoms(str, 0, sizeof(str), atoms, sizeof(atoms) / sizeof(atoms[0]),
+				       1 + (int)(check_rand(&x) % 200), &x), i, nhash = 0, nell = 0, run = 0, nw;
+		struct pt_spans sp = { 0 };
+		struct qresult r;
+		int k;
+		for (i = 0; i < n; i++) {
+			if (str[i] == '.') {
+				run++;
+				continue;
+			}
+			nell += run / 3;
+			run = 0;
+			nhash += str[i] == '#';
+			nell += i + 2 < n && !memcmp(str + i, "\xe2\x80\xa6", 3);
+		}
+		nell += run / 3;
+		CHECK(words_split(str, n, &sp) == 0);
+		nw = sp.n;
+		pt_spans_release(&sp);
+		CHECK(quality_eval(&q, Q_GOPHER, &p, str, n, &r) == 0);
+		for (k = 0; k < r.nsig; k++) {
+			if (!strcmp(r.sig[k].name, "gopher_hash_ratio"))
+				bad |= r.sig[k].v != (nw ? (double)nhash / (double)nw : 0);
+			if (!strcmp(r.sig[k].name, "gopher_ellipsis_ratio"))
+				bad |= r.sig[k].v != (nw ? (double)nell / (double)nw : 0);
+		}
+	}
+	CHECK(!bad);
+	qparams_release(&p);
+	quality_release(&q);
+}
+
+/* Gopher stopping early (the line ratios skipped where bounds show they
+ * cannot fail) gives the reason it gives measuring everything, on random
+ * texts of bullet, ellipsis and plain lines, with \r\n and other breaks
+ * (some longer than the counters' 255 blocks), under several bullet and
+ * ellipsis thresholds. */
+static void gopher_early_random(void)
+{
+	static const char *const atoms[] = { "- item\n", "  - x\n", "\xe2\x80\xa2 dot\n", "\xe2\x80\x99 q\n", "more...\n",
+		"end\xe2\x80\xa6\n", "a - b\n", "the cat of the hat\n", "word ", "with ", "and ", "\n", "\r\n", "\r",
+		"\x0b", "\xe2\x80\xa8", "...", "-", "#" };
+	static const char *const bul[] = { "0.9", "0.5", "0.2", "0.05" }, *const ell[] = { "0.3", "0.1", "0.02" };
+	unsigned long long x = 0x1d8e4e27c47d124full;
+	struct quality early, every;
+	struct qparams p;
+	static char str[24000];
+	int t, bad = 0;
+	quality_init(&early);
+	quality_init(&every);
+	every.all_signals = 1;
+	for (t = 0; t < 6000; t++) {
+		size_t n = check_atoms(str, 0, sizeof(str), atoms, sizeof(atoms) / sizeof(atoms[0]),
+				       t % 40 ? 1 + (int)(check_rand(&x) % 120) : 1800 /* past 255 blocks */, &x);
+		struct qresult r1, r2;
+		qparams_init(&p);
+		qparams_set(&p, "gopher.min_doc_words", t % 2 ? "1" : "5");
+		qparams_set(&p, "gopher.max_bullet_lines_ratio", bul[(t / 2) % 4]);
+		qparams_set(&p, "gopher.max_ellipsis_lines_ratio", ell[(t / 8) % 3]);
+		qparams_set(&p, "gopher.max_symbol_word_ratio", t % 5 ? "0.5" : "none");
+		CHECK(quality_eval(&early, Q_GOPHER, &p, str, n, &r1) == 0);
+		CHECK(quality_eval(&every, Q_GOPHER, &p, str, n, &r2) == 0);
+		bad |= (r1.reason == NULL) != (r2.reason == NULL) || (r1.reason && strcmp(r1.reason, r2.reason));
+		qparams_release(&p);
+	}
+	CHECK(!bad);
+	/* the bullets all in the first 255 blocks, plain words after them */
+	{
+		size_t n = 0;
+		struct qresult r1;
+		int k;
+		for (k = 0; k < 580; k++, n += 7)
+			memcpy(str + n, "- abcd\n", 7);
+		for (k = 0; k < 800; k++, n += 5)
+			memcpy(str + n, "word ", 5);
+		qparams_init(&p);
+		CHECK(quality_eval(&early, Q_GOPHER, &p, str, n, &r1) == 0);
+		CHECK(r1.reason && !strcmp(r1.reason, "gopher_too_many_bullets"));
+		qparams_release(&p);
+	}
+	quality_release(&early);
+	quality_release(&every);
+}
+
+/* quality_new_text(): texts of one length, one after the other in one
+ * buffer (the case where an address alone would mislead), through all four
+ * rule sets as cmd/quality.c runs them (C4's rewritten text copied to a
+ * buffer of its own), in three orders, every signal measured; the same
+ * reasons and signals as a fresh struct quality for each text.  A third of
+ * the texts are one line that C4 keeps whole (its word count then stands
+ * for a text of the same length that FineWeb sees first). */
+static void new_text_cases(void)
+{
+	static const char *const words[] = { "the", "of", "and", "cat", "hat", "x", "sat.", "on", "a", "mat!",
+		"Word.", "[1]", "-", "{", "\n", "\n\n", "more...", "#tag", "\xc3\xa9t\xc3\xa9" };
+	unsigned long long x = 0x9e3779b97f4a7c15ull;
+	struct quality q, ref;
+	struct qparams p;
+	struct buf cur = BUF_INIT, cur2 = BUF_INIT;
+	char doc[2048];
+	int t, k, i, bad = 0;
+	static const enum qrule orders[3][4] = { { Q_GOPHER, Q_GOPHER_REP, Q_C4, Q_FINEWEB },
+						 { Q_FINEWEB, Q_C4, Q_GOPHER_REP, Q_GOPHER },
+						 { Q_GOPHER, Q_FINEWEB, Q_C4, Q_GOPHER_REP } };
+
+	quality_init(&q);
+	q.all_signals = 1;
+	qparams_init(&p);
+	qparams_set(&p, "gopher.min_doc_words", "5");
+	qparams_set(&p, "c4.min_num_sentences", "1");
+	for (t = 0; t < 3000; t++) {
+		const enum qrule *rules = orders[(t / 3) % 3];
+		size_t n = 0, nw = t % 3 ? sizeof(words) / sizeof(words[0]) : 10; /* plain words only */
+		const char *ta = doc, *tr = doc;
+		size_t na, nr;
+		while (n < 560) {
+			const char *w = words[check_rand(&x) % nw];
+			memcpy(doc + n, w, strlen(w));
+			n += strlen(w);
+			doc[n++] = ' ';
+		}
+		while (n < 599)
+			doc[n++] = 'z';
+		doc[n++] = '.';
+		na = nr = n;
+		quality_init(&ref);
+		ref.all_signals = 1;
+		quality_new_text(&q);
+		for (k = 0; k < 4; k++) {
+			struct qresult ra, rr;
+			CHECK(quality_eval(&q, rules[k], &p, ta, na, &ra) == 0);
+			CHECK(quality_eval(&ref, rules[k], &p, tr, nr, &rr) == 0);
+			bad |= (ra.reason == NULL) != (rr.reason == NULL) || (ra.reason && strcmp(ra.reason, rr.reason));
+			bad |= ra.nsig != rr.nsig || ra.rewritten != rr.rewritten;
+			for (i = 0; i < ra.nsig && i < rr.nsig; i++)
+				bad |= ra.sig[i].v != rr.sig[i].v && !(isnan(ra.sig[i].v) && isnan(rr.sig[i].v));
+			if (!ra.reason && ra.rewritten && !rr.reason) {
+				buf_reset(&cur);
+				buf_reset(&cur2);
+				CHECK(buf_add(&cur, q.out.ptr, q.out.len) == 0 && buf_add(&cur2, ref.out.ptr, ref.out.len) == 0);
+				ta = cur.ptr;
+				na = cur.len;
+				tr = cur2.ptr;
+				nr = cur2.len;
+				quality_new_text(&q);
+			}
+		}
+		quality_release(&ref);
+	}
+	CHECK(!bad);
+	buf_release(&cur);
+	buf_release(&cur2);
+	qparams_release(&p);
+	quality_release(&q);
 }
 
 int main(void)
@@ -500,7 +726,11 @@ int main(void)
 		qparams_release(&p);
 	}
 	ngram_reference(&q);
+	ngram_reference_spaces(&q);
 	c4_phrase_cases(&q);
+	new_text_cases();
+	hash_ellipsis_random();
+	gopher_early_random();
 	quality_release(&q);
 	return check_done();
 }

@@ -56,6 +56,41 @@ static void check_facts(const char *s, size_t n)
 	pt_spans_release(&sp);
 }
 
+static long cp_seen, cp_known;
+
+/* The code point facts (words.h: cp) against pt_len, pt_in_punctuation_set
+ * and pt_isalpha over the token: true where given, and given often. */
+static void check_cp(const char *s, size_t n)
+{
+	struct pt_spans sp = { 0 };
+	struct words_facts f = { 0 };
+	size_t k;
+	int bad = 0;
+	CHECK(words_split_facts(s, n, &sp, &f) == 0);
+	for (k = 0; k < sp.n && f.cap >= sp.n; k++) {
+		const char *t = s + sp.v[k].off;
+		size_t len = sp.v[k].len, i = 0;
+		uint32_t x, want;
+		int nonsym = 0, alpha = 0;
+		if (f.v[k] & WF_PLAIN)
+			continue;
+		cp_seen++;
+		if (!(x = f.cp[k]))
+			continue;
+		cp_known++;
+		while (i < len) {
+			uint32_t c = pt_next(t, len, &i);
+			nonsym |= !pt_in_punctuation_set(c);
+			alpha |= pt_isalpha(c);
+		}
+		want = (uint32_t)(pt_len(t, len) << 3 | WX_KNOWN | (nonsym ? WX_NONSYM : 0) | (alpha ? WX_ALPHA : 0));
+		bad |= x != want;
+	}
+	CHECK(!bad);
+	free(f.v);
+	pt_spans_release(&sp);
+}
+
 /* Split s both ways; one CHECK per text, the first difference printed. */
 static void same_split(const char *s, size_t n)
 {
@@ -87,6 +122,7 @@ static void same_split(const char *s, size_t n)
 	pt_spans_release(&fast);
 	pt_spans_release(&slow);
 	check_facts(s, n);
+	check_cp(s, n);
 }
 
 /* Random chunks: letters and digits, the prefix and suffix characters,
@@ -113,6 +149,43 @@ static void random_chunks(void)
 		for (k = 0; k < nchunks; k++) {
 			len = check_atoms(b, len, sizeof(b) - 1, atoms, sizeof(atoms) / sizeof(atoms[0]),
 					  1 + (int)(check_rand(&x) % 7), &x);
+			b[len++] = ' ';
+		}
+		same_split(b, len);
+	}
+}
+
+/* Random chunks of words in other scripts: capitals and small letters
+ * (for the '.' after a word), marks, digits and symbols that are not
+ * punctuation (some in datatrove's punctuation set), characters above
+ * pytext's table and above U+FFFF, and the few outside punctuation and
+ * symbols that datatrove's punctuation set holds, next to ASCII and the
+ * splitter's punctuation; for the fast paths and the code point facts. */
+static void random_unicode_chunks(void)
+{
+	static const char *const atoms[] = {
+		"a", "Z", "w", "www", "7", "word", "WORD", ".", ".", "...", ",", "-", "'", "(", ")", "\"",
+		"\xc3\x89" /* É */, "\xc3\xa9" /* é */, "\xd0\x96" /* Ж */, "\xd0\xb6" /* ж */,
+		"\xc7\x85" /* ǅ */, "\xc2\xb1" /* ± */, "\xc3\x97" /* × */, "\xc2\xa8" /* ¨ */,
+		"\xcb\x9c" /* ˜ */, "\xcc\x81" /* combining acute */, "\xc2\xb2" /* ² */,
+		"\xd9\xa1" /* Arabic one */, "\xe4\xb8\xad" /* 中 */, "\xea\xb0\x80" /* 가 */,
+		"\xf0\x9d\x90\x80" /* mathematical A */, "\xf0\x9f\x98\x80" /* emoji */,
+		"\xe2\x80\x99" /* ’ */, "\xe2\x80\x94" /* — */, "\xc2\xab" /* « */, "\xe2\x82\xac" /* € */,
+		"\xe0\xb8\x81" /* Thai */, "\xe0\xb8\xb4" /* Thai vowel mark */, "\xef\xbc\x8e" /* fullwidth . */,
+		/* in datatrove's punctuation set, but not punctuation or symbols */
+		"\xc2\xb4" /* acute accent */, "\xc2\x81" /* C1 control */, "\xe2\x88\xb6" /* ratio */,
+		"\xef\xbc\x91" /* fullwidth 1 */, "\xef\xbd\x9e" /* fullwidth tilde */,
+	};
+	unsigned long long x = 0x853c49e6748fea9bull;
+	char b[2048];
+	int t;
+
+	for (t = 0; t < 30000; t++) {
+		int k, nchunks = 1 + (int)(check_rand(&x) % 16);
+		size_t len = 0;
+		for (k = 0; k < nchunks; k++) {
+			len = check_atoms(b, len, sizeof(b) - 1, atoms, sizeof(atoms) / sizeof(atoms[0]),
+					  1 + (int)(check_rand(&x) % 6), &x);
 			b[len++] = ' ';
 		}
 		same_split(b, len);
@@ -182,6 +255,7 @@ static void udhr_texts(void)
 int main(void)
 {
 	random_chunks();
+	random_unicode_chunks();
 	jsonl_texts("jsonl/dolma-CC-MAIN-20190717121559-20190717143559-00140.jsonl.gz");
 	jsonl_texts("jsonl/dolma-cc_en_head-0091.jsonl.gz");
 	jsonl_texts("jsonl/dolma-provided-documents-000.json.gz");
@@ -189,5 +263,8 @@ int main(void)
 	/* many tokens come with their facts (43% here: UDHR's scripts and the
 	 * random chunks bring the share down) */
 	CHECK(tokens_plain * 3 > tokens_seen);
+	/* and many of the others (22% here) with their code points */
+	fprintf(stderr, "code point facts: %ld of %ld tokens\n", cp_known, cp_seen);
+	CHECK(cp_known * 5 > cp_seen);
 	return check_done();
 }
