@@ -89,6 +89,28 @@ static int number(const struct buf *b, double *v)
 	return end != b->ptr && !*end && isfinite(*v) ? 0 : SL_EFORMAT;
 }
 
+/* Whether s[0, n) ends inside a double-quoted scalar: 0 no, 1 yes, 2 yes
+ * and its last character is a backslash that escapes the line break.
+ * (Only a line whose first quote is a double one can; the keys of these
+ * files have none.) */
+static int dq_open(const char *s, size_t n)
+{
+	const char *q = memchr(s, '"', n), *sq = memchr(s, '\'', n);
+	size_t i;
+	if (!q || (sq && sq < q))
+		return 0;
+	for (i = (size_t)(q - s) + 1; i < n; i++) {
+		if (s[i] == '\\') {
+			if (i + 1 == n)
+				return 2;
+			i++;
+		} else if (s[i] == '"') {
+			return 0;
+		}
+	}
+	return 1;
+}
+
 int langcfg_load(const char *path, struct qparams *p, int *line)
 {
 	FILE *f = fopen(path, "r");
@@ -96,7 +118,7 @@ int langcfg_load(const char *path, struct qparams *p, int *line)
 	size_t cap = 0;
 	ssize_t got;
 	char key[64] = "";
-	struct buf val = BUF_INIT;
+	struct buf val = BUF_INIT, joined = BUF_INIT;
 	int rc = 0, lineno = 0, npair = 0, stop_reset = 0, ngram_reset = 0;
 	double pair0 = 0;
 
@@ -106,9 +128,52 @@ int langcfg_load(const char *path, struct qparams *p, int *line)
 	while ((got = getline(&l, &cap, f)) >= 0) {
 		size_t n = (size_t)got;
 		char *s = l;
+		int open;
 		lineno++;
 		while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
 			n--;
+		/* a double-quoted scalar may go on over the next lines (FineWeb-2
+		 * writes long stop words so): YAML joins them, an escaped line
+		 * break with nothing, another with a space, dropping the next
+		 * line's indentation and the spaces before the break */
+		if ((open = dq_open(s, n))) {
+			buf_reset(&joined);
+			if (buf_add(&joined, s, n)) {
+				rc = SL_ENOMEM;
+				break;
+			}
+			while (open) {
+				size_t m;
+				char *t;
+				if (open == 2)
+					buf_setlen(&joined, joined.len - 1);
+				else
+					while (joined.len && (joined.ptr[joined.len - 1] == ' ' || joined.ptr[joined.len - 1] == '\t'))
+						buf_setlen(&joined, joined.len - 1);
+				if ((got = getline(&l, &cap, f)) < 0) {
+					rc = SL_EFORMAT; /* the file ends inside the quotes */
+					break;
+				}
+				lineno++;
+				m = (size_t)got;
+				t = l;
+				while (m && (t[m - 1] == '\n' || t[m - 1] == '\r'))
+					m--;
+				while (m && (*t == ' ' || *t == '\t')) {
+					t++;
+					m--;
+				}
+				if ((open == 1 && buf_addch(&joined, ' ')) || buf_add(&joined, t, m)) {
+					rc = SL_ENOMEM;
+					break;
+				}
+				open = dq_open(joined.ptr, joined.len);
+			}
+			if (rc)
+				break;
+			s = joined.ptr;
+			n = joined.len;
+		}
 		if (!n || s[0] == '#' || (n >= 3 && !memcmp(s, "---", 3)))
 			continue;
 		if (s[0] != ' ' && s[0] != '-') {
@@ -187,6 +252,7 @@ int langcfg_load(const char *path, struct qparams *p, int *line)
 		*line = lineno;
 	free(l);
 	buf_release(&val);
+	buf_release(&joined);
 	fclose(f);
 	return rc;
 }

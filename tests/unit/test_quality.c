@@ -720,7 +720,41 @@ int main(void)
 			CHECK(langcfg_load(path, &p, &line) == SL_EFORMAT && line == 3);
 			qparams_release(&p);
 		}
+		/* double-quoted scalars over several lines, as four FineWeb-2
+		 * configs write long stop words: an escaped line break joins with
+		 * nothing, another folds into a space; indentation is dropped */
+		f = fopen(path, "w");
+		fputs("stopwords:\n- \"ab\\\n  cd\"\n- \"ef  \n   gh\"\n- \"\\u00e9\\\n  \\u00e8\"\n- x\n"
+		      "dup_line_frac: 0.25\n", f);
+		fclose(f);
+		qparams_init(&p);
+		CHECK(langcfg_load(path, &p, &line) == 0);
+		CHECK(p.stop.n == 4 && !strcmp(p.stop.w[0], "abcd") && !strcmp(p.stop.w[1], "ef gh") &&
+		      !strcmp(p.stop.w[2], "\xc3\xa9\xc3\xa8") && !strcmp(p.stop.w[3], "x"));
+		CHECK(p.v[QP_DUP_LINE_FRAC] == 0.25);
+		qparams_release(&p);
+		f = fopen(path, "w");
+		fputs("stopwords:\n- \"never\\\n  closed\n", f);
+		fclose(f);
+		qparams_init(&p);
+		CHECK(langcfg_load(path, &p, &line) == SL_EFORMAT);
+		qparams_release(&p);
 		unlink(path);
+		{
+			/* the real one: 14 stop words, the 11th over two lines
+			 * (PyYAML reads the same) */
+			const char *dir = getenv("SLUICE_SHARED_DATA");
+			char real[4096];
+			snprintf(real, sizeof(real), "%s/filters/fineweb2_configs/azb_Arab.yml", dir ? dir : "../shared/data");
+			qparams_init(&p);
+			if (access(real, R_OK) == 0) {
+				CHECK(langcfg_load(real, &p, &line) == 0);
+				CHECK(p.stop.n == 14 &&
+				      !strcmp(p.stop.w[10], "\xd9\x88\xdb\x8c\xda\xa9\xdb\x8c\xe2\x80\x8c\xd9\xbe\xd8\xaf\xdb\x8c"
+							    "\xd8\xa7\xd8\xb3\xdb\x8c\xe2\x80\x8c\xd9\x86\xdb\x8c\xd9\x86"));
+			}
+			qparams_release(&p);
+		}
 		qparams_init(&p);
 		CHECK(langcfg_load("/nonexistent/x.yml", &p, &line) == SL_EOPEN);
 		qparams_release(&p);
