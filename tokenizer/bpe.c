@@ -474,36 +474,7 @@ static int ptab_add(struct bpe *b, size_t *count, uint32_t l, uint32_t r, uint32
 	return 0;
 }
 
-/* The parts that merging s[0, n) with the pairs in the table so far
- * leaves (id[0, return)); pv is scratch. */
-static size_t parts_of(const struct bpe *b, const unsigned char *s, size_t n, uint32_t *id, uint32_t *pv)
-{
-	size_t m = n, i;
-	for (i = 0; i < n; i++)
-		id[i] = b->byte_id[s[i]];
-	for (i = 0; i + 1 < n; i++)
-		pv[i] = pair_v(b, id[i], id[i + 1]);
-	while (m > 1) {
-		uint32_t best = V_NONE;
-		size_t bi = 0;
-		for (i = 0; i + 1 < m; i++)
-			if (pv[i] < best) {
-				best = pv[i];
-				bi = i;
-			}
-		if (best == V_NONE)
-			break;
-		id[bi] = b->pres[best];
-		memmove(id + bi + 1, id + bi + 2, (m - bi - 2) * sizeof(*id));
-		memmove(pv + bi + 1, pv + bi + 2, (m - bi - 2) * sizeof(*pv));
-		m--;
-		if (bi + 1 < m)
-			pv[bi] = pair_v(b, id[bi], id[bi + 1]);
-		if (bi > 0)
-			pv[bi - 1] = pair_v(b, id[bi - 1], id[bi]);
-	}
-	return m;
-}
+static size_t parts_of(const struct bpe *b, const unsigned char *s, size_t n, uint32_t *id, uint32_t *pv);
 
 /*
  * tiktoken ranks, straight into the loaded tables.  tiktoken merges every
@@ -821,19 +792,13 @@ void bpe_ids_release(struct bpe_ids *ids)
 
 /* ---- merging ---- */
 
-/* Quadratic but tight, for short pieces: find the leftmost lowest
- * priority, merge, refresh the two neighbouring pairs. */
-static int merge_small(const struct bpe *b, struct bpe_work *w, const unsigned char *s, size_t n,
-		       struct bpe_ids *ids)
+/* The merges of the parts id[0, m) whose pairs' v are pv[0, m - 1)
+ * (pv[m - 1] = V_NONE): find the leftmost lowest v, merge, refresh the two
+ * neighbouring pairs; quadratic but tight.  Returns the number of parts
+ * left. */
+static inline size_t merge_parts(const struct bpe *b, uint32_t *id, uint32_t *pv, size_t m)
 {
-	uint32_t *id = w->id, *pv = w->pv;
-	size_t m = n, i;
-	int rc;
-	for (i = 0; i < n; i++)
-		id[i] = b->byte_id[s[i]];
-	for (i = 0; i + 1 < n; i++)
-		pv[i] = b->byte_pair[s[i] << 8 | s[i + 1]];
-	pv[n - 1] = V_NONE;
+	size_t i;
 	while (m > 1) {
 		uint32_t best = V_NONE;
 		size_t bi = 0;
@@ -861,6 +826,35 @@ static int merge_small(const struct bpe *b, struct bpe_work *w, const unsigned c
 		if (bi > 0)
 			pv[bi - 1] = pair_v(b, id[bi - 1], id[bi]);
 	}
+	return m;
+}
+
+/* The parts that merging s[0, n) with the pairs in the table so far
+ * leaves (id[0, return)); pv is scratch (n entries). */
+static size_t parts_of(const struct bpe *b, const unsigned char *s, size_t n, uint32_t *id, uint32_t *pv)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		id[i] = b->byte_id[s[i]];
+	for (i = 0; i + 1 < n; i++)
+		pv[i] = pair_v(b, id[i], id[i + 1]);
+	pv[n - 1] = V_NONE;
+	return merge_parts(b, id, pv, n);
+}
+
+/* Short pieces: the first round from the dense table of byte pairs. */
+static int merge_small(const struct bpe *b, struct bpe_work *w, const unsigned char *s, size_t n,
+		       struct bpe_ids *ids)
+{
+	uint32_t *id = w->id, *pv = w->pv;
+	size_t m, i;
+	int rc;
+	for (i = 0; i < n; i++)
+		id[i] = b->byte_id[s[i]];
+	for (i = 0; i + 1 < n; i++)
+		pv[i] = b->byte_pair[s[i] << 8 | s[i + 1]];
+	pv[n - 1] = V_NONE;
+	m = merge_parts(b, id, pv, n);
 	if (ids->n + m > ids->cap && (rc = bpe_ids_reserve(ids, m)))
 		return rc;
 	memcpy(ids->v + ids->n, id, m * sizeof(*id));

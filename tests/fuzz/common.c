@@ -1,7 +1,10 @@
 /*
  * common.c - helpers every fuzz target links (see fuzz.h).
  */
+#include <dirent.h>
 #include <stdlib.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include "bpe.h"
 #include "buf.h"
@@ -40,4 +43,57 @@ void fuzz_bpe_exercise(const struct bpe *b)
 	bpe_ids_release(&ids);
 	buf_release(&out);
 	bpe_work_free(w);
+}
+
+static char tmpdir[64];
+
+static void tmpdir_remove(void)
+{
+	DIR *d = opendir(tmpdir);
+	struct dirent *e;
+	char p[384];
+	if (d) {
+		while ((e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+				snprintf(p, sizeof(p), "%s/%s", tmpdir, e->d_name);
+				unlink(p);
+			}
+		closedir(d);
+	}
+	rmdir(tmpdir);
+}
+
+const char *fuzz_tmpdir(const char *target)
+{
+	if (!tmpdir[0]) {
+		snprintf(tmpdir, sizeof(tmpdir), "/tmp/sluice-fuzz-%.16s-XXXXXX", target);
+		if (!mkdtemp(tmpdir))
+			abort();
+		atexit(tmpdir_remove);
+	}
+	return tmpdir;
+}
+
+int fuzz_gz_member(struct buf *out, const uint8_t *p, size_t n)
+{
+	z_stream z;
+	size_t bound;
+	int rc;
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, 1, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	bound = deflateBound(&z, (uLong)n);
+	if (buf_grow(out, bound)) {
+		deflateEnd(&z);
+		return -1;
+	}
+	z.next_in = (Bytef *)p;
+	z.avail_in = (uInt)n;
+	z.next_out = (Bytef *)out->ptr + out->len;
+	z.avail_out = (uInt)bound;
+	rc = deflate(&z, Z_FINISH);
+	if (rc == Z_STREAM_END)
+		buf_setlen(out, out->len + z.total_out);
+	deflateEnd(&z);
+	return rc == Z_STREAM_END ? 0 : -1;
 }

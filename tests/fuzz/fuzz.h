@@ -87,4 +87,12 @@ const char *fuzz_shared_data(void);
 struct bpe;
 void fuzz_bpe_exercise(const struct bpe *b);
 
+/* A private temporary folder for the files of a target whose code under
+ * test takes paths: made on the first call, emptied and removed at exit. */
+const char *fuzz_tmpdir(const char *target);
+
+/* Append p[0, n) to out as one gzip member (deflate level 1).  0, or -1. */
+struct buf;
+int fuzz_gz_member(struct buf *out, const uint8_t *p, size_t n);
+
 #endif

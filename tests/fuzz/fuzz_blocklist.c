@@ -20,7 +20,7 @@
 
 static struct bl_words words_en, words_ja;
 static struct bl_urls urls;
-static char dir[64];
+static const char *dir;
 
 static void put(const char *name, const char *text, char *path, size_t pn)
 {
@@ -30,26 +30,12 @@ static void put(const char *name, const char *text, char *path, size_t pn)
 		abort();
 }
 
-static void cleanup(void)
-{
-	static const char *const names[] = { "words", "psl", "sub", "hard", "soft" };
-	char p[128];
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
-		unlink(p);
-	}
-	rmdir(dir);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char p[128];
 	(void)argc;
 	(void)argv;
-	snprintf(dir, sizeof(dir), "/tmp/sluice-fuzz-bl-XXXXXX");
-	if (!mkdtemp(dir))
-		abort();
-	atexit(cleanup);
+	dir = fuzz_tmpdir("bl");
 	put("words", "bad\nvery bad\nxxx\nsm\n\xe6\x80\xa7\n\xe3\x82\xb0\xe3\x83\xad\nb\xc3\xa4" "d\n\n  spaced  \n", p, sizeof(p));
 	if (bl_words_load(&words_en, p, "en") || bl_words_load(&words_ja, p, "ja"))
 		abort();

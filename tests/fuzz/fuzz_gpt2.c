@@ -15,25 +15,14 @@
 
 #define SEP "\n%%SLUICE_FILE%%\n"
 
-static char dir[64], enc[96], voc[96];
-
-static void cleanup(void)
-{
-	unlink(enc);
-	unlink(voc);
-	rmdir(dir);
-}
+static char enc[96], voc[96];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	snprintf(dir, sizeof(dir), "/tmp/sluice-fuzz-gpt2-XXXXXX");
-	if (!mkdtemp(dir))
-		abort();
-	snprintf(enc, sizeof(enc), "%s/encoder.json", dir);
-	snprintf(voc, sizeof(voc), "%s/vocab.bpe", dir);
-	atexit(cleanup);
+	snprintf(enc, sizeof(enc), "%s/encoder.json", fuzz_tmpdir("gpt2"));
+	snprintf(voc, sizeof(voc), "%s/vocab.bpe", fuzz_tmpdir("gpt2"));
 	return 0;
 }
 

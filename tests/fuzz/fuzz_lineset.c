@@ -13,23 +13,13 @@
 #include "fuzz.h"
 #include "lineset.h"
 
-static char dir[64], file[96];
-
-static void cleanup(void)
-{
-	unlink(file);
-	rmdir(dir);
-}
+static char file[96];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	snprintf(dir, sizeof(dir), "/tmp/sluice-fuzz-lineset-XXXXXX");
-	if (!mkdtemp(dir))
-		abort();
-	snprintf(file, sizeof(file), "%s/set", dir);
-	atexit(cleanup);
+	snprintf(file, sizeof(file), "%s/set", fuzz_tmpdir("lineset"));
 	return 0;
 }
 

@@ -24,7 +24,7 @@
 
 #define SEP "\n%%SLUICE_FILE%%\n"
 
-static char dir[64], prefix[80];
+static char prefix[80];
 static const char *const suffixes[] = { ".bin", ".idx", ".ds", ".ds.index", ".ds.metadata",
 					".jsonl", ".jsonl.gz", ".jsonl.zst" };
 #define NSUF (sizeof(suffixes) / sizeof(suffixes[0]))
@@ -39,26 +39,11 @@ static void unlink_shards(struct buf *p)
 	}
 }
 
-static void cleanup(void)
-{
-	struct buf p = BUF_INIT;
-	unlink_shards(&p);
-	buf_reset(&p);
-	tokshard_manifest_path(prefix, &p);
-	unlink(p.ptr);
-	buf_release(&p);
-	rmdir(dir);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	snprintf(dir, sizeof(dir), "/tmp/sluice-fuzz-shard-XXXXXX");
-	if (!mkdtemp(dir))
-		abort();
-	snprintf(prefix, sizeof(prefix), "%s/s", dir);
-	atexit(cleanup);
+	snprintf(prefix, sizeof(prefix), "%s/s", fuzz_tmpdir("shard"));
 	return 0;
 }
 

@@ -12,7 +12,6 @@
  */
 #include <stdlib.h>
 #include <unistd.h>
-#include <zlib.h>
 #include <zstd.h>
 
 #include "buf.h"
@@ -22,29 +21,6 @@
 #include "warc.h"
 
 #define MAX_DECODED ((uint64_t)4 << 20)
-
-static int gz_member(struct buf *out, const uint8_t *p, size_t n)
-{
-	z_stream z;
-	int rc;
-	memset(&z, 0, sizeof(z));
-	if (deflateInit2(&z, 1, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return -1;
-	size_t bound = deflateBound(&z, n);
-	if (buf_grow(out, bound)) {
-		deflateEnd(&z);
-		return -1;
-	}
-	z.next_in = (Bytef *)p;
-	z.avail_in = (uInt)n;
-	z.next_out = (Bytef *)out->ptr + out->len;
-	z.avail_out = (uInt)bound;
-	rc = deflate(&z, Z_FINISH);
-	if (rc == Z_STREAM_END)
-		buf_setlen(out, out->len + z.total_out);
-	deflateEnd(&z);
-	return rc == Z_STREAM_END ? 0 : -1;
-}
 
 static int zstd_frame(struct buf *out, const uint8_t *p, size_t n)
 {
@@ -77,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (start = 0, i = 1; i <= tn; i++) {
 		if (i == tn || (t[i - 1] == '\n' && tn - i >= 5 && !memcmp(t + i, "WARC/", 5))) {
 			size_t before = z.len;
-			if ((use_zstd ? zstd_frame : gz_member)(&z, t + start, i - start))
+			if ((use_zstd ? zstd_frame : fuzz_gz_member)(&z, t + start, i - start))
 				goto out;
 			if (member == data[1] && z.len > before)
 				damage_at = before + (size_t)data[2] % (z.len - before);

@@ -15,57 +15,21 @@
  */
 #include <stdlib.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "buf.h"
 #include "error.h"
 #include "fuzz.h"
 #include "warcindex.h"
 
-static char dir[64], file[96], index_file[128];
-
-static void cleanup(void)
-{
-	unlink(file);
-	unlink(index_file);
-	rmdir(dir);
-}
+static char file[96], index_file[128];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	snprintf(dir, sizeof(dir), "/tmp/sluice-fuzz-warcindex-XXXXXX");
-	if (!mkdtemp(dir))
-		abort();
-	snprintf(file, sizeof(file), "%s/f.warc.gz", dir);
+	snprintf(file, sizeof(file), "%s/f.warc.gz", fuzz_tmpdir("warcindex"));
 	snprintf(index_file, sizeof(index_file), "%s" WARC_INDEX_SUFFIX, file);
-	atexit(cleanup);
 	return 0;
-}
-
-static int gz_member(struct buf *out, const uint8_t *p, size_t n)
-{
-	z_stream z;
-	size_t bound;
-	int rc;
-	memset(&z, 0, sizeof(z));
-	if (deflateInit2(&z, 1, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return -1;
-	bound = deflateBound(&z, n);
-	if (buf_grow(out, bound)) {
-		deflateEnd(&z);
-		return -1;
-	}
-	z.next_in = (Bytef *)p;
-	z.avail_in = (uInt)n;
-	z.next_out = (Bytef *)out->ptr + out->len;
-	z.avail_out = (uInt)bound;
-	rc = deflate(&z, Z_FINISH);
-	if (rc == Z_STREAM_END)
-		buf_setlen(out, out->len + z.total_out);
-	deflateEnd(&z);
-	return rc == Z_STREAM_END ? 0 : -1;
 }
 
 static void read_index(const uint8_t *data, size_t size)
@@ -118,7 +82,7 @@ static void build_index(const uint8_t *data, size_t size)
 	for (start = 0, i = 1; i <= tn; i++) {
 		if (i == tn || (t[i - 1] == '\n' && tn - i >= 5 && !memcmp(t + i, "WARC/", 5))) {
 			size_t before = z.len;
-			if (gz_member(&z, t + start, i - start))
+			if (fuzz_gz_member(&z, t + start, i - start))
 				goto out;
 			if ((data[0] & 2) && member == data[1] && z.len > before)
 				z.ptr[before + (size_t)data[2] % (z.len - before)] ^= 0x5a;
