@@ -160,60 +160,13 @@ static double signal(const struct qresult *r, const char *name)
 	return NAN;
 }
 
-static void ngram_reference(struct quality *q)
-{
-	unsigned long long x = 0x2545f4914f6cdd1dull;
-	char buf[4096], name[64];
-	const char *w[512];
-	int trial;
-
-	for (trial = 0; trial < 1000; trial++) {
-		struct qparams p;
-		struct qresult r;
-		size_t nw, k, n, len = 0;
-		int bad = 0;
-		nw = 1 + (size_t)(check_rand(&x) % 120);
-		for (k = 0; k < nw; k++) {
-			w[k] = vocab[(check_rand(&x) >> 20) % (trial % 3 == 0 ? 2 : trial % 3 == 1 ? 9 : sizeof(vocab) / sizeof(vocab[0]))];
-			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", k ? " " : "", w[k]);
-		}
-		qparams_init(&p);
-		for (n = 1; n <= 10; n++) {
-			unsigned long long on = check_rand(&x);
-			p.v[QP_TOP_1 + n - 1] = on & 1 ? 100 : NAN;
-			p.v[QP_DUP_1 + n - 1] = on & 2 ? 100 : NAN;
-		}
-		q->all_signals = 1;
-		CHECK(quality_eval(q, Q_GOPHER_REP, &p, buf, len, &r) == 0);
-		for (n = 1; n <= 10; n++) {
-			double got, want;
-			if (!isnan(p.v[QP_TOP_1 + n - 1]) && nw >= n) {
-				snprintf(name, sizeof(name), "top_%zu_gram", n);
-				got = signal(&r, name);
-				want = ref_top(w, nw, n, (double)len);
-				bad |= !(fabs(got - want) <= 1e-12);
-			}
-			if (!isnan(p.v[QP_DUP_1 + n - 1])) {
-				snprintf(name, sizeof(name), "duplicated_%zu_n_grams", n);
-				got = signal(&r, name);
-				want = ref_dup(w, nw, n, (double)len);
-				bad |= !(fabs(got - want) <= 1e-12);
-			}
-		}
-		CHECK(!bad);
-		if (bad)
-			fprintf(stderr, "  n-gram signals differ from the reference on: %.200s\n", buf);
-		q->all_signals = 0;
-		qparams_release(&p);
-	}
-}
-
-/* The same with other whitespace between the words (one to three of
+/* With spaces: other whitespace between the words (one to three of
  * space, tab, newline, NBSP), so that equal words are followed by
  * different bytes: the masked comparisons of short words see them. */
-static void ngram_reference_spaces(struct quality *q)
+static void ngram_reference(struct quality *q, int spaces)
 {
-	unsigned long long x = 0x7a3c1d9e2b5f4861ull;
+	static const char *const seps[] = { " ", "\t", "\n", "\xc2\xa0", "  ", " \n", "\t\t\t" };
+	unsigned long long x = spaces ? 0x7a3c1d9e2b5f4861ull : 0x2545f4914f6cdd1dull;
 	char buf[8192], name[64];
 	const char *w[512];
 	int trial;
@@ -222,14 +175,18 @@ static void ngram_reference_spaces(struct quality *q)
 		struct qparams p;
 		struct qresult r;
 		size_t nw, k, n, len = 0;
+		double chars;
 		int bad = 0;
 		nw = 1 + (size_t)(check_rand(&x) % 120);
 		for (k = 0; k < nw; k++) {
+			const char *sep = k ? " " : "";
 			w[k] = vocab[(check_rand(&x) >> 20) % (trial % 3 == 0 ? 2 : trial % 3 == 1 ? 9 : sizeof(vocab) / sizeof(vocab[0]))];
-			static const char *const seps[] = { " ", "\t", "\n", "\xc2\xa0", "  ", " \n", "\t\t\t" };
-			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
-						k ? seps[(check_rand(&x) >> 30) % 7] : "", w[k]);
+			if (spaces && k)
+				sep = seps[(check_rand(&x) >> 30) % 7];
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", sep, w[k]);
 		}
+		/* the length in characters (NBSP: 2 bytes, 1 character) */
+		chars = spaces ? (double)pt_len(buf, len) : (double)len;
 		qparams_init(&p);
 		for (n = 1; n <= 10; n++) {
 			unsigned long long on = check_rand(&x);
@@ -243,13 +200,13 @@ static void ngram_reference_spaces(struct quality *q)
 			if (!isnan(p.v[QP_TOP_1 + n - 1]) && nw >= n) {
 				snprintf(name, sizeof(name), "top_%zu_gram", n);
 				got = signal(&r, name);
-				want = ref_top(w, nw, n, (double)pt_len(buf, len)); /* NBSP: 2 bytes, 1 character */
+				want = ref_top(w, nw, n, chars);
 				bad |= !(fabs(got - want) <= 1e-12);
 			}
 			if (!isnan(p.v[QP_DUP_1 + n - 1])) {
 				snprintf(name, sizeof(name), "duplicated_%zu_n_grams", n);
 				got = signal(&r, name);
-				want = ref_dup(w, nw, n, (double)pt_len(buf, len));
+				want = ref_dup(w, nw, n, chars);
 				bad |= !(fabs(got - want) <= 1e-12);
 			}
 		}
@@ -759,8 +716,8 @@ int main(void)
 		CHECK(langcfg_load("/nonexistent/x.yml", &p, &line) == SL_EOPEN);
 		qparams_release(&p);
 	}
-	ngram_reference(&q);
-	ngram_reference_spaces(&q);
+	ngram_reference(&q, 0);
+	ngram_reference(&q, 1);
 	c4_phrase_cases(&q);
 	new_text_cases();
 	hash_ellipsis_random();
