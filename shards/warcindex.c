@@ -20,7 +20,8 @@
 
 int warc_index_build(const char *path, uint64_t **offp, size_t *np, uint64_t *sizep, const char **why)
 {
-	static unsigned char in[1 << 16], out[1 << 16];
+	enum { CHUNK = 1 << 16 };
+	unsigned char *in, *out;  /* on the heap, so that tasks may index in threads */
 	uint64_t *off = NULL, base = 0, member = 0;
 	size_t n = 0, cap = 0, have = 0, head_len = 0;
 	unsigned char head[5];
@@ -41,7 +42,13 @@ int warc_index_build(const char *path, uint64_t **offp, size_t *np, uint64_t *si
 	}
 	*sizep = (uint64_t)sb.st_size;
 	memset(&z, 0, sizeof(z));
+	if (!(in = malloc(2 * CHUNK))) {
+		close(fd);
+		return SL_ENOMEM;
+	}
+	out = in + CHUNK;
 	if (inflateInit2(&z, 31) != Z_OK) {
+		free(in);
 		close(fd);
 		return SL_ENOMEM;
 	}
@@ -49,7 +56,7 @@ int warc_index_build(const char *path, uint64_t **offp, size_t *np, uint64_t *si
 		if (z.avail_in == 0) {
 			ssize_t r;
 			do
-				r = read(fd, in, sizeof(in));
+				r = read(fd, in, CHUNK);
 			while (r < 0 && errno == EINTR);
 			if (r < 0) {
 				rc = SL_EIO;
@@ -69,10 +76,10 @@ int warc_index_build(const char *path, uint64_t **offp, size_t *np, uint64_t *si
 			head_len = 0;
 		}
 		z.next_out = out;
-		z.avail_out = sizeof(out);
+		z.avail_out = CHUNK;
 		zrc = inflate(&z, Z_NO_FLUSH);
 		if (head_len < sizeof(head)) {
-			size_t got = sizeof(out) - z.avail_out, k = sizeof(head) - head_len;
+			size_t got = CHUNK - z.avail_out, k = sizeof(head) - head_len;
 			memcpy(head + head_len, out, got < k ? got : k);
 			head_len += got < k ? got : k;
 		}
@@ -101,6 +108,7 @@ int warc_index_build(const char *path, uint64_t **offp, size_t *np, uint64_t *si
 		rc = SL_ETRUNC;
 	}
 	inflateEnd(&z);
+	free(in);
 	close(fd);
 	if (!rc && (n == 0 || off[0] != 0)) {
 		*why = n == 0 ? "no gzip member starts a WARC record (one member for the whole file?)"
