@@ -1,6 +1,9 @@
 #include "utf8.h"
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "error.h"
 
@@ -135,12 +138,26 @@ size_t utf8_encode(uint32_t cp, char *o)
 	return 4;
 }
 
+/* Every byte that is not a continuation byte (0x80-0xbf, below -64 as a
+ * signed byte) starts a code point: counted 16 bytes at a time, the byte
+ * counters summed every 255 blocks, before they can wrap. */
 size_t utf8_count(const char *s, size_t n)
 {
-	size_t i, count = 0;
+	size_t i = 0, count = 0;
 
-	/* every byte that is not a continuation byte starts a code point */
-	for (i = 0; i < n; i++)
+#if defined(__SSE2__)
+	while (i + 16 <= n) {
+		__m128i acc = _mm_setzero_si128();
+		size_t stop = n - i >= 255 * 16 ? i + 255 * 16 : i + ((n - i) & ~(size_t)15);
+		for (; i < stop; i += 16) {
+			__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			acc = _mm_sub_epi8(acc, _mm_cmpgt_epi8(b, _mm_set1_epi8(-65)));
+		}
+		acc = _mm_sad_epu8(acc, _mm_setzero_si128());
+		count += (size_t)_mm_cvtsi128_si32(acc) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(acc, 8));
+	}
+#endif
+	for (; i < n; i++)
 		count += ((unsigned char)s[i] & 0xc0) != 0x80;
 	return count;
 }

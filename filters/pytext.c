@@ -43,25 +43,11 @@ uint32_t pt_prev(const char *s, size_t end, size_t *start)
 	return pt_next(s, end, &j);
 }
 
-/* utf8_count(): the bytes that are not continuation bytes (0x80-0xbf,
- * below -64 as signed bytes), 16 at a time: byte counters summed every 255
- * blocks, before they can wrap. */
+/* Python's len(): code points, which utf8_count counts 16 bytes at a
+ * time. */
 size_t pt_len(const char *s, size_t n)
 {
-	size_t i = 0, count = 0;
-#if defined(__SSE2__)
-	while (i + 16 <= n) {
-		__m128i acc = _mm_setzero_si128();
-		size_t stop = n - i >= 255 * 16 ? i + 255 * 16 : i + ((n - i) & ~(size_t)15);
-		for (; i < stop; i += 16) {
-			__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-			acc = _mm_sub_epi8(acc, _mm_cmpgt_epi8(b, _mm_set1_epi8(-65)));
-		}
-		acc = _mm_sad_epu8(acc, _mm_setzero_si128());
-		count += (size_t)_mm_cvtsi128_si32(acc) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(acc, 8));
-	}
-#endif
-	return count + utf8_count(s + i, n - i);
+	return utf8_count(s, n);
 }
 
 int pt_isspace(uint32_t c)
