@@ -379,28 +379,47 @@ static inline const void *pair_addr(const struct bpe *b, uint32_t l, uint32_t r)
 	return &b->ptab[pair_slot(tab_key(l, r), b->tshift)];
 }
 
-/* Number the kept pairs by priority (a counting sort: priorities are
- * below BPE_MAX_ID; pairs of equal priority and result get the same v, so
- * that ties stay leftmost first) and fill the table. */
-static int pack_pairs(struct bpe *b, const struct bpe_pair *keep, size_t n)
+/* An empty loaded pair table of at least twice n slots (1024 at least).
+ * The caller frees the table it replaces. */
+static int ptab_alloc(struct bpe *b, size_t n)
 {
 	size_t size = 1024, i;
-	uint32_t *first, maxp = 0, p, v = 0;
 	int lg = 0;
-	for (i = 0; i < n; i++)
-		if ((uint32_t)(keep[i].val >> 32) > maxp)
-			maxp = (uint32_t)(keep[i].val >> 32);
 	while (size < n * 2)
 		size *= 2;
 	while (((size_t)1 << lg) < size)
 		lg++;
-	if (!(b->ptab = malloc(size * sizeof(*b->ptab))) || !(b->pres = malloc((n + 1) * sizeof(*b->pres))) ||
-	    !(first = calloc((size_t)maxp + 2, sizeof(*first))))
+	if (!(b->ptab = malloc(size * sizeof(*b->ptab))))
 		return SL_ENOMEM;
 	for (i = 0; i < size; i++)
 		b->ptab[i] = T_EMPTY;
 	b->tmask = size - 1;
 	b->tshift = 64 - lg;
+	return 0;
+}
+
+/* Put the entry e (key << V_BITS | v) in the first free slot of its key. */
+static inline void ptab_put(struct bpe *b, uint64_t e)
+{
+	size_t k = pair_slot(e >> V_BITS, b->tshift);
+	while (b->ptab[k] != T_EMPTY)
+		k = (k + 1) & b->tmask;
+	b->ptab[k] = e;
+}
+
+/* Number the kept pairs by priority (a counting sort: priorities are
+ * below BPE_MAX_ID; pairs of equal priority and result get the same v, so
+ * that ties stay leftmost first) and fill the table. */
+static int pack_pairs(struct bpe *b, const struct bpe_pair *keep, size_t n)
+{
+	size_t i;
+	uint32_t *first, maxp = 0, p, v = 0;
+	for (i = 0; i < n; i++)
+		if ((uint32_t)(keep[i].val >> 32) > maxp)
+			maxp = (uint32_t)(keep[i].val >> 32);
+	if (ptab_alloc(b, n) || !(b->pres = malloc((n + 1) * sizeof(*b->pres))) ||
+	    !(first = calloc((size_t)maxp + 2, sizeof(*first))))
+		return SL_ENOMEM;
 	/* first[p]: 1 + the v of priority p, 0 when none */
 	for (i = 0; i < n; i++)
 		first[keep[i].val >> 32] = 1;
@@ -409,14 +428,9 @@ static int pack_pairs(struct bpe *b, const struct bpe_pair *keep, size_t n)
 			first[p] = ++v;
 	for (i = 0; i < n; i++) {
 		uint32_t l = (uint32_t)(keep[i].key >> 32), r = (uint32_t)keep[i].key;
-		uint64_t key = tab_key(l, r);
 		uint32_t pv = first[keep[i].val >> 32] - 1;
-		size_t k;
 		b->pres[pv] = (uint32_t)keep[i].val;
-		k = pair_slot(key, b->tshift);
-		while (b->ptab[k] != T_EMPTY)
-			k = (k + 1) & b->tmask;
-		b->ptab[k] = key << V_BITS | pv;
+		ptab_put(b, tab_key(l, r) << V_BITS | pv);
 	}
 	free(first);
 	return 0;
@@ -440,27 +454,18 @@ static int ptab_add(struct bpe *b, size_t *count, uint32_t l, uint32_t r, uint32
 	uint64_t key = tab_key(l, r);
 	size_t k;
 	if ((*count + 1) * 2 > b->tmask + 1) {
-		size_t osize = b->tmask + 1, size = osize * 2, i;
+		size_t osize = b->tmask + 1, omask = b->tmask, i;
 		uint64_t *old = b->ptab;
-		int lg = 0;
-		if (!(b->ptab = malloc(size * sizeof(*b->ptab)))) {
+		int oshift = b->tshift;
+		if (ptab_alloc(b, osize)) {
 			b->ptab = old;
+			b->tmask = omask;
+			b->tshift = oshift;
 			return SL_ENOMEM;
 		}
-		for (i = 0; i < size; i++)
-			b->ptab[i] = T_EMPTY;
-		while (((size_t)1 << lg) < size)
-			lg++;
-		b->tmask = size - 1;
-		b->tshift = 64 - lg;
-		for (i = 0; i < osize; i++) {
-			if (old[i] == T_EMPTY)
-				continue;
-			k = pair_slot(old[i] >> V_BITS, b->tshift);
-			while (b->ptab[k] != T_EMPTY)
-				k = (k + 1) & b->tmask;
-			b->ptab[k] = old[i];
-		}
+		for (i = 0; i < osize; i++)
+			if (old[i] != T_EMPTY)
+				ptab_put(b, old[i]);
 		free(old);
 	}
 	k = pair_slot(key, b->tshift);
@@ -495,25 +500,15 @@ static size_t parts_of(const struct bpe *b, const unsigned char *s, size_t n, ui
  */
 int bpe_finish_ranks_(struct bpe *b, const unsigned char *skip)
 {
-	size_t size = 1024, maxlen = 2, count = 0;
+	size_t maxlen = 2, count = 0;
 	uint32_t t, v = 0, *id = NULL, *pv = NULL;
-	int lg = 0, rc = SL_ENOMEM;
-	while (size < (size_t)b->ntok * 2)
-		size *= 2;
-	while (((size_t)1 << lg) < size)
-		lg++;
+	int rc = SL_ENOMEM;
 	for (t = 0; t < b->ntok; t++)
 		if (b->len[t] != ABSENT && b->len[t] > maxlen)
 			maxlen = b->len[t];
-	free(b->ptab);
-	free(b->pres);
-	if (!(b->ptab = malloc(size * sizeof(*b->ptab))) || !(b->pres = malloc(((size_t)b->ntok + 1) * sizeof(*b->pres))) ||
+	if (ptab_alloc(b, b->ntok) || !(b->pres = malloc(((size_t)b->ntok + 1) * sizeof(*b->pres))) ||
 	    !(id = malloc(maxlen * sizeof(*id))) || !(pv = malloc(maxlen * sizeof(*pv))))
 		goto out;
-	for (size_t i = 0; i < size; i++)
-		b->ptab[i] = T_EMPTY;
-	b->tmask = size - 1;
-	b->tshift = 64 - lg;
 	for (t = 0; t < b->ntok; t++) {
 		uint32_t n = b->len[t];
 		const unsigned char *s;
@@ -1164,7 +1159,6 @@ static inline int first_valid(const struct bpe *b, struct bpe_work *w, const uns
 	return 0;
 }
 
-/* The next match of PAT_CL100K at or after pos: [*ms, *me), or 0 when none. */
 /* \p{N}{1,3} at p: the first number is l0 bytes long, c1 and l1 are the
  * class and length of the character after it. */
 static inline size_t digits13(const struct bpe *b, struct bpe_work *w, const unsigned char *u, size_t n,
@@ -1179,6 +1173,7 @@ static inline size_t digits13(const struct bpe *b, struct bpe_work *w, const uns
 	return e;
 }
 
+/* The next match of PAT_CL100K at or after pos: [*ms, *me), or 0 when none. */
 static int scan_cl100k(const struct bpe *b, struct bpe_work *w, const unsigned char *u, size_t n,
 		       size_t pos, size_t *ms, size_t *me)
 {
