@@ -89,6 +89,14 @@ static int number(const struct buf *b, double *v)
 	return end != b->ptr && !*end && isfinite(*v) ? 0 : SL_EFORMAT;
 }
 
+/* The length of line s[0, n) without its line break. */
+static size_t chomp(const char *s, size_t n)
+{
+	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		n--;
+	return n;
+}
+
 /* Whether s[0, n) ends inside a double-quoted scalar: 0 no, 1 yes, 2 yes
  * and its last character is a backslash that escapes the line break.
  * (Only a line whose first quote is a double one can; the keys of these
@@ -130,8 +138,7 @@ int langcfg_load(const char *path, struct qparams *p, int *line)
 		char *s = l;
 		int open;
 		lineno++;
-		while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
-			n--;
+		n = chomp(s, n);
 		/* a double-quoted scalar may go on over the next lines (FineWeb-2
 		 * writes long stop words so): YAML joins them, an escaped line
 		 * break with nothing, another with a space, dropping the next
@@ -155,10 +162,8 @@ int langcfg_load(const char *path, struct qparams *p, int *line)
 					break;
 				}
 				lineno++;
-				m = (size_t)got;
 				t = l;
-				while (m && (t[m - 1] == '\n' || t[m - 1] == '\r'))
-					m--;
+				m = chomp(t, (size_t)got);
 				while (m && (*t == ' ' || *t == '\t')) {
 					t++;
 					m--;
