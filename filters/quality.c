@@ -495,6 +495,15 @@ static void init_ascii(void)
 	ready = 1;
 }
 
+#if defined(__SSE2__)
+/* The sum of the 16 byte counters of c. */
+static inline size_t sum_counters(__m128i c)
+{
+	__m128i s = _mm_sad_epu8(c, _mm_setzero_si128());
+	return (size_t)_mm_cvtsi128_si32(s) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(s, 8));
+}
+#endif
+
 /* text.count("#") and text.count("...") + text.count("\u2026") in one pass:
  * a run of k dots holds k / 3 non-overlapping "...". */
 /* Also count('\n') and the bytes '-' and 0xe2 (which a bullet line starts
@@ -512,9 +521,8 @@ static void count_hash_ellipsis(const char *text, size_t n, size_t *nhash, size_
 		abul = _mm_sub_epi8(abul, _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('-')),
 						       _mm_cmpeq_epi8(b, _mm_set1_epi8((char)0xe2))));
 		if (++blocks == 255) { /* before a counter can wrap */
-			__m128i s1 = _mm_sad_epu8(anl, _mm_setzero_si128()), s2 = _mm_sad_epu8(abul, _mm_setzero_si128());
-			nl += (size_t)_mm_cvtsi128_si32(s1) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(s1, 8));
-			bul += (size_t)_mm_cvtsi128_si32(s2) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(s2, 8));
+			nl += sum_counters(anl);
+			bul += sum_counters(abul);
 			anl = abul = _mm_setzero_si128();
 			blocks = 0;
 		}
@@ -550,11 +558,8 @@ static void count_hash_ellipsis(const char *text, size_t n, size_t *nhash, size_
 			}
 		}
 	}
-	{
-		__m128i s1 = _mm_sad_epu8(anl, _mm_setzero_si128()), s2 = _mm_sad_epu8(abul, _mm_setzero_si128());
-		nl += (size_t)_mm_cvtsi128_si32(s1) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(s1, 8));
-		bul += (size_t)_mm_cvtsi128_si32(s2) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(s2, 8));
-	}
+	nl += sum_counters(anl);
+	bul += sum_counters(abul);
 #endif
 	for (; i < n; i++) {
 		nl += u[i] == '\n';
@@ -1226,6 +1231,8 @@ static int remove_citations(struct buf *out, const char *s, size_t n)
  * it in any case; lines with them are lowered first.  Bits: */
 enum { C4_LOREM = 1, C4_JS = 2, C4_POLICY = 4, C4_LOWER = 8 };
 
+/* (c4_at compares the first two characters with u | 0x20: they must be
+ * lowercase ASCII letters) */
 static const struct { const char *p; unsigned char len, bit; } c4_ph[] = {
 	{ "lorem ipsum", 11, C4_LOREM }, { "javascript", 10, C4_JS },
 	{ "terms of use", 12, C4_POLICY }, { "privacy policy", 14, C4_POLICY },

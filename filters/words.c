@@ -337,11 +337,57 @@ static inline size_t alnum_run(const unsigned char *u, size_t q, size_t n, unsig
 	return q;
 }
 
+/* chunk()'s test on the character before a '.' at e that ends the word
+ * s[p, e): a lowercase letter or a digit, or an uppercase letter after
+ * another one, and the '.' is split off. */
+static inline int dot_splits(const char *s, size_t p, size_t e)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned char l = u[e - 1];
+	if (l >= 0x80) {
+		size_t st;
+		uint32_t c = pt_prev(s, e, &st);
+		return pt_is_lower(c) || (pt_is_upper(c) && st > p && pt_is_upper(pt_prev(s, st, &st)));
+	}
+	return (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') ||
+	       (l >= 'A' && l <= 'Z' && e - 1 > p && u[e - 2] >= 'A' && u[e - 2] <= 'Z');
+}
+
+/* A non-ASCII character c of a word: 0 when it is punctuation or a
+ * symbol (it ends fast_chunk's A+), else 1, with *nonpset set when it is
+ * outside datatrove's punctuation set and *alpha when alphabetic (each
+ * looked up only until known). */
+static inline int hi_char(uint32_t c, unsigned *nonpset, unsigned *alpha)
+{
+	if (c < PT_SMALL) {
+		unsigned t = pt_small_[c];
+		if (t & PT_F_PS)
+			return 0;
+		*nonpset |= !(t & PT_F_PSET);
+	} else {
+		if (pt_is_punct_or_symbol(c))
+			return 0;
+		if (!*nonpset) /* (a search: once per word, mostly) */
+			*nonpset = !pt_in_punctuation_set(c);
+	}
+	if (!*alpha) /* (once per word, mostly) */
+		*alpha = (unsigned)pt_isalpha(c);
+	return 1;
+}
+
+/* The code point facts (words.h) of a token of cps code points; 0 (not
+ * known) when too many to hold. */
+static inline uint32_t cp_facts(size_t cps, unsigned nonpset, unsigned alpha)
+{
+	return cps >= (size_t)1 << 29 ? 0 :
+	       (uint32_t)(cps << 3 | WX_KNOWN | (nonpset ? WX_NONSYM : 0) | (alpha ? WX_ALPHA : 0));
+}
+
 static int fast_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_spans *out, unsigned char *afact,
 		      uint32_t *acp, size_t *aidx)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t p = a, q, e, r, j, last = 0, nsuf = 0, hib = 0, hic = 0, cps;
+	size_t p = a, q, e, r, j, nsuf = 0, hib = 0, hic = 0, cps;
 	int dot = 0;
 	unsigned ascii = 0, letter = 0, nonpset = 0, halpha = 0;
 
@@ -360,34 +406,16 @@ static int fast_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_spa
 	 * are not punctuation or symbols (decoded here, classed by table) */
 	q = p;
 	for (;;) {
-		size_t q0 = q;
 		q = alnum_run(u, q, n, &letter);
-		if (q > q0)
-			last = q - 1;
 		if (q >= b || u[q] < 0x80)
 			break;
 		do {
-			uint32_t c;
-			unsigned t;
 			j = q;
-			c = pt_next(s, b, &j);
-			if (c < PT_SMALL) {
-				t = pt_small_[c];
-				if (t & PT_F_PS)
-					goto a_end;
-				nonpset |= !(t & PT_F_PSET);
-			} else {
-				if (pt_is_punct_or_symbol(c))
-					goto a_end;
-				if (!nonpset) /* (a search: once per word, mostly) */
-					nonpset = !pt_in_punctuation_set(c);
-			}
-			if (!halpha) /* (once per word, mostly) */
-				halpha = (unsigned)pt_isalpha(c);
+			if (!hi_char(pt_next(s, b, &j), &nonpset, &halpha))
+				goto a_end;
 			ascii = 0x80;
 			hib += j - q;
 			hic++;
-			last = q;
 			q = j;
 		} while (q < b && u[q] >= 0x80);
 	}
@@ -396,22 +424,12 @@ a_end:
 		return 0;
 	e = q;
 	if (e < b && u[e] == '.') {
-		unsigned char l = u[last];
 		/* a word is never a URL (it has no '.'), but "www" before the
 		 * '.' starts one for the suffixes after it */
 		if ((e - p == 3 && (u[p] | 0x20) == 'w') || is_abbrev(s + p, e + 1 - p))
 			return 0;
-		if (l >= 0x80) {
-			/* chunk()'s test on the character before the '.' (not a
-			 * punctuation or symbol: it belongs to the word) */
-			size_t st;
-			uint32_t c = pt_prev(s, e, &st);
-			if (!(pt_is_lower(c) || (pt_is_upper(c) && st > p && pt_is_upper(pt_prev(s, st, &st)))))
-				return 0;
-		} else if (!((l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') ||
-			     (l >= 'A' && l <= 'Z' && last > p && u[last - 1] >= 'A' && u[last - 1] <= 'Z'))) {
+		if (!dot_splits(s, p, e))
 			return 0;
-		}
 		dot = 1;
 		e++;
 	}
@@ -441,8 +459,7 @@ a_end:
 	 * is) or alphabetic */
 	cps = q - p - hib + hic;
 	nonpset |= q - p > hib;
-	*acp = ascii < 0x80 || cps >= (size_t)1 << 29 ? 0 :
-	       (uint32_t)(cps << 3 | WX_KNOWN | (nonpset ? WX_NONSYM : 0) | (letter || halpha ? WX_ALPHA : 0));
+	*acp = ascii < 0x80 ? 0 : cp_facts(cps, nonpset, letter || halpha);
 	*aidx = out->n;
 	if (pt_spans_add(out, p, q - p))
 		return -1;
@@ -604,19 +621,11 @@ static int split_scalar(const char *s, size_t n, struct pt_spans *out, struct wo
 static inline int split_last(const char *s, size_t a, size_t last)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	unsigned char l;
 	if (u[last] != '.')
 		return u[last] < 0x80 && suffix_tab[u[last]];
 	if (is_abbrev(s + a, last + 1 - a)) /* (no suffix follows: "www." splits) */
 		return 0;
-	l = u[last - 1];
-	if (l >= 0x80) { /* as fast_chunk() */
-		size_t st;
-		uint32_t c = pt_prev(s, last, &st);
-		return pt_is_lower(c) || (pt_is_upper(c) && st > a && pt_is_upper(pt_prev(s, st, &st)));
-	}
-	return (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') ||
-	       (l >= 'A' && l <= 'Z' && last - 1 > a && u[last - 2] >= 'A' && u[last - 2] <= 'Z');
+	return dot_splits(s, a, last);
 }
 
 /* 64 bytes at s: bit i of *ws set when s[i] is ASCII whitespace, of *sp
@@ -691,27 +700,15 @@ static inline int hi_word(const unsigned char *u, size_t a, size_t b, uint32_t *
 		}
 		j = i;
 		c = pt_next((const char *)u, b, &j);
-		if (c < PT_SMALL) {
-			unsigned t = pt_small_[c];
-			if (t & PT_F_PS)
-				return 0;
-			nonpset |= !(t & PT_F_PSET);
-		} else {
-			if (pt_is_punct_or_symbol(c))
-				return 0;
-			if (!nonpset)
-				nonpset = !pt_in_punctuation_set(c);
-		}
-		if (!alpha)
-			alpha = (unsigned)pt_isalpha(c);
+		if (!hi_char(c, &nonpset, &alpha))
+			return 0;
 		hib += j - i;
 		hic++;
 		i = j;
 	}
 	cps = b - a - hib + hic;
 	nonpset |= b - a > hib; /* an ASCII letter or digit */
-	*cp = cps >= (size_t)1 << 29 ? 0 :
-	      (uint32_t)(cps << 3 | WX_KNOWN | (nonpset ? WX_NONSYM : 0) | (alpha ? WX_ALPHA : 0));
+	*cp = cp_facts(cps, nonpset, alpha);
 	return 1;
 }
 
@@ -741,6 +738,18 @@ static inline size_t space_len(const unsigned char *u, size_t i, size_t n)
 	}
 }
 
+/* Room in out (and f) for 32 more tokens: the most one 64-byte block
+ * adds on the paths that store tokens directly. */
+static inline int room32(struct pt_spans *out, struct words_facts *f)
+{
+	while (out->cap < out->n + 32)
+		if (pt_spans_grow_(out))
+			return SL_ENOMEM;
+	if (f && f->cap < out->n + 32 && facts_grow(f, out->n + 32))
+		return SL_ENOMEM;
+	return 0;
+}
+
 /* Chunks found 64 bytes at a time from bit masks: whitespace bits end and
  * start chunks, and a chunk without "special" bits (anything but ASCII
  * letters and digits) is one token.  Non-ASCII spaces are found from their
@@ -764,11 +773,8 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 		const unsigned char *blk = u + base;
 		size_t avail = n - base;
 		uint64_t ws, sp, let, hi, lead, pos;
-		/* room for the simple tokens of this block (at most 32) */
-		while (out->cap < out->n + 32)
-			if (pt_spans_grow_(out))
-				return SL_ENOMEM;
-		if (f && f->cap < out->n + 32 && facts_grow(f, out->n + 32))
+		/* room for the simple tokens of this block */
+		if (room32(out, f))
 			return SL_ENOMEM;
 		if (avail < 64) {
 			memcpy(tail, blk, avail);
@@ -849,10 +855,7 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 						f->cp[out->n + 1] = 0;
 					}
 					out->n += 2;
-					while (out->cap < out->n + 32) /* the room again */
-						if (pt_spans_grow_(out))
-							return SL_ENOMEM;
-					if (f && f->cap < out->n + 32 && facts_grow(f, out->n + 32))
+					if (room32(out, f)) /* the room again */
 						return SL_ENOMEM;
 				} else if (!aspecial && hi_word(u, start, base + end, &wcp)) {
 					/* ASCII letters and digits and other characters, none
@@ -867,10 +870,7 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 				} else {
 					if ((rc = emit_chunk(s, start, base + end, n, 0, letter, out, f)))
 						return rc;
-					while (out->cap < out->n + 32) /* the room again */
-						if (pt_spans_grow_(out))
-							return SL_ENOMEM;
-					if (f && f->cap < out->n + 32 && facts_grow(f, out->n + 32))
+					if (room32(out, f)) /* the room again */
 						return SL_ENOMEM;
 				}
 				in_word = 0;
