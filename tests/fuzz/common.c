@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "bpe.h"
 #include "buf.h"
@@ -74,7 +75,7 @@ const char *fuzz_tmpdir(const char *target)
 	return tmpdir;
 }
 
-int fuzz_gz_member(struct buf *out, const uint8_t *p, size_t n)
+static int gz_member(struct buf *out, const uint8_t *p, size_t n)
 {
 	z_stream z;
 	size_t bound;
@@ -96,4 +97,33 @@ int fuzz_gz_member(struct buf *out, const uint8_t *p, size_t n)
 		buf_setlen(out, out->len + z.total_out);
 	deflateEnd(&z);
 	return rc == Z_STREAM_END ? 0 : -1;
+}
+
+static int zstd_frame(struct buf *out, const uint8_t *p, size_t n)
+{
+	size_t bound = ZSTD_compressBound(n), r;
+	if (buf_grow(out, bound))
+		return -1;
+	r = ZSTD_compress(out->ptr + out->len, bound, p, n, 1);
+	if (ZSTD_isError(r))
+		return -1;
+	buf_setlen(out, out->len + r);
+	return 0;
+}
+
+int fuzz_warc_members(struct buf *out, const uint8_t *t, size_t n, int zstd, size_t damage, unsigned damage_pos)
+{
+	size_t start, i, member = 0;
+	for (start = 0, i = 1; i <= n; i++) {
+		if (i == n || (t[i - 1] == '\n' && n - i >= 5 && !memcmp(t + i, "WARC/", 5))) {
+			size_t before = out->len;
+			if ((zstd ? zstd_frame : gz_member)(out, t + start, i - start))
+				return -1;
+			if (member == damage && out->len > before)
+				out->ptr[before + (size_t)damage_pos % (out->len - before)] ^= 0x5a;
+			member++;
+			start = i;
+		}
+	}
+	return 0;
 }

@@ -91,8 +91,11 @@ void fuzz_bpe_exercise(const struct bpe *b);
  * test takes paths: made on the first call, emptied and removed at exit. */
 const char *fuzz_tmpdir(const char *target);
 
-/* Append p[0, n) to out as one gzip member (deflate level 1).  0, or -1. */
+/* WARC text t[0, n) compressed as CommonCrawl does, appended to out: cut
+ * before every "WARC/" that starts a line, each piece its own gzip member
+ * (zstd: frame, level 1); the member numbered damage (SIZE_MAX: none) gets
+ * one byte flipped, at damage_pos modulo its size.  0, or -1. */
 struct buf;
-int fuzz_gz_member(struct buf *out, const uint8_t *p, size_t n);
+int fuzz_warc_members(struct buf *out, const uint8_t *t, size_t n, int zstd, size_t damage, unsigned damage_pos);
 
 #endif

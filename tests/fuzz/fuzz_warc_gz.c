@@ -12,7 +12,6 @@
  */
 #include <stdlib.h>
 #include <unistd.h>
-#include <zstd.h>
 
 #include "buf.h"
 #include "error.h"
@@ -22,25 +21,12 @@
 
 #define MAX_DECODED ((uint64_t)4 << 20)
 
-static int zstd_frame(struct buf *out, const uint8_t *p, size_t n)
-{
-	size_t bound = ZSTD_compressBound(n), r;
-	if (buf_grow(out, bound))
-		return -1;
-	r = ZSTD_compress(out->ptr + out->len, bound, p, n, 1);
-	if (ZSTD_isError(r))
-		return -1;
-	buf_setlen(out, out->len + r);
-	return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct buf z = BUF_INIT;
 	struct instream *in;
 	struct warc_reader *r;
 	struct warc_record rec;
-	size_t start, i, member = 0, damage_at = SIZE_MAX;
 	int fd, rc, n = 0, use_zstd;
 	volatile size_t sink = 0;
 
@@ -50,19 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *t = data + 4;
 	size_t tn = size - 4;
 	/* compress piece by piece */
-	for (start = 0, i = 1; i <= tn; i++) {
-		if (i == tn || (t[i - 1] == '\n' && tn - i >= 5 && !memcmp(t + i, "WARC/", 5))) {
-			size_t before = z.len;
-			if ((use_zstd ? zstd_frame : fuzz_gz_member)(&z, t + start, i - start))
-				goto out;
-			if (member == data[1] && z.len > before)
-				damage_at = before + (size_t)data[2] % (z.len - before);
-			member++;
-			start = i;
-		}
-	}
-	if (damage_at != SIZE_MAX)
-		z.ptr[damage_at] ^= 0x5a;
+	if (fuzz_warc_members(&z, t, tn, use_zstd, data[1], data[2]))
+		goto out;
 	if (data[3] && data[3] < z.len)
 		buf_setlen(&z, z.len - data[3]);
 

@@ -73,23 +73,14 @@ static void build_index(const uint8_t *data, size_t size)
 {
 	struct buf z = BUF_INIT;
 	const uint8_t *t = data + 3;
-	size_t tn = size - 3, start, i, member = 0;
+	size_t tn = size - 3;
 	uint64_t *off = NULL, *back = NULL, fsize = 0;
 	size_t n = 0, nb = 0;
 	const char *why;
 	int rc;
 
-	for (start = 0, i = 1; i <= tn; i++) {
-		if (i == tn || (t[i - 1] == '\n' && tn - i >= 5 && !memcmp(t + i, "WARC/", 5))) {
-			size_t before = z.len;
-			if (fuzz_gz_member(&z, t + start, i - start))
-				goto out;
-			if ((data[0] & 2) && member == data[1] && z.len > before)
-				z.ptr[before + (size_t)data[2] % (z.len - before)] ^= 0x5a;
-			member++;
-			start = i;
-		}
-	}
+	if (fuzz_warc_members(&z, t, tn, 0, data[0] & 2 ? data[1] : SIZE_MAX, data[2]))
+		goto out;
 	if ((data[0] & 4) && data[2] < z.len)
 		buf_setlen(&z, z.len - data[2]);
 	if (fuzz_write_file(file, (const uint8_t *)z.ptr, z.len))
