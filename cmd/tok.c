@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "builtin.h"
 #include "error.h"
 #include "msg.h"
+#include "pmap.h"
 #include "stage.h"
 #include "utf8.h"
 
@@ -203,22 +203,18 @@ int open_tokenizer(struct bpe **b, const char *spec)
 	return 1;
 }
 
-/* ---- encoding, on a pool of threads working on batches ---- */
+/* ---- encoding (on the threads of pmap.c) ---- */
 
-struct slot {
-	struct doc d;
-	int rc;
-	uint64_t ntokens;
+struct tok_thread {
+	struct bpe_work *w;
+	struct bpe_ids ids;
+	struct buf json;
 };
 
-struct pool {
+struct tok_ctx {
 	const struct bpe *b;
-	struct slot *slots;  /* two batches of BATCH_DOCS */
-	struct slot *cur;    /* the batch being encoded */
-	size_t n;
-	size_t next;
-	pthread_mutex_t mu;
 	int64_t bos, eos;
+	struct tok_thread *th;
 };
 
 static const char d2[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
@@ -276,49 +272,37 @@ static int ids_json(const struct bpe_ids *ids, struct buf *out)
 	return 0;
 }
 
-/* Encode a document and set its "tokens" (through json, the worker's own
+/* Encode a document and set its "tokens" (through json, the thread's own
  * scratch buffer, so that only the document's copy is per document). */
-static void encode_slot(struct pool *pl, struct bpe_work *w, struct bpe_ids *ids, struct buf *json,
-			struct slot *s)
+static int encode_doc(void *arg, int t, struct doc *d, uint64_t *ntokens)
 {
+	struct tok_ctx *c = arg;
+	struct tok_thread *th = &c->th[t];
 	const char *text;
 	size_t n;
-	ids->n = 0;
-	if ((s->rc = doc_text(&s->d, &text, &n)))
-		return;
-	if (pl->bos >= 0 && (s->rc = bpe_ids_push(ids, (uint32_t)pl->bos)))
-		return;
-	if ((s->rc = bpe_encode(pl->b, w, text, n, ids)))
-		return;
-	if (pl->eos >= 0 && (s->rc = bpe_ids_push(ids, (uint32_t)pl->eos)))
-		return;
-	s->ntokens = ids->n;
-	if (!(s->rc = ids_json(ids, json)))
-		s->rc = doc_set_raw(&s->d, "tokens", json->ptr, json->len);
+	int rc;
+	th->ids.n = 0;
+	if ((rc = doc_text(d, &text, &n)))
+		return rc;
+	if (c->bos >= 0 && (rc = bpe_ids_push(&th->ids, (uint32_t)c->bos)))
+		return rc;
+	if ((rc = bpe_encode(c->b, th->w, text, n, &th->ids)))
+		return rc;
+	if (c->eos >= 0 && (rc = bpe_ids_push(&th->ids, (uint32_t)c->eos)))
+		return rc;
+	*ntokens = th->ids.n;
+	if ((rc = ids_json(&th->ids, &th->json)))
+		return rc;
+	return doc_set_raw(d, "tokens", th->json.ptr, th->json.len);
 }
 
-struct worker {
-	struct pool *pl;
-	struct bpe_work *w;
-	struct bpe_ids ids;
-	struct buf json;
-	pthread_t t;
-};
-
-static void *worker_main(void *arg)
+static void encode_failed(void *arg, struct stage *st, struct doc *d, int rc)
 {
-	struct worker *wk = arg;
-	struct pool *pl = wk->pl;
-	for (;;) {
-		size_t i;
-		pthread_mutex_lock(&pl->mu);
-		i = pl->next++;
-		pthread_mutex_unlock(&pl->mu);
-		if (i >= pl->n)
-			break;
-		encode_slot(pl, wk->w, &wk->ids, &wk->json, &pl->cur[i]);
-	}
-	return NULL;
+	size_t idn = 1;
+	const char *id = doc_get_raw(d, "id", &idn);
+	(void)arg;
+	stage_unreadable(st, "tokenize_failed", "document %.*s: cannot tokenize: %s; skipped",
+			 (int)(id ? idn : 1), id ? id : "?", sl_strerror(rc));
 }
 
 static int parse_ids(const char *v, size_t n, struct bpe_ids *ids)
@@ -432,45 +416,6 @@ static int cmd_tok_decode(int argc, char **argv)
 	return rc;
 }
 
-#define BATCH_DOCS 1024
-#define BATCH_BYTES ((size_t)8 << 20)
-
-/* Read up to a batch of documents; *done at the end of the input. */
-static size_t fill_batch(struct stage *st, struct slot *slots, int *done)
-{
-	size_t n = 0, bytes = 0;
-	while (n < BATCH_DOCS && bytes < BATCH_BYTES) {
-		if (stage_next(st, &slots[n].d) <= 0) {
-			*done = 1;
-			break;
-		}
-		bytes += slots[n].d.raw.len;
-		slots[n].rc = 0;
-		n++;
-	}
-	return n;
-}
-
-/* Write an encoded batch in order; -1 when writing stopped. */
-static int emit_batch(struct stage *st, struct slot *slots, size_t n, uint64_t *ntokens)
-{
-	size_t i;
-	for (i = 0; i < n; i++) {
-		struct slot *s = &slots[i];
-		if (s->rc) {
-			size_t idn = 1;
-			const char *id = doc_get_raw(&s->d, "id", &idn);
-			stage_unreadable(st, "tokenize_failed", "document %.*s: cannot tokenize: %s; skipped",
-					 (int)(id ? idn : 1), id ? id : "?", sl_strerror(s->rc));
-			continue;
-		}
-		*ntokens += s->ntokens;
-		if (stage_emit(st, &s->d))
-			return -1;
-	}
-	return 0;
-}
-
 int cmd_tok(int argc, char **argv)
 {
 	static const char *const usage[] = {
@@ -506,11 +451,11 @@ int cmd_tok(int argc, char **argv)
 	static const char *const bos_names[] = { "<|begin_of_text|>", "<|startoftext|>", "<s>", NULL };
 	struct bpe *b = NULL;
 	struct stage st;
-	struct pool pl;
-	struct worker *wk = NULL;
+	struct tok_ctx c = { 0 };
+	struct pmap pm;
 	uint64_t ntokens = 0;
 	size_t i;
-	int nargs, rc, done = 0;
+	int nargs, rc;
 
 	if (argc >= 2 && !strcmp(argv[1], "decode"))
 		return cmd_tok_decode(argc - 1, argv + 1);
@@ -525,15 +470,14 @@ int cmd_tok(int argc, char **argv)
 		return usage_error("--threads must be between 1 and 1024");
 	if ((rc = open_tokenizer(&b, spec)))
 		return rc;
-	memset(&pl, 0, sizeof(pl));
-	pl.b = b;
-	pl.bos = pl.eos = -1;
-	for (i = 0; eos && eos_names[i] && pl.eos < 0; i++)
-		pl.eos = bpe_special(b, eos_names[i]);
-	for (i = 0; bos && bos_names[i] && pl.bos < 0; i++)
-		pl.bos = bpe_special(b, bos_names[i]);
-	if ((eos && pl.eos < 0) || (bos && pl.bos < 0)) {
-		msg("tokenizer '%s' has no %s token", spec, eos && pl.eos < 0 ? "end-of-text" : "beginning-of-text");
+	c.b = b;
+	c.bos = c.eos = -1;
+	for (i = 0; eos && eos_names[i] && c.eos < 0; i++)
+		c.eos = bpe_special(b, eos_names[i]);
+	for (i = 0; bos && bos_names[i] && c.bos < 0; i++)
+		c.bos = bpe_special(b, bos_names[i]);
+	if ((eos && c.eos < 0) || (bos && c.bos < 0)) {
+		msg("tokenizer '%s' has no %s token", spec, eos && c.eos < 0 ? "end-of-text" : "beginning-of-text");
 		bpe_free(b);
 		return 1;
 	}
@@ -542,71 +486,33 @@ int cmd_tok(int argc, char **argv)
 		bpe_free(b);
 		return rc;
 	}
-	pthread_mutex_init(&pl.mu, NULL);
-	pl.slots = calloc(2 * BATCH_DOCS, sizeof(*pl.slots));
-	wk = calloc((size_t)nthreads, sizeof(*wk));
-	if (!pl.slots || !wk) {
+	if (!(c.th = calloc((size_t)nthreads, sizeof(*c.th)))) {
 		msg_code(SL_ENOMEM, "out of memory");
 		st.failed = 1;
 		goto end;
 	}
-	for (i = 0; i < 2 * BATCH_DOCS; i++)
-		doc_init(&pl.slots[i].d);
 	for (i = 0; i < (size_t)nthreads; i++) {
-		wk[i].pl = &pl;
-		buf_init(&wk[i].json, 0);
-		if (bpe_work_new(b, &wk[i].w)) {
+		buf_init(&c.th[i].json, 0);
+		if (bpe_work_new(b, &c.th[i].w)) {
 			msg_code(SL_ENOMEM, "out of memory");
 			st.failed = 1;
 			goto end;
 		}
 	}
-	{
-		/* Two batches: with --threads, the main thread reads the next
-		 * batch while the others encode this one, then joins them;
-		 * batches are written in input order. */
-		struct slot *cur = pl.slots, *nxt = pl.slots + BATCH_DOCS, *tmp;
-		size_t ncur = fill_batch(&st, cur, &done), nnxt;
-		while (ncur) {
-			size_t t, started = 0;
-			pl.cur = cur;
-			pl.n = ncur;
-			pl.next = 0;
-			for (t = 1; t < (size_t)nthreads && ncur > 1; t++) {
-				if (pthread_create(&wk[t].t, NULL, worker_main, &wk[t]))
-					break;
-				started++;
-			}
-			nnxt = nthreads > 1 && !done ? fill_batch(&st, nxt, &done) : 0;
-			worker_main(&wk[0]);
-			for (t = 1; t <= started; t++)
-				pthread_join(wk[t].t, NULL);
-			if (emit_batch(&st, cur, ncur, &ntokens))
-				break;
-			if (st.failed)
-				break;
-			if (nthreads == 1)
-				nnxt = done ? 0 : fill_batch(&st, nxt, &done);
-			tmp = cur;
-			cur = nxt;
-			nxt = tmp;
-			ncur = nnxt;
-		}
-	}
-	buf_addf(&st.extra, ",\n  \"tokens\": %" PRIu64, ntokens);
+	pm.nthreads = nthreads;
+	pm.work = encode_doc;
+	pm.failed = encode_failed;
+	pm.arg = &c;
+	if (pmap_run(&st, &pm, &ntokens) == 0)
+		buf_addf(&st.extra, ",\n  \"tokens\": %" PRIu64, ntokens);
 end:
-	if (pl.slots)
-		for (i = 0; i < 2 * BATCH_DOCS; i++)
-			doc_release(&pl.slots[i].d);
-	free(pl.slots);
-	if (wk)
+	if (c.th)
 		for (i = 0; i < (size_t)nthreads; i++) {
-			bpe_work_free(wk[i].w);
-			bpe_ids_release(&wk[i].ids);
-			buf_release(&wk[i].json);
+			bpe_work_free(c.th[i].w);
+			bpe_ids_release(&c.th[i].ids);
+			buf_release(&c.th[i].json);
 		}
-	free(wk);
-	pthread_mutex_destroy(&pl.mu);
+	free(c.th);
 	rc = stage_end(&st);
 	bpe_free(b);
 	return rc;

@@ -127,7 +127,8 @@ static inline uint64_t perm(uint64_t h, uint64_t a, uint64_t b)
 /* The kernel: four shingles at a time against every permutation, written
  * so the compiler vectorizes the loop over permutations; built for AVX-512
  * (vpmullq), AVX2 and plain x86-64, chosen when the program starts. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
+    !defined(__SANITIZE_THREAD__)
 #define DD_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define DD_CLONES

@@ -1,0 +1,214 @@
+/*
+ * pmap.c - an ordered parallel map over the documents of a stage (pmap.h).
+ *
+ * Slots are numbered by three counters that only grow: head (the next to
+ * write) <= claim (the next to work on) <= tail (the next to read into);
+ * slot i lives at s[i % cap].  Only the calling thread reads into slots at
+ * and after tail and writes out the slot at head; a worker owns the slots
+ * it claimed until it marks them done.  One mutex guards the counters and
+ * the done flags; the documents themselves are touched without it.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "error.h"
+#include "msg.h"
+#include "pmap.h"
+
+#define CLAIM_MAX 16    /* the most documents taken at once */
+#define READ_MAX 16     /* the most read between two looks at the counters */
+
+struct pm_slot {
+	struct doc d;
+	uint64_t count;
+	size_t bytes;
+	int rc;
+	int done;
+};
+
+struct pm_state {
+	const struct pmap *pm;
+	struct pm_slot *s;
+	size_t cap, head, claim, tail, bytes;
+	int stop;
+	pthread_mutex_t mu;
+	pthread_cond_t work;    /* a slot was read, or stop */
+	pthread_cond_t ready;   /* the slot at head is done */
+};
+
+struct pm_thread {
+	struct pm_state *ps;
+	int t;
+	pthread_t id;
+};
+
+/* Under the lock: take a run of unclaimed slots, fewer when few are
+ * waiting so that every thread gets some. */
+static size_t claim_run(struct pm_state *ps, size_t *first)
+{
+	size_t avail = ps->tail - ps->claim, k = avail / (2 * (size_t)ps->pm->nthreads);
+	if (k < 1)
+		k = 1;
+	if (k > CLAIM_MAX)
+		k = CLAIM_MAX;
+	*first = ps->claim;
+	ps->claim += k;
+	return k;
+}
+
+/* Work on the run [first, first + k) without the lock, then mark it done
+ * (called and returning with the lock held). */
+static void work_run(struct pm_state *ps, int t, size_t first, size_t k)
+{
+	size_t i;
+	pthread_mutex_unlock(&ps->mu);
+	for (i = first; i < first + k; i++) {
+		struct pm_slot *x = &ps->s[i % ps->cap];
+		x->count = 0;
+		x->rc = ps->pm->work(ps->pm->arg, t, &x->d, &x->count);
+	}
+	pthread_mutex_lock(&ps->mu);
+	for (i = first; i < first + k; i++)
+		ps->s[i % ps->cap].done = 1;
+	if (first == ps->head)
+		pthread_cond_signal(&ps->ready);
+}
+
+static void *worker(void *arg)
+{
+	struct pm_thread *th = arg;
+	struct pm_state *ps = th->ps;
+	pthread_mutex_lock(&ps->mu);
+	for (;;) {
+		size_t first, k;
+		while (!ps->stop && ps->claim == ps->tail)
+			pthread_cond_wait(&ps->work, &ps->mu);
+		if (ps->stop)
+			break;
+		k = claim_run(ps, &first);
+		work_run(ps, th->t, first, k);
+	}
+	pthread_mutex_unlock(&ps->mu);
+	return NULL;
+}
+
+static int run_serial(struct stage *st, const struct pmap *pm, uint64_t *total)
+{
+	struct doc d;
+	doc_init(&d);
+	while (stage_next(st, &d) > 0) {
+		uint64_t count = 0;
+		int rc = pm->work(pm->arg, 0, &d, &count);
+		if (rc) {
+			pm->failed(pm->arg, st, &d, rc);
+			continue;
+		}
+		*total += count;
+		if (stage_emit(st, &d))
+			break;
+	}
+	doc_release(&d);
+	return 0;
+}
+
+int pmap_run(struct stage *st, const struct pmap *pm, uint64_t *total)
+{
+	struct pm_state ps = { 0 };
+	struct pm_thread *th = NULL;
+	size_t i, started = 0;
+	int input_done = 0, rc = 0;
+
+	*total = 0;
+	if (pm->nthreads <= 1)
+		return run_serial(st, pm, total);
+	ps.pm = pm;
+	ps.cap = PMAP_SLOTS;
+	if (!(ps.s = calloc(ps.cap, sizeof(*ps.s))) || !(th = calloc((size_t)pm->nthreads, sizeof(*th)))) {
+		free(ps.s);
+		msg_code(SL_ENOMEM, "out of memory");
+		st->failed = 1;
+		return SL_ENOMEM;
+	}
+	for (i = 0; i < ps.cap; i++)
+		doc_init(&ps.s[i].d);
+	pthread_mutex_init(&ps.mu, NULL);
+	pthread_cond_init(&ps.work, NULL);
+	pthread_cond_init(&ps.ready, NULL);
+	for (i = 1; i < (size_t)pm->nthreads; i++) {
+		th[i].ps = &ps;
+		th[i].t = (int)i;
+		if (pthread_create(&th[i].id, NULL, worker, &th[i]))
+			break; /* fewer threads: slower, not wrong */
+		started = i;
+	}
+
+	pthread_mutex_lock(&ps.mu);
+	for (;;) {
+		size_t room, n, first, k;
+		/* write what is done, in order */
+		while (ps.head < ps.tail && ps.s[ps.head % ps.cap].done) {
+			struct pm_slot *x = &ps.s[ps.head % ps.cap];
+			int stopped = 0;
+			pthread_mutex_unlock(&ps.mu);
+			if (x->rc) {
+				pm->failed(pm->arg, st, &x->d, x->rc);
+			} else {
+				*total += x->count;
+				stopped = stage_emit(st, &x->d) != 0;
+			}
+			pthread_mutex_lock(&ps.mu);
+			x->done = 0;
+			ps.bytes -= x->bytes;
+			ps.head++;
+			if (stopped)
+				goto out;
+		}
+		/* read while there is room: the slots from tail to head + cap
+		 * are the calling thread's alone */
+		room = ps.head + ps.cap - ps.tail;
+		if (!input_done && room && (ps.bytes < PMAP_BYTES || ps.head == ps.tail)) {
+			size_t base = ps.tail, bytes = 0;
+			pthread_mutex_unlock(&ps.mu);
+			for (n = 0; n < room && n < READ_MAX && ps.bytes + bytes < PMAP_BYTES; n++) {
+				struct pm_slot *x = &ps.s[(base + n) % ps.cap];
+				if (stage_next(st, &x->d) <= 0) {
+					input_done = 1;
+					break;
+				}
+				x->bytes = x->d.raw.len;
+				x->done = 0;
+				bytes += x->bytes;
+			}
+			pthread_mutex_lock(&ps.mu);
+			if (n) {
+				ps.tail += n;
+				ps.bytes += bytes;
+				pthread_cond_broadcast(&ps.work);
+			}
+			continue; /* after a fatal read error too: what was read is still written */
+		}
+		if (input_done && ps.head == ps.tail)
+			break;
+		/* nothing to read or write: work too */
+		if (ps.claim < ps.tail) {
+			k = claim_run(&ps, &first);
+			work_run(&ps, 0, first, k);
+			continue;
+		}
+		pthread_cond_wait(&ps.ready, &ps.mu);
+	}
+out:
+	ps.stop = 1;
+	pthread_cond_broadcast(&ps.work);
+	pthread_mutex_unlock(&ps.mu);
+	for (i = 1; i <= started; i++)
+		pthread_join(th[i].id, NULL);
+	for (i = 0; i < ps.cap; i++)
+		doc_release(&ps.s[i].d);
+	pthread_cond_destroy(&ps.work);
+	pthread_cond_destroy(&ps.ready);
+	pthread_mutex_destroy(&ps.mu);
+	free(ps.s);
+	free(th);
+	return rc;
+}
