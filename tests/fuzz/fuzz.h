@@ -88,7 +88,10 @@ struct bpe;
 void fuzz_bpe_exercise(const struct bpe *b);
 
 /* A private temporary folder for the files of a target whose code under
- * test takes paths: made on the first call, emptied and removed at exit. */
+ * test takes paths: made on the first call (in $SLUICE_FUZZ_TMPDIR, else
+ * /dev/shm when writable, else $TMPDIR; /tmp when the name is longer than
+ * 32 bytes), emptied and removed at
+ * exit. */
 const char *fuzz_tmpdir(const char *target);
 
 /* WARC text t[0, n) compressed as CommonCrawl does, appended to out: cut
