@@ -158,12 +158,12 @@ int bpe_build_map_(struct bpe *b, const unsigned char *skip, struct bpe_err *err
 	for (id = 0; id < b->ntok; id++) {
 		if (b->len[id] == ABSENT || (skip && skip[id]))
 			continue;
-		if (bpe_lookup_(b, tok_ptr(b, id), b->len[id]) >= 0) {
-			err->msg = "the same bytes have two token ids";
-			return SL_EFORMAT;
-		}
 		{
 			uint64_t h = hash_bytes(tok_ptr(b, id), b->len[id]);
+			if (lookup_h(b, tok_ptr(b, id), b->len[id], h) >= 0) {
+				err->msg = "the same bytes have two token ids";
+				return SL_EFORMAT;
+			}
 			i = h & b->smask;
 			while (b->smap[2 * i])
 				i = (i + 1) & b->smask;

@@ -268,6 +268,32 @@ static int jget(const char *p, size_t n, const char *key, const char **v, size_t
 	return rc;
 }
 
+/* Several keys of the object [p, p+n) in one pass (a tokenizer.json is
+ * megabytes; each pass over it costs): v[i], vn[i] the value of key[i]'s
+ * first occurrence, NULL when absent.  Returns 0 or <0 (malformed). */
+static int jgetn(const char *p, size_t n, const char *const *key, size_t nkeys, const char **v, size_t *vn)
+{
+	struct json_iter it;
+	struct json_member m;
+	struct json_err e;
+	size_t i;
+	int rc;
+	for (i = 0; i < nkeys; i++) {
+		v[i] = NULL;
+		vn[i] = 0;
+	}
+	if ((rc = json_object_begin(&it, p, p + n, &e)))
+		return rc;
+	while ((rc = json_object_next(&it, &m, &e)) > 0)
+		for (i = 0; i < nkeys; i++)
+			if (!v[i] && json_key_is(&m, key[i])) {
+				v[i] = m.val;
+				vn[i] = m.val_len;
+				break;
+			}
+	return rc;
+}
+
 static int jis_null(const char *v, size_t n) { return n == 4 && !memcmp(v, "null", 4); }
 static int jis_true(const char *v, size_t n) { return n == 4 && !memcmp(v, "true", 4); }
 
@@ -431,21 +457,33 @@ static int unicode_to_byte(uint32_t cp)
 }
 
 /* Map a byte-level token string (UTF-8) back to bytes; -1 when a char is
- * not one of the 256. */
+ * not one of the 256.  They are all '!'..'~' (themselves) or two-byte
+ * characters, so anything longer fails without decoding. */
 static long bytelevel_decode(const char *s, size_t n, struct buf *out)
 {
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned char *p;
 	size_t i = 0;
 	buf_reset(out);
+	if (buf_grow(out, n + 1))
+		return -1;
+	p = (unsigned char *)out->ptr;
 	while (i < n) {
 		uint32_t cp;
-		size_t l = utf8_decode((const unsigned char *)s + i, n - i, &cp);
 		int byte;
-		if (!l || (byte = unicode_to_byte(cp)) < 0)
+		if (u[i] >= '!' && u[i] <= '~') {
+			*p++ = u[i++];
+			continue;
+		}
+		if ((u[i] & 0xe0) != 0xc0 || i + 1 >= n || (u[i + 1] & 0xc0) != 0x80)
 			return -1;
-		if (buf_addch(out, (char)byte))
-			return -1;
-		i += l;
+		cp = (uint32_t)(u[i] & 0x1f) << 6 | (u[i + 1] & 0x3f);
+		if (cp < 0x80 || (byte = unicode_to_byte(cp)) < 0)
+			return -1; /* overlong, or not one of the 256 */
+		*p++ = (unsigned char)byte;
+		i += 2;
 	}
+	buf_setlen(out, (size_t)(p - (unsigned char *)out->ptr));
 	return (long)out->len;
 }
 
@@ -583,10 +621,14 @@ static int hf_pretok(const char *v, size_t vn, struct buf *pattern, int *bytelev
 
 int bpe_load_hf_mem(struct bpe **out, const char *data, size_t n, struct bpe_err *err)
 {
+	enum { K_MODEL, K_ADDED, K_NORMALIZER, K_PRETOK, NK };
+	enum { M_TYPE, M_FALLBACK, M_PREFIX, M_SUFFIX, M_DROPOUT, M_IGNORE, M_VOCAB, M_MERGES, NM };
+	static const char *const keys[NK] = { "model", "added_tokens", "normalizer", "pre_tokenizer" };
+	static const char *const mkeys[NM] = { "type", "byte_fallback", "continuing_subword_prefix",
+					       "end_of_word_suffix", "dropout", "ignore_merges", "vocab", "merges" };
 	struct bpe *b = NULL;
-	const char *model, *v, *after;
-	size_t mn, vn;
-	struct json_err je;
+	const char *model, *v, *top[NK], *mv[NM];
+	size_t mn, vn, topn[NK], mvn[NM];
 	struct buf pattern = BUF_INIT, t1 = BUF_INIT, t2 = BUF_INIT;
 	unsigned char *skip = NULL;
 	int rc, bytelevel = 0, prefix_space = 0;
@@ -596,54 +638,57 @@ int bpe_load_hf_mem(struct bpe **out, const char *data, size_t n, struct bpe_err
 
 	err->msg = NULL;
 	err->line = 0;
-	if (json_scan_value(data, data, data + n, &after, &je) ||
-	    skip_ws(after, data + n) != data + n || *skip_ws(data, data + n) != '{')
+	/* one pass validates the whole file (every value, nothing after the
+	 * object) and finds the top-level members, one more the model's */
+	if (jgetn(data, n, keys, NK, top, topn))
 		return fail(err, "not a JSON object", 0);
 	if ((rc = bpe_new_(&b)))
 		return rc;
-	if (jget(data, n, "model", &model, &mn) != 1 || *model != '{') {
+	model = top[K_MODEL];
+	mn = topn[K_MODEL];
+	if (!model || *model != '{' || jgetn(model, mn, mkeys, NM, mv, mvn)) {
 		rc = fail(err, "no \"model\" object", 0);
 		goto out;
 	}
-	if (jget(model, mn, "type", &v, &vn) == 1 && !(vn == 5 && !memcmp(v, "\"BPE\"", 5))) {
+	if ((v = mv[M_TYPE]) && !(mvn[M_TYPE] == 5 && !memcmp(v, "\"BPE\"", 5))) {
 		rc = fail(err, "unsupported model: not BPE", 0);
 		goto out;
 	}
-	if ((jget(model, mn, "byte_fallback", &v, &vn) == 1 && jis_true(v, vn))) {
+	if ((v = mv[M_FALLBACK]) && jis_true(v, mvn[M_FALLBACK])) {
 		rc = fail(err, "unsupported model: byte_fallback", 0);
 		goto out;
 	}
-	if ((jget(model, mn, "continuing_subword_prefix", &v, &vn) == 1 && !jis_null(v, vn) && vn > 2) ||
-	    (jget(model, mn, "end_of_word_suffix", &v, &vn) == 1 && !jis_null(v, vn) && vn > 2)) {
+	if (((v = mv[M_PREFIX]) && !jis_null(v, mvn[M_PREFIX]) && mvn[M_PREFIX] > 2) ||
+	    ((v = mv[M_SUFFIX]) && !jis_null(v, mvn[M_SUFFIX]) && mvn[M_SUFFIX] > 2)) {
 		rc = fail(err, "unsupported model: subword prefix or suffix", 0);
 		goto out;
 	}
-	if (jget(model, mn, "dropout", &v, &vn) == 1 && !jis_null(v, vn) &&
+	if ((v = mv[M_DROPOUT]) && !jis_null(v, (vn = mvn[M_DROPOUT])) &&
 	    !(vn >= 1 && v[0] == '0' && strspn(v, "0.") == vn)) {
 		rc = fail(err, "unsupported model: dropout", 0);
 		goto out;
 	}
-	if (jget(model, mn, "ignore_merges", &v, &vn) == 1)
-		b->whole = jis_true(v, vn);
-	if (jget(data, n, "normalizer", &v, &vn) == 1 && !jis_null(v, vn)) {
+	if ((v = mv[M_IGNORE]))
+		b->whole = jis_true(v, mvn[M_IGNORE]);
+	if ((v = top[K_NORMALIZER]) && !jis_null(v, topn[K_NORMALIZER])) {
 		rc = fail(err, "unsupported normalizer", 0);
 		goto out;
 	}
-	if (jget(data, n, "pre_tokenizer", &v, &vn) != 1 || jis_null(v, vn) ||
+	if (!(v = top[K_PRETOK]) || jis_null(v, (vn = topn[K_PRETOK])) ||
 	    (rc = hf_pretok(v, vn, &pattern, &bytelevel, &prefix_space, err, 0)) || !bytelevel) {
 		if (!rc)
 			rc = fail(err, "unsupported pre_tokenizer: no ByteLevel", 0);
 		goto out;
 	}
 	b->prefix_space = prefix_space;
-	if (jget(model, mn, "vocab", &v, &vn) != 1) {
+	if (!(v = mv[M_VOCAB])) {
 		rc = fail(err, "no \"vocab\" in the model", 0);
 		goto out;
 	}
-	if ((rc = load_vocab(b, v, vn, err)))
+	if ((rc = load_vocab(b, v, mvn[M_VOCAB], err)))
 		goto out;
 	/* added tokens: ids for decoding and --eos/--bos */
-	if (jget(data, n, "added_tokens", &v, &vn) == 1 && !jis_null(v, vn)) {
+	if ((v = top[K_ADDED]) && !jis_null(v, (vn = topn[K_ADDED]))) {
 		const char *e, *x;
 		size_t en, xn;
 		if (jarr_begin(&a, v, vn)) {
@@ -682,7 +727,7 @@ int bpe_load_hf_mem(struct bpe **out, const char *data, size_t n, struct bpe_err
 	}
 	if ((rc = bpe_build_map_(b, skip, err)))
 		goto out;
-	if (jget(model, mn, "merges", &v, &vn) != 1 || jarr_begin(&a, v, vn)) {
+	if (!(v = mv[M_MERGES]) || jarr_begin(&a, v, (vn = mvn[M_MERGES]))) {
 		rc = fail(err, "no \"merges\" array in the model", 0);
 		goto out;
 	}
