@@ -58,7 +58,7 @@ static uint64_t hash_bytes(const void *s, size_t n) { return XXH3_64bits(s, n); 
 /* Make ids [0, n) addressable. */
 static int ensure_ids(struct bpe *b, uint32_t n)
 {
-	uint32_t cap = b->idcap, i;
+	uint32_t cap = b->idcap;
 	uint32_t *o, *l;
 	if (n <= cap)
 		return 0;
@@ -72,8 +72,7 @@ static int ensure_ids(struct bpe *b, uint32_t n)
 	if (!l)
 		return SL_ENOMEM;
 	b->len = l;
-	for (i = b->idcap; i < cap; i++)
-		b->len[i] = ABSENT;
+	memset(b->len + b->idcap, 0xff, (size_t)(cap - b->idcap) * sizeof(*l)); /* ABSENT */
 	b->idcap = cap;
 	return 0;
 }
