@@ -9,15 +9,18 @@
 #
 # MB/s = UTF-8 bytes of the texts / CPU seconds (user + system; the
 # machines here are shared, wall time is noisy and is printed too).  sluice
-# is timed end to end (loading the vocabulary, reading and writing JSONL);
-# "encode" subtracts a run on one document.  The npm tokenizers are timed
-# on encoding alone.  Medians of ROUNDS interleaved runs.  Then --threads
+# is timed end to end (loading the vocabulary, reading and writing JSONL),
+# and on encoding alone by bench/tok_bench.c, as bench/tok_bench.js times
+# the npm tokenizers (the texts in memory, reading and JSON not counted):
+# "encode alone" compares like with like.  Medians of ROUNDS interleaved
+# runs.  Then --threads
 # scaling of sluice (cl100k_base, wall time, end to end) for each count in
 # THREADS, on the same text twice over.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}
 S="$B/sluice"
+TB="$B/bench/tok_bench"
 DATA=${SLUICE_SHARED_DATA:-../shared/data}
 O=bench/out
 ROUNDS=${ROUNDS:-5}
@@ -41,7 +44,9 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 for pair in "cl100k_base tiktoken cl100k_base" "o200k_base tiktoken o200k_base" "llama3 hf $DATA/tokenizers/llama3-tokenizer.json"; do
 	set -- $pair
 	name=$1 kind=$2 model=$3
-	: > "$O/s"; : > "$O/s1"; : > "$O/r"; : > "$O/b"; : > "$O/b1"
+	: > "$O/s"; : > "$O/s1"; : > "$O/r"; : > "$O/b"; : > "$O/b1"; : > "$O/e"
+	vocab=$model
+	[ "$kind" = hf ] || vocab="$DATA/tokenizers/$name.tiktoken"
 	for _ in $(seq "$ROUNDS"); do
 		cpu "$S" tok -q --tokenizer "$name" "$O/tok.jsonl" >> "$O/s"
 		cpu "$S" tok -q --tokenizer "$name" "$O/one.jsonl" >> "$O/s1"
@@ -50,18 +55,21 @@ for pair in "cl100k_base tiktoken cl100k_base" "o200k_base tiktoken o200k_base" 
 			cpu "$BASE" tok -q --tokenizer "$name" "$O/one.jsonl" >> "$O/b1"
 		fi
 		node bench/tok_bench.js "$kind" "$model" "$O/tok.jsonl" >> "$O/r"
+		"$TB" "$vocab" "$O/tok.jsonl" 1 >> "$O/e"
 	done
 	bytes=$(tail -1 "$O/r" | cut -d' ' -f3)
 	s=$(cut -d' ' -f1 "$O/s" | median); s1=$(cut -d' ' -f1 "$O/s1" | median)
 	r=$(cut -d' ' -f1 "$O/r" | median); rw=$(cut -d' ' -f2 "$O/r" | median); sw=$(cut -d' ' -f2 "$O/s" | median)
-	python3 - "$name" "$kind" "$bytes" "$s" "$s1" "$r" "$sw" "$rw" <<'PY'
+	e=$(cut -d' ' -f1 "$O/e" | median)
+	python3 - "$name" "$kind" "$bytes" "$s" "$s1" "$r" "$sw" "$rw" "$e" <<'PY'
 import sys
 name, kind, nb = sys.argv[1], sys.argv[2], int(sys.argv[3])
-s, s1, r, sw, rw = map(float, sys.argv[4:])
+s, s1, r, sw, rw, e = map(float, sys.argv[4:])
 mb = nb / 1e6
 ref = "npm tiktoken 1.0.22" if kind == "tiktoken" else "npm tokenizers 0.23.2"
-print(f"{name:12s} {mb:.1f} MB  sluice {mb/s:6.1f} MB/s end to end ({mb/(s-s1):6.1f} encode)  "
-      f"{ref} {mb/r:5.2f} MB/s  ratio {r/s:5.1f}x ({r/(s-s1):5.1f}x encode)  [wall: sluice {sw:.2f}s, ref {rw:.2f}s]")
+print(f"{name:12s} {mb:.1f} MB  encode alone: sluice {mb/e:6.1f} MB/s, {ref} {mb/r:5.2f} MB/s, ratio {r/e:5.1f}x;  "
+      f"sluice tok end to end {mb/s:6.1f} MB/s ({r/s:5.1f}x), less start-up {mb/(s-s1):6.1f} ({r/(s-s1):5.1f}x)  "
+      f"[wall: sluice {sw:.2f}s, ref {rw:.2f}s]")
 PY
 	if [ -n "${BASE:-}" ]; then
 		b=$(cut -d' ' -f1 "$O/b" | median); b1=$(cut -d' ' -f1 "$O/b1" | median)
