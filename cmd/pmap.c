@@ -17,6 +17,9 @@
 
 #define CLAIM_MAX 16    /* the most documents taken at once */
 #define READ_MAX 16     /* the most read between two looks at the counters */
+/* a slot keeps its buffers for the next document up to this size, so that
+ * what the ring holds between documents stays near PMAP_BYTES */
+#define SLOT_KEEP (PMAP_BYTES / PMAP_SLOTS)
 
 struct pm_slot {
 	struct doc d;
@@ -156,6 +159,10 @@ int pmap_run(struct stage *st, const struct pmap *pm, uint64_t *total)
 				*total += x->count;
 				stopped = stage_emit(st, &x->d) != 0;
 			}
+			if (x->d.raw.cap + x->d.text.cap + x->d.chg.cap > SLOT_KEEP) {
+				doc_release(&x->d);
+				doc_init(&x->d);
+			}
 			pthread_mutex_lock(&ps.mu);
 			x->done = 0;
 			ps.bytes -= x->bytes;
@@ -176,7 +183,6 @@ int pmap_run(struct stage *st, const struct pmap *pm, uint64_t *total)
 					break;
 				}
 				x->bytes = x->d.raw.len;
-				x->done = 0;
 				bytes += x->bytes;
 			}
 			pthread_mutex_lock(&ps.mu);
@@ -198,6 +204,10 @@ int pmap_run(struct stage *st, const struct pmap *pm, uint64_t *total)
 		pthread_cond_wait(&ps.ready, &ps.mu);
 	}
 out:
+	/* the output went away: one thread would have stopped reading there
+	 * and ended quietly, whatever the lines read ahead held */
+	if (st->pipe_closed)
+		st->failed = 0;
 	ps.stop = 1;
 	pthread_cond_broadcast(&ps.work);
 	pthread_mutex_unlock(&ps.mu);

@@ -4,11 +4,20 @@
  *
  * The calling thread reads, writes and works too: --threads N runs N - 1
  * more threads, so N cores are busy and no more.  Documents wait in a ring
- * (at most PMAP_SLOTS of them and about PMAP_BYTES of raw JSON, so memory
- * stays bounded whatever the input); threads take runs of consecutive ones,
- * and a document is written as soon as it and every one before it are done,
- * so reading, working and writing overlap and no thread waits for a batch
- * to finish.  With one thread it is a plain loop over one document.
+ * (at most PMAP_SLOTS of them and about PMAP_BYTES of raw JSON, what the
+ * work adds to them on top; a slot keeps buffers of PMAP_BYTES / PMAP_SLOTS
+ * for the next document, larger ones are freed), so memory stays bounded
+ * whatever the input; threads take runs of consecutive ones, and a
+ * document is written as soon as it and every one before it are done, so
+ * reading, working and writing overlap and no thread waits for a batch to
+ * finish.  With one thread it is a plain loop over one document.
+ *
+ * What differs from one thread, because reading runs ahead of writing:
+ * problems of lines read ahead are printed when read, so a `failed`
+ * report of a document can come after them; and when the output closes
+ * early, lines read ahead of it may have been reported and counted in
+ * --stats (marked "complete": false then), though the exit status stays
+ * 0 as with one thread.
  */
 #ifndef SLUICE_PMAP_H
 #define SLUICE_PMAP_H

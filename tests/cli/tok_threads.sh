@@ -56,6 +56,22 @@ cat "$T/real.jsonl" "$T/real.jsonl" > "$T/twice.jsonl"
 "$SLUICE" tok -q --tokenizer cl100k_base --threads 4 "$T/twice.jsonl" 2> "$T/err" | head -1 > /dev/null
 eq "--threads, output closed early: exit 0" "${PIPESTATUS[0]}" 0
 eq "--threads, output closed early: no message" "$(cat "$T/err")" ""
+# downstream goes away with a malformed line read ahead of it: still exit 0
+# (within the 1024 documents read ahead)
+head -500 "$T/real.jsonl" > "$T/late.jsonl"
+echo 'broken' >> "$T/late.jsonl"
+"$SLUICE" tok -q --tokenizer cl100k_base --threads 4 "$T/late.jsonl" 2> /dev/null | head -1 > /dev/null
+eq "--threads, output closed before a bad line: exit 0" "${PIPESTATUS[0]}" 0
+# no documents; fewer documents than threads
+: > "$T/empty.jsonl"
+run "$SLUICE" tok --tokenizer cl100k_base --threads 4 --stats "$T/se.json" "$T/empty.jsonl"
+eq "--threads, empty input: exit 0" "$rc" 0
+eq "--threads, empty input: no output" "$(wc -c < "$T/out")" 0
+check "--threads, empty input: stats complete" grep -q '"complete": true' "$T/se.json"
+head -2 "$T/real.jsonl" > "$T/two.jsonl"
+"$SLUICE" tok -q --tokenizer cl100k_base "$T/two.jsonl" > "$T/two1"
+"$SLUICE" tok -q --tokenizer cl100k_base --threads 8 "$T/two.jsonl" > "$T/two8"
+check "--threads 8 on 2 documents: the same bytes" cmp -s "$T/two1" "$T/two8"
 # a fatal input error: what came before it is handled as one thread does
 printf '%s\n' '{"id":"a","text":"x"}' 'broken' '{"id":"c","text":"y"}' > "$T/bad.jsonl"
 run "$SLUICE" tok --tokenizer cl100k_base --threads 3 "$T/bad.jsonl"
