@@ -46,6 +46,7 @@ void bpe_free(struct bpe *b)
 		free(b->stext[i]);
 	free(b->stext);
 	free(b->sid);
+	free(b->pattern);
 	if (b->re)
 		pcre2_code_free(b->re);
 	if (b->cls_re)
@@ -354,9 +355,9 @@ out:
 /* ---- the pair table when loaded: l << 43 | r << 22 | v ---- */
 
 /* above every v (< 2^21), and v << 6 fits in 32 bits */
-#define V_NONE ((1u << 26) - 1)
-#define T_EMPTY UINT64_MAX
-#define V_BITS 22
+#define V_NONE BPE_V_NONE
+#define T_EMPTY BPE_T_EMPTY
+#define V_BITS BPE_V_BITS
 
 static inline uint64_t tab_key(uint32_t l, uint32_t r) { return (uint64_t)l << 21 | r; }
 
@@ -636,6 +637,9 @@ int bpe_set_pattern_(struct bpe *b, const char *pattern, struct bpe_err *err)
 	struct buf pat = BUF_INIT;
 	int ecode, rc;
 	PCRE2_SIZE eoff;
+	free(b->pattern);
+	if (!(b->pattern = strdup(pattern)))
+		return SL_ENOMEM;
 	if ((rc = translate_pattern(pattern, &pat))) {
 		buf_release(&pat);
 		return rc;

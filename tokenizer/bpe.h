@@ -72,6 +72,14 @@ int bpe_load_gpt2(struct bpe **out, const char *encoder_json, const char *vocab_
 
 void bpe_free(struct bpe *b);
 
+/* The loaded tables as bytes (host byte order, with a checksum), for a
+ * cache of vocabularies (sluice tok keeps one): loading them back skips
+ * parsing.  bpe_load_compiled checks the checksum, every length and every
+ * index before it trusts them, and recompiles the split pattern; anything
+ * else is SL_EFORMAT with err->msg. */
+int bpe_compile(const struct bpe *b, struct buf *out);
+int bpe_load_compiled(struct bpe **out, const void *data, size_t n, struct bpe_err *err);
+
 /* Number of ids (the largest id + 1) and the id of a special token by its
  * text (-1 when absent). */
 uint32_t bpe_vocab_size(const struct bpe *b);

@@ -41,6 +41,7 @@ struct bpe {
 	uint32_t *byte_pair;          /* [a << 8 | b]: v of the pair of two byte tokens */
 	int whole;                    /* a piece that is a token is that token */
 	int prefix_space;             /* HF ByteLevel add_prefix_space */
+	char *pattern;                /* the split pattern as given, NULL: none */
 	void *re;                     /* pcre2_code *, NULL: no splitting */
 	int jit;
 	int scan;                     /* split with the hand-written scanner of the pattern */
@@ -64,5 +65,10 @@ int bpe_set_pattern_(struct bpe *b, const char *pattern, struct bpe_err *err);
 int bpe_finish_ranks_(struct bpe *b, const unsigned char *skip);
 /* Call last, when the tables are complete. */
 int bpe_finish_(struct bpe *b);
+
+/* compiled.c reads and writes these directly */
+#define BPE_V_NONE ((1u << 26) - 1)
+#define BPE_T_EMPTY UINT64_MAX
+#define BPE_V_BITS 22
 
 #endif

@@ -133,6 +133,35 @@ check "other members pass through" sh -c "head -c 20000 '$T/t1' | head -1 | grep
 "$SLUICE" cat -q "$T/all.jsonl" > "$T/plain"
 eq "documents conserved" "$(grep -c . "$T/t1")" "$(grep -c . "$T/plain")"
 
+# --- the cache of compiled vocabularies
+VC="$T/vc"
+SLUICE_CACHE_DIR="$VC" "$SLUICE" tok -q --tokenizer llama3 "$T/real.jsonl" > "$T/c1"
+eq "cache: one compiled file written" "$(ls "$VC" | grep -c '\.slbpe$')" 1
+f=$(ls "$VC"/*.slbpe)
+SLUICE_CACHE_DIR="$VC" "$SLUICE" tok -q --tokenizer llama3 "$T/real.jsonl" > "$T/c2"
+SLUICE_CACHE_DIR= "$SLUICE" tok -q --tokenizer llama3 "$T/real.jsonl" > "$T/c0"
+check "cache: the same ids from the compiled file" sh -c "cmp -s '$T/c0' '$T/c1' && cmp -s '$T/c0' '$T/c2'"
+size=$(wc -c < "$f")
+head -c $((size / 2)) "$f" > "$T/half" && cp "$T/half" "$f"
+run env SLUICE_CACHE_DIR="$VC" "$SLUICE" tok -q --tokenizer llama3 "$T/real.jsonl"
+check "cache: a truncated file is rebuilt, same ids" cmp -s "$T/c0" "$T/out"
+eq "cache: no message about it" "$(cat "$T/err")" ""
+eq "cache: rewritten whole" "$(wc -c < "$f")" "$size"
+printf 'garbage' | dd of="$f" bs=1 seek=100000 conv=notrunc 2> /dev/null
+SLUICE_CACHE_DIR="$VC" "$SLUICE" tok -q --tokenizer llama3 "$T/real.jsonl" > "$T/c3"
+check "cache: a damaged file is rebuilt, same ids" cmp -s "$T/c0" "$T/c3"
+touch "$VC/llama3-tokenizer.json-0123456789abcdef0123456789abcdef.slbpe" "$VC/other-1.slbpe"
+cp "$TOKD/llama3-tokenizer.json" "$T/llama3-tokenizer.json"
+printf ' ' >> "$T/llama3-tokenizer.json"
+SLUICE_CACHE_DIR="$VC" "$SLUICE" tok -q --tokenizer "$T/llama3-tokenizer.json" "$T/real.jsonl" > "$T/c4"
+check "cache: a changed tokenizer.json is read again, same ids" cmp -s "$T/c0" "$T/c4"
+eq "cache: older files of the same name removed, others kept" "$(ls "$VC" | sort | tr '\n' ' ')" \
+	"$(basename "$(ls "$VC"/llama3-tokenizer.json-*.slbpe | head -1)") other-1.slbpe "
+touch "$T/afile"
+run env SLUICE_CACHE_DIR="$T/afile/sub" "$SLUICE" tok -q --tokenizer cl100k_base "$T/hw.jsonl"
+eq "cache: a folder that cannot be made: exit 0" "$rc" 0
+eq "cache: a folder that cannot be made: no message" "$(cat "$T/err")" ""
+
 # --- vocabularies that are missing, truncated or garbage
 run "$SLUICE" tok --tokenizer nosuch_base "$T/hw.jsonl"
 eq "missing vocabulary: exit" "$rc" 1

@@ -3,10 +3,14 @@
  * tiktoken's _byte_pair_merge, loaders on truncated and garbage input,
  * decoding, and a small hand-made tokenizer.json.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "bpe_impl.h"
 #include "check.h"
@@ -248,6 +252,173 @@ static void hf_byte_vocab(struct buf *j, const char *sep)
 
 /* A byte-level tokenizer.json small enough to cut at every byte: the 256
  * bytes (GPT-2's byte-to-unicode mapping) plus merges "a b", "ab c". */
+
+/* ---- the compiled form (tokenizer/compiled.c) ---- */
+
+/* the same encodings, specials and decodings from b and from its compiled
+ * form loaded back */
+static void same_as_compiled(const struct bpe *b, const char *const *texts, size_t nt)
+{
+	struct buf c = BUF_INIT, d1 = BUF_INIT, d2 = BUF_INIT;
+	struct bpe *b2 = NULL;
+	struct bpe_err err;
+	struct bpe_work *w1, *w2;
+	struct bpe_ids i1 = { 0 }, i2 = { 0 };
+	size_t t, k;
+	CHECK_INT(bpe_compile(b, &c), 0);
+	CHECK_INT(bpe_load_compiled(&b2, c.ptr, c.len, &err), 0);
+	if (!b2) {
+		buf_release(&c);
+		return;
+	}
+	CHECK_INT(bpe_vocab_size(b2), bpe_vocab_size(b));
+	for (k = 0; k < b->nspec; k++)
+		CHECK_INT(bpe_special(b2, b->stext[k]), b->sid[k]);
+	CHECK(bpe_work_new(b, &w1) == 0 && bpe_work_new(b2, &w2) == 0);
+	for (t = 0; t < nt; t++) {
+		i1.n = i2.n = 0;
+		CHECK(bpe_encode(b, w1, texts[t], strlen(texts[t]), &i1) == 0);
+		CHECK(bpe_encode(b2, w2, texts[t], strlen(texts[t]), &i2) == 0);
+		CHECK(i1.n == i2.n && !memcmp(i1.v, i2.v, i1.n * sizeof(*i1.v)));
+		buf_reset(&d1);
+		buf_reset(&d2);
+		CHECK(bpe_decode(b2, i2.v, i2.n, &d2, NULL) == 0 && bpe_decode(b, i1.v, i1.n, &d1, NULL) == 0);
+		CHECK(d1.len == d2.len && !memcmp(d1.ptr, d2.ptr, d1.len));
+	}
+	/* compiling what was loaded gives the same bytes */
+	buf_reset(&d1);
+	CHECK_INT(bpe_compile(b2, &d1), 0);
+	CHECK(d1.len == c.len && !memcmp(d1.ptr, c.ptr, c.len));
+	bpe_work_free(w1);
+	bpe_work_free(w2);
+	bpe_ids_release(&i1);
+	bpe_ids_release(&i2);
+	bpe_free(b2);
+	buf_release(&c);
+	buf_release(&d1);
+	buf_release(&d2);
+}
+
+/* mirror of compiled.c's header, to find the sections */
+struct chdr {
+	char magic[8];
+	uint64_t endian;
+	uint32_t ntok, npres, nspec, flags;
+	uint64_t nbytes, smask, fmask, tmask, npattern;
+	uint32_t tshift, pad;
+};
+
+static void reseal(struct buf *c)
+{
+	uint64_t sum = XXH3_64bits(c->ptr, c->len - 8);
+	memcpy(c->ptr + c->len - 8, &sum, 8);
+}
+
+/* a copy of good with `edit` applied (then resealed), must be refused */
+static void refused(const struct buf *good, size_t at, const void *bytes, size_t n, const char *what)
+{
+	struct buf c = BUF_INIT;
+	struct bpe *b = (struct bpe *)1;
+	struct bpe_err err;
+	int rc;
+	buf_add(&c, good->ptr, good->len);
+	memcpy(c.ptr + at, bytes, n);
+	reseal(&c);
+	rc = bpe_load_compiled(&b, c.ptr, c.len, &err);
+	if (rc != SL_EFORMAT || b != NULL || !err.msg)
+		fprintf(stderr, "FAIL: compiled form with %s: rc %d\n", what, rc);
+	CHECK_INT(rc, SL_EFORMAT);
+	buf_release(&c);
+}
+
+static void test_compiled_bad(const struct bpe *b)
+{
+	struct buf good = BUF_INIT, c = BUF_INIT;
+	struct chdr h;
+	struct bpe *x;
+	struct bpe_err err;
+	size_t off_off, len_off, bytes_off, smap_off, tbits_off, ptab_off, pres_off, byte_id_off, bp_off,
+		pat_off, cut, i, bad = 0;
+	uint32_t u;
+	uint64_t q;
+	CHECK_INT(bpe_compile(b, &good), 0);
+	memcpy(&h, good.ptr, sizeof(h));
+	off_off = sizeof(h);
+	len_off = off_off + 4 * (size_t)h.ntok;
+	bytes_off = len_off + 4 * (size_t)h.ntok;
+	smap_off = bytes_off + h.nbytes;
+	tbits_off = smap_off + (h.smask + 1) * 8;
+	ptab_off = tbits_off + (h.fmask + 1) / 8;
+	pres_off = ptab_off + (h.tmask + 1) * 8;
+	byte_id_off = pres_off + 4 * (size_t)h.npres;
+	bp_off = byte_id_off + 1024;
+	pat_off = bp_off + 65536 * 4;
+	/* truncations (a spread of them: every one re-hashes the file) and
+	 * single flipped bytes: the checksum */
+	for (cut = 0; cut < good.len; cut += cut < 256 ? 1 : 4099) {
+		x = NULL;
+		if (bpe_load_compiled(&x, good.ptr, cut, &err) != SL_EFORMAT || x)
+			bad++;
+	}
+	for (i = 0; i < 300; i++) {
+		buf_reset(&c);
+		buf_add(&c, good.ptr, good.len);
+		c.ptr[rnd() % c.len] ^= (char)(1 + rnd() % 255);
+		x = NULL;
+		if (bpe_load_compiled(&x, c.ptr, c.len, &err) != SL_EFORMAT || x)
+			bad++;
+	}
+	CHECK_INT(bad, 0);
+	/* sealed, but wrong inside */
+	u = h.ntok + 5;
+	refused(&good, smap_off, &u, 4, "a token map entry past the last id");
+	q = ((uint64_t)1 << 22) - 2; /* v beyond npres, key 0 */
+	refused(&good, ptab_off, &q, 8, "a pair number past the merges");
+	u = h.ntok;
+	refused(&good, pres_off, &u, 4, "a merge result past the last id");
+	refused(&good, byte_id_off + 4 * 97, &u, 4, "a byte token past the last id");
+	u = h.npres;
+	refused(&good, bp_off + 4 * 300, &u, 4, "a byte pair past the merges");
+	u = (uint32_t)h.nbytes;
+	refused(&good, off_off + 4 * 300, &u, 4, "token bytes past the end");
+	u = 1;
+	refused(&good, 8, &u, 4, "another byte order marker");
+	q = h.smask + 1;
+	refused(&good, offsetof(struct chdr, smask), &q, 8, "a table size that is not a power of two");
+	q = h.npattern + 1;
+	refused(&good, offsetof(struct chdr, npattern), &q, 8, "a pattern longer than the file");
+	if (h.npattern)
+		refused(&good, pat_off, "(", 1, "a pattern that does not compile");
+	{
+		/* every pair slot taken: a lookup would never stop */
+		buf_reset(&c);
+		buf_add(&c, good.ptr, good.len);
+		for (i = 0; i <= h.tmask; i++) {
+			uint64_t e;
+			memcpy(&e, c.ptr + ptab_off + 8 * i, 8);
+			if (e == UINT64_MAX) {
+				e = (uint64_t)i << 22; /* some key, pair number 0 */
+				memcpy(c.ptr + ptab_off + 8 * i, &e, 8);
+			}
+		}
+		reseal(&c);
+		x = NULL;
+		CHECK_INT(bpe_load_compiled(&x, c.ptr, c.len, &err), SL_EFORMAT);
+	}
+	{
+		/* one byte more at the end */
+		buf_reset(&c);
+		buf_add(&c, good.ptr, good.len - 8);
+		buf_addch(&c, 'x');
+		buf_add(&c, "12345678", 8);
+		reseal(&c);
+		x = NULL;
+		CHECK_INT(bpe_load_compiled(&x, c.ptr, c.len, &err), SL_EFORMAT);
+	}
+	buf_release(&good);
+	buf_release(&c);
+}
+
 static void test_hf_small(void)
 {
 	struct buf j = BUF_INIT;
@@ -290,6 +461,11 @@ static void test_hf_small(void)
 		size_t at = 9;
 		CHECK_INT(bpe_decode(b, bad, 2, &dec, &at), SL_EINVAL);
 		CHECK_INT(at, 1);
+	}
+	{
+		static const char *const texts[] = { "abc ab abx", "", " ", "\xff\xfe ab", "<eos> abc" };
+		same_as_compiled(b, texts, 5);
+		test_compiled_bad(b);
 	}
 	bpe_work_free(w);
 	bpe_free(b);
@@ -541,6 +717,15 @@ int main(void)
 	if (b) {
 		CHECK_INT(bpe_vocab_size(b), 100256);
 		test_merge(b);
+		{
+			static const char *const texts[] = {
+				"Hello world, it's 2024!\n\n  indented\tline",
+				"\xe4\xbd\xa0\xe5\xa5\xbd\xef\xbc\x8c\xe4\xb8\x96\xe7\x95\x8c \xf0\x9f\x91\x8b\xf0\x9f\x8f\xbd",
+				"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+				"<|endoftext|> 12345678 \xc3\x28 invalid"
+			};
+			same_as_compiled(b, texts, 4);
+		}
 		bpe_free(b);
 	}
 	test_truncated_ranks(data, n < 300000 ? n : 300000);
