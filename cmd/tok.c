@@ -5,6 +5,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -89,13 +90,23 @@ static int mkdirs(char *path)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(path, 0777) && errno != EEXIST) {
+		if (mkdir(path, 0700) && errno != EEXIST) {
 			*p = '/';
 			return -1;
 		}
 		*p = '/';
 	}
-	return mkdir(path, 0777) && errno != EEXIST ? -1 : 0;
+	return mkdir(path, 0700) && errno != EEXIST ? -1 : 0;
+}
+
+/* The folder is used only when it is a real directory of this user that
+ * nobody else can write: its files are trusted to hold what their names
+ * say (the checks catch damage, not a forged file). */
+static int private_dir(const char *path)
+{
+	struct stat sb;
+	return lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode) && sb.st_uid == geteuid() &&
+	       !(sb.st_mode & (S_IWGRP | S_IWOTH));
 }
 
 static int slurp(const char *path, struct buf *out)
@@ -113,6 +124,35 @@ static int slurp(const char *path, struct buf *out)
 	if (!rc && ferror(f))
 		rc = SL_EIO;
 	fclose(f);
+	if (rc)
+		buf_release(out);
+	return rc;
+}
+
+/* A cache file: a regular file (not a link, FIFO or device) of at most
+ * 1 GB, read whole. */
+static int read_cached(const char *path, struct buf *out)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat sb;
+	char tmp[65536];
+	ssize_t n;
+	int rc = 0;
+	if (fd < 0)
+		return SL_EOPEN;
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || sb.st_size > ((off_t)1 << 30)) {
+		close(fd);
+		return SL_EFORMAT;
+	}
+	buf_init(out, (size_t)1 << 30);
+	while ((n = read(fd, tmp, sizeof(tmp))) > 0)
+		if ((rc = buf_add(out, tmp, (size_t)n)))
+			break;
+	if (!rc && n < 0)
+		rc = SL_EIO;
+	close(fd);
+	if (rc)
+		buf_release(out);
 	return rc;
 }
 
@@ -123,8 +163,10 @@ struct vcache {
 	int on;
 };
 
-/* Name the cache file of source bytes src of this kind and name. */
-static void vcache_init(struct vcache *c, const char *kind, const char *name, const struct buf *src)
+/* Name the cache file of source bytes src (read from the file origin) of
+ * this kind and name. */
+static void vcache_init(struct vcache *c, const char *kind, const char *name, const char *origin,
+			const struct buf *src)
 {
 	XXH3_state_t *x;
 	XXH128_hash_t h;
@@ -153,7 +195,15 @@ static void vcache_init(struct vcache *c, const char *kind, const char *name, co
 	XXH3_128bits_update(x, SLUICE_VERSION, sizeof(SLUICE_VERSION));
 	h = XXH3_128bits_digest(x);
 	XXH3_freeState(x);
-	snprintf(c->stem, sizeof(c->stem), "%.40s-", name);
+	/* the stem: the name (for people) and a hash of where the vocabulary
+	 * is (so that two files of one name, e.g. NAME/tokenizer.json, each
+	 * keep theirs) */
+	{
+		char where[PATH_MAX];
+		const char *w = realpath(origin, where) ? where : origin;
+		snprintf(c->stem, sizeof(c->stem), "%.40s-%08" PRIx32 "-", name,
+			 (uint32_t)XXH3_64bits(w, strlen(w)));
+	}
 	for (i = 0; c->stem[i]; i++)
 		if (!((c->stem[i] >= 'a' && c->stem[i] <= 'z') || (c->stem[i] >= 'A' && c->stem[i] <= 'Z') ||
 		      (c->stem[i] >= '0' && c->stem[i] <= '9') || c->stem[i] == '_' || c->stem[i] == '.'))
@@ -170,42 +220,60 @@ static int vcache_get(const struct vcache *c, struct bpe **b)
 	int ok;
 	if (!c->on)
 		return 0;
-	ok = slurp(c->file, &data) == 0 && bpe_load_compiled(b, data.ptr, data.len, &err) == 0;
+	ok = private_dir(c->dir) && read_cached(c->file, &data) == 0 &&
+	     bpe_load_compiled(b, data.ptr, data.len, &err) == 0;
 	buf_release(&data);
 	return ok;
 }
 
-/* Write b's tables (to a temporary name, then renamed: readers never see
- * half a file), and remove the files of older keys of the same name. */
+/* Is name exactly STEM + 32 hex digits + ".slbpe"? */
+static int is_cache_name(const char *name, const char *stem)
+{
+	size_t sl = strlen(stem), i;
+	if (strncmp(name, stem, sl) || strlen(name) != sl + 32 + 6 || strcmp(name + sl + 32, ".slbpe"))
+		return 0;
+	for (i = sl; i < sl + 32; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* Write b's tables (to a fresh temporary file, then renamed: readers never
+ * see half a file), and remove the files of older keys of the same stem. */
 static void vcache_put(struct vcache *c, const struct bpe *b)
 {
 	struct buf data = BUF_INIT;
 	char tmp[2048 + 256];
 	DIR *d;
 	struct dirent *e;
-	FILE *f;
-	int ok;
-	if (!c->on || mkdirs(c->dir) || bpe_compile(b, &data)) {
+	size_t off = 0;
+	int fd, ok = 1;
+	if (!c->on || mkdirs(c->dir) || !private_dir(c->dir) || bpe_compile(b, &data)) {
 		buf_release(&data);
 		return;
 	}
-	snprintf(tmp, sizeof(tmp), "%s/.tmp-%ld-%s", c->dir, (long)getpid(), strrchr(c->file, '/') + 1);
-	ok = (f = fopen(tmp, "wb")) != NULL;
-	if (ok) {
-		ok = fwrite(data.ptr, 1, data.len, f) == data.len;
-		ok = fclose(f) == 0 && ok;
+	snprintf(tmp, sizeof(tmp), "%s/.tmp-XXXXXX", c->dir);
+	if ((fd = mkstemp(tmp)) < 0) {
+		buf_release(&data);
+		return;
 	}
+	while (ok && off < data.len) {
+		ssize_t k = write(fd, data.ptr + off, data.len - off);
+		if (k <= 0)
+			ok = errno == EINTR && k < 0;
+		else
+			off += (size_t)k;
+	}
+	ok = close(fd) == 0 && ok;
 	buf_release(&data);
 	if (!ok || rename(tmp, c->file)) {
 		unlink(tmp);
 		return;
 	}
 	if ((d = opendir(c->dir))) {
-		size_t sl = strlen(c->stem);
 		const char *mine = strrchr(c->file, '/') + 1;
 		while ((e = readdir(d)))
-			if (!strncmp(e->d_name, c->stem, sl) && ends_with(e->d_name, ".slbpe") &&
-			    strcmp(e->d_name, mine)) {
+			if (is_cache_name(e->d_name, c->stem) && strcmp(e->d_name, mine)) {
 				snprintf(tmp, sizeof(tmp), "%s/%s", c->dir, e->d_name);
 				unlink(tmp);
 			}
@@ -242,7 +310,7 @@ static int load_tiktoken(struct bpe **b, const char *path, const char *name)
 		if ((rc = slurp(path, &src))) {
 			msg_code(rc, "cannot load '%s'", path);
 		} else {
-			vcache_init(&c, "tiktoken", nm->name, &src);
+			vcache_init(&c, "tiktoken", nm->name, path, &src);
 			if (!vcache_get(&c, b)) {
 				rc = bpe_load_tiktoken_mem(b, src.ptr, src.len, nm->pattern, nm->special_text,
 							   nm->special_id, ns, &err);
@@ -286,7 +354,7 @@ static int load_hf(struct bpe **b, const char *path)
 		msg_code(rc, "cannot load '%s'", path);
 		return 1;
 	}
-	vcache_init(&c, "hf", base ? base + 1 : path, &src);
+	vcache_init(&c, "hf", base ? base + 1 : path, path, &src);
 	if (!vcache_get(&c, b)) {
 		rc = bpe_load_hf_mem(b, src.ptr, src.len, &err);
 		if (rc)

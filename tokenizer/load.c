@@ -638,6 +638,8 @@ int bpe_load_hf_mem(struct bpe **out, const char *data, size_t n, struct bpe_err
 
 	err->msg = NULL;
 	err->line = 0;
+	if (utf8_valid_prefix(data, n) != n)
+		return fail(err, "not UTF-8", 0);
 	/* one pass validates the whole file (every value, nothing after the
 	 * object) and finds the top-level members, one more the model's */
 	if (jgetn(data, n, keys, NK, top, topn))
@@ -805,10 +807,7 @@ int bpe_load_hf(struct bpe **out, const char *path, struct bpe_err *err)
 	err->line = 0;
 	if ((rc = read_file(path, &data)))
 		return rc;
-	if (utf8_valid_prefix(data.ptr, data.len) != data.len)
-		rc = fail(err, "not UTF-8", 0);
-	else
-		rc = bpe_load_hf_mem(out, data.ptr, data.len, err);
+	rc = bpe_load_hf_mem(out, data.ptr, data.len, err);
 	buf_release(&data);
 	return rc;
 }

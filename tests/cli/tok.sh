@@ -150,13 +150,36 @@ eq "cache: rewritten whole" "$(wc -c < "$f")" "$size"
 printf 'garbage' | dd of="$f" bs=1 seek=100000 conv=notrunc 2> /dev/null
 SLUICE_CACHE_DIR="$VC" "$SLUICE" tok -q --tokenizer llama3 "$T/real.jsonl" > "$T/c3"
 check "cache: a damaged file is rebuilt, same ids" cmp -s "$T/c0" "$T/c3"
-touch "$VC/llama3-tokenizer.json-0123456789abcdef0123456789abcdef.slbpe" "$VC/other-1.slbpe"
-cp "$TOKD/llama3-tokenizer.json" "$T/llama3-tokenizer.json"
-printf ' ' >> "$T/llama3-tokenizer.json"
-SLUICE_CACHE_DIR="$VC" "$SLUICE" tok -q --tokenizer "$T/llama3-tokenizer.json" "$T/real.jsonl" > "$T/c4"
+# a vocabulary changed in place: its older file goes, other files stay
+mkdir -p "$T/m1" "$T/m2"
+cp "$TOKD/llama3-tokenizer.json" "$T/m1/tokenizer.json"
+cp "$TOKD/llama3-tokenizer.json" "$T/m2/tokenizer.json"
+touch "$VC/other-1.slbpe" "$VC/tokenizer.json-decoy.slbpe"
+SLUICE_CACHE_DIR="$VC" "$SLUICE" tok -q --tokenizer "$T/m1/tokenizer.json" "$T/hw.jsonl" > /dev/null
+m1=$(ls "$VC" | grep '^tokenizer\.json-[0-9a-f]*-[0-9a-f]*\.slbpe$')
+SLUICE_CACHE_DIR="$VC" "$SLUICE" tok -q --tokenizer "$T/m2/tokenizer.json" "$T/hw.jsonl" > /dev/null
+eq "cache: two tokenizer.json in two folders keep a file each" "$(ls "$VC" | grep -c '^tokenizer\.json-[0-9a-f]*-[0-9a-f]*\.slbpe$')" 2
+printf ' ' >> "$T/m1/tokenizer.json"
+SLUICE_CACHE_DIR="$VC" "$SLUICE" tok -q --tokenizer "$T/m1/tokenizer.json" "$T/real.jsonl" > "$T/c4"
 check "cache: a changed tokenizer.json is read again, same ids" cmp -s "$T/c0" "$T/c4"
-eq "cache: older files of the same name removed, others kept" "$(ls "$VC" | sort | tr '\n' ' ')" \
-	"$(basename "$(ls "$VC"/llama3-tokenizer.json-*.slbpe | head -1)") other-1.slbpe "
+check "cache: its older file is removed" test ! -e "$VC/$m1"
+eq "cache: the others stay" "$(ls "$VC" | grep -c '\.slbpe$')" 5
+# what is at a cache file's name is not followed or waited on
+rm -rf "$VC" && mkdir -m 700 "$VC"
+SLUICE_CACHE_DIR="$VC" "$SLUICE" tok -q --tokenizer cl100k_base "$T/hw.jsonl" > /dev/null
+f=$(ls "$VC"/cl100k_base-*.slbpe)
+rm "$f" && echo keep > "$T/target" && ln -s "$T/target" "$f"
+run env SLUICE_CACHE_DIR="$VC" "$SLUICE" tok -q --tokenizer cl100k_base "$T/hw.jsonl"
+eq "cache: a symbolic link at the name: exit 0" "$rc" 0
+eq "cache: the link's target is left alone" "$(cat "$T/target")" keep
+rm -f "$f" && mkfifo "$f"
+run timeout 20 env SLUICE_CACHE_DIR="$VC" "$SLUICE" tok -q --tokenizer cl100k_base "$T/hw.jsonl"
+eq "cache: a FIFO at the name is not waited on" "$rc" 0
+# a folder that others can write is not used
+mkdir -m 775 "$T/shared"
+chmod 775 "$T/shared"
+SLUICE_CACHE_DIR="$T/shared" "$SLUICE" tok -q --tokenizer cl100k_base "$T/hw.jsonl" > /dev/null
+eq "cache: a group-writable folder is not used" "$(ls "$T/shared" | wc -l)" 0
 touch "$T/afile"
 run env SLUICE_CACHE_DIR="$T/afile/sub" "$SLUICE" tok -q --tokenizer cl100k_base "$T/hw.jsonl"
 eq "cache: a folder that cannot be made: exit 0" "$rc" 0

@@ -353,12 +353,21 @@ static void test_compiled_bad(const struct bpe *b)
 	byte_id_off = pres_off + 4 * (size_t)h.npres;
 	bp_off = byte_id_off + 1024;
 	pat_off = bp_off + 65536 * 4;
-	/* truncations (a spread of them: every one re-hashes the file) and
-	 * single flipped bytes: the checksum */
+	/* truncations (a spread of them: every one re-hashes the file), as
+	 * they are and resealed (a checksum of what is left: the lengths must
+	 * catch them), and single flipped bytes: the checksum */
 	for (cut = 0; cut < good.len; cut += cut < 256 ? 1 : 4099) {
 		x = NULL;
 		if (bpe_load_compiled(&x, good.ptr, cut, &err) != SL_EFORMAT || x)
 			bad++;
+		if (cut >= 8) {
+			buf_reset(&c);
+			buf_add(&c, good.ptr, cut);
+			reseal(&c);
+			x = NULL;
+			if (bpe_load_compiled(&x, c.ptr, c.len, &err) != SL_EFORMAT || x)
+				bad++;
+		}
 	}
 	for (i = 0; i < 300; i++) {
 		buf_reset(&c);
@@ -387,8 +396,87 @@ static void test_compiled_bad(const struct bpe *b)
 	refused(&good, offsetof(struct chdr, smask), &q, 8, "a table size that is not a power of two");
 	q = h.npattern + 1;
 	refused(&good, offsetof(struct chdr, npattern), &q, 8, "a pattern longer than the file");
-	if (h.npattern)
+	if (h.npattern) {
 		refused(&good, pat_off, "(", 1, "a pattern that does not compile");
+		refused(&good, pat_off + 1, "", 1, "a NUL inside the pattern");
+	}
+	/* each header field out of its range */
+	u = 255;
+	refused(&good, offsetof(struct chdr, ntok), &u, 4, "fewer tokens than bytes");
+	u = (1u << 21) + 1;
+	refused(&good, offsetof(struct chdr, ntok), &u, 4, "more tokens than ids");
+	refused(&good, offsetof(struct chdr, npres), &u, 4, "more merges than ids");
+	u = UINT32_MAX;
+	refused(&good, offsetof(struct chdr, nspec), &u, 4, "a huge number of specials");
+	u = 8;
+	refused(&good, offsetof(struct chdr, flags), &u, 4, "an unknown flag");
+	u = 1;
+	refused(&good, offsetof(struct chdr, pad), &u, 4, "a non-zero pad");
+	q = (uint64_t)1 << 33;
+	refused(&good, offsetof(struct chdr, nbytes), &q, 8, "more token bytes than 4 GB");
+	q = h.nbytes + 1;
+	refused(&good, offsetof(struct chdr, nbytes), &q, 8, "more token bytes than the file holds");
+	q = h.fmask * 2 + 1;
+	refused(&good, offsetof(struct chdr, fmask), &q, 8, "a filter that does not match the map");
+	q = h.tmask * 2 + 1;
+	refused(&good, offsetof(struct chdr, tmask), &q, 8, "a pair table larger than the file holds");
+	u = h.tshift + 1;
+	refused(&good, offsetof(struct chdr, tshift), &u, 4, "a pair hash shift that does not match");
+	/* tables wrong inside */
+	if (h.ntok > 260) {
+		u = 260; /* an id without bytes (259..299 are gaps in this vocabulary) */
+		refused(&good, pres_off, &u, 4, "a merge making a token that is absent");
+		u = 261;
+		for (i = 0; i <= h.smask; i++) {
+			uint32_t e;
+			memcpy(&e, good.ptr + smap_off + 8 * i, 4);
+			if (e == 0) {
+				refused(&good, smap_off + 8 * i, &u, 4, "a token map entry of an absent token");
+				break;
+			}
+		}
+	}
+	memcpy(&u, good.ptr + byte_id_off + 4 * 'a', 4);
+	refused(&good, byte_id_off + 4 * 'b', &u, 4, "a byte's token that is another byte");
+	{
+		uint32_t id = 1u << 21;
+		size_t sp = pat_off + h.npattern;
+		if (h.nspec)
+			refused(&good, sp, &id, 4, "a special id past every id");
+	}
+	{
+		/* a filter mask that is not the map's, with a filter section of
+		 * the size it names (so the layout is consistent): fmask 5 names
+		 * no whole word, and a lookup would read past the filter */
+		uint64_t fm = 5;
+		buf_reset(&c);
+		buf_add(&c, good.ptr, tbits_off);
+		buf_add(&c, good.ptr + ptab_off, good.len - ptab_off);
+		memcpy(c.ptr + offsetof(struct chdr, fmask), &fm, 8);
+		reseal(&c);
+		x = NULL;
+		CHECK_INT(bpe_load_compiled(&x, c.ptr, c.len, &err), SL_EFORMAT);
+		bpe_free(x);
+	}
+	{
+		/* a table more than half full (a run of taken slots from 0) */
+		size_t k, filled = 0;
+		buf_reset(&c);
+		buf_add(&c, good.ptr, good.len);
+		for (k = 0; k <= h.smask && filled < (h.smask + 1) / 2 + 1; k++) {
+			uint32_t e[2];
+			memcpy(e, c.ptr + smap_off + 8 * k, 8);
+			if (e[0] == 0) {
+				e[0] = 1 + 'q';
+				e[1] = 12345;
+				memcpy(c.ptr + smap_off + 8 * k, e, 8);
+			}
+			filled++;
+		}
+		reseal(&c);
+		x = NULL;
+		CHECK_INT(bpe_load_compiled(&x, c.ptr, c.len, &err), SL_EFORMAT);
+	}
 	{
 		/* every pair slot taken: a lookup would never stop */
 		buf_reset(&c);
