@@ -13,6 +13,7 @@
 
 #include "builtin.h"
 #include "error.h"
+#include "fsutil.h"
 #include "msg.h"
 #include "stage.h"
 #include "shuffle.h"
@@ -276,29 +277,6 @@ static int doc_ids(struct stage *st, struct doc *d, const struct tokshard_opts *
 	return 1;
 }
 
-/* Create the folders PREFIX lives in ("-o shards/web/cc" makes shards/web),
- * as mkdir -p would. 0 or -1 with errno set. */
-static int make_parent_dirs(const char *prefix)
-{
-	char dir[4096];
-	size_t i, n = strlen(prefix);
-
-	if (n >= sizeof(dir)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(dir, prefix, n + 1);
-	for (i = 1; i < n; i++) {
-		if (dir[i] != '/')
-			continue;
-		dir[i] = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return -1;
-		dir[i] = '/';
-	}
-	return 0;
-}
-
 int cmd_shard(int argc, char **argv)
 {
 	static const char *const usage[] = {
@@ -473,7 +451,7 @@ int cmd_shard(int argc, char **argv)
 			return 0;
 		}
 	}
-	if (make_parent_dirs(prefix) || tokshard_cleanup(prefix, have_old ? old.n : 0)) {
+	if (fs_mkdirs(prefix, 0, 0755) || tokshard_cleanup(prefix, have_old ? old.n : 0)) {
 		msg("cannot read the directory of '%s': %s", prefix, strerror(errno));
 		tokshard_manifest_release(&old);
 		return 1;

@@ -20,6 +20,7 @@
 #include "builtin.h"
 #include "config.h"
 #include "error.h"
+#include "fsutil.h"
 #include "msg.h"
 #include "pmap.h"
 #include "stage.h"
@@ -83,22 +84,6 @@ static int cache_dir(char *out, size_t n)
 	return k > 0 && (size_t)k < n;
 }
 
-static int mkdirs(char *path)
-{
-	char *p;
-	for (p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0700) && errno != EEXIST) {
-			*p = '/';
-			return -1;
-		}
-		*p = '/';
-	}
-	return mkdir(path, 0700) && errno != EEXIST ? -1 : 0;
-}
-
 /* The folder is used only when it is a real directory of this user that
  * nobody else can write: its files are trusted to hold what their names
  * say (the checks catch damage, not a forged file). */
@@ -111,22 +96,7 @@ static int private_dir(const char *path)
 
 static int slurp(const char *path, struct buf *out)
 {
-	FILE *f = fopen(path, "rb");
-	char tmp[65536];
-	size_t n;
-	int rc = 0;
-	if (!f)
-		return SL_EOPEN;
-	buf_init(out, (size_t)1 << 30); /* as the loaders' own limit */
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		if ((rc = buf_add(out, tmp, n)))
-			break;
-	if (!rc && ferror(f))
-		rc = SL_EIO;
-	fclose(f);
-	if (rc)
-		buf_release(out);
-	return rc;
+	return fs_read_file(path, (size_t)1 << 30, out); /* the loaders' own limit */
 }
 
 /* A cache file: a regular file (not a link, FIFO or device) of at most
@@ -248,7 +218,7 @@ static void vcache_put(struct vcache *c, const struct bpe *b)
 	struct dirent *e;
 	size_t off = 0;
 	int fd, ok = 1;
-	if (!c->on || mkdirs(c->dir) || !private_dir(c->dir) || bpe_compile(b, &data)) {
+	if (!c->on || fs_mkdirs(c->dir, 1, 0700) || !private_dir(c->dir) || bpe_compile(b, &data)) {
 		buf_release(&data);
 		return;
 	}

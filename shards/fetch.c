@@ -26,6 +26,7 @@
 #include <zlib.h>
 
 #include "error.h"
+#include "fsutil.h"
 
 #define SCRATCH (256u * 1024u)
 
@@ -269,29 +270,6 @@ static char *join(const char *a, const char *sep, const char *b)
 	return s;
 }
 
-/* mkdir -p of the directory part of path. */
-static int mkdirs_for(char *path)
-{
-	char *p;
-
-	for (p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(path, 0777) && errno != EEXIST) {
-			int e = errno;
-			struct stat sb;
-			*p = '/';
-			if (stat(path, &sb) == 0)
-				continue;
-			errno = e;
-			return -1;
-		}
-		*p = '/';
-	}
-	return 0;
-}
-
 static void xfer_clear(struct xfer *x)
 {
 	if (x->fd >= 0)
@@ -364,7 +342,7 @@ static int xfer_begin(struct xfer *x, const char *path)
 		xfer_clear(x);
 		return 0;
 	}
-	if (mkdirs_for(x->dest) ||
+	if (fs_mkdirs(x->dest, 0, 0777) ||
 	    (x->fd = open(x->part, O_RDWR | O_CREAT | O_CLOEXEC, 0666)) < 0 ||
 	    fstat(x->fd, &sb)) {
 		snprintf(r->why, sizeof(r->why), "cannot create '%s': %s", x->part, strerror(errno));

@@ -66,6 +66,19 @@ int bpe_finish_ranks_(struct bpe *b, const unsigned char *skip);
 /* Call last, when the tables are complete. */
 int bpe_finish_(struct bpe *b);
 
+/* The header of a compiled vocabulary (compiled.c), host byte order; the
+ * sections follow in this order: off[ntok], len[ntok], bytes[nbytes],
+ * smap[2 (smask + 1)], tbits[(fmask + 1) / 64], ptab[tmask + 1],
+ * pres[npres], byte_id[256], byte_pair[65536], the pattern[npattern],
+ * nspec x (id, length, text); then an XXH3-64 of all that. */
+struct bpe_compiled_hdr {
+	char magic[8];
+	uint64_t endian;
+	uint32_t ntok, npres, nspec, flags;
+	uint64_t nbytes, smask, fmask, tmask, npattern;
+	uint32_t tshift, pad;
+};
+
 /* compiled.c reads and writes these directly */
 #define BPE_V_NONE ((1u << 26) - 1)
 #define BPE_T_EMPTY UINT64_MAX

@@ -26,13 +26,6 @@
 #define ENDIAN 0x0102030405060708ull
 #define ABSENT UINT32_MAX
 
-struct hdr {
-	char magic[8];
-	uint64_t endian;
-	uint32_t ntok, npres, nspec, flags;
-	uint64_t nbytes, smask, fmask, tmask, npattern;
-	uint32_t tshift, pad;
-};
 
 #define F_WHOLE 1u
 #define F_PREFIX_SPACE 2u
@@ -54,7 +47,7 @@ static uint32_t count_pres(const struct bpe *b)
 
 int bpe_compile(const struct bpe *b, struct buf *out)
 {
-	struct hdr h;
+	struct bpe_compiled_hdr h;
 	size_t i;
 	int rc = 0;
 	uint64_t sum;
@@ -161,7 +154,7 @@ static int ptab_empty(const void *t, size_t i) { return ((const uint64_t *)t)[i]
 static int present(const struct bpe *b, uint32_t t) { return t < b->ntok && b->len[t] != ABSENT; }
 
 /* every check of the tables; 0 or the reason */
-static const char *check(const struct bpe *b, const struct hdr *h)
+static const char *check(const struct bpe *b, const struct bpe_compiled_hdr *h)
 {
 	size_t i;
 	uint32_t t;
@@ -196,7 +189,7 @@ static const char *check(const struct bpe *b, const struct hdr *h)
 int bpe_load_compiled(struct bpe **out, const void *data, size_t n, struct bpe_err *err)
 {
 	struct rd r = { data, n };
-	struct hdr h;
+	struct bpe_compiled_hdr h;
 	struct bpe *b = NULL;
 	char *pattern = NULL;
 	uint64_t sum;

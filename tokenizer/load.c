@@ -10,6 +10,7 @@
 
 #include "bpe_impl.h"
 #include "error.h"
+#include "fsutil.h"
 #include "json.h"
 #include "utf8.h"
 
@@ -50,22 +51,7 @@ const struct bpe_named *bpe_named(const char *name)
 
 static int read_file(const char *path, struct buf *out)
 {
-	FILE *f = fopen(path, "rb");
-	char tmp[65536];
-	size_t n;
-	int rc = 0;
-	if (!f)
-		return SL_EOPEN;
-	buf_init(out, MAX_FILE);
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		if ((rc = buf_add(out, tmp, n)))
-			break;
-	if (!rc && ferror(f))
-		rc = SL_EIO;
-	fclose(f);
-	if (rc)
-		buf_release(out);
-	return rc;
+	return fs_read_file(path, MAX_FILE, out);
 }
 
 static int fail(struct bpe_err *err, const char *msg, size_t line)

@@ -299,14 +299,6 @@ static void same_as_compiled(const struct bpe *b, const char *const *texts, size
 	buf_release(&d2);
 }
 
-/* mirror of compiled.c's header, to find the sections */
-struct chdr {
-	char magic[8];
-	uint64_t endian;
-	uint32_t ntok, npres, nspec, flags;
-	uint64_t nbytes, smask, fmask, tmask, npattern;
-	uint32_t tshift, pad;
-};
 
 static void reseal(struct buf *c)
 {
@@ -334,7 +326,7 @@ static void refused(const struct buf *good, size_t at, const void *bytes, size_t
 static void test_compiled_bad(const struct bpe *b)
 {
 	struct buf good = BUF_INIT, c = BUF_INIT;
-	struct chdr h;
+	struct bpe_compiled_hdr h;
 	struct bpe *x;
 	struct bpe_err err;
 	size_t off_off, len_off, bytes_off, smap_off, tbits_off, ptab_off, pres_off, byte_id_off, bp_off,
@@ -393,35 +385,35 @@ static void test_compiled_bad(const struct bpe *b)
 	u = 1;
 	refused(&good, 8, &u, 4, "another byte order marker");
 	q = h.smask + 1;
-	refused(&good, offsetof(struct chdr, smask), &q, 8, "a table size that is not a power of two");
+	refused(&good, offsetof(struct bpe_compiled_hdr, smask), &q, 8, "a table size that is not a power of two");
 	q = h.npattern + 1;
-	refused(&good, offsetof(struct chdr, npattern), &q, 8, "a pattern longer than the file");
+	refused(&good, offsetof(struct bpe_compiled_hdr, npattern), &q, 8, "a pattern longer than the file");
 	if (h.npattern) {
 		refused(&good, pat_off, "(", 1, "a pattern that does not compile");
 		refused(&good, pat_off + 1, "", 1, "a NUL inside the pattern");
 	}
 	/* each header field out of its range */
 	u = 255;
-	refused(&good, offsetof(struct chdr, ntok), &u, 4, "fewer tokens than bytes");
+	refused(&good, offsetof(struct bpe_compiled_hdr, ntok), &u, 4, "fewer tokens than bytes");
 	u = (1u << 21) + 1;
-	refused(&good, offsetof(struct chdr, ntok), &u, 4, "more tokens than ids");
-	refused(&good, offsetof(struct chdr, npres), &u, 4, "more merges than ids");
+	refused(&good, offsetof(struct bpe_compiled_hdr, ntok), &u, 4, "more tokens than ids");
+	refused(&good, offsetof(struct bpe_compiled_hdr, npres), &u, 4, "more merges than ids");
 	u = UINT32_MAX;
-	refused(&good, offsetof(struct chdr, nspec), &u, 4, "a huge number of specials");
+	refused(&good, offsetof(struct bpe_compiled_hdr, nspec), &u, 4, "a huge number of specials");
 	u = 8;
-	refused(&good, offsetof(struct chdr, flags), &u, 4, "an unknown flag");
+	refused(&good, offsetof(struct bpe_compiled_hdr, flags), &u, 4, "an unknown flag");
 	u = 1;
-	refused(&good, offsetof(struct chdr, pad), &u, 4, "a non-zero pad");
+	refused(&good, offsetof(struct bpe_compiled_hdr, pad), &u, 4, "a non-zero pad");
 	q = (uint64_t)1 << 33;
-	refused(&good, offsetof(struct chdr, nbytes), &q, 8, "more token bytes than 4 GB");
+	refused(&good, offsetof(struct bpe_compiled_hdr, nbytes), &q, 8, "more token bytes than 4 GB");
 	q = h.nbytes + 1;
-	refused(&good, offsetof(struct chdr, nbytes), &q, 8, "more token bytes than the file holds");
+	refused(&good, offsetof(struct bpe_compiled_hdr, nbytes), &q, 8, "more token bytes than the file holds");
 	q = h.fmask * 2 + 1;
-	refused(&good, offsetof(struct chdr, fmask), &q, 8, "a filter that does not match the map");
+	refused(&good, offsetof(struct bpe_compiled_hdr, fmask), &q, 8, "a filter that does not match the map");
 	q = h.tmask * 2 + 1;
-	refused(&good, offsetof(struct chdr, tmask), &q, 8, "a pair table larger than the file holds");
+	refused(&good, offsetof(struct bpe_compiled_hdr, tmask), &q, 8, "a pair table larger than the file holds");
 	u = h.tshift + 1;
-	refused(&good, offsetof(struct chdr, tshift), &u, 4, "a pair hash shift that does not match");
+	refused(&good, offsetof(struct bpe_compiled_hdr, tshift), &u, 4, "a pair hash shift that does not match");
 	/* tables wrong inside */
 	if (h.ntok > 260) {
 		u = 260; /* an id without bytes (259..299 are gaps in this vocabulary) */
@@ -452,7 +444,7 @@ static void test_compiled_bad(const struct bpe *b)
 		buf_reset(&c);
 		buf_add(&c, good.ptr, tbits_off);
 		buf_add(&c, good.ptr + ptab_off, good.len - ptab_off);
-		memcpy(c.ptr + offsetof(struct chdr, fmask), &fm, 8);
+		memcpy(c.ptr + offsetof(struct bpe_compiled_hdr, fmask), &fm, 8);
 		reseal(&c);
 		x = NULL;
 		CHECK_INT(bpe_load_compiled(&x, c.ptr, c.len, &err), SL_EFORMAT);
