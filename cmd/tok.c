@@ -64,7 +64,8 @@ static void report_load(int rc, const char *path, const struct bpe_err *err)
  * source file's bytes, its kind and name, and the sluice binary (its size
  * and time), so a changed vocabulary or another build never reads a stale
  * table; a file that fails any check is rebuilt.  The cache is best
- * effort: a folder that cannot be written is silently not used.
+ * effort: a folder that cannot be written, or that others could write, is
+ * silently not used.
  */
 
 /* $SLUICE_CACHE_DIR (empty: no cache), else $XDG_CACHE_HOME/sluice, else
@@ -129,7 +130,8 @@ static int read_cached(const char *path, struct buf *out)
 struct vcache {
 	char dir[2048];
 	char file[2048 + 128];
-	char stem[64];               /* "<name>-": the files of older keys start so */
+	char stem[64];               /* "<name>-<hash of its path>-": the files of
+					older keys of this vocabulary start so */
 	int on;
 };
 
