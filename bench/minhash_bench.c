@@ -9,57 +9,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "doc.h"
 #include "minhash.h"
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts); /* CPU time: the machine is shared */
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "texts.h"
 
 int main(int argc, char **argv)
 {
 	struct dd_minhash_cfg cfg = DD_MINHASH_DEFAULTS;
 	struct dd_minhash m;
-	struct doc d;
-	struct json_err e;
-	FILE *f;
-	char *line = NULL;
-	size_t cap = 0, n = 0, ncap = 0, i, bytes = 0, nsig = 0, nsh = 0;
-	ssize_t len;
-	char **texts = NULL;
-	size_t *lens = NULL;
+	struct bench_texts tx;
+	size_t n, i, bytes, nsig = 0, nsh = 0;
+	char **texts;
+	size_t *lens;
 	uint64_t **sh = NULL, sig[112], sink = 0;
 	size_t *shn = NULL;
 	double secs = argc > 2 ? atof(argv[2]) : 3, t0, t, full_rate, kern_rate;
 	long rounds;
 
-	if (argc < 2 || !(f = fopen(argv[1], "r"))) {
+	if (argc < 2) {
 		fprintf(stderr, "usage: minhash_bench FILE.jsonl [SECONDS]\n");
 		return 2;
 	}
-	doc_init(&d);
-	while ((len = getline(&line, &cap, f)) > 0) {
-		const char *t;
-		size_t tn;
-		if (doc_parse(&d, line, (size_t)len - (line[len - 1] == '\n'), (size_t)1 << 30, 0, &e) ||
-		    doc_text(&d, &t, &tn))
-			continue;
-		if (n == ncap) {
-			ncap = ncap ? 2 * ncap : 1024;
-			texts = realloc(texts, ncap * sizeof(*texts));
-			lens = realloc(lens, ncap * sizeof(*lens));
-		}
-		texts[n] = malloc(tn + 1);
-		memcpy(texts[n], t, tn);
-		lens[n++] = tn;
-		bytes += tn;
+	if (bench_texts_load(argv[1], &tx)) {
+		perror(argv[1]);
+		return 1;
 	}
-	fclose(f);
+	texts = tx.s;
+	lens = tx.len;
+	n = tx.n;
+	bytes = tx.bytes;
 	dd_minhash_init(&m, &cfg);
 	sh = calloc(n, sizeof(*sh));
 	shn = calloc(n, sizeof(*shn));
@@ -71,16 +49,16 @@ int main(int argc, char **argv)
 		nsh += m.nsh;
 		nsig += m.nsh > 0;
 	}
-	t0 = now();
-	for (rounds = 0; (t = now() - t0) < secs || rounds == 0; rounds++)
+	t0 = bench_cpu_seconds();
+	for (rounds = 0; (t = bench_cpu_seconds() - t0) < secs || rounds == 0; rounds++)
 		for (i = 0; i < n; i++)
 			if (dd_minhash_sign(&m, texts[i], lens[i], sig) > 0)
 				sink += sig[0];
 	full_rate = (double)rounds * nsig / t;
 	printf("full   %zu docs (%zu with a signature), %.1f MB of text: %.0f signatures/s, %.1f MB/s\n",
 	       n, nsig, bytes / 1e6, full_rate, rounds * bytes / t / 1e6);
-	t0 = now();
-	for (rounds = 0; (t = now() - t0) < secs || rounds == 0; rounds++)
+	t0 = bench_cpu_seconds();
+	for (rounds = 0; (t = bench_cpu_seconds() - t0) < secs || rounds == 0; rounds++)
 		for (i = 0; i < n; i++)
 			if (shn[i]) {
 				dd_minhash_signature(&m, sh[i], shn[i], sig);

@@ -14,17 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bpe.h"
-#include "doc.h"
-
-static double cpu_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts); /* CPU time: the machine is shared */
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "texts.h"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -62,13 +54,9 @@ static int load(struct bpe **b, const char *path)
 int main(int argc, char **argv)
 {
 	struct bpe *b;
-	struct doc d;
-	struct json_err e;
+	struct bench_texts tx;
 	struct bpe_ids ids = { 0 };
-	FILE *f;
-	char *line = NULL, **texts = NULL;
-	size_t cap = 0, n = 0, ncap = 0, i, bytes = 0, ntok = 0, *lens = NULL;
-	ssize_t len;
+	size_t i, ntok = 0;
 	int rounds = argc > 3 ? atoi(argv[3]) : 7, r;
 	double *t;
 
@@ -78,33 +66,10 @@ int main(int argc, char **argv)
 	}
 	if (load(&b, argv[1]))
 		return 1;
-	if (!(f = fopen(argv[2], "r"))) {
+	if (bench_texts_load(argv[2], &tx)) {
 		perror(argv[2]);
 		return 1;
 	}
-	doc_init(&d);
-	while ((len = getline(&line, &cap, f)) > 0) {
-		const char *s;
-		size_t sn;
-		if (doc_parse(&d, line, (size_t)len - (line[len - 1] == '\n'), (size_t)1 << 30, 0, &e) ||
-		    doc_text(&d, &s, &sn))
-			continue;
-		if (n == ncap) {
-			ncap = ncap ? 2 * ncap : 1024;
-			texts = realloc(texts, ncap * sizeof(*texts));
-			lens = realloc(lens, ncap * sizeof(*lens));
-			if (!texts || !lens)
-				return 1;
-		}
-		if (!(texts[n] = malloc(sn + 1)))
-			return 1;
-		memcpy(texts[n], s, sn);
-		lens[n++] = sn;
-		bytes += sn;
-	}
-	fclose(f);
-	free(line);
-	doc_release(&d);
 	if (!(t = calloc((size_t)rounds, sizeof(*t))))
 		return 1;
 	for (r = 0; r < rounds; r++) {
@@ -113,23 +78,20 @@ int main(int argc, char **argv)
 		size_t k = 0;
 		if (bpe_work_new(b, &w))
 			return 1;
-		t0 = cpu_now();
-		for (i = 0; i < n; i++) {
+		t0 = bench_cpu_seconds();
+		for (i = 0; i < tx.n; i++) {
 			ids.n = 0;
-			if (bpe_encode(b, w, texts[i], lens[i], &ids))
+			if (bpe_encode(b, w, tx.s[i], tx.len[i], &ids))
 				return 1;
 			k += ids.n;
 		}
-		t[r] = cpu_now() - t0;
+		t[r] = bench_cpu_seconds() - t0;
 		ntok = k;
 		bpe_work_free(w);
 	}
 	qsort(t, (size_t)rounds, sizeof(*t), cmp_double);
-	printf("%.4f %.4f %zu %zu\n", t[rounds / 2], t[0], bytes, ntok);
-	for (i = 0; i < n; i++)
-		free(texts[i]);
-	free(texts);
-	free(lens);
+	printf("%.4f %.4f %zu %zu\n", t[rounds / 2], t[0], tx.bytes, ntok);
+	bench_texts_free(&tx);
 	free(t);
 	bpe_ids_release(&ids);
 	bpe_free(b);
