@@ -119,7 +119,7 @@ int pmap_run(struct stage *st, const struct pmap *pm, uint64_t *total)
 	struct pm_state ps = { 0 };
 	struct pm_thread *th = NULL;
 	size_t i, started = 0;
-	int input_done = 0, rc = 0;
+	int input_done = 0;
 
 	*total = 0;
 	if (pm->nthreads <= 1)
@@ -220,5 +220,5 @@ out:
 	pthread_mutex_destroy(&ps.mu);
 	free(ps.s);
 	free(th);
-	return rc;
+	return 0;
 }

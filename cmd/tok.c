@@ -95,35 +95,19 @@ static int private_dir(const char *path)
 	       !(sb.st_mode & (S_IWGRP | S_IWOTH));
 }
 
-static int slurp(const char *path, struct buf *out)
-{
-	return fs_read_file(path, (size_t)1 << 30, out); /* the loaders' own limit */
-}
-
 /* A cache file: a regular file (not a link, FIFO or device) of at most
  * 1 GB, read whole. */
 static int read_cached(const char *path, struct buf *out)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), rc;
 	struct stat sb;
-	char tmp[65536];
-	ssize_t n;
-	int rc = 0;
 	if (fd < 0)
 		return SL_EOPEN;
-	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || sb.st_size > ((off_t)1 << 30)) {
-		close(fd);
-		return SL_EFORMAT;
-	}
-	buf_init(out, (size_t)1 << 30);
-	while ((n = read(fd, tmp, sizeof(tmp))) > 0)
-		if ((rc = buf_add(out, tmp, (size_t)n)))
-			break;
-	if (!rc && n < 0)
-		rc = SL_EIO;
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || sb.st_size > ((off_t)1 << 30))
+		rc = SL_EFORMAT;
+	else
+		rc = fs_read_fd(fd, (size_t)1 << 30, out);
 	close(fd);
-	if (rc)
-		buf_release(out);
 	return rc;
 }
 
@@ -253,6 +237,50 @@ static void vcache_put(struct vcache *c, const struct bpe *b)
 	}
 }
 
+/* A vocabulary's loader from its file's bytes. */
+typedef int (*vload_fn)(struct bpe **b, const struct buf *src, const void *arg, struct bpe_err *err);
+
+/* Load the vocabulary at path through the cache: its compiled tables when
+ * the cache has them, else load(src) and keep what it built.  0, or an
+ * error code (reported). */
+static int load_cached(struct bpe **b, const char *path, const char *kind, const char *name, vload_fn load,
+		       const void *arg)
+{
+	struct bpe_err err = { 0 };
+	struct buf src = BUF_INIT;
+	struct vcache c;
+	int rc;
+	if ((rc = fs_read_file(path, (size_t)1 << 30, &src))) { /* the loaders' own limit */
+		msg_code(rc, "cannot load '%s'", path);
+		return rc;
+	}
+	vcache_init(&c, kind, name, path, &src);
+	if (!vcache_get(&c, b)) {
+		if ((rc = load(b, &src, arg, &err)))
+			report_load(rc, path, &err);
+		else
+			vcache_put(&c, *b);
+	}
+	buf_release(&src);
+	return rc;
+}
+
+static int tiktoken_mem(struct bpe **b, const struct buf *src, const void *arg, struct bpe_err *err)
+{
+	const struct bpe_named *nm = arg;
+	size_t ns = 0;
+	while (nm->special_text[ns])
+		ns++;
+	return bpe_load_tiktoken_mem(b, src->ptr, src->len, nm->pattern, nm->special_text, nm->special_id, ns,
+				     err);
+}
+
+static int hf_mem(struct bpe **b, const struct buf *src, const void *arg, struct bpe_err *err)
+{
+	(void)arg;
+	return bpe_load_hf_mem(b, src->ptr, src->len, err);
+}
+
 /* A tiktoken rank file: the split pattern from NAME.meta.json beside it, or
  * the built-in one of a known encoding name. */
 static int load_tiktoken(struct bpe **b, const char *path, const char *name)
@@ -274,25 +302,7 @@ static int load_tiktoken(struct bpe **b, const char *path, const char *name)
 		nm = bpe_named(stem);
 	}
 	if (nm) {
-		size_t ns = 0;
-		while (nm->special_text[ns])
-			ns++;
-		struct buf src = BUF_INIT;
-		struct vcache c;
-		if ((rc = slurp(path, &src))) {
-			msg_code(rc, "cannot load '%s'", path);
-		} else {
-			vcache_init(&c, "tiktoken", nm->name, path, &src);
-			if (!vcache_get(&c, b)) {
-				rc = bpe_load_tiktoken_mem(b, src.ptr, src.len, nm->pattern, nm->special_text,
-							   nm->special_id, ns, &err);
-				if (rc)
-					report_load(rc, path, &err);
-				else
-					vcache_put(&c, *b);
-			}
-		}
-		buf_release(&src);
+		rc = load_cached(b, path, "tiktoken", nm->name, tiktoken_mem, nm);
 	} else if (is_file(meta.ptr)) {
 		rc = bpe_load_tiktoken_meta(b, path, meta.ptr, &err);
 		if (rc)
@@ -317,25 +327,8 @@ static int load_gpt2(struct bpe **b, const char *enc, const char *voc)
 
 static int load_hf(struct bpe **b, const char *path)
 {
-	struct bpe_err err = { 0 };
-	struct buf src = BUF_INIT;
-	struct vcache c;
 	const char *base = strrchr(path, '/');
-	int rc;
-	if ((rc = slurp(path, &src))) {
-		msg_code(rc, "cannot load '%s'", path);
-		return 1;
-	}
-	vcache_init(&c, "hf", base ? base + 1 : path, path, &src);
-	if (!vcache_get(&c, b)) {
-		rc = bpe_load_hf_mem(b, src.ptr, src.len, &err);
-		if (rc)
-			report_load(rc, path, &err);
-		else
-			vcache_put(&c, *b);
-	}
-	buf_release(&src);
-	return rc ? 1 : 0;
+	return load_cached(b, path, "hf", base ? base + 1 : path, hf_mem, NULL) ? 1 : 0;
 }
 
 /* Try NAME in one directory. 1: loaded or failed (*rc set), 0: not there. */

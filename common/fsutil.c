@@ -2,10 +2,12 @@
  * fsutil.c - small file-system helpers (fsutil.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "fsutil.h"
@@ -46,22 +48,33 @@ int fs_mkdirs(const char *path, int whole, mode_t mode)
 	return rc;
 }
 
-int fs_read_file(const char *path, size_t max, struct buf *out)
+int fs_read_fd(int fd, size_t max, struct buf *out)
 {
-	FILE *f = fopen(path, "rb");
 	char tmp[65536];
-	size_t n;
+	ssize_t n;
 	int rc = 0;
-	if (!f)
-		return SL_EOPEN;
 	buf_init(out, max);
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		if ((rc = buf_add(out, tmp, n)))
+	while ((n = read(fd, tmp, sizeof(tmp))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = SL_EIO;
 			break;
-	if (!rc && ferror(f))
-		rc = SL_EIO;
-	fclose(f);
+		}
+		if ((rc = buf_add(out, tmp, (size_t)n)))
+			break;
+	}
 	if (rc)
 		buf_release(out);
+	return rc;
+}
+
+int fs_read_file(const char *path, size_t max, struct buf *out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+	if (fd < 0)
+		return SL_EOPEN;
+	rc = fs_read_fd(fd, max, out);
+	close(fd);
 	return rc;
 }

@@ -20,4 +20,7 @@ int fs_mkdirs(const char *path, int whole, mode_t mode);
  * on error. */
 int fs_read_file(const char *path, size_t max, struct buf *out);
 
+/* The same from an open descriptor, read to its end (not closed). */
+int fs_read_fd(int fd, size_t max, struct buf *out);
+
 #endif
