@@ -15,34 +15,9 @@
 #include "error.h"
 #include "fsutil.h"
 #include "msg.h"
+#include "shardout.h"
 #include "stage.h"
-#include "shuffle.h"
 #include "tokshard.h"
-
-/* "1000000", "1e9", "64k" / "2M" / "1G" (powers of 1000: these are counts) */
-static int parse_count(const char *s, uint64_t *out)
-{
-	char *end;
-	double v;
-	errno = 0;
-	if (!s || !*s || *s == '-')
-		return -1;
-	v = strtod(s, &end);
-	if (end == s || errno)
-		return -1;
-	if (*end == 'k' || *end == 'K')
-		v *= 1e3, end++;
-	else if (*end == 'M')
-		v *= 1e6, end++;
-	else if (*end == 'G')
-		v *= 1e9, end++;
-	else if (*end == 'T')
-		v *= 1e12, end++;
-	if (*end || v < 0 || v >= 1.8e19 || v != (double)(uint64_t)v)
-		return -1;
-	*out = (uint64_t)v;
-	return 0;
-}
 
 /* Where the current document came from, for messages. */
 static void where(const struct stage *st, char *out, size_t n)
@@ -51,25 +26,6 @@ static void where(const struct stage *st, char *out, size_t n)
 		snprintf(out, n, "'%s': line %" PRIu64, st->cur ? st->cur->path : "-", st->jr.line_no);
 	else
 		snprintf(out, n, "'%s': byte %" PRIu64, st->cur ? st->cur->path : "-", st->jr.line_off);
-}
-
-static int load_manifest(const char *prefix, struct tokshard_manifest *m, int must_exist)
-{
-	char why[256] = "";
-	struct buf path = BUF_INIT;
-	int rc = tokshard_manifest_load(prefix, m, why, sizeof(why));
-
-	tokshard_manifest_path(prefix, &path);
-	if (rc == SL_EOPEN && errno == ENOENT && !must_exist) {
-		buf_release(&path);
-		return 1;
-	}
-	if (rc == SL_EFORMAT)
-		msg("'%s': not a shard manifest: %s", path.ptr, why);
-	else if (rc)
-		msg_code(rc, "cannot read '%s'", path.ptr);
-	buf_release(&path);
-	return rc ? -1 : 0;
 }
 
 static void report_check(int rc, const char *why)
@@ -104,7 +60,7 @@ static int cmd_shard_verify(int argc, char **argv)
 		return nargs == -1 ? 0 : 2;
 	if (nargs != 1)
 		return usage_error("expected one PREFIX");
-	if (load_manifest(argv[1], &m, 1))
+	if (shardout_load_manifest(argv[1], &m, 1))
 		return 1;
 	for (size_t i = 0; i < m.n; i++) {
 		int rc = tokshard_check(argv[1], &m, i, NULL, NULL, why, sizeof(why));
@@ -189,7 +145,7 @@ static int cmd_shard_cat(int argc, char **argv)
 		return nargs == -1 ? 0 : 2;
 	if (nargs != 1)
 		return usage_error("expected one PREFIX");
-	if (load_manifest(argv[1], &m, 1))
+	if (shardout_load_manifest(argv[1], &m, 1))
 		return 1;
 	memset(&c, 0, sizeof(c));
 	buf_init(&c.line, 0);
@@ -302,40 +258,25 @@ int cmd_shard(int argc, char **argv)
 		NULL
 	};
 	struct stage_opts so = { 0 };
-	const char *prefix = NULL, *format = NULL, *dtype = NULL, *vocab = NULL, *eos = NULL;
-	const char *max_tokens = NULL, *compress = NULL, *tokenizer = NULL;
-	size_t max_bytes = 0;
-	int restart = 0, shuffle = 0, buckets = 256;
-	const char *seed = NULL;
+	struct shardout_args sa = SHARDOUT_ARGS_INIT;
+	const char *prefix = NULL, *eos = NULL, *tokenizer = NULL;
 	struct option opts[] = {
 		OPT_STRING('o', "output", &prefix, "PREFIX", "write PREFIX_NNNNN.* and PREFIX.manifest.json"),
-		OPT_STRING(0, "format", &format, "FORMAT", "megatron, nanogpt, llmc, datatrove or jsonl"),
-		OPT_STRING(0, "vocab-size", &vocab, "N", "the tokenizer's vocabulary size: picks the dtype, bounds the ids"),
-		OPT_STRING(0, "dtype", &dtype, "TYPE", "force uint16, int32 (megatron) or uint32"),
+		SHARDOUT_OPTIONS(&sa, "the tokenizer's vocabulary size: picks the dtype, bounds the ids"),
 		OPT_STRING(0, "eos", &eos, "ID", "append this token id to every document"),
-		OPT_STRING(0, "max-tokens-per-file", &max_tokens, "N", "start a new shard before passing N tokens (1e9, 500M)"),
-		OPT_SIZE(0, "max-bytes-per-file", &max_bytes, "SIZE", "start a new shard before passing SIZE data bytes"),
-		OPT_STRING(0, "compress", &compress, "gz|zst|none", "jsonl shards: compression (default zst)"),
 		OPT_STRING(0, "tokenizer", &tokenizer, "NAME", "tokenizer name for datatrove's .ds.metadata"),
-		OPT_FLAG(0, "shuffle", &shuffle, "shuffle documents across the whole output (external two-pass, bounded memory)"),
-		OPT_STRING(0, "seed", &seed, "S", "the shuffle's seed (default 0)"),
-		OPT_INT(0, "shuffle-buckets", &buckets, "N", "temporary buckets of the shuffle (default 256; memory ~ input/N)"),
-		OPT_FLAG(0, "restart", &restart, "remove an existing set with this PREFIX and start again"),
 		OPT_STRING(0, "stats", &so.stats, "FILE", "write counters as JSON"),
 		STAGE_INPUT_OPTIONS(&so),
 		OPT_END(),
 	};
 	struct tokshard_opts o;
-	struct tokshard_manifest old;
-	int have_old = 0;
-	struct tokshard_writer *w = NULL;
+	struct shardout out;
 	struct tokshard_ids ids = { NULL, 0, 0 };
 	struct stage st;
 	struct doc d;
 	struct buf line = BUF_INIT;
-	uint64_t skip, vmax, resumed = 0, nshards, ndocs, ntoks, input_docs = 0;
-	int nargs, rc, f;
-	char why[512];
+	uint64_t vmax;
+	int nargs, rc;
 
 	if (argc > 1 && !strcmp(argv[1], "verify"))
 		return cmd_shard_verify(argc - 1, argv + 1);
@@ -344,254 +285,49 @@ int cmd_shard(int argc, char **argv)
 	nargs = parse_options(argc, argv, opts, usage);
 	if (nargs < 0)
 		return nargs == -1 ? 0 : 2;
-
-	/* -- options to a tokshard_opts */
-	memset(&o, 0, sizeof(o));
-	o.eos = -1;
 	if (!prefix || !*prefix)
 		return usage_error("-o PREFIX is required");
-	if (!format)
-		return usage_error("--format is required (megatron, nanogpt, llmc, datatrove or jsonl)");
-	if ((f = tokshard_format_parse(format)) < 0)
-		return usage_error("unknown --format '%s' (megatron, nanogpt, llmc, datatrove or jsonl)", format);
-	o.format = (enum tokshard_format)f;
-	if (vocab && (parse_count(vocab, &o.vocab_size) || o.vocab_size == 0))
-		return usage_error("--vocab-size expects a positive count, not '%s'", vocab);
-	if (o.format == TOKSHARD_JSONL) {
-		if (dtype)
-			return usage_error("--dtype does not apply to --format jsonl");
-		if (eos)
-			return usage_error("--eos does not apply to --format jsonl (documents are written unchanged)");
-		o.dtype = TOKSHARD_DT_NONE;
-		if (!compress || !strcmp(compress, "zst"))
-			snprintf(o.compress, sizeof(o.compress), "zst");
-		else if (!strcmp(compress, "gz"))
-			snprintf(o.compress, sizeof(o.compress), "gz");
-		else if (strcmp(compress, "none"))
-			return usage_error("--compress expects gz, zst or none, not '%s'", compress);
-	} else {
-		if (compress)
-			return usage_error("--compress applies to --format jsonl only");
-		if (dtype) {
-			int t = tokshard_dtype_parse(dtype);
-			if (t < 0 || !tokshard_dtype_allowed(o.format, (enum tokshard_dtype)t))
-				return usage_error("--format %s stores %s, not --dtype '%s'", format,
-						   o.format == TOKSHARD_MEGATRON ? "uint16 or int32" : "uint16 or uint32", dtype);
-			o.dtype = (enum tokshard_dtype)t;
-		} else if (vocab) {
-			o.dtype = tokshard_dtype_for_vocab(o.format, o.vocab_size);
-		} else {
-			return usage_error("--vocab-size or --dtype is required to choose the token width");
-		}
-		if (o.vocab_size && o.vocab_size - 1 > tokshard_dtype_max(o.dtype))
-			return usage_error("--vocab-size %" PRIu64 " does not fit in %s", o.vocab_size,
-					   tokshard_dtype_name(o.dtype));
-	}
-	vmax = tokshard_dtype_max(o.dtype);
-	if (o.vocab_size && o.vocab_size - 1 < vmax)
-		vmax = o.vocab_size - 1;
+	if ((rc = shardout_opts(&sa, &o)))
+		return rc;
+	vmax = shardout_vmax(&o);
 	if (eos) {
 		uint64_t e;
-		if (parse_count(eos, &e) || e > vmax)
+		if (o.format == TOKSHARD_JSONL)
+			return usage_error("--eos does not apply to --format jsonl (documents are written unchanged)");
+		if (shardout_parse_count(eos, &e) || e > vmax)
 			return usage_error("--eos expects a token id from 0 to %" PRIu64 ", not '%s'", vmax, eos);
 		o.eos = (int64_t)e;
 	}
-	if (max_tokens && parse_count(max_tokens, &o.max_tokens))
-		return usage_error("--max-tokens-per-file expects a count, not '%s'", max_tokens);
-	o.max_bytes = max_bytes;
 	if (tokenizer)
 		snprintf(o.tokenizer, sizeof(o.tokenizer), "%s", tokenizer);
-	if (shuffle) {
-		o.shuffle = 1;
-		if (seed && parse_count(seed, &o.seed))
-			return usage_error("--seed expects a non-negative integer, not '%s'", seed);
-		if (buckets < 1 || buckets > 1000)
-			return usage_error("--shuffle-buckets expects 1 to 1000, not %d", buckets);
-		o.buckets = (unsigned)buckets;
-	} else if (seed) {
-		return usage_error("--seed goes with --shuffle");
-	}
 
-	/* -- an existing set: resume it (verifying what it lists) or restart */
-	if (restart) {
-		struct buf p = BUF_INIT;
-		tokshard_manifest_path(prefix, &p);
-		if (unlink(p.ptr) < 0 && errno != ENOENT) {
-			msg("cannot remove '%s': %s", p.ptr, strerror(errno));
-			buf_release(&p);
-			return 1;
-		}
-		buf_release(&p);
+	/* an existing set: resume it (verifying what it lists) or restart */
+	if ((rc = shardout_open(&out, prefix, &o, sa.restart, so.quiet))) {
+		shardout_free(&out);
+		return rc < 0 ? 1 : 0;
 	}
-	rc = load_manifest(prefix, &old, 0);
-	if (rc < 0)
-		return 1;
-	have_old = rc == 0;
-	if (have_old) {
-		if (tokshard_opts_differ(&o, &old.o, why, sizeof(why))) {
-			msg("'%s' was written with other options (%s); use --restart to replace it", prefix, why);
-			tokshard_manifest_release(&old);
-			return 1;
-		}
-		for (size_t i = 0; i < old.n; i++) {
-			int crc = tokshard_check(prefix, &old, i, NULL, NULL, why, sizeof(why));
-			if (crc) {
-				report_check(crc, why);
-				msg("shard %zu of '%s' does not match its manifest: writing it and the ones after it again",
-				    i, prefix);
-				old.n = i;
-				old.complete = 0;
-				break;
-			}
-		}
-		if (old.complete) {
-			if (!so.quiet)
-				msg("'%s' is complete (%zu shards) and verified; nothing to do", prefix, old.n);
-			tokshard_manifest_release(&old);
-			return 0;
-		}
-	}
-	if (fs_mkdirs(prefix, 0, 0755) || tokshard_cleanup(prefix, have_old ? old.n : 0)) {
-		msg("cannot read the directory of '%s': %s", prefix, strerror(errno));
-		tokshard_manifest_release(&old);
-		return 1;
-	}
-	rc = tokshard_writer_open(&w, prefix, &o, have_old ? &old : NULL);
-	tokshard_manifest_release(&old);
-	if (rc) {
-		msg_code(rc, "cannot start '%s'", prefix);
-		return 1;
-	}
-	skip = tokshard_writer_skip(w);
-
 	rc = stage_begin(&st, "shard", STAGE_SPLIT_JSONL | STAGE_ID_OPTIONAL, &so, argv + 1, nargs);
 	if (rc) {
-		tokshard_writer_free(w);
+		shardout_free(&out);
 		return rc;
 	}
 	doc_init(&d);
-	if (!o.shuffle) {
-		while (stage_next(&st, &d) > 0) {
-			uint64_t index = st.docs_in - 1;
-			if (index < skip) {
-				/* written by the run this one resumes */
-				st.docs_out++;
-				resumed++;
-				continue;
-			}
-			rc = doc_ids(&st, &d, &o, vmax, &ids, &line);
-			if (rc < 0)
-				break;
-			if (rc == 0)
-				continue;
-			rc = tokshard_writer_add(w, index, ids.v, ids.n, line.ptr, line.len);
-			if (rc) {
-				msg_code(rc, "cannot write '%s'", tokshard_writer_path(w));
-				st.failed = 1;
-				break;
-			}
-			st.docs_out++;
+	while (stage_next(&st, &d) > 0) {
+		uint64_t index = st.docs_in - 1;
+		if (shardout_skips(&out, index)) {
+			shardout_resumed(&out, &st);
+			continue;
 		}
-		input_docs = st.docs_in;
-	} else {
-		/* pass 1: every readable document into a random bucket; pass 2:
-		 * the buckets in order, each shuffled, numbered in that order
-		 * (a resumed run rebuilds the same order and skips what it wrote) */
-		struct buf dir = BUF_INIT;
-		struct shuffle *sh = NULL;
-		const void *rec;
-		size_t rlen;
-		uint64_t k = 0;
-		buf_addf(&dir, "%s.shuffle-%ld", prefix, (long)getpid());
-		if ((rc = shuffle_create(&sh, dir.ptr, o.buckets, o.seed))) {
-			msg_code(rc, "cannot create '%s'", dir.ptr);
-			st.failed = 1;
-		}
-		while (!st.failed && stage_next(&st, &d) > 0) {
-			rc = doc_ids(&st, &d, &o, vmax, &ids, &line);
-			if (rc < 0)
-				break;
-			if (rc == 0)
-				continue;
-			if (o.format == TOKSHARD_JSONL) {
-				rc = shuffle_add(sh, line.ptr, line.len);
-			} else {
-				/* ids fit in 32 bits for every binary dtype */
-				uint32_t *p;
-				buf_reset(&line);
-				if (!(rc = buf_grow(&line, ids.n * 4))) {
-					p = (uint32_t *)(void *)line.ptr;
-					for (size_t i = 0; i < ids.n; i++)
-						p[i] = (uint32_t)ids.v[i];
-					rc = shuffle_add(sh, line.ptr, ids.n * 4);
-				}
-			}
-			if (rc) {
-				msg_code(rc, "cannot write '%s'", dir.ptr);
-				st.failed = 1;
-				break;
-			}
-			st.docs_out++;
-		}
-		while (!st.failed && (rc = shuffle_next(sh, &rec, &rlen)) == 1) {
-			const char *l = NULL;
-			size_t ll = 0;
-			if (k < skip) {
-				k++;
-				resumed++;
-				continue;
-			}
-			if (o.format == TOKSHARD_JSONL) {
-				l = rec;
-				ll = rlen;
-				ids.n = 0;
-			} else {
-				const uint32_t *p = rec;
-				ids.n = 0;
-				if (ids.cap < rlen / 4 + 1) {
-					uint64_t *v = realloc(ids.v, (rlen / 4 + 1) * sizeof(*v));
-					if (!v) {
-						rc = SL_ENOMEM;
-						break;
-					}
-					ids.v = v;
-					ids.cap = rlen / 4 + 1;
-				}
-				for (size_t i = 0; i < rlen / 4; i++) {
-					uint32_t x;
-					memcpy(&x, p + i, 4);
-					ids.v[ids.n++] = x;
-				}
-			}
-			if ((rc = tokshard_writer_add(w, k, ids.v, ids.n, l, ll))) {
-				msg_code(rc, "cannot write '%s'", tokshard_writer_path(w));
-				st.failed = 1;
-				break;
-			}
-			k++;
-		}
-		if (!st.failed && rc < 0) {
-			msg_code(rc, "cannot read '%s'", dir.ptr);
-			st.failed = 1;
-		}
-		if (sh)
-			buf_addf(&st.extra, ",\n  \"shuffle_peak_bucket_bytes\": %" PRIu64, shuffle_peak_bytes(sh));
-		shuffle_free(sh);
-		buf_release(&dir);
-		input_docs = k;
+		rc = doc_ids(&st, &d, &o, vmax, &ids, &line);
+		if (rc < 0)
+			break;
+		if (rc == 0)
+			continue;
+		if (shardout_add(&out, &st, index, ids.v, NULL, ids.n, line.ptr, line.len))
+			break;
 	}
-	if (!st.failed && !st.pipe_closed) {
-		rc = tokshard_writer_finish(w, input_docs);
-		if (rc) {
-			msg_code(rc, "cannot write '%s'", tokshard_writer_path(w));
-			st.failed = 1;
-		}
-	}
-	tokshard_writer_totals(w, &nshards, &ndocs, &ntoks);
-	buf_addf(&st.extra, ",\n  \"format\": \"%s\",\n  \"dtype\": \"%s\",\n  \"shards\": %" PRIu64
-		 ",\n  \"shard_documents\": %" PRIu64 ",\n  \"tokens\": %" PRIu64 ",\n  \"docs_resumed\": %" PRIu64,
-		 tokshard_format_name(o.format), tokshard_dtype_name(o.dtype), nshards, ndocs, ntoks, resumed);
-	tokshard_writer_free(w);
+	shardout_finish(&out, &st);
+	shardout_free(&out);
 	tokshard_ids_release(&ids);
 	buf_release(&line);
 	doc_release(&d);

@@ -1305,8 +1305,9 @@ static int ensure_stage(struct tokshard_writer *w, size_t n)
 	return 0;
 }
 
-int tokshard_writer_add(struct tokshard_writer *w, uint64_t input_index, const uint64_t *ids,
-			size_t n, const char *line, size_t linelen)
+/* The ids are ids64 or ids32, whichever is not NULL. */
+static int writer_add(struct tokshard_writer *w, uint64_t input_index, const uint64_t *ids64,
+		      const uint32_t *ids32, size_t n, const char *line, size_t linelen)
 {
 	uint64_t ntok = n + (w->o.eos >= 0 && w->o.format != TOKSHARD_JSONL ? 1 : 0);
 	uint64_t nbytes = w->o.format == TOKSHARD_JSONL ? linelen : ntok * w->isz;
@@ -1328,12 +1329,18 @@ int tokshard_writer_add(struct tokshard_writer *w, uint64_t input_index, const u
 		if ((rc = ensure_stage(w, ntok * w->isz)))
 			return rc;
 		p = w->stage;
-		if (w->isz == 2)
+		if (w->isz == 2 && ids32)
 			for (i = 0; i < n; i++, p += 2)
-				put_u16(p, ids[i]);
+				put_u16(p, ids32[i]);
+		else if (w->isz == 2)
+			for (i = 0; i < n; i++, p += 2)
+				put_u16(p, ids64[i]);
+		else if (ids32)
+			for (i = 0; i < n; i++, p += 4)
+				put_u32(p, ids32[i]);
 		else
 			for (i = 0; i < n; i++, p += 4)
-				put_u32(p, ids[i]);
+				put_u32(p, ids64[i]);
 		if (ntok > n) {
 			if (w->isz == 2)
 				put_u16(p, (uint64_t)w->o.eos);
@@ -1352,6 +1359,18 @@ int tokshard_writer_add(struct tokshard_writer *w, uint64_t input_index, const u
 	else if (w->o.format == TOKSHARD_DATATROVE)
 		rc = lens_push(w, w->cur.tokens);
 	return rc;
+}
+
+int tokshard_writer_add(struct tokshard_writer *w, uint64_t input_index, const uint64_t *ids,
+			size_t n, const char *line, size_t linelen)
+{
+	return writer_add(w, input_index, ids, NULL, n, line, linelen);
+}
+
+int tokshard_writer_add32(struct tokshard_writer *w, uint64_t input_index, const uint32_t *ids,
+			  size_t n, const char *line, size_t linelen)
+{
+	return writer_add(w, input_index, NULL, ids, n, line, linelen);
 }
 
 int tokshard_writer_finish(struct tokshard_writer *w, uint64_t input_docs)

@@ -179,6 +179,9 @@ uint64_t tokshard_writer_skip(const struct tokshard_writer *w);
  */
 int tokshard_writer_add(struct tokshard_writer *w, uint64_t input_index, const uint64_t *ids,
 			size_t n, const char *line, size_t linelen);
+/* The same with 32-bit ids (every binary dtype holds no more). */
+int tokshard_writer_add32(struct tokshard_writer *w, uint64_t input_index, const uint32_t *ids,
+			  size_t n, const char *line, size_t linelen);
 /* Complete the last shard and mark the manifest complete; input_docs is
  * the number of input documents read.  0 or an I/O code. */
 int tokshard_writer_finish(struct tokshard_writer *w, uint64_t input_docs);

@@ -231,43 +231,12 @@ K=$(mktemp -d /dev/shm/sluice-shard.XXXXXX 2>/dev/null || mktemp -d "$T/k.XXXXXX
 trap 'rm -rf "$T" "$K"' EXIT
 mkdir -p "$K/ref"
 head -700 "$T/tok16.jsonl" > "$T/kill.jsonl"
-# kill_test INPUT DIR REF ROUNDS SHARD-OPTIONS...: kill -9 at random points (1 to 3
-# times per round), rerun, and compare the final set with REF's
+# kill_test INPUT DIR REF ROUNDS SHARD-OPTIONS...: kill -9 at random points,
+# rerun, compare with REF (kill_rerun.py)
 kill_test() {
-	python3 - "$SLUICE" "$@" <<'PY'
-import filecmp, os, random, shutil, signal, subprocess, sys, time
-sl, inp, d, ref, rounds = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
-args = [sl, 'shard'] + sys.argv[6:] + ['-q', '-o', d + '/x', inp]
-rng = random.Random(20261130)
-# time one run to spread the kills over it
-os.makedirs(d, exist_ok=True)
-t0 = time.time(); subprocess.run(args, check=True); full = time.time() - t0
-killed = 0
-for r in range(rounds):
-    shutil.rmtree(d); os.makedirs(d)
-    kills = rng.randint(1, 3)
-    for k in range(kills):
-        p = subprocess.Popen(args, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0, full * 0.7))
-        if p.poll() is None:
-            p.send_signal(signal.SIGKILL); killed += 1
-        p.wait()
-    rc = subprocess.run(args, stderr=subprocess.PIPE)
-    if rc.returncode != 0:
-        print('round', r, 'rerun failed', rc.stderr.decode(), file=sys.stderr); sys.exit(1)
-    got = sorted(os.listdir(d)); want = sorted(os.listdir(ref))
-    if got != want:
-        print('round', r, 'file sets differ', set(got) ^ set(want), file=sys.stderr); sys.exit(1)
-    _, mismatch, errors = filecmp.cmpfiles(d, ref, [f for f in want if not f.endswith('.json')], shallow=False)
-    if mismatch or errors:
-        print('round', r, 'files differ', mismatch, errors, file=sys.stderr); sys.exit(1)
-    a = open(d + '/x.manifest.json').read().replace(d, ref)
-    if a != open(ref + '/x.manifest.json').read():
-        print('round', r, 'manifests differ', file=sys.stderr); sys.exit(1)
-print(f'{rounds} rounds, {killed} kills, run {full:.2f}s', file=sys.stderr)
-if killed < rounds // 3:
-    print('too few kills landed', file=sys.stderr); sys.exit(1)
-PY
+	local inp=$1 dir=$2 ref=$3 rounds=$4
+	shift 4
+	python3 "$SLUICE_SOURCE_ROOT/tests/cli/kill_rerun.py" "$inp" "$dir" "$ref" "$rounds" "$SLUICE" shard "$@"
 }
 KOPTS=(--format datatrove --vocab-size 50257 --eos 50256 --max-tokens-per-file 2500)
 "$SLUICE" shard "${KOPTS[@]}" -o "$K/ref/x" "$T/kill.jsonl"

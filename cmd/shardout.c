@@ -1,0 +1,325 @@
+/*
+ * shardout.c - writing a shard set from a stage (shardout.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "builtin.h"
+#include "error.h"
+#include "fsutil.h"
+#include "msg.h"
+#include "shardout.h"
+#include "shuffle.h"
+
+int shardout_parse_count(const char *s, uint64_t *out)
+{
+	char *end;
+	double v;
+	errno = 0;
+	if (!s || !*s || *s == '-')
+		return -1;
+	v = strtod(s, &end);
+	if (end == s || errno)
+		return -1;
+	if (*end == 'k' || *end == 'K')
+		v *= 1e3, end++;
+	else if (*end == 'M')
+		v *= 1e6, end++;
+	else if (*end == 'G')
+		v *= 1e9, end++;
+	else if (*end == 'T')
+		v *= 1e12, end++;
+	if (*end || v < 0 || v >= 1.8e19 || v != (double)(uint64_t)v)
+		return -1;
+	*out = (uint64_t)v;
+	return 0;
+}
+
+int shardout_opts(const struct shardout_args *a, struct tokshard_opts *o)
+{
+	int f;
+	memset(o, 0, sizeof(*o));
+	o->eos = -1;
+	if (!a->format)
+		return usage_error("--format is required (megatron, nanogpt, llmc, datatrove or jsonl)");
+	if ((f = tokshard_format_parse(a->format)) < 0)
+		return usage_error("unknown --format '%s' (megatron, nanogpt, llmc, datatrove or jsonl)", a->format);
+	o->format = (enum tokshard_format)f;
+	if (a->vocab && (shardout_parse_count(a->vocab, &o->vocab_size) || o->vocab_size == 0))
+		return usage_error("--vocab-size expects a positive count, not '%s'", a->vocab);
+	if (!a->vocab)
+		o->vocab_size = a->vocab_default;
+	if (o->format == TOKSHARD_JSONL) {
+		if (a->dtype)
+			return usage_error("--dtype does not apply to --format jsonl");
+		o->dtype = TOKSHARD_DT_NONE;
+		if (!a->compress || !strcmp(a->compress, "zst"))
+			snprintf(o->compress, sizeof(o->compress), "zst");
+		else if (!strcmp(a->compress, "gz"))
+			snprintf(o->compress, sizeof(o->compress), "gz");
+		else if (strcmp(a->compress, "none"))
+			return usage_error("--compress expects gz, zst or none, not '%s'", a->compress);
+	} else {
+		if (a->compress)
+			return usage_error("--compress applies to --format jsonl only");
+		if (a->dtype) {
+			int t = tokshard_dtype_parse(a->dtype);
+			if (t < 0 || !tokshard_dtype_allowed(o->format, (enum tokshard_dtype)t))
+				return usage_error("--format %s stores %s, not --dtype '%s'", a->format,
+						   o->format == TOKSHARD_MEGATRON ? "uint16 or int32" : "uint16 or uint32",
+						   a->dtype);
+			o->dtype = (enum tokshard_dtype)t;
+		} else if (o->vocab_size) {
+			o->dtype = tokshard_dtype_for_vocab(o->format, o->vocab_size);
+		} else {
+			return usage_error("--vocab-size or --dtype is required to choose the token width");
+		}
+		if (o->vocab_size && o->vocab_size - 1 > tokshard_dtype_max(o->dtype))
+			return usage_error("a vocabulary of %" PRIu64 " ids does not fit in %s", o->vocab_size,
+					   tokshard_dtype_name(o->dtype));
+	}
+	if (a->max_tokens && shardout_parse_count(a->max_tokens, &o->max_tokens))
+		return usage_error("--max-tokens-per-file expects a count, not '%s'", a->max_tokens);
+	o->max_bytes = a->max_bytes;
+	if (a->shuffle) {
+		o->shuffle = 1;
+		if (a->seed && shardout_parse_count(a->seed, &o->seed))
+			return usage_error("--seed expects a non-negative integer, not '%s'", a->seed);
+		if (a->buckets < 1 || a->buckets > 1000)
+			return usage_error("--shuffle-buckets expects 1 to 1000, not %d", a->buckets);
+		o->buckets = (unsigned)a->buckets;
+	} else if (a->seed) {
+		return usage_error("--seed goes with --shuffle");
+	}
+	return 0;
+}
+
+uint64_t shardout_vmax(const struct tokshard_opts *o)
+{
+	uint64_t vmax = tokshard_dtype_max(o->dtype);
+	if (o->vocab_size && o->vocab_size - 1 < vmax)
+		vmax = o->vocab_size - 1;
+	return vmax;
+}
+
+static void report_check(int rc, const char *why)
+{
+	if (rc == SL_EFORMAT)
+		msg("%s", why);
+	else
+		msg_code(rc, "%s", why);
+}
+
+/* 0 loaded, 1 none there (!must_exist), -1 error (reported). */
+int shardout_load_manifest(const char *prefix, struct tokshard_manifest *m, int must_exist)
+{
+	char why[256] = "";
+	struct buf path = BUF_INIT;
+	int rc = tokshard_manifest_load(prefix, m, why, sizeof(why));
+
+	tokshard_manifest_path(prefix, &path);
+	if (rc == SL_EOPEN && errno == ENOENT && !must_exist) {
+		buf_release(&path);
+		return 1;
+	}
+	if (rc == SL_EFORMAT)
+		msg("'%s': not a shard manifest: %s", path.ptr, why);
+	else if (rc)
+		msg_code(rc, "cannot read '%s'", path.ptr);
+	buf_release(&path);
+	return rc ? -1 : 0;
+}
+
+int shardout_open(struct shardout *so, const char *prefix, const struct tokshard_opts *o, int restart,
+		  int quiet)
+{
+	struct tokshard_manifest old;
+	int have_old, rc;
+	char why[512];
+
+	memset(so, 0, sizeof(*so));
+	buf_init(&so->dir, 0);
+	buf_init(&so->rec, 0);
+	so->prefix = prefix;
+	so->o = *o;
+	if (restart) {
+		struct buf p = BUF_INIT;
+		tokshard_manifest_path(prefix, &p);
+		if (unlink(p.ptr) < 0 && errno != ENOENT) {
+			msg("cannot remove '%s': %s", p.ptr, strerror(errno));
+			buf_release(&p);
+			return -1;
+		}
+		buf_release(&p);
+	}
+	if ((rc = shardout_load_manifest(prefix, &old, 0)) < 0)
+		return -1;
+	have_old = rc == 0;
+	if (have_old) {
+		if (tokshard_opts_differ(o, &old.o, why, sizeof(why))) {
+			msg("'%s' was written with other options (%s); use --restart to replace it", prefix, why);
+			tokshard_manifest_release(&old);
+			return -1;
+		}
+		for (size_t i = 0; i < old.n; i++) {
+			int crc = tokshard_check(prefix, &old, i, NULL, NULL, why, sizeof(why));
+			if (crc) {
+				report_check(crc, why);
+				msg("shard %zu of '%s' does not match its manifest: writing it and the ones after it again",
+				    i, prefix);
+				old.n = i;
+				old.complete = 0;
+				break;
+			}
+		}
+		if (old.complete) {
+			if (!quiet)
+				msg("'%s' is complete (%zu shards) and verified; nothing to do", prefix, old.n);
+			tokshard_manifest_release(&old);
+			return 1;
+		}
+	}
+	if (fs_mkdirs(prefix, 0, 0755) || tokshard_cleanup(prefix, have_old ? old.n : 0)) {
+		msg("cannot read the directory of '%s': %s", prefix, strerror(errno));
+		if (have_old)
+			tokshard_manifest_release(&old);
+		return -1;
+	}
+	rc = tokshard_writer_open(&so->w, prefix, o, have_old ? &old : NULL);
+	if (have_old)
+		tokshard_manifest_release(&old);
+	if (rc) {
+		msg_code(rc, "cannot start '%s'", prefix);
+		return -1;
+	}
+	so->skip = tokshard_writer_skip(so->w);
+	if (o->shuffle) {
+		/* pass 1: every document into a random bucket; pass 2: the
+		 * buckets in order, each shuffled, numbered in that order (a
+		 * resumed run rebuilds the same order and skips what it wrote) */
+		buf_addf(&so->dir, "%s.shuffle-%ld", prefix, (long)getpid());
+		if ((rc = shuffle_create(&so->sh, so->dir.ptr, o->buckets, o->seed))) {
+			msg_code(rc, "cannot create '%s'", so->dir.ptr);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void shardout_resumed(struct shardout *so, struct stage *st)
+{
+	st->docs_out++;
+	so->resumed++;
+}
+
+int shardout_add(struct shardout *so, struct stage *st, uint64_t index, const uint64_t *ids64,
+		 const uint32_t *ids32, size_t n, const char *line, size_t linelen)
+{
+	int rc;
+	if (!so->sh) {
+		rc = ids32 ? tokshard_writer_add32(so->w, index, ids32, n, line, linelen)
+			   : tokshard_writer_add(so->w, index, ids64, n, line, linelen);
+		if (rc) {
+			msg_code(rc, "cannot write '%s'", tokshard_writer_path(so->w));
+			st->failed = 1;
+			return -1;
+		}
+	} else {
+		if (so->o.format == TOKSHARD_JSONL) {
+			rc = shuffle_add(so->sh, line, linelen);
+		} else if (ids32) {
+			rc = shuffle_add(so->sh, ids32, n * 4);
+		} else {
+			/* ids fit in 32 bits for every binary dtype */
+			uint32_t *p;
+			buf_reset(&so->rec);
+			if (!(rc = buf_grow(&so->rec, n * 4))) {
+				p = (uint32_t *)(void *)so->rec.ptr;
+				for (size_t i = 0; i < n; i++)
+					p[i] = (uint32_t)ids64[i];
+				rc = shuffle_add(so->sh, so->rec.ptr, n * 4);
+			}
+		}
+		if (rc) {
+			msg_code(rc, "cannot write '%s'", so->dir.ptr);
+			st->failed = 1;
+			return -1;
+		}
+	}
+	st->docs_out++;
+	return 0;
+}
+
+/* The shuffle's second pass: 0 or -1 (reported). *k: records read. */
+static int shuffle_pass2(struct shardout *so, struct stage *st, uint64_t *k)
+{
+	const void *rec;
+	size_t rlen;
+	int rc;
+	while ((rc = shuffle_next(so->sh, &rec, &rlen)) == 1) {
+		if (*k < so->skip) {
+			++*k;
+			so->resumed++;
+			continue;
+		}
+		if (so->o.format == TOKSHARD_JSONL) {
+			rc = tokshard_writer_add(so->w, *k, NULL, 0, rec, rlen);
+		} else {
+			/* the bucket's buffer is not aligned for uint32_t */
+			buf_reset(&so->rec);
+			if ((rc = buf_add(&so->rec, rec, rlen)) == 0)
+				rc = tokshard_writer_add32(so->w, *k, (const uint32_t *)(void *)so->rec.ptr, rlen / 4,
+							   NULL, 0);
+		}
+		if (rc) {
+			msg_code(rc, "cannot write '%s'", tokshard_writer_path(so->w));
+			st->failed = 1;
+			return -1;
+		}
+		++*k;
+	}
+	if (rc < 0) {
+		msg_code(rc, "cannot read '%s'", so->dir.ptr);
+		st->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+void shardout_finish(struct shardout *so, struct stage *st)
+{
+	uint64_t input_docs = st->docs_in, nshards, ndocs, ntoks;
+	int rc;
+	if (so->sh) {
+		input_docs = 0;
+		if (!st->failed && !st->pipe_closed)
+			shuffle_pass2(so, st, &input_docs);
+		buf_addf(&st->extra, ",\n  \"shuffle_peak_bucket_bytes\": %" PRIu64, shuffle_peak_bytes(so->sh));
+	}
+	if (!st->failed && !st->pipe_closed) {
+		rc = tokshard_writer_finish(so->w, input_docs);
+		if (rc) {
+			msg_code(rc, "cannot write '%s'", tokshard_writer_path(so->w));
+			st->failed = 1;
+		}
+	}
+	tokshard_writer_totals(so->w, &nshards, &ndocs, &ntoks);
+	buf_addf(&st->extra, ",\n  \"format\": \"%s\",\n  \"dtype\": \"%s\",\n  \"shards\": %" PRIu64
+		 ",\n  \"shard_documents\": %" PRIu64 ",\n  \"tokens\": %" PRIu64 ",\n  \"docs_resumed\": %" PRIu64,
+		 tokshard_format_name(so->o.format), tokshard_dtype_name(so->o.dtype), nshards, ndocs, ntoks,
+		 so->resumed);
+}
+
+void shardout_free(struct shardout *so)
+{
+	shuffle_free(so->sh);
+	so->sh = NULL;
+	tokshard_writer_free(so->w);
+	so->w = NULL;
+	buf_release(&so->dir);
+	buf_release(&so->rec);
+}

@@ -1,0 +1,106 @@
+/*
+ * shardout.h - writing a shard set from a stage: the options, resuming a
+ * killed run, the shuffle's two passes and the --stats members.  `sluice
+ * shard` writes the ids it reads; `sluice tok --format` the ids it
+ * encodes, without a JSON round trip between them.
+ *
+ * A stage using it: parse SHARDOUT_OPTIONS into a struct shardout_args,
+ * shardout_opts() to a tokshard_opts, shardout_open(), stage_begin(), then
+ * for each document either shardout_resumed() (written by the run this one
+ * resumes) or shardout_add(), and shardout_finish() after the input.
+ */
+#ifndef SLUICE_SHARDOUT_H
+#define SLUICE_SHARDOUT_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "options.h"
+#include "stage.h"
+#include "tokshard.h"
+
+struct shardout_args {
+	const char *format, *dtype, *vocab, *max_tokens, *compress, *seed;
+	size_t max_bytes;
+	int restart, shuffle, buckets;
+	uint64_t vocab_default;       /* used when --vocab-size is not given; 0: none */
+};
+
+#define SHARDOUT_ARGS_INIT { .buckets = 256 }
+
+/* The options of the shard set; vocab_help describes --vocab-size. */
+#define SHARDOUT_OPTIONS(a, vocab_help) \
+	OPT_STRING(0, "format", &(a)->format, "FORMAT", "megatron, nanogpt, llmc, datatrove or jsonl"), \
+	OPT_STRING(0, "vocab-size", &(a)->vocab, "N", vocab_help), \
+	OPT_STRING(0, "dtype", &(a)->dtype, "TYPE", "force uint16, int32 (megatron) or uint32"), \
+	OPT_STRING(0, "max-tokens-per-file", &(a)->max_tokens, "N", "start a new shard before passing N tokens (1e9, 500M)"), \
+	OPT_SIZE(0, "max-bytes-per-file", &(a)->max_bytes, "SIZE", "start a new shard before passing SIZE data bytes"), \
+	OPT_STRING(0, "compress", &(a)->compress, "gz|zst|none", "jsonl shards: compression (default zst)"), \
+	OPT_FLAG(0, "shuffle", &(a)->shuffle, "shuffle documents across the whole output (external two-pass, bounded memory)"), \
+	OPT_STRING(0, "seed", &(a)->seed, "S", "the shuffle's seed (default 0)"), \
+	OPT_INT(0, "shuffle-buckets", &(a)->buckets, "N", "temporary buckets of the shuffle (default 256; memory ~ input/N)"), \
+	OPT_FLAG(0, "restart", &(a)->restart, "remove an existing set with this PREFIX and start again")
+
+/* "1000000", "1e9", "64k" / "2M" / "1G" (powers of 1000: counts): 0 or -1. */
+int shardout_parse_count(const char *s, uint64_t *out);
+
+/* The arguments as shard options (eos -1, no tokenizer name: the caller's
+ * to set).  0, or 2 after printing a usage error. */
+int shardout_opts(const struct shardout_args *a, struct tokshard_opts *o);
+
+/* The largest id the set takes: the dtype's, or vocab_size - 1. */
+uint64_t shardout_vmax(const struct tokshard_opts *o);
+
+/* Read PREFIX.manifest.json: 0; 1 when there is none and !must_exist;
+ * -1 after an error (reported). */
+int shardout_load_manifest(const char *prefix, struct tokshard_manifest *m, int must_exist);
+
+struct shardout {
+	const char *prefix;
+	struct tokshard_opts o;
+	struct tokshard_writer *w;
+	struct shuffle *sh;
+	struct buf dir, rec;
+	uint64_t skip;                /* input documents the resumed run wrote */
+	uint64_t resumed;             /* ... of which counted so far */
+};
+
+/*
+ * Open the set `prefix` for writing: with restart, an existing one is
+ * removed first; otherwise one that a killed run left is resumed (its
+ * shards verified; those that do not match are written again), and a
+ * complete one is left as it is.  0; 1 when the set is complete (nothing
+ * to do; said unless quiet); -1 after an error (reported).
+ */
+int shardout_open(struct shardout *so, const char *prefix, const struct tokshard_opts *o, int restart,
+		  int quiet);
+
+/* Did the run this one resumes write input document `index`?  Then it
+ * needs no work: call shardout_resumed for it.  (Safe from any thread.) */
+static inline int shardout_skips(const struct shardout *so, uint64_t index)
+{
+	return !so->o.shuffle && index < so->skip;
+}
+
+/* Count such a document as written. */
+void shardout_resumed(struct shardout *so, struct stage *st);
+
+/*
+ * Write input document `index` (with a shuffle: keep it for the second
+ * pass), counted in docs_out: its ids, ids64 or ids32 (the other NULL),
+ * each no larger than shardout_vmax(), and for jsonl its line (with '\n').
+ * 0, or -1 after an error (reported; st->failed set).
+ */
+int shardout_add(struct shardout *so, struct stage *st, uint64_t index, const uint64_t *ids64,
+		 const uint32_t *ids32, size_t n, const char *line, size_t linelen);
+
+/* After the input: the shuffle's second pass, the last shard and the
+ * complete manifest, unless the stage failed or its output closed; then
+ * the --stats members (format, dtype, shards, tokens, ...). */
+void shardout_finish(struct shardout *so, struct stage *st);
+
+/* Free (an unfinished shard's temporary files and the shuffle's buckets
+ * are removed). */
+void shardout_free(struct shardout *so);
+
+#endif
