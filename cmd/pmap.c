@@ -17,13 +17,9 @@
 
 #define CLAIM_MAX 16    /* the most documents taken at once */
 #define READ_MAX 16     /* the most read between two looks at the counters */
-/* a slot keeps its buffers for the next document up to this size, so that
- * what the ring holds between documents stays near PMAP_BYTES */
-#define SLOT_KEEP (PMAP_BYTES / PMAP_SLOTS)
 
 struct pm_slot {
-	struct doc d;
-	uint64_t count;
+	struct pmap_item x;
 	size_t bytes;
 	int rc;
 	int done;
@@ -67,8 +63,8 @@ static void work_run(struct pm_state *ps, int t, size_t first, size_t k)
 	pthread_mutex_unlock(&ps->mu);
 	for (i = first; i < first + k; i++) {
 		struct pm_slot *x = &ps->s[i % ps->cap];
-		x->count = 0;
-		x->rc = ps->pm->work(ps->pm->arg, t, &x->d, &x->count);
+		x->x.count = 0;
+		x->rc = ps->pm->work(ps->pm->arg, t, &x->x);
 	}
 	pthread_mutex_lock(&ps->mu);
 	for (i = first; i < first + k; i++)
@@ -95,22 +91,36 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+size_t pmap_slots(const struct pmap *pm)
+{
+	return pm->nthreads > 1 ? PMAP_SLOTS : 1;
+}
+
+/* A document whose work succeeded: 0, or -1 to stop. */
+static int emit(struct stage *st, const struct pmap *pm, struct pmap_item *x)
+{
+	if (pm->emit)
+		return pm->emit(pm->arg, st, x) ? -1 : 0;
+	return stage_emit(st, &x->d) ? -1 : 0;
+}
+
 static int run_serial(struct stage *st, const struct pmap *pm, uint64_t *total)
 {
-	struct doc d;
-	doc_init(&d);
-	while (stage_next(st, &d) > 0) {
-		uint64_t count = 0;
-		int rc = pm->work(pm->arg, 0, &d, &count);
-		if (rc) {
-			pm->failed(pm->arg, st, &d, rc);
+	struct pmap_item x = { 0 };
+	doc_init(&x.d);
+	while (stage_next(st, &x.d) > 0) {
+		int rc;
+		x.index = st->docs_in - 1;
+		x.count = 0;
+		if ((rc = pm->work(pm->arg, 0, &x))) {
+			pm->failed(pm->arg, st, &x, rc);
 			continue;
 		}
-		*total += count;
-		if (stage_emit(st, &d))
+		*total += x.count;
+		if (emit(st, pm, &x))
 			break;
 	}
-	doc_release(&d);
+	doc_release(&x.d);
 	return 0;
 }
 
@@ -132,8 +142,10 @@ int pmap_run(struct stage *st, const struct pmap *pm, uint64_t *total)
 		st->failed = 1;
 		return SL_ENOMEM;
 	}
-	for (i = 0; i < ps.cap; i++)
-		doc_init(&ps.s[i].d);
+	for (i = 0; i < ps.cap; i++) {
+		doc_init(&ps.s[i].x.d);
+		ps.s[i].x.slot = (unsigned)i;
+	}
 	pthread_mutex_init(&ps.mu, NULL);
 	pthread_cond_init(&ps.work, NULL);
 	pthread_cond_init(&ps.ready, NULL);
@@ -154,14 +166,14 @@ int pmap_run(struct stage *st, const struct pmap *pm, uint64_t *total)
 			int stopped = 0;
 			pthread_mutex_unlock(&ps.mu);
 			if (x->rc) {
-				pm->failed(pm->arg, st, &x->d, x->rc);
+				pm->failed(pm->arg, st, &x->x, x->rc);
 			} else {
-				*total += x->count;
-				stopped = stage_emit(st, &x->d) != 0;
+				*total += x->x.count;
+				stopped = emit(st, pm, &x->x) != 0;
 			}
-			if (x->d.raw.cap + x->d.text.cap + x->d.chg.cap > SLOT_KEEP) {
-				doc_release(&x->d);
-				doc_init(&x->d);
+			if (x->x.d.raw.cap + x->x.d.text.cap + x->x.d.chg.cap > PMAP_SLOT_KEEP) {
+				doc_release(&x->x.d);
+				doc_init(&x->x.d);
 			}
 			pthread_mutex_lock(&ps.mu);
 			x->done = 0;
@@ -178,11 +190,12 @@ int pmap_run(struct stage *st, const struct pmap *pm, uint64_t *total)
 			pthread_mutex_unlock(&ps.mu);
 			for (n = 0; n < room && n < READ_MAX && ps.bytes + bytes < PMAP_BYTES; n++) {
 				struct pm_slot *x = &ps.s[(base + n) % ps.cap];
-				if (stage_next(st, &x->d) <= 0) {
+				if (stage_next(st, &x->x.d) <= 0) {
 					input_done = 1;
 					break;
 				}
-				x->bytes = x->d.raw.len;
+				x->x.index = st->docs_in - 1;
+				x->bytes = x->x.d.raw.len;
 				bytes += x->bytes;
 			}
 			pthread_mutex_lock(&ps.mu);
@@ -214,7 +227,7 @@ out:
 	for (i = 1; i <= started; i++)
 		pthread_join(th[i].id, NULL);
 	for (i = 0; i < ps.cap; i++)
-		doc_release(&ps.s[i].d);
+		doc_release(&ps.s[i].x.d);
 	pthread_cond_destroy(&ps.work);
 	pthread_cond_destroy(&ps.ready);
 	pthread_mutex_destroy(&ps.mu);

@@ -28,19 +28,40 @@
 
 #define PMAP_SLOTS 1024
 #define PMAP_BYTES ((size_t)32 << 20)
+/* A slot keeps its buffers for the next document up to this size, so that
+ * what the ring holds between documents stays near PMAP_BYTES; callers
+ * with per-slot data do the same. */
+#define PMAP_SLOT_KEEP (PMAP_BYTES / PMAP_SLOTS)
+
+/* A document in the ring. */
+struct pmap_item {
+	struct doc d;
+	uint64_t index;               /* its number in the input: st->docs_in - 1 when read */
+	unsigned slot;                /* its place, 0 .. pmap_slots() - 1, for the caller's
+					 per-document data (free while it is being worked on
+					 or written) */
+	uint64_t count;               /* 0 before work; added to the total when written */
+};
 
 struct pmap {
 	int nthreads;                 /* >= 1 */
 	/* Work on one document, on thread t (0 .. nthreads - 1; each t is
 	 * one thread at a time, so per-thread scratch indexed by t needs no
-	 * lock).  Returns 0 or an SL_ error code; *count (0 on entry) is
-	 * added to the total of the documents written. */
-	int (*work)(void *arg, int t, struct doc *d, uint64_t *count);
+	 * lock).  Returns 0 or an SL_ error code. */
+	int (*work)(void *arg, int t, struct pmap_item *x);
 	/* On the calling thread, in order, for a document whose work failed
 	 * (it is not written): report it, e.g. with stage_unreadable. */
-	void (*failed)(void *arg, struct stage *st, struct doc *d, int rc);
+	void (*failed)(void *arg, struct stage *st, struct pmap_item *x, int rc);
+	/* Optional: on the calling thread, in order, write a document whose
+	 * work succeeded, instead of stage_emit.  0, or -1 to stop reading
+	 * (the output failed, with st->failed set, or it closed). */
+	int (*emit)(void *arg, struct stage *st, struct pmap_item *x);
 	void *arg;
 };
+
+/* How many slots the ring has: per-document data of the caller is an
+ * array of this many, indexed by pmap_item.slot. */
+size_t pmap_slots(const struct pmap *pm);
 
 /* Read every document of st, work on each and emit those whose work
  * succeeded, in input order; *total: the sum of their counts.  Returns 0,

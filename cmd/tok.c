@@ -23,6 +23,7 @@
 #include "fsutil.h"
 #include "msg.h"
 #include "pmap.h"
+#include "shardout.h"
 #include "stage.h"
 #include "utf8.h"
 
@@ -438,8 +439,15 @@ struct tok_thread {
 
 struct tok_ctx {
 	const struct bpe *b;
-	int64_t bos, eos;
+	int64_t bos, eos;             /* -1: none; eos is not in the ids when the shard
+					 writer adds it */
+	int json;                     /* set "tokens" in the document */
 	struct tok_thread *th;
+	/* --format: the shard set, and each ring slot's ids from encoding to
+	 * writing */
+	struct shardout *out;
+	struct bpe_ids *slot;
+	struct buf line;
 };
 
 static const char d2[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
@@ -497,34 +505,70 @@ static int ids_json(const struct bpe_ids *ids, struct buf *out)
 	return 0;
 }
 
-/* Encode a document and set its "tokens" (through json, the thread's own
- * scratch buffer, so that only the document's copy is per document). */
-static int encode_doc(void *arg, int t, struct doc *d, uint64_t *ntokens)
+/* Encode a document into its slot's ids (--format) or the thread's, and
+ * set its "tokens" unless the ids go to binary shards (through json, the
+ * thread's own scratch buffer, so that only the document's copy is per
+ * document). */
+static int encode_doc(void *arg, int t, struct pmap_item *x)
 {
 	struct tok_ctx *c = arg;
 	struct tok_thread *th = &c->th[t];
+	struct bpe_ids *ids = c->slot ? &c->slot[x->slot] : &th->ids;
 	const char *text;
 	size_t n;
 	int rc;
-	th->ids.n = 0;
-	if ((rc = doc_text(d, &text, &n)))
+	ids->n = 0;
+	if (c->out && shardout_skips(c->out, x->index))
+		return 0; /* written by the run this one resumes */
+	if ((rc = doc_text(&x->d, &text, &n)))
 		return rc;
-	if (c->bos >= 0 && (rc = bpe_ids_push(&th->ids, (uint32_t)c->bos)))
+	if (c->bos >= 0 && (rc = bpe_ids_push(ids, (uint32_t)c->bos)))
 		return rc;
-	if ((rc = bpe_encode(c->b, th->w, text, n, &th->ids)))
+	if ((rc = bpe_encode(c->b, th->w, text, n, ids)))
 		return rc;
-	if (c->eos >= 0 && (rc = bpe_ids_push(&th->ids, (uint32_t)c->eos)))
+	if (c->eos >= 0 && (rc = bpe_ids_push(ids, (uint32_t)c->eos)))
 		return rc;
-	*ntokens = th->ids.n;
-	if ((rc = ids_json(&th->ids, &th->json)))
+	x->count = ids->n;
+	if (!c->json)
+		return 0;
+	if ((rc = ids_json(ids, &th->json)))
 		return rc;
-	return doc_set_raw(d, "tokens", th->json.ptr, th->json.len);
+	return doc_set_raw(&x->d, "tokens", th->json.ptr, th->json.len);
 }
 
-static void encode_failed(void *arg, struct stage *st, struct doc *d, int rc)
+/* --format: a document to the shard set, as sluice shard would write it
+ * (an empty one with no EOS is rejected as "empty"). */
+static int emit_shard(void *arg, struct stage *st, struct pmap_item *x)
+{
+	struct tok_ctx *c = arg;
+	struct bpe_ids *ids = &c->slot[x->slot];
+	int rc = 0;
+	if (shardout_skips(c->out, x->index)) {
+		shardout_resumed(c->out, st);
+		return 0;
+	}
+	if (ids->n == 0 && c->out->o.eos < 0) {
+		rc = stage_reject(st, &x->d, "empty");
+	} else if (c->out->o.format == TOKSHARD_JSONL) {
+		buf_reset(&c->line);
+		if ((rc = doc_write(&x->d, &c->line))) {
+			msg_code(rc, "internal error");
+			st->failed = 1;
+			return -1;
+		}
+		rc = shardout_add(c->out, st, x->index, NULL, ids->v, ids->n, c->line.ptr, c->line.len);
+	} else {
+		rc = shardout_add(c->out, st, x->index, NULL, ids->v, ids->n, NULL, 0);
+	}
+	if (ids->cap * sizeof(*ids->v) > PMAP_SLOT_KEEP)
+		bpe_ids_release(ids);
+	return rc;
+}
+
+static void encode_failed(void *arg, struct stage *st, struct pmap_item *x, int rc)
 {
 	size_t idn = 1;
-	const char *id = doc_get_raw(d, "id", &idn);
+	const char *id = doc_get_raw(&x->d, "id", &idn);
 	(void)arg;
 	stage_unreadable(st, "tokenize_failed", "document %.*s: cannot tokenize: %s; skipped",
 			 (int)(id ? idn : 1), id ? id : "?", sl_strerror(rc));
@@ -641,10 +685,21 @@ static int cmd_tok_decode(int argc, char **argv)
 	return rc;
 }
 
+/* A shard option given without --format: its name, else NULL. */
+static const char *shard_option_alone(const struct shardout_args *a)
+{
+	if (a->format)
+		return NULL;
+	return a->vocab ? "--vocab-size" : a->dtype ? "--dtype" : a->max_tokens ? "--max-tokens-per-file"
+	     : a->max_bytes ? "--max-bytes-per-file" : a->compress ? "--compress" : a->shuffle ? "--shuffle"
+	     : a->seed ? "--seed" : a->restart ? "--restart" : NULL;
+}
+
 int cmd_tok(int argc, char **argv)
 {
 	static const char *const usage[] = {
 		"usage: sluice tok --tokenizer NAME|PATH [<options>] [<file>...]",
+		"   or: sluice tok --tokenizer NAME|PATH --format FORMAT -o PREFIX [<options>] [<file>...]",
 		"   or: sluice tok decode --tokenizer NAME|PATH [<options>] [<file>...]",
 		"   or: sluice tok train --vocab-size N -o PREFIX [<options>] [<file>...]",
 		"",
@@ -659,11 +714,19 @@ int cmd_tok(int argc, char **argv)
 		"The loaded tables are cached in $SLUICE_CACHE_DIR (default ~/.cache/sluice;",
 		"empty: no cache) for a faster start.",
 		"",
+		"With --format, the ids go straight into training shards PREFIX_NNNNN.* and",
+		"PREFIX.manifest.json, the same files as piping the JSONL into sluice shard",
+		"(see sluice shard --help: formats, resuming a killed run, --shuffle), without",
+		"writing and parsing the ids as JSON; --vocab-size defaults to the tokenizer's,",
+		"--eos is recorded in the manifest as sluice shard --eos ID would.",
+		"",
 		"  sluice tok --tokenizer cl100k_base --eos docs.jsonl.zst -o tokens.jsonl.zst",
 		"  sluice tok --tokenizer models/llama3/tokenizer.json --bos --threads 8 docs.jsonl",
+		"  sluice tok --tokenizer gpt2 --eos --format megatron -o shards/web docs.jsonl.zst",
 		NULL
 	};
 	struct stage_opts o = { 0 };
+	struct shardout_args sa = SHARDOUT_ARGS_INIT;
 	const char *spec = NULL;
 	int bos = 0, eos = 0, nthreads = 1;
 	struct option opts[] = {
@@ -672,6 +735,8 @@ int cmd_tok(int argc, char **argv)
 		OPT_FLAG(0, "eos", &eos, "end each document with the end-of-text token"),
 		OPT_INT('j', "threads", &nthreads, "N", "encode on N threads (output order unchanged; default 1)"),
 		STAGE_OPTIONS(&o),
+		OPT_GROUP("Shards (-o is then the PREFIX; see sluice shard --help):"),
+		SHARDOUT_OPTIONS(&sa, "the vocabulary size: picks the dtype (default: the tokenizer's)"),
 		OPT_END(),
 	};
 	static const char *const eos_names[] = { "<|end_of_text|>", "<|endoftext|>", "</s>", "<|im_end|>", NULL };
@@ -679,9 +744,12 @@ int cmd_tok(int argc, char **argv)
 	struct bpe *b = NULL;
 	struct stage st;
 	struct tok_ctx c = { 0 };
-	struct pmap pm;
+	struct shardout out;
+	struct tokshard_opts so;
+	struct pmap pm = { 0 };
+	const char *prefix = NULL, *alone;
 	uint64_t ntokens = 0;
-	size_t i;
+	size_t i, nslots = 0;
 	int nargs, rc;
 
 	if (argc >= 2 && !strcmp(argv[1], "decode"))
@@ -695,10 +763,22 @@ int cmd_tok(int argc, char **argv)
 		return usage_error("--tokenizer is required");
 	if (nthreads < 1 || nthreads > 1024)
 		return usage_error("--threads must be between 1 and 1024");
+	if ((alone = shard_option_alone(&sa)))
+		return usage_error("%s goes with --format", alone);
+	if (sa.format) {
+		if (!o.output || !*o.output)
+			return usage_error("--format needs -o PREFIX");
+		if (o.annotate_only)
+			return usage_error("--annotate-only does not apply to --format (nothing is removed)");
+		prefix = o.output;
+		o.output = NULL; /* nothing goes to stdout */
+	}
 	if ((rc = open_tokenizer(&b, spec)))
 		return rc;
 	c.b = b;
 	c.bos = c.eos = -1;
+	c.json = 1;
+	buf_init(&c.line, 0);
 	for (i = 0; eos && eos_names[i] && c.eos < 0; i++)
 		c.eos = bpe_special(b, eos_names[i]);
 	for (i = 0; bos && bos_names[i] && c.bos < 0; i++)
@@ -708,8 +788,36 @@ int cmd_tok(int argc, char **argv)
 		bpe_free(b);
 		return 1;
 	}
+	if (sa.format) {
+		sa.vocab_default = bpe_vocab_size(b);
+		if ((rc = shardout_opts(&sa, &so))) {
+			bpe_free(b);
+			return rc;
+		}
+		if ((uint64_t)bpe_vocab_size(b) - 1 > shardout_vmax(&so)) {
+			uint32_t top = bpe_vocab_size(b) - 1;
+			bpe_free(b);
+			return usage_error("tokenizer '%s' has ids up to %" PRIu32 ", more than %s holds", spec, top,
+					   sa.vocab ? "--vocab-size" : "--dtype");
+		}
+		snprintf(so.tokenizer, sizeof(so.tokenizer), "%s", spec);
+		if (so.format != TOKSHARD_JSONL) {
+			/* the writer appends it, and the manifest says so */
+			so.eos = c.eos;
+			c.eos = -1;
+			c.json = 0;
+		}
+		if ((rc = shardout_open(&out, prefix, &so, sa.restart, o.quiet))) {
+			shardout_free(&out);
+			bpe_free(b);
+			return rc < 0 ? 1 : 0;
+		}
+		c.out = &out;
+	}
 	rc = stage_begin(&st, "tok", STAGE_SPLIT_JSONL, &o, argv + 1, nargs);
 	if (rc) {
+		if (c.out)
+			shardout_free(c.out);
 		bpe_free(b);
 		return rc;
 	}
@@ -731,9 +839,26 @@ int cmd_tok(int argc, char **argv)
 	pm.work = encode_doc;
 	pm.failed = encode_failed;
 	pm.arg = &c;
-	if (pmap_run(&st, &pm, &ntokens) == 0)
+	if (c.out) {
+		pm.emit = emit_shard;
+		nslots = pmap_slots(&pm);
+		if (!(c.slot = calloc(nslots, sizeof(*c.slot)))) {
+			msg_code(SL_ENOMEM, "out of memory");
+			st.failed = 1;
+			goto end;
+		}
+	}
+	if (pmap_run(&st, &pm, &ntokens) == 0 && !c.out)
 		buf_addf(&st.extra, ",\n  \"tokens\": %" PRIu64, ntokens);
 end:
+	if (c.out) {
+		shardout_finish(c.out, &st);
+		shardout_free(c.out);
+	}
+	if (c.slot)
+		for (i = 0; i < nslots; i++)
+			bpe_ids_release(&c.slot[i]);
+	free(c.slot);
 	if (c.th)
 		for (i = 0; i < (size_t)nthreads; i++) {
 			bpe_work_free(c.th[i].w);
@@ -741,6 +866,7 @@ end:
 			buf_release(&c.th[i].json);
 		}
 	free(c.th);
+	buf_release(&c.line);
 	rc = stage_end(&st);
 	bpe_free(b);
 	return rc;
