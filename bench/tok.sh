@@ -12,8 +12,9 @@
 # is timed end to end (loading the vocabulary, reading and writing JSONL),
 # and on encoding alone by bench/tok_bench.c, as bench/tok_bench.js times
 # the npm tokenizers (the texts in memory, reading and JSON not counted):
-# "encode alone" compares like with like.  Medians of ROUNDS interleaved
-# runs.  Then --threads
+# "encode alone" compares like with like.  Also to Megatron shards:
+# `sluice tok --format megatron` against `sluice tok | sluice shard`.
+# Medians of ROUNDS interleaved runs.  Then --threads
 # scaling of sluice (cl100k_base, wall time, end to end) for each count in
 # THREADS, on the same text twice over.
 set -euo pipefail
@@ -44,7 +45,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 for pair in "cl100k_base tiktoken cl100k_base" "o200k_base tiktoken o200k_base" "llama3 hf $DATA/tokenizers/llama3-tokenizer.json"; do
 	set -- $pair
 	name=$1 kind=$2 model=$3
-	: > "$O/s"; : > "$O/s1"; : > "$O/r"; : > "$O/b"; : > "$O/b1"; : > "$O/e"
+	: > "$O/s"; : > "$O/s1"; : > "$O/r"; : > "$O/b"; : > "$O/b1"; : > "$O/e"; : > "$O/f"; : > "$O/p"
 	vocab=$model
 	[ "$kind" = hf ] || vocab="$DATA/tokenizers/$name.tiktoken"
 	for _ in $(seq "$ROUNDS"); do
@@ -56,20 +57,27 @@ for pair in "cl100k_base tiktoken cl100k_base" "o200k_base tiktoken o200k_base" 
 		fi
 		node bench/tok_bench.js "$kind" "$model" "$O/tok.jsonl" >> "$O/r"
 		"$TB" "$vocab" "$O/tok.jsonl" 1 >> "$O/e"
+		cpu "$S" tok -q --tokenizer "$name" --eos --format megatron --restart -o "$O/shards/$name" \
+			"$O/tok.jsonl" >> "$O/f"
+		cpu sh -c "'$S' tok -q --tokenizer '$name' --eos '$O/tok.jsonl' |
+			'$S' shard -q --format megatron --vocab-size 200019 --restart -o '$O/shards/pipe-$name'" >> "$O/p"
 	done
 	bytes=$(tail -1 "$O/r" | cut -d' ' -f3)
 	s=$(cut -d' ' -f1 "$O/s" | median); s1=$(cut -d' ' -f1 "$O/s1" | median)
 	r=$(cut -d' ' -f1 "$O/r" | median); rw=$(cut -d' ' -f2 "$O/r" | median); sw=$(cut -d' ' -f2 "$O/s" | median)
 	e=$(cut -d' ' -f1 "$O/e" | median)
-	python3 - "$name" "$kind" "$bytes" "$s" "$s1" "$r" "$sw" "$rw" "$e" <<'PY'
+	f=$(cut -d' ' -f1 "$O/f" | median); p=$(cut -d' ' -f1 "$O/p" | median)
+	python3 - "$name" "$kind" "$bytes" "$s" "$s1" "$r" "$sw" "$rw" "$e" "$f" "$p" <<'PY'
 import sys
 name, kind, nb = sys.argv[1], sys.argv[2], int(sys.argv[3])
-s, s1, r, sw, rw, e = map(float, sys.argv[4:])
+s, s1, r, sw, rw, e, f, p = map(float, sys.argv[4:])
 mb = nb / 1e6
 ref = "npm tiktoken 1.0.22" if kind == "tiktoken" else "npm tokenizers 0.23.2"
 print(f"{name:12s} {mb:.1f} MB  encode alone: sluice {mb/e:6.1f} MB/s, {ref} {mb/r:5.2f} MB/s, ratio {r/e:5.1f}x;  "
       f"sluice tok end to end {mb/s:6.1f} MB/s ({r/s:5.1f}x), less start-up {mb/(s-s1):6.1f} ({r/(s-s1):5.1f}x)  "
       f"[wall: sluice {sw:.2f}s, ref {rw:.2f}s]")
+print(f"{name:12s} to Megatron shards: sluice tok --format megatron {mb/f:6.1f} MB/s ({r/f:5.1f}x the npm encoder), "
+      f"sluice tok | sluice shard {mb/p:6.1f} MB/s: {p/f:.2f}x less CPU")
 PY
 	if [ -n "${BASE:-}" ]; then
 		b=$(cut -d' ' -f1 "$O/b" | median); b1=$(cut -d' ' -f1 "$O/b1" | median)

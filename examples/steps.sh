@@ -18,7 +18,7 @@
 #   WORK, OUT     the work and output directories (shared storage)
 #   INPUTS        a file listing the inputs, one path per line (JSONL, JSONL.gz
 #                 / .zst, or WARC/WET files, which go through sluice warc)
-#   TOKENIZER     default cl100k_base;  VOCAB_SIZE  default 100277
+#   TOKENIZER     default cl100k_base (its vocabulary size picks the shards' dtype)
 #   LANGS         default en
 #
 # Resumable: a task that finished leaves WORK/done/STEP-I; running it again
@@ -31,7 +31,6 @@ n=${3:?N}
 : "${WORK:?WORK must be set}" "${OUT:?OUT must be set}" "${INPUTS:?INPUTS must be set}"
 S=${SLUICE:-sluice}
 TOKENIZER=${TOKENIZER:-cl100k_base}
-VOCAB_SIZE=${VOCAB_SIZE:-100277}
 LANGS=${LANGS:-en}
 part=$(printf '%05d' "$i")
 done_marker="$WORK/done/$step-$part"
@@ -73,8 +72,7 @@ cluster)
 	;;
 write)
 	"$S" minhash filter -q --dir "$WORK/remove" --shard "$i/$n" --stats "$(st dedup)" "$WORK"/filtered/part-*.jsonl.zst \
-	  | "$S" tok -q --tokenizer "$TOKENIZER" --eos --stats "$(st tok)" \
-	  | "$S" shard -q --format megatron --vocab-size "$VOCAB_SIZE" -o "$OUT/part-$part" --stats "$(st shard)"
+	  | "$S" tok -q --tokenizer "$TOKENIZER" --eos --format megatron -o "$OUT/part-$part" --stats "$(st tok)"
 	;;
 report)
 	for f in "$WORK"/stats/*-00000.json; do

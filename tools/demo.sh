@@ -25,8 +25,7 @@ set -x
 	| $S ppl -q --buckets head:1000,middle:2500 --stats $O/ppl.json \
 	| $S dedup minhash -q --stats $O/dedup.json \
 	| $S pii -q --stats $O/pii.json \
-	| $S tok -q --tokenizer cl100k_base --eos --stats $O/tok.json \
-	| $S shard --format megatron --vocab-size 100277 -o $O/shards/cc --stats $O/shard.json
+	| $S tok -q --tokenizer cl100k_base --eos --format megatron -o $O/shards/cc --stats $O/tok.json
 $S shard verify $O/shards/cc
 set +x
 
@@ -34,7 +33,7 @@ python3 - "$O" <<'PY'
 import json, os, sys
 o = sys.argv[1]
 print("\nstage       in    out  rejected  unreadable  reasons")
-for stage in ("warc", "cat", "lang", "quality", "ppl", "dedup", "pii", "tok", "shard"):
+for stage in ("warc", "cat", "lang", "quality", "ppl", "dedup", "pii", "tok"):
     j = json.load(open(os.path.join(o, stage + ".json")))
     reasons = ", ".join(f"{k} {v}" for k, v in sorted(j.get("rejected_by", {}).items(), key=lambda kv: -kv[1])[:4])
     print(f"{stage:<9} {j.get('docs_in', 0):5} {j.get('docs_out', 0):6} {j.get('docs_rejected', 0):9} "
