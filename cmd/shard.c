@@ -259,11 +259,11 @@ int cmd_shard(int argc, char **argv)
 	};
 	struct stage_opts so = { 0 };
 	struct shardout_args sa = SHARDOUT_ARGS_INIT;
-	const char *prefix = NULL, *eos = NULL, *tokenizer = NULL;
+	const char *prefix = NULL, *tokenizer = NULL;
 	struct option opts[] = {
 		OPT_STRING('o', "output", &prefix, "PREFIX", "write PREFIX_NNNNN.* and PREFIX.manifest.json"),
 		SHARDOUT_OPTIONS(&sa, "the tokenizer's vocabulary size: picks the dtype, bounds the ids"),
-		OPT_STRING(0, "eos", &eos, "ID", "append this token id to every document"),
+		OPT_STRING(0, "eos", &sa.eos, "ID", "append this token id to every document"),
 		OPT_STRING(0, "tokenizer", &tokenizer, "NAME", "tokenizer name for datatrove's .ds.metadata"),
 		OPT_STRING(0, "stats", &so.stats, "FILE", "write counters as JSON"),
 		STAGE_INPUT_OPTIONS(&so),
@@ -290,14 +290,6 @@ int cmd_shard(int argc, char **argv)
 	if ((rc = shardout_opts(&sa, &o)))
 		return rc;
 	vmax = shardout_vmax(&o);
-	if (eos) {
-		uint64_t e;
-		if (o.format == TOKSHARD_JSONL)
-			return usage_error("--eos does not apply to --format jsonl (documents are written unchanged)");
-		if (shardout_parse_count(eos, &e) || e > vmax)
-			return usage_error("--eos expects a token id from 0 to %" PRIu64 ", not '%s'", vmax, eos);
-		o.eos = (int64_t)e;
-	}
 	if (tokenizer)
 		snprintf(o.tokenizer, sizeof(o.tokenizer), "%s", tokenizer);
 

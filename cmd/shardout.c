@@ -43,7 +43,7 @@ int shardout_opts(const struct shardout_args *a, struct tokshard_opts *o)
 {
 	int f;
 	memset(o, 0, sizeof(*o));
-	o->eos = -1;
+	o->eos = o->bos = -1;
 	if (!a->format)
 		return usage_error("--format is required (megatron, nanogpt, llmc, datatrove or jsonl)");
 	if ((f = tokshard_format_parse(a->format)) < 0)
@@ -56,6 +56,8 @@ int shardout_opts(const struct shardout_args *a, struct tokshard_opts *o)
 	if (o->format == TOKSHARD_JSONL) {
 		if (a->dtype)
 			return usage_error("--dtype does not apply to --format jsonl");
+		if (a->eos)
+			return usage_error("--eos does not apply to --format jsonl (documents are written unchanged)");
 		o->dtype = TOKSHARD_DT_NONE;
 		if (!a->compress || !strcmp(a->compress, "zst"))
 			snprintf(o->compress, sizeof(o->compress), "zst");
@@ -78,9 +80,19 @@ int shardout_opts(const struct shardout_args *a, struct tokshard_opts *o)
 		} else {
 			return usage_error("--vocab-size or --dtype is required to choose the token width");
 		}
-		if (o->vocab_size && o->vocab_size - 1 > tokshard_dtype_max(o->dtype))
+		if (o->vocab_size && o->vocab_size - 1 > tokshard_dtype_max(o->dtype)) {
+			if (a->vocab)
+				return usage_error("--vocab-size %" PRIu64 " does not fit in %s", o->vocab_size,
+						   tokshard_dtype_name(o->dtype));
 			return usage_error("a vocabulary of %" PRIu64 " ids does not fit in %s", o->vocab_size,
 					   tokshard_dtype_name(o->dtype));
+		}
+	}
+	if (a->eos) {
+		uint64_t e, vmax = shardout_vmax(o);
+		if (shardout_parse_count(a->eos, &e) || e > vmax)
+			return usage_error("--eos expects a token id from 0 to %" PRIu64 ", not '%s'", vmax, a->eos);
+		o->eos = (int64_t)e;
 	}
 	if (a->max_tokens && shardout_parse_count(a->max_tokens, &o->max_tokens))
 		return usage_error("--max-tokens-per-file expects a count, not '%s'", a->max_tokens);
@@ -220,6 +232,9 @@ int shardout_add(struct shardout *so, struct stage *st, uint64_t index, const ui
 		 const uint32_t *ids32, size_t n, const char *line, size_t linelen)
 {
 	int rc;
+	/* counted before writing, as stage_emit counts: a document whose write
+	 * fails is not lost from the counts */
+	st->docs_out++;
 	if (!so->sh) {
 		rc = ids32 ? tokshard_writer_add32(so->w, index, ids32, n, line, linelen)
 			   : tokshard_writer_add(so->w, index, ids64, n, line, linelen);
@@ -250,7 +265,6 @@ int shardout_add(struct shardout *so, struct stage *st, uint64_t index, const ui
 			return -1;
 		}
 	}
-	st->docs_out++;
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 
 struct shardout_args {
 	const char *format, *dtype, *vocab, *max_tokens, *compress, *seed;
+	const char *eos;              /* sluice shard --eos ID (not in SHARDOUT_OPTIONS) */
 	size_t max_bytes;
 	int restart, shuffle, buckets;
 	uint64_t vocab_default;       /* used when --vocab-size is not given; 0: none */
@@ -44,8 +45,8 @@ struct shardout_args {
 /* "1000000", "1e9", "64k" / "2M" / "1G" (powers of 1000: counts): 0 or -1. */
 int shardout_parse_count(const char *s, uint64_t *out);
 
-/* The arguments as shard options (eos -1, no tokenizer name: the caller's
- * to set).  0, or 2 after printing a usage error. */
+/* The arguments as shard options (bos -1 and no tokenizer name: the
+ * caller's to set).  0, or 2 after printing a usage error. */
 int shardout_opts(const struct shardout_args *a, struct tokshard_opts *o);
 
 /* The largest id the set takes: the dtype's, or vocab_size - 1. */

@@ -692,7 +692,7 @@ static const char *shard_option_alone(const struct shardout_args *a)
 		return NULL;
 	return a->vocab ? "--vocab-size" : a->dtype ? "--dtype" : a->max_tokens ? "--max-tokens-per-file"
 	     : a->max_bytes ? "--max-bytes-per-file" : a->compress ? "--compress" : a->shuffle ? "--shuffle"
-	     : a->seed ? "--seed" : a->restart ? "--restart" : NULL;
+	     : a->seed ? "--seed" : a->restart ? "--restart" : a->buckets != 256 ? "--shuffle-buckets" : NULL;
 }
 
 int cmd_tok(int argc, char **argv)
@@ -715,10 +715,11 @@ int cmd_tok(int argc, char **argv)
 		"empty: no cache) for a faster start.",
 		"",
 		"With --format, the ids go straight into training shards PREFIX_NNNNN.* and",
-		"PREFIX.manifest.json, the same files as piping the JSONL into sluice shard",
+		"PREFIX.manifest.json, the same shards as piping the JSONL into sluice shard",
 		"(see sluice shard --help: formats, resuming a killed run, --shuffle), without",
-		"writing and parsing the ids as JSON; --vocab-size defaults to the tokenizer's,",
-		"--eos is recorded in the manifest as sluice shard --eos ID would.",
+		"writing and parsing the ids as JSON.  --vocab-size defaults to the tokenizer's;",
+		"--bos and --eos are recorded in the manifest, and binary shards get the EOS id",
+		"from the writer, as with sluice shard --eos ID.",
 		"",
 		"  sluice tok --tokenizer cl100k_base --eos docs.jsonl.zst -o tokens.jsonl.zst",
 		"  sluice tok --tokenizer models/llama3/tokenizer.json --bos --threads 8 docs.jsonl",
@@ -772,6 +773,11 @@ int cmd_tok(int argc, char **argv)
 			return usage_error("--annotate-only does not apply to --format (nothing is removed)");
 		prefix = o.output;
 		o.output = NULL; /* nothing goes to stdout */
+		/* the options' own errors before loading the tokenizer (its size
+		 * is known after: 1 stands in for it) */
+		sa.vocab_default = 1;
+		if ((rc = shardout_opts(&sa, &so)))
+			return rc;
 	}
 	if ((rc = open_tokenizer(&b, spec)))
 		return rc;
@@ -801,9 +807,12 @@ int cmd_tok(int argc, char **argv)
 					   sa.vocab ? "--vocab-size" : "--dtype");
 		}
 		snprintf(so.tokenizer, sizeof(so.tokenizer), "%s", spec);
+		/* recorded in the manifest, so that a run resumed with other
+		 * ones is refused; the writer appends the EOS id to binary
+		 * shards itself */
+		so.bos = c.bos;
+		so.eos = c.eos;
 		if (so.format != TOKSHARD_JSONL) {
-			/* the writer appends it, and the manifest says so */
-			so.eos = c.eos;
 			c.eos = -1;
 			c.json = 0;
 		}

@@ -544,6 +544,8 @@ static int manifest_render(const char *prefix, const struct tokshard_manifest *m
 		buf_addf(b, ",\n  \"eos\": %" PRId64, m->o.eos);
 	else
 		buf_addstr(b, ",\n  \"eos\": null");
+	if (m->o.bos >= 0) /* only then: the sets of sluice shard stay as they were */
+		buf_addf(b, ",\n  \"bos\": %" PRId64, m->o.bos);
 	buf_addf(b, ",\n  \"max_tokens_per_file\": %" PRIu64 ",\n  \"max_bytes_per_file\": %" PRIu64,
 		 m->o.max_tokens, m->o.max_bytes);
 	buf_addf(b, ",\n  \"compress\": \"%s\",\n  \"tokenizer\": ", m->o.compress);
@@ -778,7 +780,7 @@ int tokshard_manifest_load(const char *prefix, struct tokshard_manifest *m, char
 	int rc, r, have = 0;
 
 	memset(m, 0, sizeof(*m));
-	m->o.eos = -1;
+	m->o.eos = m->o.bos = -1;
 	if ((rc = tokshard_manifest_path(prefix, &path)))
 		return rc;
 	rc = fmap_open(&f, path.ptr);
@@ -823,6 +825,11 @@ int tokshard_manifest_load(const char *prefix, struct tokshard_manifest *m, char
 				goto bad;
 			else
 				m->o.eos = (int64_t)v;
+		} else if (json_key_is(&mem, "bos")) {
+			uint64_t v;
+			if (raw_u64(&mem, &v) || v > INT64_MAX)
+				goto bad;
+			m->o.bos = (int64_t)v;
 		} else if (json_key_is(&mem, "max_tokens_per_file")) {
 			if (raw_u64(&mem, &m->o.max_tokens))
 				goto bad;
@@ -911,9 +918,19 @@ out:
 	return rc;
 }
 
+static const char *id_or_none(int64_t id, char *out)
+{
+	if (id < 0)
+		return "none";
+	snprintf(out, 24, "%" PRId64, id);
+	return out;
+}
+
 int tokshard_opts_differ(const struct tokshard_opts *a, const struct tokshard_opts *b,
 			 char *why, size_t whylen)
 {
+	char ida[24], idb[24];
+
 	if (a->format != b->format)
 		why_set(why, whylen, "--format %s, not %s", tokshard_format_name(a->format),
 			tokshard_format_name(b->format));
@@ -922,7 +939,9 @@ int tokshard_opts_differ(const struct tokshard_opts *a, const struct tokshard_op
 	else if (a->vocab_size != b->vocab_size)
 		why_set(why, whylen, "--vocab-size %" PRIu64 ", not %" PRIu64, a->vocab_size, b->vocab_size);
 	else if (a->eos != b->eos)
-		why_set(why, whylen, "--eos %" PRId64 ", not %" PRId64, a->eos, b->eos);
+		why_set(why, whylen, "EOS id %s, not %s", id_or_none(a->eos, ida), id_or_none(b->eos, idb));
+	else if (a->bos != b->bos)
+		why_set(why, whylen, "BOS id %s, not %s", id_or_none(a->bos, ida), id_or_none(b->bos, idb));
 	else if (a->max_tokens != b->max_tokens)
 		why_set(why, whylen, "--max-tokens-per-file %" PRIu64 ", not %" PRIu64, a->max_tokens, b->max_tokens);
 	else if (a->max_bytes != b->max_bytes)

@@ -90,7 +90,11 @@ struct tokshard_opts {
 	enum tokshard_format format;
 	enum tokshard_dtype dtype;  /* TOKSHARD_DT_NONE for jsonl */
 	uint64_t vocab_size;        /* 0: not given */
-	int64_t eos;                /* appended to every document; -1: none */
+	int64_t eos;                /* appended to every document (jsonl: by the
+				       tokenizer, recorded only); -1: none */
+	int64_t bos;                /* the first id of every document, put there by
+				       the tokenizer (sluice tok --bos), recorded
+				       only; -1: none or not known */
 	uint64_t max_tokens;        /* per shard; 0: no limit */
 	uint64_t max_bytes;         /* per shard (data bytes before compression); 0: no limit */
 	char compress[8];           /* jsonl: "", "gz" or "zst" */

@@ -22,16 +22,16 @@ cat "$T/real.jsonl" "$T/edge.jsonl" > "$T/all.jsonl"
 [ $TSAN = 0 ] || { head -300 "$T/real.jsonl"; cat "$T/edge.jsonl"; } > "$T/all.jsonl"
 ndocs=$(grep -c . "$T/all.jsonl")
 
-# same_set A B: every file of set A (shards, manifest) equals set B's (the
-# manifest but for the names of the files)
+# same_set A B [SED]: every file of set A (shards, manifest) equals set B's
+# (the manifest but for the names of the files, and after SED on B's)
 same_set() {
-	local a=$1 b=$2 x n=0
+	local a=$1 b=$2 ed=${3:-} x n=0
 	for x in "$a"_*; do
 		[ -e "$x" ] || return 1
 		cmp -s "$x" "$b${x#"$a"}" || { echo "differs: $x" >&2; return 1; }
 		n=$((n + 1))
 	done
-	sed "s|\"${b##*/}_|\"${a##*/}_|g" "$b.manifest.json" | cmp -s - "$a.manifest.json" ||
+	sed "s|\"${b##*/}_|\"${a##*/}_|g; $ed" "$b.manifest.json" | cmp -s - "$a.manifest.json" ||
 		{ echo "differs: $a.manifest.json" >&2; return 1; }
 	[ "$(ls "$b"_* | wc -l)" -eq "$n" ] && [ $n -gt 0 ]
 }
@@ -52,7 +52,10 @@ for tk in gpt2:50257:50256 cl100k_base:100277:100257 llama3:128256:128001; do
 			"$SLUICE" shard -q --format $f --vocab-size "$vs" --eos "$eos" --tokenizer "$name" \
 				-o "$T/b/$f-$name" "$T/t-$name.jsonl"
 		fi
-		check "$f $name: the same files as tok | shard" same_set "$T/a/$f-$name" "$T/b/$f-$name"
+		# (jsonl: tok also records the EOS id, which sluice shard cannot know)
+		ed=
+		[ $f != jsonl ] || ed="s|\"eos\": null|\"eos\": $eos|"
+		check "$f $name: the same files as tok | shard" same_set "$T/a/$f-$name" "$T/b/$f-$name" "$ed"
 	done
 	check "$name: shard verify" "$SLUICE" shard verify "$T/a/megatron-$name"
 	# the documents that come back are the text encoded
@@ -129,6 +132,25 @@ run "$SLUICE" tok -q --on-error skip --tokenizer gpt2 --format datatrove --resta
 eq "--restart: exit 0" "$rc" 0
 check "--restart: a verified set" "$SLUICE" shard verify "$T/a/shuf"
 
+# --- --bos and --eos are recorded: a set is not resumed or left alone
+# under other ones
+head -200 "$T/few.jsonl" > "$T/few.jsonl"
+"$SLUICE" tok -q --tokenizer llama3 --bos --eos --format megatron -o "$T/a/bos" "$T/few.jsonl"
+eq "--bos recorded" "$(json "$T/a/bos.manifest.json" "(j['bos'], j['eos'])")" "(128000, 128001)"
+run "$SLUICE" tok --tokenizer llama3 --eos --format megatron -o "$T/a/bos" "$T/few.jsonl"
+eq "no --bos on a --bos set: exit 1" "$rc" 1
+check "no --bos on a --bos set: said" has "$T/err" "(BOS id none, not 128000); use --restart"
+sed -i 's/"complete": true/"complete": false/' "$T/a/bos.manifest.json"
+run "$SLUICE" tok --tokenizer llama3 --bos --format megatron -o "$T/a/bos" "$T/few.jsonl"
+eq "no --eos on an unfinished --eos set: exit 1" "$rc" 1
+check "no --eos: said" has "$T/err" "(EOS id none, not 128001)"
+"$SLUICE" tok -q --tokenizer gpt2 --eos --format jsonl -o "$T/a/je" "$T/few.jsonl"
+run "$SLUICE" tok --tokenizer gpt2 --format jsonl -o "$T/a/je" "$T/few.jsonl"
+eq "jsonl: no --eos on an --eos set: exit 1" "$rc" 1
+check "jsonl: the EOS id recorded" has "$T/err" "(EOS id none, not 50256)"
+run "$SLUICE" shard --format megatron --vocab-size 128256 -o "$T/a/bos" "$T/few.jsonl"
+eq "sluice shard on a tok --bos set: exit 1" "$rc" 1
+
 # --- kill -9 at random points, then rerun: the same set every time
 if [ $TSAN = 0 ]; then
 	K=$(mktemp -d /dev/shm/sluice-tokshard.XXXXXX 2>/dev/null || mktemp -d "$T/k.XXXXXX")
@@ -186,6 +208,10 @@ eq "--vocab-size below the tokenizer's: usage" "$rc" 2
 check "--vocab-size below the tokenizer's: said" has "$T/err" "has ids up to 100276, more than --vocab-size holds"
 run "$SLUICE" tok --tokenizer gpt2 --format parquet -o "$T/a/x" "$T/bad.jsonl"
 eq "unknown format: usage" "$rc" 2
+run "$SLUICE" tok --tokenizer no-such-vocabulary --format parquet -o "$T/a/x" "$T/bad.jsonl"
+eq "unknown format: usage before the tokenizer is looked for" "$rc" 2
+run "$SLUICE" tok --tokenizer gpt2 --shuffle-buckets 9 "$T/bad.jsonl"
+check "--shuffle-buckets without --format: said" has "$T/err" "--shuffle-buckets goes with --format"
 run "$SLUICE" tok --tokenizer gpt2 --format jsonl --annotate-only -o "$T/a/x" "$T/bad.jsonl"
 eq "--annotate-only: usage" "$rc" 2
 check "no set left by usage errors" sh -c "! ls '$T/a' | grep -q '^x'"

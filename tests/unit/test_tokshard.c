@@ -119,6 +119,7 @@ static void test_round_trip(const char *dir)
 		o.dtype = tokshard_dtype_for_vocab(o.format, 1000);
 		o.vocab_size = 1000;
 		o.eos = o.format == TOKSHARD_JSONL ? -1 : 999;
+		o.bos = f % 2 ? 998 : -1;
 		o.max_tokens = 1000;
 		snprintf(prefix, sizeof(prefix), "%s/%s", dir, tokshard_format_name(o.format));
 		CHECK_INT(tokshard_writer_open(&w, prefix, &o, NULL), 0);
@@ -143,6 +144,9 @@ static void test_round_trip(const char *dir)
 		if (rc)
 			continue;
 		CHECK(m.complete && m.input_docs == 100 && m.n > 5);
+		/* the options read back are those written (bos too, and its absence) */
+		CHECK_INT(tokshard_opts_differ(&o, &m.o, why, sizeof(why)), 0);
+		CHECK(m.o.bos == o.bos && m.o.eos == o.eos);
 		for (size_t i = 0; i < m.n; i++) {
 			rc = tokshard_check(prefix, &m, i, collect, &got, why, sizeof(why));
 			if (rc)
