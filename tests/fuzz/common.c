@@ -115,12 +115,17 @@ static int gz_member(struct buf *out, const uint8_t *p, size_t n)
 	return rc == Z_STREAM_END ? 0 : -1;
 }
 
+/* One context for the process too (ZSTD_compress makes and clears one per
+ * call). */
 static int zstd_frame(struct buf *out, const uint8_t *p, size_t n)
 {
+	static ZSTD_CCtx *cc;
 	size_t bound = ZSTD_compressBound(n), r;
+	if (!cc && !(cc = ZSTD_createCCtx()))
+		return -1;
 	if (buf_grow(out, bound))
 		return -1;
-	r = ZSTD_compress(out->ptr + out->len, bound, p, n, 1);
+	r = ZSTD_compressCCtx(cc, out->ptr + out->len, bound, p, n, 1);
 	if (ZSTD_isError(r))
 		return -1;
 	buf_setlen(out, out->len + r);
