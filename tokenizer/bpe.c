@@ -437,14 +437,38 @@ static int pack_pairs(struct bpe *b, const struct bpe_pair *keep, size_t n)
 }
 
 /* The dense table of the pairs of two single bytes, the first round of
- * every merge. */
-static int byte_pairs(struct bpe *b)
+ * every merge: byte_pair[a << 8 | c] = pair_v(byte_id[a], byte_id[c]),
+ * found from the pair table's entries of two byte tokens rather than by
+ * 65,536 lookups (each set through pair_v, so that it is exactly what a
+ * lookup gives whatever the table holds). */
+int bpe_byte_pairs_(struct bpe *b)
 {
+	int16_t *byte_of;
+	uint32_t top = 0; /* the largest byte token (255 in the usual vocabularies) */
 	size_t i;
-	if (!(b->byte_pair = malloc(65536 * sizeof(*b->byte_pair))))
+	for (i = 0; i < 256; i++)
+		if (b->byte_id[i] > top)
+			top = b->byte_id[i];
+	free(b->byte_pair);
+	b->byte_pair = malloc(65536 * sizeof(*b->byte_pair));
+	byte_of = malloc(((size_t)top + 1) * sizeof(*byte_of));
+	if (!b->byte_pair || !byte_of) {
+		free(byte_of);
 		return SL_ENOMEM;
+	}
 	for (i = 0; i < 65536; i++)
-		b->byte_pair[i] = pair_v(b, b->byte_id[i >> 8], b->byte_id[i & 255]);
+		b->byte_pair[i] = V_NONE;
+	memset(byte_of, 0xff, ((size_t)top + 1) * sizeof(*byte_of));
+	for (i = 0; i < 256; i++)
+		byte_of[b->byte_id[i]] = (int16_t)i;
+	for (i = 0; i <= b->tmask; i++) {
+		uint64_t e = b->ptab[i], key = e >> V_BITS;
+		uint32_t l = (uint32_t)(key >> 21), r = (uint32_t)key & ((1u << 21) - 1);
+		if (e == T_EMPTY || l > top || r > top || byte_of[l] < 0 || byte_of[r] < 0)
+			continue;
+		b->byte_pair[(unsigned)byte_of[l] << 8 | (unsigned)byte_of[r]] = pair_v(b, l, r);
+	}
+	free(byte_of);
 	return 0;
 }
 
@@ -535,7 +559,7 @@ int bpe_finish_ranks_(struct bpe *b, const unsigned char *skip)
 				b->pres[v++] = t;
 		}
 	}
-	rc = byte_pairs(b);
+	rc = bpe_byte_pairs_(b);
 out:
 	free(id);
 	free(pv);
@@ -560,7 +584,7 @@ int bpe_finish_(struct bpe *b)
 	b->pairs = NULL;
 	if (rc)
 		return rc;
-	return byte_pairs(b);
+	return bpe_byte_pairs_(b);
 }
 
 /* ---- specials ---- */

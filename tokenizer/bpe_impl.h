@@ -63,14 +63,18 @@ int bpe_set_pattern_(struct bpe *b, const char *pattern, struct bpe_err *err);
 /* Rank files: the pairs and the loaded tables from the ranks, in one
  * step (instead of bpe_pairs_init_ + bpe_pair_put_ + bpe_finish_). */
 int bpe_finish_ranks_(struct bpe *b, const unsigned char *skip);
+/* byte_pair from ptab, byte_id and ntok (any contents: the values come
+ * from pair lookups).  0 or SL_ENOMEM. */
+int bpe_byte_pairs_(struct bpe *b);
 /* Call last, when the tables are complete. */
 int bpe_finish_(struct bpe *b);
 
 /* The header of a compiled vocabulary (compiled.c), host byte order; the
  * sections follow in this order: off[ntok], len[ntok], bytes[nbytes],
  * smap[2 (smask + 1)], tbits[(fmask + 1) / 64], ptab[tmask + 1],
- * pres[npres], byte_id[256], byte_pair[65536], the pattern[npattern],
- * nspec x (id, length, text); then an XXH3-64 of all that. */
+ * pres[npres], byte_id[256], the pattern[npattern], nspec x (id,
+ * length, text); then an XXH3-64 of all that.  byte_pair is not stored:
+ * loading derives it from ptab (bpe_byte_pairs_). */
 struct bpe_compiled_hdr {
 	char magic[8];
 	uint64_t endian;

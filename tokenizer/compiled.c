@@ -22,7 +22,7 @@
 #include "bpe_impl.h"
 #include "error.h"
 
-#define MAGIC "SLBPEC1\n"
+#define MAGIC "SLBPEC2\n"
 #define ENDIAN 0x0102030405060708ull
 #define ABSENT UINT32_MAX
 
@@ -39,9 +39,6 @@ static uint32_t count_pres(const struct bpe *b)
 	for (i = 0; i <= b->tmask; i++)
 		if (b->ptab[i] != BPE_T_EMPTY && (v = (uint32_t)b->ptab[i] & ((1u << BPE_V_BITS) - 1)) + 1 > n)
 			n = v + 1;
-	for (i = 0; i < 65536; i++)
-		if (b->byte_pair[i] != BPE_V_NONE && b->byte_pair[i] + 1 > n)
-			n = b->byte_pair[i] + 1;
 	return n;
 }
 
@@ -51,7 +48,7 @@ int bpe_compile(const struct bpe *b, struct buf *out)
 	size_t i;
 	int rc = 0;
 	uint64_t sum;
-	if (!b->ptab || !b->pres || !b->byte_pair || !b->smap)
+	if (!b->ptab || !b->pres || !b->smap)
 		return SL_EINVAL;
 	memset(&h, 0, sizeof(h));
 	memcpy(h.magic, MAGIC, 8);
@@ -77,7 +74,6 @@ int bpe_compile(const struct bpe *b, struct buf *out)
 	PUT(b->ptab, (b->tmask + 1) * sizeof(*b->ptab));
 	PUT(b->pres, (size_t)h.npres * sizeof(*b->pres));
 	PUT(b->byte_id, sizeof(b->byte_id));
-	PUT(b->byte_pair, 65536 * sizeof(*b->byte_pair));
 	if (b->pattern)
 		PUT(b->pattern, h.npattern);
 	for (i = 0; i < b->nspec; i++) {
@@ -180,9 +176,6 @@ static const char *check(const struct bpe *b, const struct bpe_compiled_hdr *h)
 		if (!present(b, b->byte_id[i]) || b->len[b->byte_id[i]] != 1 ||
 		    (unsigned char)b->bytes.ptr[b->off[b->byte_id[i]]] != i)
 			return "byte token wrong";
-	for (i = 0; i < 65536; i++)
-		if (b->byte_pair[i] != BPE_V_NONE && b->byte_pair[i] >= h->npres)
-			return "byte pair out of range";
 	return NULL;
 }
 
@@ -218,7 +211,7 @@ int bpe_load_compiled(struct bpe **out, const void *data, size_t n, struct bpe_e
 	{
 		unsigned __int128 need = (unsigned __int128)h.ntok * 8 + h.nbytes + (h.smask + 1) * 8 +
 					 (h.fmask + 1) / 8 + (h.tmask + 1) * 8 + (uint64_t)h.npres * 4 +
-					 256 * 4 + 65536 * 4 + h.npattern + (uint64_t)h.nspec * 8;
+					 256 * 4 + h.npattern + (uint64_t)h.nspec * 8;
 		if (need > r.left)
 			return SL_EFORMAT;
 	}
@@ -245,7 +238,6 @@ int bpe_load_compiled(struct bpe **out, const void *data, size_t n, struct bpe_e
 		r.p += sizeof(b->byte_id);
 		r.left -= sizeof(b->byte_id);
 	}
-	b->byte_pair = take(&r, 65536 * 4, &rc);
 	b->whole = !!(h.flags & F_WHOLE);
 	b->prefix_space = !!(h.flags & F_PREFIX_SPACE);
 	if (!rc && (h.flags & F_PATTERN)) {
@@ -282,6 +274,10 @@ int bpe_load_compiled(struct bpe **out, const void *data, size_t n, struct bpe_e
 		rc = SL_EFORMAT; /* bytes after the last section */
 	if (!rc && (err->msg = check(b, &h)) != NULL)
 		rc = SL_EFORMAT;
+	/* the first round's table, from the checked pair table (256 KB that
+	 * the file need not hold) */
+	if (!rc)
+		rc = bpe_byte_pairs_(b);
 	if (!rc) {
 		err->msg = NULL;
 		if (pattern && (rc = bpe_set_pattern_(b, pattern, err)))
