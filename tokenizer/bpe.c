@@ -444,6 +444,7 @@ static int pack_pairs(struct bpe *b, const struct bpe_pair *keep, size_t n)
 int bpe_byte_pairs_(struct bpe *b)
 {
 	int16_t *byte_of;
+	uint64_t done[65536 / 64] = { 0 };
 	uint32_t top = 0; /* the largest byte token (255 in the usual vocabularies) */
 	size_t i;
 	for (i = 0; i < 256; i++)
@@ -464,9 +465,16 @@ int bpe_byte_pairs_(struct bpe *b)
 	for (i = 0; i <= b->tmask; i++) {
 		uint64_t e = b->ptab[i], key = e >> V_BITS;
 		uint32_t l = (uint32_t)(key >> 21), r = (uint32_t)key & ((1u << 21) - 1);
+		unsigned x;
 		if (e == T_EMPTY || l > top || r > top || byte_of[l] < 0 || byte_of[r] < 0)
 			continue;
-		b->byte_pair[(unsigned)byte_of[l] << 8 | (unsigned)byte_of[r]] = pair_v(b, l, r);
+		/* each pair looked up once: a file that repeats a key (with a
+		 * long probe run) costs no more than one that does not */
+		x = (unsigned)byte_of[l] << 8 | (unsigned)byte_of[r];
+		if (done[x >> 6] >> (x & 63) & 1)
+			continue;
+		done[x >> 6] |= (uint64_t)1 << (x & 63);
+		b->byte_pair[x] = pair_v(b, l, r);
 	}
 	free(byte_of);
 	return 0;
