@@ -36,6 +36,11 @@ if [ ! -f "$O/tok.jsonl" ]; then
 fi
 echo '{"id":"1","text":"x"}' > "$O/one.jsonl"
 
+# each binary its own vocabulary cache: two builds sharing one evict each
+# other's files (same names, other keys) and would rebuild at every start
+export SLUICE_CACHE_DIR=$PWD/$O/cache
+mkdir -p -m 700 "$O/cache" "$O/cache-base"
+
 cpu() { # prints user+sys seconds of the command
 	/usr/bin/time -f '%U %S %e' -o "$O/time" "$@" > /dev/null
 	awk '{printf "%.3f %.3f\n", $1 + $2, $3}' "$O/time"
@@ -52,8 +57,8 @@ for pair in "cl100k_base tiktoken cl100k_base" "o200k_base tiktoken o200k_base" 
 		cpu "$S" tok -q --tokenizer "$name" "$O/tok.jsonl" >> "$O/s"
 		cpu "$S" tok -q --tokenizer "$name" "$O/one.jsonl" >> "$O/s1"
 		if [ -n "${BASE:-}" ]; then
-			cpu "$BASE" tok -q --tokenizer "$name" "$O/tok.jsonl" >> "$O/b"
-			cpu "$BASE" tok -q --tokenizer "$name" "$O/one.jsonl" >> "$O/b1"
+			cpu env SLUICE_CACHE_DIR="$PWD/$O/cache-base" "$BASE" tok -q --tokenizer "$name" "$O/tok.jsonl" >> "$O/b"
+			cpu env SLUICE_CACHE_DIR="$PWD/$O/cache-base" "$BASE" tok -q --tokenizer "$name" "$O/one.jsonl" >> "$O/b1"
 		fi
 		node bench/tok_bench.js "$kind" "$model" "$O/tok.jsonl" >> "$O/r"
 		"$TB" "$vocab" "$O/tok.jsonl" 1 >> "$O/e"
