@@ -28,14 +28,6 @@ static void where(const struct stage *st, char *out, size_t n)
 		snprintf(out, n, "'%s': byte %" PRIu64, st->cur ? st->cur->path : "-", st->jr.line_off);
 }
 
-static void report_check(int rc, const char *why)
-{
-	if (rc == SL_EFORMAT)
-		msg("%s", why);
-	else
-		msg_code(rc, "%s", why);
-}
-
 static int cmd_shard_verify(int argc, char **argv)
 {
 	static const char *const usage[] = {
@@ -65,7 +57,7 @@ static int cmd_shard_verify(int argc, char **argv)
 	for (size_t i = 0; i < m.n; i++) {
 		int rc = tokshard_check(argv[1], &m, i, NULL, NULL, why, sizeof(why));
 		if (rc) {
-			report_check(rc, why);
+			shardout_report_check(rc, why);
 			bad++;
 		}
 		docs += m.shards[i].documents;
@@ -165,7 +157,7 @@ static int cmd_shard_cat(int argc, char **argv)
 		if (rc == SL_EIO && !why[0])
 			msg_code(rc, "cannot write '%s'", output ? output : "-");
 		else if (rc)
-			report_check(rc, why);
+			shardout_report_check(rc, why);
 		why[0] = '\0';
 	}
 	err = outstream_close(c.out, rc == 0);

@@ -118,7 +118,7 @@ uint64_t shardout_vmax(const struct tokshard_opts *o)
 	return vmax;
 }
 
-static void report_check(int rc, const char *why)
+void shardout_report_check(int rc, const char *why)
 {
 	if (rc == SL_EFORMAT)
 		msg("%s", why);
@@ -180,7 +180,7 @@ int shardout_open(struct shardout *so, const char *prefix, const struct tokshard
 		for (size_t i = 0; i < old.n; i++) {
 			int crc = tokshard_check(prefix, &old, i, NULL, NULL, why, sizeof(why));
 			if (crc) {
-				report_check(crc, why);
+				shardout_report_check(crc, why);
 				msg("shard %zu of '%s' does not match its manifest: writing it and the ones after it again",
 				    i, prefix);
 				old.n = i;

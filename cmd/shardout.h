@@ -56,6 +56,10 @@ uint64_t shardout_vmax(const struct tokshard_opts *o);
  * -1 after an error (reported). */
 int shardout_load_manifest(const char *prefix, struct tokshard_manifest *m, int must_exist);
 
+/* Print what tokshard_check found: why, with the error code's text
+ * unless it is a format problem. */
+void shardout_report_check(int rc, const char *why);
+
 struct shardout {
 	const char *prefix;
 	struct tokshard_opts o;
