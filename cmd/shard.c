@@ -279,7 +279,7 @@ int cmd_shard(int argc, char **argv)
 		return nargs == -1 ? 0 : 2;
 	if (!prefix || !*prefix)
 		return usage_error("-o PREFIX is required");
-	if ((rc = shardout_opts(&sa, &o)))
+	if ((rc = shardout_opts(&sa, &o)) || (rc = stage_check_options(&so)))
 		return rc;
 	vmax = shardout_vmax(&o);
 	if (tokenizer)

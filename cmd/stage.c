@@ -181,6 +181,16 @@ static int assign_pieces(struct stage *st, char **args, int nargs)
 	return rc ? 1 : 0;
 }
 
+int stage_check_options(const struct stage_opts *o)
+{
+	unsigned long si, sn;
+	if (o->on_error && strcmp(o->on_error, "skip") && strcmp(o->on_error, "fail"))
+		return usage_error("--on-error expects 'fail' or 'skip', not '%s'", o->on_error);
+	if (o->shard && parse_shard(o->shard, &si, &sn))
+		return usage_error("--shard expects I/N with 0 <= I < N, not '%s'", o->shard);
+	return 0;
+}
+
 int stage_begin(struct stage *st, const char *name, unsigned flags,
 		const struct stage_opts *o, char **args, int nargs)
 {
@@ -195,12 +205,9 @@ int stage_begin(struct stage *st, const char *name, unsigned flags,
 	buf_init(&st->extra, 0);
 	if (!st->o.max_doc_bytes)
 		st->o.max_doc_bytes = STAGE_DEFAULT_MAX_DOC;
-	if (st->o.on_error) {
-		if (!strcmp(st->o.on_error, "skip"))
-			st->on_error_skip = 1;
-		else if (strcmp(st->o.on_error, "fail"))
-			return usage_error("--on-error expects 'fail' or 'skip', not '%s'", st->o.on_error);
-	}
+	if ((rc = stage_check_options(&st->o)))
+		return rc;
+	st->on_error_skip = st->o.on_error && !strcmp(st->o.on_error, "skip");
 	if ((rc = assign_pieces(st, args, nargs)))
 		goto fail;
 	rc = 1;

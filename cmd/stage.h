@@ -116,6 +116,15 @@ struct stage {
 };
 
 /*
+ * The checks of the stage options that need no input (--on-error, the form
+ * of --shard): 0, or 2 after printing a usage error.  stage_begin() makes
+ * them too; a command that acts before stage_begin() (sluice shard and
+ * sluice tok --format open or restart a shard set) calls this first, so
+ * that a mistyped option changes nothing.
+ */
+int stage_check_options(const struct stage_opts *o);
+
+/*
  * Set the stage up after option parsing: args/nargs are the positional
  * arguments (inputs; none means stdin).  Opens outputs.  Returns 0, 1 (a
  * message was printed; exit 1) or 2 (usage error printed; exit 2).

@@ -779,6 +779,8 @@ int cmd_tok(int argc, char **argv)
 		if ((rc = shardout_opts(&sa, &so)))
 			return rc;
 	}
+	if ((rc = stage_check_options(&o)))
+		return rc;
 	if ((rc = open_tokenizer(&b, spec)))
 		return rc;
 	c.b = b;

@@ -165,6 +165,15 @@ has "$T/err" "is complete" && pass || fail "complete set message"
 run "$SLUICE" shard --format megatron --vocab-size 50257 --max-tokens-per-file 30000 -o "$T/r/megatron-50257-none" "$T/tok16.jsonl"
 eq "other options refused" "$rc" 1
 has "$T/err" "was written with other options (--max-tokens-per-file 30000, not 20000); use --restart" && pass || fail "options message: $(cat "$T/err")"
+# a mistyped stage option is a usage error before the set is looked at: not
+# "nothing to do" for a complete set, and --restart removes nothing
+run "$SLUICE" shard --on-error skp --format megatron --vocab-size 50257 --max-tokens-per-file 20000 -o "$T/r/megatron-50257-none" "$T/tok16.jsonl"
+eq "complete set, bad --on-error: exit 2" "$rc" 2
+check "complete set, bad --on-error: said" has "$T/err" "--on-error expects 'fail' or 'skip', not 'skp'"
+cp "$T/r/megatron-50257-none.manifest.json" "$T/manifest.before"
+run "$SLUICE" shard --restart --shard 2/2 --format megatron --vocab-size 50257 --max-tokens-per-file 30000 -o "$T/r/megatron-50257-none" "$T/tok16.jsonl"
+eq "--restart, bad --shard: exit 2" "$rc" 2
+check "--restart, bad --shard: the manifest stays" cmp -s "$T/manifest.before" "$T/r/megatron-50257-none.manifest.json"
 run "$SLUICE" shard --restart --format megatron --vocab-size 50257 --max-tokens-per-file 30000 -o "$T/r/megatron-50257-none" "$T/tok16.jsonl"
 eq "--restart" "$rc" 0
 "$SLUICE" shard verify "$T/r/megatron-50257-none" > /dev/null && pass || fail "verify after --restart"

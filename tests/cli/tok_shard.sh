@@ -128,6 +128,10 @@ check "complete set: nothing to do" has "$T/err" "is complete"
 run "$SLUICE" tok --on-error skip --tokenizer gpt2 --format datatrove -o "$T/a/shuf" "$T/all.jsonl"
 eq "other options: exit 1" "$rc" 1
 check "other options: --restart named" has "$T/err" "use --restart to replace it"
+cp "$T/a/shuf.manifest.json" "$T/manifest.before"
+run "$SLUICE" tok -q --on-error skipp --tokenizer gpt2 --format datatrove --restart -o "$T/a/shuf" "$T/all.jsonl"
+eq "--restart, bad --on-error: exit 2" "$rc" 2
+check "--restart, bad --on-error: the manifest stays" cmp -s "$T/manifest.before" "$T/a/shuf.manifest.json"
 run "$SLUICE" tok -q --on-error skip --tokenizer gpt2 --format datatrove --restart -o "$T/a/shuf" "$T/all.jsonl"
 eq "--restart: exit 0" "$rc" 0
 check "--restart: a verified set" "$SLUICE" shard verify "$T/a/shuf"
