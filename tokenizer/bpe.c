@@ -669,7 +669,12 @@ int bpe_set_pattern_(struct bpe *b, const char *pattern, struct bpe_err *err)
 	struct buf pat = BUF_INIT;
 	int ecode, rc;
 	PCRE2_SIZE eoff;
+	/* a second call replaces what the first one set */
 	free(b->pattern);
+	pcre2_code_free(b->re);
+	pcre2_code_free(b->cls_re);
+	b->re = b->cls_re = NULL;
+	b->jit = b->scan = 0;
 	if (!(b->pattern = strdup(pattern)))
 		return SL_ENOMEM;
 	if ((rc = translate_pattern(pattern, &pat))) {
