@@ -108,6 +108,8 @@ static int read_cached(const char *path, struct buf *out)
 		rc = SL_EFORMAT;
 	else
 		rc = fs_read_fd(fd, (size_t)1 << 30, out);
+	if (rc == 0)
+		(void)futimens(fd, NULL); /* in use: the last to be removed (vcache_trim) */
 	close(fd);
 	return rc;
 }
@@ -195,14 +197,52 @@ static int is_cache_name(const char *name, const char *stem)
 	return 1;
 }
 
+/* How many files of one vocabulary (one stem) the folder keeps: the ones
+ * used last.  Other builds and versions of sluice have other keys, so two
+ * of them used in turn each find their own file; and the folder does not
+ * grow with every edit of a vocabulary. */
+#define VCACHE_KEEP 4
+
+/* Remove the least recently used files of c's stem (other than mine)
+ * until mine and VCACHE_KEEP - 1 others are left. */
+static void vcache_trim(const struct vcache *c, const char *mine)
+{
+	char path[2048 + 512];
+	for (;;) {
+		DIR *d = opendir(c->dir);
+		struct dirent *e;
+		struct timespec ot = { 0, 0 };
+		char oldest[256] = "";
+		int n = 0;
+		if (!d)
+			return;
+		while ((e = readdir(d))) {
+			struct stat sb;
+			if (!is_cache_name(e->d_name, c->stem) || !strcmp(e->d_name, mine) ||
+			    fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW))
+				continue;
+			n++;
+			if (!oldest[0] || sb.st_mtim.tv_sec < ot.tv_sec ||
+			    (sb.st_mtim.tv_sec == ot.tv_sec && sb.st_mtim.tv_nsec < ot.tv_nsec)) {
+				snprintf(oldest, sizeof(oldest), "%s", e->d_name);
+				ot = sb.st_mtim;
+			}
+		}
+		closedir(d);
+		if (n < VCACHE_KEEP || !oldest[0])
+			return;
+		snprintf(path, sizeof(path), "%s/%s", c->dir, oldest);
+		if (unlink(path))
+			return;
+	}
+}
+
 /* Write b's tables (to a fresh temporary file, then renamed: readers never
- * see half a file), and remove the files of older keys of the same stem. */
+ * see half a file), and trim the files of the same stem. */
 static void vcache_put(struct vcache *c, const struct bpe *b)
 {
 	struct buf data = BUF_INIT;
 	char tmp[2048 + 256];
-	DIR *d;
-	struct dirent *e;
 	size_t off = 0;
 	int fd, ok = 1;
 	if (!c->on || fs_mkdirs(c->dir, 1, 0700) || !private_dir(c->dir) || bpe_compile(b, &data)) {
@@ -227,15 +267,7 @@ static void vcache_put(struct vcache *c, const struct bpe *b)
 		unlink(tmp);
 		return;
 	}
-	if ((d = opendir(c->dir))) {
-		const char *mine = strrchr(c->file, '/') + 1;
-		while ((e = readdir(d)))
-			if (is_cache_name(e->d_name, c->stem) && strcmp(e->d_name, mine)) {
-				snprintf(tmp, sizeof(tmp), "%s/%s", c->dir, e->d_name);
-				unlink(tmp);
-			}
-		closedir(d);
-	}
+	vcache_trim(c, strrchr(c->file, '/') + 1);
 }
 
 /* A vocabulary's loader from its file's bytes. */

@@ -150,7 +150,7 @@ eq "cache: rewritten whole" "$(wc -c < "$f")" "$size"
 printf 'garbage' | dd of="$f" bs=1 seek=100000 conv=notrunc 2> /dev/null
 SLUICE_CACHE_DIR="$VC" "$SLUICE" tok -q --tokenizer llama3 "$T/real.jsonl" > "$T/c3"
 check "cache: a damaged file is rebuilt, same ids" cmp -s "$T/c0" "$T/c3"
-# a vocabulary changed in place: its older file goes, other files stay
+# a vocabulary changed in place: a file for each version, up to four
 mkdir -p "$T/m1" "$T/m2"
 cp "$TOKD/llama3-tokenizer.json" "$T/m1/tokenizer.json"
 cp "$TOKD/llama3-tokenizer.json" "$T/m2/tokenizer.json"
@@ -162,8 +162,20 @@ eq "cache: two tokenizer.json in two folders keep a file each" "$(ls "$VC" | gre
 printf ' ' >> "$T/m1/tokenizer.json"
 SLUICE_CACHE_DIR="$VC" "$SLUICE" tok -q --tokenizer "$T/m1/tokenizer.json" "$T/real.jsonl" > "$T/c4"
 check "cache: a changed tokenizer.json is read again, same ids" cmp -s "$T/c0" "$T/c4"
-check "cache: its older file is removed" test ! -e "$VC/$m1"
-eq "cache: the others stay" "$(ls "$VC" | grep -c '\.slbpe$')" 5
+check "cache: its older file is kept (another build may use it)" test -e "$VC/$m1"
+m1b=$(ls -t "$VC" | grep "^${m1%-*}-" | head -1)
+# three more versions, with the first one used again between them: four
+# files of one vocabulary are kept, and the least recently used one goes
+vc_tok() { sleep 0.02; SLUICE_CACHE_DIR="$VC" "$SLUICE" tok -q --tokenizer "$T/m1/tokenizer.json" "$T/hw.jsonl" > /dev/null; }
+printf ' ' >> "$T/m1/tokenizer.json" && vc_tok
+cp "$T/m1/tokenizer.json" "$T/m1.v2" && cp "$T/m2/tokenizer.json" "$T/m1/tokenizer.json" && vc_tok
+cp "$T/m1.v2" "$T/m1/tokenizer.json"
+printf ' ' >> "$T/m1/tokenizer.json" && vc_tok
+printf ' ' >> "$T/m1/tokenizer.json" && vc_tok
+eq "cache: four files of one vocabulary kept" "$(ls "$VC" | grep "^${m1%-*}-" | grep -c '\.slbpe$')" 4
+check "cache: the first, used again, stays" test -e "$VC/$m1"
+check "cache: the least recently used is removed" test ! -e "$VC/$m1b"
+eq "cache: the other files stay" "$(ls "$VC" | grep -c '\.slbpe$')" 8
 # what is at a cache file's name is not followed or waited on
 rm -rf "$VC" && mkdir -m 700 "$VC"
 SLUICE_CACHE_DIR="$VC" "$SLUICE" tok -q --tokenizer cl100k_base "$T/hw.jsonl" > /dev/null
