@@ -36,8 +36,9 @@ if [ ! -f "$O/tok.jsonl" ]; then
 fi
 echo '{"id":"1","text":"x"}' > "$O/one.jsonl"
 
-# each binary its own vocabulary cache: two builds sharing one evict each
-# other's files (same names, other keys) and would rebuild at every start
+# each binary its own vocabulary cache folder (builds older than 4ef8a09
+# kept one file per vocabulary: two of them sharing a folder evicted each
+# other's files and rebuilt at every start)
 export SLUICE_CACHE_DIR=$PWD/$O/cache
 mkdir -p -m 700 "$O/cache" "$O/cache-base"
 
