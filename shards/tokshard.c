@@ -1440,8 +1440,11 @@ static uint64_t vocab_max(const struct tokshard_manifest *m)
 }
 
 /* Decode n tokens at p into c->ids, checking their range, and pass them on. */
-static int emit_tokens(struct check_ctx *c, const unsigned char *p, uint64_t n, size_t isz)
+/* The n ids at byte offset off of the mapped file base (which may be NULL
+ * when the file is empty: nothing is added to it then). */
+static int emit_tokens(struct check_ctx *c, const unsigned char *base, uint64_t off, uint64_t n, size_t isz)
 {
+	const unsigned char *p = n ? base + off : NULL;
 	int rc;
 	c->ids.n = 0;
 	for (uint64_t i = 0; i < n; i++, p += isz) {
@@ -1506,7 +1509,7 @@ static int check_megatron(struct check_ctx *c, const struct fmap *bin, const str
 	ptr = 0;
 	for (uint64_t i = 0; i < s; i++) {
 		uint64_t len = get_u32(p + 34 + 4 * i);
-		if ((rc = emit_tokens(c, bin->p + ptr, len, isz)))
+		if ((rc = emit_tokens(c, bin->p, ptr, len, isz)))
 			return rc;
 		ptr += len * isz;
 	}
@@ -1535,7 +1538,7 @@ static int check_datatrove(struct check_ctx *c, const struct fmap *ds, const str
 		if (end < prev || end > ntok)
 			return bad(c, "end offsets are not monotone within the tokens");
 		c->name = names[0];
-		if ((rc = emit_tokens(c, ds->p + prev * isz, end - prev, isz)))
+		if ((rc = emit_tokens(c, ds->p, prev * isz, end - prev, isz)))
 			return rc;
 		c->name = names[1];
 		prev = end;
@@ -1560,11 +1563,11 @@ static int check_flat(struct check_ctx *c, const unsigned char *p, uint64_t ntok
 	if (ntok != c->e->tokens)
 		return bad(c, "token count differs from the manifest");
 	if (c->m->o.eos < 0)
-		return ntok ? emit_tokens(c, p, ntok, isz) : 0;
+		return ntok ? emit_tokens(c, p, 0, ntok, isz) : 0;
 	for (uint64_t i = 0; i < ntok; i++) {
 		uint64_t v = isz == 2 ? get_u16(p + i * isz) : get_u32(p + i * isz);
 		if (v == (uint64_t)c->m->o.eos) {
-			if ((rc = emit_tokens(c, p + start * isz, i + 1 - start, isz)))
+			if ((rc = emit_tokens(c, p, start * isz, i + 1 - start, isz)))
 				return rc;
 			start = i + 1;
 			docs++;
