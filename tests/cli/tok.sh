@@ -166,7 +166,8 @@ check "cache: its older file is kept (another build may use it)" test -e "$VC/$m
 m1b=$(ls -t "$VC" | grep "^${m1%-*}-" | head -1)
 # three more versions, with the first one used again between them: four
 # files of one vocabulary are kept, and the least recently used one goes
-vc_tok() { sleep 0.02; SLUICE_CACHE_DIR="$VC" "$SLUICE" tok -q --tokenizer "$T/m1/tokenizer.json" "$T/hw.jsonl" > /dev/null; }
+# (a second apart: some file systems keep times to the second)
+vc_tok() { sleep 1.05; SLUICE_CACHE_DIR="$VC" "$SLUICE" tok -q --tokenizer "$T/m1/tokenizer.json" "$T/hw.jsonl" > /dev/null; }
 printf ' ' >> "$T/m1/tokenizer.json" && vc_tok
 cp "$T/m1/tokenizer.json" "$T/m1.v2" && cp "$T/m2/tokenizer.json" "$T/m1/tokenizer.json" && vc_tok
 cp "$T/m1.v2" "$T/m1/tokenizer.json"
