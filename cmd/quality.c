@@ -51,7 +51,9 @@ static int apply_sets(struct qparams *p, const struct opt_list *sets)
 	return 0;
 }
 
-/* The parameters for a language: from DIR/<lang>.yml (cached), else base. */
+/* The parameters for a language: from DIR/<lang>.yml, or for a label of
+ * lid.176 from the file of FineWeb-2's name for it (DIR/deu_Latn.yml for
+ * "de"), cached; else base. */
 static const struct qparams *params_for(struct qctx *c, struct stage *st, const char *lang, size_t n)
 {
 	size_t k;
@@ -80,8 +82,14 @@ static const struct qparams *params_for(struct qctx *c, struct stage *st, const 
 	}
 	snprintf(path, sizeof(path), "%s/%.*s.yml", c->cfgdir, (int)n, lang);
 	if (access(path, F_OK) != 0) {
-		c->missing++;
-		return &c->base;
+		/* a lid.176 label ("de"): FineWeb-2's name for it ("deu_Latn") */
+		const char *fw = langcfg_fineweb2_name(lang, n);
+		if (fw)
+			snprintf(path, sizeof(path), "%s/%s.yml", c->cfgdir, fw);
+		if (!fw || access(path, F_OK) != 0) {
+			c->missing++;
+			return &c->base;
+		}
 	}
 	p = malloc(sizeof(*p));
 	if (!p || qparams_copy(p, &c->base)) {
@@ -145,7 +153,7 @@ int cmd_quality(int argc, char **argv)
 		OPT_STRING(0, "rules", &rules_arg, "LIST", "rule sets to apply, in order (default gopher,gopher-rep,c4,fineweb)"),
 		OPT_LIST(0, "set", &sets, "RULE.NAME=VALUE", "override a threshold (repeatable)"),
 		OPT_FLAG(0, "signals", &signals, "write every measured value under metadata.quality_signals"),
-		OPT_STRING(0, "lang-config", &c.cfgdir, "DIR", "per-language thresholds and stop words from DIR/<metadata.language>.yml (FineWeb-2 configs)"),
+		OPT_STRING(0, "lang-config", &c.cfgdir, "DIR", "per-language thresholds and stop words from DIR/<metadata.language>.yml (FineWeb-2 configs; lid.176 labels map to their names: de -> deu_Latn)"),
 		STAGE_OPTIONS(&o),
 		OPT_END(),
 	};

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "lid_fineweb2.h"
 #include "utf8.h"
 
 /* Decode a scalar (trimmed) into out.  0 or SL_EFORMAT. */
@@ -260,4 +261,24 @@ int langcfg_load(const char *path, struct qparams *p, int *line)
 	buf_release(&joined);
 	fclose(f);
 	return rc;
+}
+
+const char *langcfg_fineweb2_name(const char *lang, size_t n)
+{
+	size_t lo = 0, hi = sizeof(lid_fineweb2) / sizeof(lid_fineweb2[0]);
+	while (lo < hi) { /* the table is sorted by label */
+		size_t mid = lo + (hi - lo) / 2;
+		const char *k = lid_fineweb2[mid][0];
+		size_t kn = strlen(k);
+		int c = memcmp(k, lang, kn < n ? kn : n);
+		if (c == 0)
+			c = kn < n ? -1 : kn > n;
+		if (c == 0)
+			return lid_fineweb2[mid][1];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }

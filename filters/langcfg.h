@@ -23,4 +23,11 @@
  * *line set to the offending line; SL_ENOMEM. */
 int langcfg_load(const char *path, struct qparams *p, int *line);
 
+/* The FineWeb-2 config name ("deu_Latn") of a label of fastText's lid.176
+ * (metadata.language as `sluice lang` writes it: "de"), or NULL for none:
+ * FineWeb-2 names its files by ISO 639-3 code and script, as GlotLID
+ * labels text.  Where FineWeb-2 has the language in several scripts, the
+ * one it has most text in (tools/gen-lid-fineweb2.py). */
+const char *langcfg_fineweb2_name(const char *lang, size_t n);
+
 #endif

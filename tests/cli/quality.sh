@@ -80,6 +80,29 @@ run "$SLUICE" quality --rules gopher --set gopher-rep.dup_line_frac=0.5 --stats 
 eq "English stop words reject French" "$(json "$T/s.json" "j['rejected_by']")" "{'gopher_enough_stop_words': 2}"
 run "$SLUICE" quality --rules gopher --lang-config "$CFG" --stats "$T/s.json" "$T/fr.jsonl"
 eq "fra_Latn stop words keep it" "$(json "$T/s.json" "(j['docs_out'], j['rejected_by'], j['lang_config_missing'])")" "(1, {'gopher_enough_stop_words': 1}, 1)"
+# lid.176's labels ("fr", as sluice lang writes them) find FineWeb-2's
+# files (fra_Latn.yml) too, straight from sluice lang
+python3 - "$T/fr2.jsonl" <<'PY'
+import json, sys
+text = " ".join(["le chat est dans la maison avec une souris et des fromages"] * 6)
+with open(sys.argv[1], "w") as f:
+    f.write(json.dumps({"id": "fr", "text": text}) + "\n")
+PY
+"$SLUICE" lang -q --model "$DATA/langid/lid.176.ftz" --annotate-only "$T/fr2.jsonl" > "$T/fr2l.jsonl"
+eq "sluice lang labels it fr" "$(json "$T/fr2l.jsonl" "j['metadata']['language']")" fr
+run "$SLUICE" quality --rules gopher --lang-config "$CFG" --stats "$T/s.json" "$T/fr2l.jsonl"
+eq "lid.176 label fr: fra_Latn's stop words keep it" "$(json "$T/s.json" "(j['docs_out'], j['lang_config_missing'])")" "(1, 0)"
+# a file named by the label itself comes first
+mkdir -p "$T/cfgfr" && printf 'stopwords:\n- "zzz"\n' > "$T/cfgfr/fr.yml" && cp "$CFG/fra_Latn.yml" "$T/cfgfr/"
+run "$SLUICE" quality --rules gopher --lang-config "$T/cfgfr" --stats "$T/s.json" "$T/fr2l.jsonl"
+eq "fr.yml before fra_Latn.yml" "$(json "$T/s.json" "j['rejected_by']")" "{'gopher_enough_stop_words': 1}"
+# every name of the built-in table is a file of FineWeb-2's configs
+missing=0
+for name in $(sed -n 's/^\t{ "[a-z_]*", "\([a-zA-Z_]*\)" },$/\1/p' "$SLUICE_SOURCE_ROOT/filters/lid_fineweb2.h"); do
+	[ -f "$CFG/$name.yml" ] || { missing=$((missing + 1)); echo "no $CFG/$name.yml"; }
+done
+eq "the lid.176 table names FineWeb-2 files" "$missing" 0
+check "the table has most of lid.176's labels" test "$(grep -c '^	{ "' "$SLUICE_SOURCE_ROOT/filters/lid_fineweb2.h")" -ge 170
 printf 'stopwords:\n- "\\xZZ"\n' > "$T/bad_Latn.yml"
 printf '{"id":"1","text":"x","metadata":{"language":"bad_Latn"}}\n' > "$T/bad.jsonl"
 run "$SLUICE" quality --lang-config "$T" "$T/bad.jsonl"

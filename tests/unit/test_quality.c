@@ -716,6 +716,24 @@ int main(void)
 		CHECK(langcfg_load("/nonexistent/x.yml", &p, &line) == SL_EOPEN);
 		qparams_release(&p);
 	}
+	/* lid.176 labels to FineWeb-2 names: first, last, two- and
+	 * three-letter labels, prefixes and extensions of labels */
+	{
+		const char *x;
+		CHECK((x = langcfg_fineweb2_name("af", 2)) && !strcmp(x, "afr_Latn"));
+		CHECK((x = langcfg_fineweb2_name("zh", 2)) && !strcmp(x, "cmn_Hani"));
+		CHECK((x = langcfg_fineweb2_name("de", 2)) && !strcmp(x, "deu_Latn"));
+		CHECK((x = langcfg_fineweb2_name("als", 3)) && !strcmp(x, "gsw_Latn"));
+		CHECK((x = langcfg_fineweb2_name("ar", 2)) && !strcmp(x, "arb_Arab"));
+		CHECK((x = langcfg_fineweb2_name("arz", 3)) && !strcmp(x, "arz_Arab"));
+		CHECK((x = langcfg_fineweb2_name("dexyz", 2)) && !strcmp(x, "deu_Latn")); /* n counts */
+		CHECK(!langcfg_fineweb2_name("en", 2)); /* FineWeb-2 has no English */
+		CHECK(!langcfg_fineweb2_name("d", 1));
+		CHECK(!langcfg_fineweb2_name("deu", 3));
+		CHECK(!langcfg_fineweb2_name("a", 1));
+		CHECK(!langcfg_fineweb2_name("zzz", 3));
+		CHECK(!langcfg_fineweb2_name("", 0));
+	}
 	ngram_reference(&q, 0);
 	ngram_reference(&q, 1);
 	c4_phrase_cases(&q);
