@@ -306,10 +306,25 @@ static int parse_buckets(const char *arg, struct bucket *b, int *nb)
 	return 0;
 }
 
+/* The perplexity as JSON: rounded to one decimal as cc_net does, written
+ * as Python writes a float (fixed below 1e16, else the shortest exponent
+ * form that reads back the same: 1.4065476757366651e+62, as a model
+ * without <unk> gives); beyond a double, 1e999 (JSON readers take it as
+ * infinity).  out has room for 32 bytes at least; returns the length. */
 static int fmt_ppl(char *out, size_t n, double v)
 {
-	/* cc_net rounds to one decimal */
-	return snprintf(out, n, "%.1f", round(v * 10.0) / 10.0);
+	double r = round(v * 10.0) / 10.0;
+	int p, k;
+	if (!isfinite(r))
+		return snprintf(out, n, "1e999");
+	if (r < 1e16)
+		return snprintf(out, n, "%.1f", r);
+	for (p = 0; p < 16; p++) {
+		k = snprintf(out, n, "%.*e", p, r);
+		if (strtod(out, NULL) == r)
+			return k;
+	}
+	return snprintf(out, n, "%.16e", r);
 }
 
 static int ppl_score(int argc, char **argv)

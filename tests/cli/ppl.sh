@@ -26,6 +26,21 @@ eq "two equal lines, same perplexity (blank line skipped)" \
 eq "a document without words has no perplexity" \
 	"$(sed -n 2p "$T/out" | python3 -c 'import json,sys; print("perplexity" in json.load(sys.stdin).get("metadata", {}))')" False
 
+# --- huge perplexities (a model without <unk>: -100 a word it lacks) are
+# valid JSON, written as Python writes the float, and decided on in full
+printf '%s\n' '{"id":"1","text":"aa bb"}' '{"id":"2","text":"a b"}' > "$T/oov.jsonl"
+run "$SLUICE" ppl -q --model "$DATA/arpa/kenlm-test_nounk.arpa" --annotate-only "$T/oov.jsonl"
+eq "no <unk>: exit 0" "$rc" 0
+eq "no <unk>: valid JSON, full value" "$(python3 -c '
+import json, sys
+v = [json.loads(l)["metadata"]["perplexity"] for l in open(sys.argv[1])]
+print(all(x > 1e30 for x in v), [repr(x) == t.split(chr(34) + "perplexity" + chr(34) + ":")[1].split("}")[0] for x, t in zip(v, open(sys.argv[1]))])' "$T/out")" "True [True, True]"
+big=$(sed -n 1p "$T/out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["perplexity"])')
+run "$SLUICE" ppl -q --model "$DATA/arpa/kenlm-test_nounk.arpa" --max-perplexity "$(python3 -c "print($big * 0.999)")" "$T/oov.jsonl"
+check "no <unk>: --max-perplexity just below it rejects it" sh -c "! grep -q '\"id\":\"1\"' '$T/out'"
+run "$SLUICE" ppl -q --model "$DATA/arpa/kenlm-test_nounk.arpa" --max-perplexity "$(python3 -c "print($big * 1.001)")" "$T/oov.jsonl"
+check "no <unk>: --max-perplexity just above it keeps it" grep -q '"id":"1"' "$T/out"
+
 # --- build: the .slm gives the same output as the ARPA text, on real text
 run "$SLUICE" ppl build "$ARPA" -o "$T/test.slm"
 eq "ppl build exits 0" "$rc" 0
