@@ -16,6 +16,7 @@
 
 #include "array.h"
 #include "error.h"
+#include "http_get.h"
 #include "json.h"
 #include "msg.h"
 
@@ -134,6 +135,12 @@ static int assign_pieces(struct stage *st, char **args, int nargs)
 		if (!strcmp(args[i], "-")) {
 			free(sizes);
 			return usage_error("--shard needs input files: standard input cannot be split");
+		}
+		if (http_is_url(args[i])) {
+			free(sizes);
+			return usage_error("--shard needs input files: a URL ('%s') is read as a stream and cannot be "
+					   "split (give each job its own URLs, or download them first: sluice fetch)",
+					   args[i]);
 		}
 		if (stat(args[i], &sb) != 0) {
 			msg("cannot open '%s': %s", args[i], strerror(errno));

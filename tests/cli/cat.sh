@@ -136,6 +136,9 @@ run "$SLUICE" cat --shard 3/3 "$T/dolma.jsonl"
 eq "--shard out of range is a usage error" "$rc" 2
 run "$SLUICE" cat --shard 0/2
 eq "--shard on stdin is a usage error" "$rc" 2
+run "$SLUICE" cat --shard 0/2 "$T/dolma.jsonl" http://127.0.0.1:9/x.jsonl
+eq "--shard with a URL is a usage error" "$rc" 2
+check "--shard with a URL: said" has "$T/err" "a URL ('http://127.0.0.1:9/x.jsonl') is read as a stream and cannot be split"
 
 # --- usage and runtime errors: exit codes and messages
 run "$SLUICE" cat --no-such-option
