@@ -204,6 +204,7 @@ int stage_begin(struct stage *st, const char *name, unsigned flags,
 	int rc, err;
 
 	memset(st, 0, sizeof(*st));
+	st->jr_owned = UINT64_MAX;
 	st->name = name;
 	st->o = *o;
 	st->flags = flags;
@@ -294,6 +295,15 @@ int stage_next_input(struct stage *st, struct instream **in, const struct stage_
 	return 1;
 }
 
+/* Done with the JSONL reader of the current input (its owned bytes kept
+ * for stage_input_done). */
+static void jr_close(struct stage *st)
+{
+	st->jr_owned = jsonl_owned_bytes(&st->jr);
+	jsonl_reader_release(&st->jr);
+	st->jr_open = 0;
+}
+
 void stage_input_done(struct stage *st)
 {
 	const struct instream_stats *s;
@@ -317,7 +327,13 @@ void stage_input_done(struct stage *st)
 	st->done_input += st->cur->size > 0 ? (st->cur->end == UINT64_MAX ? (uint64_t)st->cur->size : st->cur->end) - st->cur->start : 0;
 	st->corrupt_members += s->corrupt_members;
 	st->truncated_inputs += s->truncated != 0;
-	st->bytes_in += s->out_bytes;
+	/* a range of a plain JSONL file: the bytes of its own lines (what was
+	 * read goes past its end, and the parts of one file would overlap) */
+	if (st->cur->exact || (st->cur->start == 0 && st->cur->end == UINT64_MAX) || st->jr_owned == UINT64_MAX)
+		st->bytes_in += s->out_bytes;
+	else
+		st->bytes_in += st->jr_owned;
+	st->jr_owned = UINT64_MAX;
 	instream_free(st->in);
 	st->in = NULL;
 	st->cur = NULL;
@@ -357,8 +373,7 @@ int stage_next(struct stage *st, struct doc *d)
 		}
 		rc = jsonl_next(&st->jr, &line, &len);
 		if (rc == 0) {
-			jsonl_reader_release(&st->jr);
-			st->jr_open = 0;
+			jr_close(st);
 			stage_input_done(st);
 			continue;
 		}
@@ -567,10 +582,8 @@ int stage_end(struct stage *st)
 	double seconds = now() - st->t0;
 	int ok, rc;
 
-	if (st->jr_open) {
-		jsonl_reader_release(&st->jr);
-		st->jr_open = 0;
-	}
+	if (st->jr_open)
+		jr_close(st);
 	stage_input_done(st);
 	if (msg_progress_active) {
 		fputs("\r\033[K", stderr);

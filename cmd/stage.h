@@ -94,6 +94,8 @@ struct stage {
 	struct instream *in;
 	struct jsonl_reader jr;
 	int jr_open;
+	uint64_t jr_owned;          /* jsonl_owned_bytes of the input just read by jr,
+				       UINT64_MAX: none */
 
 	struct outstream *out, *rej;
 	struct buf line;

@@ -67,6 +67,10 @@ int jsonl_next(struct jsonl_reader *r, const char **line, size_t *len)
 		ssize_t n;
 		const char *p, *nl = NULL;
 
+		if (!r->have_first) {
+			r->have_first = 1;
+			r->first_off = off;
+		}
 		if (off >= r->end)
 			return 0;
 		scanned = 0;
@@ -131,4 +135,9 @@ int jsonl_next(struct jsonl_reader *r, const char **line, size_t *len)
 			return 1;
 		}
 	}
+}
+
+uint64_t jsonl_owned_bytes(const struct jsonl_reader *r)
+{
+	return r->have_first ? r->base + r->w.offset + r->pending_skip - r->first_off : 0;
 }

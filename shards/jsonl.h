@@ -33,6 +33,8 @@ struct jsonl_reader {
 	uint64_t line_off;   /* file offset of the last line returned/problem */
 	size_t pending_skip; /* bytes of the previous line still to consume */
 	int started;
+	int have_first;      /* first_off is set: the range has a line */
+	uint64_t first_off;  /* file offset of the first line in range */
 };
 
 /* in: the stream (not owned).  The reader owns the lines starting in
@@ -47,5 +49,11 @@ void jsonl_reader_release(struct jsonl_reader *r);
 /* 1: the line (no newline) in *line and *len, valid until the next call; 0: no more lines;
  * negative: a problem (see above) or a fatal error. */
 int jsonl_next(struct jsonl_reader *r, const char **line, size_t *len);
+
+/* The bytes of the lines read so far that the range owns (from its first
+ * line start through the end of the last line read, newline included):
+ * over the ranges of one plain file, once jsonl_next has returned 0 on
+ * each, they add up to the file's size. */
+uint64_t jsonl_owned_bytes(const struct jsonl_reader *r);
 
 #endif

@@ -126,11 +126,15 @@ eq "truncated: counted" "$(json "$T/s.json" "j['truncated_inputs']")" 1
 # --- --shard I/N: every document exactly once, in order, for any N
 for n in 1 2 3 7 50; do
 	: > "$T/parts"
+	rm -f "$T"/part-*.st
 	for i in $(seq 0 $((n - 1))); do
-		"$SLUICE" cat --add-id --shard "$i/$n" "$T/dolma.jsonl" "$DATA/jsonl/datajuicer-redpajama-c4-refined.jsonl" "$DOLMA" >> "$T/parts"
+		"$SLUICE" cat --add-id --shard "$i/$n" --stats "$T/part-$i.st" "$T/dolma.jsonl" "$DATA/jsonl/datajuicer-redpajama-c4-refined.jsonl" "$DOLMA" >> "$T/parts"
 	done
-	"$SLUICE" cat --add-id "$T/dolma.jsonl" "$DATA/jsonl/datajuicer-redpajama-c4-refined.jsonl" "$DOLMA" > "$T/whole"
+	"$SLUICE" cat --add-id --stats "$T/whole.st" "$T/dolma.jsonl" "$DATA/jsonl/datajuicer-redpajama-c4-refined.jsonl" "$DOLMA" > "$T/whole"
 	check "--shard i/$n covers everything once" cmp -s "$T/parts" "$T/whole"
+	# the parts' bytes_in add up to the whole's (each counts its own lines)
+	"$SLUICE" stats --merge "$T"/part-*.st > "$T/merged.st"
+	eq "--shard i/$n: bytes_in adds up" "$(json "$T/merged.st" "j['bytes_in']")" "$(json "$T/whole.st" "j['bytes_in']")"
 done
 run "$SLUICE" cat --shard 3/3 "$T/dolma.jsonl"
 eq "--shard out of range is a usage error" "$rc" 2
