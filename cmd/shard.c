@@ -38,7 +38,8 @@ static int cmd_shard_verify(int argc, char **argv)
 		"dtype, len(sequence_lengths) == document_indices[-1] == sequence_count,",
 		"pointers are the cumulative byte offsets; datatrove: monotone .ds.index",
 		"ending at the token count, .ds.metadata; llm.c: header; token ids within the",
-		"dtype and --vocab-size).  Prints one summary line; exit 1 when anything is wrong.",
+		"dtype and the vocabulary size the manifest records).  Prints one summary line;",
+		"exit 1 when anything is wrong.",
 		NULL
 	};
 	struct option opts[] = { OPT_END() };
