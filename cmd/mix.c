@@ -88,7 +88,7 @@ static int read_source(struct source *s, int by_tokens, int count_bad, mix_fn fn
 	}
 	doc_init(&d);
 	while ((rc = jsonl_next(&jr, &line, &len)) != 0) {
-		struct json_err e = { 0, NULL };
+		struct json_err e = { 0, NULL, 0 };
 		const char *tv;
 		size_t tl;
 		if (rc == SL_ETOOBIG || rc == SL_ETRUNC) {

@@ -397,7 +397,7 @@ int stage_next(struct stage *st, struct doc *d)
 		}
 		st->docs_in++;
 		{
-			struct json_err e = { 0, NULL };
+			struct json_err e = { 0, NULL, 0 };
 			rc = doc_parse(d, line, len, st->o.max_doc_bytes,
 				       st->flags & STAGE_ID_OPTIONAL ? DOC_ID_OPTIONAL : 0, &e);
 			st->utf8_replaced += d->replaced;

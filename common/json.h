@@ -25,6 +25,8 @@
 struct json_err {
 	size_t offset; /* from the start of the scanned text */
 	const char *msg;
+	int surrogate; /* set (never cleared) by a \u escape of a surrogate, D800-DFFF,
+			  paired or not: see doc_parse */
 };
 
 /* Scan one value starting at p (leading whitespace allowed).  On success

@@ -77,6 +77,16 @@ eq "replaced" "$(json "$T/s.json" "j['invalid_utf8_replaced']")" 4
 eq "output valid" "$(valid_jsonl "$T/out")" 1
 eq "replacement characters" "$(python3 -c "import json,sys; print(ascii(json.loads(open(sys.argv[1]).read())['text']))" "$T/out")" "'caf\\ufffd \\ufffd\\ufffd ok \\ufffd'"
 
+# lone surrogate escapes: written as \ufffd (strict readers refuse them),
+# counted with the invalid bytes; a pair stays
+printf '%s\n' '{"id":"s","text":"x \ud800 y \ud83d\ude00","url":"\udfff"}' > "$T/sur.jsonl"
+run "$SLUICE" cat --stats "$T/s.json" "$T/sur.jsonl"
+eq "lone surrogates: written as U+FFFD" "$(cat "$T/out")" '{"id":"s","text":"x \ufffd y \ud83d\ude00","url":"\ufffd"}'
+eq "lone surrogates: counted" "$(json "$T/s.json" "j['invalid_utf8_replaced']")" 2
+printf '%s\n' '{"id":"s","text":"x \ud800 y"}' | SLUICE_MODELS="$DATA/tokenizers" "$SLUICE" tok -q --tokenizer cl100k_base > "$T/tsur.jsonl"
+printf '%s\n' '{"id":"s","text":"x \ufffd y"}' | SLUICE_MODELS="$DATA/tokenizers" "$SLUICE" tok -q --tokenizer cl100k_base > "$T/tfffd.jsonl"
+check "lone surrogates: tok's text and tokens agree" cmp -s "$T/tsur.jsonl" "$T/tfffd.jsonl"
+
 # --- empty input, blank lines, no trailing newline, CRLF
 : > "$T/empty.jsonl"
 run "$SLUICE" cat "$T/empty.jsonl"

@@ -84,6 +84,14 @@ int main(void)
 	CHECK_INT(doc_text(&d, &t, &n), 0);
 	CHECK_MEM(t, n, "\xf0\x9f\x98\x80 \xef\xbf\xbd", 8);
 	CHECK_INT(d.replaced, 1);
+	/* and the line written says U+FFFD for them too, in every member (a
+	 * strict reader refuses a lone surrogate); pairs and an escaped
+	 * backslash before "ud800" stay as they are */
+	CHECK_INT(parse(&d, "{\"id\":\"\\uDBFF\",\"text\":\"\\ud83d\\ude00 \\udc00\\ud800\\\\ud800 \\ud800\"}"), 0);
+	CHECK_INT(d.replaced, 4);
+	CHECK_WRITE(&d, "{\"id\":\"\\ufffd\",\"text\":\"\\ud83d\\ude00 \\ufffd\\ufffd\\\\ud800 \\ufffd\"}\n");
+	CHECK_INT(doc_text(&d, &t, &n), 0);
+	CHECK_INT(d.replaced, 4);
 
 	/* required members */
 	CHECK_INT(doc_parse(&d, "{\"id\":\"i\"}", 10, 0, 0, &e), SL_EFORMAT);

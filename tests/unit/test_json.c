@@ -65,7 +65,7 @@ int main(void)
 	{
 		const char *s = "{\"id\": 1, \"text\": tru}";
 		const char *after;
-		struct json_err e = { 0, 0 };
+		struct json_err e = { 0, 0, 0 };
 		CHECK_INT(json_scan_value(s, s, s + strlen(s), &after, &e), SL_EJSON);
 		CHECK_INT(e.offset, 18);
 	}
