@@ -399,7 +399,8 @@ int stage_next(struct stage *st, struct doc *d)
 		{
 			struct json_err e = { 0, NULL, 0 };
 			rc = doc_parse(d, line, len, st->o.max_doc_bytes,
-				       st->flags & STAGE_ID_OPTIONAL ? DOC_ID_OPTIONAL : 0, &e);
+				       (st->flags & STAGE_ID_OPTIONAL ? DOC_ID_OPTIONAL : 0) |
+					       (st->flags & STAGE_TEXT_OPTIONAL ? DOC_TEXT_OPTIONAL : 0), &e);
 			st->utf8_replaced += d->replaced;
 			if (rc == 0) {
 				stage_progress(st);

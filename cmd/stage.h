@@ -76,6 +76,7 @@ enum stage_flags {
 	STAGE_SPLIT_JSONL = 1 << 0, /* plain JSONL inputs may be split into byte ranges */
 	STAGE_ID_OPTIONAL = 1 << 1, /* documents without "id" are read (d->i_id < 0) */
 	STAGE_SPLIT_INDEXED = 1 << 2, /* files with a WARC index (FILE.offsets) split at records */
+	STAGE_TEXT_OPTIONAL = 1 << 3, /* documents without "text" are read (as empty text) */
 };
 
 struct stage {

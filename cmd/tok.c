@@ -648,9 +648,11 @@ static int cmd_tok_decode(int argc, char **argv)
 		"usage: sluice tok decode --tokenizer NAME|PATH [<options>] [<file>...]",
 		"",
 		"Turn each document's \"tokens\" back into its \"text\" (bytes that are not",
-		"UTF-8 become U+FFFD), for checking a tokenization:",
+		"UTF-8 become U+FFFD; a document without \"text\" gets one), for checking a",
+		"tokenization or reading shards:",
 		"",
 		"  sluice tok --tokenizer cl100k_base docs.jsonl | sluice tok decode --tokenizer cl100k_base",
+		"  sluice shard cat out/web | sluice tok decode --tokenizer cl100k_base",
 		NULL
 	};
 	struct stage_opts o = { 0 };
@@ -674,7 +676,8 @@ static int cmd_tok_decode(int argc, char **argv)
 		return usage_error("--tokenizer is required");
 	if ((rc = open_tokenizer(&b, spec)))
 		return rc;
-	rc = stage_begin(&st, "tok decode", 0, &o, argv + 1, nargs);
+	/* "text" optional: sluice shard cat writes {"id", "tokens"} */
+	rc = stage_begin(&st, "tok decode", STAGE_TEXT_OPTIONAL, &o, argv + 1, nargs);
 	if (rc) {
 		bpe_free(b);
 		return rc;

@@ -73,9 +73,9 @@ static int parse_members(struct doc *d, unsigned flags, struct json_err *e)
 	}
 	if (rc < 0)
 		return rc;
-	if (d->i_text < 0)
+	if (d->i_text < 0 && !(flags & DOC_TEXT_OPTIONAL))
 		return fmt_err(e, "missing \"text\" member");
-	if (!json_is_string(d->m[d->i_text].val, d->m[d->i_text].val_len))
+	if (d->i_text >= 0 && !json_is_string(d->m[d->i_text].val, d->m[d->i_text].val_len))
 		return fmt_err(e, "\"text\" is not a string");
 	if (d->i_id < 0) {
 		if (flags & DOC_ID_OPTIONAL)
@@ -156,6 +156,10 @@ int doc_parse(struct doc *d, const char *line, size_t n, size_t max, unsigned fl
 
 int doc_text(struct doc *d, const char **s, size_t *n)
 {
+	if (!d->text_state && d->i_text < 0) {
+		buf_reset(&d->text); /* DOC_TEXT_OPTIONAL and no "text": empty */
+		d->text_state = 1;
+	}
 	if (!d->text_state) {
 		const struct json_member *t = &d->m[d->i_text];
 		int rc;
@@ -459,6 +463,12 @@ int doc_write(const struct doc *d, struct buf *out)
 			rc = buf_add(out, m->val, m->val_len);
 		if (rc)
 			return rc;
+	}
+	if (d->i_text < 0 && d->text_state == 2) { /* DOC_TEXT_OPTIONAL: a new "text" */
+		if ((!first && (rc = buf_addch(out, ','))) || (rc = buf_add(out, "\"text\":", 7)) ||
+		    (rc = json_string_encode(out, d->text.ptr, d->text.len)))
+			return rc;
+		first = 0;
 	}
 	if ((rc = put_new_changes(d, out, &first, 0, d->m, d->nm)))
 		return rc;

@@ -56,6 +56,8 @@ void doc_reset(struct doc *d);
  */
 enum doc_parse_flags {
 	DOC_ID_OPTIONAL = 1 << 0, /* accept a line without "id" (i_id stays -1) */
+	DOC_TEXT_OPTIONAL = 1 << 1, /* accept a line without "text" (i_text stays -1;
+				       doc_text gives "", doc_set_text adds it) */
 };
 int doc_parse(struct doc *d, const char *line, size_t n, size_t max, unsigned flags,
 	      struct json_err *e);

@@ -64,6 +64,13 @@ for tk in gpt2:50257:50256 cl100k_base:100277:100257 llama3:128256:128001; do
 	sed 's/.*"tokens"://; s/}$//' "$T/back" > "$T/got"
 	check "$name: shard cat gives back the ids" cmp -s "$T/got" "$T/want"
 done
+# shard cat | tok decode: the texts back (shard cat writes no "text")
+printf '%s\n' '{"id":"a","text":"Hello world, caf\u00e9"}' '{"id":"b","text":"a second one\n"}' > "$T/rt.jsonl"
+"$SLUICE" tok -q --tokenizer cl100k_base --format megatron -o "$T/a/rt" "$T/rt.jsonl"
+"$SLUICE" shard cat "$T/a/rt" | "$SLUICE" tok decode -q --tokenizer cl100k_base > "$T/rt.out"
+eq "shard cat | tok decode: the texts" "$(python3 -c '
+import json, sys
+print([json.loads(l)["text"] for l in open(sys.argv[1])] == [json.loads(l)["text"] for l in open(sys.argv[2])])' "$T/rt.out" "$T/rt.jsonl")" True
 eq "uint16 for gpt2" "$(json "$T/a/megatron-gpt2.st" "j['dtype']")" uint16
 eq "int32 for cl100k_base (Megatron)" "$(json "$T/a/megatron-cl100k_base.st" "j['dtype']")" int32
 eq "uint32 for llama3 (datatrove)" "$(json "$T/a/datatrove-llama3.st" "j['dtype']")" uint32

@@ -104,6 +104,18 @@ int main(void)
 	CHECK_INT(parse(&d, "{\"id\":\"i\",\"text\":\"t\0\"}"), SL_EJSON);
 	/* the size cap */
 	CHECK_INT(doc_parse(&d, "{\"id\":\"i\",\"text\":\"tttttttt\"}", 27, 10, 0, &e), SL_ETOOBIG);
+	/* an optional text: empty, and set, it is added */
+	CHECK_INT(doc_parse(&d, "{\"id\":\"i\",\"tokens\":[1]}", 23, 0, 0, &e), SL_EFORMAT);
+	CHECK_INT(doc_parse(&d, "{\"id\":\"i\",\"tokens\":[1]}", 23, 0, DOC_TEXT_OPTIONAL, &e), 0);
+	CHECK_INT(doc_text(&d, &t, &n), 0);
+	CHECK_INT((int)n, 0);
+	CHECK_WRITE(&d, "{\"id\":\"i\",\"tokens\":[1]}\n");
+	CHECK_INT(doc_set_text(&d, "x\"y", 3), 0);
+	CHECK_WRITE(&d, "{\"id\":\"i\",\"tokens\":[1],\"text\":\"x\\\"y\"}\n");
+	CHECK_INT(doc_parse(&d, "{}", 2, 0, DOC_TEXT_OPTIONAL | DOC_ID_OPTIONAL, &e), 0);
+	CHECK_INT(doc_set_text(&d, "z", 1), 0);
+	CHECK_WRITE(&d, "{\"text\":\"z\"}\n");
+	CHECK_INT(doc_parse(&d, "{\"id\":\"i\",\"text\":7}", 19, 0, DOC_TEXT_OPTIONAL, &e), SL_EFORMAT);
 	/* an optional id */
 	CHECK_INT(doc_parse(&d, "{\"text\":\"t\"}", 12, 0, DOC_ID_OPTIONAL, &e), 0);
 	CHECK_INT(d.i_id, -1);
