@@ -60,6 +60,15 @@ int jsonl_next(struct jsonl_reader *r, const char **line, size_t *len)
 			int rc = skip_line(r);
 			if (rc <= 0)
 				return rc;
+		} else {
+			/* a UTF-8 byte order mark at the start of the input
+			 * (RFC 8259 lets a reader ignore it; editors on
+			 * Windows write one) */
+			ssize_t n = inwin_fill(&r->w, 3);
+			if (n < 0)
+				return (int)n;
+			if (n >= 3 && !memcmp(inwin_ptr(&r->w), "\xef\xbb\xbf", 3))
+				inwin_skip(&r->w, 3);
 		}
 	}
 	for (;;) {

@@ -87,6 +87,22 @@ printf '%s\n' '{"id":"s","text":"x \ud800 y"}' | SLUICE_MODELS="$DATA/tokenizers
 printf '%s\n' '{"id":"s","text":"x \ufffd y"}' | SLUICE_MODELS="$DATA/tokenizers" "$SLUICE" tok -q --tokenizer cl100k_base > "$T/tfffd.jsonl"
 check "lone surrogates: tok's text and tokens agree" cmp -s "$T/tsur.jsonl" "$T/tfffd.jsonl"
 
+# a UTF-8 byte order mark at the start of a file is skipped (plain, gzip,
+# standard input, and by part 0 of --shard); elsewhere it is not a document
+printf '\357\273\277{"id":"1","text":"a"}\n{"id":"2","text":"b"}\n' > "$T/bom.jsonl"
+gzip -c "$T/bom.jsonl" > "$T/bom.jsonl.gz"
+run "$SLUICE" cat "$T/bom.jsonl"
+eq "BOM: exit 0" "$rc" 0
+eq "BOM: both documents" "$(cat "$T/out")" '{"id":"1","text":"a"}
+{"id":"2","text":"b"}'
+run "$SLUICE" cat "$T/bom.jsonl.gz"
+eq "BOM, gzip: both documents" "$(grep -c '"id"' "$T/out")" 2
+eq "BOM, stdin: both documents" "$("$SLUICE" cat - < "$T/bom.jsonl" | grep -c '"id"')" 2
+eq "BOM, --shard 0/2 + 1/2: both documents" "$( ("$SLUICE" cat --shard 0/2 "$T/bom.jsonl"; "$SLUICE" cat --shard 1/2 "$T/bom.jsonl") | grep -c '"id"')" 2
+printf '{"id":"1","text":"a"}\n\357\273\277{"id":"2","text":"b"}\n' > "$T/bom2.jsonl"
+run "$SLUICE" cat "$T/bom2.jsonl"
+eq "BOM in the middle: malformed" "$rc" 1
+
 # --- empty input, blank lines, no trailing newline, CRLF
 : > "$T/empty.jsonl"
 run "$SLUICE" cat "$T/empty.jsonl"
