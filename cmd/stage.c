@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,9 +189,47 @@ static int assign_pieces(struct stage *st, char **args, int nargs)
 	return rc ? 1 : 0;
 }
 
+/* The file a path names, as "<real folder>/<name>" (the file itself need
+ * not exist); empty when its folder cannot be resolved. */
+static void canonical(const char *path, char *out, size_t n)
+{
+	char dir[PATH_MAX], real[PATH_MAX];
+	const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
+	size_t dl = slash ? (size_t)(slash - path) : 0;
+	out[0] = '\0';
+	if (dl >= sizeof(dir))
+		return;
+	if (slash) {
+		memcpy(dir, path, dl ? dl : 1); /* "/x": the root */
+		dir[dl ? dl : 1] = '\0';
+	} else {
+		strcpy(dir, ".");
+	}
+	if (realpath(dir, real))
+		snprintf(out, n, "%s/%s", real, name);
+}
+
+/* Do two output options name one file (or both standard output)? */
+static int same_output(const char *a, const char *b)
+{
+	char ca[PATH_MAX + 256], cb[PATH_MAX + 256];
+	int sa = !a || !strcmp(a, "-"), sb = !b || !strcmp(b, "-");
+	if (sa || sb)
+		return sa && sb;
+	if (!strcmp(a, b))
+		return 1;
+	canonical(a, ca, sizeof(ca));
+	canonical(b, cb, sizeof(cb));
+	return ca[0] && !strcmp(ca, cb);
+}
+
 int stage_check_options(const struct stage_opts *o)
 {
 	unsigned long si, sn;
+	if (o->rejects && same_output(o->output, o->rejects))
+		return usage_error("--rejects '%s' is the output too: give them different files", o->rejects);
+	if (o->stats && (same_output(o->output, o->stats) || (o->rejects && same_output(o->rejects, o->stats))))
+		return usage_error("--stats '%s' is also an output of documents: give it a file of its own", o->stats);
 	if (o->on_error && strcmp(o->on_error, "skip") && strcmp(o->on_error, "fail"))
 		return usage_error("--on-error expects 'fail' or 'skip', not '%s'", o->on_error);
 	if (o->shard && parse_shard(o->shard, &si, &sn))

@@ -179,6 +179,15 @@ eq "missing file exit" "$rc" 1
 eq "missing file message" "$(cat "$T/err")" "sluice cat: cannot open '$T/does-not-exist.jsonl': No such file or directory"
 run "$SLUICE" cat --on-error maybe "$T/dolma.jsonl"
 eq "bad --on-error" "$rc" 2
+# one file for two outputs: a usage error, and nothing written
+run "$SLUICE" cat -o "$T/same.jsonl" --rejects "$T/./same.jsonl" "$T/dolma.jsonl"
+eq "-o and --rejects the same file: exit 2" "$rc" 2
+check "-o and --rejects the same file: said" has "$T/err" "is the output too"
+check "-o and --rejects the same file: nothing written" test ! -e "$T/same.jsonl"
+run "$SLUICE" cat --rejects - "$T/dolma.jsonl"
+eq "--rejects - with the output on stdout: exit 2" "$rc" 2
+run "$SLUICE" cat -o "$T/o.jsonl" --rejects "$T/r.jsonl" --stats "$T/r.jsonl" "$T/dolma.jsonl"
+eq "--stats on the rejects: exit 2" "$rc" 2
 run "$SLUICE" cat -o /nonexistent-dir/x.jsonl "$T/dolma.jsonl"
 eq "unwritable output exit" "$rc" 1
 check "unwritable output message" has "$T/err" "cannot open '/nonexistent-dir/x.jsonl'"
