@@ -61,14 +61,21 @@ static int parse_members(struct doc *d, unsigned flags, struct json_err *e)
 	while ((rc = json_object_next(&it, &mem, e)) == 1) {
 		if ((rc = ARRAY_GROW(d->m, d->mcap, d->nm + 1)))
 			return rc;
-		/* the first occurrence of a duplicated key wins, as it is the
-		 * one every writer below keeps in place */
-		if (d->i_id < 0 && json_key_is(&mem, "id"))
+		/* a duplicated id, text or metadata is not a document: JSON
+		 * readers differ on which one counts (most take the last) */
+		if (json_key_is(&mem, "id")) {
+			if (d->i_id >= 0)
+				return fmt_err(e, "duplicate \"id\" member");
 			d->i_id = (int)d->nm;
-		else if (d->i_text < 0 && json_key_is(&mem, "text"))
+		} else if (json_key_is(&mem, "text")) {
+			if (d->i_text >= 0)
+				return fmt_err(e, "duplicate \"text\" member");
 			d->i_text = (int)d->nm;
-		else if (d->i_meta < 0 && json_key_is(&mem, "metadata"))
+		} else if (json_key_is(&mem, "metadata")) {
+			if (d->i_meta >= 0)
+				return fmt_err(e, "duplicate \"metadata\" member");
 			d->i_meta = (int)d->nm;
+		}
 		d->m[d->nm++] = mem;
 	}
 	if (rc < 0)

@@ -104,6 +104,13 @@ int main(void)
 	CHECK_INT(parse(&d, "{\"id\":\"i\",\"text\":\"t\0\"}"), SL_EJSON);
 	/* the size cap */
 	CHECK_INT(doc_parse(&d, "{\"id\":\"i\",\"text\":\"tttttttt\"}", 27, 10, 0, &e), SL_ETOOBIG);
+	/* a duplicated id, text or metadata is not a document (readers differ
+	 * on which one counts); other keys may repeat */
+	CHECK_INT(doc_parse(&d, "{\"id\":\"i\",\"text\":\"a\",\"text\":\"b\"}", 32, 0, 0, &e), SL_EFORMAT);
+	CHECK_STR(e.msg, "duplicate \"text\" member");
+	CHECK_INT(parse(&d, "{\"id\":\"i\",\"id\":2,\"text\":\"a\"}"), SL_EFORMAT);
+	CHECK_INT(parse(&d, "{\"id\":\"i\",\"text\":\"a\",\"metadata\":{},\"metadata\":{\"b\":2}}"), SL_EFORMAT);
+	CHECK_INT(parse(&d, "{\"id\":\"i\",\"text\":\"a\",\"url\":1,\"url\":2}"), 0);
 	/* an optional text: empty, and set, it is added */
 	CHECK_INT(doc_parse(&d, "{\"id\":\"i\",\"tokens\":[1]}", 23, 0, 0, &e), SL_EFORMAT);
 	CHECK_INT(doc_parse(&d, "{\"id\":\"i\",\"tokens\":[1]}", 23, 0, DOC_TEXT_OPTIONAL, &e), 0);
