@@ -274,8 +274,29 @@ int json_object_next(struct json_iter *it, struct json_member *m, struct json_er
 
 int json_key_is(const struct json_member *m, const char *name)
 {
-	size_t n = strlen(name);
-	return m->key_len == n && memcmp(m->key, name, n) == 0;
+	size_t n = strlen(name), i = 0, j = 0;
+	if (m->key_len == n && memcmp(m->key, name, n) == 0)
+		return 1;
+	/* an escaped key ("te\u0078t" is "text"): compared decoded (names
+	 * are ASCII; the key is well formed, the scanner checked it) */
+	if (m->key_len <= n || !memchr(m->key, '\\', m->key_len))
+		return 0;
+	while (i < m->key_len && j < n) {
+		unsigned c = (unsigned char)m->key[i++];
+		if (c == '\\') {
+			c = (unsigned char)m->key[i++];
+			if (c == 'u') {
+				c = (unsigned)(hexval(m->key[i]) << 12 | hexval(m->key[i + 1]) << 8 |
+					       hexval(m->key[i + 2]) << 4 | hexval(m->key[i + 3]));
+				i += 4;
+			} else {
+				c = c == 'b' ? '\b' : c == 'f' ? '\f' : c == 'n' ? '\n' : c == 'r' ? '\r' : c == 't' ? '\t' : c;
+			}
+		}
+		if (c != (unsigned char)name[j++])
+			return 0;
+	}
+	return i == m->key_len && j == n;
 }
 
 int json_string_decode(struct buf *out, const char *raw, size_t n, size_t *replaced)

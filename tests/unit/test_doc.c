@@ -111,6 +111,13 @@ int main(void)
 	CHECK_INT(parse(&d, "{\"id\":\"i\",\"id\":2,\"text\":\"a\"}"), SL_EFORMAT);
 	CHECK_INT(parse(&d, "{\"id\":\"i\",\"text\":\"a\",\"metadata\":{},\"metadata\":{\"b\":2}}"), SL_EFORMAT);
 	CHECK_INT(parse(&d, "{\"id\":\"i\",\"text\":\"a\",\"url\":1,\"url\":2}"), 0);
+	/* keys are compared decoded: "te\u0078t" is "text" */
+	CHECK_INT(parse(&d, "{\"\\u0069d\":\"i\",\"te\\u0078t\":\"a\"}"), 0);
+	CHECK_INT(doc_text(&d, &t, &n), 0);
+	CHECK_MEM(t, n, "a", 1);
+	CHECK_INT(parse(&d, "{\"id\":\"i\",\"text\":\"a\",\"te\\u0078t\":\"b\"}"), SL_EFORMAT);
+	CHECK_INT(parse(&d, "{\"id\":\"i\",\"te\\u0078ts\":\"a\"}"), SL_EFORMAT); /* "texts" */
+	CHECK_INT(parse(&d, "{\"id\":\"i\",\"te\\u00f8t\":\"a\"}"), SL_EFORMAT);
 	/* an optional text: empty, and set, it is added */
 	CHECK_INT(doc_parse(&d, "{\"id\":\"i\",\"tokens\":[1]}", 23, 0, 0, &e), SL_EFORMAT);
 	CHECK_INT(doc_parse(&d, "{\"id\":\"i\",\"tokens\":[1]}", 23, 0, DOC_TEXT_OPTIONAL, &e), 0);
