@@ -84,6 +84,10 @@ static int parse_members(struct doc *d, unsigned flags, struct json_err *e)
 		return fmt_err(e, "missing \"text\" member");
 	if (d->i_text >= 0 && !json_is_string(d->m[d->i_text].val, d->m[d->i_text].val_len))
 		return fmt_err(e, "\"text\" is not a string");
+	/* stages add to metadata: another value would be lost (null: none) */
+	if (d->i_meta >= 0 && d->m[d->i_meta].val[0] != '{' &&
+	    !(d->m[d->i_meta].val_len == 4 && !memcmp(d->m[d->i_meta].val, "null", 4)))
+		return fmt_err(e, "\"metadata\" is neither an object nor null");
 	if (d->i_id < 0) {
 		if (flags & DOC_ID_OPTIONAL)
 			return 0;

@@ -111,6 +111,11 @@ int main(void)
 	CHECK_INT(parse(&d, "{\"id\":\"i\",\"id\":2,\"text\":\"a\"}"), SL_EFORMAT);
 	CHECK_INT(parse(&d, "{\"id\":\"i\",\"text\":\"a\",\"metadata\":{},\"metadata\":{\"b\":2}}"), SL_EFORMAT);
 	CHECK_INT(parse(&d, "{\"id\":\"i\",\"text\":\"a\",\"url\":1,\"url\":2}"), 0);
+	/* metadata is an object (stages add to it) or null */
+	CHECK_INT(parse(&d, "{\"id\":\"i\",\"text\":\"a\",\"metadata\":\"s\"}"), SL_EFORMAT);
+	CHECK_INT(parse(&d, "{\"id\":\"i\",\"text\":\"a\",\"metadata\":[1]}"), SL_EFORMAT);
+	CHECK_INT(parse(&d, "{\"id\":\"i\",\"text\":\"a\",\"metadata\":null}"), 0);
+	CHECK_INT(parse(&d, "{\"id\":\"i\",\"text\":\"a\",\"metadata\":{}}"), 0);
 	/* keys are compared decoded: "te\u0078t" is "text" */
 	CHECK_INT(parse(&d, "{\"\\u0069d\":\"i\",\"te\\u0078t\":\"a\"}"), 0);
 	CHECK_INT(doc_text(&d, &t, &n), 0);
