@@ -484,6 +484,13 @@ int stage_doc_origin(const struct stage *st, struct buf *out)
 	return buf_addf(out, "%s:%" PRIu64, st->cur ? st->cur->path : "-", st->jr.line_off);
 }
 
+int stage_doc_where(struct stage *st, struct buf *out)
+{
+	char where[64];
+	json_offset_line(st, where, sizeof(where));
+	return buf_addf(out, "'%s': %s", st->cur ? st->cur->path : "-", where);
+}
+
 static int write_doc(struct stage *st, struct outstream *os, struct doc *d)
 {
 	int rc;

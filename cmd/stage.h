@@ -143,6 +143,10 @@ int stage_next(struct stage *st, struct doc *d);
  * name for documents that lack an id (offsets are into the decoded stream). */
 int stage_doc_origin(const struct stage *st, struct buf *out);
 
+/* Where the current document is, for messages, as the stage frame's own
+ * messages say it: "'<path>': line N" (or "byte N" in a --shard range). */
+int stage_doc_where(struct stage *st, struct buf *out);
+
 /* For stages that read their own formats (warc): open the next assigned
  * input.  1 with *in set (owned by the stage until stage_input_done), 0 when
  * none is left, -1 after a fatal error (reported). */

@@ -687,7 +687,7 @@ static int cmd_tok_decode(int argc, char **argv)
 		size_t n, bad = 0;
 		const char *v = doc_get_raw(&d, "tokens", &n);
 		buf_reset(&where);
-		stage_doc_origin(&st, &where);
+		stage_doc_where(&st, &where);
 		if (!v || parse_ids(v, n, &ids)) {
 			stage_unreadable(&st, "no_tokens", "%s: no \"tokens\" array of ids; skipped", where.ptr);
 			continue;

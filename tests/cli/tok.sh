@@ -250,6 +250,7 @@ run "$SLUICE" tok decode --tokenizer cl100k_base --stats "$T/s.json" "$T/d.jsonl
 eq "decode: exit" "$rc" 0
 eq "decode: good one" "$(head -1 "$T/out")" '{"id":"a","text":"Hello world","tokens":[9906,1917]}'
 eq "decode: unreadable" "$(json "$T/s.json" "j['unreadable_by']")" "{'unknown_token': 1, 'no_tokens': 2}"
+check "decode: messages name the file and line" has "$T/err" "'$T/d.jsonl': line 2: token 99999999 is not in the vocabulary; skipped"
 
 done_testing
 [ -z "${missing_npm:-}" ] || exit 77
