@@ -93,6 +93,19 @@ static int load_ut1(struct bl_urls *u, const char *dir, const char *cats, size_t
 	return rc ? -1 : 0;
 }
 
+/* A word list that bl_words_load refused. */
+static void words_error(int rc, const struct bl_words *w, const char *what, const char *path)
+{
+	if (rc != SL_ETOOBIG)
+		msg_code(rc, "%s'%s'", what, path);
+	else if (w->bad_line)
+		msg("%s'%s': line %zu: a word of %zu bytes (the limit is %d)", what, path, w->bad_line, w->bad_len,
+		    BL_WORD_MAX);
+	else
+		msg("%s'%s' (%.1f MB) is too big: its automaton would pass the limit of %zu MiB", what, path,
+		    (double)w->file_bytes / 1e6, BL_WORDS_MAX_BYTES >> 20);
+}
+
 int cmd_blocklist(int argc, char **argv)
 {
 	static const char *const usage[] = {
@@ -102,9 +115,11 @@ int cmd_blocklist(int argc, char **argv)
 		"blocked URLs (datatrove's URLFilter over UT1-style lists).  Words are found",
 		"in the lowercased text in one Aho-Corasick pass and count when flanked by",
 		"non-word characters (any occurrence for ja, th, zh).  --words DIR picks the",
-		"list named by metadata.language (default en).  The URL is metadata.url or",
-		"url.  UT1 sorts sites into ~70 categories, most of them neutral (blog,",
-		"shopping, press): --categories picks which block (default adult,mixed_adult).",
+		"list named by metadata.language (default en); a list whose automaton would",
+		"pass 256 MiB (~4 MB of random words) or with a word over 1024 bytes is",
+		"refused.  The URL is metadata.url or url.  UT1 sorts sites into ~70",
+		"categories, most of them neutral (blog, shopping, press): --categories picks",
+		"which block (default adult,mixed_adult).",
 		"Reasons: document_removed_with_badwords, domain, subdomain, url,",
 		"hard_blacklisted, soft_blacklisted, blacklisted_subword.",
 		"",
@@ -193,8 +208,12 @@ int cmd_blocklist(int argc, char **argv)
 	}
 	if (words && !words_dir) {
 		langs = calloc(1, sizeof(*langs));
-		if (!langs || (rc = bl_words_load(&langs[0].w, words, NULL))) {
-			msg_code(rc ? rc : SL_ENOMEM, "--words '%s'", words);
+		if (!langs) {
+			msg_code(SL_ENOMEM, "--words '%s'", words);
+			goto fail;
+		}
+		if ((rc = bl_words_load(&langs[0].w, words, NULL))) {
+			words_error(rc, &langs[0].w, "--words ", words);
 			goto fail;
 		}
 		langs[0].ok = 1;
@@ -249,7 +268,7 @@ int cmd_blocklist(int argc, char **argv)
 					if (langs[k].lang && !strchr(lang.ptr, '/') && lang.ptr[0] != '.' &&
 					    access(path, R_OK) == 0) {
 						if ((rc = bl_words_load(&langs[k].w, path, lang.ptr))) {
-							msg_code(rc, "'%s'", path);
+							words_error(rc, &langs[k].w, "", path);
 							st.failed = 1;
 							break;
 						}

@@ -9,8 +9,10 @@
 #include "error.h"
 
 struct aho {
-	int32_t (*next)[256];   /* goto, then the full transition function */
-	int32_t *fail;
+	/* the trie while patterns are added: sparse, first child and next
+	 * sibling per state (freed by aho_build) */
+	int32_t *child, *sib;
+	uint8_t *byte;
 	int32_t *out;           /* first pattern ending here, -1 none */
 	int32_t *dict;          /* nearest state on the fail chain with an output, -1 none */
 	size_t nstates, cap;
@@ -18,26 +20,61 @@ struct aho {
 	uint32_t *plen;
 	int32_t *pnext;         /* next pattern ending in the same state */
 	size_t npat, pcap;
+	size_t limit;           /* aho_bytes() cap, 0 none */
 	int built;
+	uint8_t used[256];      /* bytes that occur in a pattern */
 	uint16_t cls[256];      /* byte -> class: 0 bytes in no pattern, else 1.. */
 	int ncls;
 	int32_t *ctab;          /* nstates x ncls transitions, high bit: reports */
 };
 
+/* What the built automaton takes with n states and nc classes: its table
+ * and out/dict per state (the trie and fail links of the build are less
+ * and gone by then), plus the patterns. */
+static size_t bytes_for(const struct aho *a, size_t n, size_t nc)
+{
+	return n * (nc * sizeof(int32_t) + 2 * sizeof(int32_t)) +
+	       a->npat * (2 * sizeof(uint32_t) + sizeof(int32_t));
+}
+
+size_t aho_bytes(const struct aho *a)
+{
+	size_t nc = 1;
+	int c;
+	for (c = 0; c < 256; c++)
+		nc += a->used[c];
+	return bytes_for(a, a->nstates, nc);
+}
+
+void aho_set_limit(struct aho *a, size_t bytes)
+{
+	a->limit = bytes;
+}
+
 static int new_state(struct aho *a)
 {
 	if (a->nstates == a->cap) {
 		size_t cap = a->cap ? a->cap * 2 : 256;
-		void *n = realloc(a->next, cap * sizeof(*a->next));
-		if (!n)
+		void *n;
+		if (!(n = realloc(a->child, cap * sizeof(*a->child))))
 			return SL_ENOMEM;
-		a->next = n;
+		a->child = n;
+		if (!(n = realloc(a->sib, cap * sizeof(*a->sib))))
+			return SL_ENOMEM;
+		a->sib = n;
+		if (!(n = realloc(a->byte, cap * sizeof(*a->byte))))
+			return SL_ENOMEM;
+		a->byte = n;
 		if (!(n = realloc(a->out, cap * sizeof(*a->out))))
 			return SL_ENOMEM;
 		a->out = n;
 		a->cap = cap;
 	}
-	memset(a->next[a->nstates], 0xff, sizeof(a->next[0])); /* -1 */
+	if (a->nstates >= 0x7fffffff)
+		return SL_ETOOBIG;
+	a->child[a->nstates] = -1;
+	a->sib[a->nstates] = -1;
+	a->byte[a->nstates] = 0;
 	a->out[a->nstates] = -1;
 	return (int)a->nstates++;
 }
@@ -46,7 +83,7 @@ struct aho *aho_new(void)
 {
 	struct aho *a = calloc(1, sizeof(*a));
 	if (a && new_state(a) < 0) {
-		free(a);
+		aho_free(a);
 		return NULL;
 	}
 	return a;
@@ -56,9 +93,10 @@ void aho_free(struct aho *a)
 {
 	if (!a)
 		return;
-	free(a->next);
+	free(a->child);
+	free(a->sib);
+	free(a->byte);
 	free(a->ctab);
-	free(a->fail);
 	free(a->out);
 	free(a->dict);
 	free(a->pid);
@@ -72,21 +110,53 @@ size_t aho_patterns(const struct aho *a)
 	return a->npat;
 }
 
+static int32_t trie_child(const struct aho *a, int32_t s, unsigned char c)
+{
+	int32_t t;
+	for (t = a->child[s]; t >= 0 && a->byte[t] != c; t = a->sib[t])
+		;
+	return t;
+}
+
 int aho_add(struct aho *a, const char *p, size_t n, uint32_t id)
 {
 	int32_t s = 0;
-	size_t i;
+	size_t i, nc = 1;
+	int c;
 	if (a->built || n == 0)
 		return SL_EINVAL;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-		if (a->next[s][c] < 0) {
-			int t = new_state(a);
-			if (t < 0)
-				return t;
-			a->next[s][c] = t;
+	if (a->limit) { /* refuse before growing past the cap */
+		size_t nnew = 0;
+		uint8_t used[256];
+		memcpy(used, a->used, sizeof(used));
+		for (i = 0; i < n; i++) {
+			int32_t t = s >= 0 ? trie_child(a, s, (unsigned char)p[i]) : -1;
+			nnew += t < 0;
+			s = t;
+			used[(unsigned char)p[i]] = 1;
 		}
-		s = a->next[s][c];
+		for (c = 0; c < 256; c++)
+			nc += used[c];
+		a->npat++;
+		if (nnew > a->limit || bytes_for(a, a->nstates + nnew, nc) > a->limit) {
+			a->npat--;
+			return SL_ETOOBIG;
+		}
+		a->npat--;
+		s = 0;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)p[i];
+		int32_t t = trie_child(a, s, ch);
+		if (t < 0) {
+			if ((t = new_state(a)) < 0)
+				return t;
+			a->byte[t] = ch;
+			a->sib[t] = a->child[s];
+			a->child[s] = t;
+			a->used[ch] = 1;
+		}
+		s = t;
 	}
 	if (a->npat == a->pcap) {
 		size_t cap = a->pcap ? a->pcap * 2 : 64;
@@ -110,78 +180,64 @@ int aho_add(struct aho *a, const char *p, size_t n, uint32_t id)
 	return 0;
 }
 
+/* Compute the full transition function straight into a table of byte
+ * classes (bytes that occur in no pattern all lead back to the root alike,
+ * so a row is ncls wide, not 256), breadth first: a state's row is its fail
+ * state's row with its own trie edges written over it.  A transition holds
+ * the target's row offset, so the scan needs no multiply, and the high bit
+ * when the target reports something. */
 int aho_build(struct aho *a)
 {
-	int32_t *queue;
-	size_t head = 0, tail = 0;
+	int32_t *queue, *fail;
+	size_t head = 0, tail = 0, nc;
 	int c;
-	a->fail = calloc(a->nstates, sizeof(*a->fail));
+	if (a->built)
+		return SL_EINVAL;
+	a->ncls = 1;
+	for (c = 0; c < 256; c++)
+		a->cls[c] = a->used[c] ? (uint16_t)a->ncls++ : 0;
+	nc = (size_t)a->ncls;
+	if (a->nstates * nc >= 0x80000000u)
+		return SL_ETOOBIG; /* row offsets must fit in 31 bits */
 	a->dict = malloc(a->nstates * sizeof(*a->dict));
+	fail = malloc(a->nstates * sizeof(*fail));
 	queue = malloc(a->nstates * sizeof(*queue));
-	if (!a->fail || !a->dict || !queue) {
+	a->ctab = calloc(a->nstates * nc, sizeof(*a->ctab)); /* 0: the root */
+	if (!a->dict || !fail || !queue || !a->ctab) {
 		free(queue);
+		free(fail);
 		return SL_ENOMEM;
 	}
+#define ENC(t) ((int32_t)((uint32_t)(t) * (uint32_t)nc | \
+			  ((a->out[t] >= 0 || a->dict[t] >= 0) ? 0x80000000u : 0)))
+#define DEC(v) ((int32_t)(((uint32_t)(v) & 0x7fffffffu) / (uint32_t)nc))
 	a->dict[0] = -1;
-	for (c = 0; c < 256; c++) {
-		int32_t t = a->next[0][c];
-		if (t < 0) {
-			a->next[0][c] = 0;
-		} else {
-			a->fail[t] = 0;
-			a->dict[t] = -1;
+	fail[0] = 0;
+	queue[tail++] = 0;
+	while (head < tail) {
+		int32_t s = queue[head++], t;
+		int32_t *row = a->ctab + (size_t)s * nc;
+		if (s) /* the root's row stays all root */
+			memcpy(row, a->ctab + (size_t)fail[s] * nc, nc * sizeof(*row));
+		for (t = a->child[s]; t >= 0; t = a->sib[t]) {
+			uint16_t k = a->cls[a->byte[t]];
+			int32_t f = s ? DEC(row[k]) : 0; /* row[k]: still fail[s]'s move */
+			fail[t] = f;
+			a->dict[t] = a->out[f] >= 0 ? f : a->dict[f];
 			queue[tail++] = t;
 		}
+		for (t = a->child[s]; t >= 0; t = a->sib[t])
+			row[a->cls[a->byte[t]]] = ENC(t);
 	}
-	while (head < tail) {
-		int32_t s = queue[head++];
-		for (c = 0; c < 256; c++) {
-			int32_t t = a->next[s][c];
-			if (t < 0) {
-				a->next[s][c] = a->next[a->fail[s]][c];
-			} else {
-				int32_t f = a->next[a->fail[s]][c];
-				a->fail[t] = f;
-				a->dict[t] = a->out[f] >= 0 ? f : a->dict[f];
-				queue[tail++] = t;
-			}
-		}
-	}
+#undef ENC
+#undef DEC
 	free(queue);
-	/* compress the table to byte classes (bytes that occur in no pattern
-	 * all lead back to the root alike), and mark transitions into states
-	 * that report something with the high bit, so the scan reads one small
-	 * table entry per byte */
-	{
-		size_t st;
-		uint8_t used[256] = { 0 };
-		for (st = 0; st < a->nstates; st++)
-			for (c = 0; c < 256; c++)
-				if (a->next[st][c] != 0)
-					used[c] = 1;
-		a->ncls = 1;
-		for (c = 0; c < 256; c++)
-			a->cls[c] = used[c] ? (uint16_t)a->ncls++ : 0;
-		if (a->nstates * (size_t)a->ncls >= 0x80000000u)
-			return SL_ETOOBIG; /* row offsets must fit in 31 bits */
-		a->ctab = malloc(a->nstates * (size_t)a->ncls * sizeof(*a->ctab));
-		if (!a->ctab)
-			return SL_ENOMEM;
-		for (st = 0; st < a->nstates; st++) {
-			int32_t *row = a->ctab + st * (size_t)a->ncls;
-			row[0] = 0;
-			for (c = 0; c < 256; c++) {
-				int32_t t = a->next[st][c];
-				if (!a->cls[c])
-					continue;
-				/* the target's row offset, so the scan needs no multiply */
-				row[a->cls[c]] = (int32_t)((uint32_t)t * (uint32_t)a->ncls |
-							   ((a->out[t] >= 0 || a->dict[t] >= 0) ? 0x80000000u : 0));
-			}
-		}
-		free(a->next);
-		a->next = NULL;
-	}
+	free(fail);
+	free(a->child);
+	free(a->sib);
+	free(a->byte);
+	a->child = a->sib = NULL;
+	a->byte = NULL;
 	a->built = 1;
 	return 0;
 }

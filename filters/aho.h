@@ -1,8 +1,11 @@
 /*
  * aho.h - Aho–Corasick multi-pattern matching over bytes: thousands of
- * patterns found in one pass (a full transition table per state, so the scan
- * is one table lookup per byte).  Patterns are byte strings; every
- * occurrence, overlapping ones included, is reported.
+ * patterns found in one pass (a full transition table per state over byte
+ * classes, the bytes that occur in the patterns plus one class for all
+ * others, so the scan is one table lookup per byte and the memory is
+ * states x (classes + 2) x 4 bytes: at most ~(pattern bytes) x that).
+ * Patterns are byte strings; every occurrence, overlapping ones included,
+ * is reported.
  * Build once, then scan from any number of threads (read-only).
  */
 #ifndef SLUICE_AHO_H
@@ -15,9 +18,16 @@ struct aho;
 
 struct aho *aho_new(void);
 void aho_free(struct aho *a);
-/* Add a pattern (n > 0) with an id.  0 or SL_ENOMEM (SL_EINVAL when built). */
+/* Cap what the built automaton may take (aho_bytes), 0 for none (the
+ * default): an aho_add that would pass it adds nothing and returns
+ * SL_ETOOBIG, before anything is allocated for it. */
+void aho_set_limit(struct aho *a, size_t bytes);
+/* What the automaton of the patterns added so far takes once built. */
+size_t aho_bytes(const struct aho *a);
+/* Add a pattern (n > 0) with an id.  0, SL_ENOMEM, SL_ETOOBIG (the limit)
+ * (SL_EINVAL when built). */
 int aho_add(struct aho *a, const char *p, size_t n, uint32_t id);
-/* Compute the automaton.  0 or SL_ENOMEM. */
+/* Compute the automaton.  0, SL_ENOMEM or SL_ETOOBIG (2^31 table cells). */
 int aho_build(struct aho *a);
 size_t aho_patterns(const struct aho *a);
 /* After aho_build: read ASCII capitals as their small letters, so scanning

@@ -183,30 +183,45 @@ static const char *const allowlist[] = { "sm", "\xe3\x82\xb0\xe3\x83\xad",
 int bl_words_load(struct bl_words *w, const char *path, const char *lang)
 {
 	char *data, *p, *end;
-	size_t len;
+	size_t len, lineno = 0;
+	struct stat sb;
 	int rc;
 	const char *const *allow = allowlist;
 	memset(w, 0, sizeof(*w));
 	w->boundaries = 1;
 	if (lang && (!strcmp(lang, "ja") || !strcmp(lang, "th") || !strcmp(lang, "zh")))
 		w->boundaries = 0;
+	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		w->file_bytes = (size_t)sb.st_size;
+		if ((uint64_t)sb.st_size > BL_WORDS_MAX_BYTES)
+			return SL_ETOOBIG;
+	}
 	if ((rc = read_file(path, &data, &len)))
 		return rc;
+	w->file_bytes = len;
 	if (!(w->ac = aho_new())) {
 		free(data);
 		return SL_ENOMEM;
 	}
+	aho_set_limit(w->ac, BL_WORDS_MAX_BYTES);
 	for (p = data, end = data + len; p < end && !rc;) {
 		char *nl = memchr(p, '\n', (size_t)(end - p)), *e = nl ? nl : end;
 		size_t off, n, k;
 		int skip = 0;
 		const char *line = p;
 		p = nl ? nl + 1 : end;
+		lineno++;
 		if (memchr(line, '\0', (size_t)(e - line)))
 			continue;
 		pt_strip(line, (size_t)(e - line), &off, &n); /* Python's line.strip() */
 		if (!n)
 			continue; /* an empty alternative would match at every \W */
+		if (n > BL_WORD_MAX) {
+			w->bad_line = lineno;
+			w->bad_len = n;
+			rc = SL_ETOOBIG;
+			break;
+		}
 		for (k = 0; allow && allow[k]; k++)
 			if (strlen(allow[k]) == n && !memcmp(allow[k], line + off, n))
 				skip = 1;
@@ -322,6 +337,7 @@ int bl_urls_load_subwords(struct bl_urls *u, const char *path)
 	int rc;
 	if (!u->subwords && !(u->subwords = aho_new()))
 		return SL_ENOMEM;
+	aho_set_limit(u->subwords, BL_WORDS_MAX_BYTES);
 	if ((rc = strset_load(&tmp, path, 1, &added)) == 0)
 		for (k = 0; k < tmp.size && !rc; k++)
 			if (tmp.tab[k].p)

@@ -44,13 +44,23 @@ int strset_load(struct strset *s, const char *path, int normalize, size_t *added
 
 struct aho;
 
+/* A word list's automaton may take at most this (bl_words_load refuses a
+ * bigger one, and a bigger file, with SL_ETOOBIG before allocating it), and
+ * a word at most BL_WORD_MAX bytes. */
+#define BL_WORDS_MAX_BYTES ((size_t)256 << 20)
+#define BL_WORD_MAX 1024
+
 struct bl_words {
 	struct aho *ac;
 	int boundaries;      /* 0 for ja/th/zh */
 	size_t nwords;
+	/* after SL_ETOOBIG: the line of a word over BL_WORD_MAX and its length,
+	 * or line 0 when the list passes BL_WORDS_MAX_BYTES (file_bytes: its size) */
+	size_t bad_line, bad_len, file_bytes;
 };
 
-/* Load a word list (one per line, stripped) for language lang (may be NULL). */
+/* Load a word list (one per line, stripped) for language lang (may be NULL).
+ * 0, SL_EOPEN, SL_EIO, SL_ENOMEM, SL_ETOOBIG (see BL_WORDS_MAX_BYTES). */
 int bl_words_load(struct bl_words *w, const char *path, const char *lang);
 void bl_words_release(struct bl_words *w);
 /* Count the matches in lowered text (valid UTF-8, already lowercased; or a
