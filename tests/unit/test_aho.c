@@ -127,8 +127,10 @@ int main(void)
 				if (k == plen[i])
 					on_hit((uint32_t)i, j, j + plen[i], &want);
 			}
-		qsort(got.h, got.n, sizeof(*got.h), cmp_hit);
-		qsort(want.h, want.n, sizeof(*want.h), cmp_hit);
+		if (got.n)
+			qsort(got.h, got.n, sizeof(*got.h), cmp_hit);
+		if (want.n)
+			qsort(want.h, want.n, sizeof(*want.h), cmp_hit);
 		for (j = 0; j < got.n && j < want.n && !cmp_hit(&got.h[j], &want.h[j]); j++)
 			;
 		if (got.n != want.n || j < got.n) {
