@@ -142,6 +142,8 @@ int cmd_stats(int argc, char **argv)
 		"With --merge, the arguments are instead --stats files of the tasks of one",
 		"sharded run (or outputs of sluice stats): counters are added up, minima",
 		"and maxima kept, means recomputed, and \"tasks\" says how many were merged.",
+		"Stats of different stages, stage stats with sluice stats outputs, and a key",
+		"whose JSON type differs between files are refused.",
 		"",
 		"  sluice stats docs.jsonl.gz",
 		"  sluice warc crawl.warc.wet.gz | sluice stats --field source --field url --top 5",

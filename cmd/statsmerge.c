@@ -37,6 +37,7 @@ static int read_all(const char *path, struct buf *b)
 int stats_merge(const char *out_path, char **files, int nfiles)
 {
 	struct statsjson *acc = NULL;
+	struct statsjson_conflict c = { BUF_INIT, NULL, NULL, 0 };
 	struct buf b = BUF_INIT;
 	struct outstream *out;
 	const char *why = NULL;
@@ -62,10 +63,24 @@ int stats_merge(const char *out_path, char **files, int nfiles)
 			acc = j;
 			continue;
 		}
-		rc = statsjson_merge(acc, j, &why);
+		{
+			/* a stage's --stats and a `sluice stats` output: say which is which */
+			size_t na, nj;
+			const char *sa = statsjson_stage(acc, &na), *sj = statsjson_stage(j, &nj);
+			if (!sa != !sj) {
+				msg("'%s' is the --stats of stage %.*s, '%s' a `sluice stats` output: they cannot be merged",
+				    sa ? files[0] : files[i], (int)(sa ? na : nj), sa ? sa : sj, sa ? files[i] : files[0]);
+				statsjson_free(j);
+				goto fail;
+			}
+		}
+		rc = statsjson_merge_ex(acc, j, &why, &c);
 		statsjson_free(j);
 		if (rc) {
-			if (rc == SL_EFORMAT)
+			if (rc == SL_EFORMAT && c.had && c.file >= 0 && c.file < i)
+				msg("'%s': \"%.*s\" is %s, but %s in '%s': they cannot be merged", files[i],
+				    (int)c.key.len, c.key.ptr ? c.key.ptr : "", c.got, c.had, files[c.file]);
+			else if (rc == SL_EFORMAT)
 				msg("'%s': %s", files[i], why);
 			else
 				msg_code(rc, "'%s'", files[i]);
@@ -87,9 +102,11 @@ int stats_merge(const char *out_path, char **files, int nfiles)
 	}
 	statsjson_free(acc);
 	buf_release(&b);
+	buf_release(&c.key);
 	return 0;
 fail:
 	statsjson_free(acc);
 	buf_release(&b);
+	buf_release(&c.key);
 	return 1;
 }

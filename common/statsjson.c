@@ -24,6 +24,9 @@ struct statsjson {
 	size_t *keyn;
 	struct statsjson **vals;
 	size_t n, cap;
+	int src;                /* the input that gave the merge this member: 0 the first */
+	int merges;             /* the root of a merge: how many inputs merged into it */
+	int was_str;            /* a null that was a string (for the messages) */
 };
 
 void statsjson_free(struct statsjson *j)
@@ -224,8 +227,8 @@ static struct statsjson *find(const struct statsjson *o, const char *k, size_t n
 	return NULL;
 }
 
-/* A deep copy of j. */
-static int copy(const struct statsjson *j, struct statsjson **out)
+/* A deep copy of j, from input src. */
+static int copy(const struct statsjson *j, int src, struct statsjson **out)
 {
 	struct statsjson *c = calloc(1, sizeof(*c));
 	int rc;
@@ -237,6 +240,8 @@ static int copy(const struct statsjson *j, struct statsjson **out)
 	c->b = j->b;
 	c->i = j->i;
 	c->d = j->d;
+	c->src = src;
+	c->was_str = j->was_str;
 	if (j->raw) {
 		if (!(c->raw = dup_n(j->raw, j->rawn))) {
 			statsjson_free(c);
@@ -246,7 +251,7 @@ static int copy(const struct statsjson *j, struct statsjson **out)
 	}
 	for (size_t k = 0; k < j->n; k++) {
 		struct statsjson *v;
-		if ((rc = copy(j->vals[k], &v)) || (rc = member_add(c, j->keys[k], j->keyn[k], v))) {
+		if ((rc = copy(j->vals[k], src, &v)) || (rc = member_add(c, j->keys[k], j->keyn[k], v))) {
 			statsjson_free(c);
 			return rc;
 		}
@@ -304,11 +309,54 @@ done:
 	return rc;
 }
 
-static int merge(struct statsjson *a, const struct statsjson *b, const char *key, size_t keyn,
-		 const char **why)
+static const char *type_name(const struct statsjson *j)
 {
-	if (a->t != b->t)
-		return 0; /* keep the first file's */
+	static const char *const names[] = { "null", "a boolean", "a number", "a string", "an array", "an object" };
+	return j->t == J_NULL && j->was_str ? "a string" : names[j->t];
+}
+
+/* Strings in a member that only some inputs have become null, as strings
+ * that differ do (nested objects too). */
+static void strings_to_null(struct statsjson *j)
+{
+	if (j->t == J_STR) {
+		free(j->raw);
+		j->raw = NULL;
+		j->rawn = 0;
+		j->t = J_NULL;
+		j->was_str = 1;
+	}
+	for (size_t k = 0; j->t == J_OBJ && k < j->n; k++)
+		strings_to_null(j->vals[k]);
+}
+
+static int is_stage_key(const char *key, size_t keyn)
+{
+	return key && keyn == 5 && !memcmp(key, "stage", 5);
+}
+
+/* Merge b, the input numbered src, into a. */
+static int merge(struct statsjson *a, const struct statsjson *b, int src, const char *key, size_t keyn,
+		 const char **why, struct statsjson_conflict *c)
+{
+	if (a->t != b->t) {
+		/* null is a string that differed between earlier inputs */
+		if ((a->t == J_NULL && b->t == J_STR) || (a->t == J_STR && b->t == J_NULL)) {
+			if (is_stage_key(key, keyn)) {
+				*why = "the files are the stats of different stages";
+				return SL_EFORMAT;
+			}
+			strings_to_null(a);
+			return 0;
+		}
+		*why = "a member has a different JSON type in another file";
+		if (c) {
+			c->had = type_name(a);
+			c->got = type_name(b);
+			c->file = a->src;
+		}
+		return SL_EFORMAT;
+	}
 	switch (a->t) {
 	case J_NUM: {
 		long long sum;
@@ -337,39 +385,89 @@ static int merge(struct statsjson *a, const struct statsjson *b, const char *key
 		return 0;
 	case J_STR:
 		if (a->rawn != b->rawn || memcmp(a->raw, b->raw, a->rawn)) {
-			if (key && keyn == 5 && !memcmp(key, "stage", 5)) {
+			if (is_stage_key(key, keyn)) {
 				*why = "the files are the stats of different stages";
 				return SL_EFORMAT;
 			}
 			/* differing strings (each task's "shard"): none stands for all */
-			free(a->raw);
-			a->raw = NULL;
-			a->rawn = 0;
-			a->t = J_NULL;
+			strings_to_null(a);
 		}
 		return 0;
 	case J_ARR:
 		return merge_arrays(a, b);
-	case J_OBJ:
+	case J_OBJ: {
+		size_t had = a->n;
 		for (size_t i = 0; i < b->n; i++) {
-			struct statsjson *x = find(a, b->keys[i], b->keyn[i]), *c;
+			struct statsjson *x = find(a, b->keys[i], b->keyn[i]), *cp;
 			int rc;
-			if (x)
-				rc = merge(x, b->vals[i], b->keys[i], b->keyn[i], why);
-			else if (!(rc = copy(b->vals[i], &c)))
-				rc = member_add(a, b->keys[i], b->keyn[i], c); /* a member only b has */
+			if (x) {
+				rc = merge(x, b->vals[i], src, b->keys[i], b->keyn[i], why, c);
+				if (rc == SL_EFORMAT && c) {
+					/* the dotted path, built from the member outwards
+					 * (best effort: only text for the message) */
+					struct buf tmp = BUF_INIT;
+					buf_add(&tmp, b->keys[i], b->keyn[i]);
+					if (c->key.len && !buf_addch(&tmp, '.'))
+						(void)buf_add(&tmp, c->key.ptr, c->key.len);
+					buf_release(&c->key);
+					c->key = tmp;
+				}
+			} else if (!(rc = copy(b->vals[i], src, &cp))) {
+				strings_to_null(cp); /* the inputs before b lack it */
+				rc = member_add(a, b->keys[i], b->keyn[i], cp); /* a member only b has */
+			}
 			if (rc)
 				return rc;
 		}
+		for (size_t i = 0; i < had; i++) /* members b lacks */
+			if (!find(b, a->keys[i], a->keyn[i]))
+				strings_to_null(a->vals[i]);
 		return 0;
+	}
 	default:
 		return 0;
 	}
 }
 
+static const struct statsjson *stage_of(const struct statsjson *j)
+{
+	return j->t == J_OBJ ? find(j, "stage", 5) : NULL;
+}
+
+const char *statsjson_stage(const struct statsjson *j, size_t *n)
+{
+	const struct statsjson *s = stage_of(j);
+	if (!s || s->t != J_STR)
+		return NULL;
+	*n = s->rawn;
+	return s->raw;
+}
+
+int statsjson_merge_ex(struct statsjson *acc, const struct statsjson *b, const char **why,
+		       struct statsjson_conflict *c)
+{
+	int rc;
+	if (c) {
+		buf_reset(&c->key);
+		c->had = c->got = NULL;
+		c->file = 0;
+	}
+	/* a `sluice stats` output (no "stage") and a stage's --stats (with one)
+	 * share no counter: merged, they would be a mix of both */
+	if (!stage_of(acc) != !stage_of(b)) {
+		*why = "a stage's --stats and a `sluice stats` output cannot be merged";
+		return SL_EFORMAT;
+	}
+	/* members only b has are marked as the next input's (for the messages) */
+	rc = merge(acc, b, acc->merges + 1, NULL, 0, why, c);
+	if (!rc)
+		acc->merges++;
+	return rc;
+}
+
 int statsjson_merge(struct statsjson *acc, const struct statsjson *b, const char **why)
 {
-	return merge(acc, b, NULL, 0, why);
+	return statsjson_merge_ex(acc, b, why, NULL);
 }
 
 /* Derived members: X_mean = X / docs, distinct = |values|. */

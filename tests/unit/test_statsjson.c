@@ -87,8 +87,50 @@ int main(void)
 	CHECK_STR(M("{\"rules\": {\"a\": 1}, \"values\": {\"en\": 1}, \"distinct\": 1}",
 		    "{\"rules\": {\"a\": 2, \"b\": {\"c\": [1]}}, \"values\": {\"fr\": 2}, \"distinct\": 1}"),
 		  "{\"tasks\": 2,\"rules\": {\"a\": 3,\"b\": {\"c\": [1]}},\"values\": {\"en\": 1,\"fr\": 2},\"distinct\": 2}");
-	/* members of different types: the first file's */
-	CHECK_STR(M("{\"x\": 1}", "{\"x\": \"one\"}"), "{\"tasks\": 2,\"x\": 1}");
+	/* members of different types: refused (null is a string that differed) */
+	CHECK_STR(M("{\"x\": 1}", "{\"x\": \"one\"}"), "ERR a member has a different JSON type in another file");
+	CHECK_STR(M("{\"x\": {}}", "{\"x\": [1]}"), "ERR a member has a different JSON type in another file");
+	CHECK_STR(M("{\"x\": true}", "{\"x\": 1}"), "ERR a member has a different JSON type in another file");
+	CHECK_STR(M("{\"x\": null}", "{\"x\": 0}"), "ERR a member has a different JSON type in another file");
+	CHECK_STR(M("{\"x\": 1}", "{\"x\": 2.5}"), "{\"tasks\": 2,\"x\": 3.500000}");
+	CHECK_STR(M("{\"s\": \"a\"}", "{\"s\": \"b\"}", "{\"s\": \"c\"}"), "{\"tasks\": 3,\"s\": null}");
+	CHECK_STR(M("{\"s\": null}", "{\"s\": \"a\"}"), "{\"tasks\": 2,\"s\": null}");
+	CHECK_STR(M("{\"stage\": \"cat\"}", "{\"stage\": null}"), "ERR the files are the stats of different stages");
+	{
+		/* where: the dotted key, both types, the file that gave it */
+		struct statsjson *acc, *b;
+		struct statsjson_conflict c = { BUF_INIT, NULL, NULL, -1 };
+		const char *why = NULL;
+		const char *f[] = { "{\"n\": 1}", "{\"n\": 1, \"o\": {\"p\": {\"q\": [1]}}}", "{\"o\": {\"p\": {\"q\": 3}}}" };
+		CHECK(statsjson_parse(f[0], strlen(f[0]), &acc, &why) == 0);
+		for (int i = 1; i < 3; i++) {
+			CHECK(statsjson_parse(f[i], strlen(f[i]), &b, &why) == 0);
+			CHECK_INT(statsjson_merge_ex(acc, b, &why, &c), i == 1 ? 0 : SL_EFORMAT);
+			statsjson_free(b);
+		}
+		CHECK_MEM(c.key.ptr, c.key.len, "o.p.q", 5);
+		CHECK_STR(c.had ? c.had : "", "an array");
+		CHECK_STR(c.got ? c.got : "", "a number");
+		CHECK_INT(c.file, 1);
+		statsjson_free(acc);
+		buf_release(&c.key);
+	}
+	/* a `sluice stats` output (no "stage") and a stage's --stats: refused */
+	CHECK_STR(M("{\"docs\": 1, \"bytes\": 2}", "{\"stage\": \"cat\", \"docs_in\": 1}"),
+		  "ERR a stage's --stats and a `sluice stats` output cannot be merged");
+	CHECK_STR(M("{\"stage\": \"cat\", \"docs_in\": 1}", "{\"docs\": 1, \"bytes\": 2}"),
+		  "ERR a stage's --stats and a `sluice stats` output cannot be merged");
+	/* a string only some files have becomes null, in either order, nested too */
+	CHECK_STR(M("{\"stage\": \"cat\", \"shard\": \"0/2\"}", "{\"stage\": \"cat\"}"),
+		  "{\"tasks\": 2,\"stage\": \"cat\",\"shard\": null}");
+	CHECK_STR(M("{\"stage\": \"cat\"}", "{\"stage\": \"cat\", \"shard\": \"1/2\"}"),
+		  "{\"tasks\": 2,\"stage\": \"cat\",\"shard\": null}");
+	CHECK_STR(M("{\"o\": {\"s\": \"a\", \"n\": 1}}", "{\"o\": {\"n\": 2}}"),
+		  "{\"tasks\": 2,\"o\": {\"s\": null,\"n\": 3}}");
+	CHECK_STR(M("{\"n\": 1}", "{\"n\": 1, \"o\": {\"s\": \"a\", \"k\": 1}}"),
+		  "{\"tasks\": 2,\"n\": 2,\"o\": {\"s\": null,\"k\": 1}}");
+	/* ...and a string every file has stays */
+	CHECK_STR(M("{\"f\": \"x\"}", "{\"f\": \"x\"}", "{\"f\": \"x\"}"), "{\"tasks\": 3,\"f\": \"x\"}");
 	/* a "tasks" member of the inputs is replaced by the count of files */
 	CHECK_STR(M("{\"tasks\": 4, \"n\": 1}", "{\"tasks\": 4, \"n\": 1}", "{\"n\": 1}"), "{\"tasks\": 3,\"n\": 3}");
 	/* integers that would overflow long long are summed as doubles */
