@@ -352,11 +352,17 @@ void stage_input_done(struct stage *st)
 		return;
 	s = instream_stats(st->in);
 	what = instream_codec(st->in) == INSTREAM_ZSTD ? "zstd" : "gzip";
-	if (s->corrupt_members)
-		stage_problem(st, "'%s': skipped %" PRIu64 " corrupt %s %s (%" PRIu64 " bytes; first at byte %" PRIu64 ")",
+	if (s->corrupt_members) {
+		char passed[160] = "";
+		if (s->passed_corrupt_bytes)
+			snprintf(passed, sizeof(passed),
+				 "; their first %" PRIu64 " decoded bytes had already been passed on (a member over %zu MiB of output cannot be held until its check)",
+				 s->passed_corrupt_bytes, INSTREAM_HOLD_MAX >> 20);
+		stage_problem(st, "'%s': skipped %" PRIu64 " corrupt %s %s (%" PRIu64 " bytes; the first starts at byte %" PRIu64 " and is %" PRIu64 " bytes long%s)",
 			      st->cur->path, s->corrupt_members, what,
 			      instream_codec(st->in) == INSTREAM_ZSTD ? "frame(s)" : "member(s)",
-			      s->skipped_bytes, s->first_error_offset);
+			      s->skipped_bytes, s->first_corrupt_offset, s->first_corrupt_length, passed);
+	}
 	if (s->garbage_bytes)
 		stage_problem(st, "'%s': skipped %" PRIu64 " bytes that are not %s data", st->cur->path,
 			      s->garbage_bytes, what);

@@ -23,6 +23,11 @@
 #include "http_get.h"
 
 #define RAW_CAP (256u * 1024u)
+/* the hold buffer starts at this size and doubles up to INSTREAM_HOLD_MAX;
+ * once drained, one larger than HOLD_KEEP is freed, so an idle stream does
+ * not keep a big member's memory */
+#define HOLD_MIN (256u * 1024u)
+#define HOLD_KEEP ((size_t)16 << 20)
 
 struct instream {
 	int fd;
@@ -43,6 +48,14 @@ struct instream {
 	ZSTD_DStream *zs;
 	struct instream_stats st;
 	uint64_t limit;       /* raw bytes left to read from fd (ranges) */
+	uint64_t member_start; /* raw offset of the current member's magic */
+	/* gzip: the current member's decoded bytes hold[0, hold_len), held
+	 * until its trailer checks out; hold[hold_pos, hold_rel) are released
+	 * and not yet returned */
+	unsigned char *hold;
+	size_t hold_cap, hold_len, hold_pos, hold_rel;
+	int streaming;         /* this member outgrew the hold: passed on as decoded */
+	uint64_t member_passed; /* decoded bytes of this member returned so far */
 };
 
 /* read() from the file (at most limit bytes) or the remote stream:
@@ -181,20 +194,6 @@ static int member_truncated(struct instream *s)
 	return 0;
 }
 
-/* Record a member that failed to decode, and step one byte forward so the
- * scan for the next magic cannot find this member's own header again. */
-static void note_corruption(struct instream *s)
-{
-	note_first_error(s);
-	s->st.corrupt_members++;
-	s->in_member = 0;
-	s->gap_pending = 1;
-	if (s->rpos < s->rlen) {
-		s->rpos++;
-		s->st.skipped_bytes++;
-	}
-}
-
 /* Between members: decide what comes next.  Returns 1 when a member can
  * start, 0 at the end of input, negative on I/O error. */
 static int next_member(struct instream *s)
@@ -220,14 +219,120 @@ static int next_member(struct instream *s)
 		s->next_flags |= INSTREAM_MEMBER;
 	s->started = 1;
 	s->st.members++;
+	s->member_start = raw_offset(s);
 	return 1;
 }
 
+/*
+ * Go back to raw offset `to` (not after the current position) when the
+ * bytes are still in the raw buffer or the file can seek; else stay.
+ * Why: a member can fail well past its end, when the damage hides the
+ * final block so that inflate() reads on into the next member's bytes;
+ * the next member's magic lies between its start and the point of failure.
+ */
+static void rewind_to(struct instream *s, uint64_t to)
+{
+	uint64_t buf_start = s->st.raw_bytes - s->rlen, back;
+
+	if (to >= raw_offset(s))
+		return;
+	if (to >= buf_start) {
+		s->rpos = (size_t)(to - buf_start);
+		return;
+	}
+	if (s->url || s->file_size < 0)
+		return; /* a pipe: scan on from here */
+	back = s->st.raw_bytes - to;
+	if (lseek(s->fd, -(off_t)back, SEEK_CUR) < 0)
+		return;
+	s->st.raw_bytes = to;
+	if (s->limit != UINT64_MAX)
+		s->limit += back;
+	s->rpos = s->rlen = 0;
+	s->raw_eof = 0;
+}
+
+/*
+ * The current member (gzip member or zstd frame) failed to decode: count
+ * it, then skip to the next magic.  The member's length is taken from its
+ * start to that magic (or the end of input), and skipped_bytes counts it.
+ * Returns 1 when positioned on a magic, 0 at the end, negative on I/O error.
+ */
+static int member_failed(struct instream *s)
+{
+	uint64_t scanned = 0, len;
+	int rc;
+
+	if (!s->st.corrupt_members && !s->st.truncated && !s->st.garbage_bytes)
+		s->st.first_error_offset = s->member_start;
+	s->st.corrupt_members++;
+	s->st.lost_at_end = 1;
+	s->in_member = 0;
+	rewind_to(s, s->member_start + 1);
+	/* never find this member's own header again */
+	if (raw_offset(s) <= s->member_start && s->rpos < s->rlen)
+		s->rpos++;
+	rc = scan_to_magic(s, &scanned);
+	len = raw_offset(s) - s->member_start;
+	s->st.skipped_bytes += len;
+	if (s->st.corrupt_members == 1) {
+		s->st.first_corrupt_offset = s->member_start;
+		s->st.first_corrupt_length = len;
+	}
+	return rc;
+}
+
+/* Room for more output in the hold buffer: 1, or 0 when it is at the
+ * budget, or SL_ENOMEM. */
+static int hold_room(struct instream *s)
+{
+	size_t ncap;
+	unsigned char *p;
+
+	if (s->hold_len < s->hold_cap)
+		return 1;
+	if (s->hold_cap >= INSTREAM_HOLD_MAX)
+		return 0;
+	ncap = s->hold_cap ? s->hold_cap * 2 : HOLD_MIN;
+	if (ncap > INSTREAM_HOLD_MAX)
+		ncap = INSTREAM_HOLD_MAX;
+	p = realloc(s->hold, ncap);
+	if (!p)
+		return SL_ENOMEM;
+	s->hold = p;
+	s->hold_cap = ncap;
+	return 1;
+}
+
+/*
+ * gzip: each member is inflated into the hold buffer and released only
+ * when inflate() has checked its trailer (Z_STREAM_END), so the bytes of a
+ * member that turns out corrupt (bad deflate data, CRC-32, length) are
+ * dropped whole: one extra copy (hold to dst) on the normal path.  A member
+ * whose output outgrows INSTREAM_HOLD_MAX is released as it stands and
+ * then inflated straight into dst (no copy) until its end.
+ */
 static ssize_t read_gzip(struct instream *s, void *dst, size_t n)
 {
 	int rc, zrc;
 
 	for (;;) {
+		if (s->hold_pos < s->hold_rel) {
+			size_t k = s->hold_rel - s->hold_pos;
+			if (k > n)
+				k = n;
+			memcpy(dst, s->hold + s->hold_pos, k);
+			s->hold_pos += k;
+			return (ssize_t)k;
+		}
+		if (s->hold_pos == s->hold_len && s->hold_len) {
+			s->hold_pos = s->hold_rel = s->hold_len = 0;
+			if (s->hold_cap > HOLD_KEEP) {
+				free(s->hold);
+				s->hold = NULL;
+				s->hold_cap = 0;
+			}
+		}
 		if (!s->in_member) {
 			rc = next_member(s);
 			if (rc <= 0)
@@ -235,47 +340,68 @@ static ssize_t read_gzip(struct instream *s, void *dst, size_t n)
 			if (inflateReset2(&s->z, 31) != Z_OK)
 				return SL_ENOMEM;
 			s->in_member = 1;
+			s->streaming = 0;
+			s->member_passed = 0;
 		}
 		if (s->rpos == s->rlen) {
 			rc = raw_refill(s);
 			if (rc < 0)
 				return rc;
-			if (rc == 0)
-				return member_truncated(s);
+			if (rc == 0) {
+				/* cut short: keep what decoded (see instream.h) */
+				s->hold_rel = s->hold_len;
+				member_truncated(s);
+				continue;
+			}
 		}
 		s->z.next_in = s->raw + s->rpos;
 		s->z.avail_in = (uInt)(s->rlen - s->rpos);
-		s->z.next_out = dst;
-		s->z.avail_out = (uInt)(n > (1u << 30) ? (1u << 30) : n);
+		if (s->streaming) {
+			s->z.next_out = dst;
+			s->z.avail_out = (uInt)(n > (1u << 30) ? (1u << 30) : n);
+		} else {
+			rc = hold_room(s);
+			if (rc < 0)
+				return rc;
+			if (rc == 0) {
+				/* over the budget: pass it on from here */
+				s->streaming = 1;
+				s->hold_rel = s->hold_len;
+				s->member_passed += s->hold_len;
+				continue;
+			}
+			s->z.next_out = s->hold + s->hold_len;
+			s->z.avail_out = (uInt)(s->hold_cap - s->hold_len);
+		}
 		zrc = inflate(&s->z, Z_NO_FLUSH);
 		s->rpos = s->rlen - s->z.avail_in;
-		{
-			size_t got = (size_t)((unsigned char *)s->z.next_out - (unsigned char *)dst);
-			if (zrc == Z_STREAM_END) {
+		if (zrc == Z_OK || zrc == Z_BUF_ERROR || zrc == Z_STREAM_END) {
+			size_t got;
+			if (zrc == Z_STREAM_END)
 				s->in_member = 0;
+			if (s->streaming) {
+				got = (size_t)((unsigned char *)s->z.next_out - (unsigned char *)dst);
+				s->member_passed += got;
 				if (got)
 					return (ssize_t)got;
 				continue;
 			}
-			if (zrc == Z_OK || zrc == Z_BUF_ERROR) {
-				if (got)
-					return (ssize_t)got;
-				continue; /* needs more input */
-			}
-			if (zrc == Z_MEM_ERROR)
-				return SL_ENOMEM;
-			/* Z_DATA_ERROR / Z_NEED_DICT / Z_STREAM_ERROR: corrupt. */
-			note_corruption(s);
-			rc = scan_to_magic(s, &s->st.skipped_bytes);
-			if (rc < 0)
-				return rc;
-			if (got)
-				return (ssize_t)got; /* the gap follows these bytes */
-			s->next_flags |= INSTREAM_GAP;
-			s->gap_pending = 0;
-			if (rc == 0)
-				return 0;
+			s->hold_len = (size_t)(s->z.next_out - s->hold);
+			if (zrc == Z_STREAM_END)
+				s->hold_rel = s->hold_len; /* verified */
+			continue;
 		}
+		if (zrc == Z_MEM_ERROR)
+			return SL_ENOMEM;
+		/* Z_DATA_ERROR / Z_NEED_DICT / Z_STREAM_ERROR: corrupt.  Drop
+		 * whatever of it is still held; what follows starts after a gap. */
+		if (s->streaming)
+			s->st.passed_corrupt_bytes += s->member_passed;
+		s->hold_pos = s->hold_rel = s->hold_len = 0;
+		s->next_flags |= INSTREAM_GAP;
+		rc = member_failed(s);
+		if (rc < 0)
+			return rc;
 	}
 }
 
@@ -305,8 +431,8 @@ static ssize_t read_zstd(struct instream *s, void *dst, size_t n)
 			zrc = ZSTD_decompressStream(s->zs, &out, &in);
 			s->rpos = in.pos;
 			if (ZSTD_isError(zrc)) {
-				note_corruption(s);
-				rc = scan_to_magic(s, &s->st.skipped_bytes);
+				rc = member_failed(s);
+				s->gap_pending = 1;
 				if (rc < 0)
 					return rc;
 				if (out.pos)
@@ -372,6 +498,7 @@ ssize_t instream_read(struct instream *s, void *dst, size_t n, unsigned *flags)
 			*flags = s->next_flags;
 		s->next_flags = 0;
 		s->st.out_bytes += (uint64_t)r;
+		s->st.lost_at_end = 0;
 	} else if (r == 0) {
 		s->done = 1;
 	}
@@ -552,6 +679,7 @@ void instream_free(struct instream *s)
 	if (s->own && s->fd >= 0)
 		close(s->fd);
 	free(s->raw);
+	free(s->hold);
 	free(s);
 }
 

@@ -6,8 +6,13 @@
  * zstd (28 b5 2f fd; any number of frames), else plain bytes.
  *
  * Hostile input is the normal case here:
+ *   - a corrupt gzip member (bad deflate data, CRC-32 or length) returns
+ *     none of its bytes (up to INSTREAM_HOLD_MAX of output, see below);
  *   - a corrupt gzip member or zstd frame is skipped: the reader scans the
- *     compressed bytes for the next member/frame magic and resumes there;
+ *     compressed bytes for the next member/frame magic, from just after the
+ *     bad member's start (damage can make inflate read on into the next
+ *     member; a file or the raw buffer is rewound, a pipe is not), and
+ *     resumes there;
  *     the next chunk returned carries INSTREAM_GAP so a record parser knows
  *     the bytes before and after do not join up;
  *   - a stream that ends inside a member is "truncated": everything decoded
@@ -49,11 +54,29 @@ struct instream_stats {
 	uint64_t out_bytes;       /* decoded bytes returned */
 	uint64_t members;         /* gzip members / zstd frames started */
 	uint64_t corrupt_members; /* members skipped because they did not decode */
-	uint64_t skipped_bytes;   /* compressed bytes skipped while resyncing */
+	uint64_t skipped_bytes;   /* compressed length of the corrupt members:
+				     each from its start to the next magic */
 	uint64_t garbage_bytes;   /* non-member bytes after/between members */
 	int truncated;            /* input ended inside a member */
 	uint64_t first_error_offset; /* raw offset of the first corruption */
+	/* the first corrupt member: its raw start offset and compressed length */
+	uint64_t first_corrupt_offset, first_corrupt_length;
+	/* decoded bytes of corrupt gzip members that had been returned before
+	 * the corruption showed: only members whose output exceeds
+	 * INSTREAM_HOLD_MAX (they cannot be held until their trailer) */
+	uint64_t passed_corrupt_bytes;
+	int lost_at_end;          /* a corrupt member came after the last byte
+				     returned: a last line or record there was
+				     cut short (no later chunk carries the gap) */
 };
+
+/* A gzip member's decoded output is held back until its trailer (CRC-32 and
+ * length) has been checked, so a corrupt member returns nothing at all.
+ * Memory stays bounded: a member whose output exceeds this budget (a whole
+ * file compressed as one member) is passed on as it decodes once the budget
+ * is full, and if it then fails, passed_corrupt_bytes says how much of it
+ * went out.  zstd frames are returned as their blocks decode. */
+#define INSTREAM_HOLD_MAX ((size_t)64 << 20)
 
 /* Open path ("-" or NULL: stdin; http:// or https://: a remote file,
  * streamed through libcurl without saving it, see http_get.h).  Returns 0

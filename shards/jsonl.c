@@ -110,8 +110,9 @@ int jsonl_next(struct jsonl_reader *r, const char **line, size_t *len)
 				return SL_ETRUNC;
 			}
 			/* The last line has no newline: complete, unless the
-			 * compressed stream was cut short inside it. */
-			if (instream_stats(r->w.s)->truncated) {
+			 * compressed stream was cut short inside it, or corrupt
+			 * data followed it. */
+			if (instream_stats(r->w.s)->truncated || instream_stats(r->w.s)->lost_at_end) {
 				r->line_no++;
 				inwin_skip(&r->w, (size_t)n);
 				return SL_ETRUNC;

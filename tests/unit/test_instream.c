@@ -68,7 +68,7 @@ int main(void)
 {
 	struct buf f = BUF_INIT, out = BUF_INIT, ev = BUF_INIT;
 	struct instream_stats st;
-	size_t cut;
+	size_t cut, mlen;
 
 	/* plain */
 	buf_addstr(&f, "hello, plain world\n");
@@ -100,6 +100,7 @@ int main(void)
 	gz_member(&f, "first record\n", 13);
 	cut = f.len;
 	gz_member(&f, "the second record is long enough to have a real deflate body body body\n", 72);
+	mlen = f.len - cut;
 	f.ptr[cut + 12] ^= 0x55;
 	f.ptr[cut + 13] ^= 0xff;
 	f.ptr[cut + 14] ^= 0x33;
@@ -111,6 +112,30 @@ int main(void)
 	CHECK(out.len >= 6 && !memcmp(out.ptr + out.len - 6, "third\n", 6));
 	CHECK_INT(st.corrupt_members, 1);
 	CHECK(st.first_error_offset >= cut);
+	/* nothing of the corrupt member comes out; it is named whole */
+	CHECK_STR(out.ptr, "first record\nthird\n");
+	CHECK_INT(st.first_error_offset, cut);
+	CHECK_INT(st.first_corrupt_offset, cut);
+	CHECK_INT(st.first_corrupt_length, mlen);
+	CHECK_INT(st.skipped_bytes, mlen);
+	CHECK_INT(st.passed_corrupt_bytes, 0);
+
+	/* only the CRC-32 is wrong: the member's bytes are still dropped */
+	buf_reset(&f); buf_reset(&out); buf_reset(&ev);
+	gz_member(&f, "first record\n", 13);
+	cut = f.len;
+	gz_member(&f, "a member whose data decodes but whose CRC is wrong\n", 51);
+	mlen = f.len - cut;
+	f.ptr[f.len - 6] ^= 0x01;
+	gz_member(&f, "third\n", 6);
+	write_file(&f);
+	CHECK_INT(read_all(&out, &ev, &st), 0);
+	CHECK_STR(out.ptr, "first record\nthird\n");
+	CHECK_STR(ev.ptr, "first record\n|GAP||M|third\n");
+	CHECK_INT(st.corrupt_members, 1);
+	CHECK_INT(st.first_corrupt_offset, cut);
+	CHECK_INT(st.first_corrupt_length, mlen);
+	CHECK_INT(st.skipped_bytes, mlen);
 
 	/* truncated inside the last member: everything before is kept */
 	buf_reset(&f); buf_reset(&out); buf_reset(&ev);
