@@ -83,9 +83,20 @@ static int raw_refill(struct instream *s)
 	if (s->raw_eof)
 		return 0;
 	if (s->rpos > 0) {
-		memmove(s->raw, s->raw + s->rpos, s->rlen - s->rpos);
-		s->rlen -= s->rpos;
-		s->rpos = 0;
+		size_t from = s->rpos;
+		/* a pipe cannot seek back: keep the current member's bytes
+		 * (after its magic) while they fill at most 3/4 of the buffer,
+		 * so that a failure can rescan them (see rewind_to) */
+		if (s->in_member && (s->url || s->file_size < 0)) {
+			uint64_t buf_start = s->st.raw_bytes - s->rlen;
+			if (s->member_start + 1 >= buf_start &&
+			    s->member_start + 1 - buf_start < from &&
+			    s->rlen - (s->member_start + 1 - buf_start) <= RAW_CAP / 4 * 3)
+				from = (size_t)(s->member_start + 1 - buf_start);
+		}
+		memmove(s->raw, s->raw + from, s->rlen - from);
+		s->rlen -= from;
+		s->rpos -= from;
 	}
 	if (s->rlen == RAW_CAP)
 		return 1;

@@ -11,7 +11,8 @@
  *   - a corrupt gzip member or zstd frame is skipped: the reader scans the
  *     compressed bytes for the next member/frame magic, from just after the
  *     bad member's start (damage can make inflate read on into the next
- *     member; a file or the raw buffer is rewound, a pipe is not), and
+ *     member; a file seeks back, a pipe keeps the member's bytes while they
+ *     fill at most 3/4 of the 256 KiB raw buffer, else scans on), and
  *     resumes there;
  *     the next chunk returned carries INSTREAM_GAP so a record parser knows
  *     the bytes before and after do not join up;

@@ -52,6 +52,11 @@ for case in mid end crc isize; do
 		eq "$case/$mode: no other message" "$(grep -c . "$T/err")" 1
 		eq "$case/$mode: counted" "$(json "$T/s.json" "j['corrupt_compressed_members'], j['docs_in'], j['docs_out'], j['docs_unreadable']")" "1 130 130 0"
 	done
+	# from a pipe (no seeking back: the member's bytes are kept to rescan)
+	run bash -c 'cat "$2" | "$1" cat -q -' _ "$SLUICE" "$T/bad.jsonl.gz"
+	eq "$case/pipe: exit" "$rc" 0
+	check "$case/pipe: exactly the 130 good documents" cmp -s "$T/out" "$T/want.jsonl"
+	check "$case/pipe: message" has "$T/err" "'-': skipped 1 corrupt gzip member(s) ($M2 bytes; the first starts at byte $M1 and is $M2 bytes long)"
 done
 
 # two corrupt members in a row, then a good one: both skipped, the sum named
