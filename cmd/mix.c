@@ -20,6 +20,7 @@
 #include "msg.h"
 #include "options.h"
 #include "outstream.h"
+#include "stage.h"
 
 struct source {
 	char *path;
@@ -64,10 +65,15 @@ static uint64_t count_tokens(const char *v, size_t n)
 /*
  * Read a source once; for every readable document call back with its
  * number and token count.  by_tokens: documents without "tokens" are
- * unreadable.  Returns 0 or 1 (reported).
+ * unreadable.  first: the counting pass, which opens the source as the
+ * stage's next input and counts and reports what it reads (docs_in,
+ * unreadable lines, invalid UTF-8, --on-error); later passes read the same
+ * lines again and skip the bad ones silently, so a document keeps its
+ * number.  Returns 0 or 1 (reported; st->failed or st->pipe_closed set).
  */
-typedef int (*mix_fn)(void *ctx, uint64_t index, uint64_t tokens, const char *line, size_t len);
-static int read_source(struct source *s, int by_tokens, int count_bad, mix_fn fn, void *ctx)
+typedef int (*mix_fn)(void *ctx, uint64_t index, uint64_t tokens, const struct doc *d,
+		      const char *line, size_t len);
+static int read_source(struct stage *st, struct source *s, int by_tokens, int first, mix_fn fn, void *ctx)
 {
 	struct instream *in;
 	struct jsonl_reader jr;
@@ -76,56 +82,68 @@ static int read_source(struct source *s, int by_tokens, int count_bad, mix_fn fn
 	size_t len;
 	uint64_t index = 0;
 	int rc, ret = 0;
+	char where[64];
 
-	if ((rc = instream_open(&in, s->path))) {
+	if (first) {
+		if (stage_next_input(st, &in, NULL) <= 0)
+			return 1;
+	} else if ((rc = instream_open(&in, s->path))) {
 		msg_code(rc, "cannot open '%s'", s->path);
+		st->failed = 1;
 		return 1;
 	}
-	if ((rc = jsonl_reader_init(&jr, in, 0, UINT64_MAX, (size_t)64 << 20))) {
+	if ((rc = jsonl_reader_init(&jr, in, 0, UINT64_MAX, st->o.max_doc_bytes))) {
 		msg_code(rc, "'%s'", s->path);
-		instream_free(in);
+		st->failed = 1;
+		if (first)
+			stage_input_done(st);
+		else
+			instream_free(in);
 		return 1;
 	}
 	doc_init(&d);
 	while ((rc = jsonl_next(&jr, &line, &len)) != 0) {
-		struct json_err e = { 0, NULL, 0 };
+		uint64_t bad = st->docs_unreadable;
 		const char *tv;
 		size_t tl;
-		if (rc == SL_ETOOBIG || rc == SL_ETRUNC) {
-			s->unreadable += count_bad;
-			continue;
-		}
+		snprintf(where, sizeof(where), "line %" PRIu64, jr.line_no);
+		rc = stage_check_line(st, rc, line, len, &d, s->path, where, first);
+		s->unreadable += st->docs_unreadable - bad;
 		if (rc < 0) {
-			msg_code(rc, "'%s'", s->path);
 			ret = 1;
 			break;
 		}
-		if (doc_parse(&d, line, len, (size_t)64 << 20, DOC_ID_OPTIONAL, &e)) {
-			if (count_bad && s->unreadable++ < 5)
-				msg("'%s': line %" PRIu64 ": not a document (%s); skipped", s->path, jr.line_no,
-				    e.msg ? e.msg : "malformed");
+		if (rc == 0)
 			continue;
-		}
 		tv = doc_get_raw(&d, "tokens", &tl);
 		if (by_tokens && !tv) {
-			if (count_bad && s->unreadable++ < 5)
-				msg("'%s': line %" PRIu64 ": no \"tokens\" member; skipped", s->path, jr.line_no);
+			if (first) {
+				s->unreadable++;
+				stage_unreadable(st, "no_tokens", "'%s': %s: no \"tokens\" member; skipped", s->path, where);
+			}
 			continue;
 		}
-		if ((rc = fn(ctx, index++, tv ? count_tokens(tv, tl) : 0, line, len))) {
+		if (first)
+			stage_progress(st);
+		if ((rc = fn(ctx, index++, tv ? count_tokens(tv, tl) : 0, &d, line, len))) {
 			ret = 1;
 			break;
 		}
 	}
 	doc_release(&d);
 	jsonl_reader_release(&jr);
-	instream_free(in);
+	if (first)
+		stage_input_done(st);
+	else
+		instream_free(in);
 	return ret;
 }
 
-static int count_cb(void *ctx, uint64_t index, uint64_t tokens, const char *line, size_t len)
+static int count_cb(void *ctx, uint64_t index, uint64_t tokens, const struct doc *d,
+		    const char *line, size_t len)
 {
 	struct source *s = ctx;
+	(void)d;
 	(void)line;
 	(void)len;
 	s->docs++;
@@ -139,22 +157,38 @@ struct emit_ctx {
 	size_t si;
 	uint64_t seed, pass;
 	int sample;               /* this pass keeps a sample (frac) */
-	struct outstream *out;
-	const char *outname;
+	struct stage *st;
+	struct buf line;          /* a document whose invalid UTF-8 was replaced */
 };
 
-static int emit_cb(void *ctx, uint64_t index, uint64_t tokens, const char *line, size_t len)
+static int emit_cb(void *ctx, uint64_t index, uint64_t tokens, const struct doc *d,
+		   const char *line, size_t len)
 {
 	struct emit_ctx *c = ctx;
+	struct stage *st = c->st;
 	int rc;
 
 	if (c->sample && (mix_hash(c->seed, c->si, index) >> 48) >= c->s->cutoff)
 		return 0;
-	if ((rc = outstream_write(c->out, line, len)) || (rc = outstream_write(c->out, "\n", 1))) {
-		if (rc != SL_EPIPE)
-			msg_code(rc, "cannot write '%s'", c->outname);
+	/* the line as read, unless its invalid UTF-8 was replaced */
+	if (d->replaced) {
+		buf_reset(&c->line);
+		rc = doc_write(d, &c->line);
+		if (!rc)
+			rc = outstream_write(st->out, c->line.ptr, c->line.len);
+	} else if (!(rc = outstream_write(st->out, line, len))) {
+		rc = outstream_write(st->out, "\n", 1);
+	}
+	if (rc) {
+		if (rc == SL_EPIPE) {
+			st->pipe_closed = 1;
+		} else {
+			msg_code(rc, "cannot write '%s'", st->o.output ? st->o.output : "-");
+			st->failed = 1;
+		}
 		return rc;
 	}
+	st->docs_out++;
 	c->s->out_docs++;
 	c->s->out_tokens += tokens;
 	return 0;
@@ -175,27 +209,37 @@ int cmd_mix(int argc, char **argv)
 		"one after the other; pipe into 'sluice shard --shuffle' to interleave them.",
 		"The realized proportions go to stderr (and --stats).",
 		"",
+		"Every source line is checked as in the other stages (a document needs \"id\"",
+		"and \"text\"; invalid UTF-8 is replaced with U+FFFD and counted): a malformed",
+		"line stops the mix (exit 1) unless --on-error skip counts and skips it.",
+		"--stats has the stages' counters, read once per source (docs_in = the",
+		"sources' available documents + docs_unreadable; docs_out counts the copies",
+		"written, repeats included), then the mixture's own members.",
+		"",
 		"  sluice mix --source web.jsonl:0.7 --source code.jsonl:0.3 --tokens 1e9 -o mix.jsonl.zst",
 		NULL
 	};
 	struct opt_list srcs = { NULL, 0, 0 };
-	const char *tokens = NULL, *documents = NULL, *seed_s = NULL, *output = NULL, *stats = NULL;
-	int quiet = 0;
+	const char *tokens = NULL, *documents = NULL, *seed_s = NULL;
+	struct stage_opts o = { 0 };
 	struct option opts[] = {
 		OPT_LIST(0, "source", &srcs, "FILE:WEIGHT", "an input and its weight (repeatable)"),
 		OPT_STRING(0, "tokens", &tokens, "N", "size of the mixture in tokens (1e9, 500M)"),
 		OPT_STRING(0, "documents", &documents, "N", "size of the mixture in documents"),
 		OPT_STRING(0, "seed", &seed_s, "S", "seed of the sampling (default 0)"),
-		OPT_STRING('o', "output", &output, "FILE", "write to FILE (.gz/.zst compress); default stdout"),
-		OPT_STRING(0, "stats", &stats, "FILE", "write the realized proportions as JSON"),
-		OPT_FLAG('q', "quiet", &quiet, "no report on stderr"),
+		OPT_STRING('o', "output", &o.output, "FILE", "write to FILE (.gz/.zst compress); default stdout"),
+		OPT_STRING(0, "stats", &o.stats, "FILE", "write the counters and the realized proportions as JSON"),
+		OPT_STRING(0, "on-error", &o.on_error, "fail|skip", "a malformed source line stops the mix (fail, default) or is counted and skipped"),
+		OPT_SIZE(0, "max-doc-bytes", &o.max_doc_bytes, "SIZE", "skip and count larger documents (default 64M)"),
+		OPT_FLAG('q', "quiet", &o.quiet, "no progress or report on stderr"),
 		OPT_END(),
 	};
+	struct stage st;
 	struct source *s;
-	struct outstream *out = NULL;
+	char **paths = NULL;
 	double want, wsum = 0, total_out = 0;
 	uint64_t seed = 0;
-	int nargs, by_tokens, ret = 0, rc;
+	int nargs, by_tokens, ret = 0;
 	char *end;
 
 	nargs = parse_options(argc, argv, opts, usage);
@@ -218,8 +262,13 @@ int cmd_mix(int argc, char **argv)
 		if (*end || !*seed_s || seed_s[0] == '-')
 			RET_USAGE(usage_error("--seed expects a non-negative integer, not '%s'", seed_s));
 	}
+	if (stage_check_options(&o))
+		RET_USAGE(2);
 	s = calloc(srcs.n, sizeof(*s));
-	if (!s) {
+	paths = calloc(srcs.n, sizeof(*paths));
+	if (!s || !paths) {
+		free(s);
+		free(paths);
 		free(srcs.items);
 		return 1;
 	}
@@ -248,18 +297,21 @@ int cmd_mix(int argc, char **argv)
 			ret = s[i].path ? usage_error("--source cannot be standard input (it is read more than once)") : 1;
 			goto out;
 		}
+		paths[i] = s[i].path;
 		wsum += s[i].weight;
 	}
+	/* the sources are the stage's inputs, one piece each, in order (the
+	 * counting pass reads them through the frame); opens the output */
+	if ((ret = stage_begin(&st, "mix", 0, &o, paths, (int)srcs.n)))
+		goto out;
 	/* pass 1: the size of every source */
 	for (size_t i = 0; i < srcs.n; i++) {
-		if (read_source(&s[i], by_tokens, 1, count_cb, &s[i])) {
-			ret = 1;
-			goto out;
-		}
+		if (read_source(&st, &s[i], by_tokens, 1, count_cb, &s[i]))
+			goto end;
 		if ((by_tokens ? s[i].tokens : s[i].docs) == 0) {
 			msg("'%s': no %s to sample from", s[i].path, by_tokens ? "tokens" : "documents");
-			ret = 1;
-			goto out;
+			st.failed = 1;
+			goto end;
 		}
 		s[i].target = want * s[i].weight / wsum;
 		{
@@ -284,69 +336,52 @@ int cmd_mix(int argc, char **argv)
 			}
 		}
 	}
-	if ((rc = outstream_open(&out, output, 0))) {
-		msg_code(rc, "cannot open '%s'", output ? output : "-");
-		ret = 1;
-		goto out;
-	}
 	/* pass 2: whole copies, then the sampled part */
-	for (size_t i = 0; i < srcs.n && !ret; i++) {
-		struct emit_ctx c = { &s[i], i, seed, 0, 0, out, output ? output : "-" };
-		for (uint64_t p = 0; p <= s[i].passes && !ret; p++) {
+	for (size_t i = 0; i < srcs.n; i++) {
+		struct emit_ctx c = { &s[i], i, seed, 0, 0, &st, BUF_INIT };
+		int bad = 0;
+		for (uint64_t p = 0; p <= s[i].passes && !bad; p++) {
 			c.pass = p;
 			c.sample = p == s[i].passes;
 			if (c.sample && s[i].frac <= 0)
 				break;
-			ret = read_source(&s[i], by_tokens, 0, emit_cb, &c);
+			bad = read_source(&st, &s[i], by_tokens, 0, emit_cb, &c);
 		}
+		buf_release(&c.line);
+		if (bad)
+			goto end;
 	}
-	rc = outstream_close(out, !ret);
-	if (rc && !ret && rc != SL_EPIPE) {
-		msg_code(rc, "cannot write '%s'", output ? output : "-");
-		ret = 1;
-	}
-	if (ret)
-		goto out;
 	for (size_t i = 0; i < srcs.n; i++)
 		total_out += (double)(by_tokens ? s[i].out_tokens : s[i].out_docs);
 	{
-		struct buf b = BUF_INIT;
-		buf_addf(&b, "{\n  \"unit\": \"%s\",\n  \"requested\": %.0f,\n  \"realized\": %.0f,\n  \"seed\": %" PRIu64
+		struct buf *b = &st.extra;
+		buf_addf(b, ",\n  \"unit\": \"%s\",\n  \"requested\": %.0f,\n  \"realized\": %.0f,\n  \"seed\": %" PRIu64
 			 ",\n  \"sources\": [", by_tokens ? "tokens" : "documents", want, total_out, seed);
 		for (size_t i = 0; i < srcs.n; i++) {
 			double got = (double)(by_tokens ? s[i].out_tokens : s[i].out_docs);
-			buf_addf(&b, "%s\n    {\"path\": ", i ? "," : "");
-			json_string_encode(&b, s[i].path, strlen(s[i].path));
-			buf_addf(&b, ", \"weight\": %.6g, \"available_documents\": %" PRIu64 ", \"available_tokens\": %" PRIu64
+			buf_addf(b, "%s\n    {\"path\": ", i ? "," : "");
+			json_string_encode(b, s[i].path, strlen(s[i].path));
+			buf_addf(b, ", \"weight\": %.6g, \"available_documents\": %" PRIu64 ", \"available_tokens\": %" PRIu64
 				 ", \"documents\": %" PRIu64 ", \"tokens\": %" PRIu64 ", \"repeats\": %.4f"
 				 ", \"proportion\": %.6f, \"unreadable\": %" PRIu64 "}",
 				 s[i].weight / wsum, s[i].docs, s[i].tokens, s[i].out_docs, s[i].out_tokens,
 				 (double)s[i].passes + s[i].frac, total_out > 0 ? got / total_out : 0.0, s[i].unreadable);
-			if (!quiet)
+			if (!o.quiet)
 				msg("'%s': weight %.4f, realized %.4f (%" PRIu64 " documents, %" PRIu64 " tokens, x%.3f)",
 				    s[i].path, s[i].weight / wsum, total_out > 0 ? got / total_out : 0.0, s[i].out_docs,
 				    s[i].out_tokens, (double)s[i].passes + s[i].frac);
 		}
-		buf_addstr(&b, "\n  ]\n}\n");
-		if (stats) {
-			struct outstream *so;
-			if ((rc = outstream_open(&so, stats, 0)) == 0) {
-				rc = outstream_write(so, b.ptr, b.len);
-				rc = outstream_close(so, rc == 0) ? (rc ? rc : SL_EIO) : rc;
-			}
-			if (rc) {
-				msg_code(rc, "cannot write '%s'", stats);
-				ret = 1;
-			}
-		}
-		buf_release(&b);
+		buf_addstr(b, "\n  ]");
 	}
+end:
+	ret = stage_end(&st);
 out:
 	for (size_t i = 0; i < srcs.n; i++) {
 		free(s[i].path);
 		free(s[i].hist);
 	}
 	free(s);
+	free(paths);
 	free(srcs.items);
 	return ret;
 }

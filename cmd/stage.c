@@ -423,66 +423,83 @@ int stage_next(struct stage *st, struct doc *d)
 			continue;
 		}
 		json_offset_line(st, where, sizeof(where));
-		if (rc == SL_ETOOBIG) {
+		rc = stage_check_line(st, rc, line, len, d, st->cur->path, where, 1);
+		if (rc > 0) {
+			stage_progress(st);
+			return 1;
+		}
+		if (rc < 0)
+			return -1;
+	}
+}
+
+int stage_check_line(struct stage *st, int rc, const char *line, size_t len, struct doc *d,
+		     const char *path, const char *where, int count)
+{
+	struct json_err e = { 0, NULL, 0 };
+
+	if (rc == SL_ETOOBIG) {
+		if (count) {
 			st->docs_in++;
 			stage_unreadable(st, "too_large", "'%s': %s: document larger than --max-doc-bytes (%zu bytes); skipped",
-					 st->cur->path, where, st->o.max_doc_bytes);
-			continue;
+					 path, where, st->o.max_doc_bytes);
 		}
-		if (rc == SL_ETRUNC) {
+		return 0;
+	}
+	if (rc == SL_ETRUNC) {
+		if (count) {
 			st->docs_in++;
 			stage_unreadable(st, "corrupt_input", "'%s': %s: line cut short by corrupt or truncated compressed data; skipped",
-					 st->cur->path, where);
-			continue;
+					 path, where);
 		}
-		if (rc < 0) {
-			msg_code(rc, "'%s': %s", st->cur->path, where);
-			st->failed = 1;
-			return -1;
-		}
-		st->docs_in++;
-		{
-			struct json_err e = { 0, NULL, 0 };
-			rc = doc_parse(d, line, len, st->o.max_doc_bytes,
-				       (st->flags & STAGE_ID_OPTIONAL ? DOC_ID_OPTIONAL : 0) |
-					       (st->flags & STAGE_TEXT_OPTIONAL ? DOC_TEXT_OPTIONAL : 0), &e);
-			st->utf8_replaced += d->replaced;
-			if (rc == 0) {
-				stage_progress(st);
-				return 1;
-			}
-			if (rc == SL_EJSON || rc == SL_EFORMAT) {
-				const char *kind = rc == SL_EJSON ? "malformed JSON" : "not a document";
-				if (!st->on_error_skip) {
-					st->docs_unreadable++;
-					stage_count_add(&st->unreadable_by, rc == SL_EJSON ? "malformed_json" : "not_a_document", 1);
-					if (rc == SL_EJSON)
-						msg("'%s': %s: %s: %s at column %zu (use --on-error skip to skip such lines)",
-						    st->cur->path, where, kind, e.msg, e.offset + 1);
-					else
-						msg("'%s': %s: %s: %s (use --on-error skip to skip such lines)",
-						    st->cur->path, where, kind, e.msg);
-					st->failed = 1;
-					return -1;
-				}
-				if (rc == SL_EJSON)
-					stage_unreadable(st, "malformed_json", "'%s': %s: %s: %s at column %zu; skipped",
-							 st->cur->path, where, kind, e.msg, e.offset + 1);
-				else
-					stage_unreadable(st, "not_a_document", "'%s': %s: %s: %s; skipped",
-							 st->cur->path, where, kind, e.msg);
-				continue;
-			}
-			if (rc == SL_ETOOBIG) {
-				stage_unreadable(st, "too_large", "'%s': %s: document larger than --max-doc-bytes; skipped",
-						 st->cur->path, where);
-				continue;
-			}
-			msg_code(rc, "'%s': %s", st->cur->path, where);
-			st->failed = 1;
-			return -1;
-		}
+		return 0;
 	}
+	if (rc < 0) {
+		msg_code(rc, "'%s': %s", path, where);
+		st->failed = 1;
+		return -1;
+	}
+	if (count)
+		st->docs_in++;
+	rc = doc_parse(d, line, len, st->o.max_doc_bytes,
+		       (st->flags & STAGE_ID_OPTIONAL ? DOC_ID_OPTIONAL : 0) |
+			       (st->flags & STAGE_TEXT_OPTIONAL ? DOC_TEXT_OPTIONAL : 0), &e);
+	if (count)
+		st->utf8_replaced += d->replaced;
+	if (rc == 0)
+		return 1;
+	if (!count && (rc == SL_EJSON || rc == SL_EFORMAT || rc == SL_ETOOBIG))
+		return 0;
+	if (rc == SL_EJSON || rc == SL_EFORMAT) {
+		const char *kind = rc == SL_EJSON ? "malformed JSON" : "not a document";
+		if (!st->on_error_skip) {
+			st->docs_unreadable++;
+			stage_count_add(&st->unreadable_by, rc == SL_EJSON ? "malformed_json" : "not_a_document", 1);
+			if (rc == SL_EJSON)
+				msg("'%s': %s: %s: %s at column %zu (use --on-error skip to skip such lines)",
+				    path, where, kind, e.msg, e.offset + 1);
+			else
+				msg("'%s': %s: %s: %s (use --on-error skip to skip such lines)",
+				    path, where, kind, e.msg);
+			st->failed = 1;
+			return -1;
+		}
+		if (rc == SL_EJSON)
+			stage_unreadable(st, "malformed_json", "'%s': %s: %s: %s at column %zu; skipped",
+					 path, where, kind, e.msg, e.offset + 1);
+		else
+			stage_unreadable(st, "not_a_document", "'%s': %s: %s: %s; skipped",
+					 path, where, kind, e.msg);
+		return 0;
+	}
+	if (rc == SL_ETOOBIG) {
+		stage_unreadable(st, "too_large", "'%s': %s: document larger than --max-doc-bytes; skipped",
+				 path, where);
+		return 0;
+	}
+	msg_code(rc, "'%s': %s", path, where);
+	st->failed = 1;
+	return -1;
 }
 
 int stage_doc_origin(const struct stage *st, struct buf *out)

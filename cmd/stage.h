@@ -139,6 +139,20 @@ int stage_begin(struct stage *st, const char *name, unsigned flags,
  * after a fatal error (already reported; stop and call stage_end). */
 int stage_next(struct stage *st, struct doc *d);
 
+/*
+ * The checks stage_next makes of every line, for a command that reads its
+ * inputs itself (sluice mix reads its sources more than once): rc is what
+ * jsonl_next returned for the line (1, SL_ETOOBIG, SL_ETRUNC, or another
+ * error), path and where ("line N") name it in messages.  Parses the line
+ * into d (invalid UTF-8 replaced with U+FFFD), checks "id" and "text" and
+ * --max-doc-bytes, and applies --on-error.  count: count the line in
+ * docs_in, docs_unreadable and invalid_utf8_replaced and report a bad one;
+ * 0 (a later pass over lines already counted): skip bad lines silently.
+ * Returns 1 (a document in d), 0 (skipped) or -1 (fatal, reported; stop).
+ */
+int stage_check_line(struct stage *st, int rc, const char *line, size_t len, struct doc *d,
+		     const char *path, const char *where, int count);
+
 /* Where the current document came from: "<path>:<byte offset>", a stable
  * name for documents that lack an id (offsets are into the decoded stream). */
 int stage_doc_origin(const struct stage *st, struct buf *out);

@@ -63,10 +63,38 @@ run "$SLUICE" mix --source "$T/nothing.jsonl:1" --tokens 1e6
 eq "missing source: exit 1" "$rc" 1
 has "$T/err" "cannot open '$T/nothing.jsonl': No such file or directory" && pass || fail "missing source message"
 printf '%s\n' '{"id":"1","text":"a","tokens":[1,2]}' '{"id":"2","text":"no tokens"}' 'not json' > "$T/bad.jsonl"
-run "$SLUICE" mix --source "$T/bad.jsonl:1" --tokens 4 --stats "$T/s.json" -o "$T/b.jsonl"
-eq "bad documents: exit 0" "$rc" 0
+run "$SLUICE" mix --source "$T/bad.jsonl:1" --tokens 4 -o "$T/b.jsonl"
+eq "malformed line: exit 1" "$rc" 1
+has "$T/err" "'$T/bad.jsonl': line 3: malformed JSON" && pass || fail "malformed line: message names file and line"
+check "malformed line: no output file" test ! -e "$T/b.jsonl"
+run "$SLUICE" mix --source "$T/bad.jsonl:1" --tokens 4 --on-error skip --stats "$T/s.json" -o "$T/b.jsonl"
+eq "bad documents skipped: exit 0" "$rc" 0
 eq "bad documents: counted" "$(json "$T/s.json" "j['sources'][0]['unreadable']")" 2
+eq "bad documents: reasons" "$(json "$T/s.json" "sorted(j['unreadable_by'].items())")" "[('malformed_json', 1), ('no_tokens', 1)]"
 has "$T/err" "line 2: no \"tokens\" member; skipped" && pass || fail "no tokens message"
 eq "bad documents: the good one twice" "$(grep -c '"id":"1"' "$T/b.jsonl")" 2
+
+# --- the shared input checks: invalid UTF-8, documents without id, --max-doc-bytes
+printf '{"id":"1","text":"a\xff b"}\n{"text":"no id here"}\n{"id":"3","text":"ok"}\n' > "$T/u.jsonl"
+run "$SLUICE" mix --source "$T/u.jsonl:1" --documents 4 -o "$T/u-out.jsonl"
+eq "document without id: exit 1" "$rc" 1
+has "$T/err" "'$T/u.jsonl': line 2: not a document" && pass || fail "document without id: message"
+run "$SLUICE" mix --source "$T/u.jsonl:1" --documents 4 --on-error skip --stats "$T/s.json" -o "$T/u-out.jsonl"
+eq "--on-error skip: exit 0" "$rc" 0
+eq "without id: counted unreadable" "$(json "$T/s.json" "(j['docs_unreadable'], j['unreadable_by'])")" "(1, {'not_a_document': 1})"
+check "invalid UTF-8: output is valid UTF-8" python3 -c "open('$T/u-out.jsonl', 'rb').read().decode('utf-8')"
+eq "invalid UTF-8: replaced with U+FFFD" "$(grep -c $'a\xef\xbf\xbd b' "$T/u-out.jsonl")" 2
+eq "invalid UTF-8: counted once (the counting pass)" "$(json "$T/s.json" "j['invalid_utf8_replaced']")" 1
+check "no document without id in the output" sh -c "! grep -q 'no id here' '$T/u-out.jsonl'"
+eq "stats: conservation (in = available + unreadable; out = written)" "$(json "$T/s.json" "(j['docs_in'] == sum(s['available_documents'] for s in j['sources']) + j['docs_unreadable'], j['docs_out'] == sum(s['documents'] for s in j['sources']), j['docs_in'], j['docs_out'])")" "(True, True, 3, 4)"
+eq "stats: bytes_in counts each source once" "$(json "$T/s.json" "j['bytes_in']")" "$(wc -c < "$T/u.jsonl")"
+eq "stats: bytes_out is what was written" "$(json "$T/s.json" "j['bytes_out']")" "$(wc -c < "$T/u-out.jsonl")"
+printf '{"id":"1","text":"%s"}\n{"id":"2","text":"short"}\n' "$(head -c 300 /dev/zero | tr '\0' x)" > "$T/big.jsonl"
+run "$SLUICE" mix --source "$T/big.jsonl:1" --documents 2 --max-doc-bytes 100 --stats "$T/s.json" -o "$T/big-out.jsonl"
+eq "--max-doc-bytes: exit 0" "$rc" 0
+eq "--max-doc-bytes: too large counted" "$(json "$T/s.json" "(j['unreadable_by'], j['sources'][0]['available_documents'])")" "({'too_large': 1}, 1)"
+eq "--max-doc-bytes: the small one twice" "$(grep -c '"id":"2"' "$T/big-out.jsonl")" 2
+run "$SLUICE" mix --source "$T/u.jsonl:1" --documents 4 --on-error maybe
+eq "bad --on-error: usage" "$rc" 2
 
 done_testing
