@@ -35,6 +35,7 @@
 #include "minhash.h"
 #include "msg.h"
 #include "stage.h"
+#include "tmpclean.h"
 
 static unsigned shard_rank(const char *shard)
 {
@@ -72,10 +73,12 @@ static int write_file(const char *path, const void *data, size_t n)
 {
 	char tmp[4200];
 	FILE *f;
-	int bad;
+	int bad, slot;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
+	slot = tmpclean_add(tmp); /* removed if a signal kills the program */
 	if (!(f = fopen(tmp, "wb"))) {
+		tmpclean_remove(slot);
 		msg_code(SL_EOPEN, "cannot open '%s'", tmp);
 		return -1;
 	}
@@ -84,8 +87,10 @@ static int write_file(const char *path, const void *data, size_t n)
 	if (bad || rename(tmp, path)) {
 		msg_code(SL_EIO, "cannot write '%s'", path);
 		unlink(tmp);
+		tmpclean_remove(slot);
 		return -1;
 	}
+	tmpclean_remove(slot);
 	return 0;
 }
 

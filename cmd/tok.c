@@ -25,6 +25,7 @@
 #include "pmap.h"
 #include "shardout.h"
 #include "stage.h"
+#include "tmpclean.h"
 #include "utf8.h"
 
 static int is_file(const char *p)
@@ -244,7 +245,7 @@ static void vcache_put(struct vcache *c, const struct bpe *b)
 	struct buf data = BUF_INIT;
 	char tmp[2048 + 256];
 	size_t off = 0;
-	int fd, ok = 1;
+	int fd, ok = 1, slot;
 	if (!c->on || fs_mkdirs(c->dir, 1, 0700) || !private_dir(c->dir) || bpe_compile(b, &data)) {
 		buf_release(&data);
 		return;
@@ -254,6 +255,7 @@ static void vcache_put(struct vcache *c, const struct bpe *b)
 		buf_release(&data);
 		return;
 	}
+	slot = tmpclean_add(tmp); /* removed if a signal kills the program */
 	while (ok && off < data.len) {
 		ssize_t k = write(fd, data.ptr + off, data.len - off);
 		if (k <= 0)
@@ -265,8 +267,10 @@ static void vcache_put(struct vcache *c, const struct bpe *b)
 	buf_release(&data);
 	if (!ok || rename(tmp, c->file)) {
 		unlink(tmp);
+		tmpclean_remove(slot);
 		return;
 	}
+	tmpclean_remove(slot);
 	vcache_trim(c, strrchr(c->file, '/') + 1);
 }
 

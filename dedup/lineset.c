@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "lineset.h"
+#include "tmpclean.h"
 
 static const char magic[16] = { 'S', 'L', 'U', 'I', 'C', 'E', '-', 'L', 'I', 'N', 'E', 'S', 'E', 'T', '0', '1' };
 
@@ -83,12 +84,15 @@ int dd_lineset_save(const struct dd_lineset *s, const char *path)
 	char tmp[4096];
 	unsigned char hdr[32];
 	FILE *f;
-	int i, bad = 0;
+	int i, bad = 0, slot;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof(tmp))
 		return SL_EINVAL;
-	if (!(f = fopen(tmp, "wb")))
+	slot = tmpclean_add(tmp); /* removed if a signal kills the program */
+	if (!(f = fopen(tmp, "wb"))) {
+		tmpclean_remove(slot);
 		return SL_EOPEN;
+	}
 	memcpy(hdr, magic, 16);
 	memset(hdr + 16, 0, 16);
 	hdr[16] = DD_LINESET_SHARDS;
@@ -101,9 +105,11 @@ int dd_lineset_save(const struct dd_lineset *s, const char *path)
 	if (bad || rename(tmp, path) != 0) {
 		int e = errno;
 		unlink(tmp);
+		tmpclean_remove(slot);
 		errno = e;
 		return SL_EIO;
 	}
+	tmpclean_remove(slot);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <zstd.h>
 
 #include "error.h"
+#include "tmpclean.h"
 
 #define OUT_CAP (1u << 20)
 
@@ -28,6 +29,7 @@ struct outstream {
 	ZSTD_CStream *zs;
 	uint64_t bytes;
 	int err;              /* sticky first error */
+	int clean_slot;       /* tmp registered for removal on a fatal signal, or -1 */
 };
 
 enum outstream_codec outstream_codec_for(const char *path)
@@ -136,6 +138,7 @@ int outstream_open(struct outstream **out, const char *path, int level)
 	if (!s)
 		return SL_ENOMEM;
 	s->fd = -1;
+	s->clean_slot = -1;
 	s->buf = malloc(OUT_CAP);
 	if (!s->buf)
 		goto nomem;
@@ -166,6 +169,9 @@ int outstream_open(struct outstream **out, const char *path, int level)
 		if (!s->path || !s->tmp)
 			goto nomem;
 		snprintf(s->tmp, n + 32, "%s.tmp-%ld", s->path, (long)getpid());
+		/* removed if a signal kills the program before close (registered
+		 * first: unlinking a name that was never created is harmless) */
+		s->clean_slot = tmpclean_add(s->tmp);
 		s->fd = open(s->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (s->fd < 0) {
 			int e = errno;
@@ -251,6 +257,7 @@ int outstream_close(struct outstream *s, int commit)
 		if (s->tmp && (!commit || rc))
 			unlink(s->tmp);
 	}
+	tmpclean_remove(s->clean_slot);
 	free(s->buf);
 	free(s->zbuf);
 	free(s->path);

@@ -5,7 +5,8 @@
  * (and stdout, "-") as plain bytes.  Regular files are written under a
  * temporary name in the same directory and renamed into place by
  * outstream_close(s, 1), so a reader never sees half a file and a failed
- * run leaves nothing behind (outstream_close(s, 0) removes it).  Devices,
+ * run leaves nothing behind (outstream_close(s, 0) removes it; a program
+ * killed by SIGTERM, SIGINT or SIGHUP removes it too: common/tmpclean.h).  Devices,
  * FIFOs and descriptor names (/dev/stdout, /dev/fd/N) are written
  * directly; a regular file under /dev/shm is published like any other.
  *

@@ -24,6 +24,7 @@
 #include "json.h"
 #include "jsonl.h"
 #include "outstream.h"
+#include "tmpclean.h"
 
 #define LLMC_HEADER 1024
 #define LLMC_MAX_TOKENS ((uint64_t)INT32_MAX) /* the header's count is an int32 */
@@ -265,6 +266,7 @@ struct sfile {
 	unsigned char *buf;
 	size_t len;
 	int err, err_errno;
+	int clean_slot;    /* tmp registered for removal on a fatal signal, or -1 */
 };
 
 static int sfile_fail(struct sfile *f, int code)
@@ -307,6 +309,7 @@ static int sfile_open(struct sfile **out, const char *path)
 		errno = e;
 		return SL_EOPEN;
 	}
+	f->clean_slot = tmpclean_add(f->tmp);
 	*out = f;
 	return 0;
 }
@@ -386,6 +389,7 @@ static int sfile_close(struct sfile *f, int commit)
 		unlink(f->tmp);
 		errno = e;
 	}
+	tmpclean_remove(f->clean_slot);
 	free(f->path);
 	free(f->tmp);
 	free(f->buf);

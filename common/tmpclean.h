@@ -1,0 +1,30 @@
+/*
+ * tmpclean.h - remove temporary files when the program is killed.
+ *
+ * Outputs are written under a temporary name and renamed when complete
+ * (outstream.c, tokshard.c, ...); a stage stopped by SIGTERM, SIGINT or
+ * SIGHUP would leave those names behind.  A file registered here is
+ * unlinked by a signal handler, which then re-raises the signal with its
+ * default action, so the exit status stays 128+N.  The handlers are
+ * installed on the first registration, and only for signals whose
+ * disposition is the default (one that is ignored, as SIGINT is for a
+ * background job of a script, stays ignored).  SIGPIPE is not touched:
+ * cmd/main.c ignores it so that writes fail with EPIPE.
+ *
+ * The table is a fixed array of atomically set pointers, read by the
+ * handler with nothing but unlink(); a full table only means the file is
+ * not removed on a signal.  Thread safe.
+ */
+#ifndef SLUICE_TMPCLEAN_H
+#define SLUICE_TMPCLEAN_H
+
+/* Register path (copied) for removal on a fatal signal.  Returns a slot
+ * for tmpclean_remove, or -1 when the table is full or memory ran out
+ * (nothing else to do: the file just stays behind on a signal). */
+int tmpclean_add(const char *path);
+
+/* Forget slot (a no-op for -1); call it once the file is renamed into
+ * place or unlinked. */
+void tmpclean_remove(int slot);
+
+#endif
