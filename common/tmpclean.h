@@ -27,4 +27,11 @@ int tmpclean_add(const char *path);
  * place or unlinked. */
 void tmpclean_remove(int slot);
 
+/* Register a temporary folder of numbered files: on a fatal signal the
+ * files DIR/<prefix><n> for n < count (n printed as "%05u") are unlinked,
+ * then DIR is removed.  Returns a slot for tmpclean_remove_dir, or -1 as
+ * tmpclean_add. */
+int tmpclean_add_dir(const char *dir, const char *prefix, unsigned count);
+void tmpclean_remove_dir(int slot);
+
 #endif

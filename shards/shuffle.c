@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "tmpclean.h"
 
 struct shuffle {
 	char *dir;
@@ -24,6 +25,7 @@ struct shuffle {
 	size_t data_len, data_cap;
 	size_t *offs;              /* record offsets, shuffled */
 	size_t n, pos, offs_cap;
+	int clean_slot;            /* the folder, removed on a fatal signal; -1 none */
 };
 
 static uint64_t splitmix64(uint64_t *x)
@@ -43,6 +45,7 @@ static uint64_t below(uint64_t *state, uint64_t n)
 
 static int bucket_path(const struct shuffle *s, unsigned b, char *out, size_t n)
 {
+	/* the names tmpclean_add_dir(dir, "bucket-", nb) removes on a signal */
 	return snprintf(out, n, "%s/bucket-%05u", s->dir, b) < (int)n ? 0 : -1;
 }
 
@@ -59,12 +62,14 @@ int shuffle_create(struct shuffle **out, const char *dir, unsigned buckets, uint
 		return SL_ENOMEM;
 	s->nb = buckets;
 	s->seed = seed;
+	s->clean_slot = -1;
 	s->dir = strdup(dir);
 	s->f = calloc(buckets, sizeof(*s->f));
 	if (!s->dir || !s->f) {
 		shuffle_free(s);
 		return SL_ENOMEM;
 	}
+	s->clean_slot = tmpclean_add_dir(dir, "bucket-", buckets);
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
 		int e = errno;
 		shuffle_free(s);
@@ -202,6 +207,7 @@ void shuffle_free(struct shuffle *s)
 		}
 	if (s->dir)
 		rmdir(s->dir);
+	tmpclean_remove_dir(s->clean_slot);
 	free(s->f);
 	free(s->dir);
 	free(s->data);

@@ -29,8 +29,9 @@ except BrokenPipeError:
 PY
 
 # kill_when_ready DIR SIG WANT COMMAND...: run COMMAND in DIR reading the
-# generator, wait until WANT temporaries (*.tmp-*) exist there (found: how
-# many did), send SIG; sets rc (its exit status) and left (the names left)
+# generator, wait until WANT temporaries ($pat, default *.tmp-*) exist there
+# (found: how many did), send SIG; sets rc (its exit status) and left (the
+# temporary files and shuffle folders left)
 kill_when_ready() {
 	local dir=$1 sig=$2 want=$3 pid i
 	shift 3
@@ -38,16 +39,16 @@ kill_when_ready() {
 	(cd "$dir" && exec "$@" 2>"$T/err") < <(python3 "$T/gen.py" 2>/dev/null) &
 	pid=$!
 	for i in $(seq 400); do
-		[ "$(find "$dir" -name '*.tmp-*' | wc -l)" -ge "$want" ] && break
+		[ "$(find "$dir" -name "${pat:-*.tmp-*}" | wc -l)" -ge "$want" ] && break
 		sleep 0.05
 	done
-	found=$(find "$dir" -name '*.tmp-*' | wc -l)
+	found=$(find "$dir" -name "${pat:-*.tmp-*}" | wc -l)
 	kill -"$sig" "$pid"
 	set +e
 	wait "$pid"
 	rc=$?
 	set -e
-	left=$(cd "$dir" && find . -name '*.tmp-*' | sort | tr '\n' ' ')
+	left=$(cd "$dir" && find . -name '*.tmp-*' -o -name '*.shuffle-*' | sort | tr '\n' ' ')
 }
 
 # the audit's case: dedup minhash with a compressed output and --rejects
@@ -68,6 +69,12 @@ kill_when_ready "$T/c" TERM 1 "$SLUICE" shard -q --format megatron --vocab-size 
 eq "shard, SIGTERM: a shard file was being written" "$found" 1
 eq "shard, SIGTERM: exit 143" "$rc" 143
 eq "shard, SIGTERM: no temporary left" "$left" ""
+
+# the shuffle's bucket folder (PREFIX.shuffle-PID/bucket-NNNNN), in its first pass
+pat='bucket-*' kill_when_ready "$T/e" TERM 20 "$SLUICE" shard -q --format megatron --vocab-size 50000 --shuffle --shuffle-buckets 20 -o web
+eq "shard --shuffle, SIGTERM: the buckets were being written" "$found" 20
+eq "shard --shuffle, SIGTERM: exit 143" "$rc" 143
+eq "shard --shuffle, SIGTERM: no bucket folder or temporary left" "$left" ""
 
 # a stage not killed still publishes (the table does not remove finished files)
 mkdir -p "$T/d"
