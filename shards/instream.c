@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "buf.h"
 #include "error.h"
@@ -56,6 +57,9 @@ struct instream {
 	size_t hold_cap, hold_len, hold_pos, hold_rel;
 	int streaming;         /* this member outgrew the hold: passed on as decoded */
 	uint64_t member_passed; /* decoded bytes of this member returned so far */
+	uint64_t failed_at;    /* after a rescan: where the corrupt member failed; a
+				  member that ends at or before it lay inside that
+				  member (a .gz payload stored in it) and is dropped */
 };
 
 /* read() from the file (at most limit bytes) or the remote stream:
@@ -267,10 +271,19 @@ static void rewind_to(struct instream *s, uint64_t to)
  * The current member (gzip member or zstd frame) failed to decode: count
  * it, then skip to the next magic.  The member's length is taken from its
  * start to that magic (or the end of input), and skipped_bytes counts it.
+ * rescan: look for the magic from just after the member's start (damage
+ * that hides its final block makes inflate read on into the next member,
+ * whose magic then lies before the point of failure).  A member found so
+ * that ends at or before that point lay inside the corrupt one (a .gz
+ * payload stored in a WARC record keeps its magic): read_gzip drops it
+ * (failed_at).  One that ends past it is a real next member, unless the
+ * damage came before an inner member's end: a known limit.  zstd frames
+ * rescan except after a checksum error (at the frame's real end).
  * Returns 1 when positioned on a magic, 0 at the end, negative on I/O error.
  */
-static int member_failed(struct instream *s)
+static int member_failed(struct instream *s, int rescan)
 {
+	uint64_t at = raw_offset(s);
 	uint64_t scanned = 0, len;
 	int rc;
 
@@ -279,7 +292,11 @@ static int member_failed(struct instream *s)
 	s->st.corrupt_members++;
 	s->st.lost_at_end = 1;
 	s->in_member = 0;
-	rewind_to(s, s->member_start + 1);
+	if (rescan) {
+		rewind_to(s, s->member_start + 1);
+		if (raw_offset(s) < at && at > s->failed_at)
+			s->failed_at = at;
+	}
 	/* never find this member's own header again */
 	if (raw_offset(s) <= s->member_start && s->rpos < s->rlen)
 		s->rpos++;
@@ -398,8 +415,17 @@ static ssize_t read_gzip(struct instream *s, void *dst, size_t n)
 				continue;
 			}
 			s->hold_len = (size_t)(s->z.next_out - s->hold);
-			if (zrc == Z_STREAM_END)
+			if (zrc == Z_STREAM_END) {
+				if (raw_offset(s) <= s->failed_at) {
+					/* inside the corrupt member found before: part of it */
+					s->st.skipped_bytes += raw_offset(s) - s->member_start;
+					if (s->st.corrupt_members == 1)
+						s->st.first_corrupt_length = raw_offset(s) - s->st.first_corrupt_offset;
+					s->hold_pos = s->hold_rel = s->hold_len = 0;
+					continue;
+				}
 				s->hold_rel = s->hold_len; /* verified */
+			}
 			continue;
 		}
 		if (zrc == Z_MEM_ERROR)
@@ -410,7 +436,7 @@ static ssize_t read_gzip(struct instream *s, void *dst, size_t n)
 			s->st.passed_corrupt_bytes += s->member_passed;
 		s->hold_pos = s->hold_rel = s->hold_len = 0;
 		s->next_flags |= INSTREAM_GAP;
-		rc = member_failed(s);
+		rc = member_failed(s, 1);
 		if (rc < 0)
 			return rc;
 	}
@@ -442,7 +468,7 @@ static ssize_t read_zstd(struct instream *s, void *dst, size_t n)
 			zrc = ZSTD_decompressStream(s->zs, &out, &in);
 			s->rpos = in.pos;
 			if (ZSTD_isError(zrc)) {
-				rc = member_failed(s);
+				rc = member_failed(s, ZSTD_getErrorCode(zrc) != ZSTD_error_checksum_wrong);
 				s->gap_pending = 1;
 				if (rc < 0)
 					return rc;

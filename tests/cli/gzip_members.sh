@@ -125,6 +125,30 @@ eq "whole-file warc corrupt: no output" "$(wc -c < "$T/out")" 0
 check "whole-file warc corrupt: message" has "$T/err" \
 	"skipped 1 corrupt gzip member(s) ($(stat -c %s "$T/wholebad.warc.gz") bytes; the first starts at byte 0 and is $(stat -c %s "$T/wholebad.warc.gz") bytes long)"
 
+# --- a corrupt member that stores a whole gzip member inside it (a .gz
+# payload, uncompressed blocks): the rescan for the next member finds the
+# inner one, which ends before the point of failure, so it is part of the
+# corrupt member and dropped, not read as documents; with the damage only
+# in the CRC and with a bad block
+python3 - "$T" <<'PY'
+import sys, zlib, struct
+def member(data, level=6, badcrc=False):
+    c = zlib.compressobj(level, zlib.DEFLATED, -15)
+    body = c.compress(data) + c.flush()
+    crc = zlib.crc32(data) ^ (1 if badcrc else 0)
+    return b'\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff' + body + struct.pack('<II', crc, len(data) & 0xffffffff)
+inner = member(b'{"id":"evil","text":"injected"}\n')
+outer = member(b'{"id":"a","text":"x"}\n' + inner + b'\n', level=0, badcrc=True)
+open(sys.argv[1] + '/embed.gz', 'wb').write(member(b'{"id":"0","text":"ok"}\n') + outer + member(b'{"id":"1","text":"ok"}\n'))
+PY
+run "$SLUICE" cat -q --on-error skip --stats "$T/s.json" "$T/embed.gz"
+eq "inner member: exit" "$rc" 0
+eq "inner member: only the good members" "$(cat "$T/out")" '{"id":"0","text":"ok"}
+{"id":"1","text":"ok"}'
+eq "inner member: counted once" "$(json "$T/s.json" "j['corrupt_compressed_members'], j['docs_unreadable']")" "1 0"
+run bash -c 'cat "$2" | "$1" cat -q --on-error skip -' _ "$SLUICE" "$T/embed.gz"
+eq "inner member, from a pipe: only the good members" "$(grep -c '"ok"' "$T/out"),$(grep -c evil "$T/out")" "2,0"
+
 # --- a member over the hold budget (64 MiB of output) streams; if it then
 # fails its check, the message says how much had already gone out
 python3 - "$T/big.jsonl.gz" <<'PY'
