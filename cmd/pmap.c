@@ -14,6 +14,7 @@
 #include "error.h"
 #include "msg.h"
 #include "pmap.h"
+#include "tmpclean.h"
 
 #define CLAIM_MAX 16    /* the most documents taken at once */
 #define READ_MAX 16     /* the most read between two looks at the counters */
@@ -149,12 +150,17 @@ int pmap_run(struct stage *st, const struct pmap *pm, uint64_t *total)
 	pthread_mutex_init(&ps.mu, NULL);
 	pthread_cond_init(&ps.work, NULL);
 	pthread_cond_init(&ps.ready, NULL);
-	for (i = 1; i < (size_t)pm->nthreads; i++) {
-		th[i].ps = &ps;
-		th[i].t = (int)i;
-		if (pthread_create(&th[i].id, NULL, worker, &th[i]))
-			break; /* fewer threads: slower, not wrong */
-		started = i;
+	{
+		sigset_t old;
+		tmpclean_block(&old); /* the workers never run tmpclean's handler */
+		for (i = 1; i < (size_t)pm->nthreads; i++) {
+			th[i].ps = &ps;
+			th[i].t = (int)i;
+			if (pthread_create(&th[i].id, NULL, worker, &th[i]))
+				break; /* fewer threads: slower, not wrong */
+			started = i;
+		}
+		tmpclean_unblock(&old);
 	}
 
 	pthread_mutex_lock(&ps.mu);

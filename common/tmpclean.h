@@ -18,6 +18,8 @@
 #ifndef SLUICE_TMPCLEAN_H
 #define SLUICE_TMPCLEAN_H
 
+#include <signal.h>
+
 /* Register path (copied) for removal on a fatal signal.  Returns a slot
  * for tmpclean_remove, or -1 when the table is full or memory ran out
  * (nothing else to do: the file just stays behind on a signal). */
@@ -33,5 +35,13 @@ void tmpclean_remove(int slot);
  * tmpclean_add. */
 int tmpclean_add_dir(const char *dir, const char *prefix, unsigned count);
 void tmpclean_remove_dir(int slot);
+
+/* Block SIGTERM, SIGINT and SIGHUP in the calling thread (the old mask in
+ * *old), so that threads created meanwhile inherit the block and the
+ * handler runs on the main thread only, the one that registers and
+ * removes names: a worker can never be in the handler while a name is
+ * freed.  tmpclean_unblock restores *old.  Call around pthread_create. */
+void tmpclean_block(sigset_t *old);
+void tmpclean_unblock(const sigset_t *old);
 
 #endif

@@ -11,6 +11,7 @@
  * vdone under the mutex plus curl_multi_wakeup().
  */
 #include "fetch.h"
+#include "tmpclean.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -793,8 +794,13 @@ int fetch_run(const struct fetch_opts *opts, int (*next)(void *ctx, const char *
 			rc = SL_ENOMEM;
 			goto out;
 		}
-		while (r.nth < want && pthread_create(&r.th[r.nth], NULL, worker, &r) == 0)
-			r.nth++;
+		{
+			sigset_t old;
+			tmpclean_block(&old); /* the workers never run tmpclean's handler */
+			while (r.nth < want && pthread_create(&r.th[r.nth], NULL, worker, &r) == 0)
+				r.nth++;
+			tmpclean_unblock(&old);
+		}
 		if (!r.nth) {
 			rc = SL_ENOMEM;
 			goto out;
