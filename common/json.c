@@ -88,8 +88,8 @@ static int scan_string(const char *base, const char *p, const char *end,
 				if (end - p < 6 || hexval(p[2]) < 0 || hexval(p[3]) < 0 ||
 				    hexval(p[4]) < 0 || hexval(p[5]) < 0)
 					return fail(e, base, p, "bad \\u escape");
-				if (hexval(p[2]) == 0xd && hexval(p[3]) >= 8)
-					e->surrogate = 1;
+				if (e && hexval(p[2]) == 0xd && hexval(p[3]) >= 8)
+					e->surrogate = 1; /* (e may be NULL: no report wanted) */
 				p += 6;
 				break;
 			default:

@@ -86,6 +86,9 @@ eq "lone surrogates: counted" "$(json "$T/s.json" "j['invalid_utf8_replaced']")"
 printf '%s\n' '{"id":"s","text":"x \ud800 y"}' | SLUICE_MODELS="$DATA/tokenizers" "$SLUICE" tok -q --tokenizer cl100k_base > "$T/tsur.jsonl"
 printf '%s\n' '{"id":"s","text":"x \ufffd y"}' | SLUICE_MODELS="$DATA/tokenizers" "$SLUICE" tok -q --tokenizer cl100k_base > "$T/tfffd.jsonl"
 check "lone surrogates: tok's text and tokens agree" cmp -s "$T/tsur.jsonl" "$T/tfffd.jsonl"
+printf '%s\n' '{"id":"1","text":"a","metadata":{"x":"\ud800","y":"b"}}' > "$T/sur2.jsonl"
+run "$SLUICE" stats --field metadata.y "$T/sur2.jsonl"
+eq "surrogate escape in a field looked up by path: exit 0" "$rc" 0
 
 # a UTF-8 byte order mark at the start of a file is skipped (plain, gzip,
 # standard input, and by part 0 of --shard); elsewhere it is not a document
