@@ -299,6 +299,34 @@ int json_key_is(const struct json_member *m, const char *name)
 	return i == m->key_len && j == n;
 }
 
+size_t json_fix_lone_surrogates(char *s, size_t n)
+{
+	size_t i = 0, fixed = 0;
+	const char *p;
+	while (i < n && (p = memchr(s + i, '\\', n - i))) {
+		int v, w;
+		i = (size_t)(p - s);
+		if (i + 6 > n || s[i + 1] != 'u') {
+			i += 2;
+			continue;
+		}
+		v = hexval(s[i + 2]) << 12 | hexval(s[i + 3]) << 8 | hexval(s[i + 4]) << 4 | hexval(s[i + 5]);
+		if (v >= 0xd800 && v <= 0xdbff && i + 12 <= n && s[i + 6] == '\\' && s[i + 7] == 'u') {
+			w = hexval(s[i + 8]) << 12 | hexval(s[i + 9]) << 8 | hexval(s[i + 10]) << 4 | hexval(s[i + 11]);
+			if (w >= 0xdc00 && w <= 0xdfff) {
+				i += 12; /* a pair */
+				continue;
+			}
+		}
+		if (v >= 0xd800 && v <= 0xdfff) {
+			memcpy(s + i + 2, "fffd", 4);
+			fixed++;
+		}
+		i += 6;
+	}
+	return fixed;
+}
+
 int json_string_decode(struct buf *out, const char *raw, size_t n, size_t *replaced)
 {
 	const char *p = raw, *end = raw + n;

@@ -61,6 +61,12 @@ int json_key_is(const struct json_member *m, const char *name);
  * *replaced (may be NULL). */
 int json_string_decode(struct buf *out, const char *raw, size_t n, size_t *replaced);
 
+/* Write each lone surrogate escape of the scanned (so well-formed) JSON
+ * s[0, n) as \ufffd, in place: the same length, so members found in it
+ * stay where they are (a backslash occurs only inside strings).  Returns
+ * how many were written. */
+size_t json_fix_lone_surrogates(char *s, size_t n);
+
 /* Append s[0, n) (valid UTF-8) as a JSON string literal, quotes included. */
 int json_string_encode(struct buf *out, const char *s, size_t n);
 

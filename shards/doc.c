@@ -101,44 +101,6 @@ static int parse_members(struct doc *d, unsigned flags, struct json_err *e)
 	return 0;
 }
 
-static unsigned hex4(const char *s)
-{
-	unsigned v = 0;
-	int i;
-	for (i = 0; i < 4; i++)
-		v = v << 4 | (unsigned)(s[i] <= '9' ? s[i] - '0' : (s[i] | 0x20) - 'a' + 10);
-	return v;
-}
-
-/* Write each lone surrogate escape of the (scanned, so well-formed) JSON
- * s[0, n) as \ufffd, in place (the same length: the members stay where
- * they are); a backslash outside strings cannot occur.  Returns how many. */
-static size_t fix_lone_surrogates(char *s, size_t n)
-{
-	size_t i = 0, fixed = 0;
-	const char *p;
-	while (i < n && (p = memchr(s + i, '\\', n - i))) {
-		unsigned v;
-		i = (size_t)(p - s);
-		if (i + 6 > n || s[i + 1] != 'u') {
-			i += 2;
-			continue;
-		}
-		v = hex4(s + i + 2);
-		if (v >= 0xd800 && v <= 0xdbff && i + 12 <= n && s[i + 6] == '\\' && s[i + 7] == 'u' &&
-		    hex4(s + i + 8) >= 0xdc00 && hex4(s + i + 8) <= 0xdfff) {
-			i += 12; /* a pair */
-			continue;
-		}
-		if (v >= 0xd800 && v <= 0xdfff) {
-			memcpy(s + i + 2, "fffd", 4);
-			fixed++;
-		}
-		i += 6;
-	}
-	return fixed;
-}
-
 int doc_parse(struct doc *d, const char *line, size_t n, size_t max, unsigned flags,
 	      struct json_err *e)
 {
@@ -161,7 +123,7 @@ int doc_parse(struct doc *d, const char *line, size_t n, size_t max, unsigned fl
 	/* lone surrogates decode to U+FFFD (json_string_decode); the line says
 	 * so too, so that what is written is valid UTF-8 for strict readers */
 	if (rc == 0 && e->surrogate)
-		d->replaced += fix_lone_surrogates(d->raw.ptr, d->raw.len);
+		d->replaced += json_fix_lone_surrogates(d->raw.ptr, d->raw.len);
 	return rc;
 }
 
