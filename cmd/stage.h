@@ -120,7 +120,8 @@ struct stage {
 
 /*
  * The checks of the stage options that need no input (--on-error, the form
- * of --shard): 0, or 2 after printing a usage error.  stage_begin() makes
+ * of --shard, -o/--rejects/--stats naming one file): 0, or 2 after
+ * printing a usage error.  stage_begin() makes
  * them too; a command that acts before stage_begin() (sluice shard and
  * sluice tok --format open or restart a shard set) calls this first, so
  * that a mistyped option changes nothing.

@@ -20,6 +20,10 @@ struct tmpdir {
 	unsigned count;
 };
 
+/* the signals whose default action ends the program that the handler
+ * takes over (SIGPIPE is not one: see tmpclean.h) */
+static const int fatal_sigs[] = { SIGTERM, SIGINT, SIGHUP };
+
 static char *slots[TMPCLEAN_SLOTS];
 static struct tmpdir *dirs[TMPCLEAN_DIRS];
 static int installed;
@@ -80,20 +84,19 @@ static void on_fatal_signal(int sig)
 
 static void install(void)
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
 	int expected = 0;
 
 	if (!__atomic_compare_exchange_n(&installed, &expected, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return;
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+	for (size_t i = 0; i < sizeof(fatal_sigs) / sizeof(fatal_sigs[0]); i++) {
 		struct sigaction sa, old;
-		if (sigaction(sigs[i], NULL, &old) || old.sa_handler != SIG_DFL || (old.sa_flags & SA_SIGINFO))
+		if (sigaction(fatal_sigs[i], NULL, &old) || old.sa_handler != SIG_DFL || (old.sa_flags & SA_SIGINFO))
 			continue;
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = on_fatal_signal;
 		sigfillset(&sa.sa_mask);
 		sa.sa_flags = SA_RESETHAND;
-		sigaction(sigs[i], &sa, NULL);
+		sigaction(fatal_sigs[i], &sa, NULL);
 	}
 }
 
@@ -163,9 +166,8 @@ void tmpclean_block(sigset_t *old)
 {
 	sigset_t set;
 	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
+	for (size_t i = 0; i < sizeof(fatal_sigs) / sizeof(fatal_sigs[0]); i++)
+		sigaddset(&set, fatal_sigs[i]);
 	pthread_sigmask(SIG_BLOCK, &set, old);
 }
 
