@@ -30,11 +30,10 @@ struct aho {
 
 /* What the built automaton takes with n states and nc classes: its table
  * and out/dict per state (the trie and fail links of the build are less
- * and gone by then), plus the patterns. */
-static size_t bytes_for(const struct aho *a, size_t n, size_t nc)
+ * and gone by then), plus npat patterns. */
+static size_t bytes_for(size_t n, size_t nc, size_t npat)
 {
-	return n * (nc * sizeof(int32_t) + 2 * sizeof(int32_t)) +
-	       a->npat * (2 * sizeof(uint32_t) + sizeof(int32_t));
+	return n * (nc * sizeof(int32_t) + 2 * sizeof(int32_t)) + npat * (2 * sizeof(uint32_t) + sizeof(int32_t));
 }
 
 size_t aho_bytes(const struct aho *a)
@@ -43,7 +42,7 @@ size_t aho_bytes(const struct aho *a)
 	int c;
 	for (c = 0; c < 256; c++)
 		nc += a->used[c];
-	return bytes_for(a, a->nstates, nc);
+	return bytes_for(a->nstates, nc, a->npat);
 }
 
 void aho_set_limit(struct aho *a, size_t bytes)
@@ -137,12 +136,8 @@ int aho_add(struct aho *a, const char *p, size_t n, uint32_t id)
 		}
 		for (c = 0; c < 256; c++)
 			nc += used[c];
-		a->npat++;
-		if (nnew > a->limit || bytes_for(a, a->nstates + nnew, nc) > a->limit) {
-			a->npat--;
+		if (nnew > a->limit || bytes_for(a->nstates + nnew, nc, a->npat + 1) > a->limit)
 			return SL_ETOOBIG;
-		}
-		a->npat--;
 		s = 0;
 	}
 	for (i = 0; i < n; i++) {
