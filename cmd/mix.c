@@ -225,7 +225,7 @@ int cmd_mix(int argc, char **argv)
 	struct option opts[] = {
 		OPT_LIST(0, "source", &srcs, "FILE:WEIGHT", "an input and its weight (repeatable)"),
 		OPT_STRING(0, "tokens", &tokens, "N", "size of the mixture in tokens (1e9, 500M)"),
-		OPT_STRING(0, "documents", &documents, "N", "size of the mixture in documents"),
+		OPT_STRING(0, "documents", &documents, "N", "size of the mixture in documents (1e6, 10k)"),
 		OPT_STRING(0, "seed", &seed_s, "S", "seed of the sampling (default 0)"),
 		OPT_STRING('o', "output", &o.output, "FILE", "write to FILE (.gz/.zst compress); default stdout"),
 		OPT_STRING(0, "stats", &o.stats, "FILE", "write the counters and the realized proportions as JSON"),
@@ -237,6 +237,7 @@ int cmd_mix(int argc, char **argv)
 	struct stage st;
 	struct source *s;
 	char **paths = NULL;
+	uint64_t want_n;
 	double want, wsum = 0, total_out = 0;
 	uint64_t seed = 0;
 	int nargs, by_tokens, ret = 0;
@@ -252,11 +253,10 @@ int cmd_mix(int argc, char **argv)
 	if (!tokens == !documents)
 		RET_USAGE(usage_error("give one of --tokens N or --documents N"));
 	by_tokens = tokens != NULL;
-	errno = 0;
-	want = strtod(by_tokens ? tokens : documents, &end);
-	if (*end || errno || !(want > 0) || want > 1e18)
+	if (parse_count(by_tokens ? tokens : documents, &want_n) || want_n == 0 || want_n > (uint64_t)1e18)
 		RET_USAGE(usage_error("--%s expects a positive count, not '%s'", by_tokens ? "tokens" : "documents",
 				   by_tokens ? tokens : documents));
+	want = (double)want_n;
 	if (seed_s) {
 		seed = strtoull(seed_s, &end, 10);
 		if (*end || !*seed_s || seed_s[0] == '-')

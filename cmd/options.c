@@ -51,6 +51,30 @@ int parse_size(const char *s, size_t *out)
 	return 0;
 }
 
+int parse_count(const char *s, uint64_t *out)
+{
+	char *end;
+	double v;
+	errno = 0;
+	if (!s || !*s || *s == '-')
+		return -1;
+	v = strtod(s, &end);
+	if (end == s || errno)
+		return -1;
+	if (*end == 'k' || *end == 'K')
+		v *= 1e3, end++;
+	else if (*end == 'M')
+		v *= 1e6, end++;
+	else if (*end == 'G')
+		v *= 1e9, end++;
+	else if (*end == 'T')
+		v *= 1e12, end++;
+	if (*end || v < 0 || v >= 1.8e19 || v != (double)(uint64_t)v)
+		return -1;
+	*out = (uint64_t)v;
+	return 0;
+}
+
 static int set_value(const struct option *o, const char *arg, const char *name)
 {
 	char *end;

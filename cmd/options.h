@@ -11,6 +11,7 @@
 #define SLUICE_OPTIONS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum opt_type {
 	OPT_END = 0,
@@ -86,5 +87,9 @@ int run_subcommand(const char *cmd, const char *what, const struct subcommand *t
 
 /* Parse "123", "64k", "1.5G" into bytes; 0 or -1. */
 int parse_size(const char *s, size_t *out);
+
+/* Parse a count: "1000000", "1e9", "64k" / "2M" / "1G" / "1T" (powers of
+ * 1000); a whole number.  0 or -1. */
+int parse_count(const char *s, uint64_t *out);
 
 #endif

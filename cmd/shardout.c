@@ -15,30 +15,6 @@
 #include "shardout.h"
 #include "shuffle.h"
 
-int shardout_parse_count(const char *s, uint64_t *out)
-{
-	char *end;
-	double v;
-	errno = 0;
-	if (!s || !*s || *s == '-')
-		return -1;
-	v = strtod(s, &end);
-	if (end == s || errno)
-		return -1;
-	if (*end == 'k' || *end == 'K')
-		v *= 1e3, end++;
-	else if (*end == 'M')
-		v *= 1e6, end++;
-	else if (*end == 'G')
-		v *= 1e9, end++;
-	else if (*end == 'T')
-		v *= 1e12, end++;
-	if (*end || v < 0 || v >= 1.8e19 || v != (double)(uint64_t)v)
-		return -1;
-	*out = (uint64_t)v;
-	return 0;
-}
-
 int shardout_opts(const struct shardout_args *a, struct tokshard_opts *o)
 {
 	int f;
@@ -49,7 +25,7 @@ int shardout_opts(const struct shardout_args *a, struct tokshard_opts *o)
 	if ((f = tokshard_format_parse(a->format)) < 0)
 		return usage_error("unknown --format '%s' (megatron, nanogpt, llmc, datatrove or jsonl)", a->format);
 	o->format = (enum tokshard_format)f;
-	if (a->vocab && (shardout_parse_count(a->vocab, &o->vocab_size) || o->vocab_size == 0))
+	if (a->vocab && (parse_count(a->vocab, &o->vocab_size) || o->vocab_size == 0))
 		return usage_error("--vocab-size expects a positive count, not '%s'", a->vocab);
 	if (!a->vocab)
 		o->vocab_size = a->vocab_default;
@@ -90,16 +66,16 @@ int shardout_opts(const struct shardout_args *a, struct tokshard_opts *o)
 	}
 	if (a->eos) {
 		uint64_t e, vmax = shardout_vmax(o);
-		if (shardout_parse_count(a->eos, &e) || e > vmax)
+		if (parse_count(a->eos, &e) || e > vmax)
 			return usage_error("--eos expects a token id from 0 to %" PRIu64 ", not '%s'", vmax, a->eos);
 		o->eos = (int64_t)e;
 	}
-	if (a->max_tokens && shardout_parse_count(a->max_tokens, &o->max_tokens))
+	if (a->max_tokens && parse_count(a->max_tokens, &o->max_tokens))
 		return usage_error("--max-tokens-per-file expects a count, not '%s'", a->max_tokens);
 	o->max_bytes = a->max_bytes;
 	if (a->shuffle) {
 		o->shuffle = 1;
-		if (a->seed && shardout_parse_count(a->seed, &o->seed))
+		if (a->seed && parse_count(a->seed, &o->seed))
 			return usage_error("--seed expects a non-negative integer, not '%s'", a->seed);
 		if (a->buckets < 1 || a->buckets > 1000)
 			return usage_error("--shuffle-buckets expects 1 to 1000, not %d", a->buckets);

@@ -42,9 +42,6 @@ struct shardout_args {
 	OPT_INT(0, "shuffle-buckets", &(a)->buckets, "N", "temporary buckets of the shuffle (default 256; memory ~ input/N)"), \
 	OPT_FLAG(0, "restart", &(a)->restart, "remove an existing set with this PREFIX and start again")
 
-/* "1000000", "1e9", "64k" / "2M" / "1G" (powers of 1000: counts): 0 or -1. */
-int shardout_parse_count(const char *s, uint64_t *out);
-
 /* The arguments as shard options (bos -1 and no tokenizer name: the
  * caller's to set).  0, or 2 after printing a usage error. */
 int shardout_opts(const struct shardout_args *a, struct tokshard_opts *o);

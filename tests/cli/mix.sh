@@ -49,6 +49,17 @@ check "mix: another seed, another sample" sh -c "! cmp -s '$T/mix.jsonl' '$T/mix
 run "$SLUICE" mix --source "$T/web.jsonl:1" --source "$T/small.jsonl:1" --documents 200 --stats "$T/s.json" -o "$T/m.jsonl"
 eq "mix by documents: 100 + 100" "$(json "$T/s.json" "[s['documents'] for s in j['sources']]")" "[100, 100]"
 eq "mix by documents: lines written" "$(grep -c . "$T/m.jsonl")" 200
+# counts with a suffix, as --help shows them (powers of 1000)
+run "$SLUICE" mix --source "$T/web.jsonl:1" --source "$T/small.jsonl:1" --documents 0.2k --stats "$T/s2.json" -o "$T/m2.jsonl"
+eq "mix --documents 0.2k: exit" "$rc" 0
+check "mix --documents 0.2k: same as 200" cmp -s "$T/m.jsonl" "$T/m2.jsonl"
+run "$SLUICE" mix --source "$T/web.jsonl:1" --tokens 0.002M --stats "$T/s3.json" -o "$T/m3.jsonl"
+eq "mix --tokens 0.002M: exit" "$rc" 0
+eq "mix --tokens 0.002M: 2000 requested" "$(json "$T/s3.json" "j['requested']")" 2000
+for bad in 12x 1.5 0 -3 ''; do
+	run "$SLUICE" mix --source "$T/web.jsonl:1" --documents "$bad"
+	eq "mix --documents '$bad': usage" "$rc" 2
+done
 
 # --- bad arguments and input
 run "$SLUICE" mix --source "$T/web.jsonl:0.5" --tokens 1e6 --documents 5

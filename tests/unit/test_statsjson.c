@@ -156,9 +156,9 @@ int main(void)
 		char deep[1024];
 		for (int depth = 64; depth <= 65; depth++) {
 			size_t k = 0;
-			for (int i = 0; i < depth; i++)
-				k += (size_t)sprintf(deep + k, "{\"a\":");
-			k += (size_t)sprintf(deep + k, "1");
+			for (int i = 0; i < depth; i++, k += 5)
+				memcpy(deep + k, "{\"a\":", 5);
+			deep[k++] = '1';
 			for (int i = 0; i < depth; i++)
 				deep[k++] = '}';
 			deep[k] = '\0';
