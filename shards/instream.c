@@ -24,6 +24,7 @@
 #include "http_get.h"
 
 #define RAW_CAP (256u * 1024u)
+#define PEEK_CHUNK (64u * 1024u) /* later_members' buffers */
 /* the hold buffer starts at this size and doubles up to INSTREAM_HOLD_MAX;
  * once drained, one larger than HOLD_KEEP is freed, so an idle stream does
  * not keep a big member's memory */
@@ -310,6 +311,142 @@ static int member_failed(struct instream *s, int rescan)
 	return rc;
 }
 
+/* Raw bytes [off, off + n) for a look ahead that does not move the stream:
+ * from the raw buffer, else (a file) with pread.  The count read, 0 when
+ * they are gone (a pipe) or past the end, or SL_EIO. */
+static ssize_t raw_peek(const struct instream *s, uint64_t off, unsigned char *dst, size_t n)
+{
+	uint64_t buf_start = s->st.raw_bytes - s->rlen, end = s->st.raw_bytes;
+	off_t cur;
+	ssize_t r;
+
+	if (off >= buf_start && off < end) {
+		if (n > end - off)
+			n = (size_t)(end - off);
+		memcpy(dst, s->raw + (off - buf_start), n);
+		return (ssize_t)n;
+	}
+	if (s->url || s->file_size < 0 || off >= end)
+		return 0;
+	if ((cur = lseek(s->fd, 0, SEEK_CUR)) < 0)
+		return SL_EIO;
+	if (n > end - off)
+		n = (size_t)(end - off);
+	do
+		r = pread(s->fd, dst, n, cur - (off_t)(end - off));
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? SL_EIO : r;
+}
+
+/* Do gzip members decode cleanly back to back from raw offset `from` up to
+ * `end`?  1 yes, 0 no, negative on error.  *budget (compressed bytes this
+ * look ahead may still read) bounds the work over all the candidates. */
+static int chain_to_end(const struct instream *s, z_stream *z, unsigned char *in, unsigned char *out,
+			uint64_t from, uint64_t end, uint64_t *budget)
+{
+	uint64_t off = from;
+	ssize_t got;
+
+	for (;;) {
+		int zrc = Z_OK;
+		/* a member starts here */
+		got = raw_peek(s, off, in, 4);
+		if (got < 0)
+			return (int)got;
+		if (got < 4 || !is_gzip_magic(in))
+			return 0;
+		if (inflateReset2(z, 31) != Z_OK)
+			return SL_ENOMEM;
+		while (zrc != Z_STREAM_END) {
+			if (*budget == 0 || off >= end)
+				return 0;
+			got = raw_peek(s, off, in, *budget < PEEK_CHUNK ? (size_t)*budget : PEEK_CHUNK);
+			if (got <= 0)
+				return (int)got;
+			z->next_in = in;
+			z->avail_in = (uInt)got;
+			do {
+				z->next_out = out;
+				z->avail_out = PEEK_CHUNK;
+				zrc = inflate(z, Z_NO_FLUSH);
+			} while (zrc == Z_OK && z->avail_in);
+			if (zrc != Z_OK && zrc != Z_STREAM_END && zrc != Z_BUF_ERROR)
+				return zrc == Z_MEM_ERROR ? SL_ENOMEM : 0;
+			got -= (ssize_t)z->avail_in;
+			off += (uint64_t)got;
+			*budget -= (uint64_t)got;
+		}
+		if (off == end)
+			return 1;
+	}
+}
+
+/*
+ * The input ended inside the current gzip member.  Usually the file was
+ * cut short, but damage that hides a member's final block (a stored
+ * block's length, say) makes inflate() read on through the members after
+ * it up to the end.  Those members are real when, from one of the magics
+ * after the member's start, members decode cleanly back to back up to the
+ * end; a .gz payload stored inside the member is followed by the member's
+ * own data, not by another member or the end.  (A file cut exactly at the
+ * end of such a payload would pass for the other case: accepted.)  Returns
+ * the raw offset of the first such member, 0 when there is none or its
+ * bytes are gone (a pipe, beyond what the raw buffer kept), negative on
+ * error.  The work is bounded: at most 4 times the member's bytes plus
+ * 1 MiB of compressed input is read over all candidates.
+ */
+static int64_t later_members(struct instream *s)
+{
+	const size_t W = PEEK_CHUNK;
+	uint64_t end = s->st.raw_bytes, off = s->member_start + 1;
+	uint64_t budget = 4 * (end - s->member_start) + ((uint64_t)1 << 20);
+	unsigned char *win = malloc(3 * W), *in = win + W, *out = win + 2 * W;
+	z_stream z;
+	int64_t found = 0;
+	int zready = 0;
+
+	memset(&z, 0, sizeof(z));
+	if (!win || inflateInit2(&z, 31) != Z_OK) {
+		found = SL_ENOMEM;
+		goto done;
+	}
+	zready = 1;
+	while (!found && off + 4 <= end && budget) {
+		ssize_t got = raw_peek(s, off, win, W);
+		size_t k = 0;
+		if (got < 0) {
+			found = got;
+			break;
+		}
+		if (got < 4) {
+			if (off >= s->st.raw_bytes - s->rlen)
+				break;
+			off = s->st.raw_bytes - s->rlen; /* a pipe: from what the buffer kept */
+			continue;
+		}
+		while (!found && k + 4 <= (size_t)got) {
+			unsigned char *q = memchr(win + k, 0x1f, (size_t)got - 3 - k);
+			int rc;
+			if (!q)
+				break;
+			k = (size_t)(q - win) + 1;
+			if (!is_gzip_magic(q))
+				continue;
+			rc = chain_to_end(s, &z, in, out, off + k - 1, end, &budget);
+			if (rc < 0)
+				found = rc;
+			else if (rc)
+				found = (int64_t)(off + k - 1);
+		}
+		off += (uint64_t)got - 3;
+	}
+done:
+	if (zready)
+		inflateEnd(&z);
+	free(win);
+	return found;
+}
+
 /* Room for more output in the hold buffer: 1, or 0 when it is at the
  * budget, or SL_ENOMEM. */
 static int hold_room(struct instream *s)
@@ -376,6 +513,18 @@ static ssize_t read_gzip(struct instream *s, void *dst, size_t n)
 			if (rc < 0)
 				return rc;
 			if (rc == 0) {
+				int64_t later = s->streaming ? 0 : later_members(s);
+				if (later < 0)
+					return (ssize_t)later;
+				if (later) {
+					/* corrupt, with good members after it */
+					s->hold_pos = s->hold_rel = s->hold_len = 0;
+					s->next_flags |= INSTREAM_GAP;
+					rewind_to(s, (uint64_t)later);
+					if ((rc = member_failed(s, 0)) < 0)
+						return rc;
+					continue;
+				}
 				/* cut short: keep what decoded (see instream.h) */
 				s->hold_rel = s->hold_len;
 				member_truncated(s);

@@ -17,7 +17,10 @@
  *     the next chunk returned carries INSTREAM_GAP so a record parser knows
  *     the bytes before and after do not join up;
  *   - a stream that ends inside a member is "truncated": everything decoded
- *     before is returned, then EOF, and instream_stats() says so;
+ *     before is returned, then EOF, and instream_stats() says so; unless
+ *     it is a gzip member after which members decode back to back from a
+ *     magic to the end: damage (a stored block's length) made inflate read
+ *     on through them, so the member is corrupt and skipped as above;
  *   - bytes after the last member that are not another member are counted
  *     as trailing garbage and skipped.
  * None of these is an error return: they are counted and reported by cmd/.

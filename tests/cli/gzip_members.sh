@@ -149,6 +149,54 @@ eq "inner member: counted once" "$(json "$T/s.json" "j['corrupt_compressed_membe
 run bash -c 'cat "$2" | "$1" cat -q --on-error skip -' _ "$SLUICE" "$T/embed.gz"
 eq "inner member, from a pipe: only the good members" "$(grep -c '"ok"' "$T/out"),$(grep -c evil "$T/out")" "2,0"
 
+# --- a member whose damage makes inflate read on to the end of the file: a
+# stored block's length grown to 65535 (LEN and NLEN both changed) copies
+# the members after it as if they were its text, and the input ends inside
+# it.  It is not a truncated file: members decode back to back from a magic
+# after its start up to the end, so it is dropped and they are read.  A file
+# really cut short inside a member still keeps what decoded; so does one
+# whose cut member stores a .gz payload (the payload is followed by the
+# member's own data, not by a member or the end).
+python3 - "$T" <<'PY'
+import sys, zlib, struct
+def member(data, level=6):
+    c = zlib.compressobj(level, zlib.DEFLATED, -15)
+    body = c.compress(data) + c.flush()
+    return b'\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff' + body + struct.pack('<II', zlib.crc32(data), len(data))
+def stored(data, fake_len=None):
+    n = len(data) if fake_len is None else fake_len
+    body = b'\x00' + struct.pack('<HH', n, n ^ 0xffff) + data + b'\x01\x00\x00\xff\xff'
+    return b'\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff' + body + struct.pack('<II', zlib.crc32(data), len(data))
+t = sys.argv[1]
+lines = [b'{"id":"%d","text":"member %d"}\n' % (i, i) for i in range(6)]
+bad = stored(lines[1], 65535)
+open(t + '/readon.gz', 'wb').write(member(lines[0]) + bad + b''.join(member(l) for l in lines[2:]))
+open(t + '/readon.want', 'wb').write(lines[0] + b''.join(lines[2:]))
+open(t + '/readon.len', 'w').write('%d %d\n' % (len(member(lines[0])), len(bad)))
+# cut short inside a member (no damage), and cut short inside a member that
+# stores a whole gzip member
+whole = member(lines[0]) + member(lines[1] + lines[2] + lines[3], 0)
+open(t + '/cut.gz', 'wb').write(whole[:-30])
+inner = member(b'{"id":"evil","text":"injected"}\n')
+outer = member(b'{"id":"a","text":"x"}\n' + inner + b'{"id":"b","text":"y"}\n' * 20, 0)
+open(t + '/cutembed.gz', 'wb').write(member(lines[0]) + outer[:-40])
+PY
+read -r R1 R2 < "$T/readon.len"
+run "$SLUICE" cat -q --stats "$T/s.json" "$T/readon.gz"
+eq "read on to the end: exit" "$rc" 0
+check "read on to the end: the good members, nothing of the bad one" cmp -s "$T/out" "$T/readon.want"
+check "read on to the end: message names the member" has "$T/err" \
+	"skipped 1 corrupt gzip member(s) ($R2 bytes; the first starts at byte $R1 and is $R2 bytes long)"
+eq "read on to the end: counted, not truncated" "$(json "$T/s.json" "j['corrupt_compressed_members'], j['truncated_inputs'], j['docs_in']")" "1 0 5"
+run bash -c 'cat "$2" | "$1" cat -q -' _ "$SLUICE" "$T/readon.gz"
+check "read on to the end, from a pipe: the good members" cmp -s "$T/out" "$T/readon.want"
+run "$SLUICE" cat -q --on-error skip --stats "$T/s.json" "$T/cut.gz"
+eq "cut short: exit" "$rc" 0
+eq "cut short: what decoded is kept" "$(json "$T/s.json" "j['truncated_inputs'], j['corrupt_compressed_members'], j['docs_out']")" "1 0 3"
+run "$SLUICE" cat -q --on-error skip --stats "$T/s.json" "$T/cutembed.gz"
+eq "cut short around a payload: kept, the payload not read as a member" \
+	"$(json "$T/s.json" "j['truncated_inputs'], j['corrupt_compressed_members']"),$(grep -c evil "$T/out"),$(grep -c '"b"' "$T/out")" "1 0,0,17"
+
 # --- a member over the hold budget (64 MiB of output) streams; if it then
 # fails its check, the message says how much had already gone out
 python3 - "$T/big.jsonl.gz" <<'PY'
