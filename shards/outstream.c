@@ -195,6 +195,10 @@ int outstream_open(struct outstream **out, const char *path, int level)
 		if (!s->zs)
 			goto nomem;
 		ZSTD_CCtx_setParameter(s->zs, ZSTD_c_compressionLevel, level ? level : 3);
+		/* a content checksum, as the zstd tool writes by default: a
+		 * reader (sluice's, `zstd -t`) then catches damaged bytes that
+		 * still decode */
+		ZSTD_CCtx_setParameter(s->zs, ZSTD_c_checksumFlag, 1);
 	}
 	*out = s;
 	return 0;
