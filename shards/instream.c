@@ -369,7 +369,7 @@ static int chain_to_end(const struct instream *s, z_stream *z, unsigned char *in
 				z->next_out = out;
 				z->avail_out = PEEK_CHUNK;
 				zrc = inflate(z, Z_NO_FLUSH);
-			} while (zrc == Z_OK && z->avail_in);
+			} while (zrc == Z_OK && (z->avail_in || z->avail_out == 0));
 			if (zrc != Z_OK && zrc != Z_STREAM_END && zrc != Z_BUF_ERROR)
 				return zrc == Z_MEM_ERROR ? SL_ENOMEM : 0;
 			got -= (ssize_t)z->avail_in;
