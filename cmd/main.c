@@ -1,6 +1,8 @@
 /*
  * main.c - the sluice binary: global options and the command table.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,6 +54,24 @@ static void usage(FILE *f)
 	fprintf(f, "\n'sluice <command> --help' describes a command and its options.\n");
 }
 
+/*
+ * A standard descriptor that is closed (`2>&-`) must not be handed out by
+ * the next open(): an output file would get fd 2 and messages would go
+ * into it.  Each closed one gets a stand-in on /dev/null opened the other
+ * way round for 0 and 1, so reading stdin or writing stdout still fails
+ * with EBADF as when closed; stderr's stand-in takes the messages.
+ */
+static void hold_std_fds(void)
+{
+	static const int mode[3] = { O_WRONLY, O_RDONLY, O_WRONLY };
+	int fd;
+
+	for (fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", mode[fd] | O_CLOEXEC) != fd)
+			_exit(125); /* nothing sane to report on */
+}
+
 int main(int argc, char **argv)
 {
 	size_t i;
@@ -60,6 +80,7 @@ int main(int argc, char **argv)
 	/* A closed downstream pipe must surface as EPIPE from write(), so the
 	 * stage can end quietly instead of dying mid-record. */
 	signal(SIGPIPE, SIG_IGN);
+	hold_std_fds();
 
 	if (argc < 2) {
 		usage(stderr);

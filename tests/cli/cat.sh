@@ -242,6 +242,22 @@ run sh -c "'$SLUICE' cat '$T/dolma.jsonl' '$T/dolma.jsonl' '$T/dolma.jsonl' | he
 eq "EPIPE exit" "$rc" 0
 eq "EPIPE is quiet" "$(cat "$T/err")" ""
 
+# --- closed standard descriptors: with stderr closed, the messages must not
+# go into the output file (it would get fd 2); closed stdin/stdout still fail
+printf '%s\n' '{"id":"a","text":"x"}' 'bad' '{"id":"b","text":"y"}' > "$T/b3.jsonl"
+"$SLUICE" cat --on-error skip "$T/b3.jsonl" -o "$T/o3.jsonl" 2>&-
+eq "stderr closed: exit" "$?" 0
+eq "stderr closed: only the documents in the output" "$(cat "$T/o3.jsonl")" '{"id":"a","text":"x"}
+{"id":"b","text":"y"}'
+"$SLUICE" cat --on-error skip -o "$T/o4.jsonl" 2>&- < "$T/b3.jsonl"
+eq "stderr closed, stdin input: only the documents" "$(grep -c id "$T/o4.jsonl"),$(grep -c sluice "$T/o4.jsonl")" "2,0"
+run sh -c "'$SLUICE' cat '$T/b3.jsonl' --on-error skip >&-"
+eq "stdout closed: exit 1" "$rc" 1
+has "$T/err" "cannot write '-': Bad file descriptor" && pass || fail "stdout closed: message"
+run sh -c "'$SLUICE' cat --on-error skip <&-"
+eq "stdin closed: exit 1" "$rc" 1
+has "$T/err" "cannot open '-': Bad file descriptor" && pass || fail "stdin closed: message"
+
 # --- a full disk is an error, not silence
 if [ -w /dev/full ]; then
 	run sh -c "'$SLUICE' cat '$T/dolma.jsonl' > /dev/full"
