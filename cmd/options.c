@@ -233,10 +233,17 @@ void usage_with_options(const char *const *usage, const struct option *opts)
 	}
 }
 
+void opt_subcommand(const char *cmd, const char *sub)
+{
+	static char name[64];
+
+	snprintf(name, sizeof(name), "sluice %s %s", cmd, sub);
+	opt_cmd = name;
+}
+
 int run_subcommand(const char *cmd, const char *what, const struct subcommand *table,
 		   const char *usage, int argc, char **argv)
 {
-	static char name[64];
 	const struct subcommand *t;
 
 	if (argc < 2) {
@@ -250,8 +257,7 @@ int run_subcommand(const char *cmd, const char *what, const struct subcommand *t
 	for (t = table; t->name; t++) {
 		if (strcmp(argv[1], t->name))
 			continue;
-		snprintf(name, sizeof(name), "sluice %s %s", cmd, t->name);
-		opt_cmd = name;
+		opt_subcommand(cmd, t->name);
 		return t->fn(argc - 1, argv + 1);
 	}
 	fprintf(stderr, "sluice %s: '%s' is not a %s (", cmd, argv[1], what);

@@ -82,6 +82,10 @@ struct subcommand {
  * WHAT (a, b, c); see 'sluice CMD --help'", 2.  The table ends with a NULL
  * name.
  */
+/* Messages of a subcommand start "sluice CMD SUB: " (run_subcommand does
+ * this; commands that also run without one call it themselves). */
+void opt_subcommand(const char *cmd, const char *sub);
+
 int run_subcommand(const char *cmd, const char *what, const struct subcommand *table,
 		   const char *usage, int argc, char **argv);
 

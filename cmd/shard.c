@@ -271,10 +271,10 @@ int cmd_shard(int argc, char **argv)
 	uint64_t vmax;
 	int nargs, rc;
 
-	if (argc > 1 && !strcmp(argv[1], "verify"))
-		return cmd_shard_verify(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "cat"))
-		return cmd_shard_cat(argc - 1, argv + 1);
+	if (argc > 1 && (!strcmp(argv[1], "verify") || !strcmp(argv[1], "cat"))) {
+		opt_subcommand("shard", argv[1]);
+		return (argv[1][0] == 'v' ? cmd_shard_verify : cmd_shard_cat)(argc - 1, argv + 1);
+	}
 	nargs = parse_options(argc, argv, opts, usage);
 	if (nargs < 0)
 		return nargs == -1 ? 0 : 2;

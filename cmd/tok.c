@@ -792,10 +792,10 @@ int cmd_tok(int argc, char **argv)
 	size_t i, nslots = 0;
 	int nargs, rc;
 
-	if (argc >= 2 && !strcmp(argv[1], "decode"))
-		return cmd_tok_decode(argc - 1, argv + 1);
-	if (argc >= 2 && !strcmp(argv[1], "train"))
-		return cmd_tok_train(argc - 1, argv + 1);
+	if (argc >= 2 && (!strcmp(argv[1], "decode") || !strcmp(argv[1], "train"))) {
+		opt_subcommand("tok", argv[1]);
+		return (argv[1][0] == 'd' ? cmd_tok_decode : cmd_tok_train)(argc - 1, argv + 1);
+	}
 	nargs = parse_options(argc, argv, opts, usage);
 	if (nargs < 0)
 		return nargs == -1 ? 0 : 2;
