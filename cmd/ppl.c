@@ -659,6 +659,8 @@ static int ppl_train(int argc, char **argv)
 		if (rc) {
 			if (why)
 				msg("%s", why);
+			else if (outstream_error(out))
+				msg_code(outstream_error(out), "cannot write '%s'", out_path);
 			else
 				msg_code(rc, "cannot estimate the model");
 			st.failed = 1;

@@ -233,6 +233,11 @@ int outstream_write(struct outstream *s, const void *p, size_t n)
 
 uint64_t outstream_bytes(const struct outstream *s) { return s->bytes; }
 
+int outstream_error(const struct outstream *s)
+{
+	return s ? s->err : 0;
+}
+
 int outstream_isatty(const struct outstream *s) { return isatty(s->fd); }
 
 int outstream_close(struct outstream *s, int commit)

@@ -36,6 +36,10 @@ int outstream_write(struct outstream *s, const void *p, size_t n);
 /* Bytes accepted so far (before compression). */
 uint64_t outstream_bytes(const struct outstream *s);
 
+/* The first error a write met (sticky), or 0: tells a caller whose
+ * library call failed whether writing was the cause. */
+int outstream_error(const struct outstream *s);
+
 /* Is the stream a terminal? (for refusing binary output) */
 int outstream_isatty(const struct outstream *s);
 

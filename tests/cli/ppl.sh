@@ -169,6 +169,12 @@ run "$SLUICE" ppl train -q --discount-fallback "$T/tiny.jsonl" -o "$T/tiny.arpa"
 eq "with --discount-fallback: exit 0" "$rc" 0
 run "$SLUICE" ppl train -q "$T/empty.jsonl" -o "$T/e.arpa"
 eq "missing input: exit 1" "$rc" 1
+# a full disk names the model file (a copy of /dev/full: never the real node)
+if mknod "$T/full" c 1 7 2>/dev/null; then
+	run "$SLUICE" ppl train -q --order 3 "$T/web.jsonl" -o "$T/full"
+	eq "disk full: exit 1" "$rc" 1
+	check "disk full: names the model file" has "$T/err" "cannot write '$T/full': No space left on device"
+fi
 : > "$T/empty.jsonl"
 run "$SLUICE" ppl train -q "$T/empty.jsonl" -o "$T/e.arpa"
 eq "empty input: exit 1" "$rc" 1
