@@ -806,7 +806,7 @@ int fetch_run(const struct fetch_opts *opts, int (*next)(void *ctx, const char *
 			goto out;
 		}
 	}
-	if (mkdir(o.dir, 0777) && errno != EEXIST) {
+	if (fs_mkdirs(o.dir, 1, 0777)) {
 		rc = SL_EOPEN;
 		goto out;
 	}

@@ -53,6 +53,9 @@ eq "rerun: no request at all" "$(wc -l < "$T/log")" 0
 run "$SLUICE" fetch "$C" --kind warc --base-url "$URL" -o "$T/a"
 eq "--kind warc: exit" "$rc" 0
 check "--kind warc: identical" all_same "$T/a" warc
+run "$SLUICE" fetch "$C" --base-url "$URL" -o "$T/n1/n2/n3"
+eq "-o with missing parents: exit" "$rc" 0
+check "-o with missing parents: every file identical" all_same "$T/n1/n2/n3"
 
 # --- each fault alone, on the largest file
 # fault_case NAME FAULTS GREP-IN-LOG
