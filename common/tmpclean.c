@@ -21,8 +21,10 @@ struct tmpdir {
 };
 
 /* the signals whose default action ends the program that the handler
- * takes over (SIGPIPE is not one: see tmpclean.h) */
-static const int fatal_sigs[] = { SIGTERM, SIGINT, SIGHUP };
+ * takes over (SIGPIPE is not one: see tmpclean.h): the usual three, the
+ * ones batch systems send (Slurm's --signal is often USR1 or USR2, a CPU
+ * time limit sends XCPU), QUIT, and XFSZ for a file size limit */
+static const int fatal_sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGXCPU, SIGXFSZ };
 
 static char *slots[TMPCLEAN_SLOTS];
 static struct tmpdir *dirs[TMPCLEAN_DIRS];

@@ -2,8 +2,9 @@
  * tmpclean.h - remove temporary files when the program is killed.
  *
  * Outputs are written under a temporary name and renamed when complete
- * (outstream.c, tokshard.c, ...); a stage stopped by SIGTERM, SIGINT or
- * SIGHUP would leave those names behind.  A file registered here is
+ * (outstream.c, tokshard.c, ...); a stage stopped by SIGTERM, SIGINT,
+ * SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGXCPU or SIGXFSZ would leave those
+ * names behind.  A file registered here is
  * unlinked by a signal handler, which then re-raises the signal with its
  * default action, so the exit status stays 128+N.  The handlers are
  * installed on the first registration, and only for signals whose
