@@ -357,6 +357,15 @@ static int read_file(struct warc_cmd *w, struct instream *in, const struct stage
 				w->st.failed = 1;
 				break;
 			}
+			/* not a WARC file at all (a saved error page, a JSONL file):
+			 * like a malformed line, it stops the stage unless
+			 * --on-error skip; a part of a file split by --shard may
+			 * hold no record start and is not judged */
+			if (rc == SL_EFORMAT && piece->start == 0 && !w->st.on_error_skip) {
+				msg("'%s': %s (use --on-error skip to skip such files)", path, p->what);
+				w->st.failed = 1;
+				break;
+			}
 			/* a broken record may have been a document: count it as one
 			 * that could not be read, so nothing vanishes */
 			w->records_total++;

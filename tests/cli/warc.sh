@@ -117,6 +117,13 @@ while IFS=$'\t' read -r file maxh maxb records problems; do
 	opts=()
 	[ "$maxb" != 0 ] && opts+=(--max-doc-bytes "$maxb")
 	[ "$maxh" != 0 ] && continue   # header limits are a library setting, tested in test_warc
+	if [[ $problems == EFORMAT@0* ]]; then
+		# not a WARC file at all: stops the stage like a malformed line
+		run "$SLUICE" warc "${opts[@]}" --stats "$T/s.json" "$BAD/$file"
+		eq "$file: not WARC: exit 1" "$rc" 1
+		check "$file: not WARC: says how to skip" has "$T/err" "(use --on-error skip to skip such files)"
+		opts+=(--on-error skip)
+	fi
 	run "$SLUICE" warc "${opts[@]}" --stats "$T/s.json" "$BAD/$file"
 	eq "$file: exit" "$rc" 0
 	eq "$file: records" "$(json "$T/s.json" "j['records'] - j['records_broken']")" "$records"
@@ -167,8 +174,15 @@ run "$SLUICE" warc "$T/empty.warc"
 eq "empty WARC" "$rc:$(cat "$T/out")$(cat "$T/err")" "0:"
 run "$SLUICE" warc "$T/missing.warc.gz"
 eq "missing file" "$rc" 1
-run "$SLUICE" warc "$DATA/jsonl/datajuicer-redpajama-c4-refined.jsonl"
-eq "not a WARC: exit" "$rc" 0
-check "not a WARC: message" has "$T/err" "not a warc file"
+run "$SLUICE" warc "$DATA/jsonl/datajuicer-redpajama-c4-refined.jsonl" "$T/empty.warc"
+eq "not a WARC: exit 1" "$rc" 1
+check "not a WARC: message" has "$T/err" "'$DATA/jsonl/datajuicer-redpajama-c4-refined.jsonl': not a warc file: no record found in"
+# a saved error page where a crawl file should be, among real files
+echo '<html><body>503 Service Unavailable</body></html>' | gzip > "$T/error-page.warc.gz"
+run "$SLUICE" warc --stats "$T/s.json" "$W/$(ls "$W" | grep -m1 'warc.gz$')" "$T/error-page.warc.gz"
+eq "error page among WARC files: exit 1" "$rc" 1
+run "$SLUICE" warc --on-error skip --stats "$T/s.json" "$DATA/jsonl/datajuicer-redpajama-c4-refined.jsonl"
+eq "not a WARC, --on-error skip: exit 0" "$rc" 0
+eq "not a WARC, --on-error skip: counted" "$(json "$T/s.json" "j['records_broken'], j['docs_unreadable']")" "1 1"
 
 done_testing
