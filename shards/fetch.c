@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -344,11 +345,41 @@ static int xfer_begin(struct xfer *x, const char *path)
 		return 0;
 	}
 	if (fs_mkdirs(x->dest, 0, 0777) ||
-	    (x->fd = open(x->part, O_RDWR | O_CREAT | O_CLOEXEC, 0666)) < 0 ||
-	    fstat(x->fd, &sb)) {
+	    (x->fd = open(x->part, O_RDWR | O_CREAT | O_CLOEXEC, 0666)) < 0) {
 		snprintf(r->why, sizeof(r->why), "cannot create '%s': %s", x->part, strerror(errno));
 		xfer_fail(x, r->why);
 		return 0;
+	}
+	/* one writer per file: another fetch (an overlapping cron run, two
+	 * array tasks) holds the .part's lock while it downloads, until the
+	 * rename (xfer_done renames before it closes); a file system without
+	 * locks (ENOLCK) goes on unlocked */
+	if (flock(x->fd, LOCK_EX | LOCK_NB) && errno != ENOLCK && errno != ENOSYS && errno != EOPNOTSUPP) {
+		snprintf(r->why, sizeof(r->why), "'%s' is being downloaded by another process (its .part is locked)",
+			 x->dest);
+		xfer_fail(x, r->why);
+		return 0;
+	}
+	{
+		struct stat now;
+		if (fstat(x->fd, &sb) || stat(x->part, &now) || now.st_ino != sb.st_ino || now.st_dev != sb.st_dev ||
+		    stat(x->dest, &now) == 0) {
+			/* the holder finished between our checks and the lock:
+			 * done; an empty .part of ours is not left behind */
+			if (stat(x->dest, &now) == 0) {
+				struct stat mine;
+				if (fstat(x->fd, &mine) == 0 && mine.st_size == 0 && stat(x->part, &sb) == 0 &&
+				    sb.st_ino == mine.st_ino)
+					unlink(x->part);
+				r->st->skipped++;
+				emit(r, FETCH_EV_SKIP, x, NULL, 0, (uint64_t)now.st_size);
+				xfer_clear(x);
+				return 0;
+			}
+			snprintf(r->why, sizeof(r->why), "'%s' changed while it was being opened", x->part);
+			xfer_fail(x, r->why);
+			return 0;
+		}
 	}
 	x->gzip = r->o->gzip_check && ends_with(path, ".gz");
 	x->have = x->best = (uint64_t)sb.st_size;
@@ -600,18 +631,21 @@ static void xfer_verified(struct xfer *x)
 		xfer_retry(x, why, 0);
 		return;
 	}
-	if (close(x->fd)) {
-		x->fd = -1;
-		snprintf(why, wl, "cannot write '%s': %s", x->part, strerror(errno));
-		xfer_fail(x, why);
-		return;
-	}
-	x->fd = -1;
+	/* renamed while the lock is still held (closing drops it), so a
+	 * process waiting for the .part never gets the finished file's lock;
+	 * the bytes are already fsync'ed (verify_part) */
 	if (rename(x->part, x->dest)) {
 		snprintf(r->why, sizeof(r->why), "cannot rename '%s': %s", x->part, strerror(errno));
 		xfer_fail(x, r->why);
 		return;
 	}
+	if (close(x->fd)) {
+		x->fd = -1;
+		snprintf(why, wl, "cannot write '%s': %s", x->dest, strerror(errno));
+		xfer_fail(x, why);
+		return;
+	}
+	x->fd = -1;
 	r->st->downloaded++;
 	emit(r, FETCH_EV_DONE, x, NULL, 0, x->have);
 	xfer_clear(x);

@@ -53,6 +53,23 @@ eq "rerun: no request at all" "$(wc -l < "$T/log")" 0
 run "$SLUICE" fetch "$C" --kind warc --base-url "$URL" -o "$T/a"
 eq "--kind warc: exit" "$rc" 0
 check "--kind warc: identical" all_same "$T/a" warc
+# one writer per file: a .part locked by another process (an overlapping
+# run) is left alone and named; the other files are fetched; once the lock
+# is gone, a rerun completes the set
+mkdir -p "$(dirname "$T/l/$SMALL")"
+: > "$T/l/$SMALL.part"
+flock -o "$T/l/$SMALL.part" sleep 60 &
+lockpid=$!
+for i in $(seq 50); do flock -n "$T/l/$SMALL.part" true || break; sleep 0.1; done
+run "$SLUICE" fetch "$C" --base-url "$URL" -o "$T/l"
+eq "locked .part: exit 1" "$rc" 1
+check "locked .part: named" has "$T/err" "'$T/l/$SMALL' is being downloaded by another process (its .part is locked)"
+eq "locked .part: left alone" "$(stat -c %s "$T/l/$SMALL.part"),$(test -e "$T/l/$SMALL" && echo published || echo absent)" "0,absent"
+eq "locked .part: the other files fetched" "$(find "$T/l" -name '*.gz' ! -name '*.paths.gz' | wc -l)" $((NWET - 1))
+pkill -P "$lockpid" sleep || true; kill "$lockpid" 2>/dev/null || true; wait "$lockpid" 2>/dev/null || true
+run "$SLUICE" fetch "$C" --base-url "$URL" -o "$T/l"
+eq "lock gone: exit 0" "$rc" 0
+check "lock gone: every file identical" all_same "$T/l"
 run "$SLUICE" fetch "$C" --base-url "$URL" -o "$T/n1/n2/n3"
 eq "-o with missing parents: exit" "$rc" 0
 check "-o with missing parents: every file identical" all_same "$T/n1/n2/n3"
