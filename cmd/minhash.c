@@ -17,7 +17,11 @@
  *   filter   re-reads the same inputs with the same --shard and drops the
  *            documents listed in RRRRRR.remove
  * Every file is written to NAME.tmp-PID and renamed, so a killed step
- * leaves no partial file and can simply be run again.
+ * leaves no partial file and can simply be run again.  Each task of sign
+ * and buckets ends with a manifest (sign-IIIII.manifest,
+ * buckets-IIIII.manifest) that the next step checks, and cluster's done
+ * marker comes last, so a reused directory never feeds an earlier run's
+ * files to a later step (see "manifests" below).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -44,6 +48,15 @@ static unsigned shard_rank(const char *shard)
 	if (shard && sscanf(shard, "%u/%u", &i, &n) == 2)
 		return i;
 	return 0;
+}
+
+static unsigned shard_count(const char *shard)
+{
+	unsigned i = 0, n = 0;
+
+	if (shard && sscanf(shard, "%u/%u", &i, &n) == 2 && n > 0)
+		return n;
+	return 1;
 }
 
 static void put32(unsigned char *p, uint32_t v)
@@ -118,6 +131,173 @@ static int make_dir(const char *path)
 	return 0;
 }
 
+/* ---- manifests: which run made the files in a directory ----
+ *
+ * Task I of N of a step removes its own manifest (and files of its kind
+ * that no task of this run will write) before anything else, writes its
+ * data files, then its manifest last: SIGDIR/sign-IIIII.manifest,
+ * DUPDIR/buckets-IIIII.manifest, REMDIR/done.  The next step requires
+ * exactly the manifests of ranks 0..N-1, all with the same parameters, and
+ * reads exactly the files they name, so a directory reused by a run with
+ * other parameters (fewer shards, fewer bands) never feeds files of the
+ * earlier run to a later step.  A task only ever removes its own files and
+ * those of ranks or bands >= what this run has, so N tasks of a Slurm array
+ * writing into one directory at once never remove each other's output.
+ */
+struct manifest {
+	unsigned rank, n;          /* --shard I/N of the task */
+	int bands, rows;
+	unsigned sign_shards;      /* buckets, cluster: the N of sign */
+	char sig[256];             /* sign: the signature parameters */
+};
+
+/* name is PREFIX, 1 to 9 digits, SUFFIX: 1 with the number, else 0 */
+static int match_name(const char *name, const char *prefix, const char *suffix, unsigned long *num)
+{
+	size_t lp = strlen(prefix), ls = strlen(suffix), l = strlen(name), k;
+
+	if (l <= lp + ls || strncmp(name, prefix, lp) || strcmp(name + l - ls, suffix))
+		return 0;
+	for (k = lp; k < l - ls; k++)
+		if (name[k] < '0' || name[k] > '9')
+			return 0;
+	if (l - ls - lp > 9)
+		return 0;
+	*num = strtoul(name + lp, NULL, 10);
+	return 1;
+}
+
+/* Remove dir's files PREFIX<number>SUFFIX with number >= limit or number ==
+ * own (-1: none); nothing else.  A missing dir holds nothing.  0 or -1
+ * (reported). */
+static int remove_stale(const char *dir, const char *prefix, const char *suffix, unsigned long limit, long own)
+{
+	DIR *dd = opendir(dir);
+	struct dirent *de;
+	char path[4200];
+	unsigned long num;
+	int ret = 0;
+
+	if (!dd) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		msg_code(SL_EOPEN, "cannot open '%s'", dir);
+		return -1;
+	}
+	while ((de = readdir(dd))) {
+		if (!match_name(de->d_name, prefix, suffix, &num) || (num < limit && (long)num != own))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (unlink(path) && errno != ENOENT) {
+			msg_code(SL_EIO, "cannot remove '%s' (of an earlier run)", path);
+			ret = -1;
+		}
+	}
+	closedir(dd);
+	return ret;
+}
+
+/* Parse a manifest "sluice minhash KIND" + "key value" lines.  0, or -1
+ * (reported). */
+static int read_manifest(const char *path, const char *kind, struct manifest *m)
+{
+	char line[512], head[64];
+	FILE *f = fopen(path, "r");
+	int first = 1, bad = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (!f) {
+		msg_code(SL_EOPEN, "cannot open '%s'", path);
+		return -1;
+	}
+	snprintf(head, sizeof(head), "sluice minhash %s\n", kind);
+	while (!bad && fgets(line, sizeof(line), f)) {
+		size_t l = strlen(line);
+		if (first) {
+			bad = strcmp(line, head) != 0;
+			first = 0;
+		} else if (!strncmp(line, "signature ", 10) && l > 11 && l - 11 < sizeof(m->sig)) {
+			memcpy(m->sig, line + 10, l - 11);
+			m->sig[l - 11] = '\0';
+		} else if (sscanf(line, "shard %u/%u", &m->rank, &m->n) != 2 && sscanf(line, "bands %d", &m->bands) != 1 &&
+			   sscanf(line, "rows %d", &m->rows) != 1 && sscanf(line, "sign_shards %u", &m->sign_shards) != 1 &&
+			   strncmp(line, "documents ", 10)) {
+			bad = 1;
+		}
+	}
+	if (ferror(f) || first)
+		bad = 1;
+	fclose(f);
+	if (bad) {
+		msg("'%s': not a `sluice minhash %s` manifest", path, kind);
+		return -1;
+	}
+	return 0;
+}
+
+/* The manifests KIND-IIIII.manifest in dir must be those of ranks 0..N-1 of
+ * one run (same N and parameters); *m gets their parameters.  0, or -1
+ * (reported). */
+static int check_manifests(const char *dir, const char *kind, struct manifest *m)
+{
+	char prefix[32], path[4200], first[4200] = "";
+	DIR *dd = opendir(dir);
+	struct dirent *de;
+	struct manifest x;
+	unsigned long num, count = 0;
+	int ret = 0;
+
+	if (!dd) {
+		msg_code(SL_EOPEN, "cannot open '%s'", dir);
+		return -1;
+	}
+	snprintf(prefix, sizeof(prefix), "%s-", kind);
+	while (!ret && (de = readdir(dd))) {
+		char want[64];
+		if (!match_name(de->d_name, prefix, ".manifest", &num))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (read_manifest(path, kind, &x)) {
+			ret = -1;
+			break;
+		}
+		snprintf(want, sizeof(want), "%s-%05u.manifest", kind, x.rank);
+		if (x.n == 0 || x.rank >= x.n || strcmp(de->d_name, want)) {
+			msg("'%s': not a `sluice minhash %s` manifest", path, kind);
+			ret = -1;
+		} else if (!count) {
+			*m = x;
+			snprintf(first, sizeof(first), "%s", path);
+		} else if (x.n != m->n || x.bands != m->bands || x.rows != m->rows || x.sign_shards != m->sign_shards ||
+			   strcmp(x.sig, m->sig)) {
+			msg("'%s' and '%s' come from different `sluice minhash %s` runs (other --shard N or "
+			    "parameters): run the step again for every shard", first, path, kind);
+			ret = -1;
+		}
+		count++;
+	}
+	closedir(dd);
+	if (ret)
+		return ret;
+	if (!count) {
+		msg("'%s' holds no finished `sluice minhash %s` output (no %s-*.manifest): run that step first",
+		    dir, kind, kind);
+		return -1;
+	}
+	if (count != m->n) {
+		unsigned r;
+		for (r = 0; r < m->n; r++) {
+			snprintf(path, sizeof(path), "%s/%s-%05u.manifest", dir, kind, r);
+			if (access(path, F_OK))
+				break;
+		}
+		msg("'%s': `sluice minhash %s --shard %u/%u` did not finish (no '%s'); run it", dir, kind, r, m->n,
+		    path);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- sign ---- */
 
 static size_t sort_rows;
@@ -163,6 +343,35 @@ static int parse_mh(struct dd_minhash_cfg *cfg, int ngram, const char *seed, con
 		cfg->seed = (uint32_t)v;
 	}
 	return 0;
+}
+
+/* Before task rank of n signs: its own manifest, then the signature files
+ * that no task of this run writes (other tasks' files of ranks < n are
+ * theirs, and stay): ranks >= n, and its own in bands >= bands, whose
+ * directory goes when empty. */
+static int remove_sign_stale(const char *dir, unsigned rank, unsigned n, int bands)
+{
+	DIR *dd;
+	struct dirent *de;
+	char path[4200];
+	unsigned long b;
+	int ret = 0;
+
+	if (remove_stale(dir, "sign-", ".manifest", n, (long)rank))
+		return -1;
+	if (!(dd = opendir(dir)))
+		return errno == ENOENT ? 0 : (msg_code(SL_EOPEN, "cannot open '%s'", dir), -1);
+	while ((de = readdir(dd))) {
+		if (!match_name(de->d_name, "bucket_", "", &b))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (remove_stale(path, "", ".minhash.sig", n, b >= (unsigned long)bands ? (long)rank : -1))
+			ret = -1;
+		else if (b >= (unsigned long)bands)
+			rmdir(path); /* a band this run has not: gone once every task removed its file */
+	}
+	closedir(dd);
+	return ret;
 }
 
 static int mh_sign(int argc, char **argv)
@@ -222,6 +431,10 @@ static int mh_sign(int argc, char **argv)
 	}
 	for (b = 0; b < cfg.buckets; b++)
 		buf_init(&bands[b], (size_t)1 << 40);
+	if (remove_sign_stale(dir, shard_rank(o.shard), shard_count(o.shard), cfg.buckets)) {
+		st.failed = 1;
+		goto out;
+	}
 	rec = (size_t)cfg.rows * 8 + 4;
 	while (stage_next(&st, &d) > 0) {
 		const char *t;
@@ -262,6 +475,18 @@ static int mh_sign(int argc, char **argv)
 			qsort(bands[b].ptr, bands[b].len / rec, rec, cmp_rec);
 			snprintf(path, sizeof(path), "%s/bucket_%03d/%05u.minhash.sig", dir, b, shard_rank(o.shard));
 			if (write_file(path, bands[b].ptr, bands[b].len))
+				st.failed = 1;
+		}
+		if (!st.failed) {
+			/* last: the shard is finished */
+			char mf[1024];
+			int n = snprintf(mf, sizeof(mf),
+					 "sluice minhash sign\nshard %u/%u\nbands %d\nrows %d\n"
+					 "signature shingle=%s ngram=%d hash=%s seed=%lu\ndocuments %lu\n",
+					 shard_rank(o.shard), shard_count(o.shard), cfg.buckets, cfg.rows, shingle,
+					 cfg.ngram, hash, (unsigned long)cfg.seed, (unsigned long)docno);
+			snprintf(path, sizeof(path), "%s/sign-%05u.manifest", dir, shard_rank(o.shard));
+			if (write_file(path, mf, (size_t)n))
 				st.failed = 1;
 		}
 	} else {
@@ -310,12 +535,13 @@ static int mh_buckets(int argc, char **argv)
 		NULL
 	};
 	const char *dir = NULL, *outdir = NULL, *shard = NULL;
-	int rows = 8, buckets = 14, b;
+	int rows = 0, buckets = 0, b;
+	struct manifest sm;
 	struct option opts[] = {
 		OPT_STRING(0, "dir", &dir, "SIGDIR", "the signature files of `minhash sign` (required)"),
 		OPT_STRING(0, "out", &outdir, "DUPDIR", "where the pair files go (required)"),
-		OPT_INT(0, "buckets", &buckets, "B", "LSH bands (default 14)"),
-		OPT_INT(0, "rows", &rows, "R", "hashes per band (default 8)"),
+		OPT_INT(0, "buckets", &buckets, "B", "LSH bands (default: as `minhash sign` wrote them; must match)"),
+		OPT_INT(0, "rows", &rows, "R", "hashes per band (default: as `minhash sign` wrote them; must match)"),
 		OPT_STRING(0, "shard", &shard, "I/N", "do only the bands b with b % N == I"),
 		OPT_END(),
 	};
@@ -332,18 +558,34 @@ static int mh_buckets(int argc, char **argv)
 		return usage_error("--dir and --out are required");
 	if (nargs)
 		return usage_error("no file arguments: the files are in --dir");
-	if (rows < 1 || rows > 4096 || buckets < 1 || buckets > 1000)
+	if ((rows && (rows < 1 || rows > 4096)) || (buckets && (buckets < 1 || buckets > 1000)))
 		return usage_error("--rows and --buckets out of range");
 	if (shard && (sscanf(shard, "%u/%u", &si, &sn) != 2 || sn == 0 || si >= sn))
 		return usage_error("--shard expects I/N with 0 <= I < N, not '%s'", shard);
-	if (make_dir(outdir))
+	/* first: this task's manifest of an earlier run is gone */
+	if (remove_stale(outdir, "buckets-", ".manifest", sn, (long)si))
+		return 1;
+	/* the signatures of every shard of one `sign` run, and their bands */
+	if (check_manifests(dir, "sign", &sm))
+		return 1;
+	if ((buckets && buckets != sm.bands) || (rows && rows != sm.rows)) {
+		msg("--buckets %d --rows %d do not match the signatures in '%s' (%d bands of %d rows)",
+		    buckets ? buckets : sm.bands, rows ? rows : sm.rows, dir, sm.bands, sm.rows);
+		return 2;
+	}
+	buckets = sm.bands;
+	rows = sm.rows;
+	if (rows < 1 || rows > 4096 || buckets < 1 || buckets > 1000) {
+		msg("'%s': bands or rows out of range in the manifests", dir);
+		return 1;
+	}
+	/* pair files of bands this run does not have (no task writes them) */
+	if (make_dir(outdir) || remove_stale(outdir, "", "_00.dups", (unsigned long)buckets, -1))
 		return 1;
 	rec = (size_t)rows * 8 + 4;
 	for (b = 0; b < buckets && !failed; b++) {
 		struct sigfile *fs = NULL;
-		size_t nf = 0, fcap = 0, i;
-		struct dirent *de;
-		DIR *dd;
+		size_t nf = 0, i;
 		struct buf out = BUF_INIT;
 		unsigned char last[8 * 4096 + 4];
 		uint32_t last_rank = 0;
@@ -351,30 +593,15 @@ static int mh_buckets(int argc, char **argv)
 
 		if ((int)((unsigned)b % sn) != (int)si)
 			continue;
-		snprintf(path, sizeof(path), "%s/bucket_%03d", dir, b);
-		if (!(dd = opendir(path))) {
-			msg_code(SL_EOPEN, "cannot open '%s'", path);
+		/* exactly the files of the shards 0..N-1 of the manifests */
+		if (!(fs = calloc(sm.n, sizeof(*fs)))) {
+			msg("out of memory");
 			failed = 1;
 			break;
 		}
-		while ((de = readdir(dd))) {
-			unsigned rank;
-			size_t l = strlen(de->d_name), k;
-			const char *suffix = ".minhash.sig";
-			if (l <= strlen(suffix) || strcmp(de->d_name + l - strlen(suffix), suffix))
-				continue;
-			for (k = 0; k < l - strlen(suffix) && de->d_name[k] >= '0' && de->d_name[k] <= '9'; k++)
-				;
-			if (k != l - strlen(suffix) || k > 9)
-				continue;
-			rank = (unsigned)strtoul(de->d_name, NULL, 10);
-			if (ARRAY_GROW(fs, fcap, nf + 1)) {
-				msg("out of memory");
-				failed = 1;
-				break;
-			}
-			snprintf(path, sizeof(path), "%s/bucket_%03d/%s", dir, b, de->d_name);
-			fs[nf].rank = rank;
+		for (nf = 0; nf < sm.n; nf++) {
+			snprintf(path, sizeof(path), "%s/bucket_%03d/%05u.minhash.sig", dir, b, (unsigned)nf);
+			fs[nf].rank = (uint32_t)nf;
 			if (!(fs[nf].f = fopen(path, "rb")) || next_rec(&fs[nf], rec)) {
 				msg("'%s': cannot read (or not a multiple of %zu bytes)", path, rec);
 				if (fs[nf].f)
@@ -382,9 +609,7 @@ static int mh_buckets(int argc, char **argv)
 				failed = 1;
 				break;
 			}
-			nf++;
 		}
-		closedir(dd);
 		while (!failed) {
 			size_t best = nf;
 			for (i = 0; i < nf; i++) {
@@ -430,6 +655,15 @@ static int mh_buckets(int argc, char **argv)
 			failed = 1;
 		buf_release(&out);
 	}
+	if (!failed) {
+		/* last: this task is finished */
+		char mf[256];
+		int n = snprintf(mf, sizeof(mf), "sluice minhash buckets\nshard %u/%u\nbands %d\nrows %d\nsign_shards %u\n",
+				 si, sn, buckets, rows, sm.n);
+		snprintf(path, sizeof(path), "%s/buckets-%05u.manifest", outdir, si);
+		if (write_file(path, mf, (size_t)n))
+			failed = 1;
+	}
 	return failed ? 1 : 0;
 }
 
@@ -473,10 +707,9 @@ static int mh_cluster(int argc, char **argv)
 	uint64_t *keys = NULL, *rem = NULL;
 	uint32_t *parent = NULL;
 	size_t n = 0, cap = 0, nrem = 0, i, j;
-	struct dirent *de;
-	DIR *dd;
+	struct manifest bm;
 	char path[4096];
-	int nargs, failed = 0;
+	int nargs, failed = 0, band;
 
 	nargs = parse_options(argc, argv, opts, usage);
 	if (nargs < 0)
@@ -485,21 +718,26 @@ static int mh_cluster(int argc, char **argv)
 		return usage_error("--dir and --out are required");
 	if (nargs)
 		return usage_error("no file arguments: the files are in --dir");
-	bg.max = max_memory;
-	dd_hashset_init(&idx, &bg);
-	if (!(dd = opendir(dir))) {
-		msg_code(SL_EOPEN, "cannot open '%s'", dir);
+	/* first the marker, then the remove lists of an earlier run: filter
+	 * never reads a mix of two runs, and refuses REMDIR until done is back */
+	snprintf(path, sizeof(path), "%s/done", outdir);
+	if (unlink(path) && errno != ENOENT && errno != ENOTDIR) {
+		msg_code(SL_EIO, "cannot remove '%s' (of an earlier run)", path);
 		return 1;
 	}
-	while (!failed && (de = readdir(dd))) {
-		size_t l = strlen(de->d_name);
+	if (remove_stale(outdir, "", ".remove", 0, -1))
+		return 1;
+	/* the pair files of every band, from every task of one `buckets` run */
+	if (check_manifests(dir, "buckets", &bm))
+		return 1;
+	bg.max = max_memory;
+	dd_hashset_init(&idx, &bg);
+	for (band = 0; !failed && band < bm.bands; band++) {
 		unsigned char p[16 * 256];
 		size_t got;
 		FILE *f;
 
-		if (l < 5 || strcmp(de->d_name + l - 5, ".dups") || strstr(de->d_name, ".tmp-"))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		snprintf(path, sizeof(path), "%s/%05d_00.dups", dir, band);
 		if (!(f = fopen(path, "rb"))) {
 			msg_code(SL_EOPEN, "cannot open '%s'", path);
 			failed = 1;
@@ -571,7 +809,6 @@ static int mh_cluster(int argc, char **argv)
 		}
 		fclose(f);
 	}
-	closedir(dd);
 	if (!failed && make_dir(outdir))
 		failed = 1;
 	if (!failed) {
@@ -603,8 +840,10 @@ static int mh_cluster(int argc, char **argv)
 	}
 	if (!failed) {
 		/* a marker that the step finished: filter refuses a partial REMDIR */
+		char mf[128];
+		int len = snprintf(mf, sizeof(mf), "sluice minhash cluster\nsign_shards %u\n", bm.sign_shards);
 		snprintf(path, sizeof(path), "%s/done", outdir);
-		if (write_file(path, "", 0))
+		if (write_file(path, mf, (size_t)len))
 			failed = 1;
 	}
 	free(rem);
@@ -638,6 +877,7 @@ static int mh_filter(int argc, char **argv)
 	size_t nlist = 0, next = 0;
 	uint32_t docno = 0;
 	char path[4096];
+	struct stat sb;
 	FILE *f;
 	int nargs, rc;
 
@@ -651,11 +891,21 @@ static int mh_filter(int argc, char **argv)
 		msg("'%s' is not a finished `sluice minhash cluster` output (no '%s')", dir, path);
 		return 1;
 	}
+	if (stat(path, &sb) == 0 && sb.st_size > 0) {
+		/* the positions are per shard of `sign`: the same N is needed */
+		struct manifest cm;
+		if (read_manifest(path, "cluster", &cm))
+			return 1;
+		if (cm.sign_shards != shard_count(o.shard)) {
+			msg("'%s' lists documents of %u `minhash sign` shards: filter needs the same --shard I/%u, not %s",
+			    dir, cm.sign_shards, cm.sign_shards, o.shard ? o.shard : "none");
+			return 2;
+		}
+	}
 	if ((rc = stage_begin(&st, "minhash", STAGE_SPLIT_JSONL, &o, argv + 1, nargs)))
 		return rc;
 	snprintf(path, sizeof(path), "%s/%06u.remove", dir, shard_rank(o.shard));
 	if ((f = fopen(path, "rb"))) {
-		struct stat sb;
 		if (fstat(fileno(f), &sb) || sb.st_size % 4 || !(list = malloc((size_t)sb.st_size + 1)) ||
 		    fread(list, 1, (size_t)sb.st_size, f) != (size_t)sb.st_size) {
 			msg("'%s': cannot read, or not a list of uint32", path);

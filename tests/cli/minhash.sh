@@ -131,4 +131,56 @@ eq "sign counts what it could not read" "$rc:$(json "$T/s.json" "j['docs_in'], j
 run "$S" minhash filter --dir "$T/d/rem" --on-error skip --stats "$T/s.json" "$T/bad.jsonl"
 eq "filter: same positions despite a bad line" "$rc:$(cut -c1-9 "$T/out"):$(json "$T/s.json" "j['docs_rejected']")" '0:{"id":"a":1'
 
+# --- a directory reused by a later run: no step reads files of the earlier
+# one (stale .remove lists, signatures of a larger N, pairs of more bands)
+"$S" dedup minhash -q "$T/in.jsonl" > "$T/uniq.jsonl"          # no near-duplicates left
+steps() {   # steps N BANDS BUCKET-TASKS DIR FILE: the four steps; filter's output in DIR.out
+	local n=$1 bands=$2 bt=$3 d=$4 f=$5 i
+	for i in $(seq 0 $((n - 1))); do "$S" minhash sign -q --buckets "$bands" --dir "$d/sigs" --shard "$i/$n" "$f"; done
+	for i in $(seq 0 $((bt - 1))); do "$S" minhash buckets --buckets "$bands" --dir "$d/sigs" --out "$d/dups" --shard "$i/$bt"; done
+	"$S" minhash cluster --dir "$d/dups" --out "$d/rem"
+	for i in $(seq 0 $((n - 1))); do "$S" minhash filter -q --dir "$d/rem" --shard "$i/$n" "$f"; done > "$d.out"
+}
+steps 2 14 2 "$T/fresh" "$T/uniq.jsonl"
+check "control: nothing to remove from the deduplicated documents" cmp -s "$T/fresh.out" "$T/uniq.jsonl"
+steps 2 14 2 "$T/r1" "$T/in.jsonl"
+check "the first run removes copies" test "$(grep -c . "$T/r1.out")" -lt "$(($(grep -c . "$T/in.jsonl") - 250))"
+steps 2 14 2 "$T/r1" "$T/uniq.jsonl"
+check "reused directories: filter removes nothing from documents without copies" cmp -s "$T/r1.out" "$T/uniq.jsonl"
+check "reused directories: the same files as fresh ones" diff -r "$T/r1" "$T/fresh"
+# an earlier run with more shards, more bands and more bucket tasks; foreign files stay
+steps 3 20 3 "$T/r2" "$T/in.jsonl"
+echo keep > "$T/r2/sigs/notes.txt"; echo keep > "$T/r2/sigs/bucket_019/notes.txt"
+echo keep > "$T/r2/dups/notes.txt"; echo keep > "$T/r2/rem/notes.txt"
+steps 2 14 2 "$T/r2" "$T/uniq.jsonl"
+check "fewer shards and bands: filter removes nothing" cmp -s "$T/r2.out" "$T/uniq.jsonl"
+diff -r "$T/r2" "$T/fresh" | sort > "$T/r2.diff" || true
+eq "fewer shards and bands: the same files as fresh directories (and the foreign ones)" "$(cat "$T/r2.diff")" \
+	"$(printf '%s\n' "Only in $T/r2/dups: notes.txt" "Only in $T/r2/rem: notes.txt" "Only in $T/r2/sigs: bucket_019" "Only in $T/r2/sigs: notes.txt" | sort)"
+# sign tasks of an array run at once into a directory of a larger N: none removes another's output
+steps 5 14 1 "$T/r3" "$T/in.jsonl"
+for i in 0 1; do "$S" minhash sign -q --dir "$T/r3/sigs" --shard "$i/2" "$T/uniq.jsonl" & done; wait
+check "concurrent sign tasks: the signatures of fresh ones" diff -r "$T/r3/sigs" "$T/fresh/sigs"
+
+# a step refuses what is not one whole run of the step before
+cp -r "$T/fresh" "$T/m"
+rm "$T/m/sigs/sign-00001.manifest"
+run "$S" minhash buckets --dir "$T/m/sigs" --out "$T/m/dups"
+eq "buckets: a sign task did not finish" "$rc:$(cat "$T/err")" "1:sluice minhash buckets: '$T/m/sigs': \`sluice minhash sign --shard 1/2\` did not finish (no '$T/m/sigs/sign-00001.manifest'); run it"
+run "$S" minhash cluster --dir "$T/m/dups" --out "$T/m/rem"
+eq "cluster: a buckets task did not finish (its manifest went first)" "$rc" 1
+check "cluster: no done and no remove lists after a failed run" test ! -e "$T/m/rem/done"
+run "$S" minhash filter --dir "$T/m/rem" "$T/uniq.jsonl"
+eq "filter refuses after a failed cluster" "$rc" 1
+"$S" minhash sign -q --seed 2 --dir "$T/m/sigs" --shard 1/2 "$T/uniq.jsonl"
+run "$S" minhash buckets --dir "$T/m/sigs" --out "$T/m/dups"
+eq "buckets: sign tasks of different runs" "$rc" 1
+check "different runs message" has "$T/err" "come from different \`sluice minhash sign\` runs"
+run "$S" minhash buckets --buckets 20 --dir "$T/fresh/sigs" --out "$T/m/dups2"
+eq "buckets: --buckets does not match the signatures" "$rc" 2
+run "$S" minhash filter --dir "$T/fresh/rem" --shard 0/3 "$T/uniq.jsonl"
+eq "filter: --shard N must be sign's" "$rc" 2
+run "$S" minhash buckets --dir "$T/d" --out "$T/m/dups3"
+eq "buckets: a directory without signatures" "$rc:$(cat "$T/err")" "1:sluice minhash buckets: '$T/d' holds no finished \`sluice minhash sign\` output (no sign-*.manifest): run that step first"
+
 done_testing
