@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "builtin.h"
 #include "doc.h"
@@ -36,6 +37,7 @@ struct source {
 	uint64_t *hist;               /* units by the top 16 bits of the hash */
 	int hist_tokens;              /* units are tokens (else documents) */
 	uint64_t cutoff;              /* the sampled pass keeps hashes below this (top 16 bits) */
+	uint64_t seen_docs, seen_tokens; /* what the last pass read */
 };
 
 #define MIX_HIST 65536
@@ -102,6 +104,7 @@ static int read_source(struct stage *st, struct source *s, int by_tokens, int fi
 		return 1;
 	}
 	doc_init(&d);
+	s->seen_docs = s->seen_tokens = 0;
 	while ((rc = jsonl_next(&jr, &line, &len)) != 0) {
 		uint64_t bad = st->docs_unreadable;
 		const char *tv;
@@ -125,6 +128,8 @@ static int read_source(struct stage *st, struct source *s, int by_tokens, int fi
 		}
 		if (first)
 			stage_progress(st);
+		s->seen_docs++;
+		s->seen_tokens += tv ? count_tokens(tv, tl) : 0;
 		if ((rc = fn(ctx, index++, tv ? count_tokens(tv, tl) : 0, &d, line, len))) {
 			ret = 1;
 			break;
@@ -297,6 +302,15 @@ int cmd_mix(int argc, char **argv)
 			ret = s[i].path ? usage_error("--source cannot be standard input (it is read more than once)") : 1;
 			goto out;
 		}
+		{
+			/* read twice (counted, then written): a pipe would be empty the second time */
+			struct stat sb;
+			if (stat(s[i].path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+				ret = usage_error("--source '%s' is not a regular file (a pipe, FIFO, device or directory); "
+						  "a source is read more than once: save it to a file first", s[i].path);
+				goto out;
+			}
+		}
 		paths[i] = s[i].path;
 		wsum += s[i].weight;
 	}
@@ -346,6 +360,15 @@ int cmd_mix(int argc, char **argv)
 			if (c.sample && s[i].frac <= 0)
 				break;
 			bad = read_source(&st, &s[i], by_tokens, 0, emit_cb, &c);
+			/* every pass must read what the first one counted: a source
+			 * that changed meanwhile would give another mixture */
+			if (!bad && (s[i].seen_docs != s[i].docs || s[i].seen_tokens != s[i].tokens)) {
+				msg("'%s' changed while mixing: read %" PRIu64 " documents (%" PRIu64 " tokens), "
+				    "not the %" PRIu64 " (%" PRIu64 " tokens) counted before", s[i].path, s[i].seen_docs,
+				    s[i].seen_tokens, s[i].docs, s[i].tokens);
+				st.failed = 1;
+				bad = 1;
+			}
 		}
 		buf_release(&c.line);
 		if (bad)

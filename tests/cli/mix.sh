@@ -108,4 +108,63 @@ eq "--max-doc-bytes: the small one twice" "$(grep -c '"id":"2"' "$T/big-out.json
 run "$SLUICE" mix --source "$T/u.jsonl:1" --documents 4 --on-error maybe
 eq "bad --on-error: usage" "$rc" 2
 
+# --- sources are read twice (counted, then written): a pipe, FIFO or
+# device is refused up front; a source that changes in between fails
+for src in "/dev/stdin" "<(...)"; do
+	set +e
+	if [ "$src" = "/dev/stdin" ]; then
+		"$SLUICE" mix --source "/dev/stdin:1" --documents 10 -o "$T/p.jsonl" < <(cat "$T/small.jsonl") > "$T/out" 2> "$T/err"
+		rc=$?
+		name=/dev/stdin
+	else
+		"$SLUICE" mix --source "$T/web.jsonl:1" --source <(cat "$T/small.jsonl"):1 --documents 10 -o "$T/p.jsonl" > "$T/out" 2> "$T/err"
+		rc=$?
+		name=$(grep -o "'/dev/fd/[0-9]*'" "$T/err" || true)
+	fi
+	set -e
+	eq "a pipe as source ($src): usage error" "$rc" 2
+	has "$T/err" "is not a regular file" && has "$T/err" "$name" && pass || fail "a pipe as source ($src): the message names it"
+	check "a pipe as source ($src): no output" test ! -e "$T/p.jsonl"
+done
+mkfifo "$T/fifo"
+(cat "$T/small.jsonl" > "$T/fifo" &) 2>/dev/null
+run timeout 20 "$SLUICE" mix --source "$T/fifo:1" --documents 10 -o "$T/p.jsonl"
+eq "a FIFO as source: usage error naming it" "$rc:$(head -1 "$T/err")" \
+	"2:sluice mix: --source '$T/fifo' is not a regular file (a pipe, FIFO, device or directory); a source is read more than once: save it to a file first"
+exec 3<> "$T/fifo"; exec 3>&-          # let the writer go
+run "$SLUICE" mix --source "$T:1" --documents 10
+eq "a directory as source: usage error" "$rc" 2
+# a source that shrinks between the passes: a local server hands out the
+# second source and, on the first request (the counting pass), cuts the first
+cp "$T/small.jsonl" "$T/shrinks.jsonl"
+cat > "$T/srv.py" <<'PY'
+import http.server, os, sys
+shrink, serve, portfile = sys.argv[1:4]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if not os.path.exists(shrink + '.cut'):
+            lines = open(shrink, 'rb').readlines()
+            open(shrink, 'wb').writelines(lines[:len(lines) // 2])
+            open(shrink + '.cut', 'w').close()
+        data = open(serve, 'rb').read()
+        self.send_response(200)
+        self.send_header('Content-Length', str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(('127.0.0.1', 0), H)
+open(portfile, 'w').write(str(s.server_port))
+s.serve_forever()
+PY
+python3 "$T/srv.py" "$T/shrinks.jsonl" "$T/small.jsonl" "$T/srvport" & srv=$!
+for _ in $(seq 200); do [ -s "$T/srvport" ] && break; sleep 0.05; done
+run "$SLUICE" mix --source "$T/shrinks.jsonl:1" --source "http://127.0.0.1:$(cat "$T/srvport")/small.jsonl:1" \
+	--documents 400 -o "$T/shrunk.jsonl"
+kill "$srv"; wait "$srv" 2>/dev/null || true
+check "the source was cut between the passes" test -e "$T/shrinks.jsonl.cut"
+eq "a source that changed between the passes: exit 1" "$rc" 1
+has "$T/err" "'$T/shrinks.jsonl' changed while mixing: read $(grep -c . "$T/shrinks.jsonl") documents" && pass || fail "changed source: message"
+check "a source that changed between the passes: no output" test ! -e "$T/shrunk.jsonl"
+
 done_testing
