@@ -4,10 +4,14 @@
  * write it for both worlds: a tiktoken rank file (+ meta.json with the split
  * pattern and special tokens) and a tokenizer.json.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bpe.h"
 #include "builtin.h"
@@ -16,6 +20,7 @@
 #include "msg.h"
 #include "outstream.h"
 #include "stage.h"
+#include "tmpclean.h"
 #include "train.h"
 
 /* GPT-2's pattern: what Hugging Face's ByteLevel(use_regex=True) splits with */
@@ -84,24 +89,171 @@ static int add_base64(struct buf *out, const unsigned char *p, size_t n)
 	return 0;
 }
 
-static int write_file(const char *path, const struct buf *b)
-{
-	struct outstream *out;
-	int rc = outstream_open(&out, path, 0);
+/* One file of the vocabulary: rendered in memory, then published with the
+ * others all or nothing (publish_all). */
+struct outfile {
+	const char *suffix;        /* after PREFIX */
+	struct buf data;
+	char *path;                /* PREFIX + suffix */
+	char *final;               /* where it goes: path, or a symlink's target */
+	char *tmp;                 /* final.tmp-PID while staged */
+	int slot;                  /* tmpclean */
+	int direct;                /* a device, FIFO or /dev/stdout: written, not renamed */
+};
 
-	if (rc)
-		return rc;
-	rc = outstream_write(out, b->ptr, b->len);
-	if (outstream_close(out, rc == 0) && !rc)
-		rc = SL_EIO;
-	return rc;
+/* The file a symlink names (its target need not exist yet), as the
+ * output layer replaces it (shards/outstream.c); NULL on error. */
+static char *link_target(const char *path)
+{
+	char *real = realpath(path, NULL), buf[4096], *res;
+	const char *slash;
+	ssize_t n;
+
+	if (real)
+		return real;
+	n = readlink(path, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	slash = strrchr(path, '/');
+	if (buf[0] == '/' || !slash)
+		return strdup(buf);
+	res = malloc((size_t)(slash - path) + 2 + (size_t)n);
+	if (res)
+		sprintf(res, "%.*s/%s", (int)(slash - path), path, buf);
+	return res;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Stage one regular file: write final.tmp-PID whole and synced.  0 or -1
+ * (errno set). */
+static int stage_file(struct outfile *f)
+{
+	size_t n = strlen(f->final) + 32;
+	int fd, e;
+
+	if (!(f->tmp = malloc(n))) {
+		errno = ENOMEM;
+		return -1;
+	}
+	snprintf(f->tmp, n, "%s.tmp-%ld", f->final, (long)getpid());
+	f->slot = tmpclean_add(f->tmp); /* removed if a signal kills the program */
+	fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, f->data.ptr, f->data.len) || fsync(fd)) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return close(fd);
+}
+
+/* Publish every file or none: each regular file is written whole to a
+ * temporary name beside it first; only when all of them (and any device
+ * or FIFO, written directly) succeeded are they renamed into place.  A
+ * failure is reported naming the file, and the temporaries are removed.
+ * 0 or -1. */
+static int publish_all(const char *prefix, struct outfile *files, size_t nf)
+{
+	size_t i, bad = nf;
+	int ret = 0, code = SL_EIO;
+	struct stat sb;
+
+	for (i = 0; i < nf; i++) {
+		size_t n = strlen(prefix) + strlen(files[i].suffix) + 1;
+		files[i].slot = -1;
+		if ((files[i].path = malloc(n)))
+			snprintf(files[i].path, n, "%s%s", prefix, files[i].suffix);
+		else if (bad == nf)
+			bad = i;
+	}
+	if (bad < nf) {
+		for (i = 0; i < nf; i++)
+			free(files[i].path);
+		msg_code(SL_ENOMEM, "cannot write '%s%s'", prefix, files[bad].suffix);
+		return -1;
+	}
+	/* 1: the regular files, under temporary names */
+	for (i = 0; i < nf && bad == nf; i++) {
+		struct outfile *f = &files[i];
+		if (!strcmp(f->path, "/dev/stdout") || !strcmp(f->path, "/dev/stderr") ||
+		    !strncmp(f->path, "/dev/fd/", 8) || !strncmp(f->path, "/proc/self/fd/", 14) ||
+		    (stat(f->path, &sb) == 0 && !S_ISREG(sb.st_mode))) {
+			f->direct = 1;
+			continue;
+		}
+		f->final = lstat(f->path, &sb) == 0 && S_ISLNK(sb.st_mode) ? link_target(f->path) : strdup(f->path);
+		if (!f->final) {
+			code = SL_ENOMEM;
+			bad = i;
+		} else if (stage_file(f)) {
+			code = errno == ENOENT || errno == EACCES || errno == ENOTDIR ? SL_EOPEN : SL_EIO;
+			bad = i;
+		}
+	}
+	/* 2: devices and FIFOs, through the output layer (nothing to rename) */
+	for (i = 0; i < nf && bad == nf; i++) {
+		struct outstream *out;
+		int rc;
+		if (!files[i].direct)
+			continue;
+		if (!(rc = outstream_open(&out, files[i].path, 0))) {
+			rc = outstream_write(out, files[i].data.ptr, files[i].data.len);
+			if (outstream_close(out, rc == 0) && !rc)
+				rc = SL_EIO;
+		}
+		if (rc) {
+			code = rc;
+			bad = i;
+		}
+	}
+	/* 3: all written: rename into place */
+	for (i = 0; i < nf && bad == nf; i++) {
+		if (files[i].tmp && rename(files[i].tmp, files[i].final)) {
+			code = SL_EIO;
+			bad = i;
+		} else if (files[i].tmp) {
+			free(files[i].tmp);
+			files[i].tmp = NULL;
+		}
+	}
+	if (bad < nf) {
+		int e = errno;
+		for (i = 0; i < nf; i++)
+			if (files[i].tmp)
+				unlink(files[i].tmp);
+		errno = e;
+		msg_code(code, "cannot write '%s'", files[bad].path);
+		ret = -1;
+	}
+	for (i = 0; i < nf; i++) {
+		tmpclean_remove(files[i].slot);
+		free(files[i].tmp);
+		free(files[i].final);
+		free(files[i].path);
+	}
+	return ret;
 }
 
 /* tiktoken: "<base64> <rank>" per ordinary token; the special tokens go to
  * meta.json with the split pattern. */
-static int write_tiktoken(const struct bpet *t, const char *prefix, const char *pattern)
+static int render_tiktoken(const struct bpet *t, const char *pattern, struct buf *b, struct buf *meta)
 {
-	struct buf b = BUF_INIT, path = BUF_INIT;
 	uint32_t id, n = bpet_ntokens(t);
 	int rc = 0, first = 1;
 
@@ -110,35 +262,24 @@ static int write_tiktoken(const struct bpet *t, const char *prefix, const char *
 		const unsigned char *p = bpet_token(t, id, &len);
 		if (bpet_is_special(t, id))
 			continue;
-		rc = add_base64(&b, p, len);
+		rc = add_base64(b, p, len);
 		if (!rc)
-			rc = buf_addf(&b, " %u\n", id);
+			rc = buf_addf(b, " %u\n", id);
 	}
-	if (!rc && !(rc = buf_addf(&path, "%s.tiktoken", prefix)))
-		rc = write_file(path.ptr, &b);
-	if (rc)
-		goto out;
-	buf_reset(&b);
-	buf_reset(&path);
-	rc = buf_addstr(&b, "{\n \"pat_str\": ");
-	rc = rc ? rc : json_string_encode(&b, pattern, strlen(pattern));
-	rc = rc ? rc : buf_addstr(&b, ",\n \"special_tokens\": {");
+	rc = rc ? rc : buf_addstr(meta, "{\n \"pat_str\": ");
+	rc = rc ? rc : json_string_encode(meta, pattern, strlen(pattern));
+	rc = rc ? rc : buf_addstr(meta, ",\n \"special_tokens\": {");
 	for (id = 0; id < n && !rc; id++) {
 		size_t len;
 		const unsigned char *p = bpet_token(t, id, &len);
 		if (!bpet_is_special(t, id))
 			continue;
-		rc = buf_addstr(&b, first ? "\n  " : ",\n  ");
-		rc = rc ? rc : json_string_encode(&b, (const char *)p, len);
-		rc = rc ? rc : buf_addf(&b, ": %u", id);
+		rc = buf_addstr(meta, first ? "\n  " : ",\n  ");
+		rc = rc ? rc : json_string_encode(meta, (const char *)p, len);
+		rc = rc ? rc : buf_addf(meta, ": %u", id);
 		first = 0;
 	}
-	rc = rc ? rc : buf_addstr(&b, first ? "}\n}\n" : "\n }\n}\n");
-	if (!rc && !(rc = buf_addf(&path, "%s.meta.json", prefix)))
-		rc = write_file(path.ptr, &b);
-out:
-	buf_release(&b);
-	buf_release(&path);
+	rc = rc ? rc : buf_addstr(meta, first ? "}\n}\n" : "\n }\n}\n");
 	return rc;
 }
 
@@ -153,9 +294,9 @@ static int cmp_pm(const void *x, const void *y)
 
 /* tokenizer.json: the pre-tokenizer is ByteLevel with its own regex for
  * GPT-2's pattern, else Split(pattern, Isolated) then ByteLevel without one. */
-static int write_tokenizer_json(const struct bpet *t, const char *prefix, const char *pattern)
+static int render_tokenizer_json(const struct bpet *t, const char *pattern, struct buf *out)
 {
-	struct buf b = BUF_INIT, path = BUF_INIT;
+	struct buf b = BUF_INIT;
 	uint32_t id, n = bpet_ntokens(t), l, r, res;
 	size_t i, m = bpet_nmerges(t), *last = NULL;
 	int rc = 0, first = 1, gpt2 = strcmp(pattern, GPT2_PATTERN) == 0;
@@ -231,11 +372,12 @@ static int write_tokenizer_json(const struct bpet *t, const char *prefix, const 
 		first = 0;
 	}
 	rc = rc ? rc : buf_addstr(&b, "\n    ]\n  }\n}\n");
-	if (!rc && !(rc = buf_addf(&path, "%s-tokenizer.json", prefix)))
-		rc = write_file(path.ptr, &b);
 	free(last);
+	if (!rc) {
+		*out = b; /* the caller owns it now */
+		return 0;
+	}
 	buf_release(&b);
-	buf_release(&path);
 	return rc;
 }
 
@@ -349,10 +491,22 @@ int cmd_tok_train(int argc, char **argv)
 			st.failed = 1;
 		}
 	}
-	if (!st.failed && ((rc = write_tiktoken(t, prefix, pattern)) ||
-			   (rc = write_tokenizer_json(t, prefix, pattern)))) {
-		msg_code(rc, "cannot write '%s.*'", prefix);
-		st.failed = 1;
+	if (!st.failed) {
+		/* all three files, or none (a vocabulary of two runs is worse than none) */
+		struct outfile files[3] = { { .suffix = ".tiktoken" }, { .suffix = ".meta.json" },
+					    { .suffix = "-tokenizer.json" } };
+		size_t i;
+		for (i = 0; i < 3; i++)
+			buf_init(&files[i].data, 0);
+		if ((rc = render_tiktoken(t, pattern, &files[0].data, &files[1].data)) ||
+		    (rc = render_tokenizer_json(t, pattern, &files[2].data))) {
+			msg_code(rc, "cannot write the vocabulary");
+			st.failed = 1;
+		} else if (publish_all(prefix, files, 3)) {
+			st.failed = 1;
+		}
+		for (i = 0; i < 3; i++)
+			buf_release(&files[i].data);
 	}
 	if (!st.failed) {
 		if (!o.quiet)

@@ -93,4 +93,44 @@ eq "bad --alphabet: usage error" "$rc" 2
 run "$SLUICE" tok train --help
 eq "--help: exit 0" "$rc" 0
 
+# --- the three files are published all or nothing, and a failure names the file
+run "$SLUICE" tok train -q --vocab-size 300 "$T/web.jsonl" -o "$T/nodir/v"
+eq "a missing directory: exit 1" "$rc" 1
+check "a missing directory: the message names the file" has "$T/err" "cannot write '$T/nodir/v.tiktoken': No such file or directory"
+mkdir "$T/p"
+"$SLUICE" tok train -q --vocab-size 300 "$T/web.jsonl" -o "$T/p/v"
+cp "$T/p/v.tiktoken" "$T/old.tiktoken"; cp "$T/p/v.meta.json" "$T/old.meta.json"; cp "$T/p/v-tokenizer.json" "$T/old-tokenizer.json"
+unchanged() {   # the files of the first run, none replaced, no temporary left
+	cmp -s "$T/p/v.tiktoken" "$T/old.tiktoken" && cmp -s "$T/p/v-tokenizer.json" "$T/old-tokenizer.json" &&
+		[ -z "$(find "$T/p" -name '*.tmp-*')" ] && { [ ! -f "$T/p/v.meta.json" ] || cmp -s "$T/p/v.meta.json" "$T/old.meta.json"; }
+}
+# the last file cannot be written (a directory in its place)
+mv "$T/p/v-tokenizer.json" "$T/p/keep.json"; mkdir "$T/p/v-tokenizer.json"
+run "$SLUICE" tok train -q --vocab-size 400 "$T/web.jsonl" -o "$T/p/v"
+eq "tokenizer.json cannot be written: exit 1" "$rc" 1
+check "tokenizer.json cannot be written: the message names it" has "$T/err" "cannot write '$T/p/v-tokenizer.json'"
+rmdir "$T/p/v-tokenizer.json"; mv "$T/p/keep.json" "$T/p/v-tokenizer.json"
+check "tokenizer.json cannot be written: nothing replaced" unchanged
+# the second file fails on a full device (a copy of /dev/full, never the real one)
+rm "$T/p/v.meta.json"
+if mknod "$T/p/v.meta.json" c 1 7 2>/dev/null && [ -c "$T/p/v.meta.json" ]; then
+	run "$SLUICE" tok train -q --vocab-size 400 "$T/web.jsonl" -o "$T/p/v"
+	eq "meta.json on a full device: exit 1" "$rc" 1
+	check "meta.json on a full device: the message names it" has "$T/err" "cannot write '$T/p/v.meta.json'"
+	check "meta.json on a full device: nothing replaced" unchanged
+	check "meta.json on a full device: still a device" test -c "$T/p/v.meta.json"
+	rm "$T/p/v.meta.json"
+else
+	echo "SKIP: cannot create a device node (not root?): the full-device case" >&2
+fi
+run "$SLUICE" tok train -q --vocab-size 400 "$T/web.jsonl" -o "$T/p/v"
+eq "then a run that succeeds: exit 0" "$rc" 0
+check "then a run that succeeds: all three replaced" sh -c "! cmp -s '$T/p/v.tiktoken' '$T/old.tiktoken' && ! cmp -s '$T/p/v-tokenizer.json' '$T/old-tokenizer.json' && test -s '$T/p/v.meta.json'"
+check "then a run that succeeds: no temporary left" test -z "$(find "$T/p" -name '*.tmp-*')"
+# through a symlink: the file it points at is replaced, the link stays
+ln -s v.tiktoken "$T/p/w.tiktoken"
+run "$SLUICE" tok train -q --vocab-size 300 "$T/web.jsonl" -o "$T/p/w"
+check "a symlinked output: the link stays and its target holds the new file" \
+	sh -c "test -L '$T/p/w.tiktoken' && cmp -s '$T/p/v.tiktoken' '$T/old.tiktoken'"
+
 done_testing
