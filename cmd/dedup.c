@@ -157,21 +157,23 @@ static int dedup_exact(int argc, char **argv)
 	return stage_end(&st);
 }
 
-static int write_signature(FILE *f, const char *id, size_t idn, const uint64_t *sig, size_t n)
+static int write_signature(struct outstream *os, struct buf *b, const char *id, size_t idn,
+			   const uint64_t *sig, size_t n)
 {
 	size_t i;
 
-	fputs("{\"id\":", f);
-	fwrite(id, 1, idn, f);
+	buf_reset(b);
+	buf_addstr(b, "{\"id\":");
+	buf_add(b, id, idn);
 	if (!sig) {
-		fputs(",\"signature\":null}\n", f);
+		buf_addstr(b, ",\"signature\":null}\n");
 	} else {
-		fputs(",\"signature\":[", f);
+		buf_addstr(b, ",\"signature\":[");
 		for (i = 0; i < n; i++)
-			fprintf(f, i ? ",%" PRIu64 : "%" PRIu64, sig[i]);
-		fputs("]}\n", f);
+			buf_addf(b, i ? ",%" PRIu64 : "%" PRIu64, sig[i]);
+		buf_addstr(b, "]}\n");
 	}
-	return ferror(f) ? -1 : 0;
+	return outstream_write(os, b->ptr, b->len);
 }
 
 static int dedup_minhash(int argc, char **argv)
@@ -207,7 +209,7 @@ static int dedup_minhash(int argc, char **argv)
 		OPT_STRING(0, "seed", &seed, "S", "numpy RandomState seed of the permutations (default 1)"),
 		OPT_STRING(0, "hash", &hash, "xxh64|sha1", "shingle hash: xxh64 (default) or the first 8 bytes of SHA-1 (FineWeb)"),
 		OPT_SIZE(0, "max-memory", &max_memory, "SIZE", "the most memory the index may use (default 4G)"),
-		OPT_STRING(0, "signatures", &sigfile, "FILE", "also write {\"id\":..,\"signature\":[..]} per document to FILE"),
+		OPT_STRING(0, "signatures", &sigfile, "FILE", "also write {\"id\":..,\"signature\":[..]} per document to FILE (published with the output; - is stdout)"),
 		STAGE_OPTIONS(&o),
 		OPT_END(),
 	};
@@ -219,7 +221,8 @@ static int dedup_minhash(int argc, char **argv)
 	struct dd_minhash mh;
 	uint64_t *sig = NULL, *keys = NULL;
 	uint64_t nosig = 0;
-	FILE *sf = NULL;
+	struct outstream *sf = NULL;
+	struct buf sline = BUF_INIT;
 	int nargs, rc, b;
 
 	nargs = parse_options(argc, argv, opts, usage);
@@ -250,6 +253,7 @@ static int dedup_minhash(int argc, char **argv)
 		cfg.seed = (uint32_t)v;
 	}
 
+	stage_also_writes(&o, "--signatures", sigfile);
 	rc = stage_begin(&st, "dedup", STAGE_SPLIT_JSONL, &o, argv + 1, nargs);
 	if (rc)
 		return rc;
@@ -270,11 +274,8 @@ static int dedup_minhash(int argc, char **argv)
 		st.failed = 1;
 		goto out;
 	}
-	if (sigfile && !(sf = fopen(sigfile, "w"))) {
-		msg_code(SL_EOPEN, "cannot open '%s'", sigfile);
-		st.failed = 1;
+	if (sigfile && stage_open_output(&st, &sf, sigfile))
 		goto out;
-	}
 	while (stage_next(&st, &d) > 0) {
 		const char *t, *id;
 		size_t tn, idn;
@@ -287,9 +288,12 @@ static int dedup_minhash(int argc, char **argv)
 			break;
 		}
 		id = doc_get_raw(&d, "id", &idn);
-		if (sf && write_signature(sf, id, idn, rc ? sig : NULL, mh.nperm)) {
-			msg_code(SL_EIO, "cannot write '%s'", sigfile);
-			st.failed = 1;
+		if (sf && (b = write_signature(sf, &sline, id, idn, rc ? sig : NULL, mh.nperm))) {
+			if (b == SL_EPIPE)
+				st.pipe_closed = 1;
+			else
+				msg_code(b, "cannot write '%s'", sigfile);
+			st.failed |= b != SL_EPIPE;
 			break;
 		}
 		if (rc == 0) {
@@ -319,14 +323,9 @@ static int dedup_minhash(int argc, char **argv)
 		if (found ? reject_dup(&st, &d, &ids, v, "minhash_duplicate") : stage_emit(&st, &d))
 			break;
 	}
-	if (sf && fclose(sf)) {
-		msg_code(SL_EIO, "cannot write '%s'", sigfile);
-		st.failed = 1;
-	}
-	sf = NULL;
 out:
-	if (sf)
-		fclose(sf);
+	/* sf is the stage's: stage_end publishes it with the documents */
+	buf_release(&sline);
 	buf_addf(&st.extra, ",\n  \"no_signature\": %" PRIu64 ",\n  \"families\": %zu,\n  \"index_bytes\": %zu",
 		 nosig, ids.n, bg.used);
 	free(sig);
@@ -378,7 +377,7 @@ static int dedup_lines(int argc, char **argv)
 		OPT_INT(0, "min-length", &min_length, "N", "keep, without recording, units shorter than N characters once normalized (default 0)"),
 		OPT_FLAG(0, "raw", &raw, "compare lines as they are (only trailing CR and outer spaces trimmed), not normalized"),
 		OPT_LIST(0, "load", &load, "FILE", "start from a saved set (repeatable)"),
-		OPT_STRING(0, "save", &save, "FILE", "save the set at the end (written to FILE.tmp-PID, then renamed)"),
+		OPT_STRING(0, "save", &save, "FILE", "save the set at the end, published only with the output (FILE.tmp-PID renamed)"),
 		OPT_SIZE(0, "max-memory", &max_memory, "SIZE", "the most memory the set may use (default 4G)"),
 		STAGE_OPTIONS(&o),
 		OPT_END(),
@@ -389,6 +388,7 @@ static int dedup_lines(int argc, char **argv)
 	struct dd_lineset set;
 	struct dd_norm nw;
 	struct buf norm = BUF_INIT, out = BUF_INIT;
+	struct outstream *sf = NULL;
 	uint64_t units = 0, removed = 0, bytes_removed = 0;
 	int nargs, rc;
 	size_t i;
@@ -401,6 +401,7 @@ static int dedup_lines(int argc, char **argv)
 	paragraphs = !strcmp(unit, "paragraphs");
 	if (min_length < 0)
 		return usage_error("--min-length must not be negative");
+	stage_also_writes(&o, "--save", save);
 	rc = stage_begin(&st, "dedup", STAGE_SPLIT_JSONL, &o, argv + 1, nargs);
 	if (rc)
 		return rc;
@@ -531,8 +532,13 @@ static int dedup_lines(int argc, char **argv)
 		if (!kept_units ? stage_reject(&st, &d, "all_lines_duplicate") : stage_emit(&st, &d))
 			break;
 	}
-	if (!st.failed && save && (rc = dd_lineset_save(&set, save))) {
-		msg_code(rc, "cannot save '%s'", save);
+	/* written under its temporary name now, renamed by stage_end only if
+	 * the documents' outputs are published too */
+	if (save && st.pipe_closed && !st.failed)
+		msg("the output was closed before the end of the input: '%s' not saved", save);
+	if (!st.failed && !st.pipe_closed && save && stage_open_output(&st, &sf, save) == 0 &&
+	    (rc = dd_lineset_write(&set, sf))) {
+		msg_code(rc, "cannot write '%s'", save);
 		st.failed = 1;
 	}
 out:

@@ -627,6 +627,7 @@ static int ppl_train(int argc, char **argv)
 		return 1;
 	}
 	o.output = "/dev/null";
+	stage_also_writes(&o, "-o", out_path);
 	if ((rc = stage_begin(&st, "ppl train", STAGE_SPLIT_JSONL, &o, argv + 1, nargs))) {
 		lmt_free(tr.t);
 		prep_release(&prep);
@@ -858,6 +859,7 @@ static int ppl_calibrate(int argc, char **argv)
 		return rc;
 	}
 	o.output = "/dev/null";
+	stage_also_writes(&o, "-o", out_path);
 	if ((rc = stage_begin(&st, "ppl calibrate", STAGE_SPLIT_JSONL, &o, argv + 1, nargs))) {
 		prep_release(&prep);
 		return rc;

@@ -280,7 +280,8 @@ int cmd_shard(int argc, char **argv)
 		return nargs == -1 ? 0 : 2;
 	if (!prefix || !*prefix)
 		return usage_error("-o PREFIX is required");
-	if ((rc = shardout_opts(&sa, &o)) || (rc = stage_check_options(&so)))
+	if ((rc = shardout_opts(&sa, &o)) || (rc = stage_check_options(&so)) ||
+	    (rc = stage_check_paths(&so, argv + 1, nargs)))
 		return rc;
 	vmax = shardout_vmax(&o);
 	if (tokenizer)

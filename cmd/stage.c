@@ -209,14 +209,27 @@ static void canonical(const char *path, char *out, size_t n)
 		snprintf(out, n, "%s/%s", real, name);
 }
 
+/* A character device (/dev/null, a terminal): any number of outputs may
+ * write to it. */
+static int is_chardev(const char *path)
+{
+	struct stat sb;
+	return path && strcmp(path, "-") && stat(path, &sb) == 0 && S_ISCHR(sb.st_mode);
+}
+
 /* Do two output options name one file (or both standard output)? */
 static int same_output(const char *a, const char *b)
 {
 	char ca[PATH_MAX + 256], cb[PATH_MAX + 256];
+	struct stat sa_, sb_;
 	int sa = !a || !strcmp(a, "-"), sb = !b || !strcmp(b, "-");
 	if (sa || sb)
 		return sa && sb;
+	if (is_chardev(a) || is_chardev(b))
+		return 0;
 	if (!strcmp(a, b))
+		return 1;
+	if (stat(a, &sa_) == 0 && stat(b, &sb_) == 0 && sa_.st_dev == sb_.st_dev && sa_.st_ino == sb_.st_ino)
 		return 1;
 	canonical(a, ca, sizeof(ca));
 	canonical(b, cb, sizeof(cb));
@@ -237,6 +250,126 @@ int stage_check_options(const struct stage_opts *o)
 	return 0;
 }
 
+void stage_also_writes(struct stage_opts *o, const char *option, const char *path)
+{
+	if (path && o->nmore < STAGE_MAX_MORE_OUTPUTS) {
+		o->more_option[o->nmore] = option;
+		o->more_output[o->nmore++] = path;
+	}
+}
+
+/* The outputs of o, with the options that name them: n of them. */
+static int list_outputs(const struct stage_opts *o, const char **path, const char **opt)
+{
+	int n = 0, i;
+	path[n] = o->output;
+	opt[n++] = "-o";
+	if (o->rejects) {
+		path[n] = o->rejects;
+		opt[n++] = "--rejects";
+	}
+	if (o->stats) {
+		path[n] = o->stats;
+		opt[n++] = "--stats";
+	}
+	for (i = 0; i < o->nmore; i++) {
+		path[n] = o->more_output[i];
+		opt[n++] = o->more_option[i];
+	}
+	return n;
+}
+
+/* The input among args that is the regular file `path` names, or NULL. */
+static const char *input_named(const char *path, char **args, int nargs)
+{
+	struct stat so, si;
+	int i;
+
+	if (!path || !strcmp(path, "-") || stat(path, &so) != 0 || !S_ISREG(so.st_mode))
+		return NULL;
+	for (i = 0; i < nargs; i++)
+		if (strcmp(args[i], "-") && !http_is_url(args[i]) && stat(args[i], &si) == 0 &&
+		    si.st_dev == so.st_dev && si.st_ino == so.st_ino)
+			return args[i];
+	return NULL;
+}
+
+/* Can a file be created where path says (following a symlink, as
+ * outstream does)?  0, or -1 with errno set.  Standard output, devices and
+ * FIFOs are written as they are: nothing to create. */
+static int output_dir_ok(const char *path)
+{
+	char *file = NULL, *slash, link[PATH_MAX];
+	struct stat sb;
+	ssize_t n;
+	int rc;
+
+	if (!*path) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (!strcmp(path, "-") || !strncmp(path, "/dev/fd/", 8) || !strncmp(path, "/proc/self/fd/", 14) ||
+	    (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)))
+		return 0;
+	file = realpath(path, NULL);
+	if (!file && lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode) &&
+	    (n = readlink(path, link, sizeof(link) - 1)) > 0) {
+		/* a dangling link: the folder of its target */
+		const char *ls = strrchr(path, '/');
+		size_t dl = ls && link[0] != '/' ? (size_t)(ls - path) + 1 : 0;
+		link[n] = '\0';
+		if ((file = malloc(dl + (size_t)n + 1))) {
+			memcpy(file, path, dl);
+			memcpy(file + dl, link, (size_t)n + 1);
+		}
+	}
+	if (!file && !(file = strdup(path))) {
+		errno = ENOMEM;
+		return -1;
+	}
+	slash = strrchr(file, '/');
+	if (!slash)
+		strcpy(file, ".");
+	else
+		slash[slash == file] = '\0'; /* "/x": the root */
+	if (stat(file, &sb) != 0)
+		rc = -1;
+	else if (!S_ISDIR(sb.st_mode))
+		rc = -1, errno = ENOTDIR;
+	else
+		rc = access(file, W_OK | X_OK);
+	n = errno;
+	free(file);
+	errno = (int)n;
+	return rc;
+}
+
+int stage_check_paths(const struct stage_opts *o, char **args, int nargs)
+{
+	const char *path[3 + STAGE_MAX_MORE_OUTPUTS], *opt[3 + STAGE_MAX_MORE_OUTPUTS], *in;
+	int n = list_outputs(o, path, opt), i, j, first_more = n - o->nmore;
+
+	for (i = 0; i < n; i++) {
+		if ((in = input_named(path[i], args, nargs))) {
+			if (strcmp(in, path[i]))
+				return usage_error("%s '%s' is also an input ('%s')", opt[i], path[i], in);
+			return usage_error("%s '%s' is also an input", opt[i], path[i]);
+		}
+	}
+	/* -o, --rejects and --stats among themselves: stage_check_options */
+	for (i = first_more; i < n; i++)
+		for (j = 0; j < i; j++)
+			if (same_output(path[i], path[j]))
+				return usage_error("%s '%s' is also the output of %s: give it a file of its own",
+						   opt[i], path[i], opt[j]);
+	for (i = 0; i < n; i++)
+		if (path[i] && output_dir_ok(path[i])) {
+			msg("cannot open '%s': %s", path[i], strerror(errno));
+			return 1;
+		}
+	return 0;
+}
+
 int stage_begin(struct stage *st, const char *name, unsigned flags,
 		const struct stage_opts *o, char **args, int nargs)
 {
@@ -252,7 +385,7 @@ int stage_begin(struct stage *st, const char *name, unsigned flags,
 	buf_init(&st->extra, 0);
 	if (!st->o.max_doc_bytes)
 		st->o.max_doc_bytes = STAGE_DEFAULT_MAX_DOC;
-	if ((rc = stage_check_options(&st->o)))
+	if ((rc = stage_check_options(&st->o)) || (rc = stage_check_paths(&st->o, args, nargs)))
 		return rc;
 	st->on_error_skip = st->o.on_error && !strcmp(st->o.on_error, "skip");
 	if ((rc = assign_pieces(st, args, nargs)))
@@ -609,37 +742,47 @@ static void put_counts(struct buf *b, const char *key, const struct stage_counts
 	buf_addch(b, '}');
 }
 
-static int write_stats(struct stage *st, double seconds)
+/* The --stats JSON (complete unless the stage failed or its reader went). */
+static void render_stats(struct stage *st, double seconds, struct buf *b)
 {
-	struct buf b = BUF_INIT;
-	struct outstream *os;
-	int rc;
-
-	buf_addf(&b, "{\n  \"stage\": \"%s\",\n  \"inputs\": %zu", st->name, st->npieces);
+	buf_reset(b);
+	buf_addf(b, "{\n  \"stage\": \"%s\",\n  \"inputs\": %zu", st->name, st->npieces);
 	if (st->o.shard) {
-		buf_addstr(&b, ",\n  \"shard\": ");
-		json_string_encode(&b, st->o.shard, strlen(st->o.shard));
+		buf_addstr(b, ",\n  \"shard\": ");
+		json_string_encode(b, st->o.shard, strlen(st->o.shard));
 	}
-	buf_addf(&b, ",\n  \"docs_in\": %" PRIu64 ",\n  \"docs_out\": %" PRIu64
+	buf_addf(b, ",\n  \"docs_in\": %" PRIu64 ",\n  \"docs_out\": %" PRIu64
 		 ",\n  \"docs_rejected\": %" PRIu64 ",\n  \"docs_unreadable\": %" PRIu64,
 		 st->docs_in, st->docs_out, st->docs_rejected, st->docs_unreadable);
-	put_counts(&b, st->o.annotate_only ? "flagged_by" : "rejected_by", &st->rejected_by);
-	put_counts(&b, "unreadable_by", &st->unreadable_by);
-	buf_addf(&b, ",\n  \"annotate_only\": %s", st->o.annotate_only ? "true" : "false");
-	buf_addf(&b, ",\n  \"bytes_in\": %" PRIu64 ",\n  \"bytes_out\": %" PRIu64,
+	put_counts(b, st->o.annotate_only ? "flagged_by" : "rejected_by", &st->rejected_by);
+	put_counts(b, "unreadable_by", &st->unreadable_by);
+	buf_addf(b, ",\n  \"annotate_only\": %s", st->o.annotate_only ? "true" : "false");
+	buf_addf(b, ",\n  \"bytes_in\": %" PRIu64 ",\n  \"bytes_out\": %" PRIu64,
 		 st->bytes_in, st->bytes_out);
-	buf_addf(&b, ",\n  \"invalid_utf8_replaced\": %" PRIu64, st->utf8_replaced);
-	buf_addf(&b, ",\n  \"corrupt_compressed_members\": %" PRIu64 ",\n  \"truncated_inputs\": %" PRIu64,
+	buf_addf(b, ",\n  \"invalid_utf8_replaced\": %" PRIu64, st->utf8_replaced);
+	buf_addf(b, ",\n  \"corrupt_compressed_members\": %" PRIu64 ",\n  \"truncated_inputs\": %" PRIu64,
 		 st->corrupt_members, st->truncated_inputs);
-	buf_add(&b, st->extra.ptr, st->extra.len);
-	buf_addf(&b, ",\n  \"complete\": %s", st->failed || st->pipe_closed ? "false" : "true");
-	buf_addf(&b, ",\n  \"seconds\": %.3f\n}\n", seconds);
-	if ((rc = outstream_open(&os, st->o.stats, 0)) == 0) {
-		int rc2;
-		rc = outstream_write(os, b.ptr, b.len);
-		rc2 = outstream_close(os, rc == 0);
+	buf_add(b, st->extra.ptr, st->extra.len);
+	buf_addf(b, ",\n  \"complete\": %s", st->failed || st->pipe_closed ? "false" : "true");
+	buf_addf(b, ",\n  \"seconds\": %.3f\n}\n", seconds);
+}
+
+/* Write the --stats JSON under its temporary name (*os, to be committed or
+ * removed by the caller): 0, or 1 (reported; *os NULL). */
+static int stage_stats_write(struct stage *st, double seconds, struct outstream **os)
+{
+	struct buf b = BUF_INIT;
+	int rc;
+
+	render_stats(st, seconds, &b);
+	if ((rc = outstream_open(os, st->o.stats, 0)) == 0) {
+		rc = outstream_write(*os, b.ptr, b.len);
 		if (!rc)
-			rc = rc2;
+			rc = outstream_finish(*os);
+		if (rc) {
+			outstream_close(*os, 0);
+			*os = NULL;
+		}
 	}
 	if (rc)
 		msg_code(rc, "cannot write '%s'", st->o.stats);
@@ -647,10 +790,63 @@ static int write_stats(struct stage *st, double seconds)
 	return rc ? 1 : 0;
 }
 
+int stage_open_output(struct stage *st, struct outstream **os, const char *path)
+{
+	int rc;
+
+	*os = NULL;
+	if (st->nmore >= STAGE_MAX_MORE_OUTPUTS) {
+		msg_code(SL_EINVAL, "internal error: too many outputs");
+		st->failed = 1;
+		return 1;
+	}
+	if ((rc = outstream_open(os, path, 0))) {
+		msg_code(rc, "cannot open '%s'", path);
+		st->failed = 1;
+		return 1;
+	}
+	st->more[st->nmore] = *os;
+	st->more_path[st->nmore++] = path;
+	return 0;
+}
+
+/* Phase one of publishing: finish an output under its temporary name.
+ * A closed pipe is the reader's choice ("| head"): not an error. */
+static void finish_output(struct stage *st, struct outstream *os, const char *name, int *ok)
+{
+	int rc;
+
+	if (!*ok || !os)
+		return;
+	rc = outstream_finish(os);
+	if (rc && rc != SL_EPIPE) {
+		msg_code(rc, "cannot write '%s'", name);
+		st->failed = 1;
+		*ok = 0;
+	}
+}
+
+/* Phase two: rename it into place (ok) or remove it. */
+static void commit_output(struct stage *st, struct outstream *os, const char *name, int *ok)
+{
+	int rc;
+
+	if (!os)
+		return;
+	rc = outstream_close(os, *ok);
+	if (*ok && rc && rc != SL_EPIPE) {
+		msg_code(rc, "cannot write '%s'", name);
+		st->failed = 1;
+		*ok = 0;
+	}
+}
+
 int stage_end(struct stage *st)
 {
 	double seconds = now() - st->t0;
-	int ok, rc;
+	const char *out_name = st->o.output ? st->o.output : "-";
+	struct outstream *stats = NULL;
+	int ok, stats_ok, failed_before, i;
 
 	if (st->jr_open)
 		jr_close(st);
@@ -662,23 +858,37 @@ int stage_end(struct stage *st)
 	ok = !st->failed;
 	if (st->out)
 		st->bytes_out = outstream_bytes(st->out);
-	/* A closed pipe is the reader's choice ("| head"): not an error. */
-	rc = outstream_close(st->out, ok);
-	if (rc && rc != SL_EPIPE && ok) {
-		msg_code(rc, "cannot write '%s'", st->o.output ? st->o.output : "-");
+	/* phase one: every output written out and closed under its temporary
+	 * name; the --stats JSON then says whether that worked */
+	finish_output(st, st->out, out_name, &ok);
+	finish_output(st, st->rej, st->o.rejects, &ok);
+	for (i = 0; i < st->nmore; i++)
+		finish_output(st, st->more[i], st->more_path[i], &ok);
+	if (st->docs_unreadable && st->problems_printed > MAX_PROBLEM_MESSAGES)
+		msg("%" PRIu64 " documents could not be read (see --stats for the reasons)", st->docs_unreadable);
+	if (st->o.stats && stage_stats_write(st, seconds, &stats)) {
 		st->failed = 1;
 		ok = 0;
 	}
-	st->out = NULL;
-	if ((rc = outstream_close(st->rej, ok)) && ok) {
-		msg_code(rc, "cannot write '%s'", st->o.rejects);
-		st->failed = 1;
+	failed_before = st->failed;
+	/* phase two: all renamed, or all removed */
+	commit_output(st, st->out, out_name, &ok);
+	commit_output(st, st->rej, st->o.rejects, &ok);
+	for (i = 0; i < st->nmore; i++)
+		commit_output(st, st->more[i], st->more_path[i], &ok);
+	st->out = st->rej = NULL;
+	st->nmore = 0;
+	if (stats) {
+		/* written even when the run failed: it reports the failure
+		 * ("complete": false); rewritten if a rename above failed after
+		 * it said complete */
+		stats_ok = 1;
+		if (st->failed && !failed_before) {
+			outstream_close(stats, 0);
+			stage_stats_write(st, seconds, &stats);
+		}
+		commit_output(st, stats, st->o.stats, &stats_ok);
 	}
-	st->rej = NULL;
-	if (st->docs_unreadable && st->problems_printed > MAX_PROBLEM_MESSAGES)
-		msg("%" PRIu64 " documents could not be read (see --stats for the reasons)", st->docs_unreadable);
-	if (st->o.stats && write_stats(st, seconds))
-		st->failed = 1;
 	counts_free(&st->rejected_by);
 	counts_free(&st->unreadable_by);
 	buf_release(&st->line);

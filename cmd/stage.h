@@ -25,6 +25,8 @@
 #include "options.h"
 #include "outstream.h"
 
+#define STAGE_MAX_MORE_OUTPUTS 4
+
 struct stage_opts {
 	const char *output;
 	const char *rejects;
@@ -34,6 +36,10 @@ struct stage_opts {
 	int annotate_only;
 	int quiet;
 	size_t max_doc_bytes;
+	/* further files the command writes (stage_also_writes) */
+	const char *more_output[STAGE_MAX_MORE_OUTPUTS];
+	const char *more_option[STAGE_MAX_MORE_OUTPUTS];
+	int nmore;
 };
 
 #define STAGE_DEFAULT_MAX_DOC ((size_t)64 << 20)
@@ -99,6 +105,9 @@ struct stage {
 				       UINT64_MAX: none */
 
 	struct outstream *out, *rej;
+	struct outstream *more[STAGE_MAX_MORE_OUTPUTS]; /* stage_open_output */
+	const char *more_path[STAGE_MAX_MORE_OUTPUTS];
+	int nmore;
 	struct buf line;
 
 	/* counters */
@@ -127,6 +136,26 @@ struct stage {
  * that a mistyped option changes nothing.
  */
 int stage_check_options(const struct stage_opts *o);
+
+/*
+ * Name a further file the command writes (option: "--save", path NULL:
+ * none), before stage_check_paths / stage_begin, so that it is checked
+ * like -o, --rejects and --stats: not an input, not another output, in a
+ * folder that exists.  At most STAGE_MAX_MORE_OUTPUTS.
+ */
+void stage_also_writes(struct stage_opts *o, const char *option, const char *path);
+
+/*
+ * The checks of the output paths against the inputs (args/nargs, as for
+ * stage_begin), made before anything is opened for writing: an output
+ * (-o, --rejects, --stats, those of stage_also_writes) that is one of the
+ * inputs (the same file: device and inode; "-", devices and FIFOs are not
+ * compared) or another output is a usage error (2); an output whose
+ * folder is missing or not writable is an error (1, with the reason).
+ * stage_begin makes them; a command that writes before stage_begin (shard
+ * sets) calls this first.  0, 1 or 2 (printed).
+ */
+int stage_check_paths(const struct stage_opts *o, char **args, int nargs);
 
 /*
  * Set the stage up after option parsing: args/nargs are the positional
@@ -192,8 +221,24 @@ int stage_count_add(struct stage_counts *c, const char *name, uint64_t n);
 /* Refresh the progress line (cheap; rate-limited internally). */
 void stage_progress(struct stage *st);
 
-/* Flush and close outputs, write --stats, print the summary.  Returns the
- * exit status: 0, or 1 when something fatal happened. */
+/*
+ * Open a further output named with stage_also_writes (path), to be
+ * published together with the documents: stage_end finishes it with -o
+ * and --rejects and renames it only when everything succeeded; the
+ * command writes to *os and never closes it.  0, or 1 (reported, and the
+ * stage marked failed).
+ */
+int stage_open_output(struct stage *st, struct outstream **os, const char *path);
+
+/*
+ * Flush and close outputs, write --stats, print the summary.  Returns the
+ * exit status: 0, or 1 when something fatal happened.  Publication is all
+ * or nothing: -o, --rejects and the outputs of stage_open_output are
+ * written out and closed under their temporary names first, and renamed
+ * only when all of them (and --stats) succeeded; otherwise every one is
+ * removed.  --stats is still written when the run failed (it says so:
+ * "complete": false), unless it is --stats that cannot be written.
+ */
 int stage_end(struct stage *st);
 
 #endif

@@ -818,7 +818,7 @@ int cmd_tok(int argc, char **argv)
 		if ((rc = shardout_opts(&sa, &so)))
 			return rc;
 	}
-	if ((rc = stage_check_options(&o)))
+	if ((rc = stage_check_options(&o)) || (rc = stage_check_paths(&o, argv + 1, nargs)))
 		return rc;
 	if ((rc = open_tokenizer(&b, spec)))
 		return rc;

@@ -1,15 +1,11 @@
 /*
  * lineset.c - the sharded, savable line-hash set.
  */
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "error.h"
+#include "instream.h"
 #include "lineset.h"
-#include "tmpclean.h"
 
 static const char magic[16] = { 'S', 'L', 'U', 'I', 'C', 'E', '-', 'L', 'I', 'N', 'E', 'S', 'E', 'T', '0', '1' };
 
@@ -56,14 +52,15 @@ static uint64_t get64(const unsigned char *p)
 	return v;
 }
 
-static int write_shard(FILE *f, const struct dd_hashset *h)
+static int write_shard(struct outstream *os, const struct dd_hashset *h)
 {
 	unsigned char b[8 * 512];
 	size_t i, k = 0;
+	int rc;
 
 	put64(b, h->n + (uint64_t)h->has_zero);
-	if (fwrite(b, 1, 8, f) != 8)
-		return -1;
+	if ((rc = outstream_write(os, b, 8)))
+		return rc;
 	if (h->has_zero)
 		put64(b + 8 * k++, 0);
 	for (i = 0; i < h->cap; i++) {
@@ -71,45 +68,56 @@ static int write_shard(FILE *f, const struct dd_hashset *h)
 			continue;
 		put64(b + 8 * k++, h->keys[i]);
 		if (k == 512) {
-			if (fwrite(b, 8, k, f) != k)
-				return -1;
+			if ((rc = outstream_write(os, b, 8 * k)))
+				return rc;
 			k = 0;
 		}
 	}
-	return k && fwrite(b, 8, k, f) != k ? -1 : 0;
+	return k ? outstream_write(os, b, 8 * k) : 0;
 }
 
-int dd_lineset_save(const struct dd_lineset *s, const char *path)
+int dd_lineset_write(const struct dd_lineset *s, struct outstream *os)
 {
-	char tmp[4096];
 	unsigned char hdr[32];
-	FILE *f;
-	int i, bad = 0, slot;
+	int i, rc;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof(tmp))
-		return SL_EINVAL;
-	slot = tmpclean_add(tmp); /* removed if a signal kills the program */
-	if (!(f = fopen(tmp, "wb"))) {
-		tmpclean_remove(slot);
-		return SL_EOPEN;
-	}
 	memcpy(hdr, magic, 16);
 	memset(hdr + 16, 0, 16);
 	hdr[16] = DD_LINESET_SHARDS;
 	put64(hdr + 24, s->n);
-	bad = fwrite(hdr, 1, 32, f) != 32;
-	for (i = 0; i < DD_LINESET_SHARDS && !bad; i++)
-		bad = write_shard(f, &s->shard[i]) != 0;
-	if (fclose(f) != 0)
-		bad = 1;
-	if (bad || rename(tmp, path) != 0) {
-		int e = errno;
-		unlink(tmp);
-		tmpclean_remove(slot);
-		errno = e;
-		return SL_EIO;
+	rc = outstream_write(os, hdr, 32);
+	for (i = 0; i < DD_LINESET_SHARDS && !rc; i++)
+		rc = write_shard(os, &s->shard[i]);
+	return rc;
+}
+
+int dd_lineset_save(const struct dd_lineset *s, const char *path)
+{
+	struct outstream *os;
+	int rc, rc2;
+
+	if ((rc = outstream_open(&os, path, 0)))
+		return rc;
+	rc = dd_lineset_write(s, os);
+	rc2 = outstream_close(os, rc == 0);
+	return rc ? rc : rc2;
+}
+
+/* Read exactly n bytes: 0, SL_ETRUNC at the end, or the stream's error. */
+static int read_full(struct instream *in, unsigned char *p, size_t n)
+{
+	while (n) {
+		unsigned flags = 0;
+		ssize_t got = instream_read(in, p, n, &flags);
+		if (got < 0)
+			return (int)got;
+		if (got == 0)
+			return SL_ETRUNC;
+		if (flags & INSTREAM_GAP)
+			return SL_EFORMAT; /* a damaged compressed member was skipped */
+		p += got;
+		n -= (size_t)got;
 	}
-	tmpclean_remove(slot);
 	return 0;
 }
 
@@ -117,22 +125,20 @@ int dd_lineset_load(struct dd_lineset *s, const char *path)
 {
 	unsigned char hdr[32], b[8 * 512];
 	uint64_t total, seen = 0, n, j;
-	FILE *f;
+	struct instream *in;
 	int i, rc = 0;
 
-	if (!(f = fopen(path, "rb")))
-		return SL_EOPEN;
-	if (fread(hdr, 1, 32, f) != 32 || memcmp(hdr, magic, 16) ||
+	if ((rc = instream_open(&in, path)))
+		return rc;
+	if ((rc = read_full(in, hdr, 32)) || memcmp(hdr, magic, 16) ||
 	    hdr[16] != DD_LINESET_SHARDS || hdr[17] || hdr[18] || hdr[19]) {
-		fclose(f);
-		return SL_EFORMAT;
+		instream_free(in);
+		return rc && rc != SL_ETRUNC ? rc : SL_EFORMAT;
 	}
 	total = get64(hdr + 24);
 	for (i = 0; i < DD_LINESET_SHARDS && !rc; i++) {
-		if (fread(b, 1, 8, f) != 8) {
-			rc = SL_ETRUNC;
+		if ((rc = read_full(in, b, 8)))
 			break;
-		}
 		n = get64(b);
 		if (n > total - seen) {
 			rc = SL_EFORMAT;
@@ -140,13 +146,10 @@ int dd_lineset_load(struct dd_lineset *s, const char *path)
 		}
 		seen += n;
 		for (j = 0; j < n && !rc;) {
-			size_t want = n - j > 512 ? 512 : (size_t)(n - j), got, k;
-			got = fread(b, 8, want, f);
-			if (got != want) {
-				rc = SL_ETRUNC;
+			size_t want = n - j > 512 ? 512 : (size_t)(n - j), k;
+			if ((rc = read_full(in, b, 8 * want)))
 				break;
-			}
-			for (k = 0; k < got; k++) {
+			for (k = 0; k < want; k++) {
 				uint64_t h = get64(b + 8 * k);
 				if ((int)(h >> 58) != i) {
 					rc = SL_EFORMAT;
@@ -157,13 +160,24 @@ int dd_lineset_load(struct dd_lineset *s, const char *path)
 				if (rc)
 					break;
 			}
-			j += got;
+			j += want;
 		}
 	}
-	if (!rc && (seen != total || fread(b, 1, 1, f) != 0))
+	if (!rc && seen != total)
 		rc = SL_EFORMAT;
-	if (!rc && ferror(f))
-		rc = SL_EIO;
-	fclose(f);
+	if (!rc) {
+		/* nothing after the last shard, and no damage the stream skipped */
+		const struct instream_stats *st;
+		unsigned flags = 0;
+		ssize_t got = instream_read(in, b, 1, &flags);
+		st = instream_stats(in);
+		if (got < 0)
+			rc = (int)got;
+		else if (got > 0 || st->corrupt_members || st->garbage_bytes)
+			rc = SL_EFORMAT;
+		else if (st->truncated)
+			rc = SL_ETRUNC;
+	}
+	instream_free(in);
 	return rc;
 }

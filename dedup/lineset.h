@@ -9,7 +9,10 @@
  *
  * File format (little endian): the 16 bytes "SLUICE-LINESET01", uint32
  * shards (64), uint32 0, uint64 total count; then per shard: uint64 n and
- * n uint64 hashes (in table order).  Written to FILE.tmp-<pid> and renamed.
+ * n uint64 hashes (in table order).  Written through the output layer
+ * (shards/outstream.h: FILE.tmp-<pid> renamed on success; devices, FIFOs
+ * and stdout written directly; through symlinks; .gz/.zst compressed by
+ * name) and read through the input layer (compression detected).
  * Not thread safe.
  */
 #ifndef SLUICE_DEDUP_LINESET_H
@@ -19,6 +22,7 @@
 #include <stdint.h>
 
 #include "hashset.h"
+#include "outstream.h"
 
 #define DD_LINESET_SHARDS 64
 
@@ -34,9 +38,15 @@ void dd_lineset_release(struct dd_lineset *s);
  * SL_ENOMEM. */
 int dd_lineset_add(struct dd_lineset *s, uint64_t h);
 
+/* Write the set to an open output stream (the caller closes it, committing
+ * or not: a command publishes it together with its other outputs).  0 or
+ * outstream_write's error. */
+int dd_lineset_write(const struct dd_lineset *s, struct outstream *os);
+
 /* Save / load (load adds to what is there).  0, SL_EOPEN / SL_EIO (errno
  * set), SL_EFORMAT (not a line set file, or damaged), SL_ETRUNC, or the
- * budget's SL_ETOOBIG. */
+ * budget's SL_ETOOBIG.  save = outstream_open + dd_lineset_write +
+ * outstream_close (path "-": stdout). */
 int dd_lineset_save(const struct dd_lineset *s, const char *path);
 int dd_lineset_load(struct dd_lineset *s, const char *path);
 

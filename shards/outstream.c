@@ -29,6 +29,7 @@ struct outstream {
 	ZSTD_CStream *zs;
 	uint64_t bytes;
 	int err;              /* sticky first error */
+	int finished;         /* outstream_finish ran: only the rename (or removal) is left */
 	int clean_slot;       /* tmp registered for removal on a fatal signal, or -1 */
 };
 
@@ -240,18 +241,19 @@ int outstream_error(const struct outstream *s)
 
 int outstream_isatty(const struct outstream *s) { return isatty(s->fd); }
 
-int outstream_close(struct outstream *s, int commit)
+/* Write what is left (when committing), fsync a temporary, close the
+ * descriptor (not stdout).  The first error, or 0. */
+static int finish(struct outstream *s, int commit)
 {
-	int rc;
+	int rc = s->err;
 
-	if (!s)
-		return 0;
-	rc = s->err;
 	if (commit && !rc && s->fd >= 0)
 		rc = drain(s, 1);
 	if (s->z_ready)
 		deflateEnd(&s->z);
+	s->z_ready = 0;
 	ZSTD_freeCStream(s->zs);
+	s->zs = NULL;
 	if (s->is_stdout) {
 		/* stdout stays open for atexit checks; nothing to rename */
 	} else if (s->fd >= 0) {
@@ -259,13 +261,30 @@ int outstream_close(struct outstream *s, int commit)
 			rc = SL_EIO;
 		if (close(s->fd) < 0 && !rc)
 			rc = SL_EIO;
-		if (s->tmp && commit && !rc) {
-			if (rename(s->tmp, s->path) < 0)
-				rc = SL_EIO;
-		}
-		if (s->tmp && (!commit || rc))
-			unlink(s->tmp);
 	}
+	s->fd = -1;
+	s->finished = 1;
+	return s->err = rc;
+}
+
+int outstream_finish(struct outstream *s)
+{
+	if (!s)
+		return 0;
+	return s->finished ? s->err : finish(s, 1);
+}
+
+int outstream_close(struct outstream *s, int commit)
+{
+	int rc;
+
+	if (!s)
+		return 0;
+	rc = s->finished ? s->err : finish(s, commit);
+	if (s->tmp && commit && !rc && rename(s->tmp, s->path) < 0)
+		rc = SL_EIO;
+	if (s->tmp && (!commit || rc))
+		unlink(s->tmp);
 	tmpclean_remove(s->clean_slot);
 	free(s->buf);
 	free(s->zbuf);

@@ -43,6 +43,14 @@ int outstream_error(const struct outstream *s);
 /* Is the stream a terminal? (for refusing binary output) */
 int outstream_isatty(const struct outstream *s);
 
+/* The first phase of publishing several files together: write what is
+ * buffered (ending the compressed frame), fsync and close the temporary (a
+ * device or stdout: just write), and return the first error met so far.
+ * Nothing is renamed: outstream_close(s, 1) then only renames (and
+ * returns the same error, removing the temporary, if this failed);
+ * outstream_close(s, 0) removes it.  Calling it again returns the same. */
+int outstream_finish(struct outstream *s);
+
 /* Finish the stream, then either publish the file (commit != 0) or remove
  * it.  Frees s (NULL is a no-op, returning 0).  Returns the first error
  * met by any write or by finishing, flushing, closing or renaming. */

@@ -4,6 +4,7 @@
  * come from Python (str.lower, unicodedata) and numpy 1.24 (Debian 12).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -242,6 +243,45 @@ static void test_lineset(void)
 	CHECK_INT(dd_lineset_load(&b, path), SL_EFORMAT);
 	CHECK_INT(dd_lineset_load(&b, "/nonexistent/x"), SL_EOPEN);
 	unlink(path);
+	/* compressed by name, read back whatever the name */
+	{
+		char gz[64], plain[64];
+		struct dd_lineset c;
+		FILE *f;
+		unsigned char head[2] = { 0, 0 };
+		snprintf(gz, sizeof(gz), "/tmp/sluice-test-lineset-%d.gz", (int)getpid());
+		snprintf(plain, sizeof(plain), "/tmp/sluice-test-lineset-%d.plain", (int)getpid());
+		CHECK_INT(dd_lineset_save(&a, gz), 0);
+		f = fopen(gz, "rb");
+		CHECK(f && fread(head, 1, 2, f) == 2);
+		if (f)
+			fclose(f);
+		CHECK(head[0] == 0x1f && head[1] == 0x8b);
+		CHECK(rename(gz, plain) == 0);
+		dd_lineset_init(&c, &bg);
+		CHECK_INT(dd_lineset_load(&c, plain), 0);
+		CHECK_INT(c.n, 5000);
+		/* a cut compressed set is refused */
+		CHECK_INT(truncate(plain, 200), 0);
+		dd_lineset_release(&c);
+		dd_lineset_init(&c, &bg);
+		CHECK(dd_lineset_load(&c, plain) < 0);
+		dd_lineset_release(&c);
+		unlink(plain);
+		/* written to an open stream, published by the caller */
+		{
+			struct outstream *os;
+			CHECK_INT(outstream_open(&os, plain, 0), 0);
+			CHECK_INT(dd_lineset_write(&a, os), 0);
+			CHECK(access(plain, F_OK) != 0);
+			CHECK_INT(outstream_close(os, 1), 0);
+			dd_lineset_init(&c, &bg);
+			CHECK_INT(dd_lineset_load(&c, plain), 0);
+			CHECK_INT(c.n, 5000);
+			dd_lineset_release(&c);
+			unlink(plain);
+		}
+	}
 	dd_lineset_release(&a);
 	dd_lineset_release(&b);
 	CHECK_INT(bg.used, 0);

@@ -99,6 +99,29 @@ int main(void)
 		unlink(link);
 		unlink(target);
 	}
+	/* two phases: finish writes and closes the temporary, nothing is
+	 * visible until close(1) renames it; close(0) after finish removes it */
+	{
+		char p[64], tmp[96];
+		struct stat sb;
+		snprintf(p, sizeof(p), "/tmp/sluice-test-out-%d-2ph.gz", (int)getpid());
+		snprintf(tmp, sizeof(tmp), "%s.tmp-%d", p, (int)getpid());
+		CHECK_INT(outstream_open(&o, p, 0), 0);
+		CHECK_INT(outstream_write(o, "data\n", 5), 0);
+		CHECK_INT(outstream_finish(o), 0);
+		CHECK_INT(outstream_finish(o), 0);
+		CHECK(stat(p, &sb) != 0);
+		CHECK(stat(tmp, &sb) == 0 && sb.st_size > 5); /* the whole gzip member */
+		CHECK_INT(outstream_close(o, 1), 0);
+		CHECK(stat(p, &sb) == 0 && stat(tmp, &sb) != 0);
+		unlink(p);
+		CHECK_INT(outstream_open(&o, p, 0), 0);
+		CHECK_INT(outstream_write(o, "data\n", 5), 0);
+		CHECK_INT(outstream_finish(o), 0);
+		CHECK_INT(outstream_close(o, 0), 0);
+		CHECK(stat(p, &sb) != 0 && stat(tmp, &sb) != 0);
+		CHECK_INT(outstream_finish(NULL), 0);
+	}
 	CHECK_INT(outstream_close(NULL, 1), 0);
 	return check_done();
 }
