@@ -4,14 +4,10 @@
  * write it for both worlds: a tiktoken rank file (+ meta.json with the split
  * pattern and special tokens) and a tokenizer.json.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "bpe.h"
 #include "builtin.h"
@@ -20,7 +16,6 @@
 #include "msg.h"
 #include "outstream.h"
 #include "stage.h"
-#include "tmpclean.h"
 #include "train.h"
 
 /* GPT-2's pattern: what Hugging Face's ByteLevel(use_regex=True) splits with */
@@ -89,165 +84,52 @@ static int add_base64(struct buf *out, const unsigned char *p, size_t n)
 	return 0;
 }
 
+/* what tok train writes: PREFIX and these */
+static const char *const out_suffix[3] = { ".tiktoken", ".meta.json", "-tokenizer.json" };
+
 /* One file of the vocabulary: rendered in memory, then published with the
  * others all or nothing (publish_all). */
 struct outfile {
 	const char *suffix;        /* after PREFIX */
 	struct buf data;
-	char *path;                /* PREFIX + suffix */
-	char *final;               /* where it goes: path, or a symlink's target */
-	char *tmp;                 /* final.tmp-PID while staged */
-	int slot;                  /* tmpclean */
-	int direct;                /* a device, FIFO or /dev/stdout: written, not renamed */
 };
 
-/* The file a symlink names (its target need not exist yet), as the
- * output layer replaces it (shards/outstream.c); NULL on error. */
-static char *link_target(const char *path)
-{
-	char *real = realpath(path, NULL), buf[4096], *res;
-	const char *slash;
-	ssize_t n;
-
-	if (real)
-		return real;
-	n = readlink(path, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return NULL;
-	buf[n] = '\0';
-	slash = strrchr(path, '/');
-	if (buf[0] == '/' || !slash)
-		return strdup(buf);
-	res = malloc((size_t)(slash - path) + 2 + (size_t)n);
-	if (res)
-		sprintf(res, "%.*s/%s", (int)(slash - path), path, buf);
-	return res;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
-/* Stage one regular file: write final.tmp-PID whole and synced.  0 or -1
- * (errno set). */
-static int stage_file(struct outfile *f)
-{
-	size_t n = strlen(f->final) + 32;
-	int fd, e;
-
-	if (!(f->tmp = malloc(n))) {
-		errno = ENOMEM;
-		return -1;
-	}
-	snprintf(f->tmp, n, "%s.tmp-%ld", f->final, (long)getpid());
-	f->slot = tmpclean_add(f->tmp); /* removed if a signal kills the program */
-	fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
-	if (write_all(fd, f->data.ptr, f->data.len) || fsync(fd)) {
-		e = errno;
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return close(fd);
-}
-
-/* Publish every file or none: each regular file is written whole to a
- * temporary name beside it first; only when all of them (and any device
- * or FIFO, written directly) succeeded are they renamed into place.  A
- * failure is reported naming the file, and the temporaries are removed.
- * 0 or -1. */
+/* Publish every file or none: each is written through the output layer
+ * (a temporary beside it, or straight to a device or FIFO) and finished
+ * (fsync'ed); only when all of them succeeded are they renamed into place
+ * (outstream_finish, then outstream_close).  A failure is reported naming
+ * the file, and the temporaries are removed.  0 or -1. */
 static int publish_all(const char *prefix, struct outfile *files, size_t nf)
 {
+	struct outstream *out[8] = { 0 };
+	struct buf path = BUF_INIT;
 	size_t i, bad = nf;
-	int ret = 0, code = SL_EIO;
-	struct stat sb;
+	int rc = 0;
 
-	for (i = 0; i < nf; i++) {
-		size_t n = strlen(prefix) + strlen(files[i].suffix) + 1;
-		files[i].slot = -1;
-		if ((files[i].path = malloc(n)))
-			snprintf(files[i].path, n, "%s%s", prefix, files[i].suffix);
-		else if (bad == nf)
+	for (i = 0; i < nf && bad == nf; i++) {
+		buf_reset(&path);
+		if ((rc = buf_addf(&path, "%s%s", prefix, files[i].suffix)) ||
+		    (rc = outstream_open(&out[i], path.ptr, 0)) ||
+		    (rc = outstream_write(out[i], files[i].data.ptr, files[i].data.len)) ||
+		    (rc = outstream_finish(out[i])))
+			bad = i;
+	}
+	for (i = 0; i < nf && bad == nf; i++) {
+		struct outstream *s = out[i];
+		out[i] = NULL;
+		if ((rc = outstream_close(s, 1)))
 			bad = i;
 	}
 	if (bad < nf) {
-		for (i = 0; i < nf; i++)
-			free(files[i].path);
-		msg_code(SL_ENOMEM, "cannot write '%s%s'", prefix, files[bad].suffix);
-		return -1;
+		/* named before the cleanup can change errno */
+		buf_reset(&path);
+		buf_addf(&path, "%s%s", prefix, files[bad].suffix);
+		msg_code(rc, "cannot write '%s'", path.ptr);
 	}
-	/* 1: the regular files, under temporary names */
-	for (i = 0; i < nf && bad == nf; i++) {
-		struct outfile *f = &files[i];
-		if (!strcmp(f->path, "/dev/stdout") || !strcmp(f->path, "/dev/stderr") ||
-		    !strncmp(f->path, "/dev/fd/", 8) || !strncmp(f->path, "/proc/self/fd/", 14) ||
-		    (stat(f->path, &sb) == 0 && !S_ISREG(sb.st_mode))) {
-			f->direct = 1;
-			continue;
-		}
-		f->final = lstat(f->path, &sb) == 0 && S_ISLNK(sb.st_mode) ? link_target(f->path) : strdup(f->path);
-		if (!f->final) {
-			code = SL_ENOMEM;
-			bad = i;
-		} else if (stage_file(f)) {
-			code = errno == ENOENT || errno == EACCES || errno == ENOTDIR ? SL_EOPEN : SL_EIO;
-			bad = i;
-		}
-	}
-	/* 2: devices and FIFOs, through the output layer (nothing to rename) */
-	for (i = 0; i < nf && bad == nf; i++) {
-		struct outstream *out;
-		int rc;
-		if (!files[i].direct)
-			continue;
-		if (!(rc = outstream_open(&out, files[i].path, 0))) {
-			rc = outstream_write(out, files[i].data.ptr, files[i].data.len);
-			if (outstream_close(out, rc == 0) && !rc)
-				rc = SL_EIO;
-		}
-		if (rc) {
-			code = rc;
-			bad = i;
-		}
-	}
-	/* 3: all written: rename into place */
-	for (i = 0; i < nf && bad == nf; i++) {
-		if (files[i].tmp && rename(files[i].tmp, files[i].final)) {
-			code = SL_EIO;
-			bad = i;
-		} else if (files[i].tmp) {
-			free(files[i].tmp);
-			files[i].tmp = NULL;
-		}
-	}
-	if (bad < nf) {
-		int e = errno;
-		for (i = 0; i < nf; i++)
-			if (files[i].tmp)
-				unlink(files[i].tmp);
-		errno = e;
-		msg_code(code, "cannot write '%s'", files[bad].path);
-		ret = -1;
-	}
-	for (i = 0; i < nf; i++) {
-		tmpclean_remove(files[i].slot);
-		free(files[i].tmp);
-		free(files[i].final);
-		free(files[i].path);
-	}
-	return ret;
+	for (i = 0; i < nf; i++)
+		outstream_close(out[i], 0);
+	buf_release(&path);
+	return bad < nf ? -1 : 0;
 }
 
 /* tiktoken: "<base64> <rank>" per ordinary token; the special tokens go to
@@ -401,6 +283,7 @@ int cmd_tok_train(int argc, char **argv)
 	struct stage_opts o = { 0 };
 	struct opt_list specials = { 0 };
 	const char *prefix = NULL, *pattern_arg = "gpt2", *alphabet = "all";
+	struct buf outp[3] = { BUF_INIT, BUF_INIT, BUF_INIT };
 	int vocab = 0, minfreq = 0;
 	struct option opts[] = {
 		OPT_STRING('o', "output", &prefix, "PREFIX", "write PREFIX.tiktoken, PREFIX.meta.json, PREFIX-tokenizer.json (required)"),
@@ -464,6 +347,10 @@ int cmd_tok_train(int argc, char **argv)
 		goto fail;
 	}
 	o.output = "/dev/null";
+	/* the files it writes: never one of the inputs, their folder checked */
+	for (size_t i = 0; i < 3; i++)
+		if (!buf_addf(&outp[i], "%s%s", prefix, out_suffix[i]))
+			stage_also_writes(&o, "-o", outp[i].ptr);
 	if ((rc = stage_begin(&st, "tok train", STAGE_SPLIT_JSONL, &o, argv + 1, nargs)))
 		goto fail_early;
 	doc_init(&d);
@@ -493,8 +380,8 @@ int cmd_tok_train(int argc, char **argv)
 	}
 	if (!st.failed) {
 		/* all three files, or none (a vocabulary of two runs is worse than none) */
-		struct outfile files[3] = { { .suffix = ".tiktoken" }, { .suffix = ".meta.json" },
-					    { .suffix = "-tokenizer.json" } };
+		struct outfile files[3] = { { .suffix = out_suffix[0] }, { .suffix = out_suffix[1] },
+					    { .suffix = out_suffix[2] } };
 		size_t i;
 		for (i = 0; i < 3; i++)
 			buf_init(&files[i].data, 0);
@@ -520,12 +407,17 @@ int cmd_tok_train(int argc, char **argv)
 	bpe_work_free(w);
 	bpe_free(splitter);
 	free(specials.items);
-	return stage_end(&st);
+	rc = stage_end(&st);
+	for (size_t i = 0; i < 3; i++)
+		buf_release(&outp[i]);
+	return rc;
 fail_early:
 	bpet_free(t);
 	bpe_work_free(w);
 	bpe_free(splitter);
 	free(specials.items);
+	for (size_t i = 0; i < 3; i++)
+		buf_release(&outp[i]);
 	return rc;
 fail:
 	bpe_work_free(w);

@@ -93,10 +93,17 @@ eq "bad --alphabet: usage error" "$rc" 2
 run "$SLUICE" tok train --help
 eq "--help: exit 0" "$rc" 0
 
+# --- no output may be an input
+cp "$T/web.jsonl" "$T/in.tiktoken"
+run "$SLUICE" tok train -q --vocab-size 300 "$T/in.tiktoken" -o "$T/in"
+eq "an output is an input: usage error" "$rc" 2
+check "an output is an input: named" has "$T/err" "-o '$T/in.tiktoken' is also an input"
+check "an output is an input: the input is intact" cmp -s "$T/web.jsonl" "$T/in.tiktoken"
+
 # --- the three files are published all or nothing, and a failure names the file
 run "$SLUICE" tok train -q --vocab-size 300 "$T/web.jsonl" -o "$T/nodir/v"
 eq "a missing directory: exit 1" "$rc" 1
-check "a missing directory: the message names the file" has "$T/err" "cannot write '$T/nodir/v.tiktoken': No such file or directory"
+check "a missing directory: the message names the file" has "$T/err" "cannot open '$T/nodir/v.tiktoken': No such file or directory"
 mkdir "$T/p"
 "$SLUICE" tok train -q --vocab-size 300 "$T/web.jsonl" -o "$T/p/v"
 cp "$T/p/v.tiktoken" "$T/old.tiktoken"; cp "$T/p/v.meta.json" "$T/old.meta.json"; cp "$T/p/v-tokenizer.json" "$T/old-tokenizer.json"
