@@ -175,8 +175,8 @@ static int cmd_shard_cat(int argc, char **argv)
  * The ids of a document, checked: 1 (ids, and for jsonl the line, filled),
  * 0 (counted as unreadable or rejected; go on), -1 (fatal, reported).
  */
-static int doc_ids(struct stage *st, struct doc *d, const struct tokshard_opts *o, uint64_t vmax,
-		   struct tokshard_ids *ids, struct buf *line)
+static int doc_ids(struct stage *st, struct shardout *out, uint64_t index, struct doc *d,
+		   const struct tokshard_opts *o, uint64_t vmax, struct tokshard_ids *ids, struct buf *line)
 {
 	const char *tv;
 	size_t tlen;
@@ -187,18 +187,21 @@ static int doc_ids(struct stage *st, struct doc *d, const struct tokshard_opts *
 	if (!tv) {
 		where(st, at, sizeof(at));
 		stage_unreadable(st, "no_tokens", "%s: no \"tokens\" member (tokenize first: sluice tok); skipped", at);
+		shardout_dropped(out, index, 1, "no_tokens");
 		return 0;
 	}
 	rc = tokshard_parse_ids(tv, tlen, vmax, ids, why, sizeof(why));
 	if (rc == SL_EFORMAT) {
 		where(st, at, sizeof(at));
 		stage_unreadable(st, "bad_tokens", "%s: %s; skipped", at, why);
+		shardout_dropped(out, index, 1, "bad_tokens");
 		return 0;
 	}
 	if (rc == SL_EINVAL) {
 		where(st, at, sizeof(at));
 		if (st->on_error_skip) {
 			stage_unreadable(st, "token_out_of_range", "%s: %s; skipped", at, why);
+			shardout_dropped(out, index, 1, "token_out_of_range");
 			return 0;
 		}
 		st->docs_unreadable++;
@@ -213,8 +216,10 @@ static int doc_ids(struct stage *st, struct doc *d, const struct tokshard_opts *
 		st->failed = 1;
 		return -1;
 	}
-	if (ids->n == 0 && o->eos < 0)
+	if (ids->n == 0 && o->eos < 0) {
+		shardout_dropped(out, index, 0, "empty");
 		return stage_reject(st, d, "empty") ? -1 : 0;
+	}
 	if (o->format == TOKSHARD_JSONL) {
 		buf_reset(line);
 		if ((rc = doc_write(d, line))) {
@@ -280,7 +285,7 @@ int cmd_shard(int argc, char **argv)
 		return nargs == -1 ? 0 : 2;
 	if (!prefix || !*prefix)
 		return usage_error("-o PREFIX is required");
-	if ((rc = shardout_opts(&sa, &o)) || (rc = stage_check_options(&so)) ||
+	if ((rc = shardout_check_prefix(prefix)) || (rc = shardout_opts(&sa, &o)) || (rc = stage_check_options(&so)) ||
 	    (rc = stage_check_paths(&so, argv + 1, nargs)))
 		return rc;
 	vmax = shardout_vmax(&o);
@@ -304,7 +309,7 @@ int cmd_shard(int argc, char **argv)
 			shardout_resumed(&out, &st);
 			continue;
 		}
-		rc = doc_ids(&st, &d, &o, vmax, &ids, &line);
+		rc = doc_ids(&st, &out, index, &d, &o, vmax, &ids, &line);
 		if (rc < 0)
 			break;
 		if (rc == 0)

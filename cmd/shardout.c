@@ -122,6 +122,43 @@ int shardout_load_manifest(const char *prefix, struct tokshard_manifest *m, int 
 	return rc ? -1 : 0;
 }
 
+int shardout_check_prefix(const char *prefix)
+{
+	const char *slash = strrchr(prefix, '/'), *base = slash ? slash + 1 : prefix;
+	if (*base && strcmp(base, ".") && strcmp(base, ".."))
+		return 0;
+	return usage_error("-o '%s': PREFIX needs a name after its folder, not '%s' (the set is PREFIX.manifest.json "
+			   "and PREFIX_NNNNN.*: e.g. -o '%s%sweb')",
+			   prefix, base, prefix, *base ? "/" : "");
+}
+
+/* Take the set's lock: 0, or -1 (reported). */
+static int lock_set(struct shardout *so, const char *prefix)
+{
+	long holder;
+	struct buf p = BUF_INIT;
+	int rc;
+
+	if (fs_mkdirs(prefix, 0, 0755)) {
+		msg("cannot read the directory of '%s': %s", prefix, strerror(errno));
+		return -1;
+	}
+	if ((rc = tokshard_lock(prefix, &so->lock_fd, &holder)) == 0)
+		return 0;
+	tokshard_lock_path(prefix, &p);
+	if (rc == SL_EOPEN && errno == EWOULDBLOCK) {
+		if (holder > 0)
+			msg("'%s' is being written by another sluice (pid %ld, lock '%s'); not touched", prefix, holder,
+			    p.ptr);
+		else
+			msg("'%s' is being written by another sluice (lock '%s'); not touched", prefix, p.ptr);
+	} else {
+		msg_code(rc, "cannot lock '%s'", p.ptr);
+	}
+	buf_release(&p);
+	return -1;
+}
+
 int shardout_open(struct shardout *so, const char *prefix, const struct tokshard_opts *o, int restart,
 		  int quiet)
 {
@@ -130,10 +167,14 @@ int shardout_open(struct shardout *so, const char *prefix, const struct tokshard
 	char why[512];
 
 	memset(so, 0, sizeof(*so));
+	so->lock_fd = -1;
 	buf_init(&so->dir, 0);
 	buf_init(&so->rec, 0);
 	so->prefix = prefix;
 	so->o = *o;
+	/* one writer per set, before anything of it is read or removed */
+	if (lock_set(so, prefix))
+		return -1;
 	if (restart) {
 		struct buf p = BUF_INIT;
 		tokshard_manifest_path(prefix, &p);
@@ -171,7 +212,26 @@ int shardout_open(struct shardout *so, const char *prefix, const struct tokshard
 			return 1;
 		}
 	}
-	if (fs_mkdirs(prefix, 0, 0755) || tokshard_cleanup(prefix, have_old ? old.n : 0)) {
+	if (have_old && !o->shuffle) {
+		/* what the kept shards' input counted as, for --stats */
+		so->drops_known = 1;
+		for (size_t i = 0; i < old.n; i++) {
+			const struct tokshard_entry *e = &old.shards[i];
+			so->kept_docs += e->documents;
+			if (!e->has_drops)
+				so->drops_known = 0;
+			for (int j = 0; j < e->ndrops; j++) {
+				tokshard_entry_drop(&so->kept, e->drops[j].unreadable, e->drops[j].reason, e->drops[j].n);
+				so->kept_want += e->drops[j].n;
+			}
+		}
+		so->kept_want += so->kept_docs;
+		if (old.n && !so->drops_known)
+			msg("note: the manifest of '%s' has no counts of the documents its shards did not take (it was "
+			    "written by an older sluice): --stats counts all %" PRIu64 " input documents they cover as written",
+			    prefix, old.shards[old.n - 1].input_end);
+	}
+	if (tokshard_cleanup(prefix, have_old ? old.n : 0)) {
 		msg("cannot read the directory of '%s': %s", prefix, strerror(errno));
 		if (have_old)
 			tokshard_manifest_release(&old);
@@ -202,6 +262,31 @@ void shardout_resumed(struct shardout *so, struct stage *st)
 {
 	st->docs_out++;
 	so->resumed++;
+	if (so->drops_known && !so->counts_fixed) {
+		uint64_t want = so->kept_want;
+		if (so->resumed != want)
+			return;
+		/* every document of the kept shards' input is counted: as the
+		 * run that wrote them counted them */
+		so->counts_fixed = 1;
+		st->docs_out -= want - so->kept_docs;
+		for (int j = 0; j < so->kept.ndrops; j++) {
+			const struct tokshard_drop *d = &so->kept.drops[j];
+			if (d->unreadable) {
+				st->docs_unreadable += d->n;
+				stage_count_add(&st->unreadable_by, d->reason, d->n);
+			} else {
+				st->docs_rejected += d->n;
+				stage_count_add(&st->rejected_by, d->reason, d->n);
+			}
+		}
+	}
+}
+
+void shardout_dropped(struct shardout *so, uint64_t index, int unreadable, const char *reason)
+{
+	if (so->w && !so->o.shuffle)
+		tokshard_writer_drop(so->w, index, unreadable, reason);
 }
 
 int shardout_add(struct shardout *so, struct stage *st, uint64_t index, const uint64_t *ids64,
@@ -297,6 +382,10 @@ void shardout_finish(struct shardout *so, struct stage *st)
 			st->failed = 1;
 		}
 	}
+	if (so->drops_known && so->kept_want && so->resumed != so->kept_want && !st->failed && !st->pipe_closed)
+		msg("warning: the kept shards of '%s' took %" PRIu64 " documents of their input (%" PRIu64
+		    " written, the rest rejected or unreadable), but the input has %" PRIu64 " there: was it the same "
+		    "input?", so->prefix, so->kept_want, so->kept_docs, so->resumed);
 	tokshard_writer_totals(so->w, &nshards, &ndocs, &ntoks);
 	buf_addf(&st->extra, ",\n  \"format\": \"%s\",\n  \"dtype\": \"%s\",\n  \"shards\": %" PRIu64
 		 ",\n  \"shard_documents\": %" PRIu64 ",\n  \"tokens\": %" PRIu64 ",\n  \"docs_resumed\": %" PRIu64,
@@ -306,10 +395,13 @@ void shardout_finish(struct shardout *so, struct stage *st)
 
 void shardout_free(struct shardout *so)
 {
+	/* the buckets and temporary files go first, while the lock is held */
 	shuffle_free(so->sh);
 	so->sh = NULL;
 	tokshard_writer_free(so->w);
 	so->w = NULL;
+	tokshard_unlock(so->prefix, so->lock_fd);
+	so->lock_fd = -1;
 	buf_release(&so->dir);
 	buf_release(&so->rec);
 }

@@ -57,6 +57,11 @@ int shardout_load_manifest(const char *prefix, struct tokshard_manifest *m, int 
  * unless it is a format problem. */
 void shardout_report_check(int rc, const char *why);
 
+/* -o PREFIX must end in a name: not "dir/", "." or ".." (the set would be
+ * hidden files "dir/.manifest.json", "dir/_00000.bin").  0, or 2 after
+ * printing a usage error. */
+int shardout_check_prefix(const char *prefix);
+
 struct shardout {
 	const char *prefix;
 	struct tokshard_opts o;
@@ -65,14 +70,23 @@ struct shardout {
 	struct buf dir, rec;
 	uint64_t skip;                /* input documents the resumed run wrote */
 	uint64_t resumed;             /* ... of which counted so far */
+	int lock_fd;                  /* the set's lock (tokshard_lock), -1: none */
+	/* the counts of the kept shards' input, for --stats: the documents
+	 * written, and those rejected or unreadable (drops_known: the manifest
+	 * recorded them in every kept shard) */
+	uint64_t kept_docs, kept_want; /* written; taken (written or not) */
+	struct tokshard_entry kept;
+	int drops_known, counts_fixed;
 };
 
 /*
- * Open the set `prefix` for writing: with restart, an existing one is
- * removed first; otherwise one that a killed run left is resumed (its
- * shards verified; those that do not match are written again), and a
- * complete one is left as it is.  0; 1 when the set is complete (nothing
- * to do; said unless quiet); -1 after an error (reported).
+ * Open the set `prefix` for writing: first take its lock (PREFIX.lock, held
+ * until shardout_free, which removes it), refusing a set another process
+ * is writing; then with restart, an existing one is removed; otherwise one
+ * that a killed run left is resumed (its shards verified; those that do not
+ * match are written again), and a complete one is left as it is.  0; 1 when
+ * the set is complete (nothing to do; said unless quiet); -1 after an error
+ * (reported).  Call shardout_free whatever it returns.
  */
 int shardout_open(struct shardout *so, const char *prefix, const struct tokshard_opts *o, int restart,
 		  int quiet);
@@ -84,8 +98,16 @@ static inline int shardout_skips(const struct shardout *so, uint64_t index)
 	return !so->o.shuffle && index < so->skip;
 }
 
-/* Count such a document as written. */
+/* Count such a document as the run that wrote it did: when the last one
+ * is counted, the counters of the kept shards' input replace them (written,
+ * rejected and unreadable, by reason, from the manifest; every one counts as
+ * written when an older manifest has no such counts). */
 void shardout_resumed(struct shardout *so, struct stage *st);
+
+/* Input document `index` was not written: rejected or unreadable for
+ * `reason` (counted in st by the caller with stage_reject or
+ * stage_unreadable), recorded in the manifest for a resumed run's counts. */
+void shardout_dropped(struct shardout *so, uint64_t index, int unreadable, const char *reason);
 
 /*
  * Write input document `index` (with a shuffle: keep it for the second

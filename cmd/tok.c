@@ -584,6 +584,7 @@ static int emit_shard(void *arg, struct stage *st, struct pmap_item *x)
 		return 0;
 	}
 	if (ids->n == 0 && c->out->o.eos < 0) {
+		shardout_dropped(c->out, x->index, 0, "empty");
 		rc = stage_reject(st, &x->d, "empty");
 	} else if (c->out->o.format == TOKSHARD_JSONL) {
 		buf_reset(&c->line);
@@ -605,9 +606,11 @@ static void encode_failed(void *arg, struct stage *st, struct pmap_item *x, int 
 {
 	size_t idn = 1;
 	const char *id = doc_get_raw(&x->d, "id", &idn);
-	(void)arg;
+	struct tok_ctx *c = arg;
 	stage_unreadable(st, "tokenize_failed", "document %.*s: cannot tokenize: %s; skipped",
 			 (int)(id ? idn : 1), id ? id : "?", sl_strerror(rc));
+	if (c->out)
+		shardout_dropped(c->out, x->index, 1, "tokenize_failed");
 }
 
 static int parse_ids(const char *v, size_t n, struct bpe_ids *ids)
@@ -808,8 +811,11 @@ int cmd_tok(int argc, char **argv)
 	if (sa.format) {
 		if (!o.output || !*o.output)
 			return usage_error("--format needs -o PREFIX");
+		if ((rc = shardout_check_prefix(o.output)))
+			return rc;
 		if (o.annotate_only)
-			return usage_error("--annotate-only does not apply to --format (nothing is removed)");
+			return usage_error("--annotate-only does not apply to --format (shards hold the documents' ids "
+					   "only; empty documents are left out and counted as rejected)");
 		prefix = o.output;
 		o.output = NULL; /* nothing goes to stdout */
 		/* the options' own errors before loading the tokenizer (its size

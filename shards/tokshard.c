@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -574,7 +575,22 @@ static int manifest_render(const char *prefix, const struct tokshard_manifest *m
 			buf_addf(b, ", \"bytes\": %" PRIu64 ", \"xxh64\": \"%016" PRIx64 "\"}",
 				 e->files[j].bytes, e->files[j].xxh64);
 		}
-		buf_addstr(b, "]}");
+		buf_addstr(b, "]");
+		if (e->has_drops)
+			for (int k = 0; k < 2; k++) {
+				int first = 1;
+				buf_addstr(b, k ? ", \"unreadable\": {" : ", \"rejected\": {");
+				for (int j = 0; j < e->ndrops; j++) {
+					if (e->drops[j].unreadable != k)
+						continue;
+					buf_addstr(b, first ? "" : ", ");
+					json_string_encode(b, e->drops[j].reason, strlen(e->drops[j].reason));
+					buf_addf(b, ": %" PRIu64, e->drops[j].n);
+					first = 0;
+				}
+				buf_addch(b, '}');
+			}
+		buf_addstr(b, "}");
 	}
 	return buf_addstr(b, m->n ? "\n  ]\n}\n" : "]\n}\n");
 }
@@ -718,6 +734,49 @@ static int parse_file(const char *s, const char *e, const char *stem, struct tok
 	return 0;
 }
 
+static void drops_add(struct tokshard_entry *t, int unreadable, const char *reason, size_t rlen, uint64_t n)
+{
+	int j;
+	if (rlen >= sizeof(t->drops[0].reason))
+		rlen = sizeof(t->drops[0].reason) - 1;
+	for (j = 0; j < t->ndrops; j++)
+		if (t->drops[j].unreadable == unreadable && !strncmp(t->drops[j].reason, reason, rlen) &&
+		    !t->drops[j].reason[rlen])
+			break;
+	if (j == t->ndrops) {
+		if (t->ndrops == TOKSHARD_MAX_DROPS) {
+			j = TOKSHARD_MAX_DROPS - 1;
+			reason = "other";
+			rlen = 5;
+		} else {
+			t->ndrops++;
+			t->drops[j].n = 0;
+		}
+		t->drops[j].unreadable = unreadable;
+		memcpy(t->drops[j].reason, reason, rlen);
+		t->drops[j].reason[rlen] = '\0';
+	}
+	t->drops[j].n += n;
+}
+
+/* "rejected" or "unreadable" of a shard entry: {"reason": count, ...}. */
+static int parse_drops(const struct json_member *m, struct tokshard_entry *t, int unreadable)
+{
+	struct json_iter it;
+	struct json_member r;
+	struct json_err err;
+	int k;
+	if (json_object_begin(&it, m->val, m->val + m->val_len, &err))
+		return -1;
+	while ((k = json_object_next(&it, &r, &err)) == 1) {
+		uint64_t v;
+		if (!r.key_len || memchr(r.key, '\\', r.key_len) || raw_u64(&r, &v))
+			return -1;
+		drops_add(t, unreadable, r.key, r.key_len, v);
+	}
+	return k < 0 ? -1 : 0;
+}
+
 static int parse_entry(const char *s, const char *e, const char *base, size_t index,
 		       struct tokshard_entry *t)
 {
@@ -768,6 +827,10 @@ static int parse_entry(const char *s, const char *e, const char *base, size_t in
 			if (raw_u64(&m, &t->input_end))
 				return -1;
 			have |= 16;
+		} else if (json_key_is(&m, "rejected") || json_key_is(&m, "unreadable")) {
+			if (parse_drops(&m, t, json_key_is(&m, "unreadable")))
+				return -1;
+			t->has_drops = 1;
 		}
 	}
 	return r < 0 || have != 31 || t->input_end < t->input_first ? -1 : 0;
@@ -964,6 +1027,86 @@ int tokshard_opts_differ(const struct tokshard_opts *a, const struct tokshard_op
 	return 1;
 }
 
+void tokshard_entry_drop(struct tokshard_entry *e, int unreadable, const char *reason, uint64_t n)
+{
+	drops_add(e, unreadable, reason, strlen(reason), n);
+}
+
+/* ---- one writer per set ---- */
+
+int tokshard_lock_path(const char *prefix, struct buf *out)
+{
+	return buf_addf(out, "%s.lock", prefix);
+}
+
+int tokshard_lock(const char *prefix, int *fdp, long *holder)
+{
+	struct buf path = BUF_INIT;
+	struct stat a, b;
+	int fd = -1, rc = 0, e = 0;
+
+	*fdp = -1;
+	*holder = 0;
+	if ((rc = tokshard_lock_path(prefix, &path)))
+		return rc;
+	for (int tries = 0;; tries++) {
+		fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (fd < 0) {
+			e = errno;
+			rc = SL_EOPEN;
+			break;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			char num[32];
+			ssize_t n;
+			e = errno;
+			rc = SL_EOPEN;
+			if (e == EWOULDBLOCK && (n = pread(fd, num, sizeof(num) - 1, 0)) > 0) {
+				num[n] = '\0';
+				*holder = strtol(num, NULL, 10);
+			}
+			break;
+		}
+		/* the file we locked must still be the one at that name: a writer
+		 * that held it removes it before letting go (tokshard_unlock) */
+		if (fstat(fd, &a) == 0 && stat(path.ptr, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			break;
+		close(fd);
+		fd = -1;
+		if (tries == 100) {
+			e = EAGAIN;
+			rc = SL_EOPEN;
+			break;
+		}
+	}
+	if (!rc) {
+		char num[32];
+		int n = snprintf(num, sizeof(num), "%ld\n", (long)getpid());
+		/* only informative (who holds it): errors do not matter */
+		if (ftruncate(fd, 0) == 0 && pwrite(fd, num, (size_t)n, 0) < 0)
+			(void)0;
+		*fdp = fd;
+	} else if (fd >= 0) {
+		close(fd);
+	}
+	buf_release(&path);
+	errno = e;
+	return rc;
+}
+
+void tokshard_unlock(const char *prefix, int fd)
+{
+	struct buf path = BUF_INIT;
+	int e = errno;
+	if (fd < 0)
+		return;
+	if (tokshard_lock_path(prefix, &path) == 0)
+		unlink(path.ptr);
+	close(fd);
+	buf_release(&path);
+	errno = e;
+}
+
 /* ---- cleanup after a killed run ---- */
 
 static const char *const known_suffixes[] = {
@@ -1047,6 +1190,8 @@ struct tokshard_writer {
 	uint64_t max_tokens, max_bytes;
 	struct tokshard_manifest m; /* completed shards */
 	uint64_t skip;
+	struct tokshard_entry drops; /* documents not written since the last
+					completed shard (its drops only) */
 
 	/* the shard being written */
 	int open;
@@ -1099,6 +1244,13 @@ int tokshard_writer_open(struct tokshard_writer **out, const char *prefix,
 }
 
 uint64_t tokshard_writer_skip(const struct tokshard_writer *w) { return w->skip; }
+
+void tokshard_writer_drop(struct tokshard_writer *w, uint64_t input_index, int unreadable,
+			  const char *reason)
+{
+	(void)input_index; /* in order: after every shard completed so far */
+	drops_add(&w->drops, unreadable, reason, strlen(reason), 1);
+}
 
 const char *tokshard_writer_path(const struct tokshard_writer *w) { return w->path.ptr; }
 
@@ -1222,6 +1374,11 @@ static int shard_finish(struct tokshard_writer *w, uint64_t input_end)
 
 	w->cur.input_end = input_end;
 	w->cur.nfiles = 0;
+	/* the documents not written in its range (a shuffled set's shards
+	 * cover no input range) */
+	w->cur.has_drops = !w->o.shuffle;
+	w->cur.ndrops = w->drops.ndrops;
+	memcpy(w->cur.drops, w->drops.drops, sizeof(w->cur.drops));
 	set_path(w, index, data_suffix(w));
 	if (w->o.format == TOKSHARD_JSONL) {
 		rc = outstream_close(w->os, 1);
@@ -1300,6 +1457,7 @@ static int shard_finish(struct tokshard_writer *w, uint64_t input_end)
 	}
 	if ((rc = manifest_push(&w->m, &w->cur)))
 		goto out;
+	w->drops.ndrops = 0;
 	sync_dir(w->path.ptr);
 	if ((rc = manifest_save(w->prefix, &w->m, &w->path)))
 		goto out;

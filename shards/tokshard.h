@@ -26,7 +26,8 @@
  *
  * Library code: nothing here prints or exits.  Functions return 0 or a
  * negative SL_E* code; data problems also fill a caller's `why` buffer
- * with a lower-case description.  Not thread safe; one writer per prefix.
+ * with a lower-case description.  Not thread safe; one writer per prefix
+ * (tokshard_lock).
  */
 #ifndef SLUICE_TOKSHARD_H
 #define SLUICE_TOKSHARD_H
@@ -110,12 +111,35 @@ struct tokshard_file {
 	uint64_t xxh64;
 };
 
+/* Input documents of a shard's range that were not written, by reason, as
+ * the stage counted them (rejected, e.g. "empty", or unreadable, e.g.
+ * "no_tokens"): the manifest keeps them so that a resumed run's --stats
+ * count them as the run that wrote the shard did.  Documents the stage
+ * frame itself found unreadable (malformed JSON, too large) are not
+ * among them: a resumed run reads those again. */
+#define TOKSHARD_MAX_DROPS 8
+struct tokshard_drop {
+	char reason[24];
+	uint64_t n;
+	int unreadable;             /* 0: rejected */
+};
+
 struct tokshard_entry {
 	uint64_t documents, tokens;
 	uint64_t input_first, input_end; /* input document indexes [first, end) */
 	struct tokshard_file files[3];
 	int nfiles;
+	int has_drops;              /* drops were recorded ("rejected" and
+				       "unreadable" in the manifest; sets written
+				       before sluice kept them, and shuffled sets,
+				       have none) */
+	int ndrops;
+	struct tokshard_drop drops[TOKSHARD_MAX_DROPS];
 };
+
+/* Count n documents not written for `reason` in e's drops (with more
+ * reasons than TOKSHARD_MAX_DROPS, the last slot becomes "other"). */
+void tokshard_entry_drop(struct tokshard_entry *e, int unreadable, const char *reason, uint64_t n);
 
 struct tokshard_manifest {
 	struct tokshard_opts o;
@@ -156,8 +180,26 @@ typedef int (*tokshard_doc_fn)(void *ctx, const char *id, size_t idlen, const ui
 int tokshard_check(const char *prefix, const struct tokshard_manifest *m, size_t index,
 		   tokshard_doc_fn fn, void *ctx, char *why, size_t whylen);
 
+/*
+ * One writer per set: take the set's lock, an exclusive flock(2) on
+ * "PREFIX.lock" (created when missing; the folder must exist), without
+ * waiting.  0 with *fd holding it (this process's pid is written in the
+ * file); SL_EOPEN with errno EWOULDBLOCK when another process holds it
+ * (*holder: its pid as the file says it, 0 when unknown), or another errno.
+ * A lock file removed by the writer that held it is never taken: the lock
+ * is retried on the file now at that name.
+ */
+int tokshard_lock(const char *prefix, int *fd, long *holder);
+/* Remove "PREFIX.lock" while still holding it, then release it.  fd < 0:
+ * no-op. */
+void tokshard_unlock(const char *prefix, int fd);
+/* "PREFIX.lock" into out. */
+int tokshard_lock_path(const char *prefix, struct buf *out);
+
 /* Remove what a killed run may have left for this prefix: temporary files
- * of shards and of the manifest, and shards numbered `keep` or above. */
+ * of shards and of the manifest, a shuffle's buckets (whatever process
+ * made them), and shards numbered `keep` or above.  Only while holding the
+ * set's lock (tokshard_lock): another writer's live files would go. */
 int tokshard_cleanup(const char *prefix, size_t keep);
 
 /* The writer. */
@@ -173,6 +215,13 @@ int tokshard_writer_open(struct tokshard_writer **w, const char *prefix,
 			 const struct tokshard_opts *o, const struct tokshard_manifest *resume);
 /* Input documents already covered by kept shards. */
 uint64_t tokshard_writer_skip(const struct tokshard_writer *w);
+
+/* Input document `input_index` was not written (rejected or unreadable, for
+ * `reason`): recorded with the shard whose input range takes it (the one
+ * being written, or the next).  Documents are given in input order, written
+ * or not.  Not for shuffled sets (their shards cover no input range). */
+void tokshard_writer_drop(struct tokshard_writer *w, uint64_t input_index, int unreadable,
+			  const char *reason);
 
 /*
  * Add input document number `input_index` (0-based over the whole input,

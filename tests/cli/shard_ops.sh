@@ -1,0 +1,250 @@
+#!/usr/bin/env bash
+# Shard sets under operation (sluice shard and sluice tok --format): one
+# writer per prefix (PREFIX.lock), the --stats of a resumed run equal to an
+# uninterrupted run's, and prefixes without a name refused.
+. "$(dirname "$0")/lib.sh"
+need_data
+set -e
+export SLUICE_MODELS="$DATA/tokenizers"
+
+DOLMA="$DATA/jsonl/dolma-CC-MAIN-20190717121559-20190717143559-00140.jsonl.gz"
+# real documents with ids (crc32 of each word: any deterministic scheme will
+# do), and among them malformed lines (the stage frame's unreadable),
+# documents without "tokens" or with bad ones (shard's unreadable) and
+# empty ones (rejected)
+python3 - "$DOLMA" "$T/tok.jsonl" "$T/mixed.jsonl" <<'PY'
+import gzip, json, sys, zlib
+src, tok, mixed = sys.argv[1:]
+with gzip.open(src, 'rt', encoding='utf-8') as f:
+    lines = [json.loads(l) for l in f]
+out, mix = [], []
+for i, d in enumerate(lines):
+    d['tokens'] = [zlib.crc32(w.encode()) % 50257 for w in d['text'].split()]
+    out.append(json.dumps(d) + '\n')
+    mix.append(out[-1])
+    if i % 50 == 10: mix.append('{"id": "cut short\n')
+    if i % 70 == 20: mix.append('{"id":"nt%d","text":"no tokens"}\n' % i)
+    if i % 90 == 30: mix.append('{"id":"bt%d","text":"x","tokens":[1,"a"]}\n' % i)
+    if i % 40 == 5: mix.append('{"id":"e%d","text":"","tokens":[]}\n' % i)
+open(tok, 'w').writelines(out)
+open(mixed, 'w').writelines(mix)
+PY
+OPTS=(--format megatron --vocab-size 50257 --max-tokens-per-file 20000)
+
+# same_files A B: every shard file of set A equals set B's
+same_files() {
+	local a=$1 b=$2 x n=0
+	for x in "$a"_*; do
+		[ -e "$x" ] || return 1
+		cmp -s "$x" "$b${x#"$a"}" || { echo "differs: $x" >&2; return 1; }
+		n=$((n + 1))
+	done
+	[ "$(ls "$b"_* | wc -l)" -eq "$n" ] && [ $n -gt 0 ]
+}
+# same_set A B: the shard files and the manifests (but for the names)
+same_set() {
+	same_files "$1" "$2" || return 1
+	sed "s|\"${2##*/}_|\"${1##*/}_|g" "$2.manifest.json" | cmp -s - "$1.manifest.json" ||
+		{ echo "differs: $1.manifest.json" >&2; return 1; }
+}
+# wait_for CONDITION...: up to 60 s
+wait_for() {
+	local i
+	for i in $(seq 600); do
+		"$@" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# the counters of a --stats file that an uninterrupted run and a resumed one
+# share (all but docs_resumed and seconds)
+counters() { python3 -c "
+import json, sys
+j = json.load(open(sys.argv[1]))
+for k in ('docs_resumed', 'seconds'): j.pop(k)
+print(json.dumps(j, sort_keys=True))" "$1"; }
+
+mkdir -p "$T/ref"
+"$SLUICE" shard -q "${OPTS[@]}" -o "$T/ref/k" "$T/tok.jsonl"
+check "no lock file left after a run" test ! -e "$T/ref/k.lock"
+
+# --- one writer per prefix: a second sluice on a set being written is
+# refused and touches nothing (the first's temporary files stay, its set is
+# whole); the first is held after 100 documents until the second has tried
+mkdir -p "$T/l"
+{ head -100 "$T/tok.jsonl"; wait_for test -e "$T/go"; tail -n +101 "$T/tok.jsonl"; } |
+	"$SLUICE" shard -q "${OPTS[@]}" --stats "$T/a.json" -o "$T/l/k" - 2>"$T/a.err" &
+apid=$!
+check "first writer: the lock is taken" wait_for test -s "$T/l/k.lock"
+check "first writer: a shard is being written" wait_for sh -c "ls '$T/l' | grep -q tmp-"
+run "$SLUICE" shard -q "${OPTS[@]}" -o "$T/l/k" "$T/tok.jsonl"
+eq "second writer: exit 1" "$rc" 1
+eq "second writer: message" "$(cat "$T/err")" \
+	"sluice shard: '$T/l/k' is being written by another sluice (pid $(cat "$T/l/k.lock"), lock '$T/l/k.lock'); not touched"
+run "$SLUICE" shard -q "${OPTS[@]}" --restart -o "$T/l/k" "$T/tok.jsonl"
+eq "second writer with --restart: exit 1" "$rc" 1
+check "second writer with --restart: the manifest stays" test -e "$T/l/k.manifest.json"
+run "$SLUICE" shard -q "${OPTS[@]}" --shuffle -o "$T/l/k" "$T/tok.jsonl"
+eq "second writer with other options: exit 1" "$rc" 1
+has "$T/err" "is being written by another sluice" && pass || fail "other options: the lock comes first: $(cat "$T/err")"
+run "$SLUICE" tok --tokenizer cl100k_base --format megatron -o "$T/l/k" "$T/tok.jsonl"
+eq "tok --format on the same set: exit 1" "$rc" 1
+has "$T/err" "sluice tok: '$T/l/k' is being written by another sluice" && pass || fail "tok --format message: $(cat "$T/err")"
+check "the first writer's temporary file stays" sh -c "ls '$T/l' | grep -q tmp-"
+touch "$T/go"
+set +e
+wait $apid
+rc=$?
+set -e
+eq "first writer: exit 0" "$rc" 0
+eq "first writer: no message" "$(cat "$T/a.err")" ""
+"$SLUICE" shard verify "$T/l/k" >/dev/null && pass || fail "first writer: the set verifies"
+check "first writer: the set equals a single run's" same_set "$T/l/k" "$T/ref/k"
+eq "first writer: every document" "$(json "$T/a.json" "(j['docs_in'], j['docs_resumed'])")" "($(grep -c . "$T/tok.jsonl"), 0)"
+check "first writer: the lock file is removed" test ! -e "$T/l/k.lock"
+# a lock file left behind (a killed run) holds nothing; shard verify and
+# shard cat read the set with the lock file there
+echo 99999999 > "$T/l/k.lock"
+"$SLUICE" shard verify "$T/l/k" >/dev/null && pass || fail "verify with a lock file there"
+"$SLUICE" shard cat "$T/l/k" | cmp -s - <("$SLUICE" shard cat "$T/ref/k") && pass || fail "cat with a lock file there"
+run "$SLUICE" shard "${OPTS[@]}" --restart -o "$T/l/k" "$T/tok.jsonl"
+eq "a stale lock file: --restart runs" "$rc" 0
+check "a stale lock file: the set is written" same_set "$T/l/k" "$T/ref/k"
+check "a stale lock file: removed" test ! -e "$T/l/k.lock"
+# a lock held by another process (flock(1)) refuses sluice tok --format too
+if command -v flock >/dev/null; then
+	# (a shell that takes the lock and becomes the sleep holding it, so
+	# that killing it lets go)
+	(exec 9>"$T/l/k.lock" >/dev/null 2>&1; flock -x 9; exec sleep 60) &
+	fpid=$!
+	wait_for sh -c "! flock -xn '$T/l/k.lock' true"
+	run "$SLUICE" tok --tokenizer cl100k_base --format megatron --restart -o "$T/l/k" "$T/tok.jsonl"
+	eq "flock(1) holds the lock: tok --format exit 1" "$rc" 1
+	has "$T/err" "(lock '$T/l/k.lock'); not touched" && pass || fail "flock(1): message: $(cat "$T/err")"
+	check "flock(1) holds the lock: the set stays" same_set "$T/l/k" "$T/ref/k"
+	kill $fpid
+	wait $fpid 2>/dev/null || true
+fi
+# a lock file that cannot be made: a clear error
+mkdir -p "$T/l/d.lock"
+run "$SLUICE" shard -q "${OPTS[@]}" -o "$T/l/d" "$T/tok.jsonl"
+eq "lock file cannot be made: exit 1" "$rc" 1
+has "$T/err" "cannot lock '$T/l/d.lock'" && pass || fail "lock file error: $(cat "$T/err")"
+
+# --- a resumed run's --stats: kill -9 after some shards, rerun; every
+# counter (in, out, rejected, unreadable, by reason, tokens...) equals an
+# uninterrupted run's, and so do the files
+MOPTS=("${OPTS[@]}" --on-error skip)
+mkdir -p "$T/r"
+"$SLUICE" shard -q "${MOPTS[@]}" --stats "$T/clean.json" -o "$T/r/c" "$T/mixed.jsonl" 2>/dev/null
+check "clean run: documents of every kind" test "$(json "$T/clean.json" \
+	"min(j['docs_rejected'], j['unreadable_by']['malformed_json'], j['unreadable_by']['no_tokens'], j['unreadable_by']['bad_tokens'])")" -gt 0
+mkfifo "$T/fifo"
+{ head -400 "$T/mixed.jsonl"; wait_for test -e "$T/never"; } > "$T/fifo" &
+fpid=$!
+"$SLUICE" shard -q "${MOPTS[@]}" -o "$T/r/k" - < "$T/fifo" 2>/dev/null &
+kpid=$!
+has_shards() { [ "$(json "$1" "len(j['shards'])" 2>/dev/null || echo 0)" -ge "$2" ]; }
+check "killed run: shards written" wait_for has_shards "$T/r/k.manifest.json" 3
+kill -9 $kpid
+wait $kpid 2>/dev/null || true
+kill $fpid 2>/dev/null || true
+wait $fpid 2>/dev/null || true
+check "killed run: incomplete" test "$(json "$T/r/k.manifest.json" "j['complete']")" = False
+cp "$T/r/k.manifest.json" "$T/killed.manifest.json"
+run "$SLUICE" shard -q "${MOPTS[@]}" --stats "$T/res.json" -o "$T/r/k" "$T/mixed.jsonl"
+eq "resumed: exit" "$rc" 0
+check "resumed: it did resume" test "$(json "$T/res.json" "j['docs_resumed']")" -gt 0
+eq "resumed: the counters of an uninterrupted run" "$(counters "$T/res.json")" "$(counters "$T/clean.json")"
+eq "resumed: conservation" "$(json "$T/res.json" "j['docs_in'] - j['docs_out'] - j['docs_rejected'] - j['docs_unreadable']")" 0
+check "resumed: the files of an uninterrupted run" same_set "$T/r/k" "$T/r/c"
+# a manifest from before the counts were kept: resumed as before (every
+# document of the kept shards' input counted as written), and said
+for p in o t; do
+	cp "$T/r/c.manifest.json" "$T/r/$p.manifest.json"
+	for x in "$T"/r/c_*; do cp "$x" "$T/r/$p${x#"$T/r/c"}"; done
+done
+python3 - "$T/killed.manifest.json" "$T/r/o.manifest.json" <<'PY'
+import json, re, sys
+m = json.load(open(sys.argv[1]))
+n = len(m['shards'])
+for s in m['shards']:
+    s.pop('rejected', None); s.pop('unreadable', None)
+    for f in s['files']: f['name'] = 'o' + f['name'][1:]
+open(sys.argv[2], 'w').write(json.dumps(m, indent=2))
+PY
+n=$(json "$T/r/o.manifest.json" "len(j['shards'])")
+for x in "$T"/r/o_*; do
+	i=${x##*/o_}
+	[ "${i%%.*}" -lt "$n" ] || rm "$x"
+done
+run "$SLUICE" shard -q "${MOPTS[@]}" --stats "$T/old.json" -o "$T/r/o" "$T/mixed.jsonl"
+eq "old manifest: exit" "$rc" 0
+has "$T/err" "note: the manifest of '$T/r/o' has no counts of the documents its shards did not take" && pass ||
+	fail "old manifest: said: $(cat "$T/err")"
+eq "old manifest: conservation" "$(json "$T/old.json" "j['docs_in'] - j['docs_out'] - j['docs_rejected'] - j['docs_unreadable']")" 0
+check "old manifest: the files of an uninterrupted run" same_files "$T/r/o" "$T/r/c"
+eq "old manifest: counts kept for the shards written since" \
+	"$(json "$T/r/o.manifest.json" "[('rejected' in s, 'unreadable' in s) == ((s['index'] >= $n),) * 2 for s in j['shards']].count(False)")" 0
+# a resumed run given other input than the killed one: said
+python3 - "$T/killed.manifest.json" "$T/r/t.manifest.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+for s in m['shards']:
+    for f in s['files']: f['name'] = 't' + f['name'][1:]
+open(sys.argv[2], 'w').write(json.dumps(m, indent=2))
+PY
+run "$SLUICE" shard -q "${MOPTS[@]}" -o "$T/r/t" "$T/tok.jsonl"
+has "$T/err" "was it the same input?" && pass || fail "other input: said: $(cat "$T/err")"
+
+# the same with sluice tok --format: empty documents rejected, resumed
+# counters equal
+python3 - "$DOLMA" "$T/text.jsonl" <<'PY'
+import gzip, json, sys
+with gzip.open(sys.argv[1], 'rt', encoding='utf-8') as f, open(sys.argv[2], 'w') as o:
+    for i, l in enumerate(f):
+        if i >= 300: break
+        o.write(l)
+        if i % 30 == 3: o.write(json.dumps({'id': 'e%d' % i, 'text': ''}) + '\n')
+        if i % 45 == 7: o.write('{"id": "cut\n')
+PY
+TOPTS=(tok --tokenizer cl100k_base --format megatron --max-tokens-per-file 30000 --on-error skip -q)
+"$SLUICE" "${TOPTS[@]}" --stats "$T/tclean.json" -o "$T/r/tc" "$T/text.jsonl" 2>/dev/null
+check "tok --format: empty documents rejected" test "$(json "$T/tclean.json" "j['rejected_by']['empty']")" -gt 0
+python3 - "$T/r/tc.manifest.json" "$T/r/tk.manifest.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m['shards'] = m['shards'][:4]; m['complete'] = False; del m['input_documents']
+for s in m['shards']:
+    for f in s['files']: f['name'] = 'tk' + f['name'][2:]
+open(sys.argv[2], 'w').write(json.dumps(m, indent=2))
+PY
+for x in "$T"/r/tc_0000[0-3].*; do cp "$x" "$T/r/tk${x#"$T/r/tc"}"; done
+run "$SLUICE" "${TOPTS[@]}" --stats "$T/tres.json" -o "$T/r/tk" "$T/text.jsonl"
+eq "tok --format resumed: exit" "$rc" 0
+check "tok --format resumed: it did resume" test "$(json "$T/tres.json" "j['docs_resumed']")" -gt 0
+eq "tok --format resumed: the counters of an uninterrupted run" "$(counters "$T/tres.json")" "$(counters "$T/tclean.json")"
+check "tok --format resumed: the files of an uninterrupted run" same_set "$T/r/tk" "$T/r/tc"
+run "$SLUICE" tok --tokenizer cl100k_base --format megatron --annotate-only -o "$T/r/ta" "$T/text.jsonl"
+eq "tok --format --annotate-only: usage error" "$rc" 2
+has "$T/err" "empty documents are left out and counted as rejected" && pass || fail "--annotate-only message: $(cat "$T/err")"
+
+# --- a prefix must end in a name: "dir/", "." and ".." are usage errors,
+# nothing is written
+mkdir -p "$T/p/so"
+cd "$T/p/so"
+for pre in "$T/p/so/" "$T/p/so/." "$T/p/so/.." . ..; do
+	run "$SLUICE" shard "${OPTS[@]}" -o "$pre" "$T/tok.jsonl"
+	eq "shard -o '$pre': exit 2" "$rc" 2
+	has "$T/err" "-o '$pre': PREFIX needs a name after its folder" && pass || fail "shard -o '$pre': message: $(cat "$T/err")"
+	run "$SLUICE" tok --tokenizer cl100k_base --format nanogpt -o "$pre" "$T/tok.jsonl"
+	eq "tok --format -o '$pre': exit 2" "$rc" 2
+	has "$T/err" "-o '$pre': PREFIX needs a name after its folder" && pass || fail "tok -o '$pre': message: $(cat "$T/err")"
+done
+eq "bad prefixes: nothing written" "$(find "$T/p" -mindepth 1)" "$T/p/so"
+eq "shard -o so/: the message" "$("$SLUICE" shard "${OPTS[@]}" -o "$T/p/so/" "$T/tok.jsonl" 2>&1 | head -1)" \
+	"sluice shard: -o '$T/p/so/': PREFIX needs a name after its folder, not '' (the set is PREFIX.manifest.json and PREFIX_NNNNN.*: e.g. -o '$T/p/so/web')"
+run "$SLUICE" shard "${OPTS[@]}" -o "$T/p/so/.web" "$T/tok.jsonl"
+eq "a name starting with a dot is a name" "$rc" 0
+
+done_testing
