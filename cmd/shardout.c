@@ -14,6 +14,7 @@
 #include "msg.h"
 #include "shardout.h"
 #include "shuffle.h"
+#include "tmpclean.h"
 
 int shardout_opts(const struct shardout_args *a, struct tokshard_opts *o)
 {
@@ -143,9 +144,15 @@ static int lock_set(struct shardout *so, const char *prefix)
 		msg("cannot read the directory of '%s': %s", prefix, strerror(errno));
 		return -1;
 	}
-	if ((rc = tokshard_lock(prefix, &so->lock_fd, &holder)) == 0)
-		return 0;
+	rc = tokshard_lock(prefix, &so->lock_fd, &holder);
 	tokshard_lock_path(prefix, &p);
+	if (rc == 0) {
+		/* SIGTERM, SIGINT, SIGHUP remove it too (kill -9 leaves it: it
+		 * holds nothing then) */
+		so->lock_slot = tmpclean_add(p.ptr);
+		buf_release(&p);
+		return 0;
+	}
 	if (rc == SL_EOPEN && errno == EWOULDBLOCK) {
 		if (holder > 0)
 			msg("'%s' is being written by another sluice (pid %ld, lock '%s'); not touched", prefix, holder,
@@ -167,7 +174,7 @@ int shardout_open(struct shardout *so, const char *prefix, const struct tokshard
 	char why[512];
 
 	memset(so, 0, sizeof(*so));
-	so->lock_fd = -1;
+	so->lock_fd = so->lock_slot = -1;
 	buf_init(&so->dir, 0);
 	buf_init(&so->rec, 0);
 	so->prefix = prefix;
@@ -400,6 +407,8 @@ void shardout_free(struct shardout *so)
 	so->sh = NULL;
 	tokshard_writer_free(so->w);
 	so->w = NULL;
+	tmpclean_remove(so->lock_slot);
+	so->lock_slot = -1;
 	tokshard_unlock(so->prefix, so->lock_fd);
 	so->lock_fd = -1;
 	buf_release(&so->dir);

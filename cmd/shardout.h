@@ -71,6 +71,7 @@ struct shardout {
 	uint64_t skip;                /* input documents the resumed run wrote */
 	uint64_t resumed;             /* ... of which counted so far */
 	int lock_fd;                  /* the set's lock (tokshard_lock), -1: none */
+	int lock_slot;                /* its file in tmpclean, -1: none */
 	/* the counts of the kept shards' input, for --stats: the documents
 	 * written, and those rejected or unreadable (drops_known: the manifest
 	 * recorded them in every kept shard) */

@@ -77,6 +77,7 @@ kill_when_ready "$T/c" TERM 1 "$SLUICE" shard -q --format megatron --vocab-size 
 eq "shard, SIGTERM: a shard file was being written" "$found" 1
 eq "shard, SIGTERM: exit 143" "$rc" 143
 eq "shard, SIGTERM: no temporary left" "$left" ""
+check "shard, SIGTERM: no lock file left" test ! -e "$T/c/web.lock"
 
 # the shuffle's bucket folder (PREFIX.shuffle-PID/bucket-NNNNN), in its first pass
 pat='bucket-*' kill_when_ready "$T/e" TERM 20 "$SLUICE" shard -q --format megatron --vocab-size 50000 --shuffle --shuffle-buckets 20 -o web

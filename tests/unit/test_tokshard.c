@@ -1,8 +1,12 @@
 /*
- * test_tokshard.c - token id parsing, dtype choice, and a write/read round
- * trip through the library for every format.
+ * test_tokshard.c - token id parsing, dtype choice, a write/read round
+ * trip through the library for every format, the documents not written
+ * recorded per shard, and the set's lock.
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -162,6 +166,114 @@ static void test_round_trip(const char *dir)
 	}
 }
 
+static uint64_t drop_n(const struct tokshard_entry *e, int unreadable, const char *reason)
+{
+	for (int j = 0; j < e->ndrops; j++)
+		if (e->drops[j].unreadable == unreadable && !strcmp(e->drops[j].reason, reason))
+			return e->drops[j].n;
+	return 0;
+}
+
+/* Documents not written go with the shard whose input range takes them,
+ * through the manifest and back; a manifest without them loads with none. */
+static void test_drops(const char *dir)
+{
+	struct tokshard_opts o;
+	struct tokshard_writer *w;
+	struct tokshard_manifest m;
+	char prefix[512], why[256], path[600];
+	uint64_t ids[3] = { 1, 2, 3 };
+	FILE *f;
+
+	memset(&o, 0, sizeof(o));
+	o.format = TOKSHARD_NANOGPT;
+	o.dtype = TOKSHARD_UINT16;
+	o.eos = o.bos = -1;
+	o.max_tokens = 6; /* two documents a shard */
+	snprintf(prefix, sizeof(prefix), "%s/drops", dir);
+	CHECK_INT(tokshard_writer_open(&w, prefix, &o, NULL), 0);
+	/* 0 empty, 1 2 written, 3 no_tokens, 4 empty, 5 6 written (shard 1
+	 * starts at 5: 3 and 4 are shard 0's), 7 written, 8 bad, 9 ... */
+	tokshard_writer_drop(w, 0, 0, "empty");
+	CHECK_INT(tokshard_writer_add(w, 1, ids, 3, NULL, 0), 0);
+	CHECK_INT(tokshard_writer_add(w, 2, ids, 3, NULL, 0), 0);
+	tokshard_writer_drop(w, 3, 1, "no_tokens");
+	tokshard_writer_drop(w, 4, 0, "empty");
+	CHECK_INT(tokshard_writer_add(w, 5, ids, 3, NULL, 0), 0);
+	CHECK_INT(tokshard_writer_add(w, 6, ids, 3, NULL, 0), 0);
+	CHECK_INT(tokshard_writer_add(w, 7, ids, 3, NULL, 0), 0);
+	/* more reasons than slots: the last becomes "other" */
+	for (int i = 0; i < TOKSHARD_MAX_DROPS + 2; i++) {
+		char r[16];
+		snprintf(r, sizeof(r), "r%d", i);
+		tokshard_writer_drop(w, 8 + (uint64_t)i, 1, r);
+	}
+	CHECK_INT(tokshard_writer_finish(w, 8 + TOKSHARD_MAX_DROPS + 2), 0);
+	tokshard_writer_free(w);
+	CHECK_INT(tokshard_manifest_load(prefix, &m, why, sizeof(why)), 0);
+	CHECK_INT(m.n, 3);
+	if (m.n == 3) {
+		CHECK(m.shards[0].has_drops && m.shards[0].input_end == 5);
+		CHECK_INT(drop_n(&m.shards[0], 0, "empty"), 2);
+		CHECK_INT(drop_n(&m.shards[0], 1, "no_tokens"), 1);
+		CHECK_INT(m.shards[0].ndrops, 2);
+		CHECK(m.shards[1].has_drops && m.shards[1].ndrops == 0);
+		CHECK_INT(m.shards[2].ndrops, TOKSHARD_MAX_DROPS);
+		CHECK_INT(drop_n(&m.shards[2], 1, "r0"), 1);
+		CHECK_INT(drop_n(&m.shards[2], 1, "other"), 3);
+	}
+	tokshard_manifest_release(&m);
+
+	/* an older manifest (no counts); counts that are not counts */
+	snprintf(prefix, sizeof(prefix), "%s/old", dir);
+	snprintf(path, sizeof(path), "%s.manifest.json", prefix);
+	if ((f = fopen(path, "w"))) {
+		fputs("{\"format\": \"nanogpt\", \"dtype\": \"uint16\", \"shards\": [{\"index\": 0, "
+		      "\"documents\": 1, \"tokens\": 1, \"input_first\": 0, \"input_end\": 1, \"files\": []}]}", f);
+		fclose(f);
+	}
+	CHECK_INT(tokshard_manifest_load(prefix, &m, why, sizeof(why)), 0);
+	CHECK(m.n == 1 && !m.shards[0].has_drops && m.shards[0].ndrops == 0);
+	tokshard_manifest_release(&m);
+	static const char *const bad[] = { "[1]", "{\"empty\": -1}", "{\"empty\": \"2\"}", "{\"\": 1}",
+					   "{\"a\\u0062\": 1}", "{\"empty\": 1,}", NULL };
+	for (int i = 0; bad[i]; i++) {
+		if ((f = fopen(path, "w"))) {
+			fprintf(f, "{\"format\": \"nanogpt\", \"dtype\": \"uint16\", \"shards\": [{\"index\": 0, "
+				"\"documents\": 1, \"tokens\": 1, \"input_first\": 0, \"input_end\": 1, \"files\": [], "
+				"\"rejected\": %s}]}", bad[i]);
+			fclose(f);
+		}
+		CHECK_INT(tokshard_manifest_load(prefix, &m, why, sizeof(why)), SL_EFORMAT);
+	}
+}
+
+/* One lock holder per set: a second open file is refused, with the
+ * holder's pid; the file goes with the lock; a missing folder is an error. */
+static void test_lock(const char *dir)
+{
+	char prefix[512], path[600];
+	int fd, fd2;
+	long holder;
+	struct stat sb;
+
+	snprintf(prefix, sizeof(prefix), "%s/lk", dir);
+	snprintf(path, sizeof(path), "%s.lock", prefix);
+	CHECK_INT(tokshard_lock(prefix, &fd, &holder), 0);
+	CHECK(fd >= 0 && stat(path, &sb) == 0);
+	CHECK_INT(tokshard_lock(prefix, &fd2, &holder), SL_EOPEN);
+	CHECK(errno == EWOULDBLOCK && fd2 == -1);
+	CHECK(holder == (long)getpid());
+	tokshard_unlock(prefix, fd);
+	CHECK(stat(path, &sb) < 0 && errno == ENOENT);
+	CHECK_INT(tokshard_lock(prefix, &fd, &holder), 0);
+	tokshard_unlock(prefix, fd);
+	tokshard_unlock(prefix, -1);
+	snprintf(prefix, sizeof(prefix), "%s/no/such/folder/x", dir);
+	CHECK_INT(tokshard_lock(prefix, &fd, &holder), SL_EOPEN);
+	CHECK(errno == ENOENT && fd == -1 && holder == 0);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/sluice-test-tokshard.XXXXXX";
@@ -171,6 +283,8 @@ int main(void)
 	test_dtypes();
 	if (mkdtemp(dir)) {
 		test_round_trip(dir);
+		test_drops(dir);
+		test_lock(dir);
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 		if (system(cmd) != 0)
 			fprintf(stderr, "could not remove %s\n", dir);
