@@ -235,7 +235,8 @@ int shardout_open(struct shardout *so, const char *prefix, const struct tokshard
 		so->kept_want += so->kept_docs;
 		if (old.n && !so->drops_known)
 			msg("note: the manifest of '%s' has no counts of the documents its shards did not take (it was "
-			    "written by an older sluice): --stats counts all %" PRIu64 " input documents they cover as written",
+			    "written by an older sluice): --stats counts those of the first %" PRIu64 " input documents "
+			    "as written",
 			    prefix, old.shards[old.n - 1].input_end);
 	}
 	if (tokshard_cleanup(prefix, have_old ? old.n : 0)) {

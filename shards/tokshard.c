@@ -1051,6 +1051,8 @@ int tokshard_lock(const char *prefix, int *fdp, long *holder)
 		return rc;
 	for (int tries = 0;; tries++) {
 		fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (fd < 0 && errno == EACCES) /* another user's: locks all the same */
+			fd = open(path.ptr, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0) {
 			e = errno;
 			rc = SL_EOPEN;
@@ -1082,7 +1084,8 @@ int tokshard_lock(const char *prefix, int *fdp, long *holder)
 	if (!rc) {
 		char num[32];
 		int n = snprintf(num, sizeof(num), "%ld\n", (long)getpid());
-		/* only informative (who holds it): errors do not matter */
+		/* only informative (who holds it): errors (a read-only file) do
+		 * not matter */
 		if (ftruncate(fd, 0) == 0 && pwrite(fd, num, (size_t)n, 0) < 0)
 			(void)0;
 		*fdp = fd;
