@@ -228,6 +228,8 @@ check "tok --format resumed: the files of an uninterrupted run" same_set "$T/r/t
 run "$SLUICE" tok --tokenizer cl100k_base --format megatron --annotate-only -o "$T/r/ta" "$T/text.jsonl"
 eq "tok --format --annotate-only: usage error" "$rc" 2
 has "$T/err" "empty documents are left out and counted as rejected" && pass || fail "--annotate-only message: $(cat "$T/err")"
+"$SLUICE" tok --help | tr '\n' ' ' | grep -qF "Empty documents (no ids) are left out and counted as rejected" && pass ||
+	fail "tok --help: empty documents rejected"
 
 # --- a prefix must end in a name: "dir/", "." and ".." are usage errors,
 # nothing is written
