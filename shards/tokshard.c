@@ -734,29 +734,58 @@ static int parse_file(const char *s, const char *e, const char *stem, struct tok
 	return 0;
 }
 
-static void drops_add(struct tokshard_entry *t, int unreadable, const char *reason, size_t rlen, uint64_t n)
+static int drops_find(const struct tokshard_entry *t, int unreadable, const char *reason, size_t rlen)
 {
-	int j;
-	if (rlen >= sizeof(t->drops[0].reason))
-		rlen = sizeof(t->drops[0].reason) - 1;
-	for (j = 0; j < t->ndrops; j++)
+	for (int j = 0; j < t->ndrops; j++)
 		if (t->drops[j].unreadable == unreadable && !strncmp(t->drops[j].reason, reason, rlen) &&
 		    !t->drops[j].reason[rlen])
-			break;
-	if (j == t->ndrops) {
-		if (t->ndrops == TOKSHARD_MAX_DROPS) {
-			j = TOKSHARD_MAX_DROPS - 1;
-			reason = "other";
-			rlen = 5;
-		} else {
-			t->ndrops++;
-			t->drops[j].n = 0;
-		}
-		t->drops[j].unreadable = unreadable;
-		memcpy(t->drops[j].reason, reason, rlen);
-		t->drops[j].reason[rlen] = '\0';
+			return j;
+	return -1;
+}
+
+static void drop_set(struct tokshard_drop *d, int unreadable, const char *reason, size_t rlen, uint64_t n)
+{
+	d->unreadable = unreadable;
+	memcpy(d->reason, reason, rlen);
+	d->reason[rlen] = '\0';
+	d->n = n;
+}
+
+/* The last slot of a kind, -1: none. */
+static int drops_last(const struct tokshard_entry *t, int unreadable)
+{
+	for (int j = t->ndrops - 1; j >= 0; j--)
+		if (t->drops[j].unreadable == unreadable)
+			return j;
+	return -1;
+}
+
+static void drops_add(struct tokshard_entry *t, int unreadable, const char *reason, size_t rlen, uint64_t n)
+{
+	int j, k;
+	if (rlen >= sizeof(t->drops[0].reason))
+		rlen = sizeof(t->drops[0].reason) - 1;
+	if ((j = drops_find(t, unreadable, reason, rlen)) >= 0) {
+		t->drops[j].n += n;
+		return;
 	}
-	t->drops[j].n += n;
+	if (t->ndrops < TOKSHARD_MAX_DROPS) {
+		drop_set(&t->drops[t->ndrops++], unreadable, reason, rlen, n);
+		return;
+	}
+	/* full: into "other" of the same kind, made of the kind's last slot
+	 * if need be (so rejected and unreadable stay apart) */
+	if ((j = drops_find(t, unreadable, "other", 5)) >= 0 || (j = drops_last(t, unreadable)) >= 0) {
+		drop_set(&t->drops[j], unreadable, "other", 5, t->drops[j].n + n);
+		return;
+	}
+	/* every slot is of the other kind: fold its last one into its
+	 * "other" to make room */
+	j = t->ndrops - 1;
+	if ((k = drops_find(t, !unreadable, "other", 5)) < 0 || k == j)
+		k = j - 1;
+	drop_set(&t->drops[k], !unreadable, "other", 5, t->drops[k].n + t->drops[j].n);
+	drop_set(&t->drops[j], unreadable, reason, rlen, n);
 }
 
 /* "rejected" or "unreadable" of a shard entry: {"reason": count, ...}. */

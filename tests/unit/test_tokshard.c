@@ -224,6 +224,30 @@ static void test_drops(const char *dir)
 	}
 	tokshard_manifest_release(&m);
 
+	/* a full table keeps rejected and unreadable apart */
+	{
+		struct tokshard_entry e;
+		uint64_t tot[2] = { 0, 0 };
+		memset(&e, 0, sizeof(e));
+		for (int i = 0; i < TOKSHARD_MAX_DROPS; i++) {
+			char r[16];
+			snprintf(r, sizeof(r), "rej%d", i);
+			tokshard_entry_drop(&e, 0, r, (uint64_t)i + 1);
+		}
+		tokshard_entry_drop(&e, 1, "bad", 100);
+		tokshard_entry_drop(&e, 1, "worse", 1000);
+		tokshard_entry_drop(&e, 0, "rej0", 10);
+		tokshard_entry_drop(&e, 0, "new", 10000);
+		for (int j = 0; j < e.ndrops; j++)
+			tot[e.drops[j].unreadable] += e.drops[j].n;
+		CHECK_INT(tot[0], 36 + 10 + 10000);
+		CHECK_INT(tot[1], 1100);
+		CHECK_INT(drop_n(&e, 0, "rej0"), 11);
+		CHECK_INT(drop_n(&e, 1, "other"), 1100);
+		CHECK_INT(drop_n(&e, 0, "other"), 7 + 8 + 10000);
+		CHECK(e.ndrops == TOKSHARD_MAX_DROPS);
+	}
+
 	/* an older manifest (no counts); counts that are not counts */
 	snprintf(prefix, sizeof(prefix), "%s/old", dir);
 	snprintf(path, sizeof(path), "%s.manifest.json", prefix);
