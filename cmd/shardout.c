@@ -215,8 +215,13 @@ int shardout_open(struct shardout *so, const char *prefix, const struct tokshard
 		if (old.complete) {
 			if (!quiet)
 				msg("'%s' is complete (%zu shards) and verified; nothing to do", prefix, old.n);
+			/* but for what a run killed after completing it left: a
+			 * --shuffle run's buckets (no one else's: the lock is ours) */
+			rc = tokshard_cleanup(prefix, old.n);
+			if (rc)
+				msg("cannot read the directory of '%s': %s", prefix, strerror(errno));
 			tokshard_manifest_release(&old);
-			return 1;
+			return rc ? -1 : 1;
 		}
 	}
 	if (have_old && !o->shuffle) {

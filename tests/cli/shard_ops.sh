@@ -111,6 +111,15 @@ run "$SLUICE" shard "${OPTS[@]}" --restart -o "$T/l/k" "$T/tok.jsonl"
 eq "a stale lock file: --restart runs" "$rc" 0
 check "a stale lock file: the set is written" same_set "$T/l/k" "$T/ref/k"
 check "a stale lock file: removed" test ! -e "$T/l/k.lock"
+# a complete set: what a run killed after completing it left (a --shuffle
+# run's buckets) is removed, the set stays
+mkdir -p "$T/l/k.shuffle-999999"
+: > "$T/l/k.shuffle-999999/bucket-00000"
+: > "$T/l/k.manifest.json.tmp-999999"
+run "$SLUICE" shard "${OPTS[@]}" -o "$T/l/k" "$T/tok.jsonl"
+has "$T/err" "is complete (" && pass || fail "complete set: said: $(cat "$T/err")"
+eq "complete set: a killed run's leftovers removed" "$(ls -A "$T/l" | grep -c 'shuffle-\|tmp-')" 0
+check "complete set: the set stays" same_set "$T/l/k" "$T/ref/k"
 # a lock held by another process (flock(1)) refuses sluice tok --format too
 if command -v flock >/dev/null; then
 	# (a shell that takes the lock and becomes the sleep holding it, so
