@@ -247,7 +247,11 @@ static int finish(struct outstream *s, int commit)
 {
 	int rc = s->err;
 
-	if (commit && !rc && s->fd >= 0)
+	/* a file under a temporary name is dropped unless committed; what
+	 * goes straight out (stdout, a FIFO, a device) gets the rest of the
+	 * buffer either way: it holds whole records already counted as
+	 * written, and cutting it would leave the reader a broken last one */
+	if ((commit || !s->tmp) && !rc && s->fd >= 0)
 		rc = drain(s, 1);
 	if (s->z_ready)
 		deflateEnd(&s->z);

@@ -52,8 +52,11 @@ int outstream_isatty(const struct outstream *s);
 int outstream_finish(struct outstream *s);
 
 /* Finish the stream, then either publish the file (commit != 0) or remove
- * it.  Frees s (NULL is a no-op, returning 0).  Returns the first error
- * met by any write or by finishing, flushing, closing or renaming. */
+ * it.  Output that goes straight out (stdout, a FIFO, a device) cannot be
+ * taken back: what is still buffered is written either way (unless a write
+ * already failed), so the reader gets whole records.  Frees s (NULL is a
+ * no-op, returning 0).  Returns the first error met by any write or by
+ * finishing, flushing, closing or renaming. */
 int outstream_close(struct outstream *s, int commit);
 
 #endif

@@ -258,6 +258,15 @@ run sh -c "'$SLUICE' cat --on-error skip <&-"
 eq "stdin closed: exit 1" "$rc" 1
 has "$T/err" "cannot open '-': Bad file descriptor" && pass || fail "stdin closed: message"
 
+# --- a run that fails while writing to stdout: the documents it counted as
+# written reach the reader whole (the last buffer is not cut off mid-line)
+head -c 1500000 "$T/dolma.jsonl" > "$T/cut.jsonl"
+run sh -c "'$SLUICE' cat --stats '$T/cs.json' < '$T/cut.jsonl'"
+eq "failed run to stdout: exit 1" "$rc" 1
+eq "failed run to stdout: the documents counted are the lines written" "$(grep -c . "$T/out")" "$(json "$T/cs.json" "j['docs_out']")"
+eq "failed run to stdout: every line whole" "$(valid_jsonl "$T/out")" "$(json "$T/cs.json" "j['docs_out']")"
+eq "failed run to stdout: the bytes counted are the bytes written" "$(wc -c < "$T/out")" "$(json "$T/cs.json" "j['bytes_out']")"
+
 # --- a full disk is an error, not silence
 if [ -w /dev/full ]; then
 	run sh -c "'$SLUICE' cat '$T/dolma.jsonl' > /dev/full"
