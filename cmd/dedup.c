@@ -289,11 +289,9 @@ static int dedup_minhash(int argc, char **argv)
 		}
 		id = doc_get_raw(&d, "id", &idn);
 		if (sf && (b = write_signature(sf, &sline, id, idn, rc ? sig : NULL, mh.nperm))) {
-			if (b == SL_EPIPE)
-				st.pipe_closed = 1;
-			else
-				msg_code(b, "cannot write '%s'", sigfile);
-			st.failed |= b != SL_EPIPE;
+			/* a closed pipe too: the run stops, -o would be incomplete */
+			msg_code(b, "cannot write '%s'", sigfile);
+			st.failed = 1;
 			break;
 		}
 		if (rc == 0) {

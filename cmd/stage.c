@@ -654,11 +654,13 @@ static int write_doc(struct stage *st, struct outstream *os, struct doc *d)
 	buf_reset(&st->line);
 	if ((rc = doc_write(d, &st->line)) == 0)
 		rc = outstream_write(os, st->line.ptr, st->line.len);
-	if (rc == SL_EPIPE) {
+	if (rc == SL_EPIPE && os == st->out) {
 		st->pipe_closed = 1;
 		return -1;
 	}
 	if (rc) {
+		/* a side output's reader going (--rejects - | head) is a
+		 * failure: the run stops, so -o would be incomplete */
 		msg_code(rc, "cannot write '%s'", os == st->out ? (st->o.output ? st->o.output : "-")
 							  : st->o.rejects);
 		st->failed = 1;
@@ -811,7 +813,8 @@ int stage_open_output(struct stage *st, struct outstream **os, const char *path)
 }
 
 /* Phase one of publishing: finish an output under its temporary name.
- * A closed pipe is the reader's choice ("| head"): not an error. */
+ * The main output's pipe closed is the reader's choice ("| head"): not an
+ * error; any other output's is (what it lacks was never said). */
 static void finish_output(struct stage *st, struct outstream *os, const char *name, int *ok)
 {
 	int rc;
@@ -819,7 +822,7 @@ static void finish_output(struct stage *st, struct outstream *os, const char *na
 	if (!*ok || !os)
 		return;
 	rc = outstream_finish(os);
-	if (rc && rc != SL_EPIPE) {
+	if (rc && !(rc == SL_EPIPE && os == st->out)) {
 		msg_code(rc, "cannot write '%s'", name);
 		st->failed = 1;
 		*ok = 0;
@@ -834,7 +837,7 @@ static void commit_output(struct stage *st, struct outstream *os, const char *na
 	if (!os)
 		return;
 	rc = outstream_close(os, *ok);
-	if (*ok && rc && rc != SL_EPIPE) {
+	if (*ok && rc && !(rc == SL_EPIPE && os == st->out)) {
 		msg_code(rc, "cannot write '%s'", name);
 		st->failed = 1;
 		*ok = 0;

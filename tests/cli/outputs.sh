@@ -181,4 +181,24 @@ eq "all outputs fine: out + rejected" "$(( $(grep -c . "$T/o.jsonl") + $(grep -c
 eq "all outputs fine: stats complete" "$(json "$T/s.json" "j['complete']")" True
 check "no temporaries" no_temps "$T"
 
+# --- the reader of a side output going away (--rejects - | head) stops the
+# run: a failure, and -o is not published incomplete
+python3 -c "
+import json, sys
+with open(sys.argv[1], 'w') as f:
+    for i in range(60000):
+        f.write(json.dumps({'id': str(i), 'text': 'doc number %d with some words' % (i // 2)}) + '\n')
+" "$T/dup.jsonl"
+run bash -c '"$1" dedup exact -q --rejects - -o "$2" "$3" | head -1 > /dev/null; exit "${PIPESTATUS[0]}"' _ "$SLUICE" "$T/eo.jsonl" "$T/dup.jsonl"
+eq "--rejects reader gone: exit 1" "$rc" 1
+check "--rejects reader gone: says so" has "$T/err" "cannot write '-': broken pipe"
+check "--rejects reader gone: -o not published" test ! -e "$T/eo.jsonl"
+run bash -c '"$1" dedup minhash -q --signatures - -o "$2" "$3" | head -1 > /dev/null; exit "${PIPESTATUS[0]}"' _ "$SLUICE" "$T/mo.jsonl" "$T/dup.jsonl"
+eq "--signatures reader gone: exit 1" "$rc" 1
+check "--signatures reader gone: -o not published" test ! -e "$T/mo.jsonl"
+# the main output's reader going is the reader's choice: quiet, exit 0
+run bash -c '"$1" dedup exact -q "$2" | head -1 > /dev/null; exit "${PIPESTATUS[0]}"' _ "$SLUICE" "$T/dup.jsonl"
+eq "stdout reader gone: exit 0" "$rc" 0
+eq "stdout reader gone: quiet" "$(cat "$T/err")" ""
+
 done_testing
