@@ -1145,6 +1145,34 @@ static const char *const known_suffixes[] = {
 	".bin", ".idx", ".ds", ".ds.index", ".ds.metadata", ".jsonl", ".jsonl.gz", ".jsonl.zst", NULL
 };
 
+/* ".tmp-" and a pid, to the end of the name */
+static int is_tmp_tail(const char *q)
+{
+	if (strncmp(q, ".tmp-", 5) || !q[5])
+		return 0;
+	for (q += 5; *q; q++)
+		if (*q < '0' || *q > '9')
+			return 0;
+	return 1;
+}
+
+/* What a name after "BASE_INDEX" is: 1 a shard file's suffix, 2 one with
+ * a writer's ".tmp-PID" after it, 0 anything else (a file of another set,
+ * e.g. BASE_20240101_00000.bin of the set BASE_20240101, is not ours). */
+static int shard_tail(const char *q)
+{
+	for (int i = 0; known_suffixes[i]; i++) {
+		size_t k = strlen(known_suffixes[i]);
+		if (strncmp(q, known_suffixes[i], k))
+			continue;
+		if (!q[k])
+			return 1;
+		if (is_tmp_tail(q + k))
+			return 2;
+	}
+	return 0;
+}
+
 int tokshard_cleanup(const char *prefix, size_t keep)
 {
 	const char *base = base_name(prefix);
@@ -1167,9 +1195,9 @@ int tokshard_cleanup(const char *prefix, size_t keep)
 		if (strncmp(n, base, bl))
 			continue;
 		n += bl;
-		if (!strncmp(n, ".manifest.json.tmp-", 19)) {
+		if (!strncmp(n, ".manifest.json", 14) && is_tmp_tail(n + 14)) {
 			drop = 1;
-		} else if (!strncmp(n, ".shuffle-", 9)) {
+		} else if (!strncmp(n, ".shuffle-", 9) && n[9] && strspn(n + 9, "0123456789") == strlen(n + 9)) {
 			/* a killed shuffle's buckets (shuffle.c) */
 			DIR *sd;
 			struct dirent *se;
@@ -1191,16 +1219,15 @@ int tokshard_cleanup(const char *prefix, size_t keep)
 		} else if (n[0] == '_' && n[1] >= '0' && n[1] <= '9') {
 			char *end;
 			unsigned long long idx = strtoull(n + 1, &end, 10);
+			int tail;
 			q = end;
-			if (end - (n + 1) < 5)
+			/* the index as the writer prints it (%05zu): five digits,
+			 * or more without a leading zero */
+			if (end - (n + 1) < 5 || (end - (n + 1) > 5 && n[1] == '0'))
 				continue;
-			if (strstr(q, ".tmp-")) {
+			tail = shard_tail(q);
+			if (tail == 2 || (tail == 1 && idx >= keep))
 				drop = 1;
-			} else if (idx >= keep) {
-				for (int i = 0; known_suffixes[i]; i++)
-					if (!strcmp(q, known_suffixes[i]))
-						drop = 1;
-			}
 		}
 		if (drop) {
 			buf_reset(&path);

@@ -120,6 +120,19 @@ run "$SLUICE" shard "${OPTS[@]}" -o "$T/l/k" "$T/tok.jsonl"
 has "$T/err" "is complete (" && pass || fail "complete set: said: $(cat "$T/err")"
 eq "complete set: a killed run's leftovers removed" "$(ls -A "$T/l" | grep -c 'shuffle-\|tmp-')" 0
 check "complete set: the set stays" same_set "$T/l/k" "$T/ref/k"
+# another set whose name starts with this one's and "_" (k_20240101 beside
+# k): its files, temporaries included, are not this set's to clean up
+for f in k_20240101_00000.bin.tmp-999999 k_20240101_00000.idx k_20240101.manifest.json.tmp-999999 \
+	k_20240101_00007.bin k_123456_00000.bin.tmp-999999 k_00000.bin.tmp-x k_000123.bin; do
+	: > "$T/l/$f"
+done
+: > "$T/l/k_00042.bin.tmp-999999"
+run "$SLUICE" shard "${OPTS[@]}" -o "$T/l/k" "$T/tok.jsonl"
+eq "another set's files stay" "$(cd "$T/l" && ls k_20240101_00000.bin.tmp-999999 k_20240101_00000.idx \
+	k_20240101.manifest.json.tmp-999999 k_20240101_00007.bin k_123456_00000.bin.tmp-999999 k_00000.bin.tmp-x \
+	k_000123.bin 2>&1 | grep -c '^k_')" 7
+check "this set's own stale temporary is removed" test ! -e "$T/l/k_00042.bin.tmp-999999"
+rm -f "$T/l"/k_20240101* "$T/l"/k_123456* "$T/l"/k_00000.bin.tmp-x "$T/l"/k_000123.bin
 # a lock held by another process (flock(1)) refuses sluice tok --format too
 if command -v flock >/dev/null; then
 	# (a shell that takes the lock and becomes the sleep holding it, so
