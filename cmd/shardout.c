@@ -147,7 +147,7 @@ static int lock_set(struct shardout *so, const char *prefix)
 	rc = tokshard_lock(prefix, &so->lock_fd, &holder);
 	tokshard_lock_path(prefix, &p);
 	if (rc == 0) {
-		/* SIGTERM, SIGINT, SIGHUP remove it too (kill -9 leaves it: it
+		/* the fatal signals (tmpclean.h) remove it too (kill -9 leaves it: it
 		 * holds nothing then) */
 		so->lock_slot = tmpclean_add(p.ptr);
 		buf_release(&p);
