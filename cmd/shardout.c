@@ -147,6 +147,8 @@ static int lock_set(struct shardout *so, const char *prefix)
 	rc = tokshard_lock(prefix, &so->lock_fd, &holder);
 	tokshard_lock_path(prefix, &p);
 	if (rc == 0) {
+		if (holder == -1)
+			msg("'%s': this file system has no file locks: one writer per set is not enforced here", prefix);
 		/* the fatal signals (tmpclean.h) remove it too (kill -9 leaves it: it
 		 * holds nothing then) */
 		so->lock_slot = tmpclean_add(p.ptr);

@@ -1079,6 +1079,7 @@ int tokshard_lock(const char *prefix, int *fdp, long *holder)
 	if ((rc = tokshard_lock_path(prefix, &path)))
 		return rc;
 	for (int tries = 0;; tries++) {
+		int lr;
 		fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 		if (fd < 0 && errno == EACCES) /* another user's: locks all the same */
 			fd = open(path.ptr, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -1087,7 +1088,14 @@ int tokshard_lock(const char *prefix, int *fdp, long *holder)
 			rc = SL_EOPEN;
 			break;
 		}
-		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		lr = flock(fd, LOCK_EX | LOCK_NB);
+		if (lr < 0 && (errno == ENOLCK || errno == ENOSYS || errno == EOPNOTSUPP)) {
+			/* a file system without locks (Lustre mounted without
+			 * flock, some NFS): go on unlocked, and say so */
+			*holder = -1;
+			break;
+		}
+		if (lr < 0) {
 			char num[32];
 			ssize_t n;
 			e = errno;

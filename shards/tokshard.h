@@ -187,7 +187,9 @@ int tokshard_check(const char *prefix, const struct tokshard_manifest *m, size_t
  * file); SL_EOPEN with errno EWOULDBLOCK when another process holds it
  * (*holder: its pid as the file says it, 0 when unknown), or another errno.
  * A lock file removed by the writer that held it is never taken: the lock
- * is retried on the file now at that name.
+ * is retried on the file now at that name.  A file system without locks
+ * (flock fails with ENOLCK, ENOSYS or EOPNOTSUPP: Lustre without the flock
+ * mount option, some NFS): 0 with *holder -1, nothing locked.
  */
 int tokshard_lock(const char *prefix, int *fd, long *holder);
 /* Remove "PREFIX.lock" while still holding it, then release it.  fd < 0:
