@@ -87,7 +87,9 @@ for t in "${targets[@]}"; do
 	mkdir -p "$work/$t/corpus"
 	dict=()
 	[ -f "tests/fuzz/dict/$t.dict" ] && dict=("-dict=tests/fuzz/dict/$t.dict")
-	log=$work/$t/last.log
+	# this process's own log (two sessions of one target at once must not
+	# write one file: the counts read from it would mix), kept as last.log
+	log=$work/$t/last.$$.log
 	t0=$(date +%s)
 	nice -n 19 "$dir/tests/fuzz/fuzz-$t" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=2 \
 		-max_len="${maxlen[$t]}" -print_final_stats=1 "${dict[@]}" \
@@ -112,14 +114,14 @@ for t in "${targets[@]}"; do
 		result=ok
 	else
 		crashed=$((crashed + 1))
-		result="CRASH (exit $rc${art:+, input $art}; log $log)"
+		result="CRASH (exit $rc${art:+, input $art}; log $work/$t/last.log)"
 	fi
 	printf 'fuzz %s: %s execs in %s s, cov %s, ft %s, %s\n' "$t" "${execs:-?}" "$secs" "${cov:-?}" "${ft:-?}" "$result"
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$t" "${execs:-0}" "$secs" "${cov:-}" "${ft:-}" "${result%% *}" >>"$work/stats.tsv"
-	if [ $rc -ne 0 ]; then
-		grep -E "ERROR|SUMMARY|^    #[0-9]" "$log" | head -15 | sed 's/^/    /'
-		[ $keep -eq 1 ] || break
-	fi
+	[ $rc -ne 0 ] && grep -E "ERROR|SUMMARY|^    #[0-9]" "$log" | head -15 | sed 's/^/    /'
+	mv -f "$log" "$work/$t/last.log"
+	rm -f "$log.rerun"
+	[ $rc -ne 0 ] && [ $keep -eq 0 ] && break
 done
 echo "fuzz: $ran targets, $crashed crashed"
 [ $crashed -eq 0 ]
