@@ -294,39 +294,21 @@ static const char *input_named(const char *path, char **args, int nargs)
 	return NULL;
 }
 
-/* Can a file be created where path says (following a symlink, as
- * outstream does)?  0, or -1 with errno set.  Standard output, devices and
- * FIFOs are written as they are: nothing to create. */
+/* Can a file be created where path says (where the output layer will
+ * create it: outstream_target)?  0, or -1 with errno set.  Standard
+ * output, devices and FIFOs are written as they are: nothing to create. */
 static int output_dir_ok(const char *path)
 {
-	char *file = NULL, *slash, link[PATH_MAX];
+	char *file, *slash;
 	struct stat sb;
-	ssize_t n;
-	int rc;
+	int rc, e;
 
 	if (!*path) {
 		errno = ENOENT;
 		return -1;
 	}
-	if (!strcmp(path, "-") || !strncmp(path, "/dev/fd/", 8) || !strncmp(path, "/proc/self/fd/", 14) ||
-	    (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)))
-		return 0;
-	file = realpath(path, NULL);
-	if (!file && lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode) &&
-	    (n = readlink(path, link, sizeof(link) - 1)) > 0) {
-		/* a dangling link: the folder of its target */
-		const char *ls = strrchr(path, '/');
-		size_t dl = ls && link[0] != '/' ? (size_t)(ls - path) + 1 : 0;
-		link[n] = '\0';
-		if ((file = malloc(dl + (size_t)n + 1))) {
-			memcpy(file, path, dl);
-			memcpy(file + dl, link, (size_t)n + 1);
-		}
-	}
-	if (!file && !(file = strdup(path))) {
-		errno = ENOMEM;
-		return -1;
-	}
+	if (!(file = outstream_target(path)))
+		return errno ? -1 : 0;
 	slash = strrchr(file, '/');
 	if (!slash)
 		strcpy(file, ".");
@@ -338,9 +320,9 @@ static int output_dir_ok(const char *path)
 		rc = -1, errno = ENOTDIR;
 	else
 		rc = access(file, W_OK | X_OK);
-	n = errno;
+	e = errno;
 	free(file);
-	errno = (int)n;
+	errno = e;
 	return rc;
 }
 

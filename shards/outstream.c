@@ -130,10 +130,36 @@ static char *link_target(const char *path)
 	return res;
 }
 
+/* The name of the file a path has us create: through a symlink, the file
+ * it points at (not the link); NULL on error. */
+static char *file_of(const char *path)
+{
+	struct stat sb;
+	return lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode) ? link_target(path) : strdup(path);
+}
+
+/* Is the output written as it is (nothing created nor renamed)? */
+static int writes_directly(const char *path)
+{
+	struct stat sb;
+	return !path || !strcmp(path, "-") || is_fd_alias(path) || (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode));
+}
+
+char *outstream_target(const char *path)
+{
+	char *f;
+	if (writes_directly(path)) {
+		errno = 0;
+		return NULL;
+	}
+	if (!(f = file_of(path)))
+		errno = ENOMEM;
+	return f;
+}
+
 int outstream_open(struct outstream **out, const char *path, int level)
 {
 	struct outstream *s = calloc(1, sizeof(*s));
-	struct stat sb;
 
 	*out = NULL;
 	if (!s)
@@ -147,7 +173,7 @@ int outstream_open(struct outstream **out, const char *path, int level)
 		s->fd = 1;
 		s->is_stdout = 1;
 		s->codec = OUTSTREAM_PLAIN;
-	} else if (is_fd_alias(path) || (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))) {
+	} else if (writes_directly(path)) {
 		/* a device, a FIFO, or /dev/stdout and friends (which may be a
 		 * redirected regular file): write to it directly, there is
 		 * nothing to rename */
@@ -161,10 +187,9 @@ int outstream_open(struct outstream **out, const char *path, int level)
 		}
 	} else {
 		/* through a symlink, replace the file it points at, not the link */
-		char *real = lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode) ? link_target(path) : NULL;
 		size_t n;
 		s->codec = outstream_codec_for(path);
-		s->path = real ? real : strdup(path);
+		s->path = file_of(path);
 		n = s->path ? strlen(s->path) : 0;
 		s->tmp = malloc(n + 32);
 		if (!s->path || !s->tmp)

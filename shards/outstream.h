@@ -40,6 +40,13 @@ uint64_t outstream_bytes(const struct outstream *s);
  * library call failed whether writing was the cause. */
 int outstream_error(const struct outstream *s);
 
+/* The file outstream_open(path) would create and rename into place (the
+ * target of a symlink, else path), malloc'ed; NULL with errno 0 when it
+ * writes to path as it is (standard output, /dev/fd/N, a device, a FIFO:
+ * nothing to create), NULL with errno ENOMEM on failure.  For checking an
+ * output's folder before a run. */
+char *outstream_target(const char *path);
+
 /* Is the stream a terminal? (for refusing binary output) */
 int outstream_isatty(const struct outstream *s);
 
