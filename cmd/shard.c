@@ -175,7 +175,7 @@ static int cmd_shard_cat(int argc, char **argv)
  * The ids of a document, checked: 1 (ids, and for jsonl the line, filled),
  * 0 (counted as unreadable or rejected; go on), -1 (fatal, reported).
  */
-static int doc_ids(struct stage *st, struct shardout *out, uint64_t index, struct doc *d,
+static int doc_ids(struct stage *st, struct shardout *out, struct doc *d,
 		   const struct tokshard_opts *o, uint64_t vmax, struct tokshard_ids *ids, struct buf *line)
 {
 	const char *tv;
@@ -187,21 +187,21 @@ static int doc_ids(struct stage *st, struct shardout *out, uint64_t index, struc
 	if (!tv) {
 		where(st, at, sizeof(at));
 		stage_unreadable(st, "no_tokens", "%s: no \"tokens\" member (tokenize first: sluice tok); skipped", at);
-		shardout_dropped(out, index, 1, "no_tokens");
+		shardout_dropped(out, 1, "no_tokens");
 		return 0;
 	}
 	rc = tokshard_parse_ids(tv, tlen, vmax, ids, why, sizeof(why));
 	if (rc == SL_EFORMAT) {
 		where(st, at, sizeof(at));
 		stage_unreadable(st, "bad_tokens", "%s: %s; skipped", at, why);
-		shardout_dropped(out, index, 1, "bad_tokens");
+		shardout_dropped(out, 1, "bad_tokens");
 		return 0;
 	}
 	if (rc == SL_EINVAL) {
 		where(st, at, sizeof(at));
 		if (st->on_error_skip) {
 			stage_unreadable(st, "token_out_of_range", "%s: %s; skipped", at, why);
-			shardout_dropped(out, index, 1, "token_out_of_range");
+			shardout_dropped(out, 1, "token_out_of_range");
 			return 0;
 		}
 		st->docs_unreadable++;
@@ -217,7 +217,7 @@ static int doc_ids(struct stage *st, struct shardout *out, uint64_t index, struc
 		return -1;
 	}
 	if (ids->n == 0 && o->eos < 0) {
-		shardout_dropped(out, index, 0, "empty");
+		shardout_dropped(out, 0, "empty");
 		return stage_reject(st, d, "empty") ? -1 : 0;
 	}
 	if (o->format == TOKSHARD_JSONL) {
@@ -311,7 +311,7 @@ int cmd_shard(int argc, char **argv)
 			shardout_resumed(&out, &st);
 			continue;
 		}
-		rc = doc_ids(&st, &out, index, &d, &o, vmax, &ids, &line);
+		rc = doc_ids(&st, &out, &d, &o, vmax, &ids, &line);
 		if (rc < 0)
 			break;
 		if (rc == 0)

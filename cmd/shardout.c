@@ -298,10 +298,10 @@ void shardout_resumed(struct shardout *so, struct stage *st)
 	}
 }
 
-void shardout_dropped(struct shardout *so, uint64_t index, int unreadable, const char *reason)
+void shardout_dropped(struct shardout *so, int unreadable, const char *reason)
 {
 	if (so->w && !so->o.shuffle)
-		tokshard_writer_drop(so->w, index, unreadable, reason);
+		tokshard_writer_drop(so->w, unreadable, reason);
 }
 
 int shardout_add(struct shardout *so, struct stage *st, uint64_t index, const uint64_t *ids64,

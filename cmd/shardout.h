@@ -105,10 +105,11 @@ static inline int shardout_skips(const struct shardout *so, uint64_t index)
  * written when an older manifest has no such counts). */
 void shardout_resumed(struct shardout *so, struct stage *st);
 
-/* Input document `index` was not written: rejected or unreadable for
- * `reason` (counted in st by the caller with stage_reject or
- * stage_unreadable), recorded in the manifest for a resumed run's counts. */
-void shardout_dropped(struct shardout *so, uint64_t index, int unreadable, const char *reason);
+/* The input document at hand (in input order, as shardout_add takes them)
+ * was not written: rejected or unreadable for `reason` (counted in st by the
+ * caller with stage_reject or stage_unreadable), recorded in the manifest
+ * for a resumed run's counts. */
+void shardout_dropped(struct shardout *so, int unreadable, const char *reason);
 
 /*
  * Write input document `index` (with a shuffle: keep it for the second

@@ -584,7 +584,7 @@ static int emit_shard(void *arg, struct stage *st, struct pmap_item *x)
 		return 0;
 	}
 	if (ids->n == 0 && c->out->o.eos < 0) {
-		shardout_dropped(c->out, x->index, 0, "empty");
+		shardout_dropped(c->out, 0, "empty");
 		rc = stage_reject(st, &x->d, "empty");
 	} else if (c->out->o.format == TOKSHARD_JSONL) {
 		buf_reset(&c->line);
@@ -610,7 +610,7 @@ static void encode_failed(void *arg, struct stage *st, struct pmap_item *x, int 
 	stage_unreadable(st, "tokenize_failed", "document %.*s: cannot tokenize: %s; skipped",
 			 (int)(id ? idn : 1), id ? id : "?", sl_strerror(rc));
 	if (c->out)
-		shardout_dropped(c->out, x->index, 1, "tokenize_failed");
+		shardout_dropped(c->out, 1, "tokenize_failed");
 }
 
 static int parse_ids(const char *v, size_t n, struct bpe_ids *ids)

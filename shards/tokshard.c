@@ -1312,10 +1312,9 @@ int tokshard_writer_open(struct tokshard_writer **out, const char *prefix,
 
 uint64_t tokshard_writer_skip(const struct tokshard_writer *w) { return w->skip; }
 
-void tokshard_writer_drop(struct tokshard_writer *w, uint64_t input_index, int unreadable,
-			  const char *reason)
+void tokshard_writer_drop(struct tokshard_writer *w, int unreadable, const char *reason)
 {
-	(void)input_index; /* in order: after every shard completed so far */
+	/* in input order: after every shard completed so far */
 	drops_add(&w->drops, unreadable, reason, strlen(reason), 1);
 }
 

@@ -218,12 +218,12 @@ int tokshard_writer_open(struct tokshard_writer **w, const char *prefix,
 /* Input documents already covered by kept shards. */
 uint64_t tokshard_writer_skip(const struct tokshard_writer *w);
 
-/* Input document `input_index` was not written (rejected or unreadable, for
+/* The next input document was not written (rejected or unreadable, for
  * `reason`): recorded with the shard whose input range takes it (the one
  * being written, or the next).  Documents are given in input order, written
- * or not.  Not for shuffled sets (their shards cover no input range). */
-void tokshard_writer_drop(struct tokshard_writer *w, uint64_t input_index, int unreadable,
-			  const char *reason);
+ * (tokshard_writer_add) or not (this).  Not for shuffled sets (their shards
+ * cover no input range). */
+void tokshard_writer_drop(struct tokshard_writer *w, int unreadable, const char *reason);
 
 /*
  * Add input document number `input_index` (0-based over the whole input,

@@ -194,11 +194,11 @@ static void test_drops(const char *dir)
 	CHECK_INT(tokshard_writer_open(&w, prefix, &o, NULL), 0);
 	/* 0 empty, 1 2 written, 3 no_tokens, 4 empty, 5 6 written (shard 1
 	 * starts at 5: 3 and 4 are shard 0's), 7 written, 8 bad, 9 ... */
-	tokshard_writer_drop(w, 0, 0, "empty");
+	tokshard_writer_drop(w, 0, "empty");
 	CHECK_INT(tokshard_writer_add(w, 1, ids, 3, NULL, 0), 0);
 	CHECK_INT(tokshard_writer_add(w, 2, ids, 3, NULL, 0), 0);
-	tokshard_writer_drop(w, 3, 1, "no_tokens");
-	tokshard_writer_drop(w, 4, 0, "empty");
+	tokshard_writer_drop(w, 1, "no_tokens");
+	tokshard_writer_drop(w, 0, "empty");
 	CHECK_INT(tokshard_writer_add(w, 5, ids, 3, NULL, 0), 0);
 	CHECK_INT(tokshard_writer_add(w, 6, ids, 3, NULL, 0), 0);
 	CHECK_INT(tokshard_writer_add(w, 7, ids, 3, NULL, 0), 0);
@@ -206,7 +206,7 @@ static void test_drops(const char *dir)
 	for (int i = 0; i < TOKSHARD_MAX_DROPS + 2; i++) {
 		char r[16];
 		snprintf(r, sizeof(r), "r%d", i);
-		tokshard_writer_drop(w, 8 + (uint64_t)i, 1, r);
+		tokshard_writer_drop(w, 1, r);
 	}
 	CHECK_INT(tokshard_writer_finish(w, 8 + TOKSHARD_MAX_DROPS + 2), 0);
 	tokshard_writer_free(w);
