@@ -106,7 +106,7 @@ static int read_source(struct stage *st, struct source *s, int by_tokens, int fi
 	doc_init(&d);
 	s->seen_docs = s->seen_tokens = 0;
 	while ((rc = jsonl_next(&jr, &line, &len)) != 0) {
-		uint64_t bad = st->docs_unreadable;
+		uint64_t bad = st->docs_unreadable, ntok;
 		const char *tv;
 		size_t tl;
 		snprintf(where, sizeof(where), "line %" PRIu64, jr.line_no);
@@ -128,9 +128,10 @@ static int read_source(struct stage *st, struct source *s, int by_tokens, int fi
 		}
 		if (first)
 			stage_progress(st);
+		ntok = tv ? count_tokens(tv, tl) : 0;
 		s->seen_docs++;
-		s->seen_tokens += tv ? count_tokens(tv, tl) : 0;
-		if ((rc = fn(ctx, index++, tv ? count_tokens(tv, tl) : 0, &d, line, len))) {
+		s->seen_tokens += ntok;
+		if ((rc = fn(ctx, index++, ntok, &d, line, len))) {
 			ret = 1;
 			break;
 		}

@@ -82,12 +82,12 @@ struct subcommand {
  * WHAT (a, b, c); see 'sluice CMD --help'", 2.  The table ends with a NULL
  * name.
  */
+int run_subcommand(const char *cmd, const char *what, const struct subcommand *table,
+		   const char *usage, int argc, char **argv);
+
 /* Messages of a subcommand start "sluice CMD SUB: " (run_subcommand does
  * this; commands that also run without one call it themselves). */
 void opt_subcommand(const char *cmd, const char *sub);
-
-int run_subcommand(const char *cmd, const char *what, const struct subcommand *table,
-		   const char *usage, int argc, char **argv);
 
 /* Parse "123", "64k", "1.5G" into bytes; 0 or -1. */
 int parse_size(const char *s, size_t *out);
