@@ -362,20 +362,21 @@ static int xfer_begin(struct xfer *x, const char *path)
 	}
 	{
 		struct stat now;
-		if (fstat(x->fd, &sb) || stat(x->part, &now) || now.st_ino != sb.st_ino || now.st_dev != sb.st_dev ||
-		    stat(x->dest, &now) == 0) {
-			/* the holder finished between our checks and the lock:
-			 * done; an empty .part of ours is not left behind */
-			if (stat(x->dest, &now) == 0) {
-				struct stat mine;
-				if (fstat(x->fd, &mine) == 0 && mine.st_size == 0 && stat(x->part, &sb) == 0 &&
-				    sb.st_ino == mine.st_ino)
-					unlink(x->part);
-				r->st->skipped++;
-				emit(r, FETCH_EV_SKIP, x, NULL, 0, (uint64_t)now.st_size);
-				xfer_clear(x);
-				return 0;
-			}
+		int mine = fstat(x->fd, &sb) == 0;
+		if (stat(x->dest, &now) == 0) {
+			/* the holder finished between our first look and the lock:
+			 * done; an empty .part that we created is not left behind */
+			struct stat part;
+			if (mine && sb.st_size == 0 && stat(x->part, &part) == 0 && part.st_ino == sb.st_ino &&
+			    part.st_dev == sb.st_dev)
+				unlink(x->part);
+			r->st->skipped++;
+			emit(r, FETCH_EV_SKIP, x, NULL, 0, (uint64_t)now.st_size);
+			xfer_clear(x);
+			return 0;
+		}
+		/* the .part we locked must still be the one at that name */
+		if (!mine || stat(x->part, &now) || now.st_ino != sb.st_ino || now.st_dev != sb.st_dev) {
 			snprintf(r->why, sizeof(r->why), "'%s' changed while it was being opened", x->part);
 			xfer_fail(x, r->why);
 			return 0;
