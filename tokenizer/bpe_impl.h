@@ -37,6 +37,14 @@ struct bpe {
 	size_t tmask;
 	int tshift;
 	uint32_t *pres;
+	/* a filter of ptab: bit pair_slot(key, pbshift) of every pair in it.
+	 * Most lookups while merging (58% for cl100k_base on multilingual
+	 * text) are of pairs that do not merge; the filter (32 to 64 bits a
+	 * pair: 512 KB for cl100k_base, 1 MB for o200k_base) answers 97% of
+	 * those from the CPU's cache, without a probe of the 2-4 MB table.
+	 * NULL while the table is filled. */
+	uint64_t *pbits;
+	int pbshift;
 	uint32_t byte_id[256];
 	uint32_t *byte_pair;          /* [a << 8 | b]: v of the pair of two byte tokens */
 	int whole;                    /* a piece that is a token is that token */
