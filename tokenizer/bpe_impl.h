@@ -45,6 +45,7 @@ struct bpe {
 	 * NULL while the table is filled. */
 	uint64_t *pbits;
 	int pbshift;
+	int pres_id;                  /* pres[v] = v for every v in ptab (rank files) */
 	uint32_t byte_id[256];
 	uint32_t *byte_pair;          /* [a << 8 | b]: v of the pair of two byte tokens */
 	int whole;                    /* a piece that is a token is that token */
