@@ -187,21 +187,21 @@ static int doc_ids(struct stage *st, struct shardout *out, struct doc *d,
 	if (!tv) {
 		where(st, at, sizeof(at));
 		stage_unreadable(st, "no_tokens", "%s: no \"tokens\" member (tokenize first: sluice tok); skipped", at);
-		shardout_dropped(out, 1, "no_tokens");
+		shardout_dropped(out, 1, "no_tokens", d);
 		return 0;
 	}
 	rc = tokshard_parse_ids(tv, tlen, vmax, ids, why, sizeof(why));
 	if (rc == SL_EFORMAT) {
 		where(st, at, sizeof(at));
 		stage_unreadable(st, "bad_tokens", "%s: %s; skipped", at, why);
-		shardout_dropped(out, 1, "bad_tokens");
+		shardout_dropped(out, 1, "bad_tokens", d);
 		return 0;
 	}
 	if (rc == SL_EINVAL) {
 		where(st, at, sizeof(at));
 		if (st->on_error_skip) {
 			stage_unreadable(st, "token_out_of_range", "%s: %s; skipped", at, why);
-			shardout_dropped(out, 1, "token_out_of_range");
+			shardout_dropped(out, 1, "token_out_of_range", d);
 			return 0;
 		}
 		st->docs_unreadable++;
@@ -217,7 +217,7 @@ static int doc_ids(struct stage *st, struct shardout *out, struct doc *d,
 		return -1;
 	}
 	if (ids->n == 0 && o->eos < 0) {
-		shardout_dropped(out, 0, "empty");
+		shardout_dropped(out, 0, "empty", d);
 		return stage_reject(st, d, "empty") ? -1 : 0;
 	}
 	if (o->format == TOKSHARD_JSONL) {
@@ -247,11 +247,15 @@ int cmd_shard(int argc, char **argv)
 		"  jsonl      .jsonl.zst (or --compress gz|none): the documents, split by size",
 		"The dtype follows --vocab-size as each format's own writers choose it, or",
 		"--dtype.  Files are written under temporary names and renamed when complete;",
-		"the manifest lists each shard with counts and xxh64 checksums.  A run that",
-		"was killed resumes when started again with the same input and options:",
-		"listed shards are verified and kept, their input skipped, leftovers removed,",
-		"and --stats counts as an uninterrupted run would.  One run writes a PREFIX at",
-		"a time: it holds PREFIX.lock (flock) to the end; another is refused (exit 1).",
+		"the manifest lists each shard with counts, xxh64 checksums and a fingerprint",
+		"of its input.  A run that was killed resumes when started again with the",
+		"same input and options: listed shards are verified and kept, their input",
+		"skipped (and compared with the fingerprints: other input fails, exit 1),",
+		"leftovers removed, and --stats counts as an uninterrupted run would.  A",
+		"complete set is not written again: its input is read and compared (the same:",
+		"nothing to do; other input: exit 1, use --restart or another PREFIX).  One",
+		"run writes a PREFIX at a time: it holds PREFIX.lock (flock) to the end;",
+		"another is refused (exit 1).",
 		"",
 		"  sluice shard --format megatron --vocab-size 50257 --eos 50256 -o out/web tok.jsonl.zst",
 		"  sluice shard --format datatrove --vocab-size 128256 --max-tokens-per-file 1e9 -o ds/web -",
@@ -308,7 +312,8 @@ int cmd_shard(int argc, char **argv)
 	while (stage_next(&st, &d) > 0) {
 		uint64_t index = st.docs_in - 1;
 		if (shardout_skips(&out, index)) {
-			shardout_resumed(&out, &st);
+			if (shardout_resumed(&out, &st, index, &d))
+				break;
 			continue;
 		}
 		rc = doc_ids(&st, &out, &d, &o, vmax, &ids, &line);
@@ -316,7 +321,7 @@ int cmd_shard(int argc, char **argv)
 			break;
 		if (rc == 0)
 			continue;
-		if (shardout_add(&out, &st, index, ids.v, NULL, ids.n, line.ptr, line.len))
+		if (shardout_add(&out, &st, index, ids.v, NULL, ids.n, line.ptr, line.len, &d))
 			break;
 	}
 	shardout_finish(&out, &st);

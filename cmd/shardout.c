@@ -214,7 +214,14 @@ int shardout_open(struct shardout *so, const char *prefix, const struct tokshard
 				break;
 			}
 		}
-		if (old.complete) {
+		if (old.complete && old.has_input_hash) {
+			/* read the input to compare it with the one the set was
+			 * written from (shardout_finish says which) */
+			so->verify = 1;
+			so->verify_shards = old.n;
+			so->want_docs = old.input_docs;
+			so->want_hash = old.input_hash;
+		} else if (old.complete) {
 			if (!quiet)
 				msg("'%s' is complete (%zu shards) and verified; nothing to do", prefix, old.n);
 			/* but for what a run killed after completing it left: a
@@ -225,6 +232,23 @@ int shardout_open(struct shardout *so, const char *prefix, const struct tokshard
 			tokshard_manifest_release(&old);
 			return rc ? -1 : 1;
 		}
+	}
+	so->quiet = quiet;
+	if (have_old && !so->verify) {
+		/* the kept shards' fingerprints of their input (not in sets
+		 * written by older sluice), checked as the input comes */
+		so->kend = malloc((old.n + 1) * sizeof(*so->kend));
+		so->khash = malloc((old.n + 1) * sizeof(*so->khash));
+		if (!so->kend || !so->khash) {
+			msg_code(SL_ENOMEM, "out of memory");
+			tokshard_manifest_release(&old);
+			return -1;
+		}
+		for (size_t i = 0; i < old.n; i++)
+			if (old.shards[i].has_input_hash) {
+				so->kend[so->nkept] = old.shards[i].input_end;
+				so->khash[so->nkept++] = old.shards[i].input_hash;
+			}
 	}
 	if (have_old && !o->shuffle) {
 		/* what the kept shards' input counted as, for --stats */
@@ -259,8 +283,9 @@ int shardout_open(struct shardout *so, const char *prefix, const struct tokshard
 		msg_code(rc, "cannot start '%s'", prefix);
 		return -1;
 	}
-	so->skip = tokshard_writer_skip(so->w);
-	if (o->shuffle) {
+	so->skip = so->verify ? UINT64_MAX : tokshard_writer_skip(so->w);
+	tokshard_writer_hash_input(so->w, o->shuffle ? &so->kh : &so->ih, &so->ih);
+	if (o->shuffle && !so->verify) {
 		/* pass 1: every document into a random bucket; pass 2: the
 		 * buckets in order, each shuffled, numbered in that order (a
 		 * resumed run rebuilds the same order and skips what it wrote) */
@@ -273,14 +298,43 @@ int shardout_open(struct shardout *so, const char *prefix, const struct tokshard
 	return 0;
 }
 
-void shardout_resumed(struct shardout *so, struct stage *st)
+/* Compare the fingerprint h of the input before document `upto` with the
+ * kept shards' that end there or before (each once).  A difference is
+ * reported and remembered (bad_input): the run must fail before it writes. */
+static void check_kept(struct shardout *so, uint64_t upto, uint64_t h)
 {
+	while (so->nchecked < so->nkept && so->kend[so->nchecked] <= upto) {
+		size_t i = so->nchecked++;
+		if (so->khash[i] == h)
+			continue;
+		msg("'%s' was written from other input: the input's first %" PRIu64 " documents are not those its "
+		    "kept shards were written from; use --restart to write the set again from this input, or "
+		    "another PREFIX",
+		    so->prefix, so->kend[i]);
+		so->bad_input = 1;
+		so->nchecked = so->nkept;
+	}
+}
+
+static inline uint64_t doc_hash(uint64_t h, const struct doc *d)
+{
+	return tokshard_input_hash(h, d->raw.ptr, d->raw.len);
+}
+
+int shardout_resumed(struct shardout *so, struct stage *st, uint64_t index, const struct doc *d)
+{
+	check_kept(so, index, so->ih);
+	if (so->bad_input) {
+		st->failed = 1;
+		return -1;
+	}
+	so->ih = doc_hash(so->ih, d);
 	st->docs_out++;
 	so->resumed++;
 	if (so->drops_known && !so->counts_fixed) {
 		uint64_t want = so->kept_want;
 		if (so->resumed != want)
-			return;
+			return 0;
 		/* every document of the kept shards' input is counted: as the
 		 * run that wrote them counted them */
 		so->counts_fixed = 1;
@@ -296,21 +350,39 @@ void shardout_resumed(struct shardout *so, struct stage *st)
 			}
 		}
 	}
+	return 0;
 }
 
-void shardout_dropped(struct shardout *so, int unreadable, const char *reason)
+void shardout_dropped(struct shardout *so, int unreadable, const char *reason, const struct doc *d)
 {
+	/* never a resumed document: every kept shard's input is before it (a
+	 * difference fails the next shardout_add, or shardout_finish) */
+	if (!so->o.shuffle)
+		check_kept(so, UINT64_MAX, so->ih);
+	so->ih = doc_hash(so->ih, d);
 	if (so->w && !so->o.shuffle)
 		tokshard_writer_drop(so->w, unreadable, reason);
 }
 
 int shardout_add(struct shardout *so, struct stage *st, uint64_t index, const uint64_t *ids64,
-		 const uint32_t *ids32, size_t n, const char *line, size_t linelen)
+		 const uint32_t *ids32, size_t n, const char *line, size_t linelen, const struct doc *d)
 {
 	int rc;
+	if (!so->o.shuffle)
+		check_kept(so, index, so->ih);
+	if (so->bad_input) {
+		st->failed = 1;
+		return -1;
+	}
 	/* counted before writing, as stage_emit counts: a document whose write
 	 * fails is not lost from the counts */
 	st->docs_out++;
+	if (so->verify) {
+		/* a complete shuffled set: only the input's fingerprint */
+		so->ih = doc_hash(so->ih, d);
+		so->nrec++;
+		return 0;
+	}
 	if (!so->sh) {
 		rc = ids32 ? tokshard_writer_add32(so->w, index, ids32, n, line, linelen)
 			   : tokshard_writer_add(so->w, index, ids64, n, line, linelen);
@@ -341,6 +413,9 @@ int shardout_add(struct shardout *so, struct stage *st, uint64_t index, const ui
 			return -1;
 		}
 	}
+	/* after the writer: a shard it finished on the way took the
+	 * fingerprint of the input before this document */
+	so->ih = doc_hash(so->ih, d);
 	return 0;
 }
 
@@ -351,7 +426,13 @@ static int shuffle_pass2(struct shardout *so, struct stage *st, uint64_t *k)
 	size_t rlen;
 	int rc;
 	while ((rc = shuffle_next(so->sh, &rec, &rlen)) == 1) {
+		check_kept(so, *k, so->kh);
+		if (so->bad_input) {
+			st->failed = 1;
+			return -1;
+		}
 		if (*k < so->skip) {
+			so->kh = tokshard_input_hash(so->kh, rec, rlen);
 			++*k;
 			so->resumed++;
 			continue;
@@ -370,6 +451,7 @@ static int shuffle_pass2(struct shardout *so, struct stage *st, uint64_t *k)
 			st->failed = 1;
 			return -1;
 		}
+		so->kh = tokshard_input_hash(so->kh, rec, rlen);
 		++*k;
 	}
 	if (rc < 0) {
@@ -380,24 +462,66 @@ static int shuffle_pass2(struct shardout *so, struct stage *st, uint64_t *k)
 	return 0;
 }
 
+/* A complete set's input read: is it the one the set was written from? */
+static void verify_finish(struct shardout *so, struct stage *st)
+{
+	uint64_t docs = so->o.shuffle ? so->nrec : st->docs_in;
+	if (!so->o.shuffle)
+		check_kept(so, docs, so->ih);
+	if (so->bad_input || docs != so->want_docs || so->ih != so->want_hash) {
+		if (!so->bad_input)
+			msg("'%s' is complete and was written from other input (%" PRIu64 " documents%s; this input "
+			    "has %" PRIu64 "%s); use --restart to write the set again from this input, or another PREFIX",
+			    so->prefix, so->want_docs, so->o.shuffle ? " taken" : "", docs,
+			    docs == so->want_docs ? ", not the same" : "");
+		st->failed = 1;
+		return;
+	}
+	if (!so->quiet)
+		msg("'%s' is complete (%zu shards), verified, and written from this input; nothing to do", so->prefix,
+		    so->verify_shards);
+}
+
 void shardout_finish(struct shardout *so, struct stage *st)
 {
 	uint64_t input_docs = st->docs_in, nshards, ndocs, ntoks;
 	int rc;
+	if (so->verify && !st->failed && !st->pipe_closed)
+		verify_finish(so, st);
 	if (so->sh) {
 		input_docs = 0;
 		if (!st->failed && !st->pipe_closed)
 			shuffle_pass2(so, st, &input_docs);
 		buf_addf(&st->extra, ",\n  \"shuffle_peak_bucket_bytes\": %" PRIu64, shuffle_peak_bytes(so->sh));
 	}
-	if (!st->failed && !st->pipe_closed) {
+	if (!so->verify && !so->o.shuffle && !st->failed && !st->pipe_closed) {
+		/* the kept shards' input that has not come (the input is shorter) */
+		check_kept(so, input_docs, so->ih);
+		if (!so->bad_input && so->nchecked < so->nkept) {
+			msg("'%s' was written from other input: its kept shards took %" PRIu64 " documents of their "
+			    "input, this input has %" PRIu64 "; use --restart to write the set again from this input, "
+			    "or another PREFIX",
+			    so->prefix, so->kend[so->nkept - 1], input_docs);
+			so->bad_input = 1;
+		}
+		if (so->bad_input)
+			st->failed = 1;
+	}
+	if (so->o.shuffle && !so->verify && so->nchecked < so->nkept && !st->failed && !st->pipe_closed) {
+		msg("'%s' was written from other input: its kept shards took %" PRIu64 " documents, this input has "
+		    "%" PRIu64 "; use --restart to write the set again from this input, or another PREFIX",
+		    so->prefix, so->kend[so->nkept - 1], input_docs);
+		st->failed = 1;
+	}
+	if (!so->verify && !st->failed && !st->pipe_closed) {
 		rc = tokshard_writer_finish(so->w, input_docs);
 		if (rc) {
 			msg_code(rc, "cannot write '%s'", tokshard_writer_path(so->w));
 			st->failed = 1;
 		}
 	}
-	if (so->drops_known && so->kept_want && so->resumed != so->kept_want && !st->failed && !st->pipe_closed)
+	if (so->drops_known && so->kept_want && so->resumed != so->kept_want && !so->nkept && !st->failed &&
+	    !st->pipe_closed)
 		msg("warning: the kept shards of '%s' took %" PRIu64 " documents of their input (%" PRIu64
 		    " written, the rest rejected or unreadable), but the input has %" PRIu64 " there: was it the same "
 		    "input?", so->prefix, so->kept_want, so->kept_docs, so->resumed);
@@ -421,4 +545,7 @@ void shardout_free(struct shardout *so)
 	so->lock_fd = -1;
 	buf_release(&so->dir);
 	buf_release(&so->rec);
+	free(so->kend);
+	free(so->khash);
+	so->kend = so->khash = NULL;
 }

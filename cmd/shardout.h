@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "doc.h"
 #include "options.h"
 #include "stage.h"
 #include "tokshard.h"
@@ -78,6 +79,20 @@ struct shardout {
 	uint64_t kept_docs, kept_want; /* written; taken (written or not) */
 	struct tokshard_entry kept;
 	int drops_known, counts_fixed;
+	/* the input's fingerprint (tokshard_input_hash): ih over every
+	 * document the stage hands over, in input order; kh (--shuffle) over
+	 * the records of the second pass, in their order */
+	uint64_t ih, kh;
+	/* the kept shards' fingerprints, checked as the input comes (those the
+	 * manifest has: older sluice recorded none) */
+	uint64_t *kend, *khash;
+	size_t nkept, nchecked;
+	/* the set is complete and its manifest has the whole input's
+	 * fingerprint: the input is read only to compare it with that */
+	int verify, quiet;
+	int bad_input;                /* a kept shard's fingerprint differs (reported) */
+	size_t verify_shards;
+	uint64_t want_docs, want_hash, nrec;
 };
 
 /*
@@ -85,9 +100,13 @@ struct shardout {
  * until shardout_free, which removes it), refusing a set another process
  * is writing; then with restart, an existing one is removed; otherwise one
  * that a killed run left is resumed (its shards verified; those that do not
- * match are written again), and a complete one is left as it is.  0; 1 when
- * the set is complete (nothing to do; said unless quiet); -1 after an error
- * (reported).  Call shardout_free whatever it returns.
+ * match are written again; the input is checked against the kept shards'
+ * fingerprints as it is read), and a complete one is left as it is: its
+ * input is read and compared with the one it was written from (a
+ * difference fails the run; the same says "nothing to do" unless quiet).
+ * 0; 1 when the set is complete and its manifest has no fingerprint of
+ * the input (older sluice: nothing to do, said unless quiet); -1 after an
+ * error (reported).  Call shardout_free whatever it returns.
  */
 int shardout_open(struct shardout *so, const char *prefix, const struct tokshard_opts *o, int restart,
 		  int quiet);
@@ -102,23 +121,28 @@ static inline int shardout_skips(const struct shardout *so, uint64_t index)
 /* Count such a document as the run that wrote it did: when the last one
  * is counted, the counters of the kept shards' input replace them (written,
  * rejected and unreadable, by reason, from the manifest; every one counts as
- * written when an older manifest has no such counts). */
-void shardout_resumed(struct shardout *so, struct stage *st);
+ * written when an older manifest has no such counts).  d: the document as
+ * read (its bytes go into the input's fingerprint).  0, or -1 when the
+ * input is not the one the kept shards were written from (reported;
+ * st->failed set: stop reading). */
+int shardout_resumed(struct shardout *so, struct stage *st, uint64_t index, const struct doc *d);
 
 /* The input document at hand (in input order, as shardout_add takes them)
  * was not written: rejected or unreadable for `reason` (counted in st by the
  * caller with stage_reject or stage_unreadable), recorded in the manifest
- * for a resumed run's counts. */
-void shardout_dropped(struct shardout *so, int unreadable, const char *reason);
+ * for a resumed run's counts; d as for shardout_resumed. */
+void shardout_dropped(struct shardout *so, int unreadable, const char *reason, const struct doc *d);
 
 /*
  * Write input document `index` (with a shuffle: keep it for the second
  * pass), counted in docs_out: its ids, ids64 or ids32 (the other NULL),
- * each no larger than shardout_vmax(), and for jsonl its line (with '\n').
- * 0, or -1 after an error (reported; st->failed set).
+ * each no larger than shardout_vmax(), and for jsonl its line (with '\n');
+ * d as for shardout_resumed.  0, or -1 after an error (reported;
+ * st->failed set), such as an input that is not the one the kept shards
+ * were written from.
  */
 int shardout_add(struct shardout *so, struct stage *st, uint64_t index, const uint64_t *ids64,
-		 const uint32_t *ids32, size_t n, const char *line, size_t linelen);
+		 const uint32_t *ids32, size_t n, const char *line, size_t linelen, const struct doc *d);
 
 /* After the input: the shuffle's second pass, the last shard and the
  * complete manifest, unless the stage failed or its output closed; then

@@ -579,12 +579,10 @@ static int emit_shard(void *arg, struct stage *st, struct pmap_item *x)
 	struct tok_ctx *c = arg;
 	struct bpe_ids *ids = &c->slot[x->slot];
 	int rc = 0;
-	if (shardout_skips(c->out, x->index)) {
-		shardout_resumed(c->out, st);
-		return 0;
-	}
+	if (shardout_skips(c->out, x->index))
+		return shardout_resumed(c->out, st, x->index, &x->d);
 	if (ids->n == 0 && c->out->o.eos < 0) {
-		shardout_dropped(c->out, 0, "empty");
+		shardout_dropped(c->out, 0, "empty", &x->d);
 		rc = stage_reject(st, &x->d, "empty");
 	} else if (c->out->o.format == TOKSHARD_JSONL) {
 		buf_reset(&c->line);
@@ -593,9 +591,9 @@ static int emit_shard(void *arg, struct stage *st, struct pmap_item *x)
 			st->failed = 1;
 			return -1;
 		}
-		rc = shardout_add(c->out, st, x->index, NULL, ids->v, ids->n, c->line.ptr, c->line.len);
+		rc = shardout_add(c->out, st, x->index, NULL, ids->v, ids->n, c->line.ptr, c->line.len, &x->d);
 	} else {
-		rc = shardout_add(c->out, st, x->index, NULL, ids->v, ids->n, NULL, 0);
+		rc = shardout_add(c->out, st, x->index, NULL, ids->v, ids->n, NULL, 0, &x->d);
 	}
 	if (ids->cap * sizeof(*ids->v) > PMAP_SLOT_KEEP)
 		bpe_ids_release(ids);
@@ -610,7 +608,7 @@ static void encode_failed(void *arg, struct stage *st, struct pmap_item *x, int 
 	stage_unreadable(st, "tokenize_failed", "document %.*s: cannot tokenize: %s; skipped",
 			 (int)(id ? idn : 1), id ? id : "?", sl_strerror(rc));
 	if (c->out)
-		shardout_dropped(c->out, 1, "tokenize_failed");
+		shardout_dropped(c->out, 1, "tokenize_failed", &x->d);
 }
 
 static int parse_ids(const char *v, size_t n, struct bpe_ids *ids)

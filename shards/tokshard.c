@@ -560,6 +560,8 @@ static int manifest_render(const char *prefix, const struct tokshard_manifest *m
 	buf_addf(b, ",\n  \"complete\": %s", m->complete ? "true" : "false");
 	if (m->complete)
 		buf_addf(b, ",\n  \"input_documents\": %" PRIu64, m->input_docs);
+	if (m->complete && m->has_input_hash)
+		buf_addf(b, ",\n  \"input_xxh3\": \"%016" PRIx64 "\"", m->input_hash);
 	buf_addf(b, ",\n  \"documents\": %" PRIu64 ",\n  \"tokens\": %" PRIu64 ",\n  \"shards\": [", docs, toks);
 	for (size_t i = 0; i < m->n; i++) {
 		const struct tokshard_entry *e = &m->shards[i];
@@ -576,6 +578,8 @@ static int manifest_render(const char *prefix, const struct tokshard_manifest *m
 				 e->files[j].bytes, e->files[j].xxh64);
 		}
 		buf_addstr(b, "]");
+		if (e->has_input_hash)
+			buf_addf(b, ", \"input_xxh3\": \"%016" PRIx64 "\"", e->input_hash);
 		if (e->has_drops)
 			for (int k = 0; k < 2; k++) {
 				int first = 1;
@@ -593,6 +597,11 @@ static int manifest_render(const char *prefix, const struct tokshard_manifest *m
 		buf_addstr(b, "}");
 	}
 	return buf_addstr(b, m->n ? "\n  ]\n}\n" : "]\n}\n");
+}
+
+uint64_t tokshard_input_hash(uint64_t h, const void *p, size_t n)
+{
+	return XXH3_64bits_withSeed(n ? p : "", n, h);
 }
 
 static int manifest_save(const char *prefix, const struct tokshard_manifest *m, struct buf *path_out)
@@ -656,6 +665,29 @@ static int raw_str(const struct json_member *m, char *out, size_t n)
 	return rc;
 }
 
+/* A string of exactly 16 hex digits: its value. */
+static int raw_hex64(const struct json_member *m, uint64_t *v)
+{
+	char hex[32];
+	uint64_t x = 0;
+	if (raw_str(m, hex, sizeof(hex)) || strlen(hex) != 16)
+		return -1;
+	for (int i = 0; i < 16; i++) {
+		int c = (unsigned char)hex[i], d;
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			return -1;
+		x = x << 4 | (uint64_t)d;
+	}
+	*v = x;
+	return 0;
+}
+
 /* Iterate over the elements of a JSON array value [p, end). */
 struct arr_iter {
 	const char *base, *p, *end;
@@ -715,12 +747,7 @@ static int parse_file(const char *s, const char *e, const char *stem, struct tok
 				return -1;
 			have |= 2;
 		} else if (json_key_is(&m, "xxh64")) {
-			char hex[32];
-			char *end;
-			if (raw_str(&m, hex, sizeof(hex)) || strlen(hex) != 16)
-				return -1;
-			f->xxh64 = strtoull(hex, &end, 16);
-			if (*end)
+			if (raw_hex64(&m, &f->xxh64))
 				return -1;
 			have |= 4;
 		}
@@ -860,6 +887,10 @@ static int parse_entry(const char *s, const char *e, const char *base, size_t in
 			if (parse_drops(&m, t, json_key_is(&m, "unreadable")))
 				return -1;
 			t->has_drops = 1;
+		} else if (json_key_is(&m, "input_xxh3")) {
+			if (raw_hex64(&m, &t->input_hash))
+				return -1;
+			t->has_input_hash = 1;
 		}
 	}
 	return r < 0 || have != 31 || t->input_end < t->input_first ? -1 : 0;
@@ -962,6 +993,10 @@ int tokshard_manifest_load(const char *prefix, struct tokshard_manifest *m, char
 		} else if (json_key_is(&mem, "input_documents")) {
 			if (raw_u64(&mem, &m->input_docs))
 				goto bad;
+		} else if (json_key_is(&mem, "input_xxh3")) {
+			if (raw_hex64(&mem, &m->input_hash))
+				goto bad;
+			m->has_input_hash = 1;
 		} else if (json_key_is(&mem, "shards")) {
 			struct arr_iter a;
 			const char *es, *ee;
@@ -1271,6 +1306,8 @@ struct tokshard_writer {
 	unsigned char *stage;
 	size_t stage_cap;
 	struct buf path;            /* the file an error concerns */
+	const uint64_t *input_hash; /* the caller's tokshard_input_hash of the input so far, NULL: none */
+	const uint64_t *whole_hash; /* ... of the whole input, for the complete manifest */
 };
 
 int tokshard_writer_open(struct tokshard_writer **out, const char *prefix,
@@ -1311,6 +1348,12 @@ int tokshard_writer_open(struct tokshard_writer **out, const char *prefix,
 }
 
 uint64_t tokshard_writer_skip(const struct tokshard_writer *w) { return w->skip; }
+
+void tokshard_writer_hash_input(struct tokshard_writer *w, const uint64_t *shards, const uint64_t *whole)
+{
+	w->input_hash = shards;
+	w->whole_hash = whole;
+}
 
 void tokshard_writer_drop(struct tokshard_writer *w, int unreadable, const char *reason)
 {
@@ -1439,6 +1482,8 @@ static int shard_finish(struct tokshard_writer *w, uint64_t input_end)
 	int rc = 0;
 
 	w->cur.input_end = input_end;
+	w->cur.has_input_hash = w->input_hash != NULL;
+	w->cur.input_hash = w->input_hash ? *w->input_hash : 0;
 	w->cur.nfiles = 0;
 	/* the documents not written in its range (a shuffled set's shards
 	 * cover no input range) */
@@ -1628,6 +1673,8 @@ int tokshard_writer_finish(struct tokshard_writer *w, uint64_t input_docs)
 		return rc;
 	w->m.complete = 1;
 	w->m.input_docs = input_docs;
+	w->m.has_input_hash = w->whole_hash != NULL;
+	w->m.input_hash = w->whole_hash ? *w->whole_hash : 0;
 	return manifest_save(w->prefix, &w->m, &w->path);
 }
 

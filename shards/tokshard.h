@@ -135,6 +135,8 @@ struct tokshard_entry {
 				       have none) */
 	int ndrops;
 	struct tokshard_drop drops[TOKSHARD_MAX_DROPS];
+	int has_input_hash;         /* input_hash was recorded (not by older sluice) */
+	uint64_t input_hash;        /* tokshard_input_hash of the input documents [0, input_end) */
 };
 
 /* Count n documents not written for `reason` in e's drops (with more
@@ -147,7 +149,17 @@ struct tokshard_manifest {
 	size_t n, cap;
 	int complete;             /* the input was read to its end */
 	uint64_t input_docs;      /* input documents read when complete */
+	int has_input_hash;       /* when complete: input_hash was recorded */
+	uint64_t input_hash;      /* ... of all input_docs */
 };
+
+/*
+ * The input's fingerprint that a manifest keeps, so that a resumed or
+ * repeated run can tell whether its input is the one the set was written
+ * from: a chain over the input documents in order, h = 0 at first and
+ * h = tokshard_input_hash(h, bytes of the next document) after each.
+ */
+uint64_t tokshard_input_hash(uint64_t h, const void *p, size_t n);
 
 void tokshard_manifest_release(struct tokshard_manifest *m);
 /* "PREFIX.manifest.json" into out. */
@@ -217,6 +229,13 @@ int tokshard_writer_open(struct tokshard_writer **w, const char *prefix,
 			 const struct tokshard_opts *o, const struct tokshard_manifest *resume);
 /* Input documents already covered by kept shards. */
 uint64_t tokshard_writer_skip(const struct tokshard_writer *w);
+/* Record in each shard's manifest entry the value *shards has when the
+ * shard is finished (the caller keeps it the tokshard_input_hash of the
+ * input documents before the one it adds next: updated after each
+ * tokshard_writer_add and tokshard_writer_drop), and in the complete
+ * manifest the value *whole has at tokshard_writer_finish (the whole
+ * input's, in input order even when the shards took it shuffled). */
+void tokshard_writer_hash_input(struct tokshard_writer *w, const uint64_t *shards, const uint64_t *whole);
 
 /* The next input document was not written (rejected or unreadable, for
  * `reason`): recorded with the shard whose input range takes it (the one

@@ -191,7 +191,7 @@ import json, re, sys
 m = json.load(open(sys.argv[1]))
 n = len(m['shards'])
 for s in m['shards']:
-    s.pop('rejected', None); s.pop('unreadable', None)
+    s.pop('rejected', None); s.pop('unreadable', None); s.pop('input_xxh3', None)
     for f in s['files']: f['name'] = 'o' + f['name'][1:]
 open(sys.argv[2], 'w').write(json.dumps(m, indent=2))
 PY
@@ -216,8 +216,104 @@ for s in m['shards']:
     for f in s['files']: f['name'] = 't' + f['name'][1:]
 open(sys.argv[2], 'w').write(json.dumps(m, indent=2))
 PY
+cp -r "$T/r" "$T/r-before"
 run "$SLUICE" shard -q "${MOPTS[@]}" -o "$T/r/t" "$T/tok.jsonl"
-has "$T/err" "was it the same input?" && pass || fail "other input: said: $(cat "$T/err")"
+eq "other input: exit 1" "$rc" 1
+has "$T/err" "'$T/r/t' was written from other input: the input's first" && pass ||
+	fail "other input: said: $(cat "$T/err")"
+check "other input: its manifest as it was" cmp "$T/r-before/t.manifest.json" "$T/r/t.manifest.json"
+for x in $(json "$T/r/t.manifest.json" "' '.join(f['name'] for s in j['shards'] for f in s['files'])"); do
+	check "other input: kept $x as it was" cmp "$T/r-before/$x" "$T/r/$x"
+done
+# ... and an older manifest (no fingerprints): resumed, with the warning
+python3 - "$T/r/t.manifest.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+for s in m['shards']: s.pop('input_xxh3', None)
+open(sys.argv[1], 'w').write(json.dumps(m, indent=2))
+PY
+run "$SLUICE" shard -q "${MOPTS[@]}" -o "$T/r/t" "$T/tok.jsonl"
+has "$T/err" "was it the same input?" && pass || fail "other input, older manifest: said: $(cat "$T/err")"
+# a killed run's input cut short: the kept shards took more than it has
+python3 - "$T/killed.manifest.json" "$T/r/u.manifest.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+for s in m['shards']:
+    for f in s['files']: f['name'] = 'u' + f['name'][1:]
+open(sys.argv[2], 'w').write(json.dumps(m, indent=2))
+PY
+for x in "$T"/r/k_*; do cp "$x" "$T/r/u${x#"$T/r/k"}"; done
+head -30 "$T/mixed.jsonl" > "$T/short.jsonl"
+run "$SLUICE" shard -q "${MOPTS[@]}" -o "$T/r/u" "$T/short.jsonl"
+eq "input cut short: exit 1" "$rc" 1
+has "$T/err" "was written from other input" && pass || fail "input cut short: said: $(cat "$T/err")"
+check "input cut short: the set is not marked complete" test "$(json "$T/r/u.manifest.json" "j['complete']")" = False
+
+# --- a complete set run again: its input is compared with the one it was
+# written from (the manifest's fingerprint): the same says nothing to do,
+# other input (other documents, one more, one fewer) fails and touches
+# nothing; a set written by older sluice (no fingerprint) is left alone
+mkdir -p "$T/v"
+"$SLUICE" shard -q "${MOPTS[@]}" -o "$T/v/s" "$T/mixed.jsonl" 2>/dev/null
+check "complete: fingerprint recorded" test "$(json "$T/v/s.manifest.json" "len(j['input_xxh3'])")" = 16
+cp -r "$T/v" "$T/v-before"
+run "$SLUICE" shard "${MOPTS[@]}" --stats "$T/v.json" -o "$T/v/s" "$T/mixed.jsonl"
+eq "complete, same input: exit 0" "$rc" 0
+has "$T/err" "'$T/v/s' is complete (" && has "$T/err" "written from this input; nothing to do" && pass ||
+	fail "complete, same input: said: $(cat "$T/err")"
+check "complete, same input: nothing written" diff -r "$T/v-before" "$T/v"
+run "$SLUICE" shard -q "${MOPTS[@]}" -o "$T/v/s" "$T/mixed.jsonl"
+eq "complete, same input, -q: exit 0" "$rc" 0
+has "$T/err" "nothing to do" && fail "complete, same input, -q: said: $(cat "$T/err")" || pass
+{ cat "$T/mixed.jsonl"; tail -1 "$T/tok.jsonl"; } > "$T/more.jsonl"
+head -n -1 "$T/mixed.jsonl" > "$T/fewer.jsonl"
+python3 - "$T/mixed.jsonl" "$T/changed.jsonl" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).readlines()
+for i, l in enumerate(lines):  # one token of the last good document
+    try:
+        d = json.loads(l)
+    except ValueError:
+        continue
+    if isinstance(d.get('tokens'), list) and d['tokens']:
+        k = i
+d = json.loads(lines[k]); d['tokens'][0] = (d['tokens'][0] + 1) % 50000
+lines[k] = json.dumps(d) + '\n'
+open(sys.argv[2], 'w').writelines(lines)
+PY
+cmp -s "$T/mixed.jsonl" "$T/changed.jsonl" && fail "complete: changed input is the same" || pass
+for other in more fewer changed tok; do
+	run "$SLUICE" shard -q "${MOPTS[@]}" -o "$T/v/s" "$T/$other.jsonl"
+	eq "complete, $other input: exit 1" "$rc" 1
+	has "$T/err" "'$T/v/s' is complete and was written from other input" && pass ||
+		fail "complete, $other input: said: $(cat "$T/err")"
+	check "complete, $other input: nothing written or removed" diff -r "$T/v-before" "$T/v"
+done
+python3 - "$T/v/s.manifest.json" "$T/v/o.manifest.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+del m['input_xxh3']
+for s in m['shards']:
+    s.pop('input_xxh3', None)
+    for f in s['files']: f['name'] = 'o' + f['name'][1:]
+open(sys.argv[2], 'w').write(json.dumps(m, indent=2))
+PY
+for x in "$T"/v/s_*; do cp "$x" "$T/v/o${x#"$T/v/s"}"; done
+run "$SLUICE" shard "${MOPTS[@]}" -o "$T/v/o" "$T/tok.jsonl"
+eq "complete, older manifest: exit 0" "$rc" 0
+has "$T/err" "'$T/v/o' is complete (" && has "$T/err" "and verified; nothing to do" && pass ||
+	fail "complete, older manifest: said: $(cat "$T/err")"
+# shuffled: the same, the fingerprint in input order
+"$SLUICE" shard -q "${MOPTS[@]}" --shuffle --seed 3 -o "$T/v/h" "$T/mixed.jsonl" 2>/dev/null
+cp -r "$T/v" "$T/v-before2"
+run "$SLUICE" shard "${MOPTS[@]}" --shuffle --seed 3 -o "$T/v/h" "$T/mixed.jsonl"
+eq "complete shuffled, same input: exit 0" "$rc" 0
+has "$T/err" "written from this input; nothing to do" && pass || fail "complete shuffled, same input: said: $(cat "$T/err")"
+run "$SLUICE" shard -q "${MOPTS[@]}" --shuffle --seed 3 -o "$T/v/h" "$T/changed.jsonl"
+eq "complete shuffled, changed input: exit 1" "$rc" 1
+has "$T/err" "'$T/v/h' is complete and was written from other input" && pass ||
+	fail "complete shuffled, changed input: said: $(cat "$T/err")"
+check "complete shuffled: nothing written or removed" diff -r "$T/v-before2" "$T/v"
 
 # the same with sluice tok --format: empty documents rejected, resumed
 # counters equal
@@ -247,6 +343,20 @@ eq "tok --format resumed: exit" "$rc" 0
 check "tok --format resumed: it did resume" test "$(json "$T/tres.json" "j['docs_resumed']")" -gt 0
 eq "tok --format resumed: the counters of an uninterrupted run" "$(counters "$T/tres.json")" "$(counters "$T/tclean.json")"
 check "tok --format resumed: the files of an uninterrupted run" same_set "$T/r/tk" "$T/r/tc"
+python3 - "$T/text.jsonl" "$T/text2.jsonl" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).readlines()
+d = json.loads(lines[0]); d['text'] = 'x' + d['text']
+lines[0] = json.dumps(d) + '\n'
+open(sys.argv[2], 'w').writelines(lines)
+PY
+cmp -s "$T/text.jsonl" "$T/text2.jsonl" && fail "tok --format: changed text is the same" || pass
+run "$SLUICE" "${TOPTS[@]}" -o "$T/r/tk" "$T/text2.jsonl"
+eq "tok --format complete, changed input: exit 1" "$rc" 1
+has "$T/err" "is complete and was written from other input" && pass ||
+	fail "tok --format complete, changed input: said: $(cat "$T/err")"
+run "$SLUICE" "${TOPTS[@]}" -o "$T/r/tk" "$T/text.jsonl"
+eq "tok --format complete, same input: exit 0" "$rc" 0
 run "$SLUICE" tok --tokenizer cl100k_base --format megatron --annotate-only -o "$T/r/ta" "$T/text.jsonl"
 eq "tok --format --annotate-only: usage error" "$rc" 2
 has "$T/err" "empty documents are left out and counted as rejected" && pass || fail "--annotate-only message: $(cat "$T/err")"

@@ -31,7 +31,9 @@ same_set() {
 		cmp -s "$x" "$b${x#"$a"}" || { echo "differs: $x" >&2; return 1; }
 		n=$((n + 1))
 	done
-	sed "s|\"${b##*/}_|\"${a##*/}_|g; $ed" "$b.manifest.json" | cmp -s - "$a.manifest.json" ||
+	# (the fingerprints of the input differ: text in one, ids in the other)
+	local nofp='s/, "input_xxh3": "[0-9a-f]*"//; /^  "input_xxh3": /d'
+	sed "s|\"${b##*/}_|\"${a##*/}_|g; $ed; $nofp" "$b.manifest.json" | cmp -s - <(sed "$nofp" "$a.manifest.json") ||
 		{ echo "differs: $a.manifest.json" >&2; return 1; }
 	[ "$(ls "$b"_* | wc -l)" -eq "$n" ] && [ $n -gt 0 ]
 }
