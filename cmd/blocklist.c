@@ -47,27 +47,43 @@ static int in_list(const char *list, const char *name)
 	return 0;
 }
 
-/* UT1 layout: DIR/<category>/{domains,urls}; category symlinks are skipped
- * (they name the same lists twice). */
+/* UT1 layout: DIR/<category>/{domains,urls}; with 'all', category
+ * symlinks are skipped (they name the same lists twice); a category named
+ * in the list must be there (a symlink to one is followed). */
 static int load_ut1(struct bl_urls *u, const char *dir, const char *cats, size_t *ndom, size_t *nurl,
 		    int *ncat)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	char path[4096];
-	int rc = 0;
+	int rc = 0, all = !strcmp(cats, "all");
 	if (!d) {
 		msg_code(SL_EOPEN, "'%s'", dir);
 		return -1;
+	}
+	for (const char *c = cats; !all && *c;) {
+		struct stat sb;
+		size_t len = strcspn(c, ",");
+		snprintf(path, sizeof(path), "%s/%.*s", dir, (int)len, c);
+		if (len == 0 || memchr(c, '/', len) || stat(path, &sb) || !S_ISDIR(sb.st_mode)) {
+			msg("--categories: '%s' has no category '%.*s' (its folders are the categories; 'all' loads "
+			    "every one)",
+			    dir, (int)len, c);
+			closedir(d);
+			return -1;
+		}
+		c += len;
+		if (*c == ',')
+			c++;
 	}
 	while ((e = readdir(d)) && !rc) {
 		struct stat sb;
 		size_t added;
 		int any = 0;
-		if (e->d_name[0] == '.' || (strcmp(cats, "all") && !in_list(cats, e->d_name)))
+		if (e->d_name[0] == '.' || (!all && !in_list(cats, e->d_name)))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (lstat(path, &sb) || !S_ISDIR(sb.st_mode))
+		if ((all ? lstat(path, &sb) : stat(path, &sb)) || !S_ISDIR(sb.st_mode))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/domains", dir, e->d_name);
 		if (access(path, R_OK) == 0) {

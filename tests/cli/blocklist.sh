@@ -96,6 +96,18 @@ eq "no_url counted" "$(json "$T/s.json" "j['no_url']")" 1
 eq "lists loaded" "$(json "$T/s.json" "j['lists']['domains'] > 30000 and j['lists']['categories'] == 1")" True
 run "$SLUICE" blocklist --urls "$F/ut1_blacklists" --categories all --stats "$T/s.json" "$DOLMA"
 eq "all categories load fast" "$(json "$T/s.json" "j['lists']['load_seconds'] < 3 and j['lists']['domains'] > 300000")" True
+# a category that is not there (a typo) is an error, not an empty list
+run "$SLUICE" blocklist --urls "$F/ut1_blacklists" --categories adult,gamblign "$DOLMA"
+eq "unknown category: exit 1" "$rc" 1
+has "$T/err" "--categories: '$F/ut1_blacklists' has no category 'gamblign'" && pass ||
+	fail "unknown category: said: $(cat "$T/err")"
+eq "unknown category: no output" "$(wc -c < "$T/out")" 0
+# a category that is a symlink to another is followed when named
+mkdir -p "$T/ut1"
+cp -r "$F/ut1_blacklists/gambling" "$T/ut1/gambling"
+ln -s gambling "$T/ut1/casino"
+run "$SLUICE" blocklist --urls "$T/ut1" --categories casino --stats "$T/s2.json" "$DOLMA"
+eq "symlinked category: loaded" "$rc:$(json "$T/s2.json" "j['lists']['categories'] == 1 and j['lists']['domains'] > 30000")" 0:True
 eq "conservation" "$(json "$T/s.json" "j['docs_in'] == j['docs_out'] + j['docs_rejected'] + j['docs_unreadable']")" True
 
 # --- usage errors and bad input
