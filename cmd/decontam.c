@@ -81,7 +81,7 @@ static int load_eval(const char *path, struct dd_minhash *m, struct dd_hashset *
 		;
 	} else if (rc == SL_ETOOBIG || rc == SL_ENOMEM) {
 		char mx[32];
-		snprintf(mx, sizeof(mx), "%.1fG", (double)bg->max / (1 << 30));
+		opt_format_size(bg->max, mx, sizeof(mx));
 		msg("the n-grams of '%s' would exceed --max-memory %s", path, mx);
 	} else if (rc < 0) {
 		msg_code(rc, "cannot read '%s'", path);

@@ -20,21 +20,13 @@
 
 #define DEFAULT_MAX_MEMORY ((size_t)4 << 30)
 
-static void human(size_t b, char *out, size_t n)
-{
-	if (b >= ((size_t)1 << 30))
-		snprintf(out, n, "%.1fG", (double)b / (1 << 30));
-	else
-		snprintf(out, n, "%.1fM", (double)b / (1 << 20));
-}
-
 /* Report an index error and mark the stage failed. */
 static void index_error_of(struct stage *st, int rc, const struct dd_budget *bg, uint64_t kept,
 			   const char *what)
 {
 	if (rc == SL_ETOOBIG) {
 		char m[32];
-		human(bg->max, m, sizeof(m));
+		opt_format_size(bg->max, m, sizeof(m));
 		msg("the index of %" PRIu64 " %s would exceed --max-memory %s; "
 		    "raise --max-memory or split the input (--shard, then dedup the parts' survivors)",
 		    kept, what, m);

@@ -32,7 +32,7 @@ static const struct cmd_struct commands[] = {
 	{ "decontam", cmd_decontam, "remove documents sharing 13-grams with evaluation sets" },
 	{ "pii", cmd_pii, "replace e-mails, IPs, phones, cards, IBANs, SSNs, secrets (or annotate them)" },
 	{ "tok", cmd_tok, "add BPE token ids (tiktoken, Hugging Face, GPT-2 vocabularies) to documents" },
-	{ "shard", cmd_shard, "write tokenized documents as training shards (Megatron, nanoGPT, llm.c, datatrove)" },
+	{ "shard", cmd_shard, "write tokenized documents as training shards (Megatron, nanoGPT, llm.c, datatrove, JSONL)" },
 	{ "mix", cmd_mix, "mix several sources with weights by tokens or documents, up- or down-sampling" },
 	{ "cat", cmd_cat, "concatenate and convert document streams (JSONL, .gz, .zst)" },
 	{ "stats", cmd_stats, "count documents, bytes, lengths and field values, as JSON" },

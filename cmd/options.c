@@ -1,6 +1,7 @@
 #include "options.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -265,4 +266,16 @@ int run_subcommand(const char *cmd, const char *what, const struct subcommand *t
 		fprintf(stderr, "%s%s", t == table ? "" : ", ", t->name);
 	fprintf(stderr, "); see 'sluice %s --help'\n", cmd);
 	return 2;
+}
+
+void opt_format_size(uint64_t b, char *out, size_t n)
+{
+	if (b >= (uint64_t)1 << 30)
+		snprintf(out, n, "%.1fG", (double)b / (1 << 30));
+	else if (b >= (uint64_t)1 << 20)
+		snprintf(out, n, "%.1fM", (double)b / (1 << 20));
+	else if (b >= (uint64_t)1 << 10)
+		snprintf(out, n, "%.1fK", (double)b / (1 << 10));
+	else
+		snprintf(out, n, "%" PRIu64 "B", b);
 }

@@ -96,4 +96,8 @@ int parse_size(const char *s, size_t *out);
  * 1000); a whole number.  0 or -1. */
 int parse_count(const char *s, uint64_t *out);
 
+/* A size for messages: "4.0G", "512.0M", "10.0K" or "100B" (powers of 1024,
+ * as OPT_SIZE reads them). */
+void opt_format_size(uint64_t bytes, char *out, size_t n);
+
 #endif

@@ -357,7 +357,7 @@ static int ppl_score(int argc, char **argv)
 	double max_ppl = -1;
 	int no_normalize = 0;
 	struct option opts[] = {
-		OPT_STRING(0, "model", &model_path, "PATH", "ARPA or .slm model (default: the bundled English model)"),
+		OPT_STRING(0, "model", &model_path, "PATH", "ARPA or .slm model (default: models/en-brown.slm, which tools/get-ppl-model.sh builds)"),
 		OPT_STRING(0, "units", &units, "words|bpe:VOCAB", "what the model's words are (default: what the model records, else words)"),
 		OPT_DOUBLE(0, "max-perplexity", &max_ppl, "X", "keep documents whose perplexity is at most X"),
 		OPT_STRING(0, "buckets", &buckets_arg, "NAME:X,...", "metadata.bucket: the first NAME whose cut-off the perplexity is below; the rest are \"tail\" (or a last NAME without :X)"),

@@ -198,7 +198,7 @@ int shardout_open(struct shardout *so, const char *prefix, const struct tokshard
 		return -1;
 	have_old = rc == 0;
 	if (have_old) {
-		if (tokshard_opts_differ(o, &old.o, why, sizeof(why))) {
+		if (tokshard_opts_differ(&old.o, o, why, sizeof(why))) { /* the set's, not this run's */
 			msg("'%s' was written with other options (%s); use --restart to replace it", prefix, why);
 			tokshard_manifest_release(&old);
 			return -1;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "array.h"
@@ -326,6 +327,27 @@ static int output_dir_ok(const char *path)
 	return rc;
 }
 
+/* Would --stats replace a file that is not an earlier run's --stats (data
+ * given to --stats by a shell glob: `--stats *.jsonl` makes the first
+ * file the value)?  A regular file that is not empty and does not start
+ * as render_stats starts ("{\n  \"stage\": ") is kept. */
+static int stats_would_clobber(const char *path)
+{
+	static const char head[] = "{\n  \"stage\": \"";
+	char got[sizeof(head) - 1];
+	struct stat sb;
+	ssize_t n = 0, r;
+	int fd;
+	if (!path || !strcmp(path, "-") || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0)
+		return 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0; /* not readable: writing it will say why, if it fails */
+	while (n < (ssize_t)sizeof(got) && (r = read(fd, got + n, sizeof(got) - (size_t)n)) > 0)
+		n += r;
+	close(fd);
+	return n != (ssize_t)sizeof(got) || memcmp(got, head, sizeof(got)) != 0;
+}
+
 int stage_check_paths(const struct stage_opts *o, char **args, int nargs)
 {
 	const char *path[3 + STAGE_MAX_MORE_OUTPUTS], *opt[3 + STAGE_MAX_MORE_OUTPUTS], *in;
@@ -338,6 +360,10 @@ int stage_check_paths(const struct stage_opts *o, char **args, int nargs)
 			return usage_error("%s '%s' is also an input", opt[i], path[i]);
 		}
 	}
+	if (stats_would_clobber(o->stats))
+		return usage_error("--stats '%s' exists and is not a sluice --stats file: not replaced (did the shell "
+				   "give --stats one of the inputs, as in --stats *.jsonl?)",
+				   o->stats);
 	/* -o, --rejects and --stats among themselves: stage_check_options */
 	for (i = first_more; i < n; i++)
 		for (j = 0; j < i; j++)

@@ -45,6 +45,16 @@ same_input "--stats is the input" "sluice quality: --stats '$T/u.jsonl' is also 
 	"$SLUICE" quality "$T/u.jsonl" --stats "$T/u.jsonl"
 same_input "--stats is the second input (a glob after --stats)" "--stats '$T/u.jsonl' is also an input" \
 	"$SLUICE" cat --stats "$T/u.jsonl" "$T/t5.jsonl" "$T/u.jsonl"
+# --stats *.jsonl: the shell makes the first data file --stats' value, and
+# sluice cannot see it is an input; it is not a --stats file, so it stays
+same_input "--stats is data the glob put first" "--stats '$T/u.jsonl' exists and is not a sluice --stats file: not replaced" \
+	"$SLUICE" quality --stats "$T/u.jsonl" "$T/t5.jsonl"
+"$SLUICE" cat -q --stats "$T/again.json" "$T/t5.jsonl" > /dev/null
+run "$SLUICE" cat -q --stats "$T/again.json" "$T/t5.jsonl"
+eq "--stats replaces an earlier run's --stats" "$rc:$(json "$T/again.json" "j['docs_in']")" "0:$(grep -c . "$T/t5.jsonl")"
+: > "$T/empty.json"
+run "$SLUICE" cat -q --stats "$T/empty.json" "$T/t5.jsonl"
+eq "--stats replaces an empty file" "$rc" 0
 same_input "--rejects is the input" "--rejects '$T/u.jsonl' is also an input" \
 	"$SLUICE" cat "$T/u.jsonl" --rejects "$T/u.jsonl"
 same_input "-o is the input" "-o '$T/u.jsonl' is also an input" \

@@ -164,7 +164,7 @@ eq "complete set: exit 0" "$rc" 0
 has "$T/err" "is complete" && pass || fail "complete set message"
 run "$SLUICE" shard --format megatron --vocab-size 50257 --max-tokens-per-file 30000 -o "$T/r/megatron-50257-none" "$T/tok16.jsonl"
 eq "other options refused" "$rc" 1
-has "$T/err" "was written with other options (--max-tokens-per-file 30000, not 20000); use --restart" && pass || fail "options message: $(cat "$T/err")"
+has "$T/err" "was written with other options (--max-tokens-per-file 20000, not 30000); use --restart" && pass || fail "options message: $(cat "$T/err")"
 # a mistyped stage option is a usage error before the set is looked at: not
 # "nothing to do" for a complete set, and --restart removes nothing
 run "$SLUICE" shard --on-error skp --format megatron --vocab-size 50257 --max-tokens-per-file 20000 -o "$T/r/megatron-50257-none" "$T/tok16.jsonl"
@@ -270,7 +270,7 @@ eq "shuffle: one bucket held at a time (under a tenth of the whole)" \
 	"$(json "$T/s.json" "j['shuffle_peak_bucket_bytes'] * 10 < j['tokens'] * 4 + j['shard_documents'] * 8")" True
 check "shuffle: buckets removed" sh -c "! ls '$T/sh' | grep -q shuffle-"
 run "$SLUICE" shard --format megatron --vocab-size 50257 --shuffle --seed 9 --max-tokens-per-file 20000 -o "$T/sh/a" "$T/tok16.jsonl"
-has "$T/err" "(--seed 9 --shuffle-buckets 256, not 7 and 256)" && pass || fail "shuffle: another seed refused: $(cat "$T/err")"
+has "$T/err" "(--seed 7 --shuffle-buckets 256, not 9 and 256)" && pass || fail "shuffle: another seed refused: $(cat "$T/err")"
 mkdir -p "$K/sref"
 "$SLUICE" shard "${KOPTS[@]}" --shuffle --seed 3 -o "$K/sref/x" "$T/kill.jsonl"
 kill_test "$T/kill.jsonl" "$K/skill" "$K/sref" "${SHARD_KILL_ROUNDS_SHUFFLE:-10}" "${KOPTS[@]}" --shuffle --seed 3 && pass || fail "shuffle: kill -9 and rerun"

@@ -152,15 +152,15 @@ head -200 "$T/few.jsonl" > "$T/few.jsonl"
 eq "--bos recorded" "$(json "$T/a/bos.manifest.json" "(j['bos'], j['eos'])")" "(128000, 128001)"
 run "$SLUICE" tok --tokenizer llama3 --eos --format megatron -o "$T/a/bos" "$T/few.jsonl"
 eq "no --bos on a --bos set: exit 1" "$rc" 1
-check "no --bos on a --bos set: said" has "$T/err" "(BOS id none, not 128000); use --restart"
+check "no --bos on a --bos set: said" has "$T/err" "(BOS id 128000, not none); use --restart"
 sed -i 's/"complete": true/"complete": false/' "$T/a/bos.manifest.json"
 run "$SLUICE" tok --tokenizer llama3 --bos --format megatron -o "$T/a/bos" "$T/few.jsonl"
 eq "no --eos on an unfinished --eos set: exit 1" "$rc" 1
-check "no --eos: said" has "$T/err" "(EOS id none, not 128001)"
+check "no --eos: said" has "$T/err" "(EOS id 128001, not none)"
 "$SLUICE" tok -q --tokenizer gpt2 --eos --format jsonl -o "$T/a/je" "$T/few.jsonl"
 run "$SLUICE" tok --tokenizer gpt2 --format jsonl -o "$T/a/je" "$T/few.jsonl"
 eq "jsonl: no --eos on an --eos set: exit 1" "$rc" 1
-check "jsonl: the EOS id recorded" has "$T/err" "(EOS id none, not 50256)"
+check "jsonl: the EOS id recorded" has "$T/err" "(EOS id 50256, not none)"
 run "$SLUICE" shard --format megatron --vocab-size 128256 -o "$T/a/bos" "$T/few.jsonl"
 eq "sluice shard on a tok --bos set: exit 1" "$rc" 1
 
