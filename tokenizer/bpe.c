@@ -390,6 +390,10 @@ static inline const void *pair_addr(const struct bpe *b, uint32_t l, uint32_t r)
  * The caller frees the table it replaces. */
 static int ptab_alloc(struct bpe *b, size_t n)
 {
+	/* a filter of an older table would hide this one's pairs:
+	 * bpe_byte_pairs_ builds the filter again once the table is done */
+	free(b->pbits);
+	b->pbits = NULL;
 	size_t size = 1024, i;
 	int lg = 0;
 	while (size < n * 2)
