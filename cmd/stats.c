@@ -135,9 +135,9 @@ int cmd_stats(int argc, char **argv)
 	static const char *const usage[] = {
 		"usage: sluice stats [<options>] [<file>...]",
 		"",
-		"Describe a document stream as JSON: document count, bytes, text length in",
-		"bytes and characters (total, min, max, mean, a power-of-two histogram of",
-		"bytes), and the most common values of chosen fields.",
+		"Describe a document stream as JSON: document count, bytes, the text's",
+		"length in bytes (total, min, max, mean, a power-of-two histogram) and in",
+		"characters (total), and the most common values of chosen fields.",
 		"",
 		"With --merge, the arguments are instead --stats files of the tasks of one",
 		"sharded run (or outputs of sluice stats): counters are added up, minima",
