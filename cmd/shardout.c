@@ -494,24 +494,20 @@ void shardout_finish(struct shardout *so, struct stage *st)
 			shuffle_pass2(so, st, &input_docs);
 		buf_addf(&st->extra, ",\n  \"shuffle_peak_bucket_bytes\": %" PRIu64, shuffle_peak_bytes(so->sh));
 	}
-	if (!so->verify && !so->o.shuffle && !st->failed && !st->pipe_closed) {
-		/* the kept shards' input that has not come (the input is shorter) */
-		check_kept(so, input_docs, so->ih);
+	if (!so->verify && !st->failed && !st->pipe_closed) {
+		/* the kept shards whose input ends where the input does (no
+		 * document after them made the check), and those it is too
+		 * short for */
+		check_kept(so, input_docs, so->o.shuffle ? so->kh : so->ih);
 		if (!so->bad_input && so->nchecked < so->nkept) {
-			msg("'%s' was written from other input: its kept shards took %" PRIu64 " documents of their "
-			    "input, this input has %" PRIu64 "; use --restart to write the set again from this input, "
-			    "or another PREFIX",
-			    so->prefix, so->kend[so->nkept - 1], input_docs);
+			msg("'%s' was written from other input: its kept shards took %" PRIu64 " documents%s, this "
+			    "input has %" PRIu64 "; use --restart to write the set again from this input, or another "
+			    "PREFIX",
+			    so->prefix, so->kend[so->nkept - 1], so->o.shuffle ? "" : " of their input", input_docs);
 			so->bad_input = 1;
 		}
 		if (so->bad_input)
 			st->failed = 1;
-	}
-	if (so->o.shuffle && !so->verify && so->nchecked < so->nkept && !st->failed && !st->pipe_closed) {
-		msg("'%s' was written from other input: its kept shards took %" PRIu64 " documents, this input has "
-		    "%" PRIu64 "; use --restart to write the set again from this input, or another PREFIX",
-		    so->prefix, so->kend[so->nkept - 1], input_docs);
-		st->failed = 1;
 	}
 	if (!so->verify && !st->failed && !st->pipe_closed) {
 		rc = tokshard_writer_finish(so->w, input_docs);

@@ -314,6 +314,18 @@ eq "complete shuffled, changed input: exit 1" "$rc" 1
 has "$T/err" "'$T/v/h' is complete and was written from other input" && pass ||
 	fail "complete shuffled, changed input: said: $(cat "$T/err")"
 check "complete shuffled: nothing written or removed" diff -r "$T/v-before2" "$T/v"
+# a shuffled run killed after its last shard, before the manifest said
+# complete: every record is a kept shard's, checked at the end of the input
+python3 - "$T/v/h.manifest.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m['complete'] = False; del m['input_documents']; del m['input_xxh3']
+open(sys.argv[1], 'w').write(json.dumps(m, indent=2))
+PY
+run "$SLUICE" shard -q "${MOPTS[@]}" --shuffle --seed 3 -o "$T/v/h" "$T/mixed.jsonl"
+eq "shuffled, killed after its last shard: exit 0" "$rc" 0
+eq "shuffled, killed after its last shard: complete" "$(json "$T/v/h.manifest.json" "j['complete']")" True
+check "shuffled, killed after its last shard: the same shards" cmp "$T/v-before2/h_00000.bin" "$T/v/h_00000.bin"
 
 # the same with sluice tok --format: empty documents rejected, resumed
 # counters equal
