@@ -85,12 +85,13 @@ static int add_base64(struct buf *out, const unsigned char *p, size_t n)
 }
 
 /* what tok train writes: PREFIX and these */
-static const char *const out_suffix[3] = { ".tiktoken", ".meta.json", "-tokenizer.json" };
+#define NOUT 3
+static const char *const out_suffix[NOUT] = { ".tiktoken", ".meta.json", "-tokenizer.json" };
 
 /* One file of the vocabulary: rendered in memory, then published with the
  * others all or nothing (publish_all). */
 struct outfile {
-	const char *suffix;        /* after PREFIX */
+	const char *path;          /* PREFIX + its suffix */
 	struct buf data;
 };
 
@@ -99,37 +100,28 @@ struct outfile {
  * (fsync'ed); only when all of them succeeded are they renamed into place
  * (outstream_finish, then outstream_close).  A failure is reported naming
  * the file, and the temporaries are removed.  0 or -1. */
-static int publish_all(const char *prefix, struct outfile *files, size_t nf)
+static int publish_all(struct outfile *files)
 {
-	struct outstream *out[8] = { 0 };
-	struct buf path = BUF_INIT;
-	size_t i, bad = nf;
+	struct outstream *out[NOUT] = { 0 };
+	size_t i, bad = NOUT;
 	int rc = 0;
 
-	for (i = 0; i < nf && bad == nf; i++) {
-		buf_reset(&path);
-		if ((rc = buf_addf(&path, "%s%s", prefix, files[i].suffix)) ||
-		    (rc = outstream_open(&out[i], path.ptr, 0)) ||
+	for (i = 0; i < NOUT && bad == NOUT; i++)
+		if ((rc = outstream_open(&out[i], files[i].path, 0)) ||
 		    (rc = outstream_write(out[i], files[i].data.ptr, files[i].data.len)) ||
 		    (rc = outstream_finish(out[i])))
 			bad = i;
-	}
-	for (i = 0; i < nf && bad == nf; i++) {
+	for (i = 0; i < NOUT && bad == NOUT; i++) {
 		struct outstream *s = out[i];
 		out[i] = NULL;
 		if ((rc = outstream_close(s, 1)))
 			bad = i;
 	}
-	if (bad < nf) {
-		/* named before the cleanup can change errno */
-		buf_reset(&path);
-		buf_addf(&path, "%s%s", prefix, files[bad].suffix);
-		msg_code(rc, "cannot write '%s'", path.ptr);
-	}
-	for (i = 0; i < nf; i++)
+	if (bad < NOUT) /* named before the cleanup can change errno */
+		msg_code(rc, "cannot write '%s'", files[bad].path);
+	for (i = 0; i < NOUT; i++)
 		outstream_close(out[i], 0);
-	buf_release(&path);
-	return bad < nf ? -1 : 0;
+	return bad < NOUT ? -1 : 0;
 }
 
 /* tiktoken: "<base64> <rank>" per ordinary token; the special tokens go to
@@ -283,7 +275,7 @@ int cmd_tok_train(int argc, char **argv)
 	struct stage_opts o = { 0 };
 	struct opt_list specials = { 0 };
 	const char *prefix = NULL, *pattern_arg = "gpt2", *alphabet = "all";
-	struct buf outp[3] = { BUF_INIT, BUF_INIT, BUF_INIT };
+	struct buf outp[NOUT] = { BUF_INIT, BUF_INIT, BUF_INIT };
 	int vocab = 0, minfreq = 0;
 	struct option opts[] = {
 		OPT_STRING('o', "output", &prefix, "PREFIX", "write PREFIX.tiktoken, PREFIX.meta.json, PREFIX-tokenizer.json (required)"),
@@ -348,9 +340,14 @@ int cmd_tok_train(int argc, char **argv)
 	}
 	o.output = "/dev/null";
 	/* the files it writes: never one of the inputs, their folder checked */
-	for (size_t i = 0; i < 3; i++)
-		if (!buf_addf(&outp[i], "%s%s", prefix, out_suffix[i]))
-			stage_also_writes(&o, "-o", outp[i].ptr);
+	for (size_t i = 0; i < NOUT; i++) {
+		if (buf_addf(&outp[i], "%s%s", prefix, out_suffix[i])) {
+			msg_code(SL_ENOMEM, "out of memory");
+			rc = 1;
+			goto fail_early;
+		}
+		stage_also_writes(&o, "-o", outp[i].ptr);
+	}
 	if ((rc = stage_begin(&st, "tok train", STAGE_SPLIT_JSONL, &o, argv + 1, nargs)))
 		goto fail_early;
 	doc_init(&d);
@@ -380,19 +377,20 @@ int cmd_tok_train(int argc, char **argv)
 	}
 	if (!st.failed) {
 		/* all three files, or none (a vocabulary of two runs is worse than none) */
-		struct outfile files[3] = { { .suffix = out_suffix[0] }, { .suffix = out_suffix[1] },
-					    { .suffix = out_suffix[2] } };
+		struct outfile files[NOUT];
 		size_t i;
-		for (i = 0; i < 3; i++)
+		for (i = 0; i < NOUT; i++) {
+			files[i].path = outp[i].ptr;
 			buf_init(&files[i].data, 0);
+		}
 		if ((rc = render_tiktoken(t, pattern, &files[0].data, &files[1].data)) ||
 		    (rc = render_tokenizer_json(t, pattern, &files[2].data))) {
 			msg_code(rc, "cannot write the vocabulary");
 			st.failed = 1;
-		} else if (publish_all(prefix, files, 3)) {
+		} else if (publish_all(files)) {
 			st.failed = 1;
 		}
-		for (i = 0; i < 3; i++)
+		for (i = 0; i < NOUT; i++)
 			buf_release(&files[i].data);
 	}
 	if (!st.failed) {
@@ -408,7 +406,7 @@ int cmd_tok_train(int argc, char **argv)
 	bpe_free(splitter);
 	free(specials.items);
 	rc = stage_end(&st);
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < NOUT; i++)
 		buf_release(&outp[i]);
 	return rc;
 fail_early:
@@ -416,7 +414,7 @@ fail_early:
 	bpe_work_free(w);
 	bpe_free(splitter);
 	free(specials.items);
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < NOUT; i++)
 		buf_release(&outp[i]);
 	return rc;
 fail:
