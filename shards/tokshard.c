@@ -669,22 +669,9 @@ static int raw_str(const struct json_member *m, char *out, size_t n)
 static int raw_hex64(const struct json_member *m, uint64_t *v)
 {
 	char hex[32];
-	uint64_t x = 0;
-	if (raw_str(m, hex, sizeof(hex)) || strlen(hex) != 16)
+	if (raw_str(m, hex, sizeof(hex)) || strlen(hex) != 16 || strspn(hex, "0123456789abcdefABCDEF") != 16)
 		return -1;
-	for (int i = 0; i < 16; i++) {
-		int c = (unsigned char)hex[i], d;
-		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			d = c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			d = c - 'A' + 10;
-		else
-			return -1;
-		x = x << 4 | (uint64_t)d;
-	}
-	*v = x;
+	*v = strtoull(hex, NULL, 16);
 	return 0;
 }
 
