@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,21 +17,47 @@
 #include "json.h"
 #include "langcfg.h"
 #include "msg.h"
+#include "pmap.h"
 #include "quality.h"
 #include "stage.h"
 
 struct langent {
 	char *lang;
 	struct qparams *p;   /* NULL: no config for this language */
+	int bad;             /* its config could not be loaded (reported) */
+};
+
+/* A worker's own scratch, on a line of its own. */
+struct qthread {
+	struct quality q;
+	struct buf cur, sigs, lang;
+} __attribute__((aligned(128)));
+
+/* What the work on a document found, for writing it in order. */
+struct qslot {
+	const char *reason;  /* NULL: kept */
+	int changed;         /* c4 rewrote the text */
+	int fatal;           /* 0, or what stops the run (an SL_ code) */
+	int reported;        /* (fatal: a message is out already) */
+	int missing;         /* --lang-config has no file for its language */
+	const char *what;
 };
 
 struct qctx {
 	struct qparams base;
 	const char *cfgdir;
 	struct opt_list *sets;
+	enum qrule rules[16];
+	int nrules, signals;
+	struct qthread *th;
+	struct qslot *slot;
+	uint64_t rewritten;
+	/* the per-language parameters, loaded as languages come (by any
+	 * thread: under mu) */
+	pthread_mutex_t mu;
 	struct langent *langs;
 	size_t nlangs, caplangs;
-	uint64_t missing;
+	uint64_t missing;    /* documents evaluated with base for want of a file */
 };
 
 static int apply_sets(struct qparams *p, const struct opt_list *sets)
@@ -53,8 +80,10 @@ static int apply_sets(struct qparams *p, const struct opt_list *sets)
 
 /* The parameters for a language: from DIR/<lang>.yml, or for a label of
  * lid.176 from the file of FineWeb-2's name for it (DIR/deu_Latn.yml for
- * "de"), cached; else base. */
-static const struct qparams *params_for(struct qctx *c, struct stage *st, const char *lang, size_t n)
+ * "de"), cached; else base (*missing set).  NULL when out of memory, or
+ * with *bad set when the language's file cannot be loaded (reported once).
+ * Under c->mu. */
+static const struct qparams *params_for_locked(struct qctx *c, const char *lang, size_t n, int *bad, int *missing)
 {
 	size_t k;
 	char path[4096];
@@ -65,19 +94,24 @@ static const struct qparams *params_for(struct qctx *c, struct stage *st, const 
 		return &c->base;
 	for (k = 0; k < c->nlangs; k++)
 		if (strlen(c->langs[k].lang) == n && !memcmp(c->langs[k].lang, lang, n)) {
+			if (c->langs[k].bad) {
+				*bad = 1;
+				return NULL;
+			}
 			if (!c->langs[k].p)
-				c->missing++;
+				*missing = 1;
 			return c->langs[k].p ? c->langs[k].p : &c->base;
 		}
 	if (ARRAY_GROW(c->langs, c->caplangs, c->nlangs + 1))
 		return NULL;
 	c->langs[c->nlangs].lang = strndup(lang, n);
 	c->langs[c->nlangs].p = NULL;
+	c->langs[c->nlangs].bad = 0;
 	if (!c->langs[c->nlangs].lang)
 		return NULL;
 	c->nlangs++;
 	if (memchr(lang, '/', n) || memchr(lang, '\0', n) || n > 200 || lang[0] == '.') {
-		c->missing++;
+		*missing = 1;
 		return &c->base;
 	}
 	snprintf(path, sizeof(path), "%s/%.*s.yml", c->cfgdir, (int)n, lang);
@@ -87,7 +121,7 @@ static const struct qparams *params_for(struct qctx *c, struct stage *st, const 
 		if (fw)
 			snprintf(path, sizeof(path), "%s/%s.yml", c->cfgdir, fw);
 		if (!fw || access(path, F_OK) != 0) {
-			c->missing++;
+			*missing = 1;
 			return &c->base;
 		}
 	}
@@ -104,11 +138,128 @@ static const struct qparams *params_for(struct qctx *c, struct stage *st, const 
 	if (rc || apply_sets(p, c->sets)) {
 		qparams_release(p);
 		free(p);
-		st->failed = 1;
+		c->langs[c->nlangs - 1].bad = 1;
+		*bad = 1;
 		return NULL;
 	}
 	c->langs[c->nlangs - 1].p = p;
 	return p;
+}
+
+static const struct qparams *params_for(struct qctx *c, const char *lang, size_t n, int *bad, int *missing)
+{
+	const struct qparams *p;
+	*bad = *missing = 0;
+	if (!c->cfgdir || !n)
+		return &c->base;
+	pthread_mutex_lock(&c->mu);
+	p = params_for_locked(c, lang, n, bad, missing);
+	pthread_mutex_unlock(&c->mu);
+	return p;
+}
+
+/* Evaluate the rule sets on one document (on thread t): its reason, the
+ * signals and the rewritten text go into the document and its slot. */
+static int quality_doc(void *arg, int t, struct pmap_item *x)
+{
+	struct qctx *c = arg;
+	struct qthread *th = &c->th[t];
+	struct qslot *sl = &c->slot[x->slot];
+	struct quality *q = &th->q;
+	const char *text, *raw;
+	size_t n, rn;
+	const struct qparams *p;
+	struct qresult r;
+	int first = 1, bad, k, rc;
+
+	memset(sl, 0, sizeof(*sl));
+	if ((rc = doc_text(&x->d, &text, &n))) {
+		sl->fatal = rc;
+		sl->what = "document text";
+		return 0;
+	}
+	buf_reset(&th->lang);
+	raw = doc_get_path(&x->d, "metadata.language", &rn);
+	if (c->cfgdir && raw && json_is_string(raw, rn) &&
+	    (rc = json_string_decode(&th->lang, raw + 1, rn - 2, NULL))) {
+		sl->fatal = rc;
+		sl->what = "metadata.language";
+		return 0;
+	}
+	if (!(p = params_for(c, th->lang.ptr, th->lang.len, &bad, &sl->missing))) {
+		sl->fatal = SL_ENOMEM;
+		sl->reported = bad; /* when it was loaded */
+		sl->what = "language configuration";
+		return 0;
+	}
+	buf_reset(&th->sigs);
+	quality_new_text(q);
+	for (k = 0; k < c->nrules; k++) {
+		int i;
+		/* the document's text until a rule rewrites it, then cur */
+		if ((rc = quality_eval(q, c->rules[k], p, text, n, &r))) {
+			sl->fatal = rc;
+			sl->what = "evaluating rules";
+			return 0;
+		}
+		for (i = 0; c->signals && i < r.nsig; i++) {
+			if ((rc = buf_addf(&th->sigs, "%s\"%s\":%.6g", first ? "{" : ",", r.sig[i].name, r.sig[i].v)))
+				goto nomem;
+			first = 0;
+		}
+		if (r.reason && !sl->reason)
+			sl->reason = r.reason;
+		if (sl->reason && !c->signals)
+			break;
+		if (!r.reason && r.rewritten && !sl->reason) {
+			buf_reset(&th->cur);
+			if ((rc = buf_add(&th->cur, q->out.ptr, q->out.len)))
+				goto nomem;
+			text = th->cur.ptr ? th->cur.ptr : "";
+			n = th->cur.len;
+			sl->changed = 1;
+			quality_new_text(q);
+		}
+	}
+	if (c->signals && ((rc = buf_addstr(&th->sigs, first ? "{}" : "}")) ||
+			   (rc = doc_meta_set_raw(&x->d, "quality_signals", th->sigs.ptr, th->sigs.len))))
+		goto nomem;
+	if (sl->changed && !sl->reason && (rc = doc_set_text(&x->d, th->cur.ptr, th->cur.len)))
+		goto nomem;
+	if (th->cur.cap > PMAP_SLOT_KEEP)
+		buf_release(&th->cur);
+	return 0;
+nomem:
+	sl->fatal = rc;
+	sl->what = "document";
+	return 0;
+}
+
+/* In input order, on the calling thread: keep or reject the document, or
+ * stop the run at the first document whose work failed. */
+static int quality_emit(void *arg, struct stage *st, struct pmap_item *x)
+{
+	struct qctx *c = arg;
+	struct qslot *sl = &c->slot[x->slot];
+	if (sl->fatal) {
+		if (!sl->reported)
+			msg_code(sl->fatal, "%s", sl->what);
+		st->failed = 1;
+		return -1;
+	}
+	if (sl->changed && !sl->reason)
+		c->rewritten++;
+	c->missing += (uint64_t)sl->missing;
+	return sl->reason ? stage_reject(st, &x->d, sl->reason) : stage_emit(st, &x->d);
+}
+
+/* (quality_doc returns its errors in the slot: not called) */
+static void quality_failed(void *arg, struct stage *st, struct pmap_item *x, int rc)
+{
+	(void)arg;
+	(void)x;
+	msg_code(rc, "evaluating rules");
+	st->failed = 1;
 }
 
 int cmd_quality(int argc, char **argv)
@@ -142,28 +293,28 @@ int cmd_quality(int argc, char **argv)
 		"  sluice quality --rules c4 --set c4.filter_no_terminal_punct=false in.jsonl",
 		"  sluice quality --signals --annotate-only in.jsonl | sluice stats",
 		"  sluice quality --lang-config fineweb-2/configs in.jsonl  # by metadata.language",
+		"  sluice quality --threads 8 big.jsonl.zst -o good.jsonl.zst  # same output, 8 cores",
 		NULL
 	};
 	struct stage_opts o = { 0 };
 	const char *rules_arg = "gopher,gopher-rep,c4,fineweb";
 	struct opt_list sets = { 0 };
 	struct qctx c;
-	int signals = 0;
+	int signals = 0, nthreads = 1;
 	struct option opts[] = {
 		OPT_STRING(0, "rules", &rules_arg, "LIST", "rule sets to apply, in order (default gopher,gopher-rep,c4,fineweb)"),
 		OPT_LIST(0, "set", &sets, "RULE.NAME=VALUE", "override a threshold (repeatable)"),
 		OPT_FLAG(0, "signals", &signals, "write every measured value under metadata.quality_signals"),
+		OPT_INT('j', "threads", &nthreads, "N", "evaluate on N threads (output order unchanged; default 1)"),
 		OPT_STRING(0, "lang-config", &c.cfgdir, "DIR", "per-language thresholds and stop words from DIR/<metadata.language>.yml (FineWeb-2 configs; lid.176 labels map to their names: de -> deu_Latn)"),
 		STAGE_OPTIONS(&o),
 		OPT_END(),
 	};
-	enum qrule rules[16];
-	int nrules, nargs, rc, k;
+	int nargs, rc, i;
 	struct stage st;
-	struct doc d;
-	struct quality q;
-	struct buf cur = BUF_INIT, sigs = BUF_INIT, lang = BUF_INIT;
-	uint64_t rewritten = 0;
+	struct pmap pm = { 0 };
+	uint64_t unused;
+	size_t nslots;
 	const char *bad;
 	size_t badlen;
 
@@ -174,10 +325,15 @@ int cmd_quality(int argc, char **argv)
 		return nargs == -1 ? 0 : 2;
 	}
 	c.sets = &sets;
-	nrules = qrules_parse(rules_arg, rules, 16, &bad, &badlen);
-	if (nrules <= 0) {
+	c.signals = signals;
+	if (nthreads < 1 || nthreads > 1024) {
 		free(sets.items);
-		if (nrules < 0)
+		return usage_error("--threads must be between 1 and 1024");
+	}
+	c.nrules = qrules_parse(rules_arg, c.rules, 16, &bad, &badlen);
+	if (c.nrules <= 0) {
+		free(sets.items);
+		if (c.nrules < 0)
 			return usage_error("--rules: unknown rule set '%.*s' (gopher, gopher-rep, c4, fineweb)",
 					   (int)badlen, bad);
 		return usage_error("--rules: no rule set given");
@@ -205,100 +361,51 @@ int cmd_quality(int argc, char **argv)
 		free(sets.items);
 		return rc;
 	}
-	quality_init(&q);
-	q.all_signals = signals;
-	doc_init(&d);
-	while (stage_next(&st, &d) > 0) {
-		const char *text, *reason = NULL, *raw;
-		size_t n, rn;
-		const struct qparams *p;
-		struct qresult r;
-		int changed = 0, first = 1;
-
-		if (doc_text(&d, &text, &n)) {
-			msg_code(SL_ENOMEM, "document text");
-			st.failed = 1;
-			break;
+	pthread_mutex_init(&c.mu, NULL);
+	pm.nthreads = nthreads;
+	pm.work = quality_doc;
+	pm.emit = quality_emit;
+	pm.failed = quality_failed;
+	pm.arg = &c;
+	nslots = pmap_slots(&pm);
+	c.th = aligned_alloc(128, (size_t)nthreads * sizeof(*c.th));
+	c.slot = calloc(nslots, sizeof(*c.slot));
+	if (!c.th || !c.slot) {
+		msg_code(SL_ENOMEM, "setting up");
+		st.failed = 1;
+	} else {
+		memset(c.th, 0, (size_t)nthreads * sizeof(*c.th));
+		for (i = 0; i < nthreads; i++) {
+			quality_init(&c.th[i].q);
+			c.th[i].q.all_signals = signals;
+			buf_init(&c.th[i].cur, 0);
+			buf_init(&c.th[i].sigs, 0);
+			buf_init(&c.th[i].lang, 0);
 		}
-		buf_reset(&lang);
-		raw = doc_get_path(&d, "metadata.language", &rn);
-		if (c.cfgdir && raw && json_is_string(raw, rn) &&
-		    json_string_decode(&lang, raw + 1, rn - 2, NULL)) {
-			st.failed = 1;
-			break;
-		}
-		p = params_for(&c, &st, lang.ptr, lang.len);
-		if (!p) {
-			if (!st.failed)
-				msg_code(SL_ENOMEM, "language configuration");
-			st.failed = 1;
-			break;
-		}
-		buf_reset(&sigs);
-		quality_new_text(&q);
-		for (k = 0; k < nrules; k++) {
-			int i;
-			/* the document's text until a rule rewrites it, then cur */
-			if ((rc = quality_eval(&q, rules[k], p, text, n, &r))) {
-				msg_code(rc, "evaluating rules");
-				st.failed = 1;
-				break;
-			}
-			for (i = 0; signals && i < r.nsig; i++) {
-				buf_addf(&sigs, "%s\"%s\":%.6g", first ? "{" : ",", r.sig[i].name, r.sig[i].v);
-				first = 0;
-			}
-			if (r.reason && !reason)
-				reason = r.reason;
-			if (reason && !signals)
-				break;
-			if (!r.reason && r.rewritten && !reason) {
-				buf_reset(&cur);
-				if (buf_add(&cur, q.out.ptr, q.out.len)) {
-					st.failed = 1;
-					break;
-				}
-				text = cur.ptr ? cur.ptr : "";
-				n = cur.len;
-				changed = 1;
-				quality_new_text(&q);
-			}
-		}
-		if (st.failed)
-			break;
-		if (signals && buf_addstr(&sigs, first ? "{}" : "}") == 0 &&
-		    doc_meta_set_raw(&d, "quality_signals", sigs.ptr, sigs.len)) {
-			st.failed = 1;
-			break;
-		}
-		if (changed && !reason) {
-			rewritten++;
-			if (doc_set_text(&d, cur.ptr, cur.len)) {
-				st.failed = 1;
-				break;
-			}
-		}
-		if (reason ? stage_reject(&st, &d, reason) : stage_emit(&st, &d))
-			break;
+		pmap_run(&st, &pm, &unused);
 	}
-	buf_addf(&st.extra, ",\n  \"texts_rewritten\": %llu", (unsigned long long)rewritten);
+	buf_addf(&st.extra, ",\n  \"texts_rewritten\": %llu", (unsigned long long)c.rewritten);
 	if (c.cfgdir)
 		buf_addf(&st.extra, ",\n  \"lang_config_missing\": %llu", (unsigned long long)c.missing);
 	rc = stage_end(&st);
-	for (size_t i = 0; i < c.nlangs; i++) {
-		if (c.langs[i].p) {
-			qparams_release(c.langs[i].p);
-			free(c.langs[i].p);
+	for (size_t k = 0; k < c.nlangs; k++) {
+		if (c.langs[k].p) {
+			qparams_release(c.langs[k].p);
+			free(c.langs[k].p);
 		}
-		free(c.langs[i].lang);
+		free(c.langs[k].lang);
 	}
 	free(c.langs);
 	qparams_release(&c.base);
-	quality_release(&q);
-	doc_release(&d);
-	buf_release(&cur);
-	buf_release(&sigs);
-	buf_release(&lang);
+	for (i = 0; c.th && i < nthreads; i++) {
+		quality_release(&c.th[i].q);
+		buf_release(&c.th[i].cur);
+		buf_release(&c.th[i].sigs);
+		buf_release(&c.th[i].lang);
+	}
+	free(c.th);
+	free(c.slot);
+	pthread_mutex_destroy(&c.mu);
 	free(sets.items);
 	return rc;
 }

@@ -4,6 +4,7 @@
 #include "quality.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -467,12 +468,9 @@ enum { GW_NS = 1, GW_ALPHA = 2, GW_SLOW = 4, GW_CH1 = 8, GW_LEN = 16 };
 static unsigned char gw_tab[4 << 9];
 #define GW_INDEX(f, one, c0) (((f) & 3u) << 9 | (unsigned)(one) << 8 | (c0))
 
-static void init_ascii(void)
+static void init_ascii_once(void)
 {
-	static int ready;
 	unsigned c, f, one;
-	if (ready)
-		return;
 	for (c = 0; c < 128; c++) {
 		ascii_punct[c] = (unsigned char)pt_in_punctuation_set((uint32_t)c);
 		ascii_alpha[c] = (unsigned char)pt_isalpha((uint32_t)c);
@@ -492,7 +490,12 @@ static void init_ascii(void)
 					g = GW_SLOW;
 				gw_tab[GW_INDEX(f, one, c)] = (unsigned char)g;
 			}
-	ready = 1;
+}
+
+static void init_ascii(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, init_ascii_once);
 }
 
 #if defined(__SSE2__)

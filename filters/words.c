@@ -6,6 +6,7 @@
 #include "array.h"
 #include "error.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -42,12 +43,9 @@ int words_no_fast_path;
 
 static unsigned char prefix_tab[128], suffix_tab[128], alnum_tab[256], infix_tab[128];
 
-static void init_tabs(void)
+static void init_tabs_once(void)
 {
-	static int ready;
 	const char *p;
-	if (ready)
-		return;
 	for (p = "([{<\"'`*&#_$%=+,:;!?)]}>~|\\^"; *p; p++)
 		prefix_tab[(unsigned char)*p] = 1;
 	for (p = ")]}>\"'`,:;!?%*&#_~|([{<"; *p; p++)
@@ -56,7 +54,12 @@ static void init_tabs(void)
 		alnum_tab[(unsigned char)*p] = 1;
 	for (p = ".-~,:<>=/+*^"; *p; p++) /* the ASCII characters infix_split() cuts at */
 		infix_tab[(unsigned char)*p] = 1;
-	ready = 1;
+}
+
+static void init_tabs(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, init_tabs_once);
 }
 
 static int prefix_char(uint32_t c)
@@ -475,19 +478,22 @@ a_end:
  * whitespace, 0 the rest (control bytes, UTF-8). */
 static unsigned char byte_class[256];
 
-static void init_classes(void)
+static void init_classes_once(void)
 {
-	static int ready;
 	int c;
-	if (ready)
-		return;
 	for (c = 0x21; c < 0x7f; c++)
 		byte_class[c] = alnum_tab[c] ? 1 : 2;
 	for (c = 0x09; c <= 0x0d; c++)
 		byte_class[c] = 3;
 	for (c = 0x1c; c <= 0x20; c++)
 		byte_class[c] = 3;
-	ready = 1;
+}
+
+/* (after init_tabs: the classes are made from alnum_tab) */
+static void init_classes(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, init_classes_once);
 }
 
 /* Room in f for need tokens: v and cp in one block (v's), so that

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# sluice quality --threads (cmd/pmap.c): the output, rejects, messages and
+# --stats of 2 and 8 threads equal one thread's on real documents, with more
+# documents than the ring holds (1024), every rule set and every signal,
+# C4's rewrites, per-language configs loaded by whichever thread meets a
+# language first (533 UDHR texts labelled by sluice lang), a configuration
+# that cannot be loaded in the middle of the input, and a pipe closed early.
+# Also run under ThreadSanitizer (tools/test.sh --tsan, suite "threads").
+. "$(dirname "$0")/lib.sh"
+need_data
+set -e
+HERE="$SLUICE_SOURCE_ROOT/tests/cli"
+CFG="$DATA/filters/fineweb2_configs"
+
+for f in "$DATA"/jsonl/*.jsonl "$DATA"/jsonl/*.gz; do
+	"$SLUICE" cat -q --add-id "$f" >> "$T/real.jsonl"
+done
+python3 "$HERE/tok_corpus.py" udhr "$DATA/langid/udhr_txt" "$T/udhr.jsonl"
+"$SLUICE" lang -q --model "$DATA/langid/lid.176.ftz" --annotate-only "$T/udhr.jsonl" > "$T/udhr_l.jsonl"
+{
+	cat "$T/real.jsonl" "$T/udhr_l.jsonl"
+	printf '%s\n' '{"id":"nt"}' 'not json' '{"id":"n5","text":5}' '{"id":"e","text":""}'
+	cat "$T/real.jsonl"
+} > "$T/many.jsonl"
+check "more documents than the ring holds" test "$(grep -c . "$T/many.jsonl")" -gt 1024
+check "UDHR texts in many languages" test "$(grep -o '"language":"[a-z]*"' "$T/udhr_l.jsonl" | sort -u | wc -l)" -gt 40
+
+# one run per thread count; $1: a name, the rest: options; the --stats
+# compared without the lines matching $SKIP
+SKIP='"seconds"'
+same() {
+	local name=$1 t
+	shift
+	for t in 1 2 8; do
+		"$SLUICE" quality --threads $t --stats "$T/st$t.json" --rejects "$T/rj$t.jsonl" "$@" \
+			> "$T/o$t" 2> "$T/e$t" || echo "exit $?" >> "$T/e$t"
+		grep -v "$SKIP" "$T/st$t.json" > "$T/st$t"
+	done
+	check "$name: --threads 2 and 8 write the same bytes as one thread" \
+		sh -c "cmp -s '$T/o1' '$T/o2' && cmp -s '$T/o1' '$T/o8'"
+	check "$name: the same rejects" sh -c "cmp -s '$T/rj1.jsonl' '$T/rj2.jsonl' && cmp -s '$T/rj1.jsonl' '$T/rj8.jsonl'"
+	check "$name: the same messages and exit" sh -c "cmp -s '$T/e1' '$T/e2' && cmp -s '$T/e1' '$T/e8'"
+	check "$name: the same --stats" sh -c "cmp -s '$T/st1' '$T/st2' && cmp -s '$T/st1' '$T/st8'"
+}
+
+same "all four rule sets" --on-error skip "$T/many.jsonl"
+check "some documents kept, some rejected" sh -c "test -s '$T/o8' && test -s '$T/rj8.jsonl'"
+check "C4 rewrote texts" python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["texts_rewritten"] == 0)' "$T/st8.json"
+same "--signals --annotate-only" --on-error skip --signals --annotate-only "$T/many.jsonl"
+eq "every document out with its signals" "$(grep -c quality_signals "$T/o8")" "$(($(grep -c . "$T/many.jsonl") - 3))"
+same "--lang-config" --on-error skip --lang-config "$CFG" --signals "$T/many.jsonl"
+check "--lang-config: languages without a file counted" \
+	python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["lang_config_missing"] == 0)' "$T/st8.json"
+
+# a language whose configuration cannot be loaded, after 1 000 documents:
+# every thread count writes the documents before it and stops there
+mkdir -p "$T/cfg"
+cp "$CFG"/*.yml "$T/cfg/"
+printf 'stopwords:\n- "\\xZZ"\n' > "$T/cfg/bad_Latn.yml"
+{
+	head -1000 "$T/many.jsonl"
+	printf '%s\n' '{"id":"bad","text":"x","metadata":{"language":"bad_Latn"}}'
+	cat "$T/udhr_l.jsonl"
+} > "$T/badcfg.jsonl"
+# (reading runs ahead of the failed document: what was read is counted)
+SKIP='"seconds"\|"docs_in"\|"bytes_in"'
+same "a broken configuration" --annotate-only --lang-config "$T/cfg" "$T/badcfg.jsonl"
+eq "a broken configuration: exit 1" "$(tail -1 "$T/e8")" "exit 1"
+eq "a broken configuration: the documents before it written" "$(grep -c . "$T/o8")" 1000
+eq "a broken configuration: named once" "$(grep -c "bad_Latn.yml': line 2:" "$T/e8")" 1
+
+# downstream goes away: exit 0, no message, no hang
+cat "$T/real.jsonl" "$T/real.jsonl" > "$T/twice.jsonl"
+"$SLUICE" quality -q --threads 4 "$T/twice.jsonl" 2> "$T/err" | head -1 > /dev/null
+eq "--threads, output closed early: exit 0" "${PIPESTATUS[0]}" 0
+eq "--threads, output closed early: no message" "$(cat "$T/err")" ""
+run "$SLUICE" quality --threads 0 "$T/real.jsonl"
+eq "--threads 0: usage error" "$rc" 2
+check "--threads 0: says why" has "$T/err" "--threads must be between 1 and 1024"
+: > "$T/empty.jsonl"
+run "$SLUICE" quality --threads 4 --stats "$T/se.json" "$T/empty.jsonl"
+eq "--threads, empty input: exit 0" "$rc" 0
+eq "--threads, empty input: no output" "$(wc -c < "$T/out")" 0
+done_testing
