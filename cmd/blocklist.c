@@ -4,6 +4,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "error.h"
 #include "json.h"
 #include "msg.h"
+#include "pmap.h"
 #include "pytext.h"
 #include "stage.h"
 
@@ -24,7 +26,40 @@
 struct wlang {
 	char *lang;
 	struct bl_words w;
-	int ok;
+	int ok;              /* loaded (else no list for the language) */
+	int bad;             /* its list could not be loaded (reported) */
+};
+
+/* A worker's own scratch, on a line of its own. */
+struct bthread {
+	struct buf lower, tmp, lang, url;
+} __attribute__((aligned(128)));
+
+/* What the work on a document found, for writing it in order. */
+struct bslot {
+	const char *reason;  /* NULL: kept */
+	int no_url, missing_lang;
+	int fatal;           /* 0, or the SL_ code that stops the run */
+	int reported;        /* (fatal: a message is out already) */
+	const char *what;
+};
+
+struct bctx {
+	const char *words, *deflang;
+	int words_dir;
+	size_t max_matches;
+	double max_fraction;
+	const struct bl_urls *u;
+	int use_urls;
+	struct bthread *th;
+	struct bslot *slot;
+	uint64_t missing_lang, no_url;
+	/* the word lists, one per language, loaded as languages come (by any
+	 * thread: under mu); pointers, so that a list stays where it is while
+	 * another thread adds one */
+	pthread_mutex_t mu;
+	struct wlang **langs;
+	size_t nlangs;
 };
 
 static int is_dir(const char *p)
@@ -122,6 +157,150 @@ static void words_error(int rc, const struct bl_words *w, const char *what, cons
 		    (double)w->file_bytes / 1e6, BL_WORDS_MAX_BYTES >> 20);
 }
 
+/* The word list for a language: loaded from WORDS/<lang> the first time
+ * the language is met, NULL when there is none (*missing set), or when it
+ * cannot be loaded (*bad set, reported once) or memory ran out.  Under
+ * c->mu. */
+static const struct bl_words *words_for_locked(struct bctx *c, const char *lang, int *missing, int *bad)
+{
+	char path[4096];
+	struct wlang *l, **nl;
+	size_t k;
+	int rc;
+	for (k = 0; k < c->nlangs && strcmp(c->langs[k]->lang, lang); k++)
+		;
+	if (k == c->nlangs) {
+		if (!(nl = realloc(c->langs, (c->nlangs + 1) * sizeof(*nl))))
+			return NULL;
+		c->langs = nl;
+		if (!(l = calloc(1, sizeof(*l))) || !(l->lang = strdup(lang))) {
+			free(l);
+			return NULL;
+		}
+		c->langs[c->nlangs++] = l;
+		snprintf(path, sizeof(path), "%s/%s", c->words, lang);
+		if (!strchr(lang, '/') && lang[0] != '.' && access(path, R_OK) == 0) {
+			if ((rc = bl_words_load(&l->w, path, lang))) {
+				words_error(rc, &l->w, "", path);
+				l->bad = 1;
+			} else {
+				l->ok = 1;
+			}
+		}
+	}
+	l = c->langs[k];
+	*bad = l->bad;
+	*missing = !l->ok && !l->bad;
+	return l->ok ? &l->w : NULL;
+}
+
+/* Check one document (on thread t): its reason goes into its slot. */
+static int blocklist_doc(void *arg, int t, struct pmap_item *x)
+{
+	struct bctx *c = arg;
+	struct bthread *th = &c->th[t];
+	struct bslot *sl = &c->slot[x->slot];
+	const char *raw;
+	size_t rn;
+	int rc;
+
+	memset(sl, 0, sizeof(*sl));
+	if (c->use_urls) {
+		buf_reset(&th->url);
+		raw = doc_get_path(&x->d, "metadata.url", &rn);
+		if (!raw || !json_is_string(raw, rn))
+			raw = doc_get_raw(&x->d, "url", &rn);
+		if (raw && json_is_string(raw, rn) && json_string_decode(&th->url, raw + 1, rn - 2, NULL) == 0 &&
+		    th->url.len)
+			sl->reason = bl_url_check(c->u, th->url.ptr, th->url.len, &th->tmp);
+		else
+			sl->no_url = 1;
+	}
+	if (!sl->reason && c->words) {
+		const struct bl_words *w;
+		const char *text;
+		size_t n, count, stop;
+		if (c->words_dir) {
+			int bad = 0;
+			buf_reset(&th->lang);
+			raw = doc_get_path(&x->d, "metadata.language", &rn);
+			if (!raw || !json_is_string(raw, rn) || json_string_decode(&th->lang, raw + 1, rn - 2, NULL) ||
+			    !th->lang.len) {
+				buf_reset(&th->lang);
+				if ((rc = buf_addstr(&th->lang, c->deflang)))
+					goto fail;
+			}
+			pthread_mutex_lock(&c->mu);
+			w = words_for_locked(c, th->lang.ptr, &sl->missing_lang, &bad);
+			pthread_mutex_unlock(&c->mu);
+			if (!w && (bad || !sl->missing_lang)) {
+				sl->reported = bad;
+				rc = SL_ENOMEM;
+				goto fail;
+			}
+		} else {
+			w = &c->langs[0]->w;
+		}
+		if (w) {
+			if ((rc = doc_text(&x->d, &text, &n)))
+				goto fail;
+			/* (counting on past the threshold only for --max-fraction) */
+			stop = c->max_fraction >= 0 ? SIZE_MAX : c->max_matches;
+			if (pt_lower_is_ascii_fold(text, n)) { /* the automaton folds ASCII */
+				count = bl_words_count(w, text, n, stop);
+			} else {
+				buf_reset(&th->lower);
+				if ((rc = pt_lower(&th->lower, text, n)))
+					goto fail;
+				count = bl_words_count(w, th->lower.ptr, th->lower.len, stop);
+			}
+			if (count > c->max_matches) {
+				sl->reason = "document_removed_with_badwords";
+				if (c->max_fraction >= 0) {
+					struct pt_spans ws = { 0 };
+					if (pt_split_ws(text, n, &ws) == 0 && ws.n &&
+					    (double)count / (double)ws.n <= c->max_fraction)
+						sl->reason = NULL;
+					pt_spans_release(&ws);
+				}
+			}
+			if (th->lower.cap > PMAP_SLOT_KEEP)
+				buf_release(&th->lower);
+		}
+	}
+	return 0;
+fail:
+	sl->fatal = rc;
+	sl->what = "document";
+	return 0;
+}
+
+/* In input order, on the calling thread: keep or reject the document, or
+ * stop the run at the first document whose work failed. */
+static int blocklist_emit(void *arg, struct stage *st, struct pmap_item *x)
+{
+	struct bctx *c = arg;
+	struct bslot *sl = &c->slot[x->slot];
+	if (sl->fatal) {
+		if (!sl->reported)
+			msg_code(sl->fatal, "%s", sl->what);
+		st->failed = 1;
+		return -1;
+	}
+	c->no_url += (uint64_t)sl->no_url;
+	c->missing_lang += (uint64_t)sl->missing_lang;
+	return sl->reason ? stage_reject(st, &x->d, sl->reason) : stage_emit(st, &x->d);
+}
+
+/* (blocklist_doc returns its errors in the slot: not called) */
+static void blocklist_failed(void *arg, struct stage *st, struct pmap_item *x, int rc)
+{
+	(void)arg;
+	(void)x;
+	msg_code(rc, "document");
+	st->failed = 1;
+}
+
 int cmd_blocklist(int argc, char **argv)
 {
 	static const char *const usage[] = {
@@ -147,7 +326,7 @@ int cmd_blocklist(int argc, char **argv)
 	struct stage_opts o = { 0 };
 	const char *words = NULL, *deflang = "en", *urls = NULL, *cats = "adult,mixed_adult", *hard = NULL, *soft = NULL,
 		   *sub = NULL, *psl = NULL;
-	int max_matches = 0, soft_thr = 2;
+	int max_matches = 0, soft_thr = 2, nthreads = 1;
 	double max_fraction = -1;
 	struct option opts[] = {
 		OPT_GROUP("Words:"),
@@ -163,20 +342,22 @@ int cmd_blocklist(int argc, char **argv)
 		OPT_INT(0, "soft-threshold", &soft_thr, "N", "soft banned words needed (default 2)"),
 		OPT_STRING(0, "url-subwords", &sub, "FILE", "banned sub-words inside the normalized URL"),
 		OPT_STRING(0, "psl", &psl, "FILE", "public suffix list (default " DEFAULT_PSL ")"),
+		OPT_GROUP("Work:"),
+		OPT_INT('j', "threads", &nthreads, "N", "check on N threads (output order unchanged; default 1)"),
 		STAGE_OPTIONS(&o),
 		OPT_END(),
 	};
 	struct stage st;
-	struct doc d;
 	struct bl_urls u;
-	struct wlang *langs = NULL;
-	size_t nlangs = 0, ndom = 0, nurl = 0, k;
-	struct buf lower = BUF_INIT, tmp = BUF_INIT, lang = BUF_INIT, url = BUF_INIT;
-	int nargs, rc = 0, words_dir = 0, ncat = 0, use_urls;
-	uint64_t missing_lang = 0, no_url = 0;
+	struct bctx c;
+	struct pmap pm = { 0 };
+	size_t ndom = 0, nurl = 0, k, nslots;
+	int nargs, rc = 0, ncat = 0, i;
+	uint64_t unused;
 	struct timespec t0, t1;
 	double load_s;
 
+	memset(&c, 0, sizeof(c));
 	nargs = parse_options(argc, argv, opts, usage);
 	if (nargs < 0)
 		return nargs == -1 ? 0 : 2;
@@ -184,20 +365,28 @@ int cmd_blocklist(int argc, char **argv)
 		return usage_error("nothing to do: give --words, --urls, --url-words, --url-soft-words or --url-subwords");
 	if (max_matches < 0 || soft_thr < 1)
 		return usage_error("--max-matches must be >= 0 and --soft-threshold >= 1");
+	if (nthreads < 1 || nthreads > 1024)
+		return usage_error("--threads must be between 1 and 1024");
 	if (words) {
 		if (is_dir(words))
-			words_dir = 1;
+			c.words_dir = 1;
 		else if (access(words, R_OK))
 			return usage_error("--words: cannot read '%s': %s", words, strerror(errno));
 	}
 	if (urls && !is_dir(urls))
 		return usage_error("--urls: '%s' is not a directory", urls);
+	c.words = words;
+	c.deflang = deflang;
+	c.max_matches = (size_t)max_matches;
+	c.max_fraction = max_fraction;
+	c.u = &u;
+	pthread_mutex_init(&c.mu, NULL);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	bl_urls_init(&u);
 	u.soft_threshold = soft_thr;
-	use_urls = urls || hard || soft || sub;
-	if (use_urls) {
+	c.use_urls = urls || hard || soft || sub;
+	if (c.use_urls) {
 		const char *pp = psl ? psl : (access(DEFAULT_PSL, R_OK) == 0 ? DEFAULT_PSL : NULL);
 		if (pp && (rc = bl_urls_load_psl(&u, pp))) {
 			msg_code(rc, "--psl '%s'", pp);
@@ -222,18 +411,17 @@ int cmd_blocklist(int argc, char **argv)
 			goto fail;
 		}
 	}
-	if (words && !words_dir) {
-		langs = calloc(1, sizeof(*langs));
-		if (!langs) {
+	if (words && !c.words_dir) {
+		if (!(c.langs = calloc(1, sizeof(*c.langs))) || !(c.langs[0] = calloc(1, sizeof(**c.langs)))) {
 			msg_code(SL_ENOMEM, "--words '%s'", words);
 			goto fail;
 		}
-		if ((rc = bl_words_load(&langs[0].w, words, NULL))) {
-			words_error(rc, &langs[0].w, "--words ", words);
+		c.nlangs = 1;
+		if ((rc = bl_words_load(&c.langs[0]->w, words, NULL))) {
+			words_error(rc, &c.langs[0]->w, "--words ", words);
 			goto fail;
 		}
-		langs[0].ok = 1;
-		nlangs = 1;
+		c.langs[0]->ok = 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	load_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -241,116 +429,55 @@ int cmd_blocklist(int argc, char **argv)
 	rc = stage_begin(&st, "blocklist", STAGE_SPLIT_JSONL, &o, argv + 1, nargs);
 	if (rc)
 		goto out;
-	doc_init(&d);
-	while (stage_next(&st, &d) > 0) {
-		const char *reason = NULL, *raw;
-		size_t rn;
-
-		if (use_urls) {
-			buf_reset(&url);
-			raw = doc_get_path(&d, "metadata.url", &rn);
-			if (!raw || !json_is_string(raw, rn))
-				raw = doc_get_raw(&d, "url", &rn);
-			if (raw && json_is_string(raw, rn) && json_string_decode(&url, raw + 1, rn - 2, NULL) == 0 && url.len)
-				reason = bl_url_check(&u, url.ptr, url.len, &tmp);
-			else
-				no_url++;
+	pm.nthreads = nthreads;
+	pm.work = blocklist_doc;
+	pm.emit = blocklist_emit;
+	pm.failed = blocklist_failed;
+	pm.arg = &c;
+	nslots = pmap_slots(&pm);
+	c.th = aligned_alloc(128, (size_t)nthreads * sizeof(*c.th));
+	c.slot = calloc(nslots, sizeof(*c.slot));
+	if (!c.th || !c.slot) {
+		msg_code(SL_ENOMEM, "setting up");
+		st.failed = 1;
+	} else {
+		memset(c.th, 0, (size_t)nthreads * sizeof(*c.th));
+		for (i = 0; i < nthreads; i++) {
+			buf_init(&c.th[i].lower, 0);
+			buf_init(&c.th[i].tmp, 0);
+			buf_init(&c.th[i].lang, 0);
+			buf_init(&c.th[i].url, 0);
 		}
-		if (!reason && words) {
-			struct bl_words *w = NULL;
-			const char *text;
-			size_t n;
-			if (words_dir) {
-				buf_reset(&lang);
-				raw = doc_get_path(&d, "metadata.language", &rn);
-				if (!raw || !json_is_string(raw, rn) || json_string_decode(&lang, raw + 1, rn - 2, NULL) || !lang.len) {
-					buf_reset(&lang);
-					buf_addstr(&lang, deflang);
-				}
-				for (k = 0; k < nlangs && strcmp(langs[k].lang, lang.ptr); k++)
-					;
-				if (k == nlangs) {
-					char path[4096];
-					struct wlang *nl = realloc(langs, (nlangs + 1) * sizeof(*nl));
-					if (!nl) {
-						st.failed = 1;
-						break;
-					}
-					langs = nl;
-					memset(&langs[k], 0, sizeof(langs[k]));
-					langs[k].lang = strdup(lang.ptr);
-					nlangs++;
-					snprintf(path, sizeof(path), "%s/%s", words, lang.ptr);
-					if (langs[k].lang && !strchr(lang.ptr, '/') && lang.ptr[0] != '.' &&
-					    access(path, R_OK) == 0) {
-						if ((rc = bl_words_load(&langs[k].w, path, lang.ptr))) {
-							words_error(rc, &langs[k].w, "", path);
-							st.failed = 1;
-							break;
-						}
-						langs[k].ok = 1;
-					}
-				}
-				if (langs[k].ok)
-					w = &langs[k].w;
-				else
-					missing_lang++;
-			} else {
-				w = &langs[0].w;
-			}
-			if (w) {
-				size_t count, stop;
-				if (doc_text(&d, &text, &n)) {
-					st.failed = 1;
-					break;
-				}
-				stop = max_fraction >= 0 ? SIZE_MAX : (size_t)max_matches;
-				if (pt_lower_is_ascii_fold(text, n)) { /* the automaton folds ASCII */
-					count = bl_words_count(w, text, n, stop);
-				} else {
-					buf_reset(&lower);
-					if (pt_lower(&lower, text, n)) {
-						st.failed = 1;
-						break;
-					}
-					count = bl_words_count(w, lower.ptr, lower.len, stop);
-				}
-				if (count > (size_t)max_matches) {
-					reason = "document_removed_with_badwords";
-					if (max_fraction >= 0) {
-						struct pt_spans ws = { 0 };
-						if (pt_split_ws(text, n, &ws) == 0 && ws.n &&
-						    (double)count / (double)ws.n <= max_fraction)
-							reason = NULL;
-						pt_spans_release(&ws);
-					}
-				}
-			}
-		}
-		if (reason ? stage_reject(&st, &d, reason) : stage_emit(&st, &d))
-			break;
+		pmap_run(&st, &pm, &unused);
 	}
 	buf_addf(&st.extra, ",\n  \"lists\": {\"domains\": %zu, \"urls\": %zu, \"categories\": %d, \"load_seconds\": %.3f}",
 		 ndom, nurl, ncat, load_s);
-	if (words_dir)
-		buf_addf(&st.extra, ",\n  \"missing_badwords_lang\": %llu", (unsigned long long)missing_lang);
-	if (use_urls)
-		buf_addf(&st.extra, ",\n  \"no_url\": %llu", (unsigned long long)no_url);
+	if (c.words_dir)
+		buf_addf(&st.extra, ",\n  \"missing_badwords_lang\": %llu", (unsigned long long)c.missing_lang);
+	if (c.use_urls)
+		buf_addf(&st.extra, ",\n  \"no_url\": %llu", (unsigned long long)c.no_url);
 	rc = stage_end(&st);
-	doc_release(&d);
 	goto out;
 fail:
 	rc = 1;
 out:
-	for (k = 0; k < nlangs; k++) {
-		bl_words_release(&langs[k].w);
-		free(langs[k].lang);
+	for (k = 0; k < c.nlangs; k++) {
+		if (c.langs[k]) {
+			bl_words_release(&c.langs[k]->w);
+			free(c.langs[k]->lang);
+			free(c.langs[k]);
+		}
 	}
-	free(langs);
+	free(c.langs);
 	bl_urls_release(&u);
-	buf_release(&lower);
-	buf_release(&tmp);
-	buf_release(&lang);
-	buf_release(&url);
+	for (i = 0; c.th && i < nthreads; i++) {
+		buf_release(&c.th[i].lower);
+		buf_release(&c.th[i].tmp);
+		buf_release(&c.th[i].lang);
+		buf_release(&c.th[i].url);
+	}
+	free(c.th);
+	free(c.slot);
+	pthread_mutex_destroy(&c.mu);
 	return rc;
 }

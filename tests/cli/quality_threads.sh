@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# sluice quality --threads (cmd/pmap.c): the output, rejects, messages and
-# --stats of 2 and 8 threads equal one thread's on real documents, with more
-# documents than the ring holds (1024), every rule set and every signal,
-# C4's rewrites, per-language configs loaded by whichever thread meets a
-# language first (533 UDHR texts labelled by sluice lang), a configuration
-# that cannot be loaded in the middle of the input, and a pipe closed early.
+# sluice quality --threads and sluice blocklist --threads (cmd/pmap.c): the
+# output, rejects, messages and --stats of 2 and 8 threads equal one
+# thread's on real documents, with more documents than the ring holds
+# (1024), every rule set and every signal, C4's rewrites, per-language
+# configs and word lists loaded by whichever thread meets a language first
+# (533 UDHR texts labelled by sluice lang), a configuration or list that
+# cannot be loaded in the middle of the input, and a pipe closed early.
 # Also run under ThreadSanitizer (tools/test.sh --tsan, suite "threads").
 . "$(dirname "$0")/lib.sh"
 need_data
@@ -28,11 +29,12 @@ check "UDHR texts in many languages" test "$(grep -o '"language":"[a-z]*"' "$T/u
 # one run per thread count; $1: a name, the rest: options; the --stats
 # compared without the lines matching $SKIP
 SKIP='"seconds"'
+CMD=quality
 same() {
 	local name=$1 t
 	shift
 	for t in 1 2 8; do
-		"$SLUICE" quality --threads $t --stats "$T/st$t.json" --rejects "$T/rj$t.jsonl" "$@" \
+		"$SLUICE" $CMD --threads $t --stats "$T/st$t.json" --rejects "$T/rj$t.jsonl" "$@" \
 			> "$T/o$t" 2> "$T/e$t" || echo "exit $?" >> "$T/e$t"
 		grep -v "$SKIP" "$T/st$t.json" > "$T/st$t"
 	done
@@ -69,11 +71,39 @@ eq "a broken configuration: exit 1" "$(tail -1 "$T/e8")" "exit 1"
 eq "a broken configuration: the documents before it written" "$(grep -c . "$T/o8")" 1000
 eq "a broken configuration: named once" "$(grep -c "bad_Latn.yml': line 2:" "$T/e8")" 1
 
+# --- blocklist: word lists per language, URL lists
+CMD=blocklist
+SKIP='seconds"' # (and "load_seconds")
+F="$DATA/filters"
+same "blocklist --words DIR" --on-error skip --words "$F/ldnoobw" "$T/many.jsonl"
+check "blocklist: some documents rejected" test -s "$T/rj8.jsonl"
+check "blocklist: languages without a list counted" \
+	python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["missing_badwords_lang"] == 0)' "$T/st8.json"
+same "blocklist --max-fraction" --on-error skip --words "$F/ldnoobw/en" --max-matches 1 --max-fraction 0.001 "$T/many.jsonl"
+same "blocklist --urls" --on-error skip --urls "$F/ut1_blacklists" --categories all --url-words "$F/datatrove-banned_words.txt" \
+	--url-soft-words "$F/datatrove-soft_banned_words.txt" --url-subwords "$F/datatrove-banned_subwords.txt" "$T/many.jsonl"
+check "blocklist --urls: documents without a URL counted" \
+	python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["no_url"] == 0)' "$T/st8.json"
+# a list that cannot be loaded (a word over 1024 bytes) after 1 000 documents
+mkdir -p "$T/words"
+cp "$F"/ldnoobw/* "$T/words/"
+python3 -c 'print("x" * 2000)' > "$T/words/bad_Latn"
+SKIP='seconds"\|"docs_in"\|"bytes_in"'
+same "blocklist, a broken list" --annotate-only --words "$T/words" "$T/badcfg.jsonl"
+eq "blocklist, a broken list: exit 1" "$(tail -1 "$T/e8")" "exit 1"
+eq "blocklist, a broken list: the documents before it written" "$(grep -c . "$T/o8")" 1000
+eq "blocklist, a broken list: named once" "$(grep -c "bad_Latn': line 1: a word of 2000 bytes" "$T/e8")" 1
+CMD=quality
+
 # downstream goes away: exit 0, no message, no hang
 cat "$T/real.jsonl" "$T/real.jsonl" > "$T/twice.jsonl"
 "$SLUICE" quality -q --threads 4 "$T/twice.jsonl" 2> "$T/err" | head -1 > /dev/null
 eq "--threads, output closed early: exit 0" "${PIPESTATUS[0]}" 0
 eq "--threads, output closed early: no message" "$(cat "$T/err")" ""
+"$SLUICE" blocklist -q --threads 4 --words "$F/ldnoobw/en" "$T/twice.jsonl" 2> "$T/err" | head -1 > /dev/null
+eq "blocklist --threads, output closed early: exit 0" "${PIPESTATUS[0]}" 0
+run "$SLUICE" blocklist --threads 0 --words "$F/ldnoobw/en" "$T/real.jsonl"
+eq "blocklist --threads 0: usage error" "$rc" 2
 run "$SLUICE" quality --threads 0 "$T/real.jsonl"
 eq "--threads 0: usage error" "$rc" 2
 check "--threads 0: says why" has "$T/err" "--threads must be between 1 and 1024"
