@@ -19,6 +19,7 @@
 #include "json.h"
 #include "models.h"
 #include "msg.h"
+#include "pmap.h"
 #include "stage.h"
 
 #define LID_MODEL_NAME "lid.176.ftz"
@@ -74,34 +75,103 @@ static struct ft_model *open_model(const char *path, int is_default)
 	return rc ? NULL : m;
 }
 
-/* The part of a stage loop both commands share. */
-struct classifier {
-	struct ft_model *m;
+/* A worker's own scratch, on a line of its own. */
+struct ft_thread {
 	struct ft_state s;
 	struct ft_pred *preds; /* room for every label */
+	struct buf meta;
+} __attribute__((aligned(128)));
+
+/* What the work on a document found, for writing it in order. */
+struct ft_slot {
+	const char *reason;    /* NULL: kept */
+	int label;             /* the best label, -1 when none */
+	int fatal;             /* 0, or the SL_ code that stops the run */
+	const char *what;
+};
+
+/* The part of a stage both commands share: the model, the threads' scratch
+ * and the slots, and what each command needs to decide. */
+struct classifier {
+	struct ft_model *m;
+	int nthreads;
+	struct ft_thread *th;
+	struct ft_slot *slot;
+	/* lang */
+	int *keep, nkeep, k, top_k, sums_to_one;
+	double min_score;
+	uint64_t *counts;      /* per label: documents it was best for (written ones) */
+	/* classify */
+	int want;
+	const char *field;
 };
 
 static int classifier_open(struct classifier *c, const char *path, int is_default)
 {
 	memset(c, 0, sizeof(*c));
 	c->m = open_model(path, is_default);
-	if (!c->m)
-		return 1;
-	c->preds = malloc(sizeof(*c->preds) * (size_t)ft_nlabels(c->m));
-	if (!c->preds || ft_state_init(&c->s, c->m)) {
-		msg_code(SL_ENOMEM, "loading '%s'", path);
-		free(c->preds);
-		ft_free(c->m);
-		return 1;
+	return c->m ? 0 : 1;
+}
+
+/* The threads' scratch and the slots for pm (nthreads set). */
+static int classifier_threads(struct classifier *c, const struct pmap *pm)
+{
+	int i;
+	c->nthreads = pm->nthreads;
+	c->th = aligned_alloc(128, (size_t)pm->nthreads * sizeof(*c->th));
+	c->slot = calloc(pmap_slots(pm), sizeof(*c->slot));
+	if (!c->th || !c->slot) {
+		c->nthreads = 0;
+		return SL_ENOMEM;
+	}
+	memset(c->th, 0, (size_t)pm->nthreads * sizeof(*c->th));
+	for (i = 0; i < pm->nthreads; i++) {
+		buf_init(&c->th[i].meta, 0);
+		c->th[i].preds = malloc(sizeof(*c->th[i].preds) * (size_t)ft_nlabels(c->m));
+		if (!c->th[i].preds || ft_state_init(&c->th[i].s, c->m))
+			return SL_ENOMEM;
 	}
 	return 0;
 }
 
 static void classifier_close(struct classifier *c)
 {
-	ft_state_release(&c->s);
-	free(c->preds);
+	int i;
+	for (i = 0; c->th && i < c->nthreads; i++) {
+		ft_state_release(&c->th[i].s);
+		free(c->th[i].preds);
+		buf_release(&c->th[i].meta);
+	}
+	free(c->th);
+	free(c->slot);
+	free(c->keep);
+	free(c->counts);
 	ft_free(c->m);
+}
+
+/* In input order, on the calling thread: keep or reject the document, or
+ * stop the run at the first document whose work failed. */
+static int classifier_emit(void *arg, struct stage *st, struct pmap_item *x)
+{
+	struct classifier *c = arg;
+	struct ft_slot *sl = &c->slot[x->slot];
+	if (sl->fatal) {
+		msg_code(sl->fatal, "%s", sl->what);
+		st->failed = 1;
+		return -1;
+	}
+	if (c->counts && sl->label >= 0)
+		c->counts[sl->label]++;
+	return sl->reason ? stage_reject(st, &x->d, sl->reason) : stage_emit(st, &x->d);
+}
+
+/* (the work returns its errors in the slot: not called) */
+static void classifier_failed(void *arg, struct stage *st, struct pmap_item *x, int rc)
+{
+	(void)arg;
+	(void)x;
+	msg_code(rc, "document");
+	st->failed = 1;
 }
 
 /* --stats: how many documents each language was best for, most first */
@@ -135,6 +205,84 @@ static void put_lang_counts(struct buf *extra, const struct ft_model *m, uint64_
 	free(order);
 }
 
+/* Identify one document's language (on thread t). */
+static int lang_doc(void *arg, int t, struct pmap_item *x)
+{
+	struct classifier *c = arg;
+	struct ft_thread *th = &c->th[t];
+	struct ft_slot *sl = &c->slot[x->slot];
+	struct doc *d = &x->d;
+	const char *text;
+	size_t n;
+	int np, i, best_kept = 0;
+	float best;
+
+	sl->reason = NULL;
+	sl->label = -1;
+	sl->fatal = 0;
+	if (doc_text(d, &text, &n) || (np = ft_predict(c->m, &th->s, text, n, c->k, 0.0f, th->preds)) < 0) {
+		sl->fatal = SL_ENOMEM;
+		sl->what = "identifying the language";
+		return 0;
+	}
+	if (np == 0) {
+		/* the model has nothing to go on (no known token) */
+		sl->reason = "low_score";
+		return 0;
+	}
+	best = th->preds[0].prob;
+	sl->label = th->preds[0].label;
+	if (doc_meta_set_str(d, "language", strip_label(ft_label(c->m, th->preds[0].label)),
+			     strlen(strip_label(ft_label(c->m, th->preds[0].label)))) ||
+	    meta_set_float(d, "language_score", best))
+		goto nomem;
+	if (c->top_k > 0) {
+		struct buf *meta = &th->meta;
+		buf_reset(meta);
+		if (buf_addch(meta, '{'))
+			goto nomem;
+		for (i = 0; i < np; i++) {
+			const char *l = strip_label(ft_label(c->m, th->preds[i].label));
+			char num[32];
+			if ((i && buf_addch(meta, ',')) || json_string_encode(meta, l, strlen(l)) ||
+			    buf_addch(meta, ':') ||
+			    buf_add(meta, num, (size_t)fmt_float(num, sizeof(num), th->preds[i].prob)))
+				goto nomem;
+		}
+		if (buf_addch(meta, '}') || doc_meta_set_raw(d, "language_topk", meta->ptr, meta->len))
+			goto nomem;
+	}
+	if (!c->nkeep) {
+		if (!(best > c->min_score))
+			sl->reason = "low_score";
+	} else {
+		for (i = 0; i < c->nkeep; i++)
+			best_kept |= c->keep[i] == th->preds[0].label;
+		if (best_kept) {
+			if (!(best > c->min_score))
+				sl->reason = "low_score";
+		} else if (c->sums_to_one && c->min_score >= 0.501) {
+			/* no other language can score above one half */
+			sl->reason = "other_language";
+		} else {
+			int all = ft_predict(c->m, &th->s, text, n, 0, 0.0f, th->preds), j, pass = 0;
+			if (all < 0)
+				goto nomem;
+			for (j = 0; j < all && !pass; j++)
+				for (i = 0; i < c->nkeep; i++)
+					if (c->keep[i] == th->preds[j].label && th->preds[j].prob > c->min_score)
+						pass = 1;
+			if (!pass)
+				sl->reason = "other_language";
+		}
+	}
+	return 0;
+nomem:
+	sl->fatal = SL_ENOMEM;
+	sl->what = "writing the language";
+	return 0;
+}
+
 int cmd_lang(int argc, char **argv)
 {
 	static const char *const usage[] = {
@@ -153,27 +301,28 @@ int cmd_lang(int argc, char **argv)
 		"",
 		"  sluice lang --keep en,de docs.jsonl.zst -o en-de.jsonl.zst",
 		"  sluice lang --annotate-only --top-k 3 docs.jsonl | sluice stats",
+		"  sluice lang --threads 8 --keep en docs.jsonl.zst -o en.jsonl.zst",
 		NULL
 	};
 	struct stage_opts o = { 0 };
 	const char *model_path = NULL, *keep_arg = NULL;
 	double min_score = 0.65;
-	int top_k = 0;
+	int top_k = 0, nthreads = 1;
 	struct option opts[] = {
 		OPT_STRING(0, "keep", &keep_arg, "LANGS", "comma-separated languages to keep (e.g. en,de); default: any"),
 		OPT_DOUBLE(0, "min-score", &min_score, "X", "keep when the language's probability is above X (default 0.65)"),
 		OPT_STRING(0, "model", &model_path, "PATH", "fastText language model (.bin or .ftz)"),
 		OPT_INT(0, "top-k", &top_k, "N", "also write the N best languages as metadata.language_topk"),
+		OPT_INT('j', "threads", &nthreads, "N", "identify on N threads (output order unchanged; default 1)"),
 		STAGE_OPTIONS(&o),
 		OPT_END(),
 	};
 	char tmp[PATH_MAX + 64];
 	struct classifier c;
 	struct stage st;
-	struct doc d;
-	struct buf meta = BUF_INIT;
-	int *keep = NULL, nkeep = 0, nargs, rc, k, sums_to_one, from_default = 0;
-	uint64_t *counts;
+	struct pmap pm = { 0 };
+	int nargs, rc, from_default = 0;
+	uint64_t unused;
 	struct ft_info info;
 
 	nargs = parse_options(argc, argv, opts, usage);
@@ -183,6 +332,8 @@ int cmd_lang(int argc, char **argv)
 		return usage_error("--top-k must be 0 or more");
 	if (!(min_score >= 0 && min_score <= 1))
 		return usage_error("--min-score must be between 0 and 1");
+	if (nthreads < 1 || nthreads > 1024)
+		return usage_error("--threads must be between 1 and 1024");
 	if (!model_path) {
 		model_path = find_model_file(LID_MODEL_NAME, LID_MODEL_ENV, tmp, sizeof(tmp));
 		if (!model_path) {
@@ -195,11 +346,13 @@ int cmd_lang(int argc, char **argv)
 		return 1;
 	ft_get_info(c.m, &info);
 	/* hs and softmax probabilities sum to one; one-vs-all ones need not */
-	sums_to_one = info.loss == 1 || info.loss == 3;
+	c.sums_to_one = info.loss == 1 || info.loss == 3;
+	c.min_score = min_score;
+	c.top_k = top_k;
 	if (keep_arg) {
 		const char *p = keep_arg;
-		keep = calloc(strlen(keep_arg) + 1, sizeof(*keep));
-		if (!keep) {
+		c.keep = calloc(strlen(keep_arg) + 1, sizeof(*c.keep));
+		if (!c.keep) {
 			classifier_close(&c);
 			msg_code(SL_ENOMEM, "--keep");
 			return 1;
@@ -211,7 +364,6 @@ int cmd_lang(int argc, char **argv)
 				int idx;
 				if (n > 200) {
 					classifier_close(&c);
-					free(keep);
 					return usage_error("--keep: language name too long");
 				}
 				snprintf(name, sizeof(name), "%s%.*s",
@@ -221,116 +373,72 @@ int cmd_lang(int argc, char **argv)
 					rc = usage_error("--keep: '%.*s' is not a label of the model '%s'",
 							 (int)n, p, model_path);
 					classifier_close(&c);
-					free(keep);
 					return rc;
 				}
-				keep[nkeep++] = idx;
+				c.keep[c.nkeep++] = idx;
 			}
 			p += n + (p[n] == ',');
 		}
-		if (!nkeep) {
+		if (!c.nkeep) {
 			classifier_close(&c);
-			free(keep);
 			return usage_error("--keep: no languages given");
 		}
 	}
-	counts = calloc((size_t)ft_nlabels(c.m), sizeof(*counts));
-	if (!counts) {
+	c.k = top_k > 0 ? top_k : 1;
+	if (c.k > ft_nlabels(c.m))
+		c.k = ft_nlabels(c.m);
+	pm.nthreads = nthreads;
+	pm.work = lang_doc;
+	pm.emit = classifier_emit;
+	pm.failed = classifier_failed;
+	pm.arg = &c;
+	if (!(c.counts = calloc((size_t)ft_nlabels(c.m), sizeof(*c.counts))) || classifier_threads(&c, &pm)) {
 		classifier_close(&c);
-		free(keep);
 		msg_code(SL_ENOMEM, "loading '%s'", model_path);
 		return 1;
 	}
-	k = top_k > 0 ? top_k : 1;
-	if (k > ft_nlabels(c.m))
-		k = ft_nlabels(c.m);
 
 	rc = stage_begin(&st, "lang", STAGE_SPLIT_JSONL, &o, argv + 1, nargs);
 	if (rc) {
 		classifier_close(&c);
-		free(keep);
-		free(counts);
 		return rc;
 	}
-	doc_init(&d);
-	while (stage_next(&st, &d) > 0) {
-		const char *text, *reason = NULL;
-		size_t n;
-		int np, i, best_kept = 0;
-		float best;
-
-		if (doc_text(&d, &text, &n) ||
-		    (np = ft_predict(c.m, &c.s, text, n, k, 0.0f, c.preds)) < 0) {
-			msg_code(SL_ENOMEM, "identifying the language");
-			st.failed = 1;
-			break;
-		}
-		if (np == 0) {
-			/* the model has nothing to go on (no known token) */
-			if (stage_reject(&st, &d, "low_score"))
-				break;
-			continue;
-		}
-		best = c.preds[0].prob;
-		counts[c.preds[0].label]++;
-		if (doc_meta_set_str(&d, "language", strip_label(ft_label(c.m, c.preds[0].label)),
-				     strlen(strip_label(ft_label(c.m, c.preds[0].label)))) ||
-		    meta_set_float(&d, "language_score", best))
-			goto nomem;
-		if (top_k > 0) {
-			buf_reset(&meta);
-			if (buf_addch(&meta, '{'))
-				goto nomem;
-			for (i = 0; i < np; i++) {
-				const char *l = strip_label(ft_label(c.m, c.preds[i].label));
-				char num[32];
-				if ((i && buf_addch(&meta, ',')) || json_string_encode(&meta, l, strlen(l)) ||
-				    buf_addch(&meta, ':') ||
-				    buf_add(&meta, num, (size_t)fmt_float(num, sizeof(num), c.preds[i].prob)))
-					goto nomem;
-			}
-			if (buf_addch(&meta, '}') || doc_meta_set_raw(&d, "language_topk", meta.ptr, meta.len))
-				goto nomem;
-		}
-		if (!nkeep) {
-			if (!(best > min_score))
-				reason = "low_score";
-		} else {
-			for (i = 0; i < nkeep; i++)
-				best_kept |= keep[i] == c.preds[0].label;
-			if (best_kept) {
-				if (!(best > min_score))
-					reason = "low_score";
-			} else if (sums_to_one && min_score >= 0.501) {
-				/* no other language can score above one half */
-				reason = "other_language";
-			} else {
-				int all = ft_predict(c.m, &c.s, text, n, 0, 0.0f, c.preds), j, pass = 0;
-				if (all < 0)
-					goto nomem;
-				for (j = 0; j < all && !pass; j++)
-					for (i = 0; i < nkeep; i++)
-						if (keep[i] == c.preds[j].label && c.preds[j].prob > min_score)
-							pass = 1;
-				if (!pass)
-					reason = "other_language";
-			}
-		}
-		if (reason ? stage_reject(&st, &d, reason) : stage_emit(&st, &d))
-			break;
-		continue;
-nomem:
-		msg_code(SL_ENOMEM, "writing the language");
-		st.failed = 1;
-		break;
-	}
-	put_lang_counts(&st.extra, c.m, counts);
-	buf_release(&meta);
-	doc_release(&d);
+	pmap_run(&st, &pm, &unused);
+	put_lang_counts(&st.extra, c.m, c.counts);
 	classifier_close(&c);
-	free(keep);
-	free(counts);
 	return stage_end(&st);
+}
+
+/* Score one document (on thread t). */
+static int classify_doc(void *arg, int t, struct pmap_item *x)
+{
+	struct classifier *c = arg;
+	struct ft_thread *th = &c->th[t];
+	struct ft_slot *sl = &c->slot[x->slot];
+	const char *text;
+	size_t n;
+	int np, i;
+	float score = 0.0f;
+
+	sl->reason = NULL;
+	sl->label = -1;
+	sl->fatal = 0;
+	if (doc_text(&x->d, &text, &n) || (np = ft_predict(c->m, &th->s, text, n, 0, 0.0f, th->preds)) < 0) {
+		sl->fatal = SL_ENOMEM;
+		sl->what = "classifying";
+		return 0;
+	}
+	for (i = 0; i < np; i++)
+		if (th->preds[i].label == c->want)
+			score = th->preds[i].prob;
+	if (meta_set_float(&x->d, c->field, score)) {
+		sl->fatal = SL_ENOMEM;
+		sl->what = "classifying";
+		return 0;
+	}
+	if (!(score >= c->min_score))
+		sl->reason = "low_score";
+	return 0;
 }
 
 int cmd_classify(int argc, char **argv)
@@ -351,17 +459,20 @@ int cmd_classify(int argc, char **argv)
 	struct stage_opts o = { 0 };
 	const char *model_path = NULL, *label = NULL, *field = "classifier_score";
 	double min_score = 0.5;
+	int nthreads = 1;
 	struct option opts[] = {
 		OPT_STRING(0, "model", &model_path, "PATH", "fastText classifier (.bin or .ftz); required"),
 		OPT_STRING(0, "label", &label, "LABEL", "the label whose probability is the score (e.g. __label__hq); required"),
 		OPT_DOUBLE(0, "min-score", &min_score, "X", "keep documents scoring at least X (default 0.5)"),
 		OPT_STRING(0, "field", &field, "NAME", "metadata key for the score (default classifier_score)"),
+		OPT_INT('j', "threads", &nthreads, "N", "score on N threads (output order unchanged; default 1)"),
 		STAGE_OPTIONS(&o),
 		OPT_END(),
 	};
 	struct classifier c;
 	struct stage st;
-	struct doc d;
+	struct pmap pm = { 0 };
+	uint64_t unused;
 	int nargs, rc, want;
 
 	nargs = parse_options(argc, argv, opts, usage);
@@ -375,6 +486,8 @@ int cmd_classify(int argc, char **argv)
 		return usage_error("--field: use letters, digits, '_', '.' and '-'");
 	if (!(min_score >= 0 && min_score <= 1))
 		return usage_error("--min-score must be between 0 and 1");
+	if (nthreads < 1 || nthreads > 1024)
+		return usage_error("--threads must be between 1 and 1024");
 	if (classifier_open(&c, model_path, 0))
 		return 1;
 	want = ft_label_index(c.m, label);
@@ -389,36 +502,26 @@ int cmd_classify(int argc, char **argv)
 		return rc;
 	}
 
+	c.want = want;
+	c.field = field;
+	c.min_score = min_score;
+	pm.nthreads = nthreads;
+	pm.work = classify_doc;
+	pm.emit = classifier_emit;
+	pm.failed = classifier_failed;
+	pm.arg = &c;
+	if (classifier_threads(&c, &pm)) {
+		classifier_close(&c);
+		msg_code(SL_ENOMEM, "loading '%s'", model_path);
+		return 1;
+	}
+
 	rc = stage_begin(&st, "classify", STAGE_SPLIT_JSONL, &o, argv + 1, nargs);
 	if (rc) {
 		classifier_close(&c);
 		return rc;
 	}
-	doc_init(&d);
-	while (stage_next(&st, &d) > 0) {
-		const char *text;
-		size_t n;
-		int np, i;
-		float score = 0.0f;
-
-		if (doc_text(&d, &text, &n) ||
-		    (np = ft_predict(c.m, &c.s, text, n, 0, 0.0f, c.preds)) < 0) {
-			msg_code(SL_ENOMEM, "classifying");
-			st.failed = 1;
-			break;
-		}
-		for (i = 0; i < np; i++)
-			if (c.preds[i].label == want)
-				score = c.preds[i].prob;
-		if (meta_set_float(&d, field, score)) {
-			msg_code(SL_ENOMEM, "classifying");
-			st.failed = 1;
-			break;
-		}
-		if (score >= min_score ? stage_emit(&st, &d) : stage_reject(&st, &d, "low_score"))
-			break;
-	}
-	doc_release(&d);
+	pmap_run(&st, &pm, &unused);
 	classifier_close(&c);
 	return stage_end(&st);
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# sluice quality --threads and sluice blocklist --threads (cmd/pmap.c): the
-# output, rejects, messages and --stats of 2 and 8 threads equal one
-# thread's on real documents, with more documents than the ring holds
-# (1024), every rule set and every signal, C4's rewrites, per-language
-# configs and word lists loaded by whichever thread meets a language first
-# (533 UDHR texts labelled by sluice lang), a configuration or list that
-# cannot be loaded in the middle of the input, and a pipe closed early.
+# --threads of sluice quality, blocklist, lang and classify (cmd/pmap.c;
+# tok's is tok_threads.sh): the output, rejects, messages and --stats of 2
+# and 8 threads equal one thread's on real documents, with more documents
+# than the ring holds (1024): every rule set and every signal, C4's
+# rewrites, per-language configs and word lists loaded by whichever thread
+# meets a language first (533 UDHR texts labelled by sluice lang), a
+# configuration or list that cannot be loaded in the middle of the input,
+# language identification with --keep and --top-k, a pipe closed early.
 # Also run under ThreadSanitizer (tools/test.sh --tsan, suite "threads").
 . "$(dirname "$0")/lib.sh"
 need_data
@@ -93,6 +94,17 @@ same "blocklist, a broken list" --annotate-only --words "$T/words" "$T/badcfg.js
 eq "blocklist, a broken list: exit 1" "$(tail -1 "$T/e8")" "exit 1"
 eq "blocklist, a broken list: the documents before it written" "$(grep -c . "$T/o8")" 1000
 eq "blocklist, a broken list: named once" "$(grep -c "bad_Latn': line 1: a word of 2000 bytes" "$T/e8")" 1
+# --- lang and classify (lid.176 as the classifier)
+M="$DATA/langid/lid.176.ftz"
+CMD=lang
+SKIP='seconds"'
+same "lang" --on-error skip --model "$M" "$T/many.jsonl"
+check "lang: languages counted" grep -q '"fr": ' "$T/st8.json"
+same "lang --keep --top-k" --on-error skip --model "$M" --keep en,fr,de --top-k 3 --min-score 0.3 "$T/many.jsonl"
+check "lang --keep: other languages rejected" grep -q other_language "$T/rj8.jsonl"
+CMD=classify
+same "classify" --on-error skip --model "$M" --label de --min-score 0.2 "$T/many.jsonl"
+check "classify: scores written" grep -q classifier_score "$T/o8"
 CMD=quality
 
 # downstream goes away: exit 0, no message, no hang
