@@ -27,7 +27,9 @@ struct wlang {
 	char *lang;
 	struct bl_words w;
 	int ok;              /* loaded (else no list for the language) */
-	int bad;             /* its list could not be loaded (reported) */
+	int bad;             /* its list could not be loaded */
+	char *err;           /* (bad) why, printed at the first document in the
+				language that is written; NULL: out of memory */
 };
 
 /* A worker's own scratch, on a line of its own. */
@@ -40,7 +42,7 @@ struct bslot {
 	const char *reason;  /* NULL: kept */
 	int no_url, missing_lang;
 	int fatal;           /* 0, or the SL_ code that stops the run */
-	int reported;        /* (fatal: a message is out already) */
+	const char *err;     /* (fatal) the message, else msg_code(fatal, what) */
 	const char *what;
 };
 
@@ -144,24 +146,34 @@ static int load_ut1(struct bl_urls *u, const char *dir, const char *cats, size_t
 	return rc ? -1 : 0;
 }
 
-/* A word list that bl_words_load refused. */
-static void words_error(int rc, const struct bl_words *w, const char *what, const char *path)
+/* Why bl_words_load refused a word list (NULL: out of memory). */
+static char *words_error_text(int rc, const struct bl_words *w, const char *what, const char *path)
 {
 	if (rc != SL_ETOOBIG)
-		msg_code(rc, "%s'%s'", what, path);
-	else if (w->bad_line)
-		msg("%s'%s': line %zu: a word of %zu bytes (the limit is %d)", what, path, w->bad_line, w->bad_len,
-		    BL_WORD_MAX);
+		return msg_text(rc, "%s'%s'", what, path);
+	if (w->bad_line)
+		return msg_text(0, "%s'%s': line %zu: a word of %zu bytes (the limit is %d)", what, path, w->bad_line,
+				w->bad_len, BL_WORD_MAX);
+	return msg_text(0, "%s'%s' (%.1f MB) is too big: its automaton would pass the limit of %zu MiB", what, path,
+			(double)w->file_bytes / 1e6, BL_WORDS_MAX_BYTES >> 20);
+}
+
+static void words_error(int rc, const struct bl_words *w, const char *what, const char *path)
+{
+	char *text = words_error_text(rc, w, what, path);
+	if (text)
+		msg("%s", text);
 	else
-		msg("%s'%s' (%.1f MB) is too big: its automaton would pass the limit of %zu MiB", what, path,
-		    (double)w->file_bytes / 1e6, BL_WORDS_MAX_BYTES >> 20);
+		msg_code(SL_ENOMEM, "%s'%s'", what, path);
+	free(text);
 }
 
 /* The word list for a language: loaded from WORDS/<lang> the first time
  * the language is met, NULL when there is none (*missing set), or when it
- * cannot be loaded (*bad set, reported once) or memory ran out.  Under
- * c->mu. */
-static const struct bl_words *words_for_locked(struct bctx *c, const char *lang, int *missing, int *bad)
+ * cannot be loaded (*bad set, *err why, for printing in input order) or
+ * memory ran out.  Under c->mu. */
+static const struct bl_words *words_for_locked(struct bctx *c, const char *lang, int *missing, int *bad,
+					       const char **err)
 {
 	char path[4096];
 	struct wlang *l, **nl;
@@ -181,7 +193,7 @@ static const struct bl_words *words_for_locked(struct bctx *c, const char *lang,
 		snprintf(path, sizeof(path), "%s/%s", c->words, lang);
 		if (!strchr(lang, '/') && lang[0] != '.' && access(path, R_OK) == 0) {
 			if ((rc = bl_words_load(&l->w, path, lang))) {
-				words_error(rc, &l->w, "", path);
+				l->err = words_error_text(rc, &l->w, "", path);
 				l->bad = 1;
 			} else {
 				l->ok = 1;
@@ -190,6 +202,7 @@ static const struct bl_words *words_for_locked(struct bctx *c, const char *lang,
 	}
 	l = c->langs[k];
 	*bad = l->bad;
+	*err = l->err;
 	*missing = !l->ok && !l->bad;
 	return l->ok ? &l->w : NULL;
 }
@@ -231,11 +244,10 @@ static int blocklist_doc(void *arg, int t, struct pmap_item *x)
 					goto fail;
 			}
 			pthread_mutex_lock(&c->mu);
-			w = words_for_locked(c, th->lang.ptr, &sl->missing_lang, &bad);
+			w = words_for_locked(c, th->lang.ptr, &sl->missing_lang, &bad, &sl->err);
 			pthread_mutex_unlock(&c->mu);
 			if (!w && (bad || !sl->missing_lang)) {
-				sl->reported = bad;
-				rc = SL_ENOMEM;
+				rc = SL_ENOMEM; /* (unless err says otherwise) */
 				goto fail;
 			}
 		} else {
@@ -282,7 +294,9 @@ static int blocklist_emit(void *arg, struct stage *st, struct pmap_item *x)
 	struct bctx *c = arg;
 	struct bslot *sl = &c->slot[x->slot];
 	if (sl->fatal) {
-		if (!sl->reported)
+		if (sl->err)
+			msg("%s", sl->err);
+		else
 			msg_code(sl->fatal, "%s", sl->what);
 		st->failed = 1;
 		return -1;
@@ -435,12 +449,7 @@ int cmd_blocklist(int argc, char **argv)
 	pm.failed = blocklist_failed;
 	pm.arg = &c;
 	nslots = pmap_slots(&pm);
-	c.th = aligned_alloc(128, (size_t)nthreads * sizeof(*c.th));
-	c.slot = calloc(nslots, sizeof(*c.slot));
-	if (!c.th || !c.slot) {
-		msg_code(SL_ENOMEM, "setting up");
-		st.failed = 1;
-	} else {
+	if ((c.th = aligned_alloc(128, (size_t)nthreads * sizeof(*c.th)))) {
 		memset(c.th, 0, (size_t)nthreads * sizeof(*c.th));
 		for (i = 0; i < nthreads; i++) {
 			buf_init(&c.th[i].lower, 0);
@@ -448,6 +457,12 @@ int cmd_blocklist(int argc, char **argv)
 			buf_init(&c.th[i].lang, 0);
 			buf_init(&c.th[i].url, 0);
 		}
+	}
+	c.slot = calloc(nslots, sizeof(*c.slot));
+	if (!c.th || !c.slot) {
+		msg_code(SL_ENOMEM, "setting up");
+		st.failed = 1;
+	} else {
 		pmap_run(&st, &pm, &unused);
 	}
 	buf_addf(&st.extra, ",\n  \"lists\": {\"domains\": %zu, \"urls\": %zu, \"categories\": %d, \"load_seconds\": %.3f}",
@@ -465,6 +480,7 @@ out:
 		if (c.langs[k]) {
 			bl_words_release(&c.langs[k]->w);
 			free(c.langs[k]->lang);
+			free(c.langs[k]->err);
 			free(c.langs[k]);
 		}
 	}

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
@@ -39,4 +40,26 @@ void msg_code(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg(fmt, ap, why);
 	va_end(ap);
+}
+
+char *msg_text(int code, const char *fmt, ...)
+{
+	va_list ap;
+	int e = errno, n, m;
+	const char *why = !code ? NULL : (code == SL_EOPEN || code == SL_EIO) && e ? strerror(e) : sl_strerror(code);
+	char *s;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	m = why ? (int)strlen(why) + 2 : 0;
+	if (!(s = malloc((size_t)n + (size_t)m + 1)))
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	if (why)
+		sprintf(s + n, ": %s", why);
+	return s;
 }

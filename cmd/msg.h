@@ -14,6 +14,11 @@ void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * SL_EOPEN/SL_EIO, which carry errno. */
 void msg_code(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* msg_code's text, without the "sluice CMD: " before it, in a new string
+ * (NULL when out of memory); code 0: msg's.  For a message found by a
+ * worker thread and printed later, in input order, with msg("%s", text). */
+char *msg_text(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Progress lines are drawn on a terminal with \r; a message must first
  * clear the line.  msg() does this when msg_progress_active is set. */
 extern int msg_progress_active;

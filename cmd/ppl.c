@@ -22,6 +22,7 @@
 #include "models.h"
 #include "msg.h"
 #include "outstream.h"
+#include "pmap.h"
 #include "pytext.h"
 #include "stage.h"
 
@@ -327,6 +328,121 @@ static int fmt_ppl(char *out, size_t n, double v)
 	return snprintf(out, n, "%.16e", r);
 }
 
+/* ---- scoring on the threads of pmap.c ---- */
+
+/* A worker's own scratch, on a line of its own: its text units (sharing
+ * the tokenizer of --units bpe:, with a work area of its own) and scorer. */
+struct ppl_thread {
+	struct prep prep;
+	struct scorer sc;
+	double t_score;     /* seconds scoring documents */
+} __attribute__((aligned(128)));
+
+/* What the work on a document found, for writing it in order. */
+struct ppl_slot {
+	const char *reason;  /* NULL: kept */
+	int bucket;          /* its bucket, -1 when it has no words */
+	uint64_t tokens, oov, lines;
+	int fatal;           /* 0, or the SL_ code that stops the run */
+};
+
+struct ppl_ctx {
+	struct ppl_thread *th;
+	struct ppl_slot *slot;
+	const struct bucket *buckets;
+	int nb;
+	double max_ppl;
+	/* counted as documents are written */
+	uint64_t no_words, docs_scored, all_tokens, all_oov, all_lines, bucket_docs[MAX_BUCKETS];
+};
+
+static int ppl_doc(void *arg, int t, struct pmap_item *x)
+{
+	struct ppl_ctx *c = arg;
+	struct ppl_thread *th = &c->th[t];
+	struct ppl_slot *sl = &c->slot[x->slot];
+	struct scorer *sc = &th->sc;
+	const char *text;
+	size_t n;
+	double t0 = now();
+	int rc, b;
+
+	memset(sl, 0, sizeof(*sl));
+	sl->bucket = -1;
+	if ((rc = doc_text(&x->d, &text, &n)))
+		goto fail;
+	sc->logp = 0;
+	sc->tokens = sc->oov = sc->lines = 0;
+	if ((rc = each_sentence(&th->prep, text, n, score_sentence, sc)))
+		goto fail;
+	th->t_score += now() - t0;
+	sl->tokens = sc->tokens;
+	sl->oov = sc->oov;
+	sl->lines = sc->lines;
+	if (sc->tokens == 0) {
+		if (c->nb && (rc = doc_meta_set_str(&x->d, "bucket", "all", 3)))
+			goto fail;
+		if (c->max_ppl > 0)
+			sl->reason = "no_words";
+	} else {
+		double ppl = pow(10.0, -sc->logp / (double)sc->tokens);
+		char num[64];
+
+		if ((rc = doc_meta_set_raw(&x->d, "perplexity", num, (size_t)fmt_ppl(num, sizeof(num), ppl))))
+			goto fail;
+		ppl = strtod(num, NULL); /* decide on the value written */
+		for (b = 0; b < c->nb; b++)
+			if (ppl < c->buckets[b].below)
+				break;
+		if (c->nb) {
+			sl->bucket = b;
+			if ((rc = doc_meta_set_str(&x->d, "bucket", c->buckets[b].name, strlen(c->buckets[b].name))))
+				goto fail;
+		} else {
+			sl->bucket = 0;
+		}
+		if (c->max_ppl > 0 && ppl > c->max_ppl)
+			sl->reason = "high_perplexity";
+	}
+	return 0;
+fail:
+	sl->fatal = rc;
+	return 0;
+}
+
+/* In input order, on the calling thread: count, keep or reject, or stop
+ * the run at the first document whose work failed. */
+static int ppl_emit(void *arg, struct stage *st, struct pmap_item *x)
+{
+	struct ppl_ctx *c = arg;
+	struct ppl_slot *sl = &c->slot[x->slot];
+	if (sl->fatal) {
+		msg_code(sl->fatal, "scoring a document");
+		st->failed = 1;
+		return -1;
+	}
+	c->all_tokens += sl->tokens;
+	c->all_oov += sl->oov;
+	c->all_lines += sl->lines;
+	if (sl->bucket < 0) {
+		c->no_words++;
+	} else {
+		c->docs_scored++;
+		if (c->nb)
+			c->bucket_docs[sl->bucket]++;
+	}
+	return sl->reason ? stage_reject(st, &x->d, sl->reason) : stage_emit(st, &x->d);
+}
+
+/* (ppl_doc returns its errors in the slot: not called) */
+static void ppl_failed(void *arg, struct stage *st, struct pmap_item *x, int rc)
+{
+	(void)arg;
+	(void)x;
+	msg_code(rc, "scoring a document");
+	st->failed = 1;
+}
+
 static int ppl_score(int argc, char **argv)
 {
 	static const char *const usage[] = {
@@ -355,7 +471,7 @@ static int ppl_score(int argc, char **argv)
 	struct stage_opts o = { 0 };
 	const char *model_path = NULL, *buckets_arg = NULL, *unit = NULL, *units = NULL;
 	double max_ppl = -1;
-	int no_normalize = 0;
+	int no_normalize = 0, nthreads = 1;
 	struct option opts[] = {
 		OPT_STRING(0, "model", &model_path, "PATH", "ARPA or .slm model (default: models/en-brown.slm, which tools/get-ppl-model.sh builds)"),
 		OPT_STRING(0, "units", &units, "words|bpe:VOCAB", "what the model's words are (default: what the model records, else words)"),
@@ -363,18 +479,19 @@ static int ppl_score(int argc, char **argv)
 		OPT_STRING(0, "buckets", &buckets_arg, "NAME:X,...", "metadata.bucket: the first NAME whose cut-off the perplexity is below; the rest are \"tail\" (or a last NAME without :X)"),
 		OPT_STRING(0, "unit", &unit, "line|doc", "score each line as a sentence (default), or the whole document as one, as cc_net's pipeline does"),
 		OPT_FLAG(0, "no-normalize", &no_normalize, "score the text as it is (only split at whitespace)"),
+		OPT_INT('j', "threads", &nthreads, "N", "score on N threads (output order unchanged; default 1)"),
 		STAGE_OPTIONS(&o),
 		OPT_END(),
 	};
 	struct bucket buckets[MAX_BUCKETS];
-	struct scorer sc = { 0 };
 	struct prep prep;
 	struct stage st;
-	struct doc d;
 	struct lm_model *m;
-	uint64_t no_words = 0, docs_scored = 0, all_tokens = 0, all_oov = 0, all_lines = 0;
-	double t_load, t_score = 0;
-	int nargs, rc, nb = 0, from_default, b;
+	struct ppl_ctx c = { 0 };
+	struct pmap pm = { 0 };
+	uint64_t lookups = 0, unused;
+	double t_load, t_score = 0, t_core = 0;
+	int nargs, rc, nb = 0, from_default, b, i, bpe_failed = 0;
 
 	nargs = parse_options(argc, argv, opts, usage);
 	if (nargs < 0)
@@ -387,6 +504,10 @@ static int ppl_score(int argc, char **argv)
 		goto early;
 	if (max_ppl != -1 && !(max_ppl > 0)) {
 		rc = usage_error("--max-perplexity must be a positive number");
+		goto early;
+	}
+	if (nthreads < 1 || nthreads > 1024) {
+		rc = usage_error("--threads must be between 1 and 1024");
 		goto early;
 	}
 	t_load = now();
@@ -406,85 +527,74 @@ static int ppl_score(int argc, char **argv)
 		lm_free(m);
 		goto early;
 	}
-	sc.m = m;
-	rc = stage_begin(&st, "ppl", STAGE_SPLIT_JSONL, &o, argv + 1, nargs);
-	if (rc) {
-		lm_free(m);
-		goto early;
-	}
-	doc_init(&d);
-	while (stage_next(&st, &d) > 0) {
-		const char *t, *reason = NULL;
-		size_t n;
-		double t0 = now();
-
-		if ((rc = doc_text(&d, &t, &n)))
-			goto fail;
-		sc.logp = 0;
-		sc.tokens = sc.oov = sc.lines = 0;
-		if ((rc = each_sentence(&prep, t, n, score_sentence, &sc)))
-			goto fail;
-		t_score += now() - t0;
-		all_tokens += sc.tokens;
-		all_oov += sc.oov;
-		all_lines += sc.lines;
-		if (sc.tokens == 0) {
-			no_words++;
-			if (nb && (rc = doc_meta_set_str(&d, "bucket", "all", 3)))
-				goto fail;
-			if (max_ppl > 0)
-				reason = "no_words";
-		} else {
-			double ppl = pow(10.0, -sc.logp / (double)sc.tokens);
-			char num[64];
-
-			docs_scored++;
-			if ((rc = doc_meta_set_raw(&d, "perplexity", num, (size_t)fmt_ppl(num, sizeof(num), ppl))))
-				goto fail;
-			ppl = strtod(num, NULL); /* decide on the value written */
-			for (b = 0; b < nb; b++)
-				if (ppl < buckets[b].below)
-					break;
-			if (nb) {
-				buckets[b].docs++;
-				if ((rc = doc_meta_set_str(&d, "bucket", buckets[b].name, strlen(buckets[b].name))))
-					goto fail;
-			}
-			if (max_ppl > 0 && ppl > max_ppl)
-				reason = "high_perplexity";
+	c.buckets = buckets;
+	c.nb = nb;
+	c.max_ppl = max_ppl;
+	pm.nthreads = nthreads;
+	pm.work = ppl_doc;
+	pm.emit = ppl_emit;
+	pm.failed = ppl_failed;
+	pm.arg = &c;
+	if ((c.th = aligned_alloc(128, (size_t)nthreads * sizeof(*c.th)))) {
+		memset(c.th, 0, (size_t)nthreads * sizeof(*c.th));
+		for (i = 0; i < nthreads; i++) {
+			/* the options and the tokenizer of prep (which owns it) */
+			prep_init(&c.th[i].prep);
+			c.th[i].prep.normalize = prep.normalize;
+			c.th[i].prep.whole_doc = prep.whole_doc;
+			c.th[i].sc.m = m;
 		}
-		if (reason ? stage_reject(&st, &d, reason) : stage_emit(&st, &d))
-			break;
-		continue;
-fail:
-		msg_code(rc, "scoring a document");
-		st.failed = 1;
-		break;
+		for (i = 0; i < nthreads && prep.bpe && !bpe_failed; i++) {
+			c.th[i].prep.bpe = prep.bpe;
+			bpe_failed = bpe_work_new(prep.bpe, &c.th[i].prep.work) != 0;
+		}
 	}
+	c.slot = calloc(pmap_slots(&pm), sizeof(*c.slot));
+	if (!c.th || !c.slot || bpe_failed) {
+		msg_code(SL_ENOMEM, "setting up");
+		rc = 1;
+		goto out;
+	}
+	rc = stage_begin(&st, "ppl", STAGE_SPLIT_JSONL, &o, argv + 1, nargs);
+	if (rc)
+		goto out;
+	pmap_run(&st, &pm, &unused);
+	for (i = 0; i < nthreads; i++) {
+		lookups += c.th[i].sc.lookups;
+		t_core += c.th[i].sc.t_core;
+		t_score += c.th[i].t_score;
+	}
+	for (b = 0; b < nb; b++)
+		buckets[b].docs = c.bucket_docs[b];
 	buf_addf(&st.extra, ",\n  \"model_load_seconds\": %.4f", t_load);
 	buf_addf(&st.extra, ",\n  \"docs_scored\": %llu,\n  \"docs_without_words\": %llu",
-		 (unsigned long long)docs_scored, (unsigned long long)no_words);
+		 (unsigned long long)c.docs_scored, (unsigned long long)c.no_words);
 	buf_addf(&st.extra, ",\n  \"sentences\": %llu,\n  \"tokens\": %llu,\n  \"oov_tokens\": %llu",
-		 (unsigned long long)all_lines, (unsigned long long)all_tokens, (unsigned long long)all_oov);
+		 (unsigned long long)c.all_lines, (unsigned long long)c.all_tokens, (unsigned long long)c.all_oov);
 	/* the core (ids to probabilities) and the whole (text to perplexity) */
 	buf_addf(&st.extra, ",\n  \"lookups\": %llu,\n  \"core_seconds\": %.3f,\n  \"lookups_per_second\": %.0f"
 		 ",\n  \"core_words_per_second\": %.0f,\n  \"words_per_second\": %.0f",
-		 (unsigned long long)sc.lookups, sc.t_core, sc.t_core > 0 ? (double)sc.lookups / sc.t_core : 0.0,
-		 sc.t_core > 0 ? (double)all_tokens / sc.t_core : 0.0,
-		 t_score > 0 ? (double)all_tokens / t_score : 0.0);
+		 (unsigned long long)lookups, t_core, t_core > 0 ? (double)lookups / t_core : 0.0,
+		 t_core > 0 ? (double)c.all_tokens / t_core : 0.0,
+		 t_score > 0 ? (double)c.all_tokens / t_score : 0.0);
 	if (nb) {
 		buf_addstr(&st.extra, ",\n  \"buckets\": {");
 		for (b = 0; b < nb; b++)
 			buf_addf(&st.extra, "%s\"%s\": %llu", b ? ", " : "", buckets[b].name,
 				 (unsigned long long)buckets[b].docs);
-		buf_addf(&st.extra, "%s\"all\": %llu}", nb ? ", " : "", (unsigned long long)no_words);
+		buf_addf(&st.extra, "%s\"all\": %llu}", nb ? ", " : "", (unsigned long long)c.no_words);
 	}
-	doc_release(&d);
-	free(sc.ids);
-	free(sc.hash);
+	rc = stage_end(&st);
+out:
+	for (i = 0; c.th && i < nthreads; i++) {
+		c.th[i].prep.bpe = NULL; /* (prep's) */
+		prep_release(&c.th[i].prep);
+		free(c.th[i].sc.ids);
+		free(c.th[i].sc.hash);
+	}
+	free(c.th);
+	free(c.slot);
 	lm_free(m);
-	prep_release(&prep);
-	return stage_end(&st);
 early:
 	prep_release(&prep);
 	return rc;

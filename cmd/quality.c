@@ -24,7 +24,9 @@
 struct langent {
 	char *lang;
 	struct qparams *p;   /* NULL: no config for this language */
-	int bad;             /* its config could not be loaded (reported) */
+	int bad;             /* its config could not be loaded */
+	char *err;           /* (bad) why, printed at the first document in the
+				language that is written; NULL: out of memory */
 };
 
 /* A worker's own scratch, on a line of its own. */
@@ -38,7 +40,7 @@ struct qslot {
 	const char *reason;  /* NULL: kept */
 	int changed;         /* c4 rewrote the text */
 	int fatal;           /* 0, or what stops the run (an SL_ code) */
-	int reported;        /* (fatal: a message is out already) */
+	const char *err;     /* (fatal) the message, else msg_code(fatal, what) */
 	int missing;         /* --lang-config has no file for its language */
 	const char *what;
 };
@@ -81,9 +83,10 @@ static int apply_sets(struct qparams *p, const struct opt_list *sets)
 /* The parameters for a language: from DIR/<lang>.yml, or for a label of
  * lid.176 from the file of FineWeb-2's name for it (DIR/deu_Latn.yml for
  * "de"), cached; else base (*missing set).  NULL when out of memory, or
- * with *bad set when the language's file cannot be loaded (reported once).
- * Under c->mu. */
-static const struct qparams *params_for_locked(struct qctx *c, const char *lang, size_t n, int *bad, int *missing)
+ * with *bad set when the language's file cannot be loaded (*err: why, for
+ * printing in input order; NULL: out of memory).  Under c->mu. */
+static const struct qparams *params_for_locked(struct qctx *c, const char *lang, size_t n, int *bad,
+					       const char **err, int *missing)
 {
 	size_t k;
 	char path[4096];
@@ -96,6 +99,7 @@ static const struct qparams *params_for_locked(struct qctx *c, const char *lang,
 		if (strlen(c->langs[k].lang) == n && !memcmp(c->langs[k].lang, lang, n)) {
 			if (c->langs[k].bad) {
 				*bad = 1;
+				*err = c->langs[k].err;
 				return NULL;
 			}
 			if (!c->langs[k].p)
@@ -107,6 +111,7 @@ static const struct qparams *params_for_locked(struct qctx *c, const char *lang,
 	c->langs[c->nlangs].lang = strndup(lang, n);
 	c->langs[c->nlangs].p = NULL;
 	c->langs[c->nlangs].bad = 0;
+	c->langs[c->nlangs].err = NULL;
 	if (!c->langs[c->nlangs].lang)
 		return NULL;
 	c->nlangs++;
@@ -126,34 +131,42 @@ static const struct qparams *params_for_locked(struct qctx *c, const char *lang,
 		}
 	}
 	p = malloc(sizeof(*p));
-	if (!p || qparams_copy(p, &c->base)) {
+	if (!p || (rc = qparams_copy(p, &c->base))) {
+		if (p)
+			qparams_release(p);
 		free(p);
-		return NULL;
+		goto bad; /* (out of memory) */
 	}
 	rc = langcfg_load(path, p, &line);
 	if (rc == SL_EFORMAT)
-		msg("'%s': line %d: not a configuration this reader understands", path, line);
+		c->langs[c->nlangs - 1].err = msg_text(0, "'%s': line %d: not a configuration this reader understands",
+						       path, line);
 	else if (rc)
-		msg_code(rc, "'%s'", path);
+		c->langs[c->nlangs - 1].err = msg_text(rc, "'%s'", path);
 	if (rc || apply_sets(p, c->sets)) {
 		qparams_release(p);
 		free(p);
-		c->langs[c->nlangs - 1].bad = 1;
-		*bad = 1;
-		return NULL;
+		goto bad;
 	}
 	c->langs[c->nlangs - 1].p = p;
 	return p;
+bad:
+	c->langs[c->nlangs - 1].bad = 1;
+	*bad = 1;
+	*err = c->langs[c->nlangs - 1].err;
+	return NULL;
 }
 
-static const struct qparams *params_for(struct qctx *c, const char *lang, size_t n, int *bad, int *missing)
+static const struct qparams *params_for(struct qctx *c, const char *lang, size_t n, int *bad,
+					const char **err, int *missing)
 {
 	const struct qparams *p;
 	*bad = *missing = 0;
+	*err = NULL;
 	if (!c->cfgdir || !n)
 		return &c->base;
 	pthread_mutex_lock(&c->mu);
-	p = params_for_locked(c, lang, n, bad, missing);
+	p = params_for_locked(c, lang, n, bad, err, missing);
 	pthread_mutex_unlock(&c->mu);
 	return p;
 }
@@ -186,9 +199,8 @@ static int quality_doc(void *arg, int t, struct pmap_item *x)
 		sl->what = "metadata.language";
 		return 0;
 	}
-	if (!(p = params_for(c, th->lang.ptr, th->lang.len, &bad, &sl->missing))) {
-		sl->fatal = SL_ENOMEM;
-		sl->reported = bad; /* when it was loaded */
+	if (!(p = params_for(c, th->lang.ptr, th->lang.len, &bad, &sl->err, &sl->missing))) {
+		sl->fatal = SL_ENOMEM; /* (unless err says otherwise) */
 		sl->what = "language configuration";
 		return 0;
 	}
@@ -242,7 +254,9 @@ static int quality_emit(void *arg, struct stage *st, struct pmap_item *x)
 	struct qctx *c = arg;
 	struct qslot *sl = &c->slot[x->slot];
 	if (sl->fatal) {
-		if (!sl->reported)
+		if (sl->err)
+			msg("%s", sl->err);
+		else
 			msg_code(sl->fatal, "%s", sl->what);
 		st->failed = 1;
 		return -1;
@@ -368,12 +382,7 @@ int cmd_quality(int argc, char **argv)
 	pm.failed = quality_failed;
 	pm.arg = &c;
 	nslots = pmap_slots(&pm);
-	c.th = aligned_alloc(128, (size_t)nthreads * sizeof(*c.th));
-	c.slot = calloc(nslots, sizeof(*c.slot));
-	if (!c.th || !c.slot) {
-		msg_code(SL_ENOMEM, "setting up");
-		st.failed = 1;
-	} else {
+	if ((c.th = aligned_alloc(128, (size_t)nthreads * sizeof(*c.th)))) {
 		memset(c.th, 0, (size_t)nthreads * sizeof(*c.th));
 		for (i = 0; i < nthreads; i++) {
 			quality_init(&c.th[i].q);
@@ -382,6 +391,12 @@ int cmd_quality(int argc, char **argv)
 			buf_init(&c.th[i].sigs, 0);
 			buf_init(&c.th[i].lang, 0);
 		}
+	}
+	c.slot = calloc(nslots, sizeof(*c.slot));
+	if (!c.th || !c.slot) {
+		msg_code(SL_ENOMEM, "setting up");
+		st.failed = 1;
+	} else {
 		pmap_run(&st, &pm, &unused);
 	}
 	buf_addf(&st.extra, ",\n  \"texts_rewritten\": %llu", (unsigned long long)c.rewritten);
@@ -394,6 +409,7 @@ int cmd_quality(int argc, char **argv)
 			free(c.langs[k].p);
 		}
 		free(c.langs[k].lang);
+		free(c.langs[k].err);
 	}
 	free(c.langs);
 	qparams_release(&c.base);
