@@ -15,7 +15,8 @@
  *            first (smallest shard, index) of its cluster, uint32 indexes
  *            in ascending order
  *   filter   re-reads the same inputs with the same --shard and drops the
- *            documents listed in RRRRRR.remove
+ *            documents listed in RRRRRR.remove (checking that they are the
+ *            documents sign read: see "manifests")
  * Every file is written to NAME.tmp-PID and renamed, so a killed step
  * leaves no partial file and can simply be run again.  Each task of sign
  * and buckets ends with a manifest (sign-IIIII.manifest,
@@ -40,6 +41,7 @@
 #include "msg.h"
 #include "stage.h"
 #include "tmpclean.h"
+#include "tokshard.h"
 
 static unsigned shard_rank(const char *shard)
 {
@@ -143,13 +145,75 @@ static int make_dir(const char *path)
  * earlier run to a later step.  A task only ever removes its own files and
  * those of ranks or bands >= what this run has, so N tasks of a Slurm array
  * writing into one directory at once never remove each other's output.
+ *
+ * The input of each sign task goes down the chain too, so that filter can
+ * tell whether it reads the documents that were signed (its lists name
+ * documents by position): sign records how many documents it read and a
+ * fingerprint of their texts in order ("documents N", "input_xxh3 H"; H
+ * chained as tokshard_input_hash does); buckets copies every sign task's
+ * into its manifest and cluster into done ("sign_input RANK N H" lines).
+ * Manifests of older runs have none, and filter then cannot check.
  */
+struct mh_input {
+	unsigned rank;
+	uint64_t docs, fp;
+};
+
 struct manifest {
 	unsigned rank, n;          /* --shard I/N of the task */
 	int bands, rows;
 	unsigned sign_shards;      /* buckets, cluster: the N of sign */
 	char sig[256];             /* sign: the signature parameters */
+	int has_docs, has_fp;      /* sign: what it read */
+	uint64_t docs, fp;
+	struct mh_input *in;       /* buckets, cluster: every sign task's, by rank */
+	size_t nin, capin;         /* (check_manifests of sign: the same, gathered) */
 };
+
+static void manifest_release(struct manifest *m)
+{
+	free(m->in);
+	m->in = NULL;
+	m->nin = m->capin = 0;
+}
+
+static int manifest_add_input(struct manifest *m, unsigned rank, uint64_t docs, uint64_t fp)
+{
+	if (ARRAY_GROW(m->in, m->capin, m->nin + 1))
+		return -1;
+	m->in[m->nin].rank = rank;
+	m->in[m->nin].docs = docs;
+	m->in[m->nin].fp = fp;
+	m->nin++;
+	return 0;
+}
+
+/* The "sign_input" lines of m's inputs, appended to b.  0 or SL_ENOMEM. */
+static int manifest_put_inputs(struct buf *b, const struct manifest *m)
+{
+	size_t i;
+	int rc = 0;
+	for (i = 0; i < m->nin && !rc; i++)
+		rc = buf_addf(b, "sign_input %u %" PRIu64 " %016" PRIx64 "\n", m->in[i].rank, m->in[i].docs, m->in[i].fp);
+	return rc;
+}
+
+static int same_inputs(const struct manifest *a, const struct manifest *b)
+{
+	size_t i;
+	if (a->nin != b->nin)
+		return 0;
+	for (i = 0; i < a->nin; i++)
+		if (a->in[i].rank != b->in[i].rank || a->in[i].docs != b->in[i].docs || a->in[i].fp != b->in[i].fp)
+			return 0;
+	return 1;
+}
+
+static int cmp_input(const void *a, const void *b)
+{
+	const struct mh_input *x = a, *y = b;
+	return x->rank < y->rank ? -1 : x->rank > y->rank;
+}
 
 /* name is PREFIX, 1 to 9 digits, SUFFIX: 1 with the number, else 0 */
 static int match_name(const char *name, const char *prefix, const char *suffix, unsigned long *num)
@@ -204,6 +268,8 @@ static int read_manifest(const char *path, const char *kind, struct manifest *m)
 	char line[512], head[64];
 	FILE *f = fopen(path, "r");
 	int first = 1, bad = 0;
+	unsigned rank;
+	uint64_t docs, fp;
 
 	memset(m, 0, sizeof(*m));
 	if (!f) {
@@ -219,9 +285,19 @@ static int read_manifest(const char *path, const char *kind, struct manifest *m)
 		} else if (!strncmp(line, "signature ", 10) && l > 11 && l - 11 < sizeof(m->sig)) {
 			memcpy(m->sig, line + 10, l - 11);
 			m->sig[l - 11] = '\0';
+		} else if (sscanf(line, "documents %" SCNu64, &m->docs) == 1) {
+			m->has_docs = 1;
+		} else if (sscanf(line, "input_xxh3 %" SCNx64, &m->fp) == 1) {
+			m->has_fp = 1;
+		} else if (sscanf(line, "sign_input %u %" SCNu64 " %" SCNx64, &rank, &docs, &fp) == 3) {
+			if (manifest_add_input(m, rank, docs, fp)) {
+				fclose(f);
+				manifest_release(m);
+				msg_code(SL_ENOMEM, "'%s'", path);
+				return -1;
+			}
 		} else if (sscanf(line, "shard %u/%u", &m->rank, &m->n) != 2 && sscanf(line, "bands %d", &m->bands) != 1 &&
-			   sscanf(line, "rows %d", &m->rows) != 1 && sscanf(line, "sign_shards %u", &m->sign_shards) != 1 &&
-			   strncmp(line, "documents ", 10)) {
+			   sscanf(line, "rows %d", &m->rows) != 1 && sscanf(line, "sign_shards %u", &m->sign_shards) != 1) {
 			bad = 1;
 		}
 	}
@@ -229,6 +305,7 @@ static int read_manifest(const char *path, const char *kind, struct manifest *m)
 		bad = 1;
 	fclose(f);
 	if (bad) {
+		manifest_release(m);
 		msg("'%s': not a `sluice minhash %s` manifest", path, kind);
 		return -1;
 	}
@@ -236,8 +313,10 @@ static int read_manifest(const char *path, const char *kind, struct manifest *m)
 }
 
 /* The manifests KIND-IIIII.manifest in dir must be those of ranks 0..N-1 of
- * one run (same N and parameters); *m gets their parameters.  0, or -1
- * (reported). */
+ * one run (same N and parameters); *m gets their parameters (release it
+ * with manifest_release).  For sign, m->in gathers every task's input
+ * (none when a manifest lacks it: an older run); for buckets, every task
+ * must have copied the same.  0, or -1 (reported). */
 static int check_manifests(const char *dir, const char *kind, struct manifest *m)
 {
 	char prefix[32], path[4200], first[4200] = "";
@@ -245,8 +324,9 @@ static int check_manifests(const char *dir, const char *kind, struct manifest *m
 	struct dirent *de;
 	struct manifest x;
 	unsigned long num, count = 0;
-	int ret = 0;
+	int ret = 0, sign = !strcmp(kind, "sign"), all_fp = 1;
 
+	memset(m, 0, sizeof(*m));
 	if (!dd) {
 		msg_code(SL_EOPEN, "cannot open '%s'", dir);
 		return -1;
@@ -265,26 +345,39 @@ static int check_manifests(const char *dir, const char *kind, struct manifest *m
 		if (x.n == 0 || x.rank >= x.n || strcmp(de->d_name, want)) {
 			msg("'%s': not a `sluice minhash %s` manifest", path, kind);
 			ret = -1;
+		} else if (count && (x.n != m->n || x.bands != m->bands || x.rows != m->rows ||
+				     x.sign_shards != m->sign_shards || strcmp(x.sig, m->sig) ||
+				     (!sign && !same_inputs(&x, m)))) {
+			msg("'%s' and '%s' come from different `sluice minhash %s` runs (other --shard N, "
+			    "parameters or input): run the step again for every shard", first, path, kind);
+			ret = -1;
+		} else if (sign) {
+			all_fp &= x.has_fp && x.has_docs;
+			if (!count) {
+				*m = x; /* (x.in is NULL: a sign manifest has none) */
+				m->in = NULL;
+				m->nin = m->capin = 0;
+			}
+			if (all_fp && manifest_add_input(m, x.rank, x.docs, x.fp)) {
+				msg_code(SL_ENOMEM, "'%s'", path);
+				ret = -1;
+			}
 		} else if (!count) {
 			*m = x;
-			snprintf(first, sizeof(first), "%s", path);
-		} else if (x.n != m->n || x.bands != m->bands || x.rows != m->rows || x.sign_shards != m->sign_shards ||
-			   strcmp(x.sig, m->sig)) {
-			msg("'%s' and '%s' come from different `sluice minhash %s` runs (other --shard N or "
-			    "parameters): run the step again for every shard", first, path, kind);
-			ret = -1;
+			x.in = NULL; /* (m's now) */
 		}
+		if (!count && !ret)
+			snprintf(first, sizeof(first), "%s", path);
+		manifest_release(&x);
 		count++;
 	}
 	closedir(dd);
-	if (ret)
-		return ret;
-	if (!count) {
+	if (!ret && !count) {
 		msg("'%s' holds no finished `sluice minhash %s` output (no %s-*.manifest): run that step first",
 		    dir, kind, kind);
-		return -1;
+		ret = -1;
 	}
-	if (count != m->n) {
+	if (!ret && count != m->n) {
 		unsigned r;
 		for (r = 0; r < m->n; r++) {
 			snprintf(path, sizeof(path), "%s/%s-%05u.manifest", dir, kind, r);
@@ -293,8 +386,16 @@ static int check_manifests(const char *dir, const char *kind, struct manifest *m
 		}
 		msg("'%s': `sluice minhash %s --shard %u/%u` did not finish (no '%s'); run it", dir, kind, r, m->n,
 		    path);
-		return -1;
+		ret = -1;
 	}
+	if (ret) {
+		manifest_release(m);
+		return ret;
+	}
+	if (sign && !all_fp)
+		manifest_release(m); /* an older sign run: nothing to check with */
+	if (m->nin)
+		qsort(m->in, m->nin, sizeof(*m->in), cmp_input);
 	return 0;
 }
 
@@ -406,7 +507,7 @@ static int mh_sign(int argc, char **argv)
 	struct doc d;
 	struct dd_minhash m;
 	struct buf *bands = NULL;
-	uint64_t *sig = NULL;
+	uint64_t *sig = NULL, fp = 0;
 	uint32_t docno = 0;
 	size_t rec;
 	char path[4096];
@@ -446,6 +547,7 @@ static int mh_sign(int argc, char **argv)
 			st.failed = 1;
 			break;
 		}
+		fp = tokshard_input_hash(fp, t, tn);
 		if (rc == 1) {
 			for (b = 0; b < cfg.buckets; b++) {
 				int j;
@@ -482,9 +584,10 @@ static int mh_sign(int argc, char **argv)
 			char mf[1024];
 			int n = snprintf(mf, sizeof(mf),
 					 "sluice minhash sign\nshard %u/%u\nbands %d\nrows %d\n"
-					 "signature shingle=%s ngram=%d hash=%s seed=%lu\ndocuments %lu\n",
+					 "signature shingle=%s ngram=%d hash=%s seed=%lu\ndocuments %lu\n"
+					 "input_xxh3 %016" PRIx64 "\n",
 					 shard_rank(o.shard), shard_count(o.shard), cfg.buckets, cfg.rows, shingle,
-					 cfg.ngram, hash, (unsigned long)cfg.seed, (unsigned long)docno);
+					 cfg.ngram, hash, (unsigned long)cfg.seed, (unsigned long)docno, fp);
 			snprintf(path, sizeof(path), "%s/sign-%05u.manifest", dir, shard_rank(o.shard));
 			if (write_file(path, mf, (size_t)n))
 				st.failed = 1;
@@ -571,17 +674,21 @@ static int mh_buckets(int argc, char **argv)
 	if ((buckets && buckets != sm.bands) || (rows && rows != sm.rows)) {
 		msg("--buckets %d --rows %d do not match the signatures in '%s' (%d bands of %d rows)",
 		    buckets ? buckets : sm.bands, rows ? rows : sm.rows, dir, sm.bands, sm.rows);
+		manifest_release(&sm);
 		return 2;
 	}
 	buckets = sm.bands;
 	rows = sm.rows;
 	if (rows < 1 || rows > 4096 || buckets < 1 || buckets > 1000) {
 		msg("'%s': bands or rows out of range in the manifests", dir);
+		manifest_release(&sm);
 		return 1;
 	}
 	/* pair files of bands this run does not have (no task writes them) */
-	if (make_dir(outdir) || remove_stale(outdir, "", "_00.dups", (unsigned long)buckets, -1))
+	if (make_dir(outdir) || remove_stale(outdir, "", "_00.dups", (unsigned long)buckets, -1)) {
+		manifest_release(&sm);
 		return 1;
+	}
 	rec = (size_t)rows * 8 + 4;
 	for (b = 0; b < buckets && !failed; b++) {
 		struct sigfile *fs = NULL;
@@ -656,14 +763,20 @@ static int mh_buckets(int argc, char **argv)
 		buf_release(&out);
 	}
 	if (!failed) {
-		/* last: this task is finished */
-		char mf[256];
-		int n = snprintf(mf, sizeof(mf), "sluice minhash buckets\nshard %u/%u\nbands %d\nrows %d\nsign_shards %u\n",
-				 si, sn, buckets, rows, sm.n);
+		/* last: this task is finished (with what every sign task read) */
+		struct buf mf = BUF_INIT;
 		snprintf(path, sizeof(path), "%s/buckets-%05u.manifest", outdir, si);
-		if (write_file(path, mf, (size_t)n))
+		if (buf_addf(&mf, "sluice minhash buckets\nshard %u/%u\nbands %d\nrows %d\nsign_shards %u\n", si, sn,
+			     buckets, rows, sm.n) ||
+		    manifest_put_inputs(&mf, &sm)) {
+			msg_code(SL_ENOMEM, "'%s'", path);
 			failed = 1;
+		} else if (write_file(path, mf.ptr, mf.len)) {
+			failed = 1;
+		}
+		buf_release(&mf);
 	}
+	manifest_release(&sm);
 	return failed ? 1 : 0;
 }
 
@@ -839,13 +952,20 @@ static int mh_cluster(int argc, char **argv)
 		i = j;
 	}
 	if (!failed) {
-		/* a marker that the step finished: filter refuses a partial REMDIR */
-		char mf[128];
-		int len = snprintf(mf, sizeof(mf), "sluice minhash cluster\nsign_shards %u\n", bm.sign_shards);
+		/* a marker that the step finished: filter refuses a partial REMDIR
+		 * (with what every sign task read, for filter to compare) */
+		struct buf mf = BUF_INIT;
 		snprintf(path, sizeof(path), "%s/done", outdir);
-		if (write_file(path, mf, (size_t)len))
+		if (buf_addf(&mf, "sluice minhash cluster\nsign_shards %u\n", bm.sign_shards) ||
+		    manifest_put_inputs(&mf, &bm)) {
+			msg_code(SL_ENOMEM, "'%s'", path);
 			failed = 1;
+		} else if (write_file(path, mf.ptr, mf.len)) {
+			failed = 1;
+		}
+		buf_release(&mf);
 	}
+	manifest_release(&bm);
 	free(rem);
 	free(keys);
 	free(parent);
@@ -862,6 +982,8 @@ static int mh_filter(int argc, char **argv)
 		"",
 		"Step 4 of 4: re-read the same inputs with the same --shard as `minhash sign`",
 		"and remove the documents listed in REMDIR/IIIIII.remove (minhash_duplicate).",
+		"The lists name documents by position: other documents than sign read (how",
+		"many, and a fingerprint of their texts, kept in the manifests) are an error.",
 		NULL
 	};
 	struct stage_opts o = { 0 };
@@ -874,12 +996,13 @@ static int mh_filter(int argc, char **argv)
 	struct stage st;
 	struct doc d;
 	unsigned char *list = NULL;
-	size_t nlist = 0, next = 0;
+	size_t nlist = 0, next = 0, k;
 	uint32_t docno = 0;
 	char path[4096];
 	struct stat sb;
 	FILE *f;
-	int nargs, rc;
+	int nargs, rc, check = 0;
+	uint64_t want_docs = 0, want_fp = 0, fp = 0;
 
 	nargs = parse_options(argc, argv, opts, usage);
 	if (nargs < 0)
@@ -899,8 +1022,17 @@ static int mh_filter(int argc, char **argv)
 		if (cm.sign_shards != shard_count(o.shard)) {
 			msg("'%s' lists documents of %u `minhash sign` shards: filter needs the same --shard I/%u, not %s",
 			    dir, cm.sign_shards, cm.sign_shards, o.shard ? o.shard : "none");
+			manifest_release(&cm);
 			return 2;
 		}
+		/* what sign read for this shard (runs before fingerprints: nothing) */
+		for (k = 0; k < cm.nin; k++)
+			if (cm.in[k].rank == shard_rank(o.shard)) {
+				check = 1;
+				want_docs = cm.in[k].docs;
+				want_fp = cm.in[k].fp;
+			}
+		manifest_release(&cm);
 	}
 	if ((rc = stage_begin(&st, "minhash", STAGE_SPLIT_JSONL, &o, argv + 1, nargs)))
 		return rc;
@@ -917,6 +1049,23 @@ static int mh_filter(int argc, char **argv)
 	doc_init(&d);
 	while (!st.failed && stage_next(&st, &d) > 0) {
 		int drop = 0;
+		if (check) {
+			const char *t;
+			size_t tn;
+			if ((rc = doc_text(&d, &t, &tn))) {
+				msg_code(rc, "document %lu", (unsigned long)docno + 1);
+				st.failed = 1;
+				break;
+			}
+			fp = tokshard_input_hash(fp, t, tn);
+			if (docno >= want_docs) {
+				msg("this input is not the one `minhash sign --shard %u/%u` signed: it has more than its %" PRIu64
+				    " documents, so the lists in '%s' would remove the wrong ones; run every step again "
+				    "on this input", shard_rank(o.shard), shard_count(o.shard), want_docs, dir);
+				st.failed = 1;
+				break;
+			}
+		}
 		while (next < nlist && get32(list + 4 * next) < docno)
 			next++;
 		if (next < nlist && get32(list + 4 * next) == docno)
@@ -924,6 +1073,17 @@ static int mh_filter(int argc, char **argv)
 		docno++;
 		if (drop ? stage_reject(&st, &d, "minhash_duplicate") : stage_emit(&st, &d))
 			break;
+	}
+	if (check && !st.failed && !st.pipe_closed && (docno != want_docs || fp != want_fp)) {
+		if (docno != want_docs)
+			msg("this input is not the one `minhash sign --shard %u/%u` signed: it has %lu documents, not %" PRIu64
+			    ", so the lists in '%s' removed the wrong ones; run every step again on this input",
+			    shard_rank(o.shard), shard_count(o.shard), (unsigned long)docno, want_docs, dir);
+		else
+			msg("this input is not the one `minhash sign --shard %u/%u` signed: the same number of documents "
+			    "(%lu), other texts, so the lists in '%s' removed the wrong ones; run every step again on this "
+			    "input", shard_rank(o.shard), shard_count(o.shard), (unsigned long)docno, dir);
+		st.failed = 1;
 	}
 	free(list);
 	doc_release(&d);

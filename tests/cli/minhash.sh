@@ -183,4 +183,57 @@ eq "filter: --shard N must be sign's" "$rc" 2
 run "$S" minhash buckets --dir "$T/d" --out "$T/m/dups3"
 eq "buckets: a directory without signatures" "$rc:$(cat "$T/err")" "1:sluice minhash buckets: '$T/d' holds no finished \`sluice minhash sign\` output (no sign-*.manifest): run that step first"
 
+# --- filter reads the documents sign read: its lists name them by position,
+# so sign records how many it read and a fingerprint of their texts, buckets
+# and cluster pass them on, and filter compares
+check "sign manifests record their input" grep -q '^input_xxh3 [0-9a-f]\{16\}$' "$T/fresh/sigs/sign-00000.manifest"
+eq "done carries every sign task's input" "$(grep -c '^sign_input ' "$T/fresh/rem/done")" 2
+n=$(grep -c . "$T/in.jsonl")
+$PY - "$T/in.jsonl" "$T/mh" <<'PY'
+import json, sys
+docs = [json.loads(l) for l in open(sys.argv[1], encoding='utf-8')]
+def put(name, ds):
+    with open(sys.argv[2] + name, 'w', encoding='utf-8') as f:
+        for d in ds:
+            f.write(json.dumps(d, ensure_ascii=False) + '\n')
+edited = [dict(d) for d in docs]
+edited[len(docs) // 2]['text'] += ' (edited)'
+put('-edited.jsonl', edited)
+put('-longer.jsonl', docs + [{'id': 'new', 'text': 'a document that came later'}])
+put('-shorter.jsonl', docs[:-1])
+put('-swapped.jsonl', [docs[1], docs[0]] + docs[2:])
+put('-meta.jsonl', [dict(d, metadata={'language': 'en'}) for d in docs])
+PY
+for v in edited longer shorter swapped; do
+	run "$S" minhash filter --dir "$T/b/rem" "$T/mh-$v.jsonl" -o "$T/mh-$v.out"
+	eq "filter, $v input: exit 1" "$rc" 1
+	check "filter, $v input: says so" has "$T/err" "this input is not the one \`minhash sign --shard 0/1\` signed"
+	check "filter, $v input: no output file" test ! -e "$T/mh-$v.out"
+done
+run "$S" minhash filter -q --dir "$T/b/rem" "$T/mh-longer.jsonl"
+check "filter, a longer input: stops at the document sign did not read" has "$T/err" "more than its $n documents"
+eq "filter, a longer input: what came before it written" "$(grep -c . "$T/out")" "$(grep -c . "$T/one.jsonl")"
+run "$S" minhash filter --dir "$T/b/rem" "$T/mh-shorter.jsonl"
+check "filter, a shorter input: counts" has "$T/err" "it has $((n - 1)) documents, not $n"
+run "$S" minhash filter --dir "$T/b/rem" "$T/mh-edited.jsonl"
+check "filter, an edited text: the same number, other texts" has "$T/err" "the same number of documents ($n), other texts"
+run "$S" minhash filter -q --dir "$T/b/rem" "$T/in.jsonl.gz"
+eq "filter, the same texts compressed: exit 0" "$rc" 0
+check "filter, the same texts compressed: the same documents" cmp -s "$T/out" "$T/one.jsonl"
+run "$S" minhash filter -q --dir "$T/b/rem" "$T/mh-meta.jsonl"
+eq "filter, the same texts with other metadata: exit 0" "$rc" 0
+eq "filter, the same texts with other metadata: the same documents" \
+	"$($PY -c 'import json,sys; print([json.loads(l)["id"] for l in open(sys.argv[1])] == [json.loads(l)["id"] for l in open(sys.argv[2])])' "$T/out" "$T/one.jsonl")" True
+# a REMDIR of a run before fingerprints: filter cannot tell, and does not
+cp -r "$T/b/rem" "$T/old-rem"
+grep -v '^sign_input ' "$T/b/rem/done" > "$T/old-rem/done"
+run "$S" minhash filter -q --dir "$T/old-rem" "$T/mh-edited.jsonl"
+eq "filter, done of an older run: no check" "$rc" 0
+# buckets tasks that saw other sign runs' inputs are not one run
+cp -r "$T/fresh" "$T/mx"
+sed -i 's/^\(sign_input 1 [0-9]*\) [0-9a-f]*$/\1 0123456789abcdef/' "$T/mx/dups/buckets-00001.manifest"
+run "$S" minhash cluster --dir "$T/mx/dups" --out "$T/mx/rem2"
+eq "cluster: buckets tasks with other sign inputs" "$rc" 1
+check "cluster: says they are different runs" has "$T/err" "come from different \`sluice minhash buckets\` runs (other --shard N, parameters or input)"
+
 done_testing
