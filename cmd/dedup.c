@@ -15,6 +15,7 @@
 #include "minhash.h"
 #include "msg.h"
 #include "normalize.h"
+#include "pmap.h"
 #include "stage.h"
 #include "utf8.h"
 
@@ -168,6 +169,103 @@ static int write_signature(struct outstream *os, struct buf *b, const char *id, 
 	return outstream_write(os, b->ptr, b->len);
 }
 
+/* ---- dedup minhash: signatures on the threads of pmap.c, the index in
+ * input order on the calling thread ---- */
+
+struct mh_ctx {
+	struct dd_minhash *mh;        /* one per thread (its scratch) */
+	int nthreads;
+	size_t nperm;
+	uint64_t *sig;                /* nperm per slot */
+	int *rc;                      /* per slot: dd_minhash_sign's 0/1, or an SL_ code */
+	/* the index and what goes with it (calling thread) */
+	int buckets, rows;
+	uint64_t *keys;
+	struct dd_budget *bg;
+	struct dd_hashset *hs;
+	struct dd_idlist *ids;
+	struct outstream *sf;
+	const char *sigfile;
+	struct buf sline;
+	uint64_t nosig;
+};
+
+static int mh_sign_doc(void *arg, int t, struct pmap_item *x)
+{
+	struct mh_ctx *c = arg;
+	const char *text;
+	size_t n;
+	int rc;
+	if ((rc = doc_text(&x->d, &text, &n)) == 0)
+		rc = dd_minhash_sign(&c->mh[t], text, n, c->sig + (size_t)x->slot * c->nperm);
+	c->rc[x->slot] = rc;
+	return 0;
+}
+
+static int mh_index_doc(void *arg, struct stage *st, struct pmap_item *x)
+{
+	struct mh_ctx *c = arg;
+	const uint64_t *sig = c->sig + (size_t)x->slot * c->nperm;
+	int rc = c->rc[x->slot], b, found = 0;
+	const char *id;
+	size_t idn;
+	uint32_t v = 0;
+
+	if (rc < 0) {
+		msg_code(rc, "cannot compute a signature");
+		st->failed = 1;
+		return -1;
+	}
+	id = doc_get_raw(&x->d, "id", &idn);
+	if (c->sf && (b = write_signature(c->sf, &c->sline, id, idn, rc ? sig : NULL, c->nperm))) {
+		/* a closed pipe too: the run stops, -o would be incomplete */
+		msg_code(b, "cannot write '%s'", c->sigfile);
+		st->failed = 1;
+		return -1;
+	}
+	if (rc == 0) {
+		c->nosig++;
+		return stage_emit(st, &x->d);
+	}
+	for (b = 0; b < c->buckets; b++) {
+		c->keys[b] = XXH64(sig + (size_t)b * c->rows, (size_t)c->rows * sizeof(uint64_t), (uint64_t)b);
+		if (!found && dd_hashset_get(c->hs, c->keys[b], &v))
+			found = 1;
+	}
+	if (!found && (rc = dd_idlist_add(c->ids, id, idn, &v))) {
+		index_error(st, rc, c->bg, c->ids->n);
+		return -1;
+	}
+	/* the bands of a duplicate join its family (chains) */
+	for (b = 0; b < c->buckets; b++)
+		if ((rc = dd_hashset_put(c->hs, c->keys[b], v, NULL)) < 0) {
+			index_error(st, rc, c->bg, c->ids->n);
+			return -1;
+		}
+	return found ? reject_dup(st, &x->d, c->ids, v, "minhash_duplicate") : stage_emit(st, &x->d);
+}
+
+/* (mh_sign_doc returns its errors in the slot: not called) */
+static void mh_sign_failed(void *arg, struct stage *st, struct pmap_item *x, int rc)
+{
+	(void)arg;
+	(void)x;
+	msg_code(rc, "cannot compute a signature");
+	st->failed = 1;
+}
+
+static void mh_ctx_release(struct mh_ctx *c)
+{
+	int i;
+	for (i = 0; c->mh && i < c->nthreads; i++)
+		dd_minhash_release(&c->mh[i]);
+	free(c->mh);
+	free(c->sig);
+	free(c->rc);
+	free(c->keys);
+	buf_release(&c->sline);
+}
+
 static int dedup_minhash(int argc, char **argv)
 {
 	static const char *const usage[] = {
@@ -184,11 +282,12 @@ static int dedup_minhash(int argc, char **argv)
 		"",
 		"  sluice dedup minhash docs.jsonl.zst -o unique.jsonl.zst",
 		"  sluice dedup minhash --shingle chars --ngram 24 --buckets 20 --rows 13 docs.jsonl",
+		"  sluice dedup minhash --threads 8 docs.jsonl.zst -o unique.jsonl.zst   # signatures on 8 cores",
 		NULL
 	};
 	struct stage_opts o = { 0 };
 	struct dd_minhash_cfg cfg = DD_MINHASH_DEFAULTS;
-	int ngram = 0;
+	int ngram = 0, nthreads = 1;
 	const char *seed = "1";
 	const char *shingle = "words", *hash = "xxh64", *sigfile = NULL;
 	size_t max_memory = DEFAULT_MAX_MEMORY;
@@ -202,21 +301,22 @@ static int dedup_minhash(int argc, char **argv)
 		OPT_STRING(0, "hash", &hash, "xxh64|sha1", "shingle hash: xxh64 (default) or the first 8 bytes of SHA-1 (FineWeb)"),
 		OPT_SIZE(0, "max-memory", &max_memory, "SIZE", "the most memory the index may use (default 4G)"),
 		OPT_STRING(0, "signatures", &sigfile, "FILE", "also write {\"id\":..,\"signature\":[..]} per document to FILE (published with the output; - is stdout)"),
+		OPT_INT('j', "threads", &nthreads, "N", "compute signatures on N threads (the index and the output as with one; default 1)"),
 		STAGE_OPTIONS(&o),
 		OPT_END(),
 	};
 	struct stage st;
-	struct doc d;
 	struct dd_budget bg;
 	struct dd_hashset hs;
 	struct dd_idlist ids;
-	struct dd_minhash mh;
-	uint64_t *sig = NULL, *keys = NULL;
-	uint64_t nosig = 0;
-	struct outstream *sf = NULL;
-	struct buf sline = BUF_INIT;
-	int nargs, rc, b;
+	struct mh_ctx c;
+	struct pmap pm = { 0 };
+	uint64_t unused;
+	size_t nslots;
+	int nargs, rc, i;
 
+	memset(&c, 0, sizeof(c));
+	buf_init(&c.sline, 0);
 	nargs = parse_options(argc, argv, opts, usage);
 	if (nargs < 0)
 		return nargs == -1 ? 0 : 2;
@@ -237,6 +337,8 @@ static int dedup_minhash(int argc, char **argv)
 		return usage_error("--ngram must be between 1 and 1000");
 	if (cfg.buckets < 1 || cfg.rows < 1 || cfg.buckets * cfg.rows > 4096)
 		return usage_error("--buckets and --rows must be positive, with at most 4096 permutations");
+	if (nthreads < 1 || nthreads > 1024)
+		return usage_error("--threads must be between 1 and 1024");
 	{
 		char *end;
 		unsigned long long v = strtoull(seed, &end, 10);
@@ -253,77 +355,49 @@ static int dedup_minhash(int argc, char **argv)
 	bg.max = max_memory;
 	dd_hashset_init(&hs, &bg);
 	dd_idlist_init(&ids, &bg);
-	doc_init(&d);
-	if ((rc = dd_minhash_init(&mh, &cfg))) {
-		msg_code(rc, "cannot set up MinHash");
-		st.failed = 1;
-		goto out;
-	}
-	sig = malloc(mh.nperm * sizeof(*sig));
-	keys = malloc((size_t)cfg.buckets * sizeof(*keys));
-	if (!sig || !keys) {
+	pm.nthreads = nthreads;
+	pm.work = mh_sign_doc;
+	pm.emit = mh_index_doc;
+	pm.failed = mh_sign_failed;
+	pm.arg = &c;
+	nslots = pmap_slots(&pm);
+	c.nthreads = nthreads;
+	c.buckets = cfg.buckets;
+	c.rows = cfg.rows;
+	c.bg = &bg;
+	c.hs = &hs;
+	c.ids = &ids;
+	c.sigfile = sigfile;
+	c.nperm = (size_t)cfg.buckets * (size_t)cfg.rows;
+	if (!(c.mh = calloc((size_t)nthreads, sizeof(*c.mh)))) {
 		msg_code(SL_ENOMEM, "cannot set up MinHash");
 		st.failed = 1;
 		goto out;
 	}
-	if (sigfile && stage_open_output(&st, &sf, sigfile))
+	for (i = 0; i < nthreads; i++) /* (released whole or zero: both safe) */
+		if ((rc = dd_minhash_init(&c.mh[i], &cfg))) {
+			msg_code(rc, "cannot set up MinHash");
+			st.failed = 1;
+			goto out;
+		}
+	c.sig = malloc(nslots * c.nperm * sizeof(*c.sig));
+	c.rc = calloc(nslots, sizeof(*c.rc));
+	c.keys = malloc((size_t)cfg.buckets * sizeof(*c.keys));
+	if (!c.sig || !c.rc || !c.keys) {
+		msg_code(SL_ENOMEM, "cannot set up MinHash");
+		st.failed = 1;
 		goto out;
-	while (stage_next(&st, &d) > 0) {
-		const char *t, *id;
-		size_t tn, idn;
-		uint32_t v = 0;
-		int found = 0;
-
-		if ((rc = doc_text(&d, &t, &tn)) || (rc = dd_minhash_sign(&mh, t, tn, sig)) < 0) {
-			msg_code(rc, "cannot compute a signature");
-			st.failed = 1;
-			break;
-		}
-		id = doc_get_raw(&d, "id", &idn);
-		if (sf && (b = write_signature(sf, &sline, id, idn, rc ? sig : NULL, mh.nperm))) {
-			/* a closed pipe too: the run stops, -o would be incomplete */
-			msg_code(b, "cannot write '%s'", sigfile);
-			st.failed = 1;
-			break;
-		}
-		if (rc == 0) {
-			nosig++;
-			if (stage_emit(&st, &d))
-				break;
-			continue;
-		}
-		for (b = 0; b < cfg.buckets; b++) {
-			keys[b] = XXH64(sig + (size_t)b * cfg.rows, (size_t)cfg.rows * sizeof(uint64_t),
-					(uint64_t)b);
-			if (!found && dd_hashset_get(&hs, keys[b], &v))
-				found = 1;
-		}
-		if (!found && (rc = dd_idlist_add(&ids, id, idn, &v))) {
-			index_error(&st, rc, &bg, ids.n);
-			break;
-		}
-		/* the bands of a duplicate join its family (chains) */
-		for (b = 0; b < cfg.buckets; b++)
-			if ((rc = dd_hashset_put(&hs, keys[b], v, NULL)) < 0)
-				break;
-		if (rc < 0) {
-			index_error(&st, rc, &bg, ids.n);
-			break;
-		}
-		if (found ? reject_dup(&st, &d, &ids, v, "minhash_duplicate") : stage_emit(&st, &d))
-			break;
 	}
+	if (sigfile && stage_open_output(&st, &c.sf, sigfile))
+		goto out;
+	pmap_run(&st, &pm, &unused);
 out:
 	/* sf is the stage's: stage_end publishes it with the documents */
-	buf_release(&sline);
 	buf_addf(&st.extra, ",\n  \"no_signature\": %" PRIu64 ",\n  \"families\": %zu,\n  \"index_bytes\": %zu",
-		 nosig, ids.n, bg.used);
-	free(sig);
-	free(keys);
-	dd_minhash_release(&mh);
+		 c.nosig, ids.n, bg.used);
+	mh_ctx_release(&c);
 	dd_hashset_release(&hs);
 	dd_idlist_release(&ids);
-	doc_release(&d);
 	return stage_end(&st);
 }
 

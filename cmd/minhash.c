@@ -39,6 +39,7 @@
 #include "hashset.h"
 #include "minhash.h"
 #include "msg.h"
+#include "pmap.h"
 #include "stage.h"
 #include "tmpclean.h"
 #include "tokshard.h"
@@ -475,6 +476,73 @@ static int remove_sign_stale(const char *dir, unsigned rank, unsigned n, int ban
 	return ret;
 }
 
+/* sign on the threads of pmap.c: each computes signatures with its own
+ * scratch into the document's slot; the calling thread files them, in
+ * input order, into the bands. */
+struct sign_ctx {
+	struct dd_minhash *mh;        /* one per thread */
+	int nthreads;
+	size_t nperm;
+	uint64_t *sig;                /* nperm per slot */
+	int *rc;                      /* per slot: dd_minhash_sign's 0/1, or an SL_ code */
+	int buckets, rows;
+	struct buf *bands;
+	uint32_t docno;
+	uint64_t fp;                  /* the input's fingerprint so far */
+};
+
+static int sign_doc(void *arg, int t, struct pmap_item *x)
+{
+	struct sign_ctx *c = arg;
+	const char *text;
+	size_t n;
+	int rc;
+	if ((rc = doc_text(&x->d, &text, &n)) == 0)
+		rc = dd_minhash_sign(&c->mh[t], text, n, c->sig + (size_t)x->slot * c->nperm);
+	c->rc[x->slot] = rc;
+	return 0;
+}
+
+static int sign_file(void *arg, struct stage *st, struct pmap_item *x)
+{
+	struct sign_ctx *c = arg;
+	const uint64_t *sig = c->sig + (size_t)x->slot * c->nperm;
+	unsigned char r[8 * 4096 + 4];
+	size_t rec = (size_t)c->rows * 8 + 4, n;
+	const char *text;
+	int rc = c->rc[x->slot], b, j;
+
+	if (rc < 0 || (rc = doc_text(&x->d, &text, &n)) < 0) {
+		msg_code(rc, "cannot compute a signature");
+		st->failed = 1;
+		return -1;
+	}
+	c->fp = tokshard_input_hash(c->fp, text, n);
+	if (c->rc[x->slot] == 1)
+		for (b = 0; b < c->buckets; b++) {
+			for (j = 0; j < c->rows; j++)
+				put64(r + 8 * j, sig[(size_t)b * c->rows + j]);
+			put32(r + 8 * c->rows, c->docno);
+			if (buf_add(&c->bands[b], r, rec)) {
+				msg_code(SL_ENOMEM, "cannot hold the signatures");
+				st->failed = 1;
+				return -1;
+			}
+		}
+	c->docno++;
+	st->docs_out++;
+	return 0;
+}
+
+/* (sign_doc returns its errors in the slot: not called) */
+static void sign_failed(void *arg, struct stage *st, struct pmap_item *x, int rc)
+{
+	(void)arg;
+	(void)x;
+	msg_code(rc, "cannot compute a signature");
+	st->failed = 1;
+}
+
 static int mh_sign(int argc, char **argv)
 {
 	static const char *const usage[] = {
@@ -482,11 +550,12 @@ static int mh_sign(int argc, char **argv)
 		"",
 		"Step 1 of 4: MinHash signatures (as `sluice dedup minhash`) of this shard's",
 		"documents, written per band to DIR/bucket_BBB/IIIII.minhash.sig, sorted.",
+		"--threads N computes them on N cores (the same files).",
 		NULL
 	};
 	struct stage_opts o = { 0 };
 	struct dd_minhash_cfg cfg = DD_MINHASH_DEFAULTS;
-	int ngram = 0, b, rc;
+	int ngram = 0, b, rc, i, nthreads = 1;
 	const char *seed = "1";
 	const char *shingle = "words", *hash = "xxh64", *dir = NULL;
 	struct option opts[] = {
@@ -498,21 +567,21 @@ static int mh_sign(int argc, char **argv)
 		OPT_INT(0, "rows", &cfg.rows, "R", "hashes per band (default 8)"),
 		OPT_STRING(0, "seed", &seed, "S", "numpy RandomState seed (default 1)"),
 		OPT_STRING(0, "hash", &hash, "xxh64|sha1", "shingle hash (default xxh64)"),
+		OPT_INT('j', "threads", &nthreads, "N", "compute signatures on N threads (default 1)"),
 		OPT_GROUP("Input:"),
 		OPT_STRING(0, "stats", &o.stats, "FILE", "write counters as JSON (docs_out: documents signed or too short)"),
 		STAGE_INPUT_OPTIONS(&o),
 		OPT_END(),
 	};
 	struct stage st;
-	struct doc d;
-	struct dd_minhash m;
-	struct buf *bands = NULL;
-	uint64_t *sig = NULL, fp = 0;
-	uint32_t docno = 0;
-	size_t rec;
+	struct sign_ctx c;
+	struct pmap pm = { 0 };
+	uint64_t unused;
+	size_t nslots;
 	char path[4096];
 	int nargs;
 
+	memset(&c, 0, sizeof(c));
 	nargs = parse_options(argc, argv, opts, usage);
 	if (nargs < 0)
 		return nargs == -1 ? 0 : 2;
@@ -520,53 +589,42 @@ static int mh_sign(int argc, char **argv)
 		return usage_error("--dir DIR is required");
 	if ((rc = parse_mh(&cfg, ngram, seed, shingle, hash)))
 		return rc;
+	if (nthreads < 1 || nthreads > 1024)
+		return usage_error("--threads must be between 1 and 1024");
 	o.output = "/dev/null";
 	if ((rc = stage_begin(&st, "minhash sign", STAGE_SPLIT_JSONL, &o, argv + 1, nargs)))
 		return rc;
-	doc_init(&d);
-	if (dd_minhash_init(&m, &cfg) || !(sig = malloc(m.nperm * 8)) ||
-	    !(bands = calloc((size_t)cfg.buckets, sizeof(*bands)))) {
+	pm.nthreads = nthreads;
+	pm.work = sign_doc;
+	pm.emit = sign_file;
+	pm.failed = sign_failed;
+	pm.arg = &c;
+	nslots = pmap_slots(&pm);
+	c.buckets = cfg.buckets;
+	c.rows = cfg.rows;
+	c.nperm = (size_t)cfg.buckets * (size_t)cfg.rows;
+	if (!(c.mh = calloc((size_t)nthreads, sizeof(*c.mh))) || !(c.sig = malloc(nslots * c.nperm * 8)) ||
+	    !(c.rc = calloc(nslots, sizeof(*c.rc))) || !(c.bands = calloc((size_t)cfg.buckets, sizeof(*c.bands)))) {
 		msg_code(SL_ENOMEM, "cannot set up");
 		st.failed = 1;
 		goto out;
 	}
 	for (b = 0; b < cfg.buckets; b++)
-		buf_init(&bands[b], (size_t)1 << 40);
+		buf_init(&c.bands[b], (size_t)1 << 40);
+	c.nthreads = nthreads; /* (released whole or zero: both safe) */
+	for (i = 0; i < nthreads; i++)
+		if (dd_minhash_init(&c.mh[i], &cfg)) {
+			msg_code(SL_ENOMEM, "cannot set up");
+			st.failed = 1;
+			goto out;
+		}
 	if (remove_sign_stale(dir, shard_rank(o.shard), shard_count(o.shard), cfg.buckets)) {
 		st.failed = 1;
 		goto out;
 	}
-	rec = (size_t)cfg.rows * 8 + 4;
-	while (stage_next(&st, &d) > 0) {
-		const char *t;
-		size_t tn;
-		unsigned char r[8 * 4096 + 4];
-
-		if ((rc = doc_text(&d, &t, &tn)) || (rc = dd_minhash_sign(&m, t, tn, sig)) < 0) {
-			msg_code(rc, "cannot compute a signature");
-			st.failed = 1;
-			break;
-		}
-		fp = tokshard_input_hash(fp, t, tn);
-		if (rc == 1) {
-			for (b = 0; b < cfg.buckets; b++) {
-				int j;
-				for (j = 0; j < cfg.rows; j++)
-					put64(r + 8 * j, sig[(size_t)b * cfg.rows + j]);
-				put32(r + 8 * cfg.rows, docno);
-				if (buf_add(&bands[b], r, rec)) {
-					msg_code(SL_ENOMEM, "cannot hold the signatures");
-					st.failed = 1;
-					break;
-				}
-			}
-		}
-		docno++;
-		st.docs_out++;
-		if (st.failed)
-			break;
-	}
+	pmap_run(&st, &pm, &unused);
 	if (!st.failed && !make_dir(dir)) {
+		size_t rec = (size_t)cfg.rows * 8 + 4;
 		sort_rows = (size_t)cfg.rows;
 		for (b = 0; b < cfg.buckets && !st.failed; b++) {
 			snprintf(path, sizeof(path), "%s/bucket_%03d", dir, b);
@@ -574,9 +632,9 @@ static int mh_sign(int argc, char **argv)
 				st.failed = 1;
 				break;
 			}
-			qsort(bands[b].ptr, bands[b].len / rec, rec, cmp_rec);
+			qsort(c.bands[b].ptr, c.bands[b].len / rec, rec, cmp_rec);
 			snprintf(path, sizeof(path), "%s/bucket_%03d/%05u.minhash.sig", dir, b, shard_rank(o.shard));
-			if (write_file(path, bands[b].ptr, bands[b].len))
+			if (write_file(path, c.bands[b].ptr, c.bands[b].len))
 				st.failed = 1;
 		}
 		if (!st.failed) {
@@ -587,7 +645,7 @@ static int mh_sign(int argc, char **argv)
 					 "signature shingle=%s ngram=%d hash=%s seed=%lu\ndocuments %lu\n"
 					 "input_xxh3 %016" PRIx64 "\n",
 					 shard_rank(o.shard), shard_count(o.shard), cfg.buckets, cfg.rows, shingle,
-					 cfg.ngram, hash, (unsigned long)cfg.seed, (unsigned long)docno, fp);
+					 cfg.ngram, hash, (unsigned long)cfg.seed, (unsigned long)c.docno, c.fp);
 			snprintf(path, sizeof(path), "%s/sign-%05u.manifest", dir, shard_rank(o.shard));
 			if (write_file(path, mf, (size_t)n))
 				st.failed = 1;
@@ -596,13 +654,15 @@ static int mh_sign(int argc, char **argv)
 		st.failed = 1;
 	}
 out:
-	if (bands)
+	if (c.bands)
 		for (b = 0; b < cfg.buckets; b++)
-			buf_release(&bands[b]);
-	free(bands);
-	free(sig);
-	dd_minhash_release(&m);
-	doc_release(&d);
+			buf_release(&c.bands[b]);
+	free(c.bands);
+	for (i = 0; i < c.nthreads; i++)
+		dd_minhash_release(&c.mh[i]);
+	free(c.mh);
+	free(c.sig);
+	free(c.rc);
 	return stage_end(&st);
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# --threads of sluice quality, blocklist, lang, classify and ppl (cmd/pmap.c;
-# tok's is tok_threads.sh): the output, rejects, messages and --stats of 2
+# --threads of sluice quality, blocklist, lang, classify, ppl, dedup minhash
+# and minhash sign (cmd/pmap.c; tok's is tok_threads.sh): the output,
+# rejects, messages and --stats (and signature files) of 2
 # and 8 threads equal one thread's on real documents, with more documents
 # than the ring holds (1024): every rule set and every signal, C4's
 # rewrites, per-language configs and word lists loaded by whichever thread
@@ -152,6 +153,20 @@ tsan_skip || same "ppl --max-perplexity --unit doc" --on-error skip --max-perple
 "$SLUICE" ppl train -q --order 3 --units bpe:cl100k_base "$T/real.jsonl" -o "$T/bpe.arpa"
 same "ppl --units bpe:cl100k_base" --on-error skip --model "$T/bpe.arpa" --max-perplexity 2000 "$T/many.jsonl"
 check "ppl --units bpe: some kept, some rejected" sh -c "test -s '$T/o$LAST' && test -s '$T/rj$LAST.jsonl'"
+# --- dedup minhash (signatures on the threads, the index in order) and the
+# sign step of minhash
+cat "$T/real.jsonl" "$T/real.jsonl" "$T/udhr_l.jsonl" > "$T/dups.jsonl"
+CMD="dedup minhash"
+SKIP='seconds"'
+same "dedup minhash" --signatures "$T/sigs.jsonl" "$T/dups.jsonl"
+check "dedup minhash: the copies rejected (those long enough to sign)" test "$(grep -c . "$T/rj$LAST.jsonl")" -ge 700
+tsan_skip || same "dedup minhash --shingle chars" --shingle chars --buckets 20 --rows 5 "$T/dups.jsonl"
+for t in $COUNTS; do
+	for i in 0 1; do
+		"$SLUICE" minhash sign -q --threads $t --dir "$T/mh$t/sigs" --shard $i/2 "$T/dups.jsonl"
+	done
+	[ "$t" = 1 ] || check "minhash sign --threads $t: the same files as one thread" diff -r "$T/mh1" "$T/mh$t"
+done
 CMD=quality
 
 # the threads are there: the most tasks /proc shows for a run with
@@ -179,6 +194,7 @@ check "blocklist --threads 4 runs 4 threads" test "$(threads_seen blocklist --wo
 check "lang --threads 4 runs 4 threads" test "$(threads_seen lang --model "$M")" -ge 4
 check "classify --threads 4 runs 4 threads" test "$(threads_seen classify --model "$M" --label en)" -ge 4
 check "ppl --threads 4 runs 4 threads" test "$(threads_seen ppl)" -ge 4
+check "dedup minhash --threads 4 runs 4 threads" test "$(threads_seen dedup minhash)" -ge 4
 
 # downstream goes away: exit 0, no message, no hang
 cat "$T/real.jsonl" "$T/real.jsonl" > "$T/twice.jsonl"
