@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # --threads N against one thread for the per-document stages that take it
-# (quality, blocklist, lang, ppl, dedup minhash), on the same real web text
+# (quality, blocklist, lang, ppl, dedup minhash, pii), on the same real web text
 # (Dolma's CommonCrawl sample repeated), in one run, interleaved ROUNDS times.
 # Prints median wall and CPU seconds and the wall-time speed-up; the outputs
 # of the two are compared byte for byte.  Nothing here runs in the tests.
@@ -29,6 +29,7 @@ python3 - "$ROUNDS" "$IN" "$N" "$O" \
 	"lang, lid.176|$S lang -q --model $DATA/langid/lid.176.ftz --annotate-only $IN" \
 	"ppl, default model, buckets|$S ppl -q --buckets head:300,middle:600 $IN" \
 	"dedup minhash|$S dedup minhash -q $IN" \
+	"pii, all detectors|$S pii -q $IN" \
 	<<'PY'
 import hashlib, os, resource, statistics, subprocess, sys, time
 rounds, path, n, out = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]

@@ -14,6 +14,7 @@
 #include "jsonl.h"
 #include "minhash.h"
 #include "msg.h"
+#include "pmap.h"
 #include "stage.h"
 
 /* Read one evaluation file: every n-gram of every document goes into the
@@ -92,6 +93,66 @@ static int load_eval(const char *path, struct dd_minhash *m, struct dd_hashset *
 	return rc ? 1 : 0;
 }
 
+/* On the threads of pmap.c: each shingles with its own scratch and looks
+ * in the (read-only) index; the calling thread writes in input order. */
+struct dc_ctx {
+	struct dd_minhash *m;         /* one per thread */
+	const struct dd_hashset *hs;
+	const struct dd_idlist *ids;
+	int *hit;                     /* per slot: 1 found, 0 not, or an SL_ code */
+	uint32_t *of;                 /* per slot: the evaluation document found */
+};
+
+static int dc_doc(void *arg, int t, struct pmap_item *x)
+{
+	struct dc_ctx *c = arg;
+	struct dd_minhash *m = &c->m[t];
+	const char *text;
+	size_t n, k;
+	int rc, hit = 0;
+	uint32_t v = 0;
+	if ((rc = doc_text(&x->d, &text, &n)) || (rc = dd_minhash_shingles(m, text, n))) {
+		c->hit[x->slot] = rc;
+		return 0;
+	}
+	for (k = 0; k < m->nsh && !hit; k++)
+		hit = dd_hashset_get(c->hs, m->sh[k], &v);
+	c->hit[x->slot] = hit;
+	c->of[x->slot] = v;
+	return 0;
+}
+
+static int dc_write(void *arg, struct stage *st, struct pmap_item *x)
+{
+	struct dc_ctx *c = arg;
+	int rc = c->hit[x->slot];
+	const char *id;
+	size_t idn;
+	if (rc < 0) {
+		msg_code(rc, "cannot read a document's words");
+		st->failed = 1;
+		return -1;
+	}
+	if (!rc)
+		return stage_emit(st, &x->d);
+	id = dd_idlist_get(c->ids, c->of[x->slot], &idn);
+	if ((rc = doc_meta_set_raw(&x->d, "contaminated_by", id, idn))) {
+		msg_code(rc, "internal error");
+		st->failed = 1;
+		return -1;
+	}
+	return stage_reject(st, &x->d, "contaminated");
+}
+
+/* (dc_doc returns its errors in the slot: not called) */
+static void dc_failed(void *arg, struct stage *st, struct pmap_item *x, int rc)
+{
+	(void)arg;
+	(void)x;
+	msg_code(rc, "cannot read a document's words");
+	st->failed = 1;
+}
+
 int cmd_decontam(int argc, char **argv)
 {
 	static const char *const usage[] = {
@@ -106,17 +167,19 @@ int cmd_decontam(int argc, char **argv)
 		"words are counted (eval_too_short in --stats) and cannot match.",
 		"",
 		"  sluice decontam --against mmlu.jsonl --against hellaswag.jsonl docs.jsonl.zst -o clean.jsonl.zst",
+		"  sluice decontam --threads 8 --against mmlu.jsonl docs.jsonl.zst -o clean.jsonl.zst",
 		NULL
 	};
 	struct stage_opts o = { 0 };
 	struct opt_list against = { 0 };
-	int ngram = 13;
+	int ngram = 13, nthreads = 1;
 	size_t max_memory = (size_t)4 << 30;
 	struct option opts[] = {
 		OPT_GROUP("Decontamination:"),
 		OPT_LIST(0, "against", &against, "FILE", "an evaluation set (JSONL with \"text\"; repeatable; required)"),
 		OPT_INT(0, "ngram", &ngram, "N", "words per n-gram (default 13)"),
 		OPT_SIZE(0, "max-memory", &max_memory, "SIZE", "the most memory the n-gram index may use (default 4G)"),
+		OPT_INT('j', "threads", &nthreads, "N", "look up documents on N threads (output order unchanged; default 1)"),
 		STAGE_OPTIONS(&o),
 		OPT_END(),
 	};
@@ -126,10 +189,11 @@ int cmd_decontam(int argc, char **argv)
 	struct dd_hashset hs;
 	struct dd_idlist ids;
 	struct stage st;
-	struct doc d;
-	uint64_t eval_docs = 0, eval_short = 0;
-	int nargs, rc;
-	size_t i;
+	struct dc_ctx c = { 0 };
+	struct pmap pm = { 0 };
+	uint64_t eval_docs = 0, eval_short = 0, unused;
+	int nargs, rc, t;
+	size_t i, nslots;
 
 	nargs = parse_options(argc, argv, opts, usage);
 	if (nargs < 0)
@@ -142,6 +206,10 @@ int cmd_decontam(int argc, char **argv)
 		free(against.items);
 		return usage_error("--ngram must be between 1 and 1000");
 	}
+	if (nthreads < 1 || nthreads > 1024) {
+		free(against.items);
+		return usage_error("--threads must be between 1 and 1024");
+	}
 	cfg.ngram = ngram;
 	cfg.buckets = cfg.rows = 1;  /* only the shingles are used */
 	rc = stage_begin(&st, "decontam", STAGE_SPLIT_JSONL, &o, argv + 1, nargs);
@@ -153,7 +221,6 @@ int cmd_decontam(int argc, char **argv)
 	bg.max = max_memory;
 	dd_hashset_init(&hs, &bg);
 	dd_idlist_init(&ids, &bg);
-	doc_init(&d);
 	if ((rc = dd_minhash_init(&m, &cfg))) {
 		msg_code(rc, "cannot set up");
 		st.failed = 1;
@@ -164,41 +231,41 @@ int cmd_decontam(int argc, char **argv)
 			st.failed = 1;
 			goto out;
 		}
-	while (stage_next(&st, &d) > 0) {
-		const char *t, *id;
-		size_t tn, n, idn;
-		uint32_t v;
-		int hit = 0;
-
-		if ((rc = doc_text(&d, &t, &tn)) || (rc = dd_minhash_shingles(&m, t, tn))) {
-			msg_code(rc, "cannot read a document's words");
-			st.failed = 1;
-			break;
-		}
-		for (n = 0; n < m.nsh && !hit; n++)
-			hit = dd_hashset_get(&hs, m.sh[n], &v);
-		if (!hit) {
-			if (stage_emit(&st, &d))
-				break;
-			continue;
-		}
-		id = dd_idlist_get(&ids, v, &idn);
-		if ((rc = doc_meta_set_raw(&d, "contaminated_by", id, idn))) {
-			msg_code(rc, "internal error");
-			st.failed = 1;
-			break;
-		}
-		if (stage_reject(&st, &d, "contaminated"))
-			break;
+	pm.nthreads = nthreads;
+	pm.work = dc_doc;
+	pm.emit = dc_write;
+	pm.failed = dc_failed;
+	pm.arg = &c;
+	nslots = pmap_slots(&pm);
+	c.hs = &hs;
+	c.ids = &ids;
+	c.m = calloc((size_t)nthreads, sizeof(*c.m));
+	c.hit = calloc(nslots, sizeof(*c.hit));
+	c.of = calloc(nslots, sizeof(*c.of));
+	if (!c.m || !c.hit || !c.of) {
+		msg_code(SL_ENOMEM, "cannot set up");
+		st.failed = 1;
+		goto out;
 	}
+	for (t = 0; t < nthreads; t++) /* (released whole or zero: both safe) */
+		if ((rc = dd_minhash_init(&c.m[t], &cfg))) {
+			msg_code(rc, "cannot set up");
+			st.failed = 1;
+			goto out;
+		}
+	pmap_run(&st, &pm, &unused);
 out:
 	buf_addf(&st.extra, ",\n  \"eval_docs\": %" PRIu64 ",\n  \"eval_too_short\": %" PRIu64
 		 ",\n  \"eval_ngrams\": %zu,\n  \"index_bytes\": %zu",
 		 eval_docs, eval_short, hs.n + (size_t)hs.has_zero, bg.used);
 	free(against.items);
 	dd_minhash_release(&m);
+	for (t = 0; c.m && t < nthreads; t++)
+		dd_minhash_release(&c.m[t]);
+	free(c.m);
+	free(c.hit);
+	free(c.of);
 	dd_hashset_release(&hs);
 	dd_idlist_release(&ids);
-	doc_release(&d);
 	return stage_end(&st);
 }

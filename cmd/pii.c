@@ -10,6 +10,7 @@
 #include "json.h"
 #include "msg.h"
 #include "pii.h"
+#include "pmap.h"
 #include "stage.h"
 
 static int add_spans_json(struct buf *j, const char *s, const struct pii_spans *sp)
@@ -30,6 +31,90 @@ static int add_spans_json(struct buf *j, const char *s, const struct pii_spans *
 	return rc ? rc : buf_addch(j, ']');
 }
 
+/* On the threads of pmap.c: each scans with its own detectors into the
+ * document's slot; the calling thread (thread 0, whose detectors also
+ * replace: fake values cycle across documents) counts, annotates and
+ * replaces in input order. */
+struct pii_ctx {
+	struct pii **p;               /* one per thread */
+	int nthreads;
+	struct pii_spans *sp;         /* per slot */
+	int *rc;                      /* per slot */
+	enum pii_mode mode;
+	int spans, annotate_only;
+	struct buf text, j;
+	uint64_t counts[PII_NTYPES], docs_with;
+};
+
+static int pii_doc(void *arg, int t, struct pmap_item *x)
+{
+	struct pii_ctx *c = arg;
+	const char *s;
+	size_t n;
+	int rc;
+	if ((rc = doc_text(&x->d, &s, &n)) == 0)
+		rc = pii_scan(c->p[t], s, n, &c->sp[x->slot]);
+	c->rc[x->slot] = rc;
+	return 0;
+}
+
+static int pii_write(void *arg, struct stage *st, struct pmap_item *x)
+{
+	struct pii_ctx *c = arg;
+	struct pii_spans *sp = &c->sp[x->slot];
+	uint64_t k[PII_NTYPES] = { 0 };
+	const char *s;
+	size_t n, i;
+	int rc = c->rc[x->slot], t;
+
+	if (rc || (rc = doc_text(&x->d, &s, &n)))
+		goto fail;
+	if (sp->n) {
+		c->docs_with++;
+		for (i = 0; i < sp->n; i++)
+			k[sp->v[i].type]++;
+		buf_reset(&c->j);
+		rc = buf_addch(&c->j, '{');
+		for (t = 0; t < PII_NTYPES && !rc; t++) {
+			c->counts[t] += k[t];
+			if (k[t])
+				rc = buf_addf(&c->j, "%s\"%s\":%llu", c->j.len > 1 ? "," : "", pii_type_name(t),
+					      (unsigned long long)k[t]);
+		}
+		if (rc || (rc = buf_addch(&c->j, '}')) || (rc = doc_meta_set_raw(&x->d, "pii", c->j.ptr, c->j.len)))
+			goto fail;
+		if (c->spans) {
+			buf_reset(&c->j);
+			if ((rc = add_spans_json(&c->j, s, sp)) ||
+			    (rc = doc_meta_set_raw(&x->d, "pii_spans", c->j.ptr, c->j.len)))
+				goto fail;
+		}
+		if (!c->annotate_only) {
+			buf_reset(&c->text);
+			if ((rc = pii_replace(c->p[0], s, n, sp, c->mode, &c->text)) ||
+			    (rc = doc_set_text(&x->d, c->text.ptr, c->text.len)))
+				goto fail;
+		}
+	}
+	if (sp->cap > PMAP_SLOT_KEEP / sizeof(*sp->v)) {
+		pii_spans_release(sp);
+		memset(sp, 0, sizeof(*sp));
+	}
+	return stage_emit(st, &x->d);
+fail:
+	msg_code(rc, "document %llu", (unsigned long long)x->index + 1);
+	st->failed = 1;
+	return -1;
+}
+
+/* (pii_doc returns its errors in the slot: not called) */
+static void pii_failed(void *arg, struct stage *st, struct pmap_item *x, int rc)
+{
+	(void)arg;
+	msg_code(rc, "document %llu", (unsigned long long)x->index + 1);
+	st->failed = 1;
+}
+
 int cmd_pii(int argc, char **argv)
 {
 	static const char *const usage[] = {
@@ -45,11 +130,12 @@ int cmd_pii(int argc, char **argv)
 		"  sluice pii --types email,ip --public-ips-only --replace fake   (datatrove's PIIFormatter)",
 		"  sluice pii --replace hash --salt \"$SECRET\" docs.jsonl",
 		"  sluice pii --annotate-only --spans docs.jsonl",
+		"  sluice pii --threads 8 docs.jsonl.zst -o clean.jsonl.zst",
 		NULL
 	};
 	struct stage_opts o = { 0 };
 	const char *types_arg = NULL, *replace_arg = NULL, *salt = NULL;
-	int public_only = 0, spans = 0;
+	int public_only = 0, spans = 0, nthreads = 1;
 	struct option opts[] = {
 		OPT_GROUP("Detection:"),
 		OPT_STRING(0, "types", &types_arg, "LIST",
@@ -62,19 +148,22 @@ int cmd_pii(int argc, char **argv)
 		OPT_STRING(0, "salt", &salt, "S", "the key of --replace hash (required with it)"),
 		OPT_FLAG(0, "spans", &spans,
 			 "also record metadata.pii_spans: type, byte and code-point offsets in the input text"),
+		OPT_INT('j', "threads", &nthreads, "N", "scan on N threads (output order unchanged; default 1)"),
 		STAGE_OPTIONS(&o),
 		OPT_END(),
 	};
 	struct pii_config cfg = { 0 };
 	enum pii_mode mode = PII_REPLACE_TAG;
-	struct pii *p = NULL;
-	struct pii_spans sp = { 0 };
-	struct buf text = BUF_INIT, j = BUF_INIT;
-	uint64_t counts[PII_NTYPES] = { 0 }, docs_with = 0;
+	struct pii_ctx c;
+	struct pmap pm = { 0 };
+	uint64_t unused, limits = 0;
 	struct stage st;
-	struct doc d;
+	size_t i, nslots;
 	int nargs, rc, t;
 
+	memset(&c, 0, sizeof(c));
+	buf_init(&c.text, 0);
+	buf_init(&c.j, 0);
 	nargs = parse_options(argc, argv, opts, usage);
 	if (nargs < 0)
 		return nargs == -1 ? 0 : 2;
@@ -100,69 +189,55 @@ int cmd_pii(int argc, char **argv)
 		return usage_error("--salt only applies to --replace hash");
 	if (o.annotate_only && replace_arg)
 		return usage_error("--annotate-only replaces nothing; drop --replace");
+	if (nthreads < 1 || nthreads > 1024)
+		return usage_error("--threads must be between 1 and 1024");
 
-	if ((rc = pii_new(&p, &cfg))) {
-		msg_code(rc, "cannot set up the detectors");
-		return 1;
+	pm.nthreads = nthreads;
+	pm.work = pii_doc;
+	pm.emit = pii_write;
+	pm.failed = pii_failed;
+	pm.arg = &c;
+	nslots = pmap_slots(&pm);
+	c.mode = mode;
+	c.spans = spans;
+	c.annotate_only = o.annotate_only;
+	if (!(c.p = calloc((size_t)nthreads, sizeof(*c.p))) || !(c.sp = calloc(nslots, sizeof(*c.sp))) ||
+	    !(c.rc = calloc(nslots, sizeof(*c.rc)))) {
+		rc = SL_ENOMEM;
+		goto setup;
 	}
-	if (salt)
-		pii_set_salt(p, salt, strlen(salt));
+	c.nthreads = nthreads;
+	for (t = 0; t < nthreads; t++) {
+		if ((rc = pii_new(&c.p[t], &cfg)))
+			goto setup;
+		if (salt)
+			pii_set_salt(c.p[t], salt, strlen(salt));
+	}
 	rc = stage_begin(&st, "pii", STAGE_SPLIT_JSONL, &o, argv + 1, nargs);
-	if (rc) {
-		pii_free(p);
-		return rc;
-	}
-	doc_init(&d);
-	while (stage_next(&st, &d) > 0) {
-		const char *s;
-		size_t n, i;
-		uint64_t c[PII_NTYPES] = { 0 };
-		if ((rc = doc_text(&d, &s, &n)) || (rc = pii_scan(p, s, n, &sp)))
-			goto fail;
-		if (sp.n) {
-			docs_with++;
-			for (i = 0; i < sp.n; i++)
-				c[sp.v[i].type]++;
-			buf_reset(&j);
-			rc = buf_addch(&j, '{');
-			for (t = 0; t < PII_NTYPES && !rc; t++) {
-				counts[t] += c[t];
-				if (c[t])
-					rc = buf_addf(&j, "%s\"%s\":%llu", j.len > 1 ? "," : "", pii_type_name(t),
-						      (unsigned long long)c[t]);
-			}
-			if (rc || (rc = buf_addch(&j, '}')) || (rc = doc_meta_set_raw(&d, "pii", j.ptr, j.len)))
-				goto fail;
-			if (spans) {
-				buf_reset(&j);
-				if ((rc = add_spans_json(&j, s, &sp)) ||
-				    (rc = doc_meta_set_raw(&d, "pii_spans", j.ptr, j.len)))
-					goto fail;
-			}
-			if (!o.annotate_only) {
-				buf_reset(&text);
-				if ((rc = pii_replace(p, s, n, &sp, mode, &text)) ||
-				    (rc = doc_set_text(&d, text.ptr, text.len)))
-					goto fail;
-			}
-		}
-		if (stage_emit(&st, &d))
-			break;
-		continue;
-fail:
-		msg_code(rc, "document %llu", (unsigned long long)st.docs_in);
-		st.failed = 1;
-		break;
-	}
+	if (rc)
+		goto out;
+	pmap_run(&st, &pm, &unused);
+	for (t = 0; t < nthreads; t++)
+		limits += pii_limits_hit(c.p[t]);
 	buf_addstr(&st.extra, ",\n  \"pii\": {");
 	for (t = 0; t < PII_NTYPES; t++)
-		buf_addf(&st.extra, "%s\"%s\": %llu", t ? ", " : "", pii_type_name(t), (unsigned long long)counts[t]);
-	buf_addf(&st.extra, "},\n  \"docs_with_pii\": %llu,\n  \"pii_limits_hit\": %llu", (unsigned long long)docs_with,
-		 (unsigned long long)pii_limits_hit(p));
-	buf_release(&text);
-	buf_release(&j);
-	pii_spans_release(&sp);
-	pii_free(p);
-	doc_release(&d);
-	return stage_end(&st);
+		buf_addf(&st.extra, "%s\"%s\": %llu", t ? ", " : "", pii_type_name(t), (unsigned long long)c.counts[t]);
+	buf_addf(&st.extra, "},\n  \"docs_with_pii\": %llu,\n  \"pii_limits_hit\": %llu",
+		 (unsigned long long)c.docs_with, (unsigned long long)limits);
+	rc = stage_end(&st);
+	goto out;
+setup:
+	msg_code(rc, "cannot set up the detectors");
+	rc = 1;
+out:
+	for (t = 0; c.p && t < c.nthreads; t++)
+		pii_free(c.p[t]);
+	free(c.p);
+	for (i = 0; c.sp && i < nslots; i++)
+		pii_spans_release(&c.sp[i]);
+	free(c.sp);
+	free(c.rc);
+	buf_release(&c.text);
+	buf_release(&c.j);
+	return rc;
 }

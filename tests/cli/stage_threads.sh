@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# --threads of sluice quality, blocklist, lang, classify, ppl, dedup minhash
-# and minhash sign (cmd/pmap.c; tok's is tok_threads.sh): the output,
-# rejects, messages and --stats (and signature files) of 2
-# and 8 threads equal one thread's on real documents, with more documents
-# than the ring holds (1024): every rule set and every signal, C4's
+# --threads of sluice quality, blocklist, lang, classify, ppl, dedup minhash,
+# minhash sign, decontam and pii (cmd/pmap.c; tok's is tok_threads.sh): the
+# output, rejects, messages and --stats (and signature files) of 2 and 8
+# threads equal one thread's on real documents, with more documents than
+# the ring holds (1024): every rule set and every signal, C4's
 # rewrites, per-language configs and word lists loaded by whichever thread
 # meets a language first (533 UDHR texts labelled by sluice lang), a
 # configuration or list that cannot be loaded in the middle of the input,
@@ -167,6 +167,17 @@ for t in $COUNTS; do
 	done
 	[ "$t" = 1 ] || check "minhash sign --threads $t: the same files as one thread" diff -r "$T/mh1" "$T/mh$t"
 done
+# --- decontam (a read-only index), pii (fake values cycle across
+# documents: replaced in input order)
+head -40 "$T/real.jsonl" > "$T/eval.jsonl"
+CMD=decontam
+same "decontam" --against "$T/eval.jsonl" --ngram 8 "$T/dups.jsonl"
+check "decontam: the evaluation documents' copies rejected" test "$(grep -c . "$T/rj$LAST.jsonl")" -ge 80
+CMD=pii
+same "pii --replace fake" --replace fake --types email,ip,phone "$T/dups.jsonl" "$T/udhr.jsonl"
+check "pii: fake values written" grep -q '"pii":{' "$T/o$LAST"
+tsan_skip || same "pii --annotate-only --spans" --annotate-only --spans "$T/dups.jsonl"
+tsan_skip || same "pii --replace hash" --replace hash --salt s3 "$T/dups.jsonl"
 CMD=quality
 
 # the threads are there: the most tasks /proc shows for a run with
@@ -195,6 +206,8 @@ check "lang --threads 4 runs 4 threads" test "$(threads_seen lang --model "$M")"
 check "classify --threads 4 runs 4 threads" test "$(threads_seen classify --model "$M" --label en)" -ge 4
 check "ppl --threads 4 runs 4 threads" test "$(threads_seen ppl)" -ge 4
 check "dedup minhash --threads 4 runs 4 threads" test "$(threads_seen dedup minhash)" -ge 4
+check "decontam --threads 4 runs 4 threads" test "$(threads_seen decontam --against "$T/eval.jsonl")" -ge 4
+check "pii --threads 4 runs 4 threads" test "$(threads_seen pii)" -ge 4
 
 # downstream goes away: exit 0, no message, no hang
 cat "$T/real.jsonl" "$T/real.jsonl" > "$T/twice.jsonl"
