@@ -117,6 +117,8 @@ static int dc_doc(void *arg, int t, struct pmap_item *x)
 	}
 	for (k = 0; k < m->nsh && !hit; k++)
 		hit = dd_hashset_get(c->hs, m->sh[k], &v);
+	if (n > PMAP_BIG_DOC)
+		dd_minhash_trim(m);
 	c->hit[x->slot] = hit;
 	c->of[x->slot] = v;
 	return 0;

@@ -205,8 +205,22 @@ static void put_lang_counts(struct buf *extra, const struct ft_model *m, uint64_
 	free(order);
 }
 
+/* After a large document: a fresh state, so that the thread does not keep
+ * the memory of the largest one.  0 or SL_ENOMEM (in the slot). */
+static void ft_thread_trim(struct classifier *c, struct ft_thread *th, struct ft_slot *sl, size_t n)
+{
+	if (n <= PMAP_BIG_DOC)
+		return;
+	ft_state_release(&th->s);
+	buf_release(&th->meta);
+	if (ft_state_init(&th->s, c->m) && !sl->fatal) {
+		sl->fatal = SL_ENOMEM;
+		sl->what = "identifying the language";
+	}
+}
+
 /* Identify one document's language (on thread t). */
-static int lang_doc(void *arg, int t, struct pmap_item *x)
+static int lang_doc_(void *arg, int t, struct pmap_item *x)
 {
 	struct classifier *c = arg;
 	struct ft_thread *th = &c->th[t];
@@ -280,6 +294,14 @@ static int lang_doc(void *arg, int t, struct pmap_item *x)
 nomem:
 	sl->fatal = SL_ENOMEM;
 	sl->what = "writing the language";
+	return 0;
+}
+
+static int lang_doc(void *arg, int t, struct pmap_item *x)
+{
+	struct classifier *c = arg;
+	lang_doc_(arg, t, x);
+	ft_thread_trim(c, &c->th[t], &c->slot[x->slot], x->d.text.len);
 	return 0;
 }
 
@@ -410,7 +432,7 @@ int cmd_lang(int argc, char **argv)
 }
 
 /* Score one document (on thread t). */
-static int classify_doc(void *arg, int t, struct pmap_item *x)
+static int classify_doc_(void *arg, int t, struct pmap_item *x)
 {
 	struct classifier *c = arg;
 	struct ft_thread *th = &c->th[t];
@@ -438,6 +460,14 @@ static int classify_doc(void *arg, int t, struct pmap_item *x)
 	}
 	if (!(score >= c->min_score))
 		sl->reason = "low_score";
+	return 0;
+}
+
+static int classify_doc(void *arg, int t, struct pmap_item *x)
+{
+	struct classifier *c = arg;
+	classify_doc_(arg, t, x);
+	ft_thread_trim(c, &c->th[t], &c->slot[x->slot], x->d.text.len);
 	return 0;
 }
 

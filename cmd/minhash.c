@@ -497,8 +497,11 @@ static int sign_doc(void *arg, int t, struct pmap_item *x)
 	const char *text;
 	size_t n;
 	int rc;
-	if ((rc = doc_text(&x->d, &text, &n)) == 0)
+	if ((rc = doc_text(&x->d, &text, &n)) == 0) {
 		rc = dd_minhash_sign(&c->mh[t], text, n, c->sig + (size_t)x->slot * c->nperm);
+		if (n > PMAP_BIG_DOC)
+			dd_minhash_trim(&c->mh[t]);
+	}
 	c->rc[x->slot] = rc;
 	return 0;
 }

@@ -32,6 +32,11 @@
  * what the ring holds between documents stays near PMAP_BYTES; callers
  * with per-slot data do the same. */
 #define PMAP_SLOT_KEEP (PMAP_BYTES / PMAP_SLOTS)
+/* A worker's scratch grows with the largest document it has seen (often
+ * several bytes per byte of text); after a document whose text is larger
+ * than this, the work functions release it, so that N threads do not each
+ * keep the memory of the largest document. */
+#define PMAP_BIG_DOC ((size_t)1 << 20)
 
 /* A document in the ring. */
 struct pmap_item {

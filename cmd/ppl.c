@@ -376,6 +376,19 @@ static int ppl_doc(void *arg, int t, struct pmap_item *x)
 	if ((rc = each_sentence(&th->prep, text, n, score_sentence, sc)))
 		goto fail;
 	th->t_score += now() - t0;
+	if (n > PMAP_BIG_DOC) {
+		/* a large document: the thread does not keep its memory */
+		buf_release(&th->prep.norm);
+		buf_release(&th->prep.tmp);
+		buf_release(&th->prep.pieces);
+		pt_spans_release(&th->prep.words);
+		bpe_ids_release(&th->prep.ids);
+		free(sc->ids);
+		free(sc->hash);
+		sc->ids = NULL;
+		sc->hash = NULL;
+		sc->cap = 0;
+	}
 	sl->tokens = sc->tokens;
 	sl->oov = sc->oov;
 	sl->lines = sc->lines;

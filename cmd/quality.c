@@ -183,7 +183,7 @@ static int quality_doc(void *arg, int t, struct pmap_item *x)
 	size_t n, rn;
 	const struct qparams *p;
 	struct qresult r;
-	int first = 1, bad, k, rc;
+	int first = 1, bad, big, k, rc;
 
 	memset(sl, 0, sizeof(*sl));
 	if ((rc = doc_text(&x->d, &text, &n))) {
@@ -191,6 +191,7 @@ static int quality_doc(void *arg, int t, struct pmap_item *x)
 		sl->what = "document text";
 		return 0;
 	}
+	big = n > PMAP_BIG_DOC;
 	buf_reset(&th->lang);
 	raw = doc_get_path(&x->d, "metadata.language", &rn);
 	if (c->cfgdir && raw && json_is_string(raw, rn) &&
@@ -240,6 +241,12 @@ static int quality_doc(void *arg, int t, struct pmap_item *x)
 		goto nomem;
 	if (th->cur.cap > PMAP_SLOT_KEEP)
 		buf_release(&th->cur);
+	if (big) {
+		quality_release(q);
+		quality_init(q);
+		q->all_signals = c->signals;
+		buf_release(&th->sigs);
+	}
 	return 0;
 nomem:
 	sl->fatal = rc;

@@ -234,7 +234,8 @@ static int doc_ids(struct stage *st, struct shardout *out, struct doc *d,
 int cmd_shard(int argc, char **argv)
 {
 	static const char *const usage[] = {
-		"usage: sluice shard --format FORMAT -o PREFIX [<options>] [<file>...]",
+		"usage: sluice shard --format FORMAT -o PREFIX {--vocab-size N | --dtype T} [<options>] [<file>...]",
+		"   or: sluice shard --format jsonl -o PREFIX [<options>] [<file>...]",
 		"   or: sluice shard verify PREFIX",
 		"   or: sluice shard cat PREFIX",
 		"",

@@ -33,6 +33,17 @@ int dd_minhash_init(struct dd_minhash *m, const struct dd_minhash_cfg *cfg)
 	return 0;
 }
 
+void dd_minhash_trim(struct dd_minhash *m)
+{
+	free(m->off);
+	free(m->sh);
+	m->off = NULL;
+	m->sh = NULL;
+	m->offcap = m->shcap = m->nsh = 0;
+	dd_norm_release(&m->norm);
+	buf_release(&m->text);
+}
+
 void dd_minhash_release(struct dd_minhash *m)
 {
 	free(m->a);

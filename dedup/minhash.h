@@ -56,6 +56,9 @@ struct dd_minhash {
 /* 0, SL_EINVAL for out-of-range settings, SL_ENOMEM. */
 int dd_minhash_init(struct dd_minhash *m, const struct dd_minhash_cfg *cfg);
 void dd_minhash_release(struct dd_minhash *m);
+/* Free the scratch that grows with the documents (the permutations stay):
+ * after a large document, so that it does not keep that memory. */
+void dd_minhash_trim(struct dd_minhash *m);
 
 /* The shingle hashes of s[0, n) (valid UTF-8) into m->sh / m->nsh (in
  * document order, repeats kept).  0 or a negative SL_E* code. */

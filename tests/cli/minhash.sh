@@ -224,6 +224,30 @@ run "$S" minhash filter -q --dir "$T/b/rem" "$T/mh-meta.jsonl"
 eq "filter, the same texts with other metadata: exit 0" "$rc" 0
 eq "filter, the same texts with other metadata: the same documents" \
 	"$($PY -c 'import json,sys; print([json.loads(l)["id"] for l in open(sys.argv[1])] == [json.loads(l)["id"] for l in open(sys.argv[2])])' "$T/out" "$T/one.jsonl")" True
+# the second of two shards: an edit that keeps every byte offset (so the
+# documents stay in their shards) is found by the fingerprint alone
+$PY - "$T/uniq.jsonl" "$T/uniq-same-len.jsonl" <<'PY'
+import sys
+lines = open(sys.argv[1], encoding='utf-8').read().split('\n')
+k = len(lines) * 3 // 4
+while ' the ' not in lines[k][lines[k].index('"text"'):]:
+    k += 1
+i = lines[k].index(' the ', lines[k].index('"text"'))
+lines[k] = lines[k][:i] + ' thy ' + lines[k][i + 5:]
+open(sys.argv[2], 'w', encoding='utf-8').write('\n'.join(lines))
+PY
+eq "the edit keeps the size" "$(wc -c < "$T/uniq-same-len.jsonl")" "$(wc -c < "$T/uniq.jsonl")"
+run "$S" minhash filter -q --dir "$T/fresh/rem" --shard 1/2 "$T/uniq.jsonl"
+eq "filter --shard 1/2, the signed input: exit 0" "$rc" 0
+run "$S" minhash filter -q --dir "$T/fresh/rem" --shard 1/2 "$T/uniq-same-len.jsonl"
+eq "filter --shard 1/2, one letter changed: exit 1" "$rc" 1
+check "filter --shard 1/2, one letter changed: says so" has "$T/err" "not the one \`minhash sign --shard 1/2\` signed"
+run "$S" minhash filter -q --dir "$T/fresh/rem" --shard 0/2 "$T/uniq-same-len.jsonl"
+eq "filter --shard 0/2, the change in the other shard: exit 0" "$rc" 0
+# the output closing early is not a mismatch
+"$S" minhash filter -q --dir "$T/b/rem" "$T/in.jsonl" 2> "$T/err" | head -1 > /dev/null
+eq "filter | head: exit 0" "${PIPESTATUS[0]}" 0
+eq "filter | head: no message" "$(cat "$T/err")" ""
 # a REMDIR of a run before fingerprints: filter cannot tell, and does not
 cp -r "$T/b/rem" "$T/old-rem"
 grep -v '^sign_input ' "$T/b/rem/done" > "$T/old-rem/done"
