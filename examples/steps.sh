@@ -20,6 +20,8 @@
 #                 / .zst, or WARC/WET files, which go through sluice warc)
 #   TOKENIZER     default cl100k_base (its vocabulary size picks the shards' dtype)
 #   LANGS         default en
+#   THREADS       --threads of each stage that has it (default: Slurm's
+#                 --cpus-per-task, else 1); the output does not change
 #
 # Resumable: a task that finished leaves WORK/done/STEP-I; running it again
 # does nothing, so a resubmitted array or a rerun only does what is missing.
@@ -32,6 +34,8 @@ n=${3:?N}
 S=${SLUICE:-sluice}
 TOKENIZER=${TOKENIZER:-cl100k_base}
 LANGS=${LANGS:-en}
+THREADS=${THREADS:-${SLURM_CPUS_PER_TASK:-1}}
+J=(--threads "$THREADS")
 part=$(printf '%05d' "$i")
 done_marker="$WORK/done/$step-$part"
 mkdir -p "$WORK/done" "$WORK/stats" "$WORK/filtered" "$OUT/stats"
@@ -56,13 +60,13 @@ filter)
 	{
 		if [ ${#jsonl[@]} -gt 0 ]; then "$S" cat -q --shard "$i/$n" --stats "$(st read-jsonl)" "${jsonl[@]}"; fi
 		if [ ${#warc[@]} -gt 0 ]; then "$S" warc -q --shard "$i/$n" --stats "$(st read-warc)" "${warc[@]}"; fi
-	} | "$S" lang -q --keep "$LANGS" --stats "$(st lang)" \
-	  | "$S" quality -q --rules gopher,gopher-rep,c4,fineweb --stats "$(st quality)" \
-	  | "$S" ppl -q --buckets head:1000,middle:2500 --stats "$(st ppl)" \
-	  | "$S" pii -q --stats "$(st pii)" -o "$WORK/filtered/part-$part.jsonl.zst"
+	} | "$S" lang -q "${J[@]}" --keep "$LANGS" --stats "$(st lang)" \
+	  | "$S" quality -q "${J[@]}" --rules gopher,gopher-rep,c4,fineweb --stats "$(st quality)" \
+	  | "$S" ppl -q "${J[@]}" --buckets head:1000,middle:2500 --stats "$(st ppl)" \
+	  | "$S" pii -q "${J[@]}" --stats "$(st pii)" -o "$WORK/filtered/part-$part.jsonl.zst"
 	;;
 sign)
-	"$S" minhash sign -q --dir "$WORK/sigs" --shard "$i/$n" --stats "$(st sign)" "$WORK"/filtered/part-*.jsonl.zst
+	"$S" minhash sign -q "${J[@]}" --dir "$WORK/sigs" --shard "$i/$n" --stats "$(st sign)" "$WORK"/filtered/part-*.jsonl.zst
 	;;
 buckets)
 	"$S" minhash buckets --dir "$WORK/sigs" --out "$WORK/dups" --shard "$i/$n"
@@ -72,7 +76,7 @@ cluster)
 	;;
 write)
 	"$S" minhash filter -q --dir "$WORK/remove" --shard "$i/$n" --stats "$(st dedup)" "$WORK"/filtered/part-*.jsonl.zst \
-	  | "$S" tok -q --tokenizer "$TOKENIZER" --eos --format megatron -o "$OUT/part-$part" --stats "$(st tok)"
+	  | "$S" tok -q "${J[@]}" --tokenizer "$TOKENIZER" --eos --format megatron -o "$OUT/part-$part" --stats "$(st tok)"
 	;;
 report)
 	for f in "$WORK"/stats/*-00000.json; do

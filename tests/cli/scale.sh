@@ -30,6 +30,14 @@ for n in 1 2 3 7; do
 done
 
 # one large WARC file split between tasks at record boundaries (--index)
+# THREADS (--threads of every stage that has it) changes nothing
+THREADS=2 SLUICE="$SLUICE" run "$EX/parallel/run.sh" -n 2 -j 1 -w "$T/wt" -o "$T/ot" "${IN[@]}"
+eq "parallel N=2, THREADS=2: exit 0" "$rc" 0
+docs "$T/ot" > "$T/ot.docs"
+check "parallel N=2, THREADS=2: the same documents as one process" cmp "$T/ref.docs" "$T/ot.docs"
+check "parallel N=2, THREADS=2: the same shards as one thread" \
+	sh -c "cd '$T/o2' && for f in part-*.bin part-*.idx; do cmp -s \"\$f\" '$T/ot/'\"\$f\" || exit 1; done"
+
 mkdir -p "$T/warc"
 W=("$DATA/warc/dolma-wget-sample-0000.warc.gz" "$DATA/warc/resiliparse-CC-MAIN-2020-34-excerpt.warc.gz"
    "$DATA/warc/npm-warc-CC-MAIN-20140820021334-00006-ip-10-180-136-8.ec2.internal.warc.wet.gz")
