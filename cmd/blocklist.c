@@ -41,9 +41,6 @@ struct bthread {
 struct bslot {
 	const char *reason;  /* NULL: kept */
 	int no_url, missing_lang;
-	int fatal;           /* 0, or the SL_ code that stops the run */
-	const char *err;     /* (fatal) the message, else msg_code(fatal, what) */
-	const char *what;
 };
 
 struct bctx {
@@ -207,7 +204,8 @@ static const struct bl_words *words_for_locked(struct bctx *c, const char *lang,
 	return l->ok ? &l->w : NULL;
 }
 
-/* Check one document (on thread t): its reason goes into its slot. */
+/* Check one document (on thread t): its reason goes into its slot.  An
+ * error stops the run there (pmap.failed is NULL). */
 static int blocklist_doc(void *arg, int t, struct pmap_item *x)
 {
 	struct bctx *c = arg;
@@ -241,21 +239,19 @@ static int blocklist_doc(void *arg, int t, struct pmap_item *x)
 			    !th->lang.len) {
 				buf_reset(&th->lang);
 				if ((rc = buf_addstr(&th->lang, c->deflang)))
-					goto fail;
+					return rc;
 			}
 			pthread_mutex_lock(&c->mu);
-			w = words_for_locked(c, th->lang.ptr, &sl->missing_lang, &bad, &sl->err);
+			w = words_for_locked(c, th->lang.ptr, &sl->missing_lang, &bad, &x->err);
 			pthread_mutex_unlock(&c->mu);
-			if (!w && (bad || !sl->missing_lang)) {
-				rc = SL_ENOMEM; /* (unless err says otherwise) */
-				goto fail;
-			}
+			if (!w && (bad || !sl->missing_lang))
+				return SL_ENOMEM; /* (x->err: why its list could not be loaded) */
 		} else {
 			w = &c->langs[0]->w;
 		}
 		if (w) {
 			if ((rc = doc_text(&x->d, &text, &n)))
-				goto fail;
+				return rc;
 			/* (counting on past the threshold only for --max-fraction) */
 			stop = c->max_fraction >= 0 ? SIZE_MAX : c->max_matches;
 			if (pt_lower_is_ascii_fold(text, n)) { /* the automaton folds ASCII */
@@ -263,7 +259,7 @@ static int blocklist_doc(void *arg, int t, struct pmap_item *x)
 			} else {
 				buf_reset(&th->lower);
 				if ((rc = pt_lower(&th->lower, text, n)))
-					goto fail;
+					return rc;
 				count = bl_words_count(w, th->lower.ptr, th->lower.len, stop);
 			}
 			if (count > c->max_matches) {
@@ -281,38 +277,16 @@ static int blocklist_doc(void *arg, int t, struct pmap_item *x)
 		}
 	}
 	return 0;
-fail:
-	sl->fatal = rc;
-	sl->what = "document";
-	return 0;
 }
 
-/* In input order, on the calling thread: keep or reject the document, or
- * stop the run at the first document whose work failed. */
+/* In input order, on the calling thread: keep or reject the document. */
 static int blocklist_emit(void *arg, struct stage *st, struct pmap_item *x)
 {
 	struct bctx *c = arg;
 	struct bslot *sl = &c->slot[x->slot];
-	if (sl->fatal) {
-		if (sl->err)
-			msg("%s", sl->err);
-		else
-			msg_code(sl->fatal, "%s", sl->what);
-		st->failed = 1;
-		return -1;
-	}
 	c->no_url += (uint64_t)sl->no_url;
 	c->missing_lang += (uint64_t)sl->missing_lang;
 	return sl->reason ? stage_reject(st, &x->d, sl->reason) : stage_emit(st, &x->d);
-}
-
-/* (blocklist_doc returns its errors in the slot: not called) */
-static void blocklist_failed(void *arg, struct stage *st, struct pmap_item *x, int rc)
-{
-	(void)arg;
-	(void)x;
-	msg_code(rc, "document");
-	st->failed = 1;
 }
 
 int cmd_blocklist(int argc, char **argv)
@@ -446,7 +420,6 @@ int cmd_blocklist(int argc, char **argv)
 	pm.nthreads = nthreads;
 	pm.work = blocklist_doc;
 	pm.emit = blocklist_emit;
-	pm.failed = blocklist_failed;
 	pm.arg = &c;
 	nslots = pmap_slots(&pm);
 	if ((c.th = aligned_alloc(128, (size_t)nthreads * sizeof(*c.th)))) {

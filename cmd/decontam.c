@@ -14,6 +14,7 @@
 #include "jsonl.h"
 #include "minhash.h"
 #include "msg.h"
+#include "mhpool.h"
 #include "pmap.h"
 #include "stage.h"
 
@@ -93,32 +94,31 @@ static int load_eval(const char *path, struct dd_minhash *m, struct dd_hashset *
 	return rc ? 1 : 0;
 }
 
-/* On the threads of pmap.c: each shingles with its own scratch and looks
- * in the (read-only) index; the calling thread writes in input order. */
+/* On the threads of pmap.c: each shingles with its own scratch (mhpool.h)
+ * and looks in the (read-only) index; the calling thread writes in input
+ * order. */
 struct dc_ctx {
-	struct dd_minhash *m;         /* one per thread */
+	struct mh_pool pool;          /* (only the shingles are used) */
 	const struct dd_hashset *hs;
 	const struct dd_idlist *ids;
-	int *hit;                     /* per slot: 1 found, 0 not, or an SL_ code */
+	int *hit;                     /* per slot: found */
 	uint32_t *of;                 /* per slot: the evaluation document found */
 };
 
 static int dc_doc(void *arg, int t, struct pmap_item *x)
 {
 	struct dc_ctx *c = arg;
-	struct dd_minhash *m = &c->m[t];
+	struct dd_minhash *m = &c->pool.mh[t];
 	const char *text;
 	size_t n, k;
 	int rc, hit = 0;
 	uint32_t v = 0;
-	if ((rc = doc_text(&x->d, &text, &n)) || (rc = dd_minhash_shingles(m, text, n))) {
-		c->hit[x->slot] = rc;
-		return 0;
-	}
+	x->what = "cannot read a document's words";
+	if ((rc = doc_text(&x->d, &text, &n)) || (rc = dd_minhash_shingles(m, text, n)))
+		return rc;
 	for (k = 0; k < m->nsh && !hit; k++)
 		hit = dd_hashset_get(c->hs, m->sh[k], &v);
-	if (n > PMAP_BIG_DOC)
-		dd_minhash_trim(m);
+	mh_pool_trim(&c->pool, t, n);
 	c->hit[x->slot] = hit;
 	c->of[x->slot] = v;
 	return 0;
@@ -127,15 +127,10 @@ static int dc_doc(void *arg, int t, struct pmap_item *x)
 static int dc_write(void *arg, struct stage *st, struct pmap_item *x)
 {
 	struct dc_ctx *c = arg;
-	int rc = c->hit[x->slot];
 	const char *id;
 	size_t idn;
-	if (rc < 0) {
-		msg_code(rc, "cannot read a document's words");
-		st->failed = 1;
-		return -1;
-	}
-	if (!rc)
+	int rc;
+	if (!c->hit[x->slot])
 		return stage_emit(st, &x->d);
 	id = dd_idlist_get(c->ids, c->of[x->slot], &idn);
 	if ((rc = doc_meta_set_raw(&x->d, "contaminated_by", id, idn))) {
@@ -144,15 +139,6 @@ static int dc_write(void *arg, struct stage *st, struct pmap_item *x)
 		return -1;
 	}
 	return stage_reject(st, &x->d, "contaminated");
-}
-
-/* (dc_doc returns its errors in the slot: not called) */
-static void dc_failed(void *arg, struct stage *st, struct pmap_item *x, int rc)
-{
-	(void)arg;
-	(void)x;
-	msg_code(rc, "cannot read a document's words");
-	st->failed = 1;
 }
 
 int cmd_decontam(int argc, char **argv)
@@ -194,7 +180,7 @@ int cmd_decontam(int argc, char **argv)
 	struct dc_ctx c = { 0 };
 	struct pmap pm = { 0 };
 	uint64_t eval_docs = 0, eval_short = 0, unused;
-	int nargs, rc, t;
+	int nargs, rc;
 	size_t i, nslots;
 
 	nargs = parse_options(argc, argv, opts, usage);
@@ -236,25 +222,16 @@ int cmd_decontam(int argc, char **argv)
 	pm.nthreads = nthreads;
 	pm.work = dc_doc;
 	pm.emit = dc_write;
-	pm.failed = dc_failed;
 	pm.arg = &c;
 	nslots = pmap_slots(&pm);
 	c.hs = &hs;
 	c.ids = &ids;
-	c.m = calloc((size_t)nthreads, sizeof(*c.m));
-	c.hit = calloc(nslots, sizeof(*c.hit));
-	c.of = calloc(nslots, sizeof(*c.of));
-	if (!c.m || !c.hit || !c.of) {
-		msg_code(SL_ENOMEM, "cannot set up");
+	if ((rc = mh_pool_init(&c.pool, &cfg, &pm)) || (!(c.hit = calloc(nslots, sizeof(*c.hit))) && (rc = SL_ENOMEM)) ||
+	    (!(c.of = calloc(nslots, sizeof(*c.of))) && (rc = SL_ENOMEM))) {
+		msg_code(rc, "cannot set up");
 		st.failed = 1;
 		goto out;
 	}
-	for (t = 0; t < nthreads; t++) /* (released whole or zero: both safe) */
-		if ((rc = dd_minhash_init(&c.m[t], &cfg))) {
-			msg_code(rc, "cannot set up");
-			st.failed = 1;
-			goto out;
-		}
 	pmap_run(&st, &pm, &unused);
 out:
 	buf_addf(&st.extra, ",\n  \"eval_docs\": %" PRIu64 ",\n  \"eval_too_short\": %" PRIu64
@@ -262,9 +239,7 @@ out:
 		 eval_docs, eval_short, hs.n + (size_t)hs.has_zero, bg.used);
 	free(against.items);
 	dd_minhash_release(&m);
-	for (t = 0; c.m && t < nthreads; t++)
-		dd_minhash_release(&c.m[t]);
-	free(c.m);
+	mh_pool_release(&c.pool);
 	free(c.hit);
 	free(c.of);
 	dd_hashset_release(&hs);

@@ -15,6 +15,7 @@
 #include "minhash.h"
 #include "msg.h"
 #include "normalize.h"
+#include "mhpool.h"
 #include "pmap.h"
 #include "stage.h"
 #include "utf8.h"
@@ -173,11 +174,7 @@ static int write_signature(struct outstream *os, struct buf *b, const char *id, 
  * input order on the calling thread ---- */
 
 struct mh_ctx {
-	struct dd_minhash *mh;        /* one per thread (its scratch) */
-	int nthreads;
-	size_t nperm;
-	uint64_t *sig;                /* nperm per slot */
-	int *rc;                      /* per slot: dd_minhash_sign's 0/1, or an SL_ code */
+	struct mh_pool pool;          /* the signatures (first: pmap.work's arg) */
 	/* the index and what goes with it (calling thread) */
 	int buckets, rows;
 	uint64_t *keys;
@@ -190,43 +187,23 @@ struct mh_ctx {
 	uint64_t nosig;
 };
 
-static int mh_sign_doc(void *arg, int t, struct pmap_item *x)
-{
-	struct mh_ctx *c = arg;
-	const char *text;
-	size_t n;
-	int rc;
-	if ((rc = doc_text(&x->d, &text, &n)) == 0) {
-		rc = dd_minhash_sign(&c->mh[t], text, n, c->sig + (size_t)x->slot * c->nperm);
-		if (n > PMAP_BIG_DOC)
-			dd_minhash_trim(&c->mh[t]);
-	}
-	c->rc[x->slot] = rc;
-	return 0;
-}
-
 static int mh_index_doc(void *arg, struct stage *st, struct pmap_item *x)
 {
 	struct mh_ctx *c = arg;
-	const uint64_t *sig = c->sig + (size_t)x->slot * c->nperm;
-	int rc = c->rc[x->slot], b, found = 0;
+	const uint64_t *sig = mh_pool_sig(&c->pool, x);
+	int rc, b, found = 0;
 	const char *id;
 	size_t idn;
 	uint32_t v = 0;
 
-	if (rc < 0) {
-		msg_code(rc, "cannot compute a signature");
-		st->failed = 1;
-		return -1;
-	}
 	id = doc_get_raw(&x->d, "id", &idn);
-	if (c->sf && (b = write_signature(c->sf, &c->sline, id, idn, rc ? sig : NULL, c->nperm))) {
+	if (c->sf && (b = write_signature(c->sf, &c->sline, id, idn, sig, c->pool.nperm))) {
 		/* a closed pipe too: the run stops, -o would be incomplete */
 		msg_code(b, "cannot write '%s'", c->sigfile);
 		st->failed = 1;
 		return -1;
 	}
-	if (rc == 0) {
+	if (!sig) {
 		c->nosig++;
 		return stage_emit(st, &x->d);
 	}
@@ -248,23 +225,9 @@ static int mh_index_doc(void *arg, struct stage *st, struct pmap_item *x)
 	return found ? reject_dup(st, &x->d, c->ids, v, "minhash_duplicate") : stage_emit(st, &x->d);
 }
 
-/* (mh_sign_doc returns its errors in the slot: not called) */
-static void mh_sign_failed(void *arg, struct stage *st, struct pmap_item *x, int rc)
-{
-	(void)arg;
-	(void)x;
-	msg_code(rc, "cannot compute a signature");
-	st->failed = 1;
-}
-
 static void mh_ctx_release(struct mh_ctx *c)
 {
-	int i;
-	for (i = 0; c->mh && i < c->nthreads; i++)
-		dd_minhash_release(&c->mh[i]);
-	free(c->mh);
-	free(c->sig);
-	free(c->rc);
+	mh_pool_release(&c->pool);
 	free(c->keys);
 	buf_release(&c->sline);
 }
@@ -315,8 +278,7 @@ static int dedup_minhash(int argc, char **argv)
 	struct mh_ctx c;
 	struct pmap pm = { 0 };
 	uint64_t unused;
-	size_t nslots;
-	int nargs, rc, i;
+	int nargs, rc;
 
 	memset(&c, 0, sizeof(c));
 	buf_init(&c.sline, 0);
@@ -359,35 +321,18 @@ static int dedup_minhash(int argc, char **argv)
 	dd_hashset_init(&hs, &bg);
 	dd_idlist_init(&ids, &bg);
 	pm.nthreads = nthreads;
-	pm.work = mh_sign_doc;
+	pm.work = mh_pool_sign; /* (c.pool first) */
 	pm.emit = mh_index_doc;
-	pm.failed = mh_sign_failed;
 	pm.arg = &c;
-	nslots = pmap_slots(&pm);
-	c.nthreads = nthreads;
 	c.buckets = cfg.buckets;
 	c.rows = cfg.rows;
 	c.bg = &bg;
 	c.hs = &hs;
 	c.ids = &ids;
 	c.sigfile = sigfile;
-	c.nperm = (size_t)cfg.buckets * (size_t)cfg.rows;
-	if (!(c.mh = calloc((size_t)nthreads, sizeof(*c.mh)))) {
-		msg_code(SL_ENOMEM, "cannot set up MinHash");
-		st.failed = 1;
-		goto out;
-	}
-	for (i = 0; i < nthreads; i++) /* (released whole or zero: both safe) */
-		if ((rc = dd_minhash_init(&c.mh[i], &cfg))) {
-			msg_code(rc, "cannot set up MinHash");
-			st.failed = 1;
-			goto out;
-		}
-	c.sig = malloc(nslots * c.nperm * sizeof(*c.sig));
-	c.rc = calloc(nslots, sizeof(*c.rc));
-	c.keys = malloc((size_t)cfg.buckets * sizeof(*c.keys));
-	if (!c.sig || !c.rc || !c.keys) {
-		msg_code(SL_ENOMEM, "cannot set up MinHash");
+	if ((rc = mh_pool_init(&c.pool, &cfg, &pm)) ||
+	    (!(c.keys = malloc((size_t)cfg.buckets * sizeof(*c.keys))) && (rc = SL_ENOMEM))) {
+		msg_code(rc, "cannot set up MinHash");
 		st.failed = 1;
 		goto out;
 	}

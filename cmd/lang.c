@@ -86,8 +86,6 @@ struct ft_thread {
 struct ft_slot {
 	const char *reason;    /* NULL: kept */
 	int label;             /* the best label, -1 when none */
-	int fatal;             /* 0, or the SL_ code that stops the run */
-	const char *what;
 };
 
 /* The part of a stage both commands share: the model, the threads' scratch
@@ -149,29 +147,15 @@ static void classifier_close(struct classifier *c)
 	ft_free(c->m);
 }
 
-/* In input order, on the calling thread: keep or reject the document, or
- * stop the run at the first document whose work failed. */
+/* In input order, on the calling thread: keep or reject the document
+ * (a failed one has stopped the run: pmap.failed is NULL). */
 static int classifier_emit(void *arg, struct stage *st, struct pmap_item *x)
 {
 	struct classifier *c = arg;
 	struct ft_slot *sl = &c->slot[x->slot];
-	if (sl->fatal) {
-		msg_code(sl->fatal, "%s", sl->what);
-		st->failed = 1;
-		return -1;
-	}
 	if (c->counts && sl->label >= 0)
 		c->counts[sl->label]++;
 	return sl->reason ? stage_reject(st, &x->d, sl->reason) : stage_emit(st, &x->d);
-}
-
-/* (the work returns its errors in the slot: not called) */
-static void classifier_failed(void *arg, struct stage *st, struct pmap_item *x, int rc)
-{
-	(void)arg;
-	(void)x;
-	msg_code(rc, "document");
-	st->failed = 1;
 }
 
 /* --stats: how many documents each language was best for, most first */
@@ -205,18 +189,20 @@ static void put_lang_counts(struct buf *extra, const struct ft_model *m, uint64_
 	free(order);
 }
 
-/* After a large document: a fresh state, so that the thread does not keep
- * the memory of the largest one.  0 or SL_ENOMEM (in the slot). */
-static void ft_thread_trim(struct classifier *c, struct ft_thread *th, struct ft_slot *sl, size_t n)
+/* After a document of n bytes of text (whose work returned rc): when it
+ * was large, a fresh state, so that the thread does not keep the memory
+ * of the largest one.  rc, or SL_ENOMEM when the state cannot be made. */
+static int ft_thread_trim(struct classifier *c, struct ft_thread *th, struct pmap_item *x, size_t n, int rc)
 {
 	if (n <= PMAP_BIG_DOC)
-		return;
+		return rc;
 	ft_state_release(&th->s);
 	buf_release(&th->meta);
-	if (ft_state_init(&th->s, c->m) && !sl->fatal) {
-		sl->fatal = SL_ENOMEM;
-		sl->what = "identifying the language";
+	if (ft_state_init(&th->s, c->m) && !rc) {
+		x->what = "identifying the language";
+		return SL_ENOMEM;
 	}
+	return rc;
 }
 
 /* Identify one document's language (on thread t). */
@@ -233,12 +219,10 @@ static int lang_doc_(void *arg, int t, struct pmap_item *x)
 
 	sl->reason = NULL;
 	sl->label = -1;
-	sl->fatal = 0;
-	if (doc_text(d, &text, &n) || (np = ft_predict(c->m, &th->s, text, n, c->k, 0.0f, th->preds)) < 0) {
-		sl->fatal = SL_ENOMEM;
-		sl->what = "identifying the language";
-		return 0;
-	}
+	x->what = "identifying the language";
+	if (doc_text(d, &text, &n) || (np = ft_predict(c->m, &th->s, text, n, c->k, 0.0f, th->preds)) < 0)
+		return SL_ENOMEM;
+	x->what = "writing the language";
 	if (np == 0) {
 		/* the model has nothing to go on (no known token) */
 		sl->reason = "low_score";
@@ -292,17 +276,13 @@ static int lang_doc_(void *arg, int t, struct pmap_item *x)
 	}
 	return 0;
 nomem:
-	sl->fatal = SL_ENOMEM;
-	sl->what = "writing the language";
-	return 0;
+	return SL_ENOMEM;
 }
 
 static int lang_doc(void *arg, int t, struct pmap_item *x)
 {
 	struct classifier *c = arg;
-	lang_doc_(arg, t, x);
-	ft_thread_trim(c, &c->th[t], &c->slot[x->slot], x->d.text.len);
-	return 0;
+	return ft_thread_trim(c, &c->th[t], x, x->d.text.len, lang_doc_(arg, t, x));
 }
 
 int cmd_lang(int argc, char **argv)
@@ -412,7 +392,6 @@ int cmd_lang(int argc, char **argv)
 	pm.nthreads = nthreads;
 	pm.work = lang_doc;
 	pm.emit = classifier_emit;
-	pm.failed = classifier_failed;
 	pm.arg = &c;
 	if (!(c.counts = calloc((size_t)ft_nlabels(c.m), sizeof(*c.counts))) || classifier_threads(&c, &pm)) {
 		classifier_close(&c);
@@ -444,20 +423,14 @@ static int classify_doc_(void *arg, int t, struct pmap_item *x)
 
 	sl->reason = NULL;
 	sl->label = -1;
-	sl->fatal = 0;
-	if (doc_text(&x->d, &text, &n) || (np = ft_predict(c->m, &th->s, text, n, 0, 0.0f, th->preds)) < 0) {
-		sl->fatal = SL_ENOMEM;
-		sl->what = "classifying";
-		return 0;
-	}
+	x->what = "classifying";
+	if (doc_text(&x->d, &text, &n) || (np = ft_predict(c->m, &th->s, text, n, 0, 0.0f, th->preds)) < 0)
+		return SL_ENOMEM;
 	for (i = 0; i < np; i++)
 		if (th->preds[i].label == c->want)
 			score = th->preds[i].prob;
-	if (meta_set_float(&x->d, c->field, score)) {
-		sl->fatal = SL_ENOMEM;
-		sl->what = "classifying";
-		return 0;
-	}
+	if (meta_set_float(&x->d, c->field, score))
+		return SL_ENOMEM;
 	if (!(score >= c->min_score))
 		sl->reason = "low_score";
 	return 0;
@@ -466,9 +439,7 @@ static int classify_doc_(void *arg, int t, struct pmap_item *x)
 static int classify_doc(void *arg, int t, struct pmap_item *x)
 {
 	struct classifier *c = arg;
-	classify_doc_(arg, t, x);
-	ft_thread_trim(c, &c->th[t], &c->slot[x->slot], x->d.text.len);
-	return 0;
+	return ft_thread_trim(c, &c->th[t], x, x->d.text.len, classify_doc_(arg, t, x));
 }
 
 int cmd_classify(int argc, char **argv)
@@ -538,7 +509,6 @@ int cmd_classify(int argc, char **argv)
 	pm.nthreads = nthreads;
 	pm.work = classify_doc;
 	pm.emit = classifier_emit;
-	pm.failed = classifier_failed;
 	pm.arg = &c;
 	if (classifier_threads(&c, &pm)) {
 		classifier_close(&c);

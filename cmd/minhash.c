@@ -39,6 +39,7 @@
 #include "hashset.h"
 #include "minhash.h"
 #include "msg.h"
+#include "mhpool.h"
 #include "pmap.h"
 #include "stage.h"
 #include "tmpclean.h"
@@ -476,74 +477,40 @@ static int remove_sign_stale(const char *dir, unsigned rank, unsigned n, int ban
 	return ret;
 }
 
-/* sign on the threads of pmap.c: each computes signatures with its own
- * scratch into the document's slot; the calling thread files them, in
- * input order, into the bands. */
+/* sign on the threads of pmap.c (mhpool.h); the calling thread files the
+ * signatures, in input order, into the bands. */
 struct sign_ctx {
-	struct dd_minhash *mh;        /* one per thread */
-	int nthreads;
-	size_t nperm;
-	uint64_t *sig;                /* nperm per slot */
-	int *rc;                      /* per slot: dd_minhash_sign's 0/1, or an SL_ code */
+	struct mh_pool pool;          /* (first: pmap.work's arg) */
 	int buckets, rows;
 	struct buf *bands;
 	uint32_t docno;
 	uint64_t fp;                  /* the input's fingerprint so far */
 };
 
-static int sign_doc(void *arg, int t, struct pmap_item *x)
-{
-	struct sign_ctx *c = arg;
-	const char *text;
-	size_t n;
-	int rc;
-	if ((rc = doc_text(&x->d, &text, &n)) == 0) {
-		rc = dd_minhash_sign(&c->mh[t], text, n, c->sig + (size_t)x->slot * c->nperm);
-		if (n > PMAP_BIG_DOC)
-			dd_minhash_trim(&c->mh[t]);
-	}
-	c->rc[x->slot] = rc;
-	return 0;
-}
-
 static int sign_file(void *arg, struct stage *st, struct pmap_item *x)
 {
 	struct sign_ctx *c = arg;
-	const uint64_t *sig = c->sig + (size_t)x->slot * c->nperm;
+	const uint64_t *sig = mh_pool_sig(&c->pool, x);
 	unsigned char r[8 * 4096 + 4];
 	size_t rec = (size_t)c->rows * 8 + 4, n;
 	const char *text;
-	int rc = c->rc[x->slot], b, j;
+	int b, j;
 
-	if (rc < 0 || (rc = doc_text(&x->d, &text, &n)) < 0) {
-		msg_code(rc, "cannot compute a signature");
-		st->failed = 1;
-		return -1;
-	}
+	doc_text(&x->d, &text, &n); /* (decoded by the work) */
 	c->fp = tokshard_input_hash(c->fp, text, n);
-	if (c->rc[x->slot] == 1)
-		for (b = 0; b < c->buckets; b++) {
-			for (j = 0; j < c->rows; j++)
-				put64(r + 8 * j, sig[(size_t)b * c->rows + j]);
-			put32(r + 8 * c->rows, c->docno);
-			if (buf_add(&c->bands[b], r, rec)) {
-				msg_code(SL_ENOMEM, "cannot hold the signatures");
-				st->failed = 1;
-				return -1;
-			}
+	for (b = 0; sig && b < c->buckets; b++) {
+		for (j = 0; j < c->rows; j++)
+			put64(r + 8 * j, sig[(size_t)b * c->rows + j]);
+		put32(r + 8 * c->rows, c->docno);
+		if (buf_add(&c->bands[b], r, rec)) {
+			msg_code(SL_ENOMEM, "cannot hold the signatures");
+			st->failed = 1;
+			return -1;
 		}
+	}
 	c->docno++;
 	st->docs_out++;
 	return 0;
-}
-
-/* (sign_doc returns its errors in the slot: not called) */
-static void sign_failed(void *arg, struct stage *st, struct pmap_item *x, int rc)
-{
-	(void)arg;
-	(void)x;
-	msg_code(rc, "cannot compute a signature");
-	st->failed = 1;
 }
 
 static int mh_sign(int argc, char **argv)
@@ -558,7 +525,7 @@ static int mh_sign(int argc, char **argv)
 	};
 	struct stage_opts o = { 0 };
 	struct dd_minhash_cfg cfg = DD_MINHASH_DEFAULTS;
-	int ngram = 0, b, rc, i, nthreads = 1;
+	int ngram = 0, b, rc, nthreads = 1;
 	const char *seed = "1";
 	const char *shingle = "words", *hash = "xxh64", *dir = NULL;
 	struct option opts[] = {
@@ -580,7 +547,6 @@ static int mh_sign(int argc, char **argv)
 	struct sign_ctx c;
 	struct pmap pm = { 0 };
 	uint64_t unused;
-	size_t nslots;
 	char path[4096];
 	int nargs;
 
@@ -598,29 +564,19 @@ static int mh_sign(int argc, char **argv)
 	if ((rc = stage_begin(&st, "minhash sign", STAGE_SPLIT_JSONL, &o, argv + 1, nargs)))
 		return rc;
 	pm.nthreads = nthreads;
-	pm.work = sign_doc;
+	pm.work = mh_pool_sign; /* (c.pool first) */
 	pm.emit = sign_file;
-	pm.failed = sign_failed;
 	pm.arg = &c;
-	nslots = pmap_slots(&pm);
 	c.buckets = cfg.buckets;
 	c.rows = cfg.rows;
-	c.nperm = (size_t)cfg.buckets * (size_t)cfg.rows;
-	if (!(c.mh = calloc((size_t)nthreads, sizeof(*c.mh))) || !(c.sig = malloc(nslots * c.nperm * 8)) ||
-	    !(c.rc = calloc(nslots, sizeof(*c.rc))) || !(c.bands = calloc((size_t)cfg.buckets, sizeof(*c.bands)))) {
-		msg_code(SL_ENOMEM, "cannot set up");
+	if ((rc = mh_pool_init(&c.pool, &cfg, &pm)) ||
+	    (!(c.bands = calloc((size_t)cfg.buckets, sizeof(*c.bands))) && (rc = SL_ENOMEM))) {
+		msg_code(rc, "cannot set up");
 		st.failed = 1;
 		goto out;
 	}
 	for (b = 0; b < cfg.buckets; b++)
 		buf_init(&c.bands[b], (size_t)1 << 40);
-	c.nthreads = nthreads; /* (released whole or zero: both safe) */
-	for (i = 0; i < nthreads; i++)
-		if (dd_minhash_init(&c.mh[i], &cfg)) {
-			msg_code(SL_ENOMEM, "cannot set up");
-			st.failed = 1;
-			goto out;
-		}
 	if (remove_sign_stale(dir, shard_rank(o.shard), shard_count(o.shard), cfg.buckets)) {
 		st.failed = 1;
 		goto out;
@@ -661,11 +617,7 @@ out:
 		for (b = 0; b < cfg.buckets; b++)
 			buf_release(&c.bands[b]);
 	free(c.bands);
-	for (i = 0; i < c.nthreads; i++)
-		dd_minhash_release(&c.mh[i]);
-	free(c.mh);
-	free(c.sig);
-	free(c.rc);
+	mh_pool_release(&c.pool);
 	return stage_end(&st);
 }
 

@@ -39,7 +39,6 @@ struct pii_ctx {
 	struct pii **p;               /* one per thread */
 	int nthreads;
 	struct pii_spans *sp;         /* per slot */
-	int *rc;                      /* per slot */
 	enum pii_mode mode;
 	int spans, annotate_only;
 	struct buf text, j;
@@ -54,8 +53,16 @@ static int pii_doc(void *arg, int t, struct pmap_item *x)
 	int rc;
 	if ((rc = doc_text(&x->d, &s, &n)) == 0)
 		rc = pii_scan(c->p[t], s, n, &c->sp[x->slot]);
-	c->rc[x->slot] = rc;
-	return 0;
+	return rc;
+}
+
+/* A document whose scan failed: the run stops there. */
+static int pii_failed(void *arg, struct stage *st, struct pmap_item *x, int rc)
+{
+	(void)arg;
+	msg_code(rc, "document %llu", (unsigned long long)x->index + 1);
+	st->failed = 1;
+	return -1;
 }
 
 static int pii_write(void *arg, struct stage *st, struct pmap_item *x)
@@ -65,9 +72,9 @@ static int pii_write(void *arg, struct stage *st, struct pmap_item *x)
 	uint64_t k[PII_NTYPES] = { 0 };
 	const char *s;
 	size_t n, i;
-	int rc = c->rc[x->slot], t;
+	int rc, t;
 
-	if (rc || (rc = doc_text(&x->d, &s, &n)))
+	if ((rc = doc_text(&x->d, &s, &n))) /* (decoded by the work) */
 		goto fail;
 	if (sp->n) {
 		c->docs_with++;
@@ -105,14 +112,6 @@ fail:
 	msg_code(rc, "document %llu", (unsigned long long)x->index + 1);
 	st->failed = 1;
 	return -1;
-}
-
-/* (pii_doc returns its errors in the slot: not called) */
-static void pii_failed(void *arg, struct stage *st, struct pmap_item *x, int rc)
-{
-	(void)arg;
-	msg_code(rc, "document %llu", (unsigned long long)x->index + 1);
-	st->failed = 1;
 }
 
 int cmd_pii(int argc, char **argv)
@@ -201,8 +200,7 @@ int cmd_pii(int argc, char **argv)
 	c.mode = mode;
 	c.spans = spans;
 	c.annotate_only = o.annotate_only;
-	if (!(c.p = calloc((size_t)nthreads, sizeof(*c.p))) || !(c.sp = calloc(nslots, sizeof(*c.sp))) ||
-	    !(c.rc = calloc(nslots, sizeof(*c.rc)))) {
+	if (!(c.p = calloc((size_t)nthreads, sizeof(*c.p))) || !(c.sp = calloc(nslots, sizeof(*c.sp)))) {
 		rc = SL_ENOMEM;
 		goto setup;
 	}
@@ -236,7 +234,6 @@ out:
 	for (i = 0; c.sp && i < nslots; i++)
 		pii_spans_release(&c.sp[i]);
 	free(c.sp);
-	free(c.rc);
 	buf_release(&c.text);
 	buf_release(&c.j);
 	return rc;

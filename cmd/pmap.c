@@ -65,6 +65,7 @@ static void work_run(struct pm_state *ps, int t, size_t first, size_t k)
 	for (i = first; i < first + k; i++) {
 		struct pm_slot *x = &ps->s[i % ps->cap];
 		x->x.count = 0;
+		x->x.err = x->x.what = NULL;
 		x->rc = ps->pm->work(ps->pm->arg, t, &x->x);
 	}
 	pthread_mutex_lock(&ps->mu);
@@ -105,6 +106,19 @@ static int emit(struct stage *st, const struct pmap *pm, struct pmap_item *x)
 	return stage_emit(st, &x->d) ? -1 : 0;
 }
 
+/* A document whose work failed, reported: 0 to go on, or -1 to stop. */
+static int failed(struct stage *st, const struct pmap *pm, struct pmap_item *x, int rc)
+{
+	if (pm->failed)
+		return pm->failed(pm->arg, st, x, rc) ? -1 : 0;
+	if (x->err)
+		msg("%s", x->err);
+	else
+		msg_code(rc, "%s", x->what ? x->what : pm->what ? pm->what : "document");
+	st->failed = 1;
+	return -1;
+}
+
 static int run_serial(struct stage *st, const struct pmap *pm, uint64_t *total)
 {
 	struct pmap_item x = { 0 };
@@ -113,8 +127,10 @@ static int run_serial(struct stage *st, const struct pmap *pm, uint64_t *total)
 		int rc;
 		x.index = st->docs_in - 1;
 		x.count = 0;
+		x.err = x.what = NULL;
 		if ((rc = pm->work(pm->arg, 0, &x))) {
-			pm->failed(pm->arg, st, &x, rc);
+			if (failed(st, pm, &x, rc))
+				break;
 			continue;
 		}
 		*total += x.count;
@@ -172,7 +188,7 @@ int pmap_run(struct stage *st, const struct pmap *pm, uint64_t *total)
 			int stopped = 0;
 			pthread_mutex_unlock(&ps.mu);
 			if (x->rc) {
-				pm->failed(pm->arg, st, &x->x, x->rc);
+				stopped = failed(st, pm, &x->x, x->rc) != 0;
 			} else {
 				*total += x->x.count;
 				stopped = emit(st, pm, &x->x) != 0;

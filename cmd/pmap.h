@@ -46,6 +46,10 @@ struct pmap_item {
 					 per-document data (free while it is being worked on
 					 or written) */
 	uint64_t count;               /* 0 before work; added to the total when written */
+	/* When the work fails and the run stops there (pmap.failed NULL):
+	 * the message, else msg_code(rc, what) (NULL: pmap.what).  Both
+	 * NULL before work; the strings must outlive the run. */
+	const char *err, *what;
 };
 
 struct pmap {
@@ -55,8 +59,14 @@ struct pmap {
 	 * lock).  Returns 0 or an SL_ error code. */
 	int (*work)(void *arg, int t, struct pmap_item *x);
 	/* On the calling thread, in order, for a document whose work failed
-	 * (it is not written): report it, e.g. with stage_unreadable. */
-	void (*failed)(void *arg, struct stage *st, struct pmap_item *x, int rc);
+	 * (it is not written): report it, e.g. with stage_unreadable, and
+	 * return 0 to go on, or -1 to stop there (with st->failed set).
+	 * NULL: the run stops at that document, as a loop over one document
+	 * would: its message (pmap_item.err or .what) is printed when its
+	 * turn comes, st->failed set, nothing after it written. */
+	int (*failed)(void *arg, struct stage *st, struct pmap_item *x, int rc);
+	const char *what;             /* (failed NULL) the default context of
+					 the message, e.g. "scoring a document" */
 	/* Optional: on the calling thread, in order, write a document whose
 	 * work succeeded, instead of stage_emit.  0, or -1 to stop reading
 	 * (the output failed, with st->failed set, or it closed). */

@@ -343,7 +343,6 @@ struct ppl_slot {
 	const char *reason;  /* NULL: kept */
 	int bucket;          /* its bucket, -1 when it has no words */
 	uint64_t tokens, oov, lines;
-	int fatal;           /* 0, or the SL_ code that stops the run */
 };
 
 struct ppl_ctx {
@@ -370,11 +369,11 @@ static int ppl_doc(void *arg, int t, struct pmap_item *x)
 	memset(sl, 0, sizeof(*sl));
 	sl->bucket = -1;
 	if ((rc = doc_text(&x->d, &text, &n)))
-		goto fail;
+		return rc;
 	sc->logp = 0;
 	sc->tokens = sc->oov = sc->lines = 0;
 	if ((rc = each_sentence(&th->prep, text, n, score_sentence, sc)))
-		goto fail;
+		return rc;
 	th->t_score += now() - t0;
 	if (n > PMAP_BIG_DOC) {
 		/* a large document: the thread does not keep its memory */
@@ -394,7 +393,7 @@ static int ppl_doc(void *arg, int t, struct pmap_item *x)
 	sl->lines = sc->lines;
 	if (sc->tokens == 0) {
 		if (c->nb && (rc = doc_meta_set_str(&x->d, "bucket", "all", 3)))
-			goto fail;
+			return rc;
 		if (c->max_ppl > 0)
 			sl->reason = "no_words";
 	} else {
@@ -402,7 +401,7 @@ static int ppl_doc(void *arg, int t, struct pmap_item *x)
 		char num[64];
 
 		if ((rc = doc_meta_set_raw(&x->d, "perplexity", num, (size_t)fmt_ppl(num, sizeof(num), ppl))))
-			goto fail;
+			return rc;
 		ppl = strtod(num, NULL); /* decide on the value written */
 		for (b = 0; b < c->nb; b++)
 			if (ppl < c->buckets[b].below)
@@ -410,7 +409,7 @@ static int ppl_doc(void *arg, int t, struct pmap_item *x)
 		if (c->nb) {
 			sl->bucket = b;
 			if ((rc = doc_meta_set_str(&x->d, "bucket", c->buckets[b].name, strlen(c->buckets[b].name))))
-				goto fail;
+				return rc;
 		} else {
 			sl->bucket = 0;
 		}
@@ -418,22 +417,14 @@ static int ppl_doc(void *arg, int t, struct pmap_item *x)
 			sl->reason = "high_perplexity";
 	}
 	return 0;
-fail:
-	sl->fatal = rc;
-	return 0;
 }
 
-/* In input order, on the calling thread: count, keep or reject, or stop
- * the run at the first document whose work failed. */
+/* In input order, on the calling thread: count, keep or reject (a failed
+ * document has stopped the run: pmap.failed is NULL). */
 static int ppl_emit(void *arg, struct stage *st, struct pmap_item *x)
 {
 	struct ppl_ctx *c = arg;
 	struct ppl_slot *sl = &c->slot[x->slot];
-	if (sl->fatal) {
-		msg_code(sl->fatal, "scoring a document");
-		st->failed = 1;
-		return -1;
-	}
 	c->all_tokens += sl->tokens;
 	c->all_oov += sl->oov;
 	c->all_lines += sl->lines;
@@ -445,15 +436,6 @@ static int ppl_emit(void *arg, struct stage *st, struct pmap_item *x)
 			c->bucket_docs[sl->bucket]++;
 	}
 	return sl->reason ? stage_reject(st, &x->d, sl->reason) : stage_emit(st, &x->d);
-}
-
-/* (ppl_doc returns its errors in the slot: not called) */
-static void ppl_failed(void *arg, struct stage *st, struct pmap_item *x, int rc)
-{
-	(void)arg;
-	(void)x;
-	msg_code(rc, "scoring a document");
-	st->failed = 1;
 }
 
 static int ppl_score(int argc, char **argv)
@@ -546,7 +528,7 @@ static int ppl_score(int argc, char **argv)
 	pm.nthreads = nthreads;
 	pm.work = ppl_doc;
 	pm.emit = ppl_emit;
-	pm.failed = ppl_failed;
+	pm.what = "scoring a document";
 	pm.arg = &c;
 	if ((c.th = aligned_alloc(128, (size_t)nthreads * sizeof(*c.th)))) {
 		memset(c.th, 0, (size_t)nthreads * sizeof(*c.th));

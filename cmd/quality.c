@@ -39,10 +39,7 @@ struct qthread {
 struct qslot {
 	const char *reason;  /* NULL: kept */
 	int changed;         /* c4 rewrote the text */
-	int fatal;           /* 0, or what stops the run (an SL_ code) */
-	const char *err;     /* (fatal) the message, else msg_code(fatal, what) */
 	int missing;         /* --lang-config has no file for its language */
-	const char *what;
 };
 
 struct qctx {
@@ -172,7 +169,8 @@ static const struct qparams *params_for(struct qctx *c, const char *lang, size_t
 }
 
 /* Evaluate the rule sets on one document (on thread t): its reason, the
- * signals and the rewritten text go into the document and its slot. */
+ * signals and the rewritten text go into the document and its slot.  An
+ * error stops the run there (pmap.failed is NULL). */
 static int quality_doc(void *arg, int t, struct pmap_item *x)
 {
 	struct qctx *c = arg;
@@ -186,24 +184,20 @@ static int quality_doc(void *arg, int t, struct pmap_item *x)
 	int first = 1, bad, big, k, rc;
 
 	memset(sl, 0, sizeof(*sl));
-	if ((rc = doc_text(&x->d, &text, &n))) {
-		sl->fatal = rc;
-		sl->what = "document text";
-		return 0;
-	}
+	x->what = "document";
+	if ((rc = doc_text(&x->d, &text, &n)))
+		return rc;
 	big = n > PMAP_BIG_DOC;
 	buf_reset(&th->lang);
 	raw = doc_get_path(&x->d, "metadata.language", &rn);
 	if (c->cfgdir && raw && json_is_string(raw, rn) &&
 	    (rc = json_string_decode(&th->lang, raw + 1, rn - 2, NULL))) {
-		sl->fatal = rc;
-		sl->what = "metadata.language";
-		return 0;
+		x->what = "metadata.language";
+		return rc;
 	}
-	if (!(p = params_for(c, th->lang.ptr, th->lang.len, &bad, &sl->err, &sl->missing))) {
-		sl->fatal = SL_ENOMEM; /* (unless err says otherwise) */
-		sl->what = "language configuration";
-		return 0;
+	if (!(p = params_for(c, th->lang.ptr, th->lang.len, &bad, &x->err, &sl->missing))) {
+		x->what = "language configuration"; /* (x->err: why its file could not be loaded) */
+		return SL_ENOMEM;
 	}
 	buf_reset(&th->sigs);
 	quality_new_text(q);
@@ -211,13 +205,12 @@ static int quality_doc(void *arg, int t, struct pmap_item *x)
 		int i;
 		/* the document's text until a rule rewrites it, then cur */
 		if ((rc = quality_eval(q, c->rules[k], p, text, n, &r))) {
-			sl->fatal = rc;
-			sl->what = "evaluating rules";
-			return 0;
+			x->what = "evaluating rules";
+			return rc;
 		}
 		for (i = 0; c->signals && i < r.nsig; i++) {
 			if ((rc = buf_addf(&th->sigs, "%s\"%s\":%.6g", first ? "{" : ",", r.sig[i].name, r.sig[i].v)))
-				goto nomem;
+				return rc;
 			first = 0;
 		}
 		if (r.reason && !sl->reason)
@@ -227,7 +220,7 @@ static int quality_doc(void *arg, int t, struct pmap_item *x)
 		if (!r.reason && r.rewritten && !sl->reason) {
 			buf_reset(&th->cur);
 			if ((rc = buf_add(&th->cur, q->out.ptr, q->out.len)))
-				goto nomem;
+				return rc;
 			text = th->cur.ptr ? th->cur.ptr : "";
 			n = th->cur.len;
 			sl->changed = 1;
@@ -236,9 +229,9 @@ static int quality_doc(void *arg, int t, struct pmap_item *x)
 	}
 	if (c->signals && ((rc = buf_addstr(&th->sigs, first ? "{}" : "}")) ||
 			   (rc = doc_meta_set_raw(&x->d, "quality_signals", th->sigs.ptr, th->sigs.len))))
-		goto nomem;
+		return rc;
 	if (sl->changed && !sl->reason && (rc = doc_set_text(&x->d, th->cur.ptr, th->cur.len)))
-		goto nomem;
+		return rc;
 	if (th->cur.cap > PMAP_SLOT_KEEP)
 		buf_release(&th->cur);
 	if (big) {
@@ -248,39 +241,17 @@ static int quality_doc(void *arg, int t, struct pmap_item *x)
 		buf_release(&th->sigs);
 	}
 	return 0;
-nomem:
-	sl->fatal = rc;
-	sl->what = "document";
-	return 0;
 }
 
-/* In input order, on the calling thread: keep or reject the document, or
- * stop the run at the first document whose work failed. */
+/* In input order, on the calling thread: keep or reject the document. */
 static int quality_emit(void *arg, struct stage *st, struct pmap_item *x)
 {
 	struct qctx *c = arg;
 	struct qslot *sl = &c->slot[x->slot];
-	if (sl->fatal) {
-		if (sl->err)
-			msg("%s", sl->err);
-		else
-			msg_code(sl->fatal, "%s", sl->what);
-		st->failed = 1;
-		return -1;
-	}
 	if (sl->changed && !sl->reason)
 		c->rewritten++;
 	c->missing += (uint64_t)sl->missing;
 	return sl->reason ? stage_reject(st, &x->d, sl->reason) : stage_emit(st, &x->d);
-}
-
-/* (quality_doc returns its errors in the slot: not called) */
-static void quality_failed(void *arg, struct stage *st, struct pmap_item *x, int rc)
-{
-	(void)arg;
-	(void)x;
-	msg_code(rc, "evaluating rules");
-	st->failed = 1;
 }
 
 int cmd_quality(int argc, char **argv)
@@ -386,7 +357,6 @@ int cmd_quality(int argc, char **argv)
 	pm.nthreads = nthreads;
 	pm.work = quality_doc;
 	pm.emit = quality_emit;
-	pm.failed = quality_failed;
 	pm.arg = &c;
 	nslots = pmap_slots(&pm);
 	if ((c.th = aligned_alloc(128, (size_t)nthreads * sizeof(*c.th)))) {

@@ -600,7 +600,7 @@ static int emit_shard(void *arg, struct stage *st, struct pmap_item *x)
 	return rc;
 }
 
-static void encode_failed(void *arg, struct stage *st, struct pmap_item *x, int rc)
+static int encode_failed(void *arg, struct stage *st, struct pmap_item *x, int rc)
 {
 	size_t idn = 1;
 	const char *id = doc_get_raw(&x->d, "id", &idn);
@@ -609,6 +609,7 @@ static void encode_failed(void *arg, struct stage *st, struct pmap_item *x, int 
 			 (int)(id ? idn : 1), id ? id : "?", sl_strerror(rc));
 	if (c->out)
 		shardout_dropped(c->out, 1, "tokenize_failed", &x->d);
+	return 0;
 }
 
 static int parse_ids(const char *v, size_t n, struct bpe_ids *ids)
