@@ -339,7 +339,7 @@ int cmd_blocklist(int argc, char **argv)
 	struct bl_urls u;
 	struct bctx c;
 	struct pmap pm = { 0 };
-	size_t ndom = 0, nurl = 0, k, nslots;
+	size_t ndom = 0, nurl = 0, k;
 	int nargs, rc = 0, ncat = 0, i;
 	uint64_t unused;
 	struct timespec t0, t1;
@@ -421,19 +421,15 @@ int cmd_blocklist(int argc, char **argv)
 	pm.work = blocklist_doc;
 	pm.emit = blocklist_emit;
 	pm.arg = &c;
-	nslots = pmap_slots(&pm);
-	if ((c.th = aligned_alloc(128, (size_t)nthreads * sizeof(*c.th)))) {
-		memset(c.th, 0, (size_t)nthreads * sizeof(*c.th));
-		for (i = 0; i < nthreads; i++) {
-			buf_init(&c.th[i].lower, 0);
-			buf_init(&c.th[i].tmp, 0);
-			buf_init(&c.th[i].lang, 0);
-			buf_init(&c.th[i].url, 0);
-		}
+	rc = pmap_alloc(&pm, sizeof(*c.th), (void **)&c.th, sizeof(*c.slot), (void **)&c.slot);
+	for (i = 0; c.th && i < nthreads; i++) {
+		buf_init(&c.th[i].lower, 0);
+		buf_init(&c.th[i].tmp, 0);
+		buf_init(&c.th[i].lang, 0);
+		buf_init(&c.th[i].url, 0);
 	}
-	c.slot = calloc(nslots, sizeof(*c.slot));
-	if (!c.th || !c.slot) {
-		msg_code(SL_ENOMEM, "setting up");
+	if (rc) {
+		msg_code(rc, "setting up");
 		st.failed = 1;
 	} else {
 		pmap_run(&st, &pm, &unused);

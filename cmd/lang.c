@@ -115,14 +115,9 @@ static int classifier_open(struct classifier *c, const char *path, int is_defaul
 static int classifier_threads(struct classifier *c, const struct pmap *pm)
 {
 	int i;
-	c->nthreads = pm->nthreads;
-	c->th = aligned_alloc(128, (size_t)pm->nthreads * sizeof(*c->th));
-	c->slot = calloc(pmap_slots(pm), sizeof(*c->slot));
-	if (!c->th || !c->slot) {
-		c->nthreads = 0;
+	if (pmap_alloc(pm, sizeof(*c->th), (void **)&c->th, sizeof(*c->slot), (void **)&c->slot))
 		return SL_ENOMEM;
-	}
-	memset(c->th, 0, (size_t)pm->nthreads * sizeof(*c->th));
+	c->nthreads = pm->nthreads;
 	for (i = 0; i < pm->nthreads; i++) {
 		buf_init(&c->th[i].meta, 0);
 		c->th[i].preds = malloc(sizeof(*c->th[i].preds) * (size_t)ft_nlabels(c->m));

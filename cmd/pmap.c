@@ -10,6 +10,7 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "error.h"
 #include "msg.h"
@@ -96,6 +97,17 @@ static void *worker(void *arg)
 size_t pmap_slots(const struct pmap *pm)
 {
 	return pm->nthreads > 1 ? PMAP_SLOTS : 1;
+}
+
+int pmap_alloc(const struct pmap *pm, size_t size, void **threads, size_t slot, void **slots)
+{
+	*slots = NULL;
+	if (!(*threads = aligned_alloc(128, (size_t)pm->nthreads * size)))
+		return SL_ENOMEM;
+	memset(*threads, 0, (size_t)pm->nthreads * size);
+	if (slot && !(*slots = calloc(pmap_slots(pm), slot)))
+		return SL_ENOMEM;
+	return 0;
 }
 
 /* A document whose work succeeded: 0, or -1 to stop. */

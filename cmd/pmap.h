@@ -78,6 +78,13 @@ struct pmap {
  * array of this many, indexed by pmap_item.slot. */
 size_t pmap_slots(const struct pmap *pm);
 
+/* The caller's per-thread scratch, *threads: pm->nthreads structs of size
+ * bytes (a multiple of 128: declare them aligned(128), so that no two
+ * threads write one cache line), and per-document data, *slots:
+ * pmap_slots() of slot bytes (0: none); both zeroed.  0, or SL_ENOMEM;
+ * free() both either way. */
+int pmap_alloc(const struct pmap *pm, size_t size, void **threads, size_t slot, void **slots);
+
 /* Read every document of st, work on each and emit those whose work
  * succeeded, in input order; *total: the sum of their counts.  Returns 0,
  * or SL_ENOMEM (reported) when the pool could not be set up; stops early,

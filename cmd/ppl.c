@@ -530,8 +530,8 @@ static int ppl_score(int argc, char **argv)
 	pm.emit = ppl_emit;
 	pm.what = "scoring a document";
 	pm.arg = &c;
-	if ((c.th = aligned_alloc(128, (size_t)nthreads * sizeof(*c.th)))) {
-		memset(c.th, 0, (size_t)nthreads * sizeof(*c.th));
+	rc = pmap_alloc(&pm, sizeof(*c.th), (void **)&c.th, sizeof(*c.slot), (void **)&c.slot);
+	if (c.th) {
 		for (i = 0; i < nthreads; i++) {
 			/* the options and the tokenizer of prep (which owns it) */
 			prep_init(&c.th[i].prep);
@@ -544,8 +544,7 @@ static int ppl_score(int argc, char **argv)
 			bpe_failed = bpe_work_new(prep.bpe, &c.th[i].prep.work) != 0;
 		}
 	}
-	c.slot = calloc(pmap_slots(&pm), sizeof(*c.slot));
-	if (!c.th || !c.slot || bpe_failed) {
+	if (rc || bpe_failed) {
 		msg_code(SL_ENOMEM, "setting up");
 		rc = 1;
 		goto out;

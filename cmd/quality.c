@@ -306,7 +306,6 @@ int cmd_quality(int argc, char **argv)
 	struct stage st;
 	struct pmap pm = { 0 };
 	uint64_t unused;
-	size_t nslots;
 	const char *bad;
 	size_t badlen;
 
@@ -358,20 +357,16 @@ int cmd_quality(int argc, char **argv)
 	pm.work = quality_doc;
 	pm.emit = quality_emit;
 	pm.arg = &c;
-	nslots = pmap_slots(&pm);
-	if ((c.th = aligned_alloc(128, (size_t)nthreads * sizeof(*c.th)))) {
-		memset(c.th, 0, (size_t)nthreads * sizeof(*c.th));
-		for (i = 0; i < nthreads; i++) {
-			quality_init(&c.th[i].q);
-			c.th[i].q.all_signals = signals;
-			buf_init(&c.th[i].cur, 0);
-			buf_init(&c.th[i].sigs, 0);
-			buf_init(&c.th[i].lang, 0);
-		}
+	rc = pmap_alloc(&pm, sizeof(*c.th), (void **)&c.th, sizeof(*c.slot), (void **)&c.slot);
+	for (i = 0; c.th && i < nthreads; i++) {
+		quality_init(&c.th[i].q);
+		c.th[i].q.all_signals = signals;
+		buf_init(&c.th[i].cur, 0);
+		buf_init(&c.th[i].sigs, 0);
+		buf_init(&c.th[i].lang, 0);
 	}
-	c.slot = calloc(nslots, sizeof(*c.slot));
-	if (!c.th || !c.slot) {
-		msg_code(SL_ENOMEM, "setting up");
+	if (rc) {
+		msg_code(rc, "setting up");
 		st.failed = 1;
 	} else {
 		pmap_run(&st, &pm, &unused);
