@@ -567,9 +567,13 @@ static int encode_doc(void *arg, int t, struct pmap_item *x)
 	x->count = ids->n;
 	if (!c->json)
 		return 0;
-	if ((rc = ids_json(ids, &th->json)))
+	if ((rc = ids_json(ids, &th->json)) || (rc = doc_set_raw(&x->d, "tokens", th->json.ptr, th->json.len)))
 		return rc;
-	return doc_set_raw(&x->d, "tokens", th->json.ptr, th->json.len);
+	if (n > PMAP_BIG_DOC) { /* the thread does not keep a large document's memory */
+		bpe_ids_release(&th->ids);
+		buf_release(&th->json);
+	}
+	return 0;
 }
 
 /* --format: a document to the shard set, as sluice shard would write it
