@@ -167,10 +167,9 @@ static void words_error(int rc, const struct bl_words *w, const char *what, cons
 
 /* The word list for a language: loaded from WORDS/<lang> the first time
  * the language is met, NULL when there is none (*missing set), or when it
- * cannot be loaded (*bad set, *err why, for printing in input order) or
- * memory ran out.  Under c->mu. */
-static const struct bl_words *words_for_locked(struct bctx *c, const char *lang, int *missing, int *bad,
-					       const char **err)
+ * cannot be loaded (*err: why, for printing in input order) or memory ran
+ * out (*err NULL).  Under c->mu. */
+static const struct bl_words *words_for_locked(struct bctx *c, const char *lang, int *missing, const char **err)
 {
 	char path[4096];
 	struct wlang *l, **nl;
@@ -198,7 +197,6 @@ static const struct bl_words *words_for_locked(struct bctx *c, const char *lang,
 		}
 	}
 	l = c->langs[k];
-	*bad = l->bad;
 	*err = l->err;
 	*missing = !l->ok && !l->bad;
 	return l->ok ? &l->w : NULL;
@@ -232,7 +230,6 @@ static int blocklist_doc(void *arg, int t, struct pmap_item *x)
 		const char *text;
 		size_t n, count, stop;
 		if (c->words_dir) {
-			int bad = 0;
 			buf_reset(&th->lang);
 			raw = doc_get_path(&x->d, "metadata.language", &rn);
 			if (!raw || !json_is_string(raw, rn) || json_string_decode(&th->lang, raw + 1, rn - 2, NULL) ||
@@ -242,9 +239,9 @@ static int blocklist_doc(void *arg, int t, struct pmap_item *x)
 					return rc;
 			}
 			pthread_mutex_lock(&c->mu);
-			w = words_for_locked(c, th->lang.ptr, &sl->missing_lang, &bad, &x->err);
+			w = words_for_locked(c, th->lang.ptr, &sl->missing_lang, &x->err);
 			pthread_mutex_unlock(&c->mu);
-			if (!w && (bad || !sl->missing_lang))
+			if (!w && !sl->missing_lang)
 				return SL_ENOMEM; /* (x->err: why its list could not be loaded) */
 		} else {
 			w = &c->langs[0]->w;

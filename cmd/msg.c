@@ -32,11 +32,17 @@ void msg(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* What follows a message of code: strerror(errno) for SL_EOPEN/SL_EIO,
+ * which carry errno (e), else sl_strerror(code). */
+static const char *why_of(int code, int e)
+{
+	return (code == SL_EOPEN || code == SL_EIO) && e ? strerror(e) : sl_strerror(code);
+}
+
 void msg_code(int code, const char *fmt, ...)
 {
 	va_list ap;
-	int e = errno;
-	const char *why = (code == SL_EOPEN || code == SL_EIO) && e ? strerror(e) : sl_strerror(code);
+	const char *why = why_of(code, errno);
 	va_start(ap, fmt);
 	vmsg(fmt, ap, why);
 	va_end(ap);
@@ -45,8 +51,8 @@ void msg_code(int code, const char *fmt, ...)
 char *msg_text(int code, const char *fmt, ...)
 {
 	va_list ap;
-	int e = errno, n, m;
-	const char *why = !code ? NULL : (code == SL_EOPEN || code == SL_EIO) && e ? strerror(e) : sl_strerror(code);
+	const char *why = code ? why_of(code, errno) : NULL;
+	int n, m;
 	char *s;
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);

@@ -56,7 +56,7 @@ static int pii_doc(void *arg, int t, struct pmap_item *x)
 	return rc;
 }
 
-/* A document whose scan failed: the run stops there. */
+/* A document whose scan (or annotation) failed: the run stops there. */
 static int pii_failed(void *arg, struct stage *st, struct pmap_item *x, int rc)
 {
 	(void)arg;
@@ -103,15 +103,11 @@ static int pii_write(void *arg, struct stage *st, struct pmap_item *x)
 				goto fail;
 		}
 	}
-	if (sp->cap > PMAP_SLOT_KEEP / sizeof(*sp->v)) {
+	if (sp->cap > PMAP_SLOT_KEEP / sizeof(*sp->v))
 		pii_spans_release(sp);
-		memset(sp, 0, sizeof(*sp));
-	}
 	return stage_emit(st, &x->d);
 fail:
-	msg_code(rc, "document %llu", (unsigned long long)x->index + 1);
-	st->failed = 1;
-	return -1;
+	return pii_failed(arg, st, x, rc);
 }
 
 int cmd_pii(int argc, char **argv)

@@ -79,11 +79,11 @@ static int apply_sets(struct qparams *p, const struct opt_list *sets)
 
 /* The parameters for a language: from DIR/<lang>.yml, or for a label of
  * lid.176 from the file of FineWeb-2's name for it (DIR/deu_Latn.yml for
- * "de"), cached; else base (*missing set).  NULL when out of memory, or
- * with *bad set when the language's file cannot be loaded (*err: why, for
- * printing in input order; NULL: out of memory).  Under c->mu. */
-static const struct qparams *params_for_locked(struct qctx *c, const char *lang, size_t n, int *bad,
-					       const char **err, int *missing)
+ * "de"), cached; else base (*missing set).  NULL when the language's file
+ * cannot be loaded (*err: why, for printing in input order) or memory ran
+ * out (*err NULL).  Under c->mu. */
+static const struct qparams *params_for_locked(struct qctx *c, const char *lang, size_t n, const char **err,
+					       int *missing)
 {
 	size_t k;
 	char path[4096];
@@ -95,7 +95,6 @@ static const struct qparams *params_for_locked(struct qctx *c, const char *lang,
 	for (k = 0; k < c->nlangs; k++)
 		if (strlen(c->langs[k].lang) == n && !memcmp(c->langs[k].lang, lang, n)) {
 			if (c->langs[k].bad) {
-				*bad = 1;
 				*err = c->langs[k].err;
 				return NULL;
 			}
@@ -149,21 +148,20 @@ static const struct qparams *params_for_locked(struct qctx *c, const char *lang,
 	return p;
 bad:
 	c->langs[c->nlangs - 1].bad = 1;
-	*bad = 1;
 	*err = c->langs[c->nlangs - 1].err;
 	return NULL;
 }
 
-static const struct qparams *params_for(struct qctx *c, const char *lang, size_t n, int *bad,
-					const char **err, int *missing)
+static const struct qparams *params_for(struct qctx *c, const char *lang, size_t n, const char **err,
+					int *missing)
 {
 	const struct qparams *p;
-	*bad = *missing = 0;
+	*missing = 0;
 	*err = NULL;
 	if (!c->cfgdir || !n)
 		return &c->base;
 	pthread_mutex_lock(&c->mu);
-	p = params_for_locked(c, lang, n, bad, err, missing);
+	p = params_for_locked(c, lang, n, err, missing);
 	pthread_mutex_unlock(&c->mu);
 	return p;
 }
@@ -181,7 +179,7 @@ static int quality_doc(void *arg, int t, struct pmap_item *x)
 	size_t n, rn;
 	const struct qparams *p;
 	struct qresult r;
-	int first = 1, bad, big, k, rc;
+	int first = 1, big, k, rc;
 
 	memset(sl, 0, sizeof(*sl));
 	x->what = "document";
@@ -195,7 +193,7 @@ static int quality_doc(void *arg, int t, struct pmap_item *x)
 		x->what = "metadata.language";
 		return rc;
 	}
-	if (!(p = params_for(c, th->lang.ptr, th->lang.len, &bad, &x->err, &sl->missing))) {
+	if (!(p = params_for(c, th->lang.ptr, th->lang.len, &x->err, &sl->missing))) {
 		x->what = "language configuration"; /* (x->err: why its file could not be loaded) */
 		return SL_ENOMEM;
 	}
