@@ -849,6 +849,32 @@ static inline int sketch_many(const struct quality *q, uint64_t h)
 	return ((q->sketch[i >> 5] >> ((i & 31) * 2)) & 3) >= 2;
 }
 
+/* A word's hash for the n-gram tables: its bytes zero-padded to 16 (a, b:
+ * the two halves, in memory order) and its length; longer words by XXH3. */
+static const unsigned char keep16[32] = { 255, 255, 255, 255, 255, 255, 255, 255,
+	255, 255, 255, 255, 255, 255, 255, 255 };
+
+static inline uint64_t word_hash16(uint64_t a, uint64_t b, size_t len)
+{
+	uint64_t h = (a ^ 0x9e3779b97f4a7c15ull) * 0xbf58476d1ce4e5b9ull;
+	h ^= (b + len) * 0x94d049bb133111ebull;
+	h ^= h >> 31;
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ (h >> 29);
+}
+
+static inline uint64_t word_hash(const char *s, size_t len)
+{
+	unsigned char pad[16] = { 0 };
+	uint64_t a, b;
+	if (len > 16)
+		return XXH3_64bits(s, len);
+	memcpy(pad, s, len);
+	memcpy(&a, pad, 8);
+	memcpy(&b, pad + 8, 8);
+	return word_hash16(a, b, len);
+}
+
 /* The hash of m word hashes. */
 static inline uint64_t tuple_hash(const uint64_t *wh, size_t m)
 {
@@ -984,32 +1010,40 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 		return rc;
 	nw = w->n;
 	buf_reset(&q->cat);
-	if ((rc = buf_grow(&q->cat, n + 16)))
+	if ((rc = buf_grow(&q->cat, n + 16)) || (rc = grow_words(q, nw)))
 		return rc;
 	{
-		/* short words by one 16-byte copy (the room has 16 bytes more) */
+		/* one pass: each word copied, hashed and its code points counted
+		 * from one 16-byte load (the room in cat has 16 bytes more) */
 		char *dst = q->cat.ptr;
+		uint64_t *wh = q->wh;
+		size_t *cpre = q->cpre, *bo = q->bo;
+		cpre[0] = 0;
+		bo[0] = 0;
 		for (k = 0; k < nw; k++) {
 			size_t o = w->v[k].off, len = w->v[k].len;
-			if (len <= 16 && o + 16 <= n)
-				memcpy(dst, text + o, 16);
-			else
+#if defined(__SSE2__)
+			if (len <= 16 && o + 16 <= n) {
+				__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(text + o)), c;
+				unsigned cont;
+				_mm_storeu_si128((__m128i *)(void *)dst, b);
+				b = _mm_and_si128(b, _mm_loadu_si128((const __m128i *)(const void *)(keep16 + 16 - len)));
+				c = _mm_cmpeq_epi8(_mm_and_si128(b, _mm_set1_epi8((char)0xc0)), _mm_set1_epi8((char)0x80));
+				cont = (unsigned)_mm_movemask_epi8(c); /* (the cleared bytes are not 0x80) */
+				wh[k] = word_hash16((uint64_t)_mm_cvtsi128_si64(b),
+						    (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(b, b)), len);
+				cpre[k + 1] = cpre[k] + len - (size_t)__builtin_popcount(cont);
+			} else
+#endif
+			{
 				memcpy(dst, text + o, len);
+				wh[k] = word_hash(text + o, len);
+				cpre[k + 1] = cpre[k] + pt_len(text + o, len);
+			}
 			dst += len;
+			bo[k + 1] = bo[k] + len;
 		}
 		buf_setlen(&q->cat, (size_t)(dst - q->cat.ptr));
-	}
-	if ((rc = grow_words(q, nw)))
-		return rc;
-	q->cpre[0] = 0;
-	q->bo[0] = 0;
-	for (k = 0; k < nw; k++) {
-		const char *s = text + w->v[k].off;
-		size_t len = w->v[k].len;
-		q->wh[k] = qhash(s, len);
-		q->cpre[k + 1] = q->cpre[k] + (q->facts.v[k] & WF_PLAIN ? len :
-					       q->facts.cp[k] ? q->facts.cp[k] >> 3 : pt_len(s, len));
-		q->bo[k + 1] = q->bo[k] + len;
 	}
 
 	/* top n-grams: Counter over word tuples; most_common(1).  Only tuples
