@@ -816,7 +816,9 @@ static int grow_words(struct quality *q, size_t nw)
 }
 
 /* A sketch of 2-bit saturating counters: which hashes were added twice or
- * more, with false positives (a superset), never false negatives. */
+ * more, with false positives (a superset), never false negatives.  (Its
+ * words and mask are passed in locals: stores through q->sketch could
+ * otherwise alias q->sketch_mask, reloaded each time.) */
 static int sketch_prepare(struct quality *q, size_t n)
 {
 	size_t slots = 64, words;
@@ -835,18 +837,18 @@ static int sketch_prepare(struct quality *q, size_t n)
 	return 0;
 }
 
-static inline void sketch_add(struct quality *q, uint64_t h)
+static inline void sketch_add(uint64_t *sk, size_t mask, uint64_t h)
 {
-	size_t i = (size_t)(h >> 7) & q->sketch_mask;
-	uint64_t *wd = &q->sketch[i >> 5];
+	size_t i = (size_t)(h >> 7) & mask;
+	uint64_t *wd = &sk[i >> 5];
 	unsigned sh = (unsigned)(i & 31) * 2;
 	*wd += (uint64_t)(((*wd >> sh) & 3) < 2) << sh;
 }
 
-static inline int sketch_many(const struct quality *q, uint64_t h)
+static inline int sketch_many(const uint64_t *sk, size_t mask, uint64_t h)
 {
-	size_t i = (size_t)(h >> 7) & q->sketch_mask;
-	return ((q->sketch[i >> 5] >> ((i & 31) * 2)) & 3) >= 2;
+	size_t i = (size_t)(h >> 7) & mask;
+	return ((sk[i >> 5] >> ((i & 31) * 2)) & 3) >= 2;
 }
 
 /* A word's hash for the n-gram tables: its bytes zero-padded to 16 (a, b:
@@ -1066,13 +1068,19 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 			if (!level) {
 				if ((rc = sketch_prepare(q, nng)))
 					return rc;
-				for (k = 0; k < nng; k++) { /* (the hashes kept for the passes after) */
-					q->th[k] = tuple_hash(q->wh + k, m);
-					sketch_add(q, q->th[k]);
-				}
-				for (k = 0; k < nng; k++) {
-					q->cl[nc] = (uint32_t)k;
-					nc += (size_t)sketch_many(q, q->th[k]);
+				{
+					uint64_t *sk = q->sketch, *th = q->th;
+					const uint64_t *wh = q->wh;
+					size_t skm = q->sketch_mask;
+					uint32_t *cl = q->cl;
+					for (k = 0; k < nng; k++) { /* (the hashes kept for the passes after) */
+						th[k] = tuple_hash(wh + k, m);
+						sketch_add(sk, skm, th[k]);
+					}
+					for (k = 0; k < nng; k++) {
+						cl[nc] = (uint32_t)k;
+						nc += (size_t)sketch_many(sk, skm, th[k]);
+					}
 				}
 			} else {
 				for (k = 0; k < nng; k++) {
@@ -1146,23 +1154,29 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 		nng0 = n0 && nw >= n0 ? nw - n0 + 1 : 0;
 		if ((rc = sketch_prepare(q, 2 * nng0)))
 			return rc;
-		for (k = 0; k < nng0; k++) {
-			size_t o = q->bo[k], l0 = q->bo[k + n0] - o;
-			uint64_t h8 = 0, h16 = 0;
-			if (o + 8 <= clen) {
-				h8 = window_hash(cat + o, 8);
-				sketch_add(q, h8);
+		{
+			uint64_t *sk = q->sketch, *th = q->th;
+			const size_t *bo = q->bo;
+			size_t skm = q->sketch_mask;
+			uint32_t *cl = q->cl;
+			for (k = 0; k < nng0; k++) {
+				size_t o = bo[k], l0 = bo[k + n0] - o;
+				uint64_t h8 = 0, h16 = 0;
+				if (o + 8 <= clen) {
+					h8 = window_hash(cat + o, 8);
+					sketch_add(sk, skm, h8);
+				}
+				if (o + 16 <= clen) {
+					h16 = window_hash(cat + o, 16);
+					sketch_add(sk, skm, h16);
+				}
+				th[k] = l0 < 16 ? h8 : h16; /* the window the position is looked up by */
 			}
-			if (o + 16 <= clen) {
-				h16 = window_hash(cat + o, 16);
-				sketch_add(q, h16);
+			for (k = 0; k < nng0; k++) {
+				size_t l0 = bo[k + n0] - bo[k];
+				cl[nc] = (uint32_t)k;
+				nc += (size_t)(l0 < 8 || sketch_many(sk, skm, th[k]));
 			}
-			q->th[k] = l0 < 16 ? h8 : h16; /* the window the position is looked up by */
-		}
-		for (k = 0; k < nng0; k++) {
-			size_t l0 = q->bo[k + n0] - q->bo[k];
-			q->cl[nc] = (uint32_t)k;
-			nc += (size_t)(l0 < 8 || sketch_many(q, q->th[k]));
 		}
 
 		for (m = 1; m <= 10; m++) {
