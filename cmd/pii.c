@@ -49,10 +49,12 @@ static int pii_doc(void *arg, int t, struct pmap_item *x)
 {
 	struct pii_ctx *c = arg;
 	const char *s;
-	size_t n;
+	size_t n = 0;
 	int rc;
 	if ((rc = doc_text(&x->d, &s, &n)) == 0)
 		rc = pii_scan(c->p[t], s, n, &c->sp[x->slot]);
+	if (n > PMAP_BIG_DOC)
+		pii_trim(c->p[t]);
 	return rc;
 }
 

@@ -382,6 +382,7 @@ static int ppl_doc(void *arg, int t, struct pmap_item *x)
 		buf_release(&th->prep.pieces);
 		pt_spans_release(&th->prep.words);
 		bpe_ids_release(&th->prep.ids);
+		bpe_work_trim(th->prep.work);
 		free(sc->ids);
 		free(sc->hash);
 		sc->ids = NULL;

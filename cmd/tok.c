@@ -565,13 +565,13 @@ static int encode_doc(void *arg, int t, struct pmap_item *x)
 	if (c->eos >= 0 && (rc = bpe_ids_push(ids, (uint32_t)c->eos)))
 		return rc;
 	x->count = ids->n;
-	if (!c->json)
-		return 0;
-	if ((rc = ids_json(ids, &th->json)) || (rc = doc_set_raw(&x->d, "tokens", th->json.ptr, th->json.len)))
+	if (c->json &&
+	    ((rc = ids_json(ids, &th->json)) || (rc = doc_set_raw(&x->d, "tokens", th->json.ptr, th->json.len))))
 		return rc;
 	if (n > PMAP_BIG_DOC) { /* the thread does not keep a large document's memory */
 		bpe_ids_release(&th->ids);
 		buf_release(&th->json);
+		bpe_work_trim(th->w);
 	}
 	return 0;
 }

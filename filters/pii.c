@@ -339,6 +339,11 @@ struct pii {
 
 uint64_t pii_limits_hit(const struct pii *p) { return p->limits_hit; }
 
+void pii_trim(struct pii *p)
+{
+	pii_spans_release(&p->cand);
+}
+
 void pii_free(struct pii *p)
 {
 	int i;

@@ -77,6 +77,9 @@ int pii_scan(struct pii *p, const char *s, size_t n, struct pii_spans *out);
 
 /* Matches abandoned because a PCRE2 match or depth limit was hit. */
 uint64_t pii_limits_hit(const struct pii *p);
+/* Release the scanner's scratch that grows with a text (its candidate
+ * spans): after a large document, so a thread does not keep its memory. */
+void pii_trim(struct pii *p);
 
 enum pii_mode {
 	PII_REPLACE_TAG,  /* <EMAIL>, <IP_ADDRESS>, ... */

@@ -836,6 +836,22 @@ void bpe_work_free(struct bpe_work *w)
 	free(w);
 }
 
+void bpe_work_trim(struct bpe_work *w)
+{
+	if (!w)
+		return;
+	free(w->id);
+	free(w->pv);
+	free(w->nxt);
+	free(w->prv);
+	free(w->heap);
+	w->id = w->pv = NULL;
+	w->nxt = w->prv = NULL;
+	w->heap = NULL;
+	w->cap = 0;
+	buf_release(&w->tmp);
+}
+
 static int work_reserve(struct bpe_work *w, size_t n)
 {
 	size_t cap = w->cap ? w->cap : 64;

@@ -88,6 +88,10 @@ int64_t bpe_special(const struct bpe *b, const char *text);
 /* Per-thread scratch space. */
 int bpe_work_new(const struct bpe *b, struct bpe_work **out);
 void bpe_work_free(struct bpe_work *w);
+/* Release what grows with the input (per-piece arrays, a copy of the
+ * text), keeping the cache and the matcher: after a large document, so a
+ * thread does not keep its memory. */
+void bpe_work_trim(struct bpe_work *w);
 
 /* Growable array of token ids. */
 struct bpe_ids {
