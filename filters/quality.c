@@ -900,32 +900,30 @@ static inline uint64_t window_hash(const char *s, size_t w)
 	return h ^ (h >> 29);
 }
 
-/* words[i:i+m] == words[j:j+m] */
-static int same_words(const char *text, size_t n, const struct pt_spans *w, const uint64_t *wh, size_t i, size_t j,
-		      size_t m)
+/* words[i:i+m] == words[j:j+m]: the same word hashes, then the same
+ * word lengths (from the byte offsets bo in cat, the words concatenated)
+ * and the same bytes in cat, one contiguous comparison (cat has 16 bytes
+ * of room after its end: masked 16-byte loads for short runs). */
+static int same_words(const char *cat, const size_t *bo, const uint64_t *wh, size_t i, size_t j, size_t m)
 {
-	/* the first len bytes of 8, in memory order: ones + 8 - len */
-	static const unsigned char ones[16] = { 255, 255, 255, 255, 255, 255, 255, 255 };
-	size_t k;
+	size_t k, len = bo[i + m] - bo[i];
 	for (k = 0; k < m; k++) /* m <= 10: no memcmp call */
 		if (wh[i + k] != wh[j + k])
 			return 0;
-	for (k = 0; k < m; k++) {
-		const struct pt_span *x = &w->v[i + k], *y = &w->v[j + k];
-		if (x->len != y->len)
+	if (bo[j + m] - bo[j] != len)
+		return 0;
+	for (k = 1; k < m; k++)
+		if (bo[i + k] - bo[i] != bo[j + k] - bo[j])
 			return 0;
-		if (x->len <= 8 && x->off + 8 <= n && y->off + 8 <= n) { /* short words: one masked load each */
-			uint64_t a, b, mask;
-			memcpy(&a, text + x->off, 8);
-			memcpy(&b, text + y->off, 8);
-			memcpy(&mask, ones + 8 - x->len, 8);
-			if ((a ^ b) & mask)
-				return 0;
-		} else if (memcmp(text + x->off, text + y->off, x->len)) {
-			return 0;
-		}
+#if defined(__SSE2__)
+	if (len <= 16) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(cat + bo[i]));
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(cat + bo[j]));
+		unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(a, b));
+		return (~eq & ((1u << len) - 1)) == 0;
 	}
-	return 1;
+#endif
+	return memcmp(cat + bo[i], cat + bo[j], len) == 0;
 }
 
 static const char *const top_names[10] = { "top_1_gram", "top_2_gram", "top_3_gram", "top_4_gram",
@@ -1103,7 +1101,7 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 						e->c = 1;
 						break;
 					}
-					if (e->h == h && same_words(text, n, w, q->wh, q->cl[INDEX(q, e)], k, m)) {
+					if (e->h == h && same_words(q->cat.ptr, q->bo, q->wh, q->cl[INDEX(q, e)], k, m)) {
 						e->c++;
 						/* the highest count, first inserted on ties */
 						if (e->c > bestc || (e->c == bestc && INDEX(q, e) < INDEX(q, &q->tab[best]))) {
