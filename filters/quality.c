@@ -352,6 +352,8 @@ static int find_duplicates(struct quality *q, const char *text, const struct pt_
 	size_t k, mask;
 	int rc;
 	*dup_el = *dup_chars = 0;
+	if (sp->n < 2)
+		return 0; /* (one element: nothing to hash) */
 	if ((rc = tab_prepare(q, sp->n, &mask)))
 		return rc;
 	for (k = 0; k < sp->n; k++) {
