@@ -21,15 +21,50 @@ static const char *const abbrevs[] = {
 	"e.g.", "i.e.", "a.m.", "p.m.", "u.s.", "u.k.", NULL
 };
 
+/* The abbreviations as keys: up to 5 bytes, lowercase, packed into a
+ * uint64_t (the first byte lowest), in an open-addressed table of 128
+ * (init_tabs): a chunk ending in '.' is looked up with a hash and a probe
+ * or two instead of a walk along the list.  Keys of different lengths
+ * differ, as each ends in a '.' (nonzero) at its length. */
+static uint64_t abbrev_keys[128];
+
+static inline uint64_t abbrev_key(const char *s, size_t n)
+{
+	uint64_t k = 0;
+	size_t i;
+	for (i = 0; i < n; i++) {
+		unsigned c = (unsigned char)s[i];
+		k |= (uint64_t)(c - 'A' < 26u ? c | 0x20 : c) << (8 * i);
+	}
+	return k;
+}
+
+static inline unsigned abbrev_slot(uint64_t k)
+{
+	return (unsigned)((k * 0x9e3779b97f4a7c15ull) >> 57);
+}
+
+static void abbrev_keys_init(void)
+{
+	size_t k;
+	for (k = 0; abbrevs[k]; k++) {
+		uint64_t key = abbrev_key(abbrevs[k], strlen(abbrevs[k]));
+		unsigned h = abbrev_slot(key);
+		while (abbrev_keys[h])
+			h = (h + 1) & 127;
+		abbrev_keys[h] = key;
+	}
+}
+
 static int abbrev_in_list(const char *s, size_t n)
 {
-	char low[5];
-	size_t k;
-	for (k = 0; k < n; k++)
-		low[k] = (char)((unsigned)(s[k] - 'A') < 26u ? s[k] | 0x20 : s[k]);
-	for (k = 0; abbrevs[k]; k++)
-		if (abbrevs[k][0] == low[0] && strnlen(abbrevs[k], 6) == n && memcmp(abbrevs[k], low, n) == 0)
+	uint64_t k = abbrev_key(s, n);
+	unsigned h = abbrev_slot(k);
+	while (abbrev_keys[h]) {
+		if (abbrev_keys[h] == k)
 			return 1;
+		h = (h + 1) & 127;
+	}
 	return 0;
 }
 
@@ -54,6 +89,7 @@ static void init_tabs_once(void)
 		alnum_tab[(unsigned char)*p] = 1;
 	for (p = ".-~,:<>=/+*^"; *p; p++) /* the ASCII characters infix_split() cuts at */
 		infix_tab[(unsigned char)*p] = 1;
+	abbrev_keys_init();
 }
 
 static void init_tabs(void)

@@ -165,6 +165,13 @@ int main(void)
 		{ "# hash #tag $5 50%", "#|hash|#|tag|$|5|50|%|" },
 		{ "U.S. 2019. USA.", "U.S.|2019|.|USA|.|" },
 		{ "a/b x,y 3-4", "a|/|b|x|,|y|3|-|4|" },
+		/* every abbreviation, and in other cases or nearly */
+		{ "mr. mrs. ms. dr. st. jr. sr. vs. etc. inc. ltd. co. corp. jan. feb. mar. apr. jun. jul. aug. "
+		  "sep. sept. oct. nov. dec. mt. no. prof. gen. gov. sen. rep. rev. e.g. i.e. a.m. p.m. u.s. u.k.",
+		  "mr.|mrs.|ms.|dr.|st.|jr.|sr.|vs.|etc.|inc.|ltd.|co.|corp.|jan.|feb.|mar.|apr.|jun.|jul.|aug.|"
+		  "sep.|sept.|oct.|nov.|dec.|mt.|no.|prof.|gen.|gov.|sen.|rep.|rev.|e.g.|i.e.|a.m.|p.m.|u.s.|u.k.|" },
+		{ "MR. Mrs. ETC. Sept. CORP. e.G. u.K. Mx. Bc. xyz. Dez. ab.",
+		  "MR.|Mrs.|ETC.|Sept.|CORP.|e|.|G.|u|.|K.|Mx|.|Bc|.|xyz|.|Dez|.|ab|.|" },
 	};
 	static const struct { const char *in; size_t want; } sents[] = {
 		{ "One. Two! Three? four", 4 },
