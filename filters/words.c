@@ -574,6 +574,171 @@ static int facts_set(struct words_facts *f, size_t n0, size_t n, size_t at, unsi
 	return 0;
 }
 
+static inline int a_upper(unsigned c) { return c - 'A' < 26u; }
+static inline int a_lower(unsigned c) { return c - 'a' < 26u; }
+static inline int a_alpha(unsigned c) { return (c | 0x20) - 'a' < 26u; }
+static inline int a_digit(unsigned c) { return c - '0' < 10u; }
+
+/* What chunk() makes of the commonest chunks that fast_chunk() cannot
+ * split ("in-stream", "Chief's", "3.0", "2019-05-01", "a.m.", "1-2,"), found
+ * from bit masks of at most 16 bytes rather than by its loops, whose
+ * branches the variety of chunks defeats: ASCII runs of letters and digits
+ * with one other character (not '@') between each two, the first not
+ * "www.", then perhaps one suffix character.  Then the prefixes are none;
+ * the suffixes that one character (but "'": its own rules) or a '.'
+ * (chunk()'s rules), and a contraction after a single "'"; and each
+ * separator is an infix by the characters on either side (infix_split()),
+ * with no URL and no "...".  1 when split here (no facts: none known, as
+ * after chunk()), 0 when not (nothing stored), or SL_ENOMEM. */
+static int sep_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_spans *out)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t len = b - a, e, start, i;
+	unsigned al, at, apos, dot, valid, sp, seps, tail = 0;
+	size_t suf_off[2], suf_len[2], nsuf = 0;
+	int stop = 0;
+
+	if (len > 16)
+		return 0;
+	valid = (1u << len) - 1;
+	{
+#if defined(__SSE2__)
+		unsigned char pad[16];
+		const unsigned char *src = u + a;
+		__m128i v, t;
+		if (n - a < 16) { /* (the text is not padded) */
+			memcpy(pad, u + a, len);
+			src = pad;
+		}
+		v = _mm_loadu_si128((const __m128i *)(const void *)src);
+#define LE(x, lim) _mm_cmpeq_epi8(_mm_min_epu8((x), _mm_set1_epi8((char)(lim))), (x))
+		t = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+		t = _mm_or_si128(LE(t, 25), LE(_mm_sub_epi8(v, _mm_set1_epi8('0')), 9));
+#undef LE
+		if ((unsigned)_mm_movemask_epi8(v) & valid)
+			return 0; /* not ASCII */
+		al = (unsigned)_mm_movemask_epi8(t);
+		at = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('@')));
+		apos = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\'')));
+		dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+#else
+		al = at = apos = dot = 0;
+		for (i = 0; i < len; i++) {
+			unsigned c = u[a + i];
+			if (c >= 0x80)
+				return 0;
+			al |= (unsigned)alnum_tab[c] << i;
+			at |= (unsigned)(c == '@') << i;
+			apos |= (unsigned)(c == '\'') << i;
+			dot |= (unsigned)(c == '.') << i;
+		}
+#endif
+	}
+	al &= valid;
+	apos &= valid;
+	dot &= valid;
+	sp = valid & ~al;
+	if (!(al & 1) || (at & valid) || (apos & (apos - 1)))
+		return 0;
+	if (sp >> (len - 1)) {
+		unsigned c = u[b - 1];
+		if (c != '.' && (!suffix_tab[c] || c == '\''))
+			return 0;
+		tail = 1;
+	}
+	seps = sp & (valid >> tail);
+	/* separators inside, one apart or more, the core's ends letters or digits */
+	if (!seps || (seps & (seps >> 1)) || (seps >> (len - tail - 1)))
+		return 0;
+	if (len >= 4 && (u[a] | 0x20) == 'w' && (u[a + 1] | 0x20) == 'w' && (u[a + 2] | 0x20) == 'w' && u[a + 3] == '.')
+		return 0; /* a URL */
+	/* the suffixes */
+	e = b;
+	if (tail) {
+		if (u[b - 1] != '.') {
+			suf_off[nsuf] = b - 1;
+			suf_len[nsuf++] = 1;
+			e--;
+		} else if (is_abbrev(s + a, len)) {
+			stop = 1;
+		} else {
+			unsigned p = u[b - 2];
+			if (!(dot & (valid >> 1)) &&
+			    (a_lower(p) || a_digit(p) || (a_upper(p) && a_upper(u[b - 3])))) {
+				suf_off[nsuf] = b - 1;
+				suf_len[nsuf++] = 1;
+				e--;
+			} else {
+				stop = 1;
+			}
+		}
+	}
+	if (!stop && (apos & (valid >> (b - e)))) {
+		/* a contraction: the ASCII ones of contractions[], whose endings
+		 * exclude each other */
+		size_t m = 0;
+		unsigned c = u[e - 1], c2 = u[e - 2];
+		if (c2 == '\'' && (c == 's' || c == 'S' || c == 'd' || c == 'm'))
+			m = 2;
+		else if (e - a > 3 && ((c == 't' && c2 == '\'' && u[e - 3] == 'n') ||
+				       (u[e - 3] == '\'' && ((c2 == 'r' && c == 'e') || (c2 == 'v' && c == 'e') ||
+							     (c2 == 'l' && c == 'l')))))
+			m = 3;
+		if (m && !a_alpha(u[e - m - 1]))
+			m = 0;
+		if (m) {
+			suf_off[nsuf] = e - m;
+			suf_len[nsuf++] = m;
+			e -= m;
+		}
+	}
+	/* the infixes */
+	seps &= (1u << (e - a - 1)) - 1; /* (the last character of the rest is never one) */
+	start = a;
+	while (seps) {
+		unsigned c, prev, next;
+		int cut;
+		i = a + (size_t)__builtin_ctz(seps);
+		seps &= seps - 1;
+		c = u[i];
+		prev = u[i - 1];
+		next = u[i + 1];
+		switch (c) {
+		case '-':
+			cut = a_alpha(next) || (a_digit(prev) && a_digit(next));
+			break;
+		case '~': case ':': case '<': case '>': case '=': case '/':
+			cut = a_alpha(next);
+			break;
+		case ',':
+			cut = a_alpha(prev) && a_alpha(next);
+			break;
+		case '+': case '*': case '^':
+			cut = a_digit(prev) && a_digit(next);
+			break;
+		case '.':
+			cut = a_lower(prev) && a_upper(next);
+			break;
+		default:
+			cut = 0;
+			break;
+		}
+		if (cut) {
+			if (pt_spans_add(out, start, i - start) || pt_spans_add(out, i, 1))
+				return SL_ENOMEM;
+			start = i + 1;
+		}
+	}
+	if (pt_spans_add(out, start, e - start))
+		return SL_ENOMEM;
+	while (nsuf > 0) {
+		nsuf--;
+		if (pt_spans_add(out, suf_off[nsuf], suf_len[nsuf]))
+			return SL_ENOMEM;
+	}
+	return 1;
+}
+
 /* A chunk's tokens (simple: ASCII letters and digits only, letter: with a
  * letter among them), and their facts when f. */
 static int emit_chunk(const char *s, size_t a, size_t b, size_t n, int simple, int letter, struct pt_spans *out,
@@ -594,6 +759,9 @@ static int emit_chunk(const char *s, size_t a, size_t b, size_t n, int simple, i
 	} else if (b - a == cp_len((unsigned char)s[a])) {
 		/* one character: chunk() leaves it whole */
 		if ((rc = pt_spans_add(out, a, b - a)))
+			return rc;
+	} else if ((rc = sep_chunk(s, a, b, n, out)) != 0) {
+		if (rc < 0)
 			return rc;
 	} else {
 		rc = fast_chunk(s, a, b, n, out, &afact, &acp, &aidx);

@@ -133,6 +133,7 @@ static void random_chunks(void)
 	static const char *const atoms[] = {
 		"a", "b", "e", "t", "s", "d", "m", "l", "w", "W", "A", "B", "Z", "x", "0", "7",
 		"word", "Word", "WORD", "www", "http", "etc", "Mr", "e.g", "U.S", "am", "n't", "'s", "'re",
+		"'S", "'ve", "'ll", "'d", "'m", "T",
 		".", ".", ".", "...", "....", ",", ";", ":", "!", "?", "'", "\"", "`", "(", ")", "[", "]",
 		"{", "}", "<", ">", "*", "&", "#", "_", "$", "%", "=", "+", "~", "|", "\\", "^", "-", "/",
 		"@", "://", "\t", "\n", "\r\n", "\x1c", "\x01", "\xc2\xa0", "\xc2\x85", "\xe1\x9a\x80",
@@ -189,6 +190,58 @@ static void random_unicode_chunks(void)
 			b[len++] = ' ';
 		}
 		same_split(b, len);
+	}
+}
+
+/* same_split() on a copy of s in a block of exactly n bytes, so that the
+ * address sanitizer sees a read past the text. */
+static void same_split_exact(const char *s, size_t n)
+{
+	char *t = malloc(n ? n : 1);
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	memcpy(t, s, n);
+	same_split(t, n);
+	free(t);
+}
+
+/* Chunks at the edges of the fast paths: runs of letters and digits with
+ * one character between each two (separators that are infixes or not by
+ * their neighbours, contractions, a final '.' or suffix, abbreviations,
+ * URLs), 15 to 17 bytes long, a word and a '.' (capitals before it), each
+ * alone, at the end of the text and across 64-byte blocks. */
+static void edge_chunks(void)
+{
+	static const char *const chunks[] = {
+		"in-stream", "a-1", "1-a", "1-2", "1-2-3", "a~b", "1~a", "1~2", "a,b", "1,2", "a,1", "a:b", "1:a",
+		"1:2", "12:30:45", "a/b", "1/a", "1/2/2019", "a+b", "1+2", "1*2", "a*b", "1^2", "a^b", "a.B", "A.b",
+		"a.b", "3.0", "1.2.3", "a<b", "a>b", "a=b", "1=2", "a_b", "a[b", "a(b", "a\\b", "a|b", "a$b",
+		"a%b", "a&b", "a#b", "a;b", "a!b", "a?b", "a`b", "a\"b", "a{b", "a}b", "a\x01" "b",
+		"Chief's", "it'S", "I'm", "I'd", "we've", "we're", "we'll", "don't", "can't", "n't", "9n't", "a'n't",
+		"9's", "a'b", "a'bc", "a'x's", "rock'n'roll", "o'clock", "x-'s", "it's.", "it's,", "don't.", "L'Oreal",
+		"e.g.", "i.e.", "u.S.", "U.S.", "a.m.", "A.M.", "p.m.", "a.b.", "3.0.", "1-2.", "a-b.", "A-B.",
+		"AB-CD.", "A-bC.", "a-B.", "x-y,", "x-y:", "x-y)", "x-y\"", "x-y'", "x-y%", "x-y-", "x-y/", "x-y@",
+		"a-b..", "a-b...", "a.b.c.", "Mr.", "mr.", "H.", "HE.", "h.", "9.", "www.", "WWW.", "ww.", "www.a-b",
+		"WwW.x-y", "www-a", "a@b.c", "a@b", "mailto:a", "http://a", "a:/b", "a::b", "a--b", "a-.b",
+		"abcdefghijklm-no", "abcdefghijklmn-o", "abcdefghijklmno-p", "abcdefghijklmn-o.",
+		"abcdefghijklm'sx", "abcdefghijklmn's", "abcdefghijklm-n't", "abcdefghijkl-n't.",
+		"\xc3\x89" "A.", "\xc3\xa9" "A.", "\xc3\x89\xc3\x89.", "AB\xc3\x89.", "\xc3\xa9.", "\xc3\x89.",
+		"a\xe2\x80\x99s", "a-\xc3\xa9", "\xc3\xa9-a",
+	};
+	char b[256];
+	size_t k, pre;
+
+	for (k = 0; k < sizeof(chunks) / sizeof(chunks[0]); k++) {
+		size_t len = strlen(chunks[k]);
+		for (pre = 0; pre < 64; pre += pre < 2 || pre >= 44 ? 1 : 14) {
+			memset(b, ' ', pre);
+			memcpy(b + pre, chunks[k], len);
+			same_split_exact(b, pre + len);
+			b[pre + len] = ' ';
+			b[pre + len + 1] = 'x';
+			same_split_exact(b, pre + len + 2);
+		}
 	}
 }
 
@@ -256,6 +309,7 @@ int main(void)
 {
 	random_chunks();
 	random_unicode_chunks();
+	edge_chunks();
 	jsonl_texts("jsonl/dolma-CC-MAIN-20190717121559-20190717143559-00140.jsonl.gz");
 	jsonl_texts("jsonl/dolma-cc_en_head-0091.jsonl.gz");
 	jsonl_texts("jsonl/dolma-provided-documents-000.json.gz");
