@@ -607,6 +607,7 @@ static int sep_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_span
 		const unsigned char *src = u + a;
 		__m128i v, t;
 		if (n - a < 16) { /* (the text is not padded) */
+			memset(pad, 0, sizeof(pad));
 			memcpy(pad, u + a, len);
 			src = pad;
 		}
