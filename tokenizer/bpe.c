@@ -813,29 +813,6 @@ int bpe_work_new(const struct bpe *b, struct bpe_work **out)
 	return 0;
 }
 
-void bpe_work_free(struct bpe_work *w)
-{
-	if (!w)
-		return;
-	free(w->cache);
-	free(w->ucls);
-	if (w->cmd)
-		pcre2_match_data_free(w->cmd);
-	if (w->md)
-		pcre2_match_data_free(w->md);
-	if (w->mc)
-		pcre2_match_context_free(w->mc);
-	if (w->js)
-		pcre2_jit_stack_free(w->js);
-	free(w->id);
-	free(w->pv);
-	free(w->nxt);
-	free(w->prv);
-	free(w->heap);
-	buf_release(&w->tmp);
-	free(w);
-}
-
 void bpe_work_trim(struct bpe_work *w)
 {
 	if (!w)
@@ -850,6 +827,24 @@ void bpe_work_trim(struct bpe_work *w)
 	w->heap = NULL;
 	w->cap = 0;
 	buf_release(&w->tmp);
+}
+
+void bpe_work_free(struct bpe_work *w)
+{
+	if (!w)
+		return;
+	bpe_work_trim(w);
+	free(w->cache);
+	free(w->ucls);
+	if (w->cmd)
+		pcre2_match_data_free(w->cmd);
+	if (w->md)
+		pcre2_match_data_free(w->md);
+	if (w->mc)
+		pcre2_match_context_free(w->mc);
+	if (w->js)
+		pcre2_jit_stack_free(w->js);
+	free(w);
 }
 
 static int work_reserve(struct bpe_work *w, size_t n)
