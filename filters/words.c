@@ -392,6 +392,20 @@ static inline int dot_splits(const char *s, size_t p, size_t e)
 	       (l >= 'A' && l <= 'Z' && e - 1 > p && u[e - 2] >= 'A' && u[e - 2] <= 'Z');
 }
 
+static inline int a_upper(unsigned c) { return c - 'A' < 26u; }
+static inline int a_lower(unsigned c) { return c - 'a' < 26u; }
+static inline int a_alpha(unsigned c) { return (c | 0x20) - 'a' < 26u; }
+static inline int a_digit(unsigned c) { return c - '0' < 10u; }
+
+/* chunk()'s test itself, on a '.' at e after a word of letters and
+ * digits that starts at p: whether the '.' is split off */
+static int dot_cut(const char *s, size_t p, size_t e)
+{
+	size_t st;
+	uint32_t c = pt_prev(s, e, &st);
+	return pt_is_lower(c) || is_digit(c) || (pt_is_upper(c) && st > p && pt_is_upper(pt_prev(s, st, &st)));
+}
+
 /* A non-ASCII character c of a word: 0 when it is punctuation or a
  * symbol (it ends fast_chunk's A+), else 1, with *nonpset set when it is
  * outside datatrove's punctuation set and *alpha when alphabetic (each
@@ -420,6 +434,84 @@ static inline uint32_t cp_facts(size_t cps, unsigned nonpset, unsigned alpha)
 {
 	return cps >= (size_t)1 << 29 ? 0 :
 	       (uint32_t)(cps << 3 | WX_KNOWN | (nonpset ? WX_NONSYM : 0) | (alpha ? WX_ALPHA : 0));
+}
+
+/* chunk() on a chunk s[a, b) whose s[a, q) fast_chunk() found to be a word
+ * (its A+, no prefixes) and whose s[q] is a U+2019 "’" ("l’aventure",
+ * "d’Hésiode", "don’t", "l’Antarctique,"): words joined by single "’", then
+ * perhaps one ASCII closing character or '.'.  chunk() makes of it the word,
+ * the suffixes it cuts (the last character by its rules, then contractions
+ * one after another: "’" is no infix), and the facts of none are known.
+ * 1 when split here, 0 when not (nothing stored), or SL_ENOMEM. */
+static int rsquo_chunk(const char *s, size_t a, size_t q, size_t b, size_t n, struct pt_spans *out)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t e = b, r, j, st, suf_off[8], suf_len[8], nsuf = 0, k;
+	unsigned letter = 0;
+
+	/* the shape: "’" then a word character, until the end or a last ASCII byte */
+	for (r = q;;) {
+		if (r + 3 >= b || u[r] != 0xe2 || u[r + 1] != 0x80 || u[r + 2] != 0x99)
+			return 0;
+		r += 3;
+		if (u[r] < 0x80 && !alnum_tab[u[r]])
+			return 0;
+		for (;;) {
+			r = alnum_run(u, r, n, &letter);
+			if (r >= b || u[r] < 0x80)
+				break;
+			if (u[r] == 0xe2 && u[r + 1] == 0x80 && u[r + 2] == 0x99)
+				break;
+			j = r;
+			if (fc_class(pt_next(s, b, &j)) != FC_A)
+				return 0;
+			r = j;
+		}
+		if (r >= b || u[r] < 0x80)
+			break;
+	}
+	if (r < b) {
+		unsigned c = u[r];
+		if (r + 1 != b || c == '\'' || (c != '.' && !suffix_tab[c]))
+			return 0;
+		if (c != '.' || dot_cut(s, a, r)) {
+			suf_off[nsuf] = r;
+			suf_len[nsuf++] = 1;
+			e = r;
+		} else {
+			return pt_spans_add(out, a, b - a) ? SL_ENOMEM : 1; /* the '.' stays */
+		}
+	}
+	/* contractions, one after another, as in chunk() */
+	for (;;) {
+		unsigned c = u[e - 1];
+		size_t m = 0;
+		if (!(c == 't' || c == 's' || c == 'S' || c == 'e' || c == 'l' || c == 'd' || c == 'm'))
+			break;
+		for (k = 0; contractions[k]; k++) {
+			size_t mk = contraction_len[k];
+			if (e - a > mk && memcmp(s + e - mk, contractions[k], mk) == 0 &&
+			    pt_isalpha(pt_prev(s, e - mk, &st))) {
+				m = mk;
+				break;
+			}
+		}
+		if (!m)
+			break;
+		if (nsuf == sizeof(suf_off) / sizeof(suf_off[0]))
+			return 0;
+		suf_off[nsuf] = e - m;
+		suf_len[nsuf++] = m;
+		e -= m;
+	}
+	if (pt_spans_add(out, a, e - a))
+		return SL_ENOMEM;
+	while (nsuf > 0) {
+		nsuf--;
+		if (pt_spans_add(out, suf_off[nsuf], suf_len[nsuf]))
+			return SL_ENOMEM;
+	}
+	return 1;
 }
 
 static int fast_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_spans *out, unsigned char *afact,
@@ -465,12 +557,24 @@ a_end:
 	if (e < b && u[e] == '.') {
 		/* a word is never a URL (it has no '.'), but "www" before the
 		 * '.' starts one for the suffixes after it */
-		if ((e - p == 3 && (u[p] | 0x20) == 'w') || is_abbrev(s + p, e + 1 - p))
+		if (e - p == 3 && (u[p] | 0x20) == 'w')
 			return 0;
-		if (!dot_splits(s, p, e))
-			return 0;
+		if (is_abbrev(s + p, e + 1 - p) || !dot_splits(s, p, e)) {
+			/* the '.' stays on the word: chunk() makes the chunk one
+			 * token when nothing is around them ("J.", "etc.", "있다."),
+			 * but splits "ČR." (dot_splits reads the capitals before
+			 * an ASCII one as bytes) */
+			if (p != a || e + 1 != b || (a_upper(u[e - 1]) && e - 1 > p && u[e - 2] >= 0x80))
+				return 0;
+			return pt_spans_add(out, a, b - a) ? -1 : 1;
+		}
 		dot = 1;
 		e++;
+	} else if (e + 3 < b && p == a && u[e] == 0xe2 && u[e + 1] == 0x80 && u[e + 2] == 0x99) {
+		/* "’" and a word after it: not the suffixes below */
+		int rc = rsquo_chunk(s, a, e, b, n, out);
+		if (rc)
+			return rc;
 	}
 	/* S* to the end */
 	for (r = e; r < b; nsuf++) {
@@ -573,11 +677,6 @@ static int facts_set(struct words_facts *f, size_t n0, size_t n, size_t at, unsi
 	}
 	return 0;
 }
-
-static inline int a_upper(unsigned c) { return c - 'A' < 26u; }
-static inline int a_lower(unsigned c) { return c - 'a' < 26u; }
-static inline int a_alpha(unsigned c) { return (c | 0x20) - 'a' < 26u; }
-static inline int a_digit(unsigned c) { return c - '0' < 10u; }
 
 /* What chunk() makes of the commonest chunks that fast_chunk() cannot
  * split ("in-stream", "Chief's", "3.0", "2019-05-01", "a.m.", "1-2,"), found

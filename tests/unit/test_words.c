@@ -133,7 +133,8 @@ static void random_chunks(void)
 	static const char *const atoms[] = {
 		"a", "b", "e", "t", "s", "d", "m", "l", "w", "W", "A", "B", "Z", "x", "0", "7",
 		"word", "Word", "WORD", "www", "http", "etc", "Mr", "e.g", "U.S", "am", "n't", "'s", "'re",
-		"'S", "'ve", "'ll", "'d", "'m", "T",
+		"'S", "'ve", "'ll", "'d", "'m", "T", "n\xe2\x80\x99t", "\xe2\x80\x99s", "\xe2\x80\x99S",
+		"\xe2\x80\x99re", "\xe2\x80\x99ve", "\xe2\x80\x99ll", "\xe2\x80\x99" "d", "\xe2\x80\x99m",
 		".", ".", ".", "...", "....", ",", ";", ":", "!", "?", "'", "\"", "`", "(", ")", "[", "]",
 		"{", "}", "<", ">", "*", "&", "#", "_", "$", "%", "=", "+", "~", "|", "\\", "^", "-", "/",
 		"@", "://", "\t", "\n", "\r\n", "\x1c", "\x01", "\xc2\xa0", "\xc2\x85", "\xe1\x9a\x80",
@@ -228,6 +229,17 @@ static void edge_chunks(void)
 		"abcdefghijklm'sx", "abcdefghijklmn's", "abcdefghijklm-n't", "abcdefghijkl-n't.",
 		"\xc3\x89" "A.", "\xc3\xa9" "A.", "\xc3\x89\xc3\x89.", "AB\xc3\x89.", "\xc3\xa9.", "\xc3\x89.",
 		"a\xe2\x80\x99s", "a-\xc3\xa9", "\xc3\xa9-a",
+		/* words joined by U+2019, and a word and a '.' that stays */
+		"l\xe2\x80\x99" "aventure", "d\xe2\x80\x99H\xc3\xa9siode", "l\xe2\x80\x99" "Antarctique,",
+		"don\xe2\x80\x99t", "don\xe2\x80\x99t.", "it\xe2\x80\x99s.", "I\xe2\x80\x99m", "we\xe2\x80\x99re",
+		"we\xe2\x80\x99ve!", "x\xe2\x80\x99s\xe2\x80\x99s", "x\xe2\x80\x99S\xe2\x80\x99ll", "9\xe2\x80\x99s",
+		"a\xe2\x80\x99n\xe2\x80\x99t", "a\xe2\x80\x99", "a\xe2\x80\x99\xe2\x80\x99" "b", "a\xe2\x80\x99" "b'",
+		"a\xe2\x80\x99" "b's", "a\xe2\x80\x99" "b.", "a\xe2\x80\x99" "b..", "A\xe2\x80\x99" "BC.", "A\xe2\x80\x99" "B.",
+		"\xc3\x89\xe2\x80\x99" "A.", "a\xe2\x80\x99\xc3\x89" "A.", "a\xe2\x80\x99\xc3\xa9.", "a\xe2\x80\x99" "b:",
+		"a\xe2\x80\x99" "b)", "a\xe2\x80\x99" "b\xe2\x82\xac", "a\xe2\x80\x99-b", "a\xe2\x80\x99" "b\xe2\x80\x99",
+		"\xe2\x80\x99" "a", "(a\xe2\x80\x99" "b", "a\xe2\x80\x99\xea\xb0\x80", "\xea\xb0\x80\xe2\x80\x99s",
+		"\xea\xb0\x80.", "J.", "etc.", "Etc.", "\xc4\x8c" "R.", "\xc4\x8c\xc3\x89.", "a\xc3\x89.", "(J.", "J.)", "wxyz.",
+		"ww\xe2\x80\x99" "a.", "www\xe2\x80\x99s",
 	};
 	char b[256];
 	size_t k, pre;
