@@ -996,10 +996,47 @@ static uint64_t classify64(const unsigned char *s, uint64_t *ws, uint64_t *sp, u
  * other characters is punctuation or a symbol, so that fast_chunk() would
  * make it one token (its A+ to the end), with the token's code point facts
  * in *cp (words.h); 0 when one is (or SL_ENOMEM never: nothing is stored). */
-static inline int hi_word(const unsigned char *u, size_t a, size_t b, uint32_t *cp)
+static inline int hi_word(const unsigned char *u, size_t a, size_t b, size_t n, uint32_t *cp)
 {
+#if defined(__SSE2__)
+	/* 16 bytes at a time: the code points counted from the bytes that
+	 * do not continue one, an ASCII letter seen from a mask, and only the
+	 * non-ASCII characters decoded, at their lead bytes */
+	size_t i, cps = 0;
+	unsigned nonpset = 0, alpha = 0;
+	for (i = a; i < b; i += 16) {
+		unsigned char pad[16];
+		const unsigned char *src = u + i;
+		unsigned valid = b - i >= 16 ? 0xffff : (1u << (b - i)) - 1, hi, cont, lead;
+		__m128i v;
+		if (n - i < 16) { /* (the text is not padded) */
+			memset(pad, 0, sizeof(pad));
+			memcpy(pad, u + i, b - i < 16 ? b - i : 16);
+			src = pad;
+		}
+		v = _mm_loadu_si128((const __m128i *)(const void *)src);
+		hi = (unsigned)_mm_movemask_epi8(v) & valid;
+		cont = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8((char)0xc0)),
+								  _mm_set1_epi8((char)0x80))) & valid;
+		cps += (size_t)__builtin_popcount(valid & ~cont);
+		if (!alpha && (valid & ~hi)) {
+			__m128i t = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+			t = _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(25)), t);
+			alpha = ((unsigned)_mm_movemask_epi8(t) & valid & ~hi) != 0;
+		}
+		nonpset |= (valid & ~hi) != 0; /* an ASCII letter or digit */
+		for (lead = hi & ~cont; lead; lead &= lead - 1) {
+			size_t j = i + (size_t)__builtin_ctz(lead);
+			if (!hi_char(pt_next((const char *)u, b, &j), &nonpset, &alpha))
+				return 0;
+		}
+	}
+	*cp = cp_facts(cps, nonpset, alpha);
+	return 1;
+#else
 	size_t i = a, hib = 0, hic = 0, cps;
 	unsigned nonpset = 0, alpha = 0;
+	(void)n;
 	while (i < b) {
 		uint32_t c;
 		size_t j;
@@ -1020,6 +1057,7 @@ static inline int hi_word(const unsigned char *u, size_t a, size_t b, uint32_t *
 	nonpset |= b - a > hib; /* an ASCII letter or digit */
 	*cp = cp_facts(cps, nonpset, alpha);
 	return 1;
+#endif
 }
 
 /* The length of the non-ASCII space (pt_isspace) at u[i] (a byte that
@@ -1148,7 +1186,7 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 					out->n++;
 				} else if (!aspecial0 && end > 0 && ain == (uint64_t)1 << (end - 1) && start + 1 < base + end &&
 					   (hiw = !special0 && (sp & in) == ain ? 0 : 1,
-					    !hiw || hi_word(u, start, base + end - 1, &wcp)) &&
+					    !hiw || hi_word(u, start, base + end - 1, n, &wcp)) &&
 					   split_last(s, start, base + end - 1)) {
 					/* a word (ASCII letters and digits: plain, or with
 					 * other characters: its code points known), then its
@@ -1167,7 +1205,7 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 					out->n += 2;
 					if (room32(out, f)) /* the room again */
 						return SL_ENOMEM;
-				} else if (!aspecial && hi_word(u, start, base + end, &wcp)) {
+				} else if (!aspecial && hi_word(u, start, base + end, n, &wcp)) {
 					/* ASCII letters and digits and other characters, none
 					 * punctuation or a symbol: one token (fast_chunk's A+) */
 					out->v[out->n].off = start;
