@@ -855,8 +855,10 @@ static inline int sketch_many(const uint64_t *sk, size_t mask, uint64_t h)
 
 /* A word's hash for the n-gram tables: its bytes zero-padded to 16 (a, b:
  * the two halves, in memory order) and its length; longer words by XXH3. */
+#if defined(__SSE2__) && defined(__x86_64__)
 static const unsigned char keep16[32] = { 255, 255, 255, 255, 255, 255, 255, 255,
 	255, 255, 255, 255, 255, 255, 255, 255 };
+#endif
 
 static inline uint64_t word_hash16(uint64_t a, uint64_t b, size_t len)
 {
@@ -1024,7 +1026,7 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 		bo[0] = 0;
 		for (k = 0; k < nw; k++) {
 			size_t o = w->v[k].off, len = w->v[k].len;
-#if defined(__SSE2__)
+#if defined(__SSE2__) && defined(__x86_64__) /* (_mm_cvtsi128_si64) */
 			if (len <= 16 && o + 16 <= n) {
 				__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(text + o)), c;
 				unsigned cont;

@@ -722,6 +722,7 @@ static int sep_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_span
 		apos = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\'')));
 		dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
 #else
+		(void)n;
 		al = at = apos = dot = 0;
 		for (i = 0; i < len; i++) {
 			unsigned c = u[a + i];
