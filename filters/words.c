@@ -238,10 +238,26 @@ static int has_rsquo(const char *s, size_t n)
 
 #define MAX_SUFFIX 64
 
+/* The length of the contraction of contractions[] ("n't", "'s", "’re",
+ * ...) that ends s[a, b) after a letter, 0 when none does. */
+static size_t contraction_at(const char *s, size_t a, size_t b)
+{
+	unsigned c = (unsigned char)s[b - 1];
+	size_t k, st;
+	if (!(c == 't' || c == 's' || c == 'S' || c == 'e' || c == 'l' || c == 'd' || c == 'm'))
+		return 0;
+	for (k = 0; contractions[k]; k++) {
+		size_t m = contraction_len[k];
+		if (b - a > m && memcmp(s + b - m, contractions[k], m) == 0 && pt_isalpha(pt_prev(s, b - m, &st)))
+			return m;
+	}
+	return 0;
+}
+
 static int chunk(const char *s, size_t a, size_t b, struct pt_spans *out)
 {
 	struct pt_span suf[MAX_SUFFIX];
-	size_t nsuf = 0, k, j;
+	size_t nsuf = 0, j;
 	int rc, colon_at = memchr(s + a, ':', b - a) || memchr(s + a, '@', b - a);
 
 	/* prefixes */
@@ -292,16 +308,8 @@ static int chunk(const char *s, size_t a, size_t b, struct pt_spans *out)
 			} else if (c == 0x2026 || suffix_char(c)) {
 				if (!url_in(s + a, start - a, colon_at) || strchr(")]}>\"',:;!?", (int)(c < 0x80 ? c : 'x')))
 					cut = b - start;
-			} else if ((c == 't' || c == 's' || c == 'S' || c == 'e' || c == 'l' || c == 'd' || c == 'm') &&
-				   (memchr(s + a, '\'', b - a) || has_rsquo(s + a, b - a))) {
-				for (k = 0; contractions[k]; k++) {
-					size_t m = contraction_len[k];
-					if (b - a > m && memcmp(s + b - m, contractions[k], m) == 0 &&
-					    pt_isalpha(pt_prev(s, b - m, &start))) {
-						cut = m;
-						break;
-					}
-				}
+			} else if (c < 0x80 && (memchr(s + a, '\'', b - a) || has_rsquo(s + a, b - a))) {
+				cut = contraction_at(s, a, b);
 			}
 		}
 		if (!cut)
@@ -446,7 +454,7 @@ static inline uint32_t cp_facts(size_t cps, unsigned nonpset, unsigned alpha)
 static int rsquo_chunk(const char *s, size_t a, size_t q, size_t b, size_t n, struct pt_spans *out)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t e = b, r, j, st, suf_off[8], suf_len[8], nsuf = 0, k;
+	size_t e = b, r, j, suf_off[8], suf_len[8], nsuf = 0;
 	unsigned letter = 0;
 
 	/* the shape: "’" then a word character, until the end or a last ASCII byte */
@@ -484,18 +492,7 @@ static int rsquo_chunk(const char *s, size_t a, size_t q, size_t b, size_t n, st
 	}
 	/* contractions, one after another, as in chunk() */
 	for (;;) {
-		unsigned c = u[e - 1];
-		size_t m = 0;
-		if (!(c == 't' || c == 's' || c == 'S' || c == 'e' || c == 'l' || c == 'd' || c == 'm'))
-			break;
-		for (k = 0; contractions[k]; k++) {
-			size_t mk = contraction_len[k];
-			if (e - a > mk && memcmp(s + e - mk, contractions[k], mk) == 0 &&
-			    pt_isalpha(pt_prev(s, e - mk, &st))) {
-				m = mk;
-				break;
-			}
-		}
+		size_t m = contraction_at(s, a, e);
 		if (!m)
 			break;
 		if (nsuf == sizeof(suf_off) / sizeof(suf_off[0]))
