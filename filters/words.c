@@ -444,6 +444,20 @@ static inline uint32_t cp_facts(size_t cps, unsigned nonpset, unsigned alpha)
 	       (uint32_t)(cps << 3 | WX_KNOWN | (nonpset ? WX_NONSYM : 0) | (alpha ? WX_ALPHA : 0));
 }
 
+/* The fast paths' last tokens: the word s[a, e), then the nsuf suffixes
+ * cut from the end (the last cut first in off[], len[]).  1 or SL_ENOMEM. */
+static int add_last(struct pt_spans *out, size_t a, size_t e, const size_t *off, const size_t *len, size_t nsuf)
+{
+	if (pt_spans_add(out, a, e - a))
+		return SL_ENOMEM;
+	while (nsuf > 0) {
+		nsuf--;
+		if (pt_spans_add(out, off[nsuf], len[nsuf]))
+			return SL_ENOMEM;
+	}
+	return 1;
+}
+
 /* chunk() on a chunk s[a, b) whose s[a, q) fast_chunk() found to be a word
  * (its A+, no prefixes) and whose s[q] is a U+2019 "’" ("l’aventure",
  * "d’Hésiode", "don’t", "l’Antarctique,"): words joined by single "’", then
@@ -501,14 +515,7 @@ static int rsquo_chunk(const char *s, size_t a, size_t q, size_t b, size_t n, st
 		suf_len[nsuf++] = m;
 		e -= m;
 	}
-	if (pt_spans_add(out, a, e - a))
-		return SL_ENOMEM;
-	while (nsuf > 0) {
-		nsuf--;
-		if (pt_spans_add(out, suf_off[nsuf], suf_len[nsuf]))
-			return SL_ENOMEM;
-	}
-	return 1;
+	return add_last(out, a, e, suf_off, suf_len, nsuf);
 }
 
 static int fast_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_spans *out, unsigned char *afact,
@@ -827,14 +834,7 @@ static int sep_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_span
 			start = i + 1;
 		}
 	}
-	if (pt_spans_add(out, start, e - start))
-		return SL_ENOMEM;
-	while (nsuf > 0) {
-		nsuf--;
-		if (pt_spans_add(out, suf_off[nsuf], suf_len[nsuf]))
-			return SL_ENOMEM;
-	}
-	return 1;
+	return add_last(out, start, e, suf_off, suf_len, nsuf);
 }
 
 /* A chunk's tokens (simple: ASCII letters and digits only, letter: with a
