@@ -385,34 +385,26 @@ static inline size_t alnum_run(const unsigned char *u, size_t q, size_t n, unsig
 }
 
 /* chunk()'s test on the character before a '.' at e that ends the word
- * s[p, e): a lowercase letter or a digit, or an uppercase letter after
- * another one, and the '.' is split off. */
+ * s[p, e) (letters, digits and other characters that are not punctuation
+ * or symbols): a lowercase letter or a digit, or an uppercase letter after
+ * another one, and the '.' is split off.  ASCII read as bytes. */
 static inline int dot_splits(const char *s, size_t p, size_t e)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	unsigned char l = u[e - 1];
+	size_t st;
 	if (l >= 0x80) {
-		size_t st;
 		uint32_t c = pt_prev(s, e, &st);
 		return pt_is_lower(c) || (pt_is_upper(c) && st > p && pt_is_upper(pt_prev(s, st, &st)));
 	}
-	return (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') ||
-	       (l >= 'A' && l <= 'Z' && e - 1 > p && u[e - 2] >= 'A' && u[e - 2] <= 'Z');
+	if (l < 'A' || l > 'Z' || e - 1 <= p)
+		return (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9');
+	return u[e - 2] < 0x80 ? u[e - 2] >= 'A' && u[e - 2] <= 'Z' : pt_is_upper(pt_prev(s, e - 1, &st));
 }
 
 static inline int a_upper(unsigned c) { return c - 'A' < 26u; }
 static inline int a_lower(unsigned c) { return c - 'a' < 26u; }
 static inline int a_alpha(unsigned c) { return (c | 0x20) - 'a' < 26u; }
-static inline int a_digit(unsigned c) { return c - '0' < 10u; }
-
-/* chunk()'s test itself, on a '.' at e after a word of letters and
- * digits that starts at p: whether the '.' is split off */
-static int dot_cut(const char *s, size_t p, size_t e)
-{
-	size_t st;
-	uint32_t c = pt_prev(s, e, &st);
-	return pt_is_lower(c) || is_digit(c) || (pt_is_upper(c) && st > p && pt_is_upper(pt_prev(s, st, &st)));
-}
 
 /* A non-ASCII character c of a word: 0 when it is punctuation or a
  * symbol (it ends fast_chunk's A+), else 1, with *nonpset set when it is
@@ -496,7 +488,7 @@ static int rsquo_chunk(const char *s, size_t a, size_t q, size_t b, size_t n, st
 		unsigned c = u[r];
 		if (r + 1 != b || c == '\'' || (c != '.' && !suffix_tab[c]))
 			return 0;
-		if (c != '.' || dot_cut(s, a, r)) {
+		if (c != '.' || dot_splits(s, a, r)) {
 			suf_off[nsuf] = r;
 			suf_len[nsuf++] = 1;
 			e = r;
@@ -565,10 +557,8 @@ a_end:
 			return 0;
 		if (is_abbrev(s + p, e + 1 - p) || !dot_splits(s, p, e)) {
 			/* the '.' stays on the word: chunk() makes the chunk one
-			 * token when nothing is around them ("J.", "etc.", "있다."),
-			 * but splits "ČR." (dot_splits reads the capitals before
-			 * an ASCII one as bytes) */
-			if (p != a || e + 1 != b || (a_upper(u[e - 1]) && e - 1 > p && u[e - 2] >= 0x80))
+			 * token when nothing is around them ("J.", "etc.", "있다.") */
+			if (p != a || e + 1 != b)
 				return 0;
 			return pt_spans_add(out, a, b - a) ? -1 : 1;
 		}
@@ -767,9 +757,7 @@ static int sep_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_span
 		} else if (is_abbrev(s + a, len)) {
 			stop = 1;
 		} else {
-			unsigned p = u[b - 2];
-			if (!(dot & (valid >> 1)) &&
-			    (a_lower(p) || a_digit(p) || (a_upper(p) && a_upper(u[b - 3])))) {
+			if (!(dot & (valid >> 1)) && dot_splits(s, a, b - 1)) {
 				suf_off[nsuf] = b - 1;
 				suf_len[nsuf++] = 1;
 				e--;
@@ -810,7 +798,7 @@ static int sep_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_span
 		next = u[i + 1];
 		switch (c) {
 		case '-':
-			cut = a_alpha(next) || (a_digit(prev) && a_digit(next));
+			cut = a_alpha(next) || (is_digit(prev) && is_digit(next));
 			break;
 		case '~': case ':': case '<': case '>': case '=': case '/':
 			cut = a_alpha(next);
@@ -819,7 +807,7 @@ static int sep_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_span
 			cut = a_alpha(prev) && a_alpha(next);
 			break;
 		case '+': case '*': case '^':
-			cut = a_digit(prev) && a_digit(next);
+			cut = is_digit(prev) && is_digit(next);
 			break;
 		case '.':
 			cut = a_lower(prev) && a_upper(next);
