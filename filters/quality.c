@@ -49,32 +49,39 @@ const struct qparam_def qparam_defs[QP_NPARAMS] = {
 
 static const char *const gopher_stop[] = { "the", "be", "to", "of", "and", "that", "have", "with" };
 
-/* A word's hash: short words (nearly all) inline from two overlapping
- * loads, longer ones by XXH3. */
+/* The hash of a word of up to 16 bytes: a, b its bytes zero-padded to 16
+ * (the two halves, in memory order), and its length. */
+static inline uint64_t word_hash16(uint64_t a, uint64_t b, size_t len)
+{
+	uint64_t h = (a ^ 0x9e3779b97f4a7c15ull) * 0xbf58476d1ce4e5b9ull;
+	h ^= (b + len) * 0x94d049bb133111ebull;
+	h ^= h >> 31;
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ (h >> 29);
+}
+
+/* A word's hash: short words (nearly all) by word_hash16, their padded
+ * halves put together from two overlapping loads (as a masked 16-byte load
+ * gives them: gopher-rep's word pass), longer ones by XXH3. */
 static inline uint64_t qhash(const char *s, size_t n)
 {
-	uint64_t a, b, h;
+	const unsigned char *u = (const unsigned char *)s;
+	uint64_t a, b = 0;
 	if (n > 16)
 		return XXH3_64bits(s, n);
-	if (n >= 8) {
+	if (n > 8) {
 		memcpy(&a, s, 8);
 		memcpy(&b, s + n - 8, 8);
+		b >>= 8 * (16 - n); /* the bytes from 8 on */
 	} else if (n >= 4) {
 		uint32_t x, y;
 		memcpy(&x, s, 4);
 		memcpy(&y, s + n - 4, 4);
-		a = x;
-		b = y;
+		a = x | (uint64_t)y << (8 * (n - 4)); /* (the overlap ORed with itself) */
 	} else {
-		a = n ? (unsigned char)s[0] | (uint64_t)(unsigned char)s[n / 2] << 8 |
-			    (uint64_t)(unsigned char)s[n - 1] << 16 : 0;
-		b = 0;
+		a = n ? (uint64_t)u[0] | (uint64_t)u[n / 2] << (8 * (n / 2)) | (uint64_t)u[n - 1] << (8 * (n - 1)) : 0;
 	}
-	h = (a ^ 0x9e3779b97f4a7c15ull) * 0xbf58476d1ce4e5b9ull;
-	h ^= (b + n) * 0x94d049bb133111ebull;
-	h ^= h >> 31;
-	h *= 0xff51afd7ed558ccdull;
-	return h ^ (h >> 29);
+	return word_hash16(a, b, n);
 }
 
 /* ---- stop words: a small open-addressing set ---- */
@@ -853,33 +860,11 @@ static inline int sketch_many(const uint64_t *sk, size_t mask, uint64_t h)
 	return ((sk[i >> 5] >> ((i & 31) * 2)) & 3) >= 2;
 }
 
-/* A word's hash for the n-gram tables: its bytes zero-padded to 16 (a, b:
- * the two halves, in memory order) and its length; longer words by XXH3. */
+/* The first len bytes of 16 (keep16 + 16 - len). */
 #if defined(__SSE2__) && defined(__x86_64__)
 static const unsigned char keep16[32] = { 255, 255, 255, 255, 255, 255, 255, 255,
 	255, 255, 255, 255, 255, 255, 255, 255 };
 #endif
-
-static inline uint64_t word_hash16(uint64_t a, uint64_t b, size_t len)
-{
-	uint64_t h = (a ^ 0x9e3779b97f4a7c15ull) * 0xbf58476d1ce4e5b9ull;
-	h ^= (b + len) * 0x94d049bb133111ebull;
-	h ^= h >> 31;
-	h *= 0xff51afd7ed558ccdull;
-	return h ^ (h >> 29);
-}
-
-static inline uint64_t word_hash(const char *s, size_t len)
-{
-	unsigned char pad[16] = { 0 };
-	uint64_t a, b;
-	if (len > 16)
-		return XXH3_64bits(s, len);
-	memcpy(pad, s, len);
-	memcpy(&a, pad, 8);
-	memcpy(&b, pad + 8, 8);
-	return word_hash16(a, b, len);
-}
 
 /* The hash of m word hashes. */
 static inline uint64_t tuple_hash(const uint64_t *wh, size_t m)
@@ -1041,7 +1026,7 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 #endif
 			{
 				memcpy(dst, text + o, len);
-				wh[k] = word_hash(text + o, len);
+				wh[k] = qhash(text + o, len);
 				cpre[k + 1] = cpre[k] + pt_len(text + o, len);
 			}
 			dst += len;
