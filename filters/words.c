@@ -12,6 +12,23 @@
 #include <strings.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
+
+/* Per byte, 0xff where x <= lim (unsigned). */
+static inline __m128i le_epu8(__m128i x, int lim)
+{
+	return _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8((char)lim)), x);
+}
+
+/* Per byte, 0xff where v holds an ASCII letter, a digit. */
+static inline __m128i ascii_letters(__m128i v)
+{
+	return le_epu8(_mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a')), 25);
+}
+
+static inline __m128i ascii_digits(__m128i v)
+{
+	return le_epu8(_mm_sub_epi8(v, _mm_set1_epi8('0')), 9);
+}
 #endif
 
 static const char *const abbrevs[] = {
@@ -360,14 +377,9 @@ static inline size_t alnum_run(const unsigned char *u, size_t q, size_t n, unsig
 {
 #if defined(__SSE2__)
 	while (q + 16 <= n) {
-		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(u + q)), t, isle, isal;
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(u + q));
+		__m128i isle = ascii_letters(b), isal = _mm_or_si128(ascii_digits(b), isle);
 		unsigned al, le, run;
-#define LE(x, lim) _mm_cmpeq_epi8(_mm_min_epu8((x), _mm_set1_epi8((char)(lim))), (x))
-		t = _mm_sub_epi8(_mm_or_si128(b, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
-		isle = LE(t, 25);
-		t = _mm_sub_epi8(b, _mm_set1_epi8('0'));
-		isal = _mm_or_si128(LE(t, 9), isle);
-#undef LE
 		al = (unsigned)_mm_movemask_epi8(isal);
 		le = (unsigned)_mm_movemask_epi8(isle);
 		run = al == 0xffff ? 16 : (unsigned)__builtin_ctz(~al);
@@ -698,20 +710,16 @@ static int sep_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_span
 #if defined(__SSE2__)
 		unsigned char pad[16];
 		const unsigned char *src = u + a;
-		__m128i v, t;
+		__m128i v;
 		if (n - a < 16) { /* (the text is not padded) */
 			memset(pad, 0, sizeof(pad));
 			memcpy(pad, u + a, len);
 			src = pad;
 		}
 		v = _mm_loadu_si128((const __m128i *)(const void *)src);
-#define LE(x, lim) _mm_cmpeq_epi8(_mm_min_epu8((x), _mm_set1_epi8((char)(lim))), (x))
-		t = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
-		t = _mm_or_si128(LE(t, 25), LE(_mm_sub_epi8(v, _mm_set1_epi8('0')), 9));
-#undef LE
 		if ((unsigned)_mm_movemask_epi8(v) & valid)
 			return 0; /* not ASCII */
-		al = (unsigned)_mm_movemask_epi8(t);
+		al = (unsigned)_mm_movemask_epi8(_mm_or_si128(ascii_letters(v), ascii_digits(v)));
 		at = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('@')));
 		apos = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\'')));
 		dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
@@ -935,18 +943,12 @@ static uint64_t classify64(const unsigned char *s, uint64_t *ws, uint64_t *sp, u
 	for (k = 0; k < 4; k++) {
 		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + 16 * k));
 		__m128i t, isws, isal, isle;
-#define LE(x, lim) _mm_cmpeq_epi8(_mm_min_epu8((x), _mm_set1_epi8((char)(lim))), (x))
-		t = _mm_sub_epi8(b, _mm_set1_epi8(0x09));
-		isws = LE(t, 4);
-		t = _mm_sub_epi8(b, _mm_set1_epi8(0x1c));
-		isws = _mm_or_si128(isws, LE(t, 4));
-		t = _mm_sub_epi8(_mm_or_si128(b, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
-		isle = LE(t, 25);
-		t = _mm_sub_epi8(b, _mm_set1_epi8('0'));
-		isal = _mm_or_si128(LE(t, 9), isle);
-		t = _mm_sub_epi8(b, _mm_set1_epi8((char)0xe1));
-		t = _mm_or_si128(LE(t, 2), _mm_cmpeq_epi8(b, _mm_set1_epi8((char)0xc2)));
-#undef LE
+		isws = _mm_or_si128(le_epu8(_mm_sub_epi8(b, _mm_set1_epi8(0x09)), 4),
+				    le_epu8(_mm_sub_epi8(b, _mm_set1_epi8(0x1c)), 4));
+		isle = ascii_letters(b);
+		isal = _mm_or_si128(ascii_digits(b), isle);
+		t = _mm_or_si128(le_epu8(_mm_sub_epi8(b, _mm_set1_epi8((char)0xe1)), 2),
+				 _mm_cmpeq_epi8(b, _mm_set1_epi8((char)0xc2)));
 		w |= (uint64_t)(uint16_t)_mm_movemask_epi8(isws) << (16 * k);
 		a |= (uint64_t)(uint16_t)_mm_movemask_epi8(isal) << (16 * k);
 		lt |= (uint64_t)(uint16_t)_mm_movemask_epi8(isle) << (16 * k);
@@ -1006,9 +1008,7 @@ static inline int hi_word(const unsigned char *u, size_t a, size_t b, size_t n, 
 								  _mm_set1_epi8((char)0x80))) & valid;
 		cps += (size_t)__builtin_popcount(valid & ~cont);
 		if (!alpha && (valid & ~hi)) {
-			__m128i t = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
-			t = _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(25)), t);
-			alpha = ((unsigned)_mm_movemask_epi8(t) & valid & ~hi) != 0;
+			alpha = ((unsigned)_mm_movemask_epi8(ascii_letters(v)) & valid & ~hi) != 0;
 		}
 		nonpset |= (valid & ~hi) != 0; /* an ASCII letter or digit */
 		for (lead = hi & ~cont; lead; lead &= lead - 1) {
