@@ -20,6 +20,7 @@ struct aho {
 	uint32_t *plen;
 	int32_t *pnext;         /* next pattern ending in the same state */
 	size_t npat, pcap;
+	size_t maxlen;          /* the longest pattern */
 	size_t limit;           /* aho_bytes() cap, 0 none */
 	int built;
 	uint8_t used[256];      /* bytes that occur in a pattern */
@@ -169,6 +170,8 @@ int aho_add(struct aho *a, const char *p, size_t n, uint32_t id)
 	}
 	a->pid[a->npat] = id;
 	a->plen[a->npat] = (uint32_t)n;
+	if (n > a->maxlen)
+		a->maxlen = n;
 	a->pnext[a->npat] = a->out[s];
 	a->out[s] = (int32_t)a->npat;
 	a->npat++;
@@ -244,29 +247,86 @@ void aho_fold_ascii(struct aho *a)
 		a->cls[c] = a->cls[c | 0x20];
 }
 
-int aho_scan(const struct aho *a, const char *s, size_t n, aho_fn fn, void *ctx)
+/* Report the occurrences that end at end, in the state of row (the
+ * target of a transition with the high bit). */
+static int report(const struct aho *a, uint32_t row, size_t end, aho_fn fn, void *ctx)
+{
+	int32_t st = (int32_t)(row / (uint32_t)a->ncls), t;
+	for (t = a->out[st] >= 0 ? st : a->dict[st]; t >= 0; t = a->dict[t]) {
+		int32_t p;
+		for (p = a->out[t]; p >= 0; p = a->pnext[p]) {
+			int rc = fn(a->pid[p], end - a->plen[p], end, ctx);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* Scan s[i, to) from *row; report the occurrences that end after lo. */
+static int scan_range(const struct aho *a, const char *s, size_t i, size_t to, size_t lo, uint32_t *row,
+		      aho_fn fn, void *ctx)
 {
 	const int32_t *ctab = a->ctab;
 	const uint16_t *cls = a->cls;
-	uint32_t row = 0;
-	int32_t st;
-	size_t i;
-	for (i = 0; i < n; i++) {
-		int32_t t = ctab[row + cls[(unsigned char)s[i]]];
-		if (t >= 0) {
-			row = (uint32_t)t;
-			continue;
-		}
-		row = (uint32_t)t & 0x7fffffffu;
-		st = (int32_t)(row / (uint32_t)a->ncls);
-		for (t = a->out[st] >= 0 ? st : a->dict[st]; t >= 0; t = a->dict[t]) {
-			int32_t p;
-			for (p = a->out[t]; p >= 0; p = a->pnext[p]) {
-				int rc = fn(a->pid[p], i + 1 - a->plen[p], i + 1, ctx);
-				if (rc)
-					return rc;
-			}
-		}
+	uint32_t r = *row;
+	int rc;
+	for (; i < to; i++) {
+		int32_t t = ctab[r + cls[(unsigned char)s[i]]];
+		r = (uint32_t)t & 0x7fffffffu;
+		if (t < 0 && i >= lo && (rc = report(a, r, i + 1, fn, ctx)))
+			return rc;
 	}
+	*row = r;
+	return 0;
+}
+
+int aho_scan(const struct aho *a, const char *s, size_t n, aho_fn fn, void *ctx)
+{
+	uint32_t row = 0;
+	return scan_range(a, s, 0, n, 0, &row, fn, ctx);
+}
+
+/* AHO_LANES pieces of the text scanned side by side, one byte of each per
+ * step: a scan waits on one table load per byte, and the lanes' loads
+ * overlap.  Piece k (k > 0) starts maxlen - 1 bytes before its part
+ * (from the root: no occurrence can end in its part and start before
+ * that) and reports only what ends in its part, so each occurrence is
+ * reported once. */
+#define AHO_LANES 4
+
+int aho_scan_any(const struct aho *a, const char *s, size_t n, aho_fn fn, void *ctx)
+{
+	const int32_t *ctab = a->ctab;
+	const uint16_t *cls = a->cls;
+	size_t ov = a->maxlen ? a->maxlen - 1 : 0, step = n / AHO_LANES, from[AHO_LANES], lo[AHO_LANES], j;
+	uint32_t row[AHO_LANES];
+	int k, rc;
+	if (step <= ov + 16)
+		return aho_scan(a, s, n, fn, ctx);
+	for (k = 0; k < AHO_LANES; k++) {
+		lo[k] = (size_t)k * step;
+		from[k] = k ? lo[k] - ov : 0;
+		row[k] = 0;
+	}
+	/* step bytes of each lane (all of lane 0's) */
+	for (j = 0; j < step; j++) {
+		int32_t t[AHO_LANES], any = 0;
+		for (k = 0; k < AHO_LANES; k++)
+			t[k] = ctab[row[k] + cls[(unsigned char)s[from[k] + j]]];
+		for (k = 0; k < AHO_LANES; k++) {
+			row[k] = (uint32_t)t[k] & 0x7fffffffu;
+			any |= t[k];
+		}
+		if (any >= 0)
+			continue;
+		for (k = 0; k < AHO_LANES; k++)
+			if (t[k] < 0 && from[k] + j >= lo[k] && (rc = report(a, row[k], from[k] + j + 1, fn, ctx)))
+				return rc;
+	}
+	/* the rest of the others: their last ov bytes, and the last lane to n */
+	for (k = 1; k < AHO_LANES; k++)
+		if ((rc = scan_range(a, s, from[k] + step, k + 1 < AHO_LANES ? lo[k + 1] : n, lo[k], &row[k], fn, ctx)))
+			return rc;
 	return 0;
 }

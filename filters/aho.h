@@ -35,9 +35,13 @@ size_t aho_patterns(const struct aho *a);
  * longer match, as they never could in lowered text). */
 void aho_fold_ascii(struct aho *a);
 
-/* Call fn(id, start, end, ctx) for every occurrence s[start, end); a nonzero
- * return stops the scan and is returned. */
+/* Call fn(id, start, end, ctx) for every occurrence s[start, end), in the
+ * order of their ends (then longest first); a nonzero return stops the scan
+ * and is returned. */
 typedef int (*aho_fn)(uint32_t id, size_t start, size_t end, void *ctx);
 int aho_scan(const struct aho *a, const char *s, size_t n, aho_fn fn, void *ctx);
+/* The same occurrences, in no set order (faster on long texts: several
+ * pieces of the text scanned side by side); for callers that count. */
+int aho_scan_any(const struct aho *a, const char *s, size_t n, aho_fn fn, void *ctx);
 
 #endif

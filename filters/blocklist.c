@@ -274,7 +274,7 @@ size_t bl_words_count(const struct bl_words *w, const char *s, size_t n, size_t 
 	struct count_ctx c = { s, n, 0, stop_after, w->boundaries };
 	if (!w->ac)
 		return 0;
-	aho_scan(w->ac, s, n, on_word, &c);
+	aho_scan_any(w->ac, s, n, on_word, &c); /* (a count: any order) */
 	return c.count;
 }
 

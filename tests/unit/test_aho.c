@@ -31,6 +31,16 @@ static int on_hit(uint32_t id, size_t start, size_t end, void *ctx)
 	return 0;
 }
 
+/* stops the scan at the third occurrence */
+static int stop_at_3(uint32_t id, size_t start, size_t end, void *ctx)
+{
+	size_t *n = ctx;
+	(void)id;
+	(void)start;
+	(void)end;
+	return ++*n == 3 ? 7 : 0;
+}
+
 static int cmp_hit(const void *x, const void *y)
 {
 	const struct hit *a = x, *b = y;
@@ -76,11 +86,12 @@ int main(void)
 
 	for (round = 0; round < 400; round++) {
 		char pat[MAXP][PLEN];
-		size_t plen[MAXP], np = 1 + rnd(MAXP), tn = rnd(400), i, j, k;
+		/* texts up to 3000 bytes: aho_scan_any's lanes from ~110 */
+		size_t plen[MAXP], np = 1 + rnd(MAXP), tn = rnd(round % 2 ? 400 : 3000), i, j, k;
 		int alpha = round % 3, folded = round % 4 == 3;
-		char text[400];
+		char text[3000];
 		struct aho *a = aho_new();
-		struct hits got = { 0 }, want = { 0 };
+		struct hits got = { 0 }, any = { 0 }, want = { 0 };
 		CHECK(a != NULL);
 		for (i = 0; i < np; i++) {
 			plen[i] = 1 + rnd(PLEN);
@@ -115,6 +126,7 @@ int main(void)
 				text[j] = (char)rbyte(alpha);
 			}
 		CHECK(aho_scan(a, text, tn, on_hit, &got) == 0);
+		CHECK(aho_scan_any(a, text, tn, on_hit, &any) == 0);
 		for (j = 0; j < tn; j++) /* naive: every pattern at every start */
 			for (i = 0; i < np; i++) {
 				if (j + plen[i] > tn)
@@ -127,6 +139,13 @@ int main(void)
 				if (k == plen[i])
 					on_hit((uint32_t)i, j, j + plen[i], &want);
 			}
+		/* aho_scan: in the order of the ends */
+		for (j = 1; j < got.n && got.h[j - 1].end <= got.h[j].end; j++)
+			;
+		if (j < got.n) {
+			failures++;
+			fprintf(stderr, "round %d: hit %zu ends before the one before it\n", round, j);
+		}
 		if (got.n)
 			qsort(got.h, got.n, sizeof(*got.h), cmp_hit);
 		if (want.n)
@@ -137,7 +156,25 @@ int main(void)
 			failures++;
 			fprintf(stderr, "round %d: %zu hits, naive %zu\n", round, got.n, want.n);
 		}
+		if (any.n)
+			qsort(any.h, any.n, sizeof(*any.h), cmp_hit);
+		for (j = 0; j < any.n && j < want.n && !cmp_hit(&any.h[j], &want.h[j]); j++)
+			;
+		if (any.n != want.n || j < any.n) {
+			failures++;
+			fprintf(stderr, "round %d: aho_scan_any %zu hits, naive %zu\n", round, any.n, want.n);
+		}
+		{ /* a nonzero return stops either scan, after that call */
+			size_t n1 = 0, n2 = 0;
+			int rc1 = aho_scan(a, text, tn, stop_at_3, &n1), rc2 = aho_scan_any(a, text, tn, stop_at_3, &n2);
+			size_t calls = want.n < 3 ? want.n : 3;
+			if (rc1 != (want.n >= 3 ? 7 : 0) || rc2 != rc1 || n1 != calls || n2 != calls) {
+				failures++;
+				fprintf(stderr, "round %d: stopping: %d %d, %zu %zu calls\n", round, rc1, rc2, n1, n2);
+			}
+		}
 		free(got.h);
+		free(any.h);
 		free(want.h);
 		aho_free(a);
 	}
