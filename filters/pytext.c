@@ -351,33 +351,60 @@ int pt_split_ws(const char *s, size_t n, struct pt_spans *out)
 	}
 }
 
+#if defined(__SSE2__)
+/* The bytes of v that are ASCII capitals. */
+static inline __m128i ascii_upper16(__m128i v)
+{
+	__m128i x = _mm_sub_epi8(v, _mm_set1_epi8('A'));
+	return _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(25)), x);
+}
+#endif
+
 int pt_lower(struct buf *out, const char *s, size_t n)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0;
 	int rc = buf_grow(out, n + 8);
 	if (rc)
 		return rc;
 	while (i < n) {
-		unsigned char b = (unsigned char)s[i];
+		unsigned char b = u[i];
 		if (b < 0x80) {
-			/* an ASCII run, lowered straight into the buffer */
-			size_t j = i, k;
+			/* an ASCII run, lowered straight into the buffer (the
+			 * room for all the rest: 16-byte stores while 16 bytes
+			 * of text are left) */
+			size_t j = i;
 			char *dst;
-			while (j < n && (unsigned char)s[j] < 0x80)
-				j++;
-			if ((rc = buf_grow(out, j - i)))
+			if ((rc = buf_grow(out, n - i)))
 				return rc;
 			dst = out->ptr + out->len;
-			for (k = i; k < j; k++) {
-				unsigned char c = (unsigned char)s[k];
-				*dst++ = (char)((unsigned)(c - 'A') < 26u ? c | 0x20 : c);
+#if defined(__SSE2__)
+			while (j + 16 <= n) {
+				__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(u + j));
+				unsigned hi = (unsigned)_mm_movemask_epi8(v);
+				v = _mm_or_si128(v, _mm_and_si128(ascii_upper16(v), _mm_set1_epi8(0x20)));
+				_mm_storeu_si128((__m128i *)(void *)(dst + (j - i)), v);
+				if (hi) {
+					j += (size_t)__builtin_ctz(hi);
+					break;
+				}
+				j += 16;
 			}
+#endif
+			for (; j < n && u[j] < 0x80; j++)
+				dst[j - i] = (char)((unsigned)(u[j] - 'A') < 26u ? u[j] | 0x20 : u[j]);
 			buf_setlen(out, out->len + (j - i));
 			i = j;
 		} else {
+			size_t i0 = i;
 			uint32_t c = pt_next(s, n, &i);
 			char enc[8];
 			size_t k;
+			if (c < PT_SMALL && !(pt_small(c) & PT_F_LOWERS)) { /* (most): as it is */
+				if ((rc = buf_add(out, s + i0, i - i0)))
+					return rc;
+				continue;
+			}
 			if (c == 0x130) {
 				if ((rc = buf_add(out, "i\xcc\x87", 3)))
 					return rc;
@@ -398,14 +425,25 @@ int pt_lower_is_ascii_fold(const char *s, size_t n)
 	size_t i = 0;
 	while (i < n) {
 		uint32_t c;
-		uint64_t x;
+#if defined(__SSE2__)
+		if (i + 16 <= n) {
+			unsigned hi = (unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(const void *)(u + i)));
+			if (!hi) {
+				i += 16;
+				continue;
+			}
+			i += (size_t)__builtin_ctz(hi); /* (the first non-ASCII byte) */
+		}
+#else
 		if (i + 8 <= n) {
+			uint64_t x;
 			memcpy(&x, u + i, 8);
 			if (!(x & 0x8080808080808080ull)) {
 				i += 8;
 				continue;
 			}
 		}
+#endif
 		if (u[i] < 0x80) {
 			i++;
 			continue;

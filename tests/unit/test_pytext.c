@@ -1,7 +1,9 @@
 /* test_pytext.c - Python str semantics and the word splitter, with the
  * expected values computed by CPython 3 (str.splitlines/split/isalpha/lower). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "check.h"
 #include "pytext.h"
@@ -133,6 +135,45 @@ static void ascii_fold_all(void)
 	buf_release(&low);
 }
 
+/* pt_lower of every code point, between ASCII runs of every length from 0
+ * to 19 (so that it falls at every place of a 16-byte block and the runs
+ * take both the 16-byte and the byte-wise paths), against utf8proc's
+ * tolower, encoded, and Python's "İ" -> "i̇". */
+static void lower_all(void)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ@[`{";
+	struct buf low = BUF_INIT;
+	uint32_t c;
+	int bad = 0;
+	for (c = 0x80; c < 0x110000 && !bad; c++) {
+		char s[64], want[64];
+		size_t n, m, pre = c % 20, post = 30 - pre, k;
+		if (c >= 0xd800 && c < 0xe000)
+			continue;
+		memcpy(s, abc, pre);
+		n = pre + utf8_encode(c, s + pre);
+		memcpy(s + n, abc + pre, post);
+		n += post;
+		for (m = 0; m < pre; m++)
+			want[m] = (unsigned)(abc[m] - 'A') < 26u ? (char)(abc[m] | 0x20) : abc[m];
+		if (c == 0x130) {
+			memcpy(want + m, "i\xcc\x87", 3);
+			m += 3;
+		} else {
+			m += utf8_encode((uint32_t)utf8proc_tolower((utf8proc_int32_t)c), want + m);
+		}
+		for (k = pre; k < pre + post; k++)
+			want[m++] = (unsigned)(abc[k] - 'A') < 26u ? (char)(abc[k] | 0x20) : abc[k];
+		buf_reset(&low);
+		if (pt_lower(&low, s, n) || low.len != m || memcmp(low.ptr, want, m)) {
+			fprintf(stderr, "pt_lower: U+%04X after %zu bytes\n", (unsigned)c, pre);
+			bad = 1;
+		}
+	}
+	CHECK(!bad);
+	buf_release(&low);
+}
+
 int main(void)
 {
 	static const struct { const char *in, *want; } lines[] = {
@@ -230,6 +271,7 @@ int main(void)
 	pt_spans_release(&sp);
 	buf_release(&b);
 	splitlines_random();
+	lower_all();
 	splitlines_random_leads();
 	len_random();
 	ascii_fold_all();
