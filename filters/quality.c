@@ -16,6 +16,7 @@
 #endif
 
 #include "array.h"
+#include "bits.h"
 #include "error.h"
 #include "words.h"
 
@@ -1021,7 +1022,7 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 				cont = (unsigned)_mm_movemask_epi8(c); /* (the cleared bytes are not 0x80) */
 				wh[k] = word_hash16((uint64_t)_mm_cvtsi128_si64(b),
 						    (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(b, b)), len);
-				cpre[k + 1] = cpre[k] + len - (size_t)__builtin_popcount(cont);
+				cpre[k + 1] = cpre[k] + len - (size_t)pop32(cont);
 			} else
 #endif
 			{

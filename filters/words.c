@@ -4,6 +4,7 @@
 #include "words.h"
 
 #include "array.h"
+#include "bits.h"
 #include "error.h"
 
 #include <pthread.h>
@@ -1006,7 +1007,7 @@ static inline int hi_word(const unsigned char *u, size_t a, size_t b, size_t n, 
 		hi = (unsigned)_mm_movemask_epi8(v) & valid;
 		cont = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8((char)0xc0)),
 								  _mm_set1_epi8((char)0x80))) & valid;
-		cps += (size_t)__builtin_popcount(valid & ~cont);
+		cps += (size_t)pop32(valid & ~cont);
 		if (!alpha && (valid & ~hi)) {
 			alpha = ((unsigned)_mm_movemask_epi8(ascii_letters(v)) & valid & ~hi) != 0;
 		}
