@@ -1107,7 +1107,7 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 	for (base = 0; base < n; base += 64) {
 		const unsigned char *blk = u + base;
 		size_t avail = n - base;
-		uint64_t ws, sp, let, hi, lead, pos;
+		uint64_t ws, sp, let, hi, lead;
 		/* room for the simple tokens of this block */
 		if (room32(out, f))
 			return SL_ENOMEM;
@@ -1135,37 +1135,58 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 				}
 			}
 		}
-		pos = 0;
-		while (pos < 64) {
-			uint64_t rest = ~(uint64_t)0 << pos, m;
-			if (!in_word) {
-				m = ~ws & rest;
-				if (!m)
-					break;
-				pos = (uint64_t)__builtin_ctzll(m);
-				start = base + pos;
-				in_word = 1;
-				special = 0;
-				aspecial = 0;
-				letter = 0;
-				rest = ~(uint64_t)0 << pos;
-			}
-			m = ws & rest;
-			if (!m) {
-				special |= (sp & rest) != 0;
-				aspecial |= (sp & ~hi & rest) != 0;
-				letter |= (let & rest) != 0;
-				break;
-			}
-			{
-				uint64_t end = (uint64_t)__builtin_ctzll(m);
-				uint64_t in = rest & ((((uint64_t)1) << end) - 1), ain = sp & ~hi & in;
-				int special0 = special, aspecial0 = aspecial; /* in the blocks before */
+		/* bit i of starts: a chunk starts at i; of ends: one ends
+		 * before i (i = 0: the chunk of the blocks before).  Chunks
+		 * that start here pair off with the ends after the first if
+		 * a chunk was open; a last start without an end stays open.
+		 * (Two masks walked apart: no chain of finds from one chunk's
+		 * end to the next one's start.) */
+		{
+			uint64_t nonws = ~ws, prevnw = nonws << 1 | (uint64_t)in_word;
+			uint64_t starts = nonws & ~prevnw, ends = ws & prevnw;
+			for (;;) {
+				uint64_t in, ain, end;
+				int special0, aspecial0;
+				if (in_word) {
+					if (!ends) { /* the open chunk goes on past this block */
+						special |= sp != 0;
+						aspecial |= (sp & ~hi) != 0;
+						letter |= let != 0;
+						break;
+					}
+					end = (uint64_t)__builtin_ctzll(ends);
+					in = ((uint64_t)1 << end) - 1;
+					special0 = special;
+					aspecial0 = aspecial;
+				} else {
+					uint64_t b0;
+					if (!ends)
+						break;
+					b0 = (uint64_t)__builtin_ctzll(starts);
+					starts &= starts - 1;
+					end = (uint64_t)__builtin_ctzll(ends);
+					in = ((uint64_t)1 << end) - ((uint64_t)1 << b0);
+					start = base + b0;
+					if (!(sp & in)) {
+						/* ASCII letters and digits: one token, in the room made above */
+						out->v[out->n].off = start;
+						out->v[out->n].len = end - b0;
+						if (f)
+							f->v[out->n] = (unsigned char)(WF_PLAIN | ((let & in) ? WF_LETTER : 0));
+						out->n++;
+						ends &= ends - 1;
+						continue;
+					}
+					special0 = aspecial0 = special = aspecial = letter = 0;
+				}
+				ends &= ends - 1;
+				in_word = 0;
+				ain = sp & ~hi & in;
 				special |= (sp & in) != 0;
 				aspecial |= ain != 0;
 				letter |= (let & in) != 0;
 				if (!special) {
-					/* ASCII letters and digits: one token, in the room made above */
+					/* (a chunk from the blocks before) ASCII letters and digits: one token */
 					out->v[out->n].off = start;
 					out->v[out->n].len = base + end - start;
 					if (f)
@@ -1208,8 +1229,14 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 					if (room32(out, f)) /* the room again */
 						return SL_ENOMEM;
 				}
-				in_word = 0;
-				pos = end;
+			}
+			if (starts) { /* a chunk that goes on into the next block */
+				uint64_t rest = ~(uint64_t)0 << __builtin_ctzll(starts);
+				start = base + (size_t)__builtin_ctzll(starts);
+				in_word = 1;
+				special = (sp & rest) != 0;
+				aspecial = (sp & ~hi & rest) != 0;
+				letter = (let & rest) != 0;
 			}
 		}
 	}
