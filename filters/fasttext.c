@@ -711,6 +711,9 @@ int ft_state_init(struct ft_state *s, const struct ft_model *m)
 
 void ft_state_release(struct ft_state *s)
 {
+	free(s->wc);
+	free(s->wc_bytes);
+	free(s->wc_rows);
 	free(s->hidden);
 	free(s->output);
 	free(s->whash);
@@ -890,6 +893,71 @@ static const unsigned char is_sep[256] = {
 	[' '] = 1, ['\n'] = 1, ['\r'] = 1, ['\t'] = 1, ['\v'] = 1, ['\f'] = 1, [0] = 1,
 };
 
+/* The rows of a token that is not in the vocabulary (or whose vocabulary
+ * has no rows precomputed) depend on its bytes alone, and web text repeats
+ * its tokens: a direct-mapped table of the last ones seen (their bytes and
+ * rows in two stores, emptied together when either is full) saves
+ * hashing their n-grams and looking each up in the pruned index again.
+ * The rows come out the same, in the same order, so the sums do too. */
+#define FT_WC_SLOTS 8192
+#define FT_WC_MAXLEN 64
+#define FT_WC_BYTES ((size_t)256 << 10)
+#define FT_WC_ROWS ((size_t)256 << 10)
+
+struct ft_wc_ent {
+	uint32_t h, boff, roff;
+	uint16_t blen, nrows; /* blen 0: empty */
+};
+
+static const int32_t *wc_find(const struct ft_state *s, const char *t, size_t n, uint32_t h, size_t *nrows)
+{
+	const struct ft_wc_ent *e;
+	if (!s->wc || n > FT_WC_MAXLEN)
+		return NULL;
+	e = &s->wc[h & (FT_WC_SLOTS - 1)];
+	if (e->blen != n || e->h != h || memcmp(s->wc_bytes + e->boff, t, n))
+		return NULL;
+	*nrows = e->nrows;
+	return s->wc_rows + e->roff;
+}
+
+/* Remember a token's rows (nothing when it cannot: the table is a help). */
+static void wc_add(struct ft_state *s, const char *t, size_t n, uint32_t h, const int32_t *rows, size_t nrows)
+{
+	struct ft_wc_ent *e;
+	if (n > FT_WC_MAXLEN || nrows > 0xffff || nrows > FT_WC_ROWS)
+		return;
+	if (!s->wc) {
+		s->wc = calloc(FT_WC_SLOTS, sizeof(*s->wc));
+		s->wc_bytes = malloc(FT_WC_BYTES);
+		s->wc_rows = malloc(FT_WC_ROWS * sizeof(*s->wc_rows));
+		if (!s->wc || !s->wc_bytes || !s->wc_rows) {
+			free(s->wc);
+			free(s->wc_bytes);
+			free(s->wc_rows);
+			s->wc = NULL;
+			s->wc_bytes = NULL;
+			s->wc_rows = NULL;
+			return;
+		}
+		s->wc_blen = s->wc_rlen = 0;
+	}
+	if (s->wc_blen + n > FT_WC_BYTES || s->wc_rlen + nrows > FT_WC_ROWS) {
+		memset(s->wc, 0, FT_WC_SLOTS * sizeof(*s->wc));
+		s->wc_blen = s->wc_rlen = 0;
+	}
+	e = &s->wc[h & (FT_WC_SLOTS - 1)];
+	memcpy(s->wc_bytes + s->wc_blen, t, n);
+	memcpy(s->wc_rows + s->wc_rlen, rows, nrows * sizeof(*rows));
+	e->h = h;
+	e->boff = (uint32_t)s->wc_blen;
+	e->roff = (uint32_t)s->wc_rlen;
+	e->blen = (uint16_t)n;
+	e->nrows = (uint16_t)nrows;
+	s->wc_blen += n;
+	s->wc_rlen += nrows;
+}
+
 /* One token; returns 1 when it was the end-of-sentence token. */
 static int token(const struct ft_model *m, struct ft_state *s, const char *t, size_t n)
 {
@@ -898,11 +966,15 @@ static int token(const struct ft_model *m, struct ft_state *s, const char *t, si
 	int eos = n == 4 && !memcmp(t, "</s>", 4);
 	int type = wid >= 0 ? m->wtype[wid] : (n >= 9 && !memcmp(t, "__label__", 9));
 	int rc;
+	const int32_t *rows;
+	size_t nrows;
 
 	if (type != 0)
 		return eos; /* a label in the text: not input */
 	if (wid >= 0 && m->sub_off) {
 		add_rows(m, s, m->sub_ids + m->sub_off[wid], m->sub_off[wid + 1] - m->sub_off[wid]);
+	} else if (!eos && (rows = wc_find(s, t, n, h, &nrows))) {
+		add_rows(m, s, rows, nrows);
 	} else {
 		struct ivec v = { s->rowv, 0, s->rowcap };
 		if (wid >= 0)
@@ -916,6 +988,8 @@ static int token(const struct ft_model *m, struct ft_state *s, const char *t, si
 		if (rc)
 			return rc;
 		add_rows(m, s, v.v, v.n);
+		if (!eos)
+			wc_add(s, t, n, h, v.v, v.n);
 	}
 	if (m->word_ngrams > 1) {
 		if (s->nwhash == s->whcap) {

@@ -58,7 +58,9 @@ const char *ft_label(const struct ft_model *m, int i);
 /* Index of a label by its full name, -1 when absent. */
 int ft_label_index(const struct ft_model *m, const char *name);
 
-/* Per-thread scratch space. */
+/* Per-thread scratch space, for the model it was made for (it remembers
+ * that model's rows of recent out-of-vocabulary tokens). */
+struct ft_wc_ent;
 struct ft_state {
 	float *hidden, *output;
 	int32_t *whash;
@@ -70,6 +72,13 @@ struct ft_state {
 	struct ft_heap_item *heap;
 	int heapcap;
 	size_t nrows;
+	/* the rows of recent tokens whose rows are computed (out of the
+	 * vocabulary: their character n-grams), by their bytes; made on first
+	 * use, emptied when its store is full */
+	struct ft_wc_ent *wc;
+	char *wc_bytes;
+	int32_t *wc_rows;
+	size_t wc_blen, wc_rlen;
 };
 
 int ft_state_init(struct ft_state *s, const struct ft_model *m);

@@ -301,6 +301,32 @@ static void test_lid(void)
 		}
 		ft_free(q);
 	}
+	/* the state's table of out-of-vocabulary tokens: the same floats from
+	 * a fresh state, from one that has seen the text (its tokens all from
+	 * the table), and after 400 KB of new tokens emptied the table */
+	{
+		static const char text[] = "Zwölf Boxkämpfer jagen Viktor quer über den großen Sylter Deich, "
+					   "Boxkämpfer jagen Viktor";
+		struct ft_state fresh;
+		struct ft_pred a[176], b[176];
+		char *many = malloc(60000 * 9 + 1);
+		int na, nb, k;
+		CHECK_INT(ft_state_init(&fresh, m), 0);
+		na = ft_predict(m, &fresh, text, strlen(text), 0, 0.0f, a);
+		ft_state_release(&fresh);
+		for (k = 0; k < 2; k++) {
+			nb = ft_predict(m, &s, text, strlen(text), 0, 0.0f, b);
+			CHECK(na > 0 && na == nb && !memcmp(a, b, (size_t)na * sizeof(*a)));
+		}
+		if (many) {
+			for (k = 0; k < 60000; k++)
+				snprintf(many + 9 * k, 10, "q%06dx ", k);
+			CHECK(ft_predict(m, &s, many, 60000 * 9, 1, 0.0f, b) >= 0);
+			nb = ft_predict(m, &s, text, strlen(text), 0, 0.0f, b);
+			CHECK(na == nb && !memcmp(a, b, (size_t)na * sizeof(*a)));
+			free(many);
+		}
+	}
 	ft_state_release(&s);
 	ft_free(m);
 
