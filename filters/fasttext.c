@@ -948,7 +948,8 @@ static void wc_add(struct ft_state *s, const char *t, size_t n, uint32_t h, cons
 	}
 	e = &s->wc[h & (FT_WC_SLOTS - 1)];
 	memcpy(s->wc_bytes + s->wc_blen, t, n);
-	memcpy(s->wc_rows + s->wc_rlen, rows, nrows * sizeof(*rows));
+	if (nrows) /* (rows may be NULL then) */
+		memcpy(s->wc_rows + s->wc_rlen, rows, nrows * sizeof(*rows));
 	e->h = h;
 	e->boff = (uint32_t)s->wc_blen;
 	e->roff = (uint32_t)s->wc_rlen;
