@@ -281,7 +281,7 @@ int cmd_quality(int argc, char **argv)
 		"",
 		"  sluice quality --rules gopher,gopher-rep,c4,fineweb docs.jsonl.zst -o good.jsonl.zst",
 		"  sluice quality --rules c4 --set c4.filter_no_terminal_punct=false in.jsonl",
-		"  sluice quality --signals --annotate-only in.jsonl | sluice stats",
+		"  sluice quality --signals --annotate-only in.jsonl | sluice stats --numbers metadata.quality_signals",
 		"  sluice quality --lang-config fineweb-2/configs in.jsonl  # by metadata.language",
 		"  sluice quality --threads 8 big.jsonl.zst -o good.jsonl.zst  # same output, 8 cores",
 		NULL

@@ -3,6 +3,7 @@
  * the values of chosen fields (metadata.language, source, ...), as JSON.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "builtin.h"
 #include "error.h"
 #include "msg.h"
+#include "numsketch.h"
 #include "stage.h"
 #include "utf8.h"
 
@@ -81,6 +83,171 @@ static int field_add(struct field_stats *f, const char *val, size_t len)
 	return 0;
 }
 
+/* The numbers at a --numbers PATH, or at one member of the object there
+ * (the members in the order first seen). */
+struct num_stats {
+	size_t parent;          /* which --numbers PATH */
+	char *path;             /* PATH, or PATH.member */
+	size_t keyoff;          /* the member's raw key: path + keyoff (0: none) */
+	size_t keylen;
+	struct numsketch s;
+	uint64_t other;         /* there, but not a finite number */
+};
+
+struct num_list {
+	struct num_stats *v;
+	size_t n, cap;
+	size_t hint;            /* the entry after the last one found */
+};
+
+/* The entry of member key (raw; NULL: the path itself) of --numbers
+ * paths[parent], made when new.  NULL when out of memory. */
+static struct num_stats *num_entry(struct num_list *l, const char *const *paths, size_t parent, const char *key,
+				   size_t keylen)
+{
+	struct num_stats *e;
+	size_t i, plen;
+	/* members come in the same order in most documents: the next one first */
+	for (i = 0; i < l->n; i++) {
+		size_t k = (l->hint + i) % l->n;
+		e = &l->v[k];
+		if (e->parent == parent && (key ? e->keyoff && e->keylen == keylen && !memcmp(e->path + e->keyoff, key, keylen)
+						: !e->keyoff)) {
+			l->hint = k + 1;
+			return e;
+		}
+	}
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct num_stats *v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		l->v = v;
+		l->cap = cap;
+	}
+	e = &l->v[l->n];
+	memset(e, 0, sizeof(*e));
+	plen = strlen(paths[parent]);
+	if (!(e->path = malloc(plen + (key ? keylen + 1 : 0) + 1)))
+		return NULL;
+	memcpy(e->path, paths[parent], plen);
+	if (key) {
+		e->path[plen] = '.';
+		memcpy(e->path + plen + 1, key, keylen);
+		e->keyoff = plen + 1;
+		e->keylen = keylen;
+	}
+	e->path[plen + (key ? keylen + 1 : 0)] = '\0';
+	e->parent = parent;
+	numsketch_init(&e->s);
+	l->hint = ++l->n;
+	return e;
+}
+
+/* A raw JSON value into e: a finite number into its sketch, else other. */
+static int num_value(struct num_stats *e, const char *v, size_t vl)
+{
+	if (vl && (v[0] == '-' || (v[0] >= '0' && v[0] <= '9'))) {
+		char *end;
+		double x = strtod(v, &end);
+		if (end == v + vl && isfinite(x))
+			return numsketch_add(&e->s, x);
+	}
+	e->other++;
+	return 0;
+}
+
+/* The value at --numbers paths[k] of a document: a number, or an object
+ * whose members are each summarized. */
+static int num_doc(struct num_list *l, const char *const *paths, size_t k, const char *v, size_t vl)
+{
+	struct num_stats *e;
+	if (vl && v[0] == '{') {
+		struct json_iter it;
+		struct json_member m;
+		struct json_err je;
+		int rc;
+		if (json_object_begin(&it, v, v + vl, &je))
+			return 0; /* (the document was read whole: cannot happen) */
+		while ((rc = json_object_next(&it, &m, &je)) == 1) {
+			if (!(e = num_entry(l, paths, k, m.key, m.key_len)))
+				return SL_ENOMEM;
+			if ((rc = num_value(e, m.val, m.val_len)))
+				return rc;
+		}
+		return 0;
+	}
+	if (!(e = num_entry(l, paths, k, NULL, 0)))
+		return SL_ENOMEM;
+	return num_value(e, v, vl);
+}
+
+/* A number as JSON: integral ones without a fraction, others with digits
+ * significant digits (0: as few as read back as the same double). */
+static void put_num(struct buf *b, double x, int digits)
+{
+	char tmp[64];
+	if (x == floor(x) && fabs(x) < 1e15) {
+		buf_addf(b, "%.0f", x);
+		return;
+	}
+	if (!digits) {
+		snprintf(tmp, sizeof(tmp), "%.15g", x);
+		digits = strtod(tmp, NULL) == x ? 15 : 17;
+	}
+	buf_addf(b, "%.*g", digits, x);
+}
+
+static const struct { const char *name; double p; } quantiles[] = {
+	{ "p1", 0.01 }, { "p5", 0.05 }, { "p10", 0.10 }, { "p25", 0.25 }, { "p50", 0.50 },
+	{ "p75", 0.75 }, { "p90", 0.90 }, { "p95", 0.95 }, { "p99", 0.99 },
+};
+
+static void put_side(struct buf *b, const struct numsketch_side *d)
+{
+	int first = 1;
+	buf_addch(b, '{');
+	for (size_t k = 0; k < d->n; k++) {
+		if (!d->c[k])
+			continue;
+		buf_addf(b, "%s\"%ld\": %" PRIu64, first ? "" : ", ", (long)(d->lo + (int32_t)k), d->c[k]);
+		first = 0;
+	}
+	buf_addch(b, '}');
+}
+
+static void put_numbers(struct buf *b, const struct num_stats *e, uint64_t docs)
+{
+	const struct numsketch *s = &e->s;
+	uint64_t seen = s->count + e->other;
+	buf_addstr(b, "    ");
+	json_string_encode(b, e->path, strlen(e->path));
+	buf_addf(b, ": {\n      \"count\": %" PRIu64 ", \"other\": %" PRIu64 ", \"absent\": %" PRIu64, s->count,
+		 e->other, docs > seen ? docs - seen : 0);
+	if (s->count) {
+		buf_addstr(b, ", \"sum\": ");
+		put_num(b, s->sum, 15);
+		buf_addstr(b, ", \"min\": ");
+		put_num(b, s->min, 0);
+		buf_addstr(b, ", \"max\": ");
+		put_num(b, s->max, 0);
+		buf_addstr(b, ", \"mean\": ");
+		put_num(b, s->sum / (double)s->count, 6);
+		buf_addstr(b, ",\n      \"quantiles\": {");
+		for (size_t q = 0; q < sizeof(quantiles) / sizeof(quantiles[0]); q++) {
+			buf_addf(b, "%s\"%s\": ", q ? ", " : "", quantiles[q].name);
+			put_num(b, numsketch_quantile(s, quantiles[q].p), 6);
+		}
+		buf_addch(b, '}');
+	}
+	buf_addf(b, ",\n      \"sketch\": {\"relative_accuracy\": %g, \"zero\": %" PRIu64 ", \"positive\": ",
+		 NUMSKETCH_ACCURACY, s->zero);
+	put_side(b, &s->pos);
+	buf_addstr(b, ", \"negative\": ");
+	put_side(b, &s->neg);
+	buf_addstr(b, "}\n    }");
+}
+
 static int by_count(const void *a, const void *b)
 {
 	const struct value_count *x = a, *y = b;
@@ -138,6 +305,13 @@ int cmd_stats(int argc, char **argv)
 		"Describe a document stream as JSON: document count, bytes, the text's",
 		"length in bytes (total, min, max, mean, a power-of-two histogram) and in",
 		"characters (total), and the most common values of chosen fields.",
+		"With --numbers, the distribution of the numbers at a path (or of each",
+		"numeric member of the object there, such as the metadata.quality_signals",
+		"of sluice quality --signals): count, sum, exact min and max, mean, and the",
+		"quantiles p1 p5 p10 p25 p50 p75 p90 p95 p99 within 1% of the exact ones",
+		"(from a DDSketch, which --merge adds up, so merged quantiles are those of",
+		"all the tasks' numbers).  \"other\" counts values there that are not",
+		"numbers, \"absent\" the documents without one.",
 		"",
 		"With --merge, the arguments are instead --stats files of the tasks of one",
 		"sharded run (or outputs of sluice stats): counters are added up, minima",
@@ -147,16 +321,19 @@ int cmd_stats(int argc, char **argv)
 		"",
 		"  sluice stats docs.jsonl.gz",
 		"  sluice warc crawl.warc.wet.gz | sluice stats --field source --field url --top 5",
+		"  sluice quality --signals --annotate-only docs.jsonl | sluice stats --numbers metadata.quality_signals",
 		"  sluice stats --merge work/stats/quality-*.json -o quality.json",
 		NULL
 	};
 	struct stage_opts o = { 0 };
-	struct opt_list fields = { 0 };
+	struct opt_list fields = { 0 }, numbers = { 0 };
+	struct num_list nums = { 0 };
 	int top = 20, merge = 0;
 	struct option opts[] = {
 		OPT_FLAG(0, "merge", &merge, "merge --stats JSON files (the arguments) into one"),
 		OPT_LIST('f', "field", &fields, "PATH", "count the values of this field (dotted path; repeatable; default metadata.language and source)"),
 		OPT_INT(0, "top", &top, "N", "list the N most common values of each field (default 20)"),
+		OPT_LIST(0, "numbers", &numbers, "PATH", "the distribution of the numbers at this path, or of each numeric member of the object there (repeatable)"),
 		OPT_GROUP("Input and output:"),
 		OPT_STRING('o', "output", &o.output, "FILE", "write the JSON to FILE; default stdout"),
 		STAGE_INPUT_OPTIONS(&o),
@@ -178,6 +355,7 @@ int cmd_stats(int argc, char **argv)
 		return usage_error("--top must not be negative");
 	if (merge) {
 		free(fields.items);
+		free(numbers.items);
 		return stats_merge(o.output, argv + 1, nargs);
 	}
 	nf = fields.n ? fields.n : 2;
@@ -224,6 +402,16 @@ int cmd_stats(int argc, char **argv)
 				break;
 			}
 		}
+		for (i = 0; i < numbers.n && !st.failed; i++) {
+			size_t vl;
+			const char *v = doc_get_path(&d, numbers.items[i], &vl);
+			if (v && num_doc(&nums, (const char *const *)numbers.items, i, v, vl)) {
+				msg("out of memory");
+				st.failed = 1;
+			}
+		}
+		if (st.failed)
+			break;
 		st.docs_out++;
 	}
 	doc_release(&d);
@@ -251,7 +439,16 @@ int cmd_stats(int argc, char **argv)
 		put_field(&b, &fs[i], top);
 		buf_addstr(&b, i + 1 < nf ? ",\n" : "\n");
 	}
-	buf_addstr(&b, "  }\n}\n");
+	buf_addstr(&b, "  }");
+	if (numbers.n) {
+		buf_addstr(&b, ",\n  \"numbers\": {\n");
+		for (i = 0; i < nums.n; i++) {
+			put_numbers(&b, &nums.v[i], st.docs_out);
+			buf_addstr(&b, i + 1 < nums.n ? ",\n" : "\n");
+		}
+		buf_addstr(&b, "  }");
+	}
+	buf_addstr(&b, "\n}\n");
 	if (!st.failed && outstream_write(st.out, b.ptr, b.len)) {
 		msg("cannot write '%s'", o.output ? o.output : "-");
 		st.failed = 1;
@@ -264,5 +461,11 @@ int cmd_stats(int argc, char **argv)
 	}
 	free(fs);
 	free(fields.items);
+	for (i = 0; i < nums.n; i++) {
+		free(nums.v[i].path);
+		numsketch_release(&nums.v[i].s);
+	}
+	free(nums.v);
+	free(numbers.items);
 	return stage_end(&st);
 }

@@ -4,11 +4,13 @@
 #include <float.h>
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
 #include "json.h"
+#include "numsketch.h"
 #include "statsjson.h"
 
 enum jt { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
@@ -360,7 +362,13 @@ static int merge(struct statsjson *a, const struct statsjson *b, int src, const 
 	switch (a->t) {
 	case J_NUM: {
 		long long sum;
-		if (key && (key_ends(key, keyn, "min") || key_ends(key, keyn, "max"))) {
+		if (key && keyn == 17 && !memcmp(key, "relative_accuracy", 17)) {
+			/* a sketch's parameter: the buckets add up only when it agrees */
+			if (num(a) != num(b)) {
+				*why = "sketches of different relative accuracy cannot be merged";
+				return SL_EFORMAT;
+			}
+		} else if (key && (key_ends(key, keyn, "min") || key_ends(key, keyn, "max"))) {
 			int is_min = key_ends(key, keyn, "min");
 			if ((is_min && num(b) < num(a)) || (!is_min && num(b) > num(a))) {
 				a->is_int = b->is_int;
@@ -470,13 +478,72 @@ int statsjson_merge(struct statsjson *acc, const struct statsjson *b, const char
 	return statsjson_merge_ex(acc, b, why, NULL);
 }
 
-/* Derived members: X_mean = X / docs, distinct = |values|. */
+/* A summary of numbers (sluice stats --numbers): its "mean" and
+ * "quantiles" again, from the merged "sum", "count" and "sketch" (the
+ * buckets added up), as one sketch of all the numbers would give them. */
+static void fix_numbers(struct statsjson *o, const struct statsjson *sk)
+{
+	struct statsjson *count = find(o, "count", 5), *sum = find(o, "sum", 3), *mean = find(o, "mean", 4);
+	struct statsjson *min = find(o, "min", 3), *max = find(o, "max", 3), *q = find(o, "quantiles", 9);
+	const struct statsjson *acc = find(sk, "relative_accuracy", 17), *zero = find(sk, "zero", 4);
+	struct numsketch s;
+	int ok = 1;
+
+	if (mean && mean->t == J_NUM && sum && sum->t == J_NUM && count && count->t == J_NUM && num(count) > 0) {
+		mean->is_int = 0;
+		mean->d = num(sum) / num(count);
+	}
+	if (!q || q->t != J_OBJ || !acc || acc->t != J_NUM || num(acc) != NUMSKETCH_ACCURACY || !min ||
+	    min->t != J_NUM || !max || max->t != J_NUM)
+		return; /* (another sketch than this build's: its quantiles stay as summed) */
+	numsketch_init(&s);
+	if (zero && zero->t == J_NUM && num(zero) > 0)
+		ok = !numsketch_add_bucket(&s, 0, 0, (uint64_t)num(zero));
+	for (int side = 0; side < 2 && ok; side++) {
+		const struct statsjson *d = find(sk, side ? "negative" : "positive", 8);
+		for (size_t k = 0; ok && d && d->t == J_OBJ && k < d->n; k++) {
+			char key[32], *end;
+			long idx;
+			if (d->keyn[k] >= sizeof(key) || d->vals[k]->t != J_NUM || !(num(d->vals[k]) > 0)) {
+				ok = 0;
+				break;
+			}
+			memcpy(key, d->keys[k], d->keyn[k]);
+			key[d->keyn[k]] = '\0';
+			idx = strtol(key, &end, 10);
+			ok = *end == '\0' && end != key &&
+			     !numsketch_add_bucket(&s, side ? -1 : 1, (int32_t)idx, (uint64_t)num(d->vals[k]));
+		}
+	}
+	s.min = num(min);
+	s.max = num(max);
+	for (size_t k = 0; ok && k < q->n; k++) {
+		/* "pN": the N-th percentile */
+		char key[32], *end;
+		double p, v;
+		if (q->keyn[k] < 2 || q->keyn[k] >= sizeof(key) || q->keys[k][0] != 'p' || q->vals[k]->t != J_NUM)
+			continue;
+		memcpy(key, q->keys[k] + 1, q->keyn[k] - 1);
+		key[q->keyn[k] - 1] = '\0';
+		p = strtod(key, &end);
+		if (*end || !(p >= 0 && p <= 100) || !isfinite(v = numsketch_quantile(&s, p / 100)))
+			continue;
+		q->vals[k]->is_int = 0;
+		q->vals[k]->d = v;
+	}
+	numsketch_release(&s);
+}
+
+/* Derived members: X_mean = X / docs, distinct = |values|, and the mean
+ * and quantiles of summaries of numbers. */
 static void fix_derived(struct statsjson *o)
 {
-	struct statsjson *docs, *values;
+	struct statsjson *docs, *values, *sk;
 
 	if (o->t != J_OBJ)
 		return;
+	if ((sk = find(o, "sketch", 6)) && sk->t == J_OBJ)
+		fix_numbers(o, sk);
 	docs = find(o, "docs", 4);
 	values = find(o, "values", 6);
 	for (size_t i = 0; i < o->n; i++) {
@@ -512,6 +579,15 @@ static int write_value(struct buf *out, const struct statsjson *j, int indent)
 	case J_NUM:
 		if (j->is_int)
 			return buf_addf(out, "%lld", j->i);
+		if (j->d != 0 && fabs(j->d) < 1) {
+			/* (ratios, their quantiles: as few digits as read back as
+			 * the same double, where 6 decimals would lose them) */
+			char tmp[64];
+			snprintf(tmp, sizeof(tmp), "%.15g", j->d);
+			if (strtod(tmp, NULL) != j->d)
+				snprintf(tmp, sizeof(tmp), "%.17g", j->d);
+			return buf_addstr(out, tmp);
+		}
 		return buf_addf(out, "%.6f", j->d);
 	case J_STR:
 	case J_ARR:

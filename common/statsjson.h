@@ -4,12 +4,17 @@
  * strings and arrays (kept as their JSON text).
  *
  * Merge rules, member by member (objects recursively, members in the order
- * they first appear):
+ * they first appear; doubles are written with 6 decimals, those between -1
+ * and 1 with as many significant digits as they need):
  *   numbers         summed (counters, bytes, seconds: total task time;
  *                   integers that would overflow are summed as doubles);
  *                   keys ending in "min" / "max" take the minimum / maximum;
  *                   "X_mean" becomes X / docs when both are present
  *   "distinct"      beside "values": the number of merged values
+ *   "sketch"        (sluice stats --numbers; numsketch.h) its buckets add
+ *                   up; "relative_accuracy" must agree (else refused); the
+ *                   object holding it gets "mean" (sum / count) and the
+ *                   "quantiles" ("pN") again from the merged buckets
  *   booleans        "complete": all of them; any other: any of them
  *   strings         kept when they agree, else null ("stage" must agree);
  *                   a string that some files lack also becomes null (and so

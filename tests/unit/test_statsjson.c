@@ -141,6 +141,23 @@ int main(void)
 	/* doubles whose sum is not finite stay finite */
 	CHECK(strncmp(M("{\"s\": 1.5e308}", "{\"s\": 1.5e308}"), "{\"tasks\": 2,\"s\": 1797693", 24) == 0);
 
+	/* ratios keep their significant digits */
+	CHECK_STR(M("{\"r\": 0.000123456}", "{\"r\": 0.000001}"), "{\"tasks\": 2,\"r\": 0.000124456}");
+	/* summaries of numbers (sluice stats --numbers): buckets add up, the mean
+	 * and the quantiles come from the merged sum, count and buckets */
+	{
+#define NUMS(v, b) "{\"numbers\": {\"x\": {\"count\": 1, \"sum\": " v ", \"min\": " v ", \"max\": " v \
+	", \"mean\": " v ", \"quantiles\": {\"p50\": " v ", \"p99\": " v "}, \"sketch\": " \
+	"{\"relative_accuracy\": 0.01, \"zero\": 0, \"positive\": {\"" b "\": 1}, \"negative\": {}}}}}"
+		const char *m = M(NUMS("1", "0"), NUMS("2", "35"));
+		CHECK_STR(m, "{\"tasks\": 2,\"numbers\": {\"x\": {\"count\": 2,\"sum\": 3,\"min\": 1,\"max\": 2,"
+			     "\"mean\": 1.500000,\"quantiles\": {\"p50\": 1.000000,\"p99\": 1.993662},\"sketch\": "
+			     "{\"relative_accuracy\": 0.01,\"zero\": 0,\"positive\": {\"0\": 1,\"35\": 1},\"negative\": {}}}}}");
+		CHECK_STR(M(NUMS("1", "0"), "{\"numbers\": {\"x\": {\"sketch\": {\"relative_accuracy\": 0.02}}}}"),
+			  "ERR sketches of different relative accuracy cannot be merged");
+#undef NUMS
+	}
+
 	/* refused input */
 	CHECK_STR(M("[1, 2]"), "PARSE not a JSON object");
 	CHECK_STR(M("12"), "PARSE not a JSON object");

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# sluice stats --numbers: the distribution of sluice quality's --signals on
+# real documents against exact nearest-rank quantiles computed in Python
+# (within the sketch's 1%; count, min and max exact); two halves merged
+# with --merge against the whole; numbers that are not there, not numbers
+# or not finite; sketches of another accuracy refused by --merge.
+. "$(dirname "$0")/lib.sh"
+need_data
+set -e
+zcat "$DATA/jsonl/dolma-CC-MAIN-20190717121559-20190717143559-00140.jsonl.gz" > "$T/d.jsonl"
+"$SLUICE" quality -q --signals --annotate-only "$T/d.jsonl" > "$T/q.jsonl"
+head -300 "$T/q.jsonl" > "$T/a.jsonl"
+tail -n +301 "$T/q.jsonl" > "$T/b.jsonl"
+N=metadata.quality_signals
+run "$SLUICE" stats -q --numbers $N "$T/q.jsonl"
+eq "signals: exit" "$rc" 0
+cp "$T/out" "$T/all.json"
+
+# against Python: every signal, every quantile
+eq "signals against exact quantiles" "$(python3 - "$T/q.jsonl" "$T/all.json" <<'PY'
+import json, math, sys
+docs = [json.loads(l) for l in open(sys.argv[1])]
+st = json.load(open(sys.argv[2]))['numbers']
+bad, nq = [], 0
+names = set()
+for d in docs:
+    names |= set(d['metadata'].get('quality_signals', {}))
+if set(k.split('.', 2)[2] for k in st) != names:
+    bad.append('paths')
+for path, s in st.items():
+    key = path.split('.', 2)[2]
+    xs = sorted(d['metadata']['quality_signals'][key] for d in docs
+                if isinstance(d['metadata'].get('quality_signals', {}).get(key), (int, float)))
+    if (s['count'], s['other'], s['absent']) != (len(xs), 0, len(docs) - len(xs)):
+        bad.append(path + ' counts')
+    if s['min'] != xs[0] or s['max'] != xs[-1] or abs(s['mean'] - sum(xs) / len(xs)) > 1e-5 * max(1, abs(s['mean'])):
+        bad.append(path + ' min/max/mean')
+    for q, v in s['quantiles'].items():
+        exact = xs[max(1, math.ceil(float(q[1:]) / 100 * len(xs))) - 1]
+        nq += 1
+        if abs(v - exact) > 0.01 * abs(exact) + 1e-12:
+            bad.append(f'{path} {q} {v} {exact}')
+print(len(st) >= 20, nq, bad)
+PY
+)" "True $(( $(json "$T/all.json" "len(j['numbers'])") * 9 )) []"
+
+# two halves, merged: the whole's counts, extremes and quantiles
+"$SLUICE" stats -q --numbers $N "$T/a.jsonl" > "$T/sa.json"
+"$SLUICE" stats -q --numbers $N "$T/b.jsonl" > "$T/sb.json"
+run "$SLUICE" stats --merge "$T/sa.json" "$T/sb.json"
+eq "halves merged: exit" "$rc" 0
+eq "halves merged = whole" "$(python3 - "$T/all.json" "$T/out" <<'PY'
+import json, sys
+a = json.load(open(sys.argv[1]))['numbers']
+m = json.load(open(sys.argv[2]))['numbers']
+bad = []
+close = lambda x, y: abs(x - y) <= 1e-5 * max(abs(x), abs(y)) + 1e-9  # (6 significant digits printed)
+for path, s in a.items():
+    t = m[path]
+    for k in ('count', 'other', 'absent', 'min', 'max', 'mean'):
+        if not close(s[k], t[k]):
+            bad.append(f'{path} {k} {s[k]} {t[k]}')
+    for q in s['quantiles']:
+        if not close(s['quantiles'][q], t['quantiles'][q]):
+            bad.append(f'{path} {q}')
+print(sorted(a) == sorted(m), bad)
+PY
+)" "True []"
+
+# not there, not numbers, not finite; a number straight at the path; negatives
+cat > "$T/odd.jsonl" <<'EOF'
+{"id": "1", "text": "a", "metadata": {"s": {"x": 1, "y": "2"}, "n": 5}}
+{"id": "2", "text": "b", "metadata": {"s": {"x": null, "z": -3.5}, "n": "five"}}
+{"id": "3", "text": "c", "metadata": {"s": {"x": 1e400, "z": -0.0}}}
+{"id": "4", "text": "d", "metadata": {"s": 7, "n": -2}}
+{"id": "5", "text": "e"}
+EOF
+run "$SLUICE" stats -q --numbers metadata.s --numbers metadata.n "$T/odd.jsonl"
+eq "odd numbers: exit" "$rc" 0
+eq "odd numbers" "$(json "$T/out" "[(k, v['count'], v['other'], v['absent'], v.get('min'), v.get('max')) for k, v in j['numbers'].items()]")" \
+	"[('metadata.s.x', 1, 2, 2, 1, 1), ('metadata.s.y', 0, 1, 4, None, None), ('metadata.n', 2, 1, 2, -2, 5), ('metadata.s.z', 2, 0, 3, -3.5, 0), ('metadata.s', 1, 0, 4, 7, 7)]"
+eq "odd numbers: quantiles" "$(json "$T/out" "[abs(j['numbers']['metadata.s.z']['quantiles'][q] - w) <= 0.035 for q, w in (('p1', -3.5), ('p50', -3.5), ('p99', 0))]")" \
+	"[True, True, True]"
+
+# empty input: no numbers
+run "$SLUICE" stats -q --numbers $N /dev/null
+eq "empty input" "$rc:$(json "$T/out" "j['numbers']")" "0:{}"
+
+# a sketch of another accuracy (another build's) does not merge
+python3 - "$T/sa.json" "$T/other.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+for s in j['numbers'].values():
+    s['sketch']['relative_accuracy'] = 0.02
+json.dump(j, open(sys.argv[2], 'w'))
+PY
+run "$SLUICE" stats --merge "$T/sa.json" "$T/other.json"
+eq "other accuracy: exit" "$rc:$(wc -c < "$T/out")" "1:0"
+eq "other accuracy: message" "$(cat "$T/err")" \
+	"sluice stats: '$T/other.json': sketches of different relative accuracy cannot be merged"
+done_testing
