@@ -9,6 +9,7 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "array.h"
 #include "builtin.h"
 #include "error.h"
 #include "msg.h"
@@ -117,14 +118,8 @@ static struct num_stats *num_entry(struct num_list *l, const char *const *paths,
 			return e;
 		}
 	}
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct num_stats *v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (ARRAY_GROW(l->v, l->cap, l->n + 1))
+		return NULL;
 	e = &l->v[l->n];
 	memset(e, 0, sizeof(*e));
 	plen = strlen(paths[parent]);

@@ -497,21 +497,25 @@ static void fix_numbers(struct statsjson *o, const struct statsjson *sk)
 	    min->t != J_NUM || !max || max->t != J_NUM)
 		return; /* (another sketch than this build's: its quantiles stay as summed) */
 	numsketch_init(&s);
-	if (zero && zero->t == J_NUM && num(zero) > 0)
+	/* (untrusted: counts must be whole numbers a uint64_t holds) */
+#define COUNT_OK(x) ((x) >= 0 && (x) < 1.8e19 && (x) == floor(x))
+	if (zero && (zero->t != J_NUM || !COUNT_OK(num(zero))))
+		ok = 0;
+	else if (zero && num(zero) > 0)
 		ok = !numsketch_add_bucket(&s, 0, 0, (uint64_t)num(zero));
 	for (int side = 0; side < 2 && ok; side++) {
 		const struct statsjson *d = find(sk, side ? "negative" : "positive", 8);
 		for (size_t k = 0; ok && d && d->t == J_OBJ && k < d->n; k++) {
 			char key[32], *end;
 			long idx;
-			if (d->keyn[k] >= sizeof(key) || d->vals[k]->t != J_NUM || !(num(d->vals[k]) > 0)) {
+			if (d->keyn[k] >= sizeof(key) || d->vals[k]->t != J_NUM || !COUNT_OK(num(d->vals[k]))) {
 				ok = 0;
 				break;
 			}
 			memcpy(key, d->keys[k], d->keyn[k]);
 			key[d->keyn[k]] = '\0';
 			idx = strtol(key, &end, 10);
-			ok = *end == '\0' && end != key &&
+			ok = *end == '\0' && end != key && idx >= -1000000 && idx <= 1000000 &&
 			     !numsketch_add_bucket(&s, side ? -1 : 1, (int32_t)idx, (uint64_t)num(d->vals[k]));
 		}
 	}
@@ -532,6 +536,7 @@ static void fix_numbers(struct statsjson *o, const struct statsjson *sk)
 		q->vals[k]->d = v;
 	}
 	numsketch_release(&s);
+#undef COUNT_OK
 }
 
 /* Derived members: X_mean = X / docs, distinct = |values|, and the mean

@@ -709,11 +709,11 @@ int ft_state_init(struct ft_state *s, const struct ft_model *m)
 	return 0;
 }
 
+static void wc_drop(struct ft_state *s);
+
 void ft_state_release(struct ft_state *s)
 {
-	free(s->wc);
-	free(s->wc_bytes);
-	free(s->wc_rows);
+	wc_drop(s);
 	free(s->hidden);
 	free(s->output);
 	free(s->whash);
@@ -921,6 +921,16 @@ static const int32_t *wc_find(const struct ft_state *s, const char *t, size_t n,
 	return s->wc_rows + e->roff;
 }
 
+static void wc_drop(struct ft_state *s)
+{
+	free(s->wc);
+	free(s->wc_bytes);
+	free(s->wc_rows);
+	s->wc = NULL;
+	s->wc_bytes = NULL;
+	s->wc_rows = NULL;
+}
+
 /* Remember a token's rows (nothing when it cannot: the table is a help). */
 static void wc_add(struct ft_state *s, const char *t, size_t n, uint32_t h, const int32_t *rows, size_t nrows)
 {
@@ -932,12 +942,7 @@ static void wc_add(struct ft_state *s, const char *t, size_t n, uint32_t h, cons
 		s->wc_bytes = malloc(FT_WC_BYTES);
 		s->wc_rows = malloc(FT_WC_ROWS * sizeof(*s->wc_rows));
 		if (!s->wc || !s->wc_bytes || !s->wc_rows) {
-			free(s->wc);
-			free(s->wc_bytes);
-			free(s->wc_rows);
-			s->wc = NULL;
-			s->wc_bytes = NULL;
-			s->wc_rows = NULL;
+			wc_drop(s);
 			return;
 		}
 		s->wc_blen = s->wc_rlen = 0;

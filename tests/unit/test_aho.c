@@ -51,6 +51,17 @@ static int cmp_hit(const void *x, const void *y)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
+/* got, sorted, holds the hits of want (sorted) */
+static int same_hits(struct hits *got, const struct hits *want)
+{
+	size_t j;
+	if (got->n)
+		qsort(got->h, got->n, sizeof(*got->h), cmp_hit);
+	for (j = 0; j < got->n && j < want->n && !cmp_hit(&got->h[j], &want->h[j]); j++)
+		;
+	return got->n == want->n && j == got->n;
+}
+
 static uint64_t rng = 88172645463325252ull;
 static unsigned rnd(unsigned n)
 {
@@ -146,21 +157,13 @@ int main(void)
 			failures++;
 			fprintf(stderr, "round %d: hit %zu ends before the one before it\n", round, j);
 		}
-		if (got.n)
-			qsort(got.h, got.n, sizeof(*got.h), cmp_hit);
 		if (want.n)
 			qsort(want.h, want.n, sizeof(*want.h), cmp_hit);
-		for (j = 0; j < got.n && j < want.n && !cmp_hit(&got.h[j], &want.h[j]); j++)
-			;
-		if (got.n != want.n || j < got.n) {
+		if (!same_hits(&got, &want)) {
 			failures++;
 			fprintf(stderr, "round %d: %zu hits, naive %zu\n", round, got.n, want.n);
 		}
-		if (any.n)
-			qsort(any.h, any.n, sizeof(*any.h), cmp_hit);
-		for (j = 0; j < any.n && j < want.n && !cmp_hit(&any.h[j], &want.h[j]); j++)
-			;
-		if (any.n != want.n || j < any.n) {
+		if (!same_hits(&any, &want)) {
 			failures++;
 			fprintf(stderr, "round %d: aho_scan_any %zu hits, naive %zu\n", round, any.n, want.n);
 		}
