@@ -88,8 +88,8 @@ static int field_add(struct field_stats *f, const char *val, size_t len)
  * (the members in the order first seen). */
 struct num_stats {
 	size_t parent;          /* which --numbers PATH */
-	char *path;             /* PATH, or PATH.member */
-	size_t keyoff;          /* the member's raw key: path + keyoff (0: none) */
+	char *path;             /* PATH, or PATH.member (the key decoded) */
+	char *key;              /* the member's raw key (NULL: PATH itself) */
 	size_t keylen;
 	struct numsketch s;
 	uint64_t other;         /* there, but not a finite number */
@@ -107,13 +107,13 @@ static struct num_stats *num_entry(struct num_list *l, const char *const *paths,
 				   size_t keylen)
 {
 	struct num_stats *e;
-	size_t i, plen;
+	struct buf path = BUF_INIT;
+	size_t i;
 	/* members come in the same order in most documents: the next one first */
 	for (i = 0; i < l->n; i++) {
 		size_t k = (l->hint + i) % l->n;
 		e = &l->v[k];
-		if (e->parent == parent && (key ? e->keyoff && e->keylen == keylen && !memcmp(e->path + e->keyoff, key, keylen)
-						: !e->keyoff)) {
+		if (e->parent == parent && (key ? e->key && e->keylen == keylen && !memcmp(e->key, key, keylen) : !e->key)) {
 			l->hint = k + 1;
 			return e;
 		}
@@ -122,17 +122,21 @@ static struct num_stats *num_entry(struct num_list *l, const char *const *paths,
 		return NULL;
 	e = &l->v[l->n];
 	memset(e, 0, sizeof(*e));
-	plen = strlen(paths[parent]);
-	if (!(e->path = malloc(plen + (key ? keylen + 1 : 0) + 1)))
+	if (buf_addstr(&path, paths[parent]) ||
+	    (key && (buf_addch(&path, '.') || json_string_decode(&path, key, keylen, NULL))) ||
+	    (key && !(e->key = malloc(keylen + 1)))) {
+		buf_release(&path);
 		return NULL;
-	memcpy(e->path, paths[parent], plen);
+	}
 	if (key) {
-		e->path[plen] = '.';
-		memcpy(e->path + plen + 1, key, keylen);
-		e->keyoff = plen + 1;
+		memcpy(e->key, key, keylen);
 		e->keylen = keylen;
 	}
-	e->path[plen + (key ? keylen + 1 : 0)] = '\0';
+	e->path = buf_detach(&path, NULL);
+	if (!e->path) {
+		free(e->key);
+		return NULL;
+	}
 	e->parent = parent;
 	numsketch_init(&e->s);
 	l->hint = ++l->n;
@@ -458,6 +462,7 @@ int cmd_stats(int argc, char **argv)
 	free(fields.items);
 	for (i = 0; i < nums.n; i++) {
 		free(nums.v[i].path);
+		free(nums.v[i].key);
 		numsketch_release(&nums.v[i].s);
 	}
 	free(nums.v);

@@ -82,6 +82,13 @@ eq "odd numbers" "$(json "$T/out" "[(k, v['count'], v['other'], v['absent'], v.g
 eq "odd numbers: quantiles" "$(json "$T/out" "[abs(j['numbers']['metadata.s.z']['quantiles'][q] - w) <= 0.035 for q, w in (('p1', -3.5), ('p50', -3.5), ('p99', 0))]")" \
 	"[True, True, True]"
 
+# a member's key with escapes: decoded in the path, matched as written
+printf '%s\n' '{"id": "1", "text": "a", "metadata": {"s": {"caf\u00e9": 1, "q\"t": 2}}}' \
+	'{"id": "2", "text": "b", "metadata": {"s": {"caf\u00e9": 3}}}' > "$T/esc.jsonl"
+run "$SLUICE" stats -q --numbers metadata.s "$T/esc.jsonl"
+eq "escaped keys" "$rc:$(json "$T/out" "[(k, v['count'], v['max']) for k, v in j['numbers'].items()]")" \
+	"0:[('metadata.s.café', 2, 3), ('metadata.s.q\"t', 1, 2)]"
+
 # empty input: no numbers
 run "$SLUICE" stats -q --numbers $N /dev/null
 eq "empty input" "$rc:$(json "$T/out" "j['numbers']")" "0:{}"
