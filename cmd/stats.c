@@ -15,6 +15,7 @@
 #include "msg.h"
 #include "numsketch.h"
 #include "stage.h"
+#include "strmap.h"
 #include "utf8.h"
 
 /* Distinct values remembered per field; the rest are counted as "(other)". */
@@ -215,14 +216,15 @@ static void put_side(struct buf *b, const struct numsketch_side *d)
 	buf_addch(b, '}');
 }
 
-static void put_numbers(struct buf *b, const struct num_stats *e, uint64_t docs)
+/* One summary, its lines indented by ind spaces (its members' by ind + 2). */
+static void put_numbers(struct buf *b, const struct num_stats *e, uint64_t docs, int ind)
 {
 	const struct numsketch *s = &e->s;
 	uint64_t seen = s->count + e->other;
-	buf_addstr(b, "    ");
+	buf_addf(b, "%*s", ind, "");
 	json_string_encode(b, e->path, strlen(e->path));
-	buf_addf(b, ": {\n      \"count\": %" PRIu64 ", \"other\": %" PRIu64 ", \"absent\": %" PRIu64, s->count,
-		 e->other, docs > seen ? docs - seen : 0);
+	buf_addf(b, ": {\n%*s\"count\": %" PRIu64 ", \"other\": %" PRIu64 ", \"absent\": %" PRIu64, ind + 2, "",
+		 s->count, e->other, docs > seen ? docs - seen : 0);
 	if (s->count) {
 		buf_addstr(b, ", \"sum\": ");
 		put_num(b, s->sum, 15);
@@ -232,19 +234,126 @@ static void put_numbers(struct buf *b, const struct num_stats *e, uint64_t docs)
 		put_num(b, s->max, 0);
 		buf_addstr(b, ", \"mean\": ");
 		put_num(b, s->sum / (double)s->count, 6);
-		buf_addstr(b, ",\n      \"quantiles\": {");
+		buf_addf(b, ",\n%*s\"quantiles\": {", ind + 2, "");
 		for (size_t q = 0; q < sizeof(quantiles) / sizeof(quantiles[0]); q++) {
 			buf_addf(b, "%s\"%s\": ", q ? ", " : "", quantiles[q].name);
 			put_num(b, numsketch_quantile(s, quantiles[q].p), 6);
 		}
 		buf_addch(b, '}');
 	}
-	buf_addf(b, ",\n      \"sketch\": {\"relative_accuracy\": %g, \"zero\": %" PRIu64 ", \"positive\": ",
-		 NUMSKETCH_ACCURACY, s->zero);
+	buf_addf(b, ",\n%*s\"sketch\": {\"relative_accuracy\": %g, \"zero\": %" PRIu64 ", \"positive\": ",
+		 ind + 2, "", NUMSKETCH_ACCURACY, s->zero);
 	put_side(b, &s->pos);
 	buf_addstr(b, ", \"negative\": ");
 	put_side(b, &s->neg);
-	buf_addstr(b, "}\n    }");
+	buf_addf(b, "}\n%*s}", ind, "");
+}
+
+static void put_num_list(struct buf *b, const struct num_list *l, uint64_t docs, int ind)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		put_numbers(b, &l->v[i], docs, ind);
+		buf_addstr(b, i + 1 < l->n ? ",\n" : "\n");
+	}
+}
+
+static void num_list_release(struct num_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].path);
+		free(l->v[i].key);
+		numsketch_release(&l->v[i].s);
+	}
+	free(l->v);
+}
+
+/* --group-by: the documents' groups (the decoded string at FIELD, else its
+ * JSON text; "(none)" without one; past MAX_GROUPS, "(other)"), each with
+ * its documents and summaries. */
+#define MAX_GROUPS 10000
+struct groups {
+	struct strmap names;
+	struct num_list *lists;
+	uint64_t *docs;
+	size_t cap;
+};
+
+/* The group of a document: its index, or -1 when out of memory. */
+static int64_t group_of(struct groups *g, const struct doc *d, const char *field, struct buf *tmp)
+{
+	size_t vl;
+	const char *v = doc_get_path(d, field, &vl);
+	int64_t k;
+	buf_reset(tmp);
+	if (!v) {
+		if (buf_addstr(tmp, "(none)"))
+			return -1;
+	} else if (json_is_string(v, vl)) {
+		if (json_string_decode(tmp, v + 1, vl - 2, NULL))
+			return -1;
+	} else if (buf_add(tmp, v, vl)) {
+		return -1;
+	}
+	k = strmap_get(&g->names, tmp->ptr, tmp->len, g->names.n < MAX_GROUPS, NULL);
+	if (k == STRMAP_ABSENT)
+		k = strmap_get(&g->names, "(other)", 7, 1, NULL);
+	if (k < 0)
+		return -1;
+	if ((size_t)k >= g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 16;
+		struct num_list *l;
+		uint64_t *n;
+		while (cap <= (size_t)k)
+			cap *= 2;
+		if (!(l = realloc(g->lists, cap * sizeof(*l))))
+			return -1;
+		g->lists = l;
+		if (!(n = realloc(g->docs, cap * sizeof(*n))))
+			return -1;
+		g->docs = n;
+		memset(l + g->cap, 0, (cap - g->cap) * sizeof(*l));
+		memset(n + g->cap, 0, (cap - g->cap) * sizeof(*n));
+		g->cap = cap;
+	}
+	g->docs[k]++;
+	return k;
+}
+
+static const struct groups *sort_groups;
+static int by_docs(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	if (sort_groups->docs[x] != sort_groups->docs[y])
+		return sort_groups->docs[x] < sort_groups->docs[y] ? 1 : -1;
+	return strcmp(strmap_str(&sort_groups->names, x), strmap_str(&sort_groups->names, y));
+}
+
+/* "numbers_by": {FIELD: {group: {"docs": n, summaries...}, ...}}, the
+ * groups with the most documents first. */
+static void put_groups(struct buf *b, const struct groups *g, const char *field)
+{
+	size_t n = g->names.n < g->cap ? g->names.n : g->cap, i; /* (a group whose lists could not grow: none) */
+	uint32_t *order = malloc((n ? n : 1) * sizeof(*order));
+	if (!order)
+		return;
+	for (i = 0; i < n; i++)
+		order[i] = (uint32_t)i;
+	sort_groups = g;
+	qsort(order, n, sizeof(*order), by_docs);
+	buf_addstr(b, ",\n  \"numbers_by\": {");
+	json_string_encode(b, field, strlen(field));
+	buf_addstr(b, ": {\n");
+	for (i = 0; i < n; i++) {
+		uint32_t k = order[i];
+		const char *name = strmap_str(&g->names, k);
+		buf_addstr(b, "    ");
+		json_string_encode(b, name, g->names.len[k]);
+		buf_addf(b, ": {\n      \"docs\": %" PRIu64 "%s", g->docs[k], g->lists[k].n ? ",\n" : "\n");
+		put_num_list(b, &g->lists[k], g->docs[k], 6);
+		buf_addstr(b, i + 1 < n ? "    },\n" : "    }\n");
+	}
+	buf_addstr(b, "  }}");
+	free(order);
 }
 
 static int by_count(const void *a, const void *b)
@@ -310,7 +419,9 @@ int cmd_stats(int argc, char **argv)
 		"quantiles p1 p5 p10 p25 p50 p75 p90 p95 p99 within 1% of the exact ones",
 		"(from a DDSketch, which --merge adds up, so merged quantiles are those of",
 		"all the tasks' numbers).  \"other\" counts values there that are not",
-		"numbers, \"absent\" the documents without one.",
+		"numbers, \"absent\" the documents without one.  With --group-by FIELD",
+		"(e.g. metadata.language), \"numbers_by\" has them again for each value",
+		"of FIELD, as FineWeb-2 sets its thresholds per language.",
 		"",
 		"With --merge, the arguments are instead --stats files of the tasks of one",
 		"sharded run (or outputs of sluice stats): counters are added up, minima",
@@ -327,12 +438,16 @@ int cmd_stats(int argc, char **argv)
 	struct stage_opts o = { 0 };
 	struct opt_list fields = { 0 }, numbers = { 0 };
 	struct num_list nums = { 0 };
+	struct groups groups = { 0 };
+	struct buf gtmp = BUF_INIT;
+	const char *group_by = NULL;
 	int top = 20, merge = 0;
 	struct option opts[] = {
 		OPT_FLAG(0, "merge", &merge, "merge --stats JSON files (the arguments) into one"),
 		OPT_LIST('f', "field", &fields, "PATH", "count the values of this field (dotted path; repeatable; default metadata.language and source)"),
 		OPT_INT(0, "top", &top, "N", "list the N most common values of each field (default 20)"),
 		OPT_LIST(0, "numbers", &numbers, "PATH", "the distribution of the numbers at this path, or of each numeric member of the object there (repeatable)"),
+		OPT_STRING(0, "group-by", &group_by, "FIELD", "with --numbers: also one distribution per value of FIELD (e.g. metadata.language)"),
 		OPT_GROUP("Input and output:"),
 		OPT_STRING('o', "output", &o.output, "FILE", "write the JSON to FILE; default stdout"),
 		STAGE_INPUT_OPTIONS(&o),
@@ -352,6 +467,10 @@ int cmd_stats(int argc, char **argv)
 		return nargs == -1 ? 0 : 2;
 	if (top < 0)
 		return usage_error("--top must not be negative");
+	if (group_by && !numbers.n) {
+		free(fields.items);
+		return usage_error("--group-by needs --numbers (the numbers to summarize per group)");
+	}
 	if (merge) {
 		free(fields.items);
 		free(numbers.items);
@@ -367,6 +486,7 @@ int cmd_stats(int argc, char **argv)
 		free(fs);
 		return rc;
 	}
+	strmap_init(&groups.names, 0);
 	doc_init(&d);
 	while (stage_next(&st, &d) > 0) {
 		const char *t;
@@ -401,12 +521,20 @@ int cmd_stats(int argc, char **argv)
 				break;
 			}
 		}
-		for (i = 0; i < numbers.n && !st.failed; i++) {
-			size_t vl;
-			const char *v = doc_get_path(&d, numbers.items[i], &vl);
-			if (v && num_doc(&nums, (const char *const *)numbers.items, i, v, vl)) {
+		{
+			int64_t g = group_by ? group_of(&groups, &d, group_by, &gtmp) : 0;
+			if (g < 0) {
 				msg("out of memory");
 				st.failed = 1;
+			}
+			for (i = 0; i < numbers.n && !st.failed; i++) {
+				size_t vl;
+				const char *v = doc_get_path(&d, numbers.items[i], &vl);
+				if (v && (num_doc(&nums, (const char *const *)numbers.items, i, v, vl) ||
+					  (group_by && num_doc(&groups.lists[g], (const char *const *)numbers.items, i, v, vl)))) {
+					msg("out of memory");
+					st.failed = 1;
+				}
 			}
 		}
 		if (st.failed)
@@ -441,12 +569,11 @@ int cmd_stats(int argc, char **argv)
 	buf_addstr(&b, "  }");
 	if (numbers.n) {
 		buf_addstr(&b, ",\n  \"numbers\": {\n");
-		for (i = 0; i < nums.n; i++) {
-			put_numbers(&b, &nums.v[i], st.docs_out);
-			buf_addstr(&b, i + 1 < nums.n ? ",\n" : "\n");
-		}
+		put_num_list(&b, &nums, st.docs_out, 4);
 		buf_addstr(&b, "  }");
 	}
+	if (group_by)
+		put_groups(&b, &groups, group_by);
 	buf_addstr(&b, "\n}\n");
 	if (!st.failed && outstream_write(st.out, b.ptr, b.len)) {
 		msg("cannot write '%s'", o.output ? o.output : "-");
@@ -460,12 +587,13 @@ int cmd_stats(int argc, char **argv)
 	}
 	free(fs);
 	free(fields.items);
-	for (i = 0; i < nums.n; i++) {
-		free(nums.v[i].path);
-		free(nums.v[i].key);
-		numsketch_release(&nums.v[i].s);
-	}
-	free(nums.v);
+	num_list_release(&nums);
+	for (i = 0; i < groups.cap; i++)
+		num_list_release(&groups.lists[i]);
+	free(groups.lists);
+	free(groups.docs);
+	strmap_release(&groups.names);
+	buf_release(&gtmp);
 	free(numbers.items);
 	return stage_end(&st);
 }

@@ -67,6 +67,80 @@ print(sorted(a) == sorted(m), bad)
 PY
 )" "True []"
 
+# --group-by: per language (lid.176 on the Dolma sample and the UDHR texts),
+# each group against Python; halves merged against the whole
+python3 - "$DATA/langid/udhr_txt" "$T/udhr.jsonl" <<'PY'
+import glob, json, sys
+with open(sys.argv[2], 'w') as f:
+    for i, p in enumerate(sorted(glob.glob(sys.argv[1] + '/*.txt'))):
+        f.write(json.dumps({'id': 'u%d' % i, 'text': open(p, encoding='utf-8', errors='replace').read()}) + '\n')
+PY
+cat "$T/d.jsonl" "$T/udhr.jsonl" | "$SLUICE" lang -q --annotate-only | "$SLUICE" quality -q --signals --annotate-only > "$T/ml.jsonl"
+printf '%s\n' '{"id": "x", "text": "no language here", "metadata": {"quality_signals": {"gopher_words": 3}}}' >> "$T/ml.jsonl"
+run "$SLUICE" stats -q --numbers $N --group-by metadata.language "$T/ml.jsonl"
+eq "grouped: exit" "$rc" 0
+eq "grouped against exact quantiles" "$(python3 - "$T/ml.jsonl" "$T/out" <<'PY'
+import collections, json, math, sys
+docs = [json.loads(l) for l in open(sys.argv[1])]
+g = json.load(open(sys.argv[2]))['numbers_by']['metadata.language']
+by = collections.defaultdict(list)
+for d in docs:
+    by[d['metadata'].get('language', '(none)')].append(d)
+bad, nq = [], 0
+if sorted(g) != sorted(by) or list(g)[0] != max(by, key=lambda k: len(by[k])):
+    bad.append('groups')
+for lang, ds in by.items():
+    if g[lang]['docs'] != len(ds):
+        bad.append(lang + ' docs')
+    for path, s in g[lang].items():
+        if path == 'docs':
+            continue
+        key = path.split('.', 2)[2]
+        xs = sorted(d['metadata']['quality_signals'][key] for d in ds if key in d['metadata'].get('quality_signals', {}))
+        if (s['count'], s['absent']) != (len(xs), len(ds) - len(xs)) or s['min'] != xs[0] or s['max'] != xs[-1]:
+            bad.append(f'{lang} {path}')
+        for q, v in s['quantiles'].items():
+            exact = xs[max(1, math.ceil(float(q[1:]) / 100 * len(xs))) - 1]
+            nq += 1
+            if abs(v - exact) > 0.01 * abs(exact) + 1e-12:
+                bad.append(f'{lang} {path} {q}')
+print(len(g) > 20, g['(none)']['docs'], nq > 5000, bad)
+PY
+)" "True 1 True []"
+head -700 "$T/ml.jsonl" > "$T/m1.jsonl"
+tail -n +701 "$T/ml.jsonl" > "$T/m2.jsonl"
+"$SLUICE" stats -q --numbers $N --group-by metadata.language "$T/m1.jsonl" > "$T/g1.json"
+"$SLUICE" stats -q --numbers $N --group-by metadata.language "$T/m2.jsonl" > "$T/g2.json"
+run "$SLUICE" stats --merge "$T/g1.json" "$T/g2.json"
+cp "$T/out" "$T/gm.json"
+run "$SLUICE" stats -q --numbers $N --group-by metadata.language "$T/ml.jsonl"
+eq "grouped halves merged = whole" "$(python3 - "$T/out" "$T/gm.json" <<'PY'
+import json, sys
+a = json.load(open(sys.argv[1]))['numbers_by']['metadata.language']
+m = json.load(open(sys.argv[2]))['numbers_by']['metadata.language']
+close = lambda x, y: abs(x - y) <= 1e-5 * max(abs(x), abs(y)) + 1e-9
+bad = []
+for lang, ga in a.items():
+    gm = m[lang]
+    if ga['docs'] != gm['docs']:
+        bad.append(lang)
+    for path, s in ga.items():
+        if path == 'docs':
+            continue
+        t = gm[path]
+        for k in ('count', 'absent', 'min', 'max', 'mean'):
+            if not close(s[k], t[k]):
+                bad.append(f'{lang} {path} {k}')
+        for q in s['quantiles']:
+            if not close(s['quantiles'][q], t['quantiles'][q]):
+                bad.append(f'{lang} {path} {q}')
+print(sorted(a) == sorted(m), bad)
+PY
+)" "True []"
+run "$SLUICE" stats -q --group-by metadata.language "$T/ml.jsonl"
+eq "--group-by without --numbers" "$rc:$(head -1 "$T/err")" \
+	"2:sluice stats: --group-by needs --numbers (the numbers to summarize per group)"
+
 # not there, not numbers, not finite; a number straight at the path; negatives
 cat > "$T/odd.jsonl" <<'EOF'
 {"id": "1", "text": "a", "metadata": {"s": {"x": 1, "y": "2"}, "n": 5}}
