@@ -44,28 +44,43 @@ print(len(st) >= 20, nq, bad)
 PY
 )" "True $(( $(json "$T/all.json" "len(j['numbers'])") * 9 )) []"
 
+# same_summaries A B [GROUP-FIELD]: the summaries of two stats outputs
+# agree (to the 6 significant digits printed): prints "True []"
+cat > "$T/same.py" <<'PY'
+import json, sys
+def groups(path):
+    j = json.load(open(path))
+    if len(sys.argv) > 3:
+        return j['numbers_by'][sys.argv[3]]
+    return {'': dict(j['numbers'], docs=j['docs'])}
+a, m = groups(sys.argv[1]), groups(sys.argv[2])
+close = lambda x, y: abs(x - y) <= 1e-5 * max(abs(x), abs(y)) + 1e-9
+bad = []
+for g, ga in a.items():
+    gm = m[g]
+    if ga['docs'] != gm['docs'] or sorted(ga) != sorted(gm):
+        bad.append(f'{g} docs or paths')
+        continue
+    for path, s in ga.items():
+        if path == 'docs':
+            continue
+        t = gm[path]
+        for k in ('count', 'other', 'absent', 'min', 'max', 'mean'):
+            if not close(s[k], t[k]):
+                bad.append(f'{g} {path} {k} {s[k]} {t[k]}')
+        for q in s['quantiles']:
+            if not close(s['quantiles'][q], t['quantiles'][q]):
+                bad.append(f'{g} {path} {q}')
+print(sorted(a) == sorted(m), bad)
+PY
+same_summaries() { python3 "$T/same.py" "$@"; }
+
 # two halves, merged: the whole's counts, extremes and quantiles
 "$SLUICE" stats -q --numbers $N "$T/a.jsonl" > "$T/sa.json"
 "$SLUICE" stats -q --numbers $N "$T/b.jsonl" > "$T/sb.json"
 run "$SLUICE" stats --merge "$T/sa.json" "$T/sb.json"
 eq "halves merged: exit" "$rc" 0
-eq "halves merged = whole" "$(python3 - "$T/all.json" "$T/out" <<'PY'
-import json, sys
-a = json.load(open(sys.argv[1]))['numbers']
-m = json.load(open(sys.argv[2]))['numbers']
-bad = []
-close = lambda x, y: abs(x - y) <= 1e-5 * max(abs(x), abs(y)) + 1e-9  # (6 significant digits printed)
-for path, s in a.items():
-    t = m[path]
-    for k in ('count', 'other', 'absent', 'min', 'max', 'mean'):
-        if not close(s[k], t[k]):
-            bad.append(f'{path} {k} {s[k]} {t[k]}')
-    for q in s['quantiles']:
-        if not close(s['quantiles'][q], t['quantiles'][q]):
-            bad.append(f'{path} {q}')
-print(sorted(a) == sorted(m), bad)
-PY
-)" "True []"
+eq "halves merged = whole" "$(same_summaries "$T/all.json" "$T/out")" "True []"
 
 # --group-by: per language (lid.176 on the Dolma sample and the UDHR texts),
 # each group against Python; halves merged against the whole
@@ -114,29 +129,7 @@ tail -n +701 "$T/ml.jsonl" > "$T/m2.jsonl"
 run "$SLUICE" stats --merge "$T/g1.json" "$T/g2.json"
 cp "$T/out" "$T/gm.json"
 run "$SLUICE" stats -q --numbers $N --group-by metadata.language "$T/ml.jsonl"
-eq "grouped halves merged = whole" "$(python3 - "$T/out" "$T/gm.json" <<'PY'
-import json, sys
-a = json.load(open(sys.argv[1]))['numbers_by']['metadata.language']
-m = json.load(open(sys.argv[2]))['numbers_by']['metadata.language']
-close = lambda x, y: abs(x - y) <= 1e-5 * max(abs(x), abs(y)) + 1e-9
-bad = []
-for lang, ga in a.items():
-    gm = m[lang]
-    if ga['docs'] != gm['docs']:
-        bad.append(lang)
-    for path, s in ga.items():
-        if path == 'docs':
-            continue
-        t = gm[path]
-        for k in ('count', 'absent', 'min', 'max', 'mean'):
-            if not close(s[k], t[k]):
-                bad.append(f'{lang} {path} {k}')
-        for q in s['quantiles']:
-            if not close(s['quantiles'][q], t['quantiles'][q]):
-                bad.append(f'{lang} {path} {q}')
-print(sorted(a) == sorted(m), bad)
-PY
-)" "True []"
+eq "grouped halves merged = whole" "$(same_summaries "$T/out" "$T/gm.json" metadata.language)" "True []"
 run "$SLUICE" stats -q --group-by metadata.language "$T/ml.jsonl"
 eq "--group-by without --numbers" "$rc:$(head -1 "$T/err")" \
 	"2:sluice stats: --group-by needs --numbers (the numbers to summarize per group)"
