@@ -96,38 +96,71 @@ struct num_stats {
 	uint64_t other;         /* there, but not a finite number */
 };
 
+/* At most this many summaries in a list: the values of members past it
+ * (an object with ever new keys) are counted as skipped, not summarized. */
+#define MAX_NUM_PATHS 10000
+
 struct num_list {
-	struct num_stats *v;
+	struct num_stats *v;    /* in the order first seen */
 	size_t n, cap;
 	size_t hint;            /* the entry after the last one found */
+	struct strmap ids;      /* "parent:key" -> index in v (ids_ok: made) */
+	int ids_ok;
+	struct buf tmp;
+	uint64_t skipped;
 };
 
+static int num_match(const struct num_stats *e, size_t parent, const char *key, size_t keylen)
+{
+	return e->parent == parent && (key ? e->key && e->keylen == keylen && !memcmp(e->key, key, keylen) : !e->key);
+}
+
 /* The entry of member key (raw; NULL: the path itself) of --numbers
- * paths[parent], made when new.  NULL when out of memory. */
-static struct num_stats *num_entry(struct num_list *l, const char *const *paths, size_t parent, const char *key,
-				   size_t keylen)
+ * paths[parent] in *out, made when new (NULL: past MAX_NUM_PATHS, counted
+ * as skipped).  0 or SL_ENOMEM. */
+static int num_entry(struct num_list *l, const char *const *paths, size_t parent, const char *key, size_t keylen,
+		     struct num_stats **out)
 {
 	struct num_stats *e;
 	struct buf path = BUF_INIT;
-	size_t i;
+	int64_t id;
+	int added = 0;
 	/* members come in the same order in most documents: the next one first */
-	for (i = 0; i < l->n; i++) {
-		size_t k = (l->hint + i) % l->n;
-		e = &l->v[k];
-		if (e->parent == parent && (key ? e->key && e->keylen == keylen && !memcmp(e->key, key, keylen) : !e->key)) {
-			l->hint = k + 1;
-			return e;
-		}
+	if (l->hint < l->n && num_match(&l->v[l->hint], parent, key, keylen)) {
+		*out = &l->v[l->hint++];
+		return 0;
 	}
+	if (!l->ids_ok) {
+		strmap_init(&l->ids, 0);
+		buf_init(&l->tmp, 0);
+		l->ids_ok = 1;
+	}
+	buf_reset(&l->tmp);
+	if (buf_addf(&l->tmp, "%zu:%c", parent, key ? 'k' : 'n') || (key && buf_add(&l->tmp, key, keylen)))
+		return SL_ENOMEM;
+	id = strmap_get(&l->ids, l->tmp.ptr, l->tmp.len, l->n < MAX_NUM_PATHS, &added);
+	if (id == STRMAP_ABSENT) {
+		l->skipped++;
+		*out = NULL;
+		return 0;
+	}
+	if (id < 0)
+		return SL_ENOMEM;
+	if (!added) {
+		l->hint = (size_t)id + 1;
+		*out = &l->v[id];
+		return 0;
+	}
+	/* (a new id is the next index: ids and entries are made together) */
 	if (ARRAY_GROW(l->v, l->cap, l->n + 1))
-		return NULL;
+		return SL_ENOMEM;
 	e = &l->v[l->n];
 	memset(e, 0, sizeof(*e));
 	if (buf_addstr(&path, paths[parent]) ||
 	    (key && (buf_addch(&path, '.') || json_string_decode(&path, key, keylen, NULL))) ||
 	    (key && !(e->key = malloc(keylen + 1)))) {
 		buf_release(&path);
-		return NULL;
+		return SL_ENOMEM;
 	}
 	if (key) {
 		memcpy(e->key, key, keylen);
@@ -136,17 +169,21 @@ static struct num_stats *num_entry(struct num_list *l, const char *const *paths,
 	e->path = buf_detach(&path, NULL);
 	if (!e->path) {
 		free(e->key);
-		return NULL;
+		return SL_ENOMEM;
 	}
 	e->parent = parent;
 	numsketch_init(&e->s);
 	l->hint = ++l->n;
-	return e;
+	*out = e;
+	return 0;
 }
 
-/* A raw JSON value into e: a finite number into its sketch, else other. */
+/* A raw JSON value into e (NULL: skipped): a finite number into its
+ * sketch, else other. */
 static int num_value(struct num_stats *e, const char *v, size_t vl)
 {
+	if (!e)
+		return 0;
 	if (vl && (v[0] == '-' || (v[0] >= '0' && v[0] <= '9'))) {
 		char *end;
 		double x = strtod(v, &end);
@@ -162,23 +199,20 @@ static int num_value(struct num_stats *e, const char *v, size_t vl)
 static int num_doc(struct num_list *l, const char *const *paths, size_t k, const char *v, size_t vl)
 {
 	struct num_stats *e;
+	int rc;
 	if (vl && v[0] == '{') {
 		struct json_iter it;
 		struct json_member m;
 		struct json_err je;
-		int rc;
 		if (json_object_begin(&it, v, v + vl, &je))
 			return 0; /* (the document was read whole: cannot happen) */
-		while ((rc = json_object_next(&it, &m, &je)) == 1) {
-			if (!(e = num_entry(l, paths, k, m.key, m.key_len)))
-				return SL_ENOMEM;
-			if ((rc = num_value(e, m.val, m.val_len)))
+		while ((rc = json_object_next(&it, &m, &je)) == 1)
+			if ((rc = num_entry(l, paths, k, m.key, m.key_len, &e)) || (rc = num_value(e, m.val, m.val_len)))
 				return rc;
-		}
 		return 0;
 	}
-	if (!(e = num_entry(l, paths, k, NULL, 0)))
-		return SL_ENOMEM;
+	if ((rc = num_entry(l, paths, k, NULL, 0, &e)))
+		return rc;
 	return num_value(e, v, vl);
 }
 
@@ -265,6 +299,10 @@ static void num_list_release(struct num_list *l)
 		numsketch_release(&l->v[i].s);
 	}
 	free(l->v);
+	if (l->ids_ok) {
+		strmap_release(&l->ids);
+		buf_release(&l->tmp);
+	}
 }
 
 /* --group-by: the documents' groups (the decoded string at FIELD, else its
@@ -574,6 +612,13 @@ int cmd_stats(int argc, char **argv)
 	}
 	if (group_by)
 		put_groups(&b, &groups, group_by);
+	{
+		uint64_t skipped = nums.skipped;
+		for (i = 0; i < groups.cap; i++)
+			skipped += groups.lists[i].skipped;
+		if (skipped) /* (an object with more than MAX_NUM_PATHS members seen) */
+			buf_addf(&b, ",\n  \"numbers_skipped\": %" PRIu64, skipped);
+	}
 	buf_addstr(&b, "\n}\n");
 	if (!st.failed && outstream_write(st.out, b.ptr, b.len)) {
 		msg("cannot write '%s'", o.output ? o.output : "-");

@@ -156,6 +156,15 @@ run "$SLUICE" stats -q --numbers metadata.s "$T/esc.jsonl"
 eq "escaped keys" "$rc:$(json "$T/out" "[(k, v['count'], v['max']) for k, v in j['numbers'].items()]")" \
 	"0:[('metadata.s.café', 2, 3), ('metadata.s.q\"t', 1, 2)]"
 
+# an object with ever new keys: 10,000 summaries, the other values counted
+python3 -c '
+import json
+for d in range(3):
+    print(json.dumps({"id": str(d), "text": "x", "metadata": {"s": {"k%d_%d" % (d, i): i for i in range(6000)}}}))
+' > "$T/many.jsonl"
+run "$SLUICE" stats -q --numbers metadata.s "$T/many.jsonl"
+eq "many keys" "$rc:$(json "$T/out" "(len(j['numbers']), j['numbers_skipped'])")" "0:(10000, 8000)"
+
 # empty input: no numbers
 run "$SLUICE" stats -q --numbers $N /dev/null
 eq "empty input" "$rc:$(json "$T/out" "j['numbers']")" "0:{}"
