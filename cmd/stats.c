@@ -96,9 +96,13 @@ struct num_stats {
 	uint64_t other;         /* there, but not a finite number */
 };
 
-/* At most this many summaries in a list: the values of members past it
- * (an object with ever new keys) are counted as skipped, not summarized. */
+/* At most this many summaries in a list, and in all lists (the groups'
+ * too): the values of members past them (an object with ever new keys)
+ * are counted as skipped, not summarized, so memory stays bounded (a
+ * summary takes about 1 KB). */
 #define MAX_NUM_PATHS 10000
+#define MAX_NUM_TOTAL 100000
+static size_t num_total;
 
 struct num_list {
 	struct num_stats *v;    /* in the order first seen */
@@ -138,7 +142,7 @@ static int num_entry(struct num_list *l, const char *const *paths, size_t parent
 	buf_reset(&l->tmp);
 	if (buf_addf(&l->tmp, "%zu:%c", parent, key ? 'k' : 'n') || (key && buf_add(&l->tmp, key, keylen)))
 		return SL_ENOMEM;
-	id = strmap_get(&l->ids, l->tmp.ptr, l->tmp.len, l->n < MAX_NUM_PATHS, &added);
+	id = strmap_get(&l->ids, l->tmp.ptr, l->tmp.len, l->n < MAX_NUM_PATHS && num_total < MAX_NUM_TOTAL, &added);
 	if (id == STRMAP_ABSENT) {
 		l->skipped++;
 		*out = NULL;
@@ -174,6 +178,7 @@ static int num_entry(struct num_list *l, const char *const *paths, size_t parent
 	e->parent = parent;
 	numsketch_init(&e->s);
 	l->hint = ++l->n;
+	num_total++;
 	*out = e;
 	return 0;
 }
