@@ -8,7 +8,7 @@
 #include <string.h>
 #include <utf8proc.h>
 #if defined(__SSE2__)
-#include <emmintrin.h>
+#include "bytes_sse.h"
 #endif
 
 #include "error.h"
@@ -247,7 +247,7 @@ static size_t skip_to_break(const char *s, size_t i, size_t n)
 #if defined(__SSE2__)
 	for (; i + 16 <= n; i += 16) {
 		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
-		__m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(b, _mm_set1_epi8(0x1f)), b);
+		__m128i ctl = le_epu8(b, 0x1f);
 		__m128i lead = _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8((char)0xc2)),
 					    _mm_cmpeq_epi8(b, _mm_set1_epi8((char)0xe2)));
 		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(ctl, lead));
@@ -351,15 +351,6 @@ int pt_split_ws(const char *s, size_t n, struct pt_spans *out)
 	}
 }
 
-#if defined(__SSE2__)
-/* The bytes of v that are ASCII capitals. */
-static inline __m128i ascii_upper16(__m128i v)
-{
-	__m128i x = _mm_sub_epi8(v, _mm_set1_epi8('A'));
-	return _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(25)), x);
-}
-#endif
-
 int pt_lower(struct buf *out, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
@@ -382,7 +373,7 @@ int pt_lower(struct buf *out, const char *s, size_t n)
 			while (j + 16 <= n) {
 				__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(u + j));
 				unsigned hi = (unsigned)_mm_movemask_epi8(v);
-				v = _mm_or_si128(v, _mm_and_si128(ascii_upper16(v), _mm_set1_epi8(0x20)));
+				v = _mm_or_si128(v, _mm_and_si128(ascii_upper(v), _mm_set1_epi8(0x20)));
 				_mm_storeu_si128((__m128i *)(void *)(dst + (j - i)), v);
 				if (hi) {
 					j += (size_t)__builtin_ctz(hi);

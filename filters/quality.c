@@ -12,7 +12,7 @@
 #define XXH_INLINE_ALL /* XXH3 inlined: most hashed strings here are short */
 #include <xxhash.h>
 #if defined(__SSE2__)
-#include <emmintrin.h>
+#include "bytes_sse.h"
 #endif
 
 #include "array.h"
@@ -1369,24 +1369,12 @@ static size_t count_ws_words(struct quality *q, const char *s, size_t n, int cou
 		/* 16 bytes at a time while no byte may lead a non-ASCII space:
 		 * a word starts at a non-space after a space */
 		while (i + 16 <= n) {
-			__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(u + i)), t, ws, lead;
-			unsigned w, st;
-#define LE(x, lim) _mm_cmpeq_epi8(_mm_min_epu8((x), _mm_set1_epi8((char)(lim))), (x))
-			t = _mm_sub_epi8(b, _mm_set1_epi8(0x09));
-			ws = LE(t, 4);
-			t = _mm_sub_epi8(b, _mm_set1_epi8(0x1c));
-			ws = _mm_or_si128(ws, LE(t, 4));
-			t = _mm_sub_epi8(b, _mm_set1_epi8((char)0xe1));
-			lead = _mm_or_si128(LE(t, 2), _mm_cmpeq_epi8(b, _mm_set1_epi8((char)0xc2)));
-#undef LE
-			if (_mm_movemask_epi8(lead))
+			__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
+			unsigned w;
+			if (_mm_movemask_epi8(space_leads(b)))
 				break;
-			w = (unsigned)_mm_movemask_epi8(ws);
-			st = ~w & ((w << 1) | prev) & 0xffffu;
-			st = st - ((st >> 1) & 0x5555u);
-			st = (st & 0x3333u) + ((st >> 2) & 0x3333u);
-			st = (st + (st >> 4)) & 0x0f0fu;
-			words += (st + (st >> 8)) & 0x1fu;
+			w = (unsigned)_mm_movemask_epi8(ascii_spaces(b));
+			words += pop32(~w & ((w << 1) | prev) & 0xffffu); /* the words starting here */
 			prev = (w >> 15) & 1;
 			i += 16;
 		}

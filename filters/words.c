@@ -12,24 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #if defined(__SSE2__)
-#include <emmintrin.h>
-
-/* Per byte, 0xff where x <= lim (unsigned). */
-static inline __m128i le_epu8(__m128i x, int lim)
-{
-	return _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8((char)lim)), x);
-}
-
-/* Per byte, 0xff where v holds an ASCII letter, a digit. */
-static inline __m128i ascii_letters(__m128i v)
-{
-	return le_epu8(_mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a')), 25);
-}
-
-static inline __m128i ascii_digits(__m128i v)
-{
-	return le_epu8(_mm_sub_epi8(v, _mm_set1_epi8('0')), 9);
-}
+#include "bytes_sse.h"
 #endif
 
 static const char *const abbrevs[] = {
@@ -944,12 +927,10 @@ static uint64_t classify64(const unsigned char *s, uint64_t *ws, uint64_t *sp, u
 	for (k = 0; k < 4; k++) {
 		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + 16 * k));
 		__m128i t, isws, isal, isle;
-		isws = _mm_or_si128(le_epu8(_mm_sub_epi8(b, _mm_set1_epi8(0x09)), 4),
-				    le_epu8(_mm_sub_epi8(b, _mm_set1_epi8(0x1c)), 4));
+		isws = ascii_spaces(b);
 		isle = ascii_letters(b);
 		isal = _mm_or_si128(ascii_digits(b), isle);
-		t = _mm_or_si128(le_epu8(_mm_sub_epi8(b, _mm_set1_epi8((char)0xe1)), 2),
-				 _mm_cmpeq_epi8(b, _mm_set1_epi8((char)0xc2)));
+		t = space_leads(b);
 		w |= (uint64_t)(uint16_t)_mm_movemask_epi8(isws) << (16 * k);
 		a |= (uint64_t)(uint16_t)_mm_movemask_epi8(isal) << (16 * k);
 		lt |= (uint64_t)(uint16_t)_mm_movemask_epi8(isle) << (16 * k);
