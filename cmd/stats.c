@@ -225,16 +225,13 @@ static int num_doc(struct num_list *l, const char *const *paths, size_t k, const
  * significant digits (0: as few as read back as the same double). */
 static void put_num(struct buf *b, double x, int digits)
 {
-	char tmp[64];
-	if (x == floor(x) && fabs(x) < 1e15) {
+	char tmp[JSON_DOUBLE_MAX];
+	if (x == floor(x) && fabs(x) < 1e15)
 		buf_addf(b, "%.0f", x);
-		return;
-	}
-	if (!digits) {
-		snprintf(tmp, sizeof(tmp), "%.15g", x);
-		digits = strtod(tmp, NULL) == x ? 15 : 17;
-	}
-	buf_addf(b, "%.*g", digits, x);
+	else if (!digits)
+		buf_add(b, tmp, (size_t)json_fmt_double(tmp, x));
+	else
+		buf_addf(b, "%.*g", digits, x);
 }
 
 static const struct { const char *name; double p; } quantiles[] = {

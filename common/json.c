@@ -1,5 +1,7 @@
 #include "json.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -420,4 +422,15 @@ int json_string_encode(struct buf *out, const char *s, size_t n)
 		p++;
 	}
 	return buf_addch(out, '"');
+}
+
+int json_fmt_double(char *out, double v)
+{
+	int prec;
+	for (prec = 1; prec < 17; prec++) {
+		int k = snprintf(out, JSON_DOUBLE_MAX, "%.*g", prec, v);
+		if (strtod(out, NULL) == v)
+			return k;
+	}
+	return snprintf(out, JSON_DOUBLE_MAX, "%.17g", v);
 }

@@ -70,6 +70,12 @@ size_t json_fix_lone_surrogates(char *s, size_t n);
 /* Append s[0, n) (valid UTF-8) as a JSON string literal, quotes included. */
 int json_string_encode(struct buf *out, const char *s, size_t n);
 
+/* A finite double as the shortest %g text that reads back as the same
+ * double (a JSON number), NUL-terminated in out[JSON_DOUBLE_MAX]; returns
+ * its length. */
+#define JSON_DOUBLE_MAX 32
+int json_fmt_double(char *out, double v);
+
 /* Is the raw value a string literal? (first byte '"') */
 static inline int json_is_string(const char *val, size_t n) { return n >= 2 && val[0] == '"'; }
 

@@ -4,7 +4,6 @@
 #include <float.h>
 #include <limits.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -587,11 +586,8 @@ static int write_value(struct buf *out, const struct statsjson *j, int indent)
 		if (j->d != 0 && fabs(j->d) < 1) {
 			/* (ratios, their quantiles: as few digits as read back as
 			 * the same double, where 6 decimals would lose them) */
-			char tmp[64];
-			snprintf(tmp, sizeof(tmp), "%.15g", j->d);
-			if (strtod(tmp, NULL) != j->d)
-				snprintf(tmp, sizeof(tmp), "%.17g", j->d);
-			return buf_addstr(out, tmp);
+			char tmp[JSON_DOUBLE_MAX];
+			return buf_add(out, tmp, (size_t)json_fmt_double(tmp, j->d));
 		}
 		return buf_addf(out, "%.6f", j->d);
 	case J_STR:

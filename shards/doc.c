@@ -279,21 +279,11 @@ int doc_meta_set_str(struct doc *d, const char *key, const char *s, size_t n)
 
 int doc_meta_set_double(struct doc *d, const char *key, double v)
 {
-	char tmp[64];
+	char tmp[JSON_DOUBLE_MAX];
 	int n;
 	if (v != v || v > 1.7e308 || v < -1.7e308)
 		return add_change(d, key, "null", 4, 1); /* JSON has no NaN/inf */
-	n = snprintf(tmp, sizeof(tmp), "%.17g", v);
-	/* shortest form that reads back to the same double */
-	for (int prec = 1; prec < 17; prec++) {
-		char t2[64];
-		int k = snprintf(t2, sizeof(t2), "%.*g", prec, v);
-		if (strtod(t2, NULL) == v) {
-			memcpy(tmp, t2, (size_t)k + 1);
-			n = k;
-			break;
-		}
-	}
+	n = json_fmt_double(tmp, v);
 	return add_change(d, key, tmp, (size_t)n, 1);
 }
 
