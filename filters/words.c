@@ -1066,6 +1066,17 @@ static inline int room32(struct pt_spans *out, struct words_facts *f)
 	return 0;
 }
 
+/* A chunk of ASCII letters and digits (with a letter or not): one token,
+ * in the room room32() made. */
+static inline void add_plain(struct pt_spans *out, struct words_facts *f, size_t off, size_t len, int letter)
+{
+	out->v[out->n].off = off;
+	out->v[out->n].len = len;
+	if (f)
+		f->v[out->n] = (unsigned char)(WF_PLAIN | (letter ? WF_LETTER : 0));
+	out->n++;
+}
+
 /* Chunks found 64 bytes at a time from bit masks: whitespace bits end and
  * start chunks, and a chunk without "special" bits (anything but ASCII
  * letters and digits) is one token.  Non-ASCII spaces are found from their
@@ -1148,13 +1159,8 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 					end = (uint64_t)__builtin_ctzll(ends);
 					in = ((uint64_t)1 << end) - ((uint64_t)1 << b0);
 					start = base + b0;
-					if (!(sp & in)) {
-						/* ASCII letters and digits: one token, in the room made above */
-						out->v[out->n].off = start;
-						out->v[out->n].len = end - b0;
-						if (f)
-							f->v[out->n] = (unsigned char)(WF_PLAIN | ((let & in) ? WF_LETTER : 0));
-						out->n++;
+					if (!(sp & in)) { /* (most chunks) */
+						add_plain(out, f, start, end - b0, (let & in) != 0);
 						ends &= ends - 1;
 						continue;
 					}
@@ -1166,13 +1172,8 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 				special |= (sp & in) != 0;
 				aspecial |= ain != 0;
 				letter |= (let & in) != 0;
-				if (!special) {
-					/* (a chunk from the blocks before) ASCII letters and digits: one token */
-					out->v[out->n].off = start;
-					out->v[out->n].len = base + end - start;
-					if (f)
-						f->v[out->n] = (unsigned char)(WF_PLAIN | (letter ? WF_LETTER : 0));
-					out->n++;
+				if (!special) { /* (a chunk from the blocks before) */
+					add_plain(out, f, start, base + end - start, letter);
 				} else if (!aspecial0 && end > 0 && ain == (uint64_t)1 << (end - 1) && start + 1 < base + end &&
 					   (hiw = !special0 && (sp & in) == ain ? 0 : 1,
 					    !hiw || hi_word(u, start, base + end - 1, n, &wcp)) &&
