@@ -311,10 +311,14 @@ static void num_list_release(struct num_list *l)
  * JSON text; "(none)" without one; past MAX_GROUPS, "(other)"), each with
  * its documents and summaries. */
 #define MAX_GROUPS 10000
+struct group {
+	struct num_list l;
+	uint64_t docs;
+};
+
 struct groups {
 	struct strmap names;
-	struct num_list *lists;
-	uint64_t *docs;
+	struct group *v;        /* by the name's index */
 	size_t cap;
 };
 
@@ -340,22 +344,12 @@ static int64_t group_of(struct groups *g, const struct doc *d, const char *field
 	if (k < 0)
 		return -1;
 	if ((size_t)k >= g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 16;
-		struct num_list *l;
-		uint64_t *n;
-		while (cap <= (size_t)k)
-			cap *= 2;
-		if (!(l = realloc(g->lists, cap * sizeof(*l))))
+		size_t old = g->cap;
+		if (ARRAY_GROW(g->v, g->cap, (size_t)k + 1))
 			return -1;
-		g->lists = l;
-		if (!(n = realloc(g->docs, cap * sizeof(*n))))
-			return -1;
-		g->docs = n;
-		memset(l + g->cap, 0, (cap - g->cap) * sizeof(*l));
-		memset(n + g->cap, 0, (cap - g->cap) * sizeof(*n));
-		g->cap = cap;
+		memset(g->v + old, 0, (g->cap - old) * sizeof(*g->v));
 	}
-	g->docs[k]++;
+	g->v[k].docs++;
 	return k;
 }
 
@@ -363,8 +357,8 @@ static const struct groups *sort_groups;
 static int by_docs(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	if (sort_groups->docs[x] != sort_groups->docs[y])
-		return sort_groups->docs[x] < sort_groups->docs[y] ? 1 : -1;
+	if (sort_groups->v[x].docs != sort_groups->v[y].docs)
+		return sort_groups->v[x].docs < sort_groups->v[y].docs ? 1 : -1;
 	return strcmp(strmap_str(&sort_groups->names, x), strmap_str(&sort_groups->names, y));
 }
 
@@ -388,8 +382,8 @@ static void put_groups(struct buf *b, const struct groups *g, const char *field)
 		const char *name = strmap_str(&g->names, k);
 		buf_addstr(b, "    ");
 		json_string_encode(b, name, g->names.len[k]);
-		buf_addf(b, ": {\n      \"docs\": %" PRIu64 "%s", g->docs[k], g->lists[k].n ? ",\n" : "\n");
-		put_num_list(b, &g->lists[k], g->docs[k], 6);
+		buf_addf(b, ": {\n      \"docs\": %" PRIu64 "%s", g->v[k].docs, g->v[k].l.n ? ",\n" : "\n");
+		put_num_list(b, &g->v[k].l, g->v[k].docs, 6);
 		buf_addstr(b, i + 1 < n ? "    },\n" : "    }\n");
 	}
 	buf_addstr(b, "  }}");
@@ -571,7 +565,7 @@ int cmd_stats(int argc, char **argv)
 				size_t vl;
 				const char *v = doc_get_path(&d, numbers.items[i], &vl);
 				if (v && (num_doc(&nums, (const char *const *)numbers.items, i, v, vl) ||
-					  (group_by && num_doc(&groups.lists[g], (const char *const *)numbers.items, i, v, vl)))) {
+					  (group_by && num_doc(&groups.v[g].l, (const char *const *)numbers.items, i, v, vl)))) {
 					msg("out of memory");
 					st.failed = 1;
 				}
@@ -617,7 +611,7 @@ int cmd_stats(int argc, char **argv)
 	{
 		uint64_t skipped = nums.skipped;
 		for (i = 0; i < groups.cap; i++)
-			skipped += groups.lists[i].skipped;
+			skipped += groups.v[i].l.skipped;
 		if (skipped) /* (an object with more than MAX_NUM_PATHS members seen) */
 			buf_addf(&b, ",\n  \"numbers_skipped\": %" PRIu64, skipped);
 	}
@@ -636,9 +630,8 @@ int cmd_stats(int argc, char **argv)
 	free(fields.items);
 	num_list_release(&nums);
 	for (i = 0; i < groups.cap; i++)
-		num_list_release(&groups.lists[i]);
-	free(groups.lists);
-	free(groups.docs);
+		num_list_release(&groups.v[i].l);
+	free(groups.v);
 	strmap_release(&groups.names);
 	buf_release(&gtmp);
 	free(numbers.items);
