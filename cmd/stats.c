@@ -199,26 +199,36 @@ static int num_value(struct num_stats *e, const char *v, size_t vl)
 	return 0;
 }
 
-/* The value at --numbers paths[k] of a document: a number, or an object
- * whose members are each summarized. */
-static int num_doc(struct num_list *l, const char *const *paths, size_t k, const char *v, size_t vl)
+/* One value (member key, or NULL: the path itself) into the lists l[0, nl). */
+static int num_add(struct num_list *const *l, int nl, const char *const *paths, size_t k, const char *key,
+		   size_t keylen, const char *v, size_t vl)
 {
 	struct num_stats *e;
 	int rc;
+	for (int i = 0; i < nl; i++)
+		if ((rc = num_entry(l[i], paths, k, key, keylen, &e)) || (rc = num_value(e, v, vl)))
+			return rc;
+	return 0;
+}
+
+/* The value at --numbers paths[k] of a document, into the lists l[0, nl)
+ * (all documents', and its group's): a number, or an object whose members
+ * are each summarized (read once for all the lists). */
+static int num_doc(struct num_list *const *l, int nl, const char *const *paths, size_t k, const char *v, size_t vl)
+{
 	if (vl && v[0] == '{') {
 		struct json_iter it;
 		struct json_member m;
 		struct json_err je;
+		int rc;
 		if (json_object_begin(&it, v, v + vl, &je))
 			return 0; /* (the document was read whole: cannot happen) */
 		while ((rc = json_object_next(&it, &m, &je)) == 1)
-			if ((rc = num_entry(l, paths, k, m.key, m.key_len, &e)) || (rc = num_value(e, m.val, m.val_len)))
+			if ((rc = num_add(l, nl, paths, k, m.key, m.key_len, m.val, m.val_len)))
 				return rc;
 		return 0;
 	}
-	if ((rc = num_entry(l, paths, k, NULL, 0, &e)))
-		return rc;
-	return num_value(e, v, vl);
+	return num_add(l, nl, paths, k, NULL, 0, v, vl);
 }
 
 /* A number as JSON: integral ones without a fraction, others with digits
@@ -557,15 +567,17 @@ int cmd_stats(int argc, char **argv)
 		}
 		{
 			int64_t g = group_by ? group_of(&groups, &d, group_by, &gtmp) : 0;
+			struct num_list *lists[2] = { &nums, NULL }; /* all documents', its group's */
 			if (g < 0) {
 				msg("out of memory");
 				st.failed = 1;
+			} else if (group_by) {
+				lists[1] = &groups.v[g].l;
 			}
 			for (i = 0; i < numbers.n && !st.failed; i++) {
 				size_t vl;
 				const char *v = doc_get_path(&d, numbers.items[i], &vl);
-				if (v && (num_doc(&nums, (const char *const *)numbers.items, i, v, vl) ||
-					  (group_by && num_doc(&groups.v[g].l, (const char *const *)numbers.items, i, v, vl)))) {
+				if (v && num_doc(lists, group_by ? 2 : 1, (const char *const *)numbers.items, i, v, vl)) {
 					msg("out of memory");
 					st.failed = 1;
 				}
