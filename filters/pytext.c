@@ -114,6 +114,11 @@ static inline int category(uint32_t c)
 	return (int)utf8proc_category((utf8proc_int32_t)c);
 }
 
+int pt_is_other_symbol(uint32_t c)
+{
+	return category(c) == UTF8PROC_CATEGORY_SO;
+}
+
 int pt_islinebreak(uint32_t c)
 {
 	return (c >= 0x0a && c <= 0x0d) || (c >= 0x1c && c <= 0x1e) || c == 0x85 ||

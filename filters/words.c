@@ -15,73 +15,160 @@
 #include "bytes_sse.h"
 #endif
 
-static const char *const abbrevs[] = {
-	"mr.", "mrs.", "ms.", "dr.", "st.", "jr.", "sr.", "vs.", "etc.", "inc.", "ltd.", "co.",
-	"corp.", "jan.", "feb.", "mar.", "apr.", "jun.", "jul.", "aug.", "sep.", "sept.",
-	"oct.", "nov.", "dec.", "mt.", "no.", "prof.", "gen.", "gov.", "sen.", "rep.", "rev.",
-	"e.g.", "i.e.", "a.m.", "p.m.", "u.s.", "u.k.", NULL
-};
+#include "words_specials.h"
 
-/* The abbreviations as keys: up to 5 bytes, lowercase, packed into a
- * uint64_t (the first byte lowest), in an open-addressed table of 128
- * (init_tabs): a chunk ending in '.' is looked up with a hash and a probe
- * or two instead of a walk along the list.  Keys of different lengths
- * differ, as each ends in a '.' (nonzero) at its length. */
-static uint64_t abbrev_keys[128];
+/* spaCy's special cases (words_specials.h) in an open-addressed table of
+ * indexes + 1, and a filter in front of it: a bit per hash of a string's
+ * first and last bytes and length, so that most chunks are found not to
+ * be one without hashing them (init_tabs). */
+#define SPECIAL_SLOTS 4096
+#define SPECIAL_FILTER_BITS 65536
+static uint16_t special_slot[SPECIAL_SLOTS];
+static uint64_t special_filter[SPECIAL_FILTER_BITS / 64];
+/* the same filter for the special cases with a pattern (patterns_init) */
+static uint64_t pattern_filter[SPECIAL_FILTER_BITS / 64];
 
-static inline uint64_t abbrev_key(const char *s, size_t n)
+/* The filter's bit for a string of n bytes (1 to 63) at s: its first
+ * two bytes, its last and its length, hashed. */
+static inline unsigned special_fbit(const char *s, size_t n)
 {
-	uint64_t k = 0;
+	const unsigned char *u = (const unsigned char *)s;
+	uint64_t k = u[0] | (uint64_t)u[n > 1] << 8 | (uint64_t)u[n - 1] << 16 | (uint64_t)n << 24;
+	return (unsigned)((k * 0x9e3779b97f4a7c15ull) >> 48);
+}
+
+static inline uint32_t special_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
 	size_t i;
-	for (i = 0; i < n; i++) {
-		unsigned c = (unsigned char)s[i];
-		k |= (uint64_t)(c - 'A' < 26u ? c | 0x20 : c) << (8 * i);
-	}
-	return k;
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
 }
 
-static inline unsigned abbrev_slot(uint64_t k)
+static void specials_init(void)
 {
-	return (unsigned)((k * 0x9e3779b97f4a7c15ull) >> 57);
-}
-
-static void abbrev_keys_init(void)
-{
-	size_t k;
-	for (k = 0; abbrevs[k]; k++) {
-		uint64_t key = abbrev_key(abbrevs[k], strlen(abbrevs[k]));
-		unsigned h = abbrev_slot(key);
-		while (abbrev_keys[h])
-			h = (h + 1) & 127;
-		abbrev_keys[h] = key;
+	size_t k, n = sizeof(words_specials) / sizeof(words_specials[0]);
+	_Static_assert(sizeof(words_specials) / sizeof(words_specials[0]) < SPECIAL_SLOTS / 2, "room");
+	for (k = 0; k < n; k++) {
+		const struct words_special *w = &words_specials[k];
+		unsigned h = special_hash(w->s, w->len) & (SPECIAL_SLOTS - 1);
+		unsigned bit = special_fbit(w->s, w->len);
+		while (special_slot[h])
+			h = (h + 1) & (SPECIAL_SLOTS - 1);
+		special_slot[h] = (uint16_t)(k + 1);
+		special_filter[bit >> 6] |= (uint64_t)1 << (bit & 63);
 	}
 }
 
-static int abbrev_in_list(const char *s, size_t n)
+/* The special case s[0, n) is, or NULL (special_at: the filter first). */
+__attribute__((noinline, cold)) static const struct words_special *special_find(const char *s, size_t n)
 {
-	uint64_t k = abbrev_key(s, n);
-	unsigned h = abbrev_slot(k);
-	while (abbrev_keys[h]) {
-		if (abbrev_keys[h] == k)
-			return 1;
-		h = (h + 1) & 127;
+	unsigned h = special_hash(s, n) & (SPECIAL_SLOTS - 1);
+	while (special_slot[h]) {
+		const struct words_special *w = &words_specials[special_slot[h] - 1];
+		if (w->len == n && memcmp(w->s, s, n) == 0)
+			return w;
+		h = (h + 1) & (SPECIAL_SLOTS - 1);
+	}
+	return NULL;
+}
+
+static inline const struct words_special *special_at(const char *s, size_t n)
+{
+	unsigned bit;
+	if (n == 0 || n > 63)
+		return NULL;
+	bit = special_fbit(s, n);
+	if (!(special_filter[bit >> 6] >> (bit & 63) & 1))
+		return NULL;
+	return special_find(s, n);
+}
+
+/* The tokens of the special case w at s[a, ...). */
+static int special_add(struct pt_spans *out, size_t a, const struct words_special *w)
+{
+	unsigned k;
+	int rc;
+	for (k = 0; k < w->ntok; k++) {
+		if ((rc = pt_spans_add(out, a, w->tok[k])))
+			return rc;
+		a += w->tok[k];
 	}
 	return 0;
 }
 
-/* (the length and the final '.' tested inline: most calls stop there) */
-static inline int is_abbrev(const char *s, size_t n)
+/* spaCy's units and currencies, split off after a digit (its suffixes
+ * "(?<=[0-9])(?:UNITS)" and "(?<=[0-9])(?:CURRENCY)"), in its spelling:
+ * "тбكم" is one, as spaCy's list joins those two without a space. */
+static const char *const units[] = {
+	"km", "km\u00b2", "km\u00b3", "m", "m\u00b2", "m\u00b3", "dm", "dm\u00b2", "dm\u00b3", "cm", "cm\u00b2",
+	"cm\u00b3", "mm", "mm\u00b2", "mm\u00b3", "ha", "\u00b5m", "nm", "yd", "in", "ft", "kg", "g", "mg",
+	"\u00b5g", "t", "lb", "oz", "m/s", "km/h", "kmh", "mph", "hPa", "Pa", "mbar", "mb", "MB", "kb", "KB",
+	"gb", "GB", "tb", "TB", "T", "G", "M", "K", "%", "\u043a\u043c", "\u043a\u043c\u00b2",
+	"\u043a\u043c\u00b3", "\u043c", "\u043c\u00b2", "\u043c\u00b3", "\u0434\u043c", "\u0434\u043c\u00b2",
+	"\u0434\u043c\u00b3", "\u0441\u043c", "\u0441\u043c\u00b2", "\u0441\u043c\u00b3", "\u043c\u043c",
+	"\u043c\u043c\u00b2", "\u043c\u043c\u00b3", "\u043d\u043c", "\u043a\u0433", "\u0433", "\u043c\u0433",
+	"\u043c/\u0441", "\u043a\u043c/\u0447", "\u043a\u041f\u0430", "\u041f\u0430", "\u043c\u0431\u0430\u0440",
+	"\u041a\u0431", "\u041a\u0411", "\u043a\u0431", "\u041c\u0431", "\u041c\u0411", "\u043c\u0431",
+	"\u0413\u0431", "\u0413\u0411", "\u0433\u0431", "\u0422\u0431", "\u0422\u0411",
+	"\u0442\u0431\u0643\u0645", "\u0643\u0645\u00b2", "\u0643\u0645\u00b3", "\u0645", "\u0645\u00b2",
+	"\u0645\u00b3", "\u0633\u0645", "\u0633\u0645\u00b2", "\u0633\u0645\u00b3", "\u0645\u0645",
+	"\u0645\u0645\u00b2", "\u0645\u0645\u00b3", "\u0643\u0645", "\u063a\u0631\u0627\u0645",
+	"\u062c\u0631\u0627\u0645", "\u062c\u0645", "\u0643\u063a", "\u0645\u0644\u063a", "\u0643\u0648\u0628",
+	"\u0627\u0643\u0648\u0627\u0628",
+	/* the currencies that are not symbols (suffix_char() has those) */
+	"$", "US$", "C$", "A$", NULL
+};
+
+static unsigned char unit_len[sizeof(units) / sizeof(units[0])];
+/* bit m of unit_first[c]: a unit of m bytes starts with byte c */
+static uint16_t unit_first[256];
+
+/* The length of the unit or currency that ends s[a, b) after a digit, the
+ * longest (the regex search finds the leftmost), or 0. */
+static size_t unit_at(const char *s, size_t a, size_t b)
 {
-	return n >= 3 && n <= 5 && s[n - 1] == '.' && abbrev_in_list(s, n);
+	size_t d = b - a > 13 ? b - 13 : a, k;
+	for (; d + 1 < b; d++) {
+		size_t m = b - d - 1;
+		if (s[d] < '0' || s[d] > '9' || !(unit_first[(unsigned char)s[d + 1]] >> m & 1))
+			continue;
+		for (k = 0; units[k]; k++)
+			if (unit_len[k] == m && memcmp(s + d + 1, units[k], m) == 0)
+				return m;
+	}
+	return 0;
+}
+
+/* Whether a chunk of ASCII letters and digits s[a, b) (with a digit:
+ * hasdigit) is one token as it is: neither a special case ("dont", "4pm",
+ * "xD") nor a number and a unit ("5km"), which chunk() splits. */
+static inline int plain_whole(const char *s, size_t a, size_t b, int hasdigit)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	if (special_at(s + a, b - a))
+		return 0;
+	if (hasdigit && u[b - 1] >= 'A') {
+		size_t i = b - 1;
+		while (i > a && u[i - 1] >= 'A' && b - i < 4)
+			i--;
+		if (i > a && u[i - 1] <= '9' && unit_at(s, a, b))
+			return 0;
+	}
+	return 1;
 }
 
 int words_no_fast_path;
+
+static void patterns_init(void);
 
 static unsigned char prefix_tab[128], suffix_tab[128], alnum_tab[256], infix_tab[128];
 
 static void init_tabs_once(void)
 {
 	const char *p;
+	size_t k;
 	for (p = "([{<\"'`*&#_$%=+,:;!?)]}>~|\\^"; *p; p++)
 		prefix_tab[(unsigned char)*p] = 1;
 	for (p = ")]}>\"'`,:;!?%*&#_~|([{<"; *p; p++)
@@ -90,7 +177,12 @@ static void init_tabs_once(void)
 		alnum_tab[(unsigned char)*p] = 1;
 	for (p = ".-~,:<>=/+*^"; *p; p++) /* the ASCII characters infix_split() cuts at */
 		infix_tab[(unsigned char)*p] = 1;
-	abbrev_keys_init();
+	for (k = 0; units[k]; k++) {
+		unit_len[k] = (unsigned char)strlen(units[k]);
+		unit_first[(unsigned char)units[k][0]] |= (uint16_t)(1u << unit_len[k]);
+	}
+	specials_init();
+	patterns_init();
 }
 
 static void init_tabs(void)
@@ -163,7 +255,7 @@ static int infix_split(const char *s, size_t a, size_t b, int colon_at, struct p
 		}
 		j = i;
 		c = pt_next(s, b, &j);
-		if (c < 0x80 ? !infix_tab[c] : c != 0x2026 && c != 0x2013 && c != 0x2014) {
+		if (c < 0x80 ? !infix_tab[c] : c != 0x2026 && c != 0x2013 && c != 0x2014 && !pt_is_other_symbol(c)) {
 			/* no rule below cuts at c */
 			prevprev = prev;
 			prev = c;
@@ -174,12 +266,26 @@ static int infix_split(const char *s, size_t a, size_t b, int colon_at, struct p
 			size_t k = j;
 			next = pt_next(s, b, &k);
 		}
-		if (c == '.' && i + 3 <= b && memcmp(s + i, "...", 3) == 0) {
-			cut = 3;
+		if (c == '.' && i + 2 <= b && s[i + 1] == '.') { /* "\.\.+" */
+			cut = 2;
 			while (i + cut < b && s[i + cut] == '.')
 				cut++;
 		} else if (c == 0x2026) {
 			cut = 3;
+		} else if (c >= 0x80 && c != 0x2013 && c != 0x2014) {
+			/* an icon (So), anywhere but first: "i💙you" */
+			cut = i > a ? j - i : 0;
+		} else if (c == '-' && i > start && i + 2 < b && s[i + 1] == '-' &&
+			   (pt_isalpha(prev) || is_digit(prev))) {
+			/* "--" and "---" between letters: "decent--let" */
+			size_t r = i + 1;
+			while (r < b && s[r] == '-')
+				r++;
+			if (r - i <= 3 && r < b) {
+				size_t k = r;
+				if (pt_isalpha(pt_next(s, b, &k)))
+					cut = r - i;
+			}
 		} else if (i > start && j < b) {
 			if ((c == '-' || c == 0x2013 || c == 0x2014 || c == '~') &&
 			    (pt_isalpha(prev) || is_digit(prev)) && pt_isalpha(next))
@@ -215,119 +321,258 @@ static int infix_split(const char *s, size_t a, size_t b, int colon_at, struct p
 	return 0;
 }
 
-static const char *const contractions[] = {
-	"n't", "n\xe2\x80\x99" "t", "'s", "'S", "\xe2\x80\x99" "s", "\xe2\x80\x99" "S", "'re", "'ve", "'ll",
-	"'d", "'m", "\xe2\x80\x99" "re", "\xe2\x80\x99" "ve", "\xe2\x80\x99" "ll", "\xe2\x80\x99" "d",
-	"\xe2\x80\x99" "m", NULL
-};
-
-static const unsigned char contraction_len[] = { 3, 5, 2, 2, 4, 4, 3, 3, 3, 2, 2, 5, 5, 5, 4, 4 };
-_Static_assert(sizeof(contraction_len) == sizeof(contractions) / sizeof(contractions[0]) - 1,
-	       "a length per contraction");
-
-/* memmem(s, n, "\u2019" in UTF-8, 3) != NULL, without memmem's set-up */
-static int has_rsquo(const char *s, size_t n)
+/* The length of the possessive "'s" "'S" "’s" "’S" that ends s[a, b)
+ * with something before it (spaCy's suffixes; "n't", "'ll", "'re" ... come
+ * off only in the special cases, "don't" but not "DON'T"), 0 when none. */
+static size_t poss_at(const char *s, size_t a, size_t b)
 {
-	const char *p = s, *end = s + n;
-	while (end - p >= 3 && (p = memchr(p, 0xe2, (size_t)(end - p - 2))) != NULL) {
-		if ((unsigned char)p[1] == 0x80 && (unsigned char)p[2] == 0x99)
-			return 1;
-		p++;
-	}
+	const unsigned char *u = (const unsigned char *)s;
+	if (b - a < 3 || (u[b - 1] | 0x20) != 's')
+		return 0;
+	if (u[b - 2] == '\'')
+		return 2;
+	if (b - a > 4 && u[b - 2] == 0x99 && u[b - 3] == 0x80 && u[b - 4] == 0xe2)
+		return 4;
 	return 0;
 }
 
 #define MAX_SUFFIX 64
 
-/* The length of the contraction of contractions[] ("n't", "'s", "’re",
- * ...) that ends s[a, b) after a letter, 0 when none does. */
-static size_t contraction_at(const char *s, size_t a, size_t b)
+/* spaCy's prefix search on s[a, b): the length of the prefix, 0 when none
+ * (and none in a URL). */
+static size_t find_prefix(const char *s, size_t a, size_t b, int colon_at)
 {
-	unsigned c = (unsigned char)s[b - 1];
-	size_t k, st;
-	if (!(c == 't' || c == 's' || c == 'S' || c == 'e' || c == 'l' || c == 'd' || c == 'm'))
+	size_t j = a;
+	uint32_t c;
+	if (url_in(s + a, b - a, colon_at))
 		return 0;
-	for (k = 0; contractions[k]; k++) {
-		size_t m = contraction_len[k];
-		if (b - a > m && memcmp(s + b - m, contractions[k], m) == 0 && pt_isalpha(pt_prev(s, b - m, &st)))
-			return m;
+	if (b - a >= 2 && s[a] == '.' && s[a + 1] == '.') { /* "\.\.+" */
+		j = a + 2;
+		while (j < b && s[j] == '.')
+			j++;
+		return j - a;
 	}
-	return 0;
+	c = pt_next(s, b, &j);
+	if (!prefix_char(c) || j == b)
+		return 0;
+	if (c == '+' && is_digit((unsigned char)s[j])) /* "\+(?![0-9])" */
+		return 0;
+	return j - a;
 }
 
-static int chunk(const char *s, size_t a, size_t b, struct pt_spans *out)
+/* spaCy's suffix search on s[a, b): the length of the suffix, 0 when none. */
+static size_t find_suffix(const char *s, size_t a, size_t b, int colon_at)
+{
+	size_t start, cut;
+	uint32_t c;
+	if (b - a > 2 && s[b - 1] == '.' && s[b - 2] == '.') {
+		cut = 2;
+		while (b - cut > a + 1 && s[b - cut - 1] == '.')
+			cut++;
+		return cut;
+	}
+	c = pt_prev(s, b, &start);
+	if (start == a)
+		return 0;
+	if ((cut = unit_at(s, a, b)) != 0)
+		return cut;
+	if (c == '.') {
+		size_t ps;
+		uint32_t p = pt_prev(s, start, &ps);
+		if (url_in(s + a, start - a, colon_at) ||
+		    pt_is_lower(p) || is_digit(p) || p == '%' || p == '-' || p == '+' || pt_is_punct_or_symbol(p) ||
+		    (pt_is_upper(p) && ps > a && pt_is_upper(pt_prev(s, ps, &ps))))
+			return b - start;
+		return 0;
+	}
+	if (c == 0x2026 || suffix_char(c)) {
+		if (!url_in(s + a, start - a, colon_at) || strchr(")]}>\"',:;!?", (int)(c < 0x80 ? c : 'x')))
+			return b - start;
+		return 0;
+	}
+	if (c == '+' && is_digit(pt_prev(s, start, &start))) /* "(?<=[0-9])\+" */
+		return 1;
+	return poss_at(s, a, b);
+}
+
+/* A chunk by spaCy's rules (Tokenizer._split_affixes, _attach_tokens):
+ * prefixes and suffixes come off one of each at a time until none is left,
+ * or until what is left, or what is left without the next prefix or
+ * suffix, is a special case; then the rest is a special case's tokens, or
+ * a URL, or split at its infixes.  Without with_specials, no special
+ * case is looked up (spaCy's _tokenize_affixes(string, False)). */
+static int chunk_affixes(const char *s, size_t a, size_t b, struct pt_spans *out, int with_specials)
 {
 	struct pt_span suf[MAX_SUFFIX];
-	size_t nsuf = 0, j;
+	const struct words_special *w;
+	size_t nsuf = 0, last = 0;
 	int rc, colon_at = memchr(s + a, ':', b - a) || memchr(s + a, '@', b - a);
 
-	/* prefixes */
-	while (a < b) {
-		uint32_t c;
-		if (is_abbrev(s + a, b - a) || url_in(s + a, b - a, colon_at))
+	while (a < b && b - a != last && nsuf < MAX_SUFFIX) {
+		size_t pl, sl;
+		if (with_specials && special_at(s + a, b - a))
 			break;
-		if (b - a >= 3 && memcmp(s + a, "...", 3) == 0) {
-			size_t e = a + 3;
-			while (e < b && s[e] == '.')
-				e++;
-			if ((rc = pt_spans_add(out, a, e - a)))
+		last = b - a;
+		pl = find_prefix(s, a, b, colon_at);
+		if (pl && with_specials && special_at(s + a + pl, b - a - pl)) {
+			if ((rc = pt_spans_add(out, a, pl)))
 				return rc;
-			a = e;
-			continue;
-		}
-		j = a;
-		c = pt_next(s, b, &j);
-		if (!prefix_char(c) || j == b)
+			a += pl;
 			break;
-		if ((rc = pt_spans_add(out, a, j - a)))
+		}
+		sl = a + pl < b ? find_suffix(s, a + pl, b, colon_at) : 0;
+		if (sl && b - sl > a && with_specials && special_at(s + a, b - sl - a)) {
+			suf[nsuf].off = b - sl;
+			suf[nsuf++].len = sl;
+			b -= sl;
+			break;
+		}
+		if (pl) {
+			if ((rc = pt_spans_add(out, a, pl)))
+				return rc;
+			a += pl;
+		}
+		if (sl) {
+			suf[nsuf].off = b - sl;
+			suf[nsuf++].len = sl;
+			b -= sl;
+		}
+	}
+	if (a < b) {
+		if (with_specials && (w = special_at(s + a, b - a)) != NULL)
+			rc = special_add(out, a, w);
+		else
+			rc = infix_split(s, a, b, colon_at, out);
+		if (rc)
 			return rc;
-		a = j;
 	}
-	/* suffixes */
-	while (a < b && nsuf < MAX_SUFFIX) {
-		size_t start, cut = 0;
-		uint32_t c;
-		if (is_abbrev(s + a, b - a))
-			break;
-		if (b - a > 3 && memcmp(s + b - 3, "...", 3) == 0) {
-			cut = 3;
-			while (b - cut > a + 1 && s[b - cut - 1] == '.')
-				cut++;
-		} else {
-			c = pt_prev(s, b, &start);
-			if (start == a)
-				break;
-			if (c == '.') {
-				size_t ps;
-				uint32_t p = pt_prev(s, start, &ps);
-				int inner = memchr(s + a, '.', start - a) != NULL;
-				if (url_in(s + a, start - a, colon_at) ||
-				    (!inner && (pt_is_lower(p) || is_digit(p) || p == '%' || p == '-' || p == '+' ||
-						pt_is_punct_or_symbol(p) ||
-						(pt_is_upper(p) && ps > a && pt_is_upper(pt_prev(s, ps, &ps))))))
-					cut = b - start;
-			} else if (c == 0x2026 || suffix_char(c)) {
-				if (!url_in(s + a, start - a, colon_at) || strchr(")]}>\"',:;!?", (int)(c < 0x80 ? c : 'x')))
-					cut = b - start;
-			} else if (c < 0x80 && (memchr(s + a, '\'', b - a) || has_rsquo(s + a, b - a))) {
-				cut = contraction_at(s, a, b);
-			}
-		}
-		if (!cut)
-			break;
-		suf[nsuf].off = b - cut;
-		suf[nsuf].len = cut;
-		nsuf++;
-		b -= cut;
-	}
-	if (a < b && (rc = infix_split(s, a, b, colon_at, out)))
-		return rc;
 	while (nsuf > 0) {
 		nsuf--;
 		if ((rc = pt_spans_add(out, suf[nsuf].off, suf[nsuf].len)))
 			return rc;
 	}
 	return 0;
+}
+
+
+/* The tokens each special case makes without special cases, when more
+ * than one (spaCy's special-case matcher: "Mr." is "Mr" "." so, and
+ * "Tuesday.Mr." splits at the infix "." into "Tuesday" "." "Mr" "."; the
+ * matcher then makes "Mr" "." one "Mr." again; a pattern equal to its
+ * special case's tokens, "°" "f" ".", changes nothing, but as the longer
+ * run it keeps "f" "." from becoming "f.").  ntok 0: no pattern. */
+#define PATTERN_MAX 8
+static struct {
+	unsigned char ntok, len[PATTERN_MAX];
+} special_pattern[sizeof(words_specials) / sizeof(words_specials[0])];
+
+static void patterns_init(void)
+{
+	size_t k, i, n = sizeof(words_specials) / sizeof(words_specials[0]);
+	struct pt_spans sp = { 0 };
+	for (k = 0; k < n; k++) {
+		const struct words_special *w = &words_specials[k];
+		sp.n = 0;
+		if (chunk_affixes(w->s, 0, w->len, &sp, 0) || sp.n < 2 || sp.n > PATTERN_MAX)
+			continue;
+		special_pattern[k].ntok = (unsigned char)sp.n;
+		for (i = 0; i < sp.n; i++)
+			special_pattern[k].len[i] = (unsigned char)sp.v[i].len;
+		i = special_fbit(w->s, w->len);
+		pattern_filter[i >> 6] |= (uint64_t)1 << (i & 63);
+	}
+	pt_spans_release(&sp);
+}
+
+/* The special case whose pattern tokens v[0, m) of a chunk are, or NULL. */
+static const struct words_special *pattern_at(const char *s, const struct pt_span *v, size_t m)
+{
+	const struct words_special *w;
+	size_t i, k, len = v[m - 1].off + v[m - 1].len - v[0].off;
+	unsigned bit;
+	if (len > 63)
+		return NULL;
+	bit = special_fbit(s + v[0].off, len);
+	if (!(pattern_filter[bit >> 6] >> (bit & 63) & 1) || !(w = special_find(s + v[0].off, len)))
+		return NULL;
+	k = (size_t)(w - words_specials);
+	if (special_pattern[k].ntok != m)
+		return NULL;
+	for (i = 0; i < m; i++)
+		if (special_pattern[k].len[i] != v[i].len)
+			return NULL;
+	return w;
+}
+
+/* spaCy's special-case matcher over the tokens of one chunk, out->v[n0,
+ * out->n): runs of tokens that make a special case's pattern become its
+ * tokens, the longest runs first (the earliest of equal ones), a run
+ * taken unless its first or last token is in one taken before (spaCy's
+ * test).  1 when tokens changed, 0 when not, or SL_ENOMEM. */
+static int match_specials(const char *s, struct pt_spans *out, size_t n0)
+{
+	struct { size_t k, m; const struct words_special *w; } hit[16];
+	size_t nhit = 0, n1 = out->n, k, m, i, j;
+	struct pt_span keep[64];
+	unsigned char seen[64], take[16];
+	if (n1 - n0 < 2)
+		return 0;
+	if (n1 - n0 > 64) /* (too many for the arrays: left as they are) */
+		return 0;
+	for (k = n0; k < n1; k++)
+		for (m = 2; m <= PATTERN_MAX && k + m <= n1; m++) {
+			const struct words_special *w = pattern_at(s, out->v + k, m);
+			if (w && nhit < 16) {
+				hit[nhit].k = k - n0;
+				hit[nhit].m = m;
+				hit[nhit++].w = w;
+			}
+		}
+	if (!nhit)
+		return 0;
+	memset(seen, 0, sizeof(seen));
+	memset(take, 0, sizeof(take));
+	for (;;) { /* the longest left, the earliest of those */
+		size_t best = nhit;
+		for (i = 0; i < nhit; i++)
+			if (!take[i] && (best == nhit || hit[i].m > hit[best].m ||
+					 (hit[i].m == hit[best].m && hit[i].k < hit[best].k)))
+				best = i;
+		if (best == nhit)
+			break;
+		take[best] = 1;
+		if (seen[hit[best].k] || seen[hit[best].k + hit[best].m - 1]) {
+			take[best] = 2; /* looked at, not taken */
+		}
+		for (j = hit[best].k; j < hit[best].k + hit[best].m; j++)
+			seen[j] = 1;
+	}
+	memcpy(keep, out->v + n0, (n1 - n0) * sizeof(*keep));
+	out->n = n0;
+	for (i = 0; i < n1 - n0;) {
+		const struct words_special *w = NULL;
+		size_t len = 1;
+		for (j = 0; j < nhit; j++)
+			if (take[j] == 1 && hit[j].k == i) {
+				w = hit[j].w;
+				len = hit[j].m;
+			}
+		if (w) {
+			if (special_add(out, keep[i].off, w))
+				return SL_ENOMEM;
+		} else if (pt_spans_add(out, keep[i].off, keep[i].len)) {
+			return SL_ENOMEM;
+		}
+		i += len;
+	}
+	return 1;
+}
+
+static int chunk(const char *s, size_t a, size_t b, struct pt_spans *out)
+{
+	size_t n0 = out->n;
+	int rc = chunk_affixes(s, a, b, out, 1);
+	return rc ? rc : match_specials(s, out, n0) < 0 ? SL_ENOMEM : 0;
 }
 
 /* The common chunk shapes, split without chunk()'s general search:
@@ -464,7 +709,7 @@ static int rsquo_chunk(const char *s, size_t a, size_t q, size_t b, size_t n, st
 		if (r + 3 >= b || u[r] != 0xe2 || u[r + 1] != 0x80 || u[r + 2] != 0x99)
 			return 0;
 		r += 3;
-		if (u[r] < 0x80 && !alnum_tab[u[r]])
+		if ((u[r] < 0x80 && !alnum_tab[u[r]]) || (u[r] == 0xe2 && u[r + 1] == 0x80 && u[r + 2] == 0x99))
 			return 0;
 		for (;;) {
 			r = alnum_run(u, r, n, &letter);
@@ -492,9 +737,9 @@ static int rsquo_chunk(const char *s, size_t a, size_t q, size_t b, size_t n, st
 			return pt_spans_add(out, a, b - a) ? SL_ENOMEM : 1; /* the '.' stays */
 		}
 	}
-	/* contractions, one after another, as in chunk() */
+	/* possessives, one after another, as in chunk() */
 	for (;;) {
-		size_t m = contraction_at(s, a, e);
+		size_t m = poss_at(s, a, e);
 		if (!m)
 			break;
 		if (nsuf == sizeof(suf_off) / sizeof(suf_off[0]))
@@ -546,12 +791,14 @@ a_end:
 	if (q == p)
 		return 0;
 	e = q;
+	if (p > a && u[p - 1] == '+' && is_digit(u[p]))
+		return 0; /* "+5": no prefix */
 	if (e < b && u[e] == '.') {
 		/* a word is never a URL (it has no '.'), but "www" before the
 		 * '.' starts one for the suffixes after it */
 		if (e - p == 3 && (u[p] | 0x20) == 'w')
 			return 0;
-		if (is_abbrev(s + p, e + 1 - p) || !dot_splits(s, p, e)) {
+		if (!dot_splits(s, p, e)) {
 			/* the '.' stays on the word: chunk() makes the chunk one
 			 * token when nothing is around them ("J.", "etc.", "있다.") */
 			if (p != a || e + 1 != b)
@@ -602,6 +849,51 @@ a_end:
 			return -1;
 	}
 	return 1;
+}
+
+/* Whether chunk() alone splits s[a, b) right, as spaCy's special cases or
+ * unit suffixes may apply to it: one of the strings its loop looks up, what
+ * is left between prefixes P and suffixes S (or '.') at either end, is a
+ * special case, or one of them, or one without a possessive, ends in a
+ * number and a unit.  The fast paths split the rest. */
+static int special_near(const char *s, size_t a, size_t b)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t lo[8], hi[8], nlo = 0, nhi = 0, i, j, x, y, m;
+	int digit = 0;
+	lo[nlo++] = a;
+	for (i = a; i < b && nlo < 8;) {
+		size_t k = i;
+		if (!(fc_class(pt_next(s, b, &k)) & FC_P))
+			break;
+		lo[nlo++] = i = k;
+	}
+	hi[nhi++] = b;
+	for (j = b; j > a && nhi < 8;) {
+		size_t st;
+		uint32_t c = pt_prev(s, j, &st);
+		if (c != '.' && !(fc_class(c) & FC_S))
+			break;
+		hi[nhi++] = j = st;
+	}
+	if (nlo == 8 || nhi == 8)
+		return 1;
+	for (i = b - a > 16 ? b - 16 : a; i < b && !digit; i++)
+		digit = is_digit(u[i]);
+	for (y = 0; y < nhi; y++) {
+		if (digit && unit_at(s, a, hi[y]))
+			return 1;
+		m = poss_at(s, a, hi[y]);
+		if (m && digit && unit_at(s, a, hi[y] - m))
+			return 1;
+		for (x = 0; x < nlo; x++) {
+			if (hi[y] > lo[x] && special_at(s + lo[x], hi[y] - lo[x]))
+				return 1;
+			if (m && hi[y] - m > lo[x] && special_at(s + lo[x], hi[y] - m - lo[x]))
+				return 1;
+		}
+	}
+	return 0;
 }
 
 /* Byte classes: 1 ASCII letter or digit, 2 other printable ASCII, 3 ASCII
@@ -683,7 +975,7 @@ static int sep_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_span
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t len = b - a, e, start, i;
-	unsigned al, at, apos, dot, valid, sp, seps, tail = 0;
+	unsigned al, at, apos, valid, sp, seps, tail = 0;
 	size_t suf_off[2], suf_len[2], nsuf = 0;
 	int stop = 0;
 
@@ -706,10 +998,9 @@ static int sep_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_span
 		al = (unsigned)_mm_movemask_epi8(_mm_or_si128(ascii_letters(v), ascii_digits(v)));
 		at = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('@')));
 		apos = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\'')));
-		dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
 #else
 		(void)n;
-		al = at = apos = dot = 0;
+		al = at = apos = 0;
 		for (i = 0; i < len; i++) {
 			unsigned c = u[a + i];
 			if (c >= 0x80)
@@ -717,13 +1008,11 @@ static int sep_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_span
 			al |= (unsigned)alnum_tab[c] << i;
 			at |= (unsigned)(c == '@') << i;
 			apos |= (unsigned)(c == '\'') << i;
-			dot |= (unsigned)(c == '.') << i;
 		}
 #endif
 	}
 	al &= valid;
 	apos &= valid;
-	dot &= valid;
 	sp = valid & ~al;
 	if (!(al & 1) || (at & valid) || (apos & (apos - 1)))
 		return 0;
@@ -746,10 +1035,8 @@ static int sep_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_span
 			suf_off[nsuf] = b - 1;
 			suf_len[nsuf++] = 1;
 			e--;
-		} else if (is_abbrev(s + a, len)) {
-			stop = 1;
 		} else {
-			if (!(dot & (valid >> 1)) && dot_splits(s, a, b - 1)) {
+			if (dot_splits(s, a, b - 1)) {
 				suf_off[nsuf] = b - 1;
 				suf_len[nsuf++] = 1;
 				e--;
@@ -759,18 +1046,8 @@ static int sep_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_span
 		}
 	}
 	if (!stop && (apos & (valid >> (b - e)))) {
-		/* a contraction: the ASCII ones of contractions[], whose endings
-		 * exclude each other */
-		size_t m = 0;
-		unsigned c = u[e - 1], c2 = u[e - 2];
-		if (c2 == '\'' && (c == 's' || c == 'S' || c == 'd' || c == 'm'))
-			m = 2;
-		else if (e - a > 3 && ((c == 't' && c2 == '\'' && u[e - 3] == 'n') ||
-				       (u[e - 3] == '\'' && ((c2 == 'r' && c == 'e') || (c2 == 'v' && c == 'e') ||
-							     (c2 == 'l' && c == 'l')))))
-			m = 3;
-		if (m && !a_alpha(u[e - m - 1]))
-			m = 0;
+		/* a possessive (poss_at) */
+		size_t m = u[e - 2] == '\'' && (u[e - 1] | 0x20) == 's' ? 2 : 0;
 		if (m) {
 			suf_off[nsuf] = e - m;
 			suf_len[nsuf++] = m;
@@ -826,27 +1103,33 @@ static int emit_chunk(const char *s, size_t a, size_t b, size_t n, int simple, i
 	unsigned char afact = 0;
 	uint32_t acp = 0;
 	int rc;
-	if (simple) {
+	if (simple && plain_whole(s, a, b, 1)) {
 		if ((rc = pt_spans_add(out, a, b - a)))
 			return rc;
 		afact = (unsigned char)(WF_PLAIN | (letter ? WF_LETTER : 0));
 		aidx = n0;
-	} else if (words_no_fast_path) {
+	} else if (simple || words_no_fast_path) {
 		if ((rc = chunk(s, a, b, out)))
 			return rc;
 	} else if (b - a == cp_len((unsigned char)s[a])) {
 		/* one character: chunk() leaves it whole */
 		if ((rc = pt_spans_add(out, a, b - a)))
 			return rc;
-	} else if ((rc = sep_chunk(s, a, b, n, out)) != 0) {
+	} else if (special_near(s, a, b)) {
+		if ((rc = chunk(s, a, b, out)))
+			return rc;
+	} else if ((rc = sep_chunk(s, a, b, n, out)) != 0 ||
+		   (rc = fast_chunk(s, a, b, n, out, &afact, &acp, &aidx)) != 0) {
 		if (rc < 0)
 			return rc;
-	} else {
-		rc = fast_chunk(s, a, b, n, out, &afact, &acp, &aidx);
-		if (rc < 0)
+		/* what chunk() does last: tokens that make a special case's
+		 * pattern become its tokens ("Note:D" -> "Note" ":D") */
+		if ((rc = match_specials(s, out, n0)) < 0)
 			return rc;
-		if (rc == 0 && (rc = chunk(s, a, b, out)))
-			return rc;
+		if (rc)
+			aidx = SIZE_MAX;
+	} else if ((rc = chunk(s, a, b, out))) {
+		return rc;
 	}
 	return f ? facts_set(f, n0, out->n, aidx, afact, acp) : 0;
 }
@@ -911,8 +1194,6 @@ static inline int split_last(const char *s, size_t a, size_t last)
 	const unsigned char *u = (const unsigned char *)s;
 	if (u[last] != '.')
 		return u[last] < 0x80 && suffix_tab[u[last]];
-	if (is_abbrev(s + a, last + 1 - a)) /* (no suffix follows: "www." splits) */
-		return 0;
 	return dot_splits(s, a, last);
 }
 
@@ -1077,6 +1358,25 @@ static inline void add_plain(struct pt_spans *out, struct words_facts *f, size_t
 	out->n++;
 }
 
+/* chunk() on s[a, b), facts not known, and room32() again. */
+static int emit_general(const char *s, size_t a, size_t b, struct pt_spans *out, struct words_facts *f)
+{
+	size_t n0 = out->n;
+	int rc;
+	if ((rc = chunk(s, a, b, out)))
+		return rc;
+	if (f && (rc = facts_set(f, n0, out->n, SIZE_MAX, 0, 0)))
+		return rc;
+	return room32(out, f);
+}
+
+/* special_near() for a chunk without prefixes or suffixes: whether s[a, b)
+ * is one token as it is (not a special case, no number and unit). */
+static inline int word_whole(const char *s, size_t a, size_t b, int digits)
+{
+	return !special_at(s + a, b - a) && !(digits && unit_at(s, a, b));
+}
+
 /* Chunks found 64 bytes at a time from bit masks: whitespace bits end and
  * start chunks, and a chunk without "special" bits (anything but ASCII
  * letters and digits) is one token.  Non-ASCII spaces are found from their
@@ -1089,7 +1389,7 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 	uint64_t carry = 0;       /* whitespace bits spilled into this block */
 	size_t base, start = 0;
 	int in_word = 0, special = 0, aspecial = 0, letter = 0, hiw, rc;
-	uint32_t wcp;
+	uint32_t wcp = 0;
 
 	init_tabs();
 	init_classes();
@@ -1138,7 +1438,7 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 			uint64_t starts = nonws & ~prevnw, ends = ws & prevnw;
 			for (;;) {
 				uint64_t in, ain, end;
-				int special0, aspecial0;
+				int special0, aspecial0, cont;
 				if (in_word) {
 					if (!ends) { /* the open chunk goes on past this block */
 						special |= sp != 0;
@@ -1150,6 +1450,7 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 					in = ((uint64_t)1 << end) - 1;
 					special0 = special;
 					aspecial0 = aspecial;
+					cont = 1;
 				} else {
 					uint64_t b0;
 					if (!ends)
@@ -1160,11 +1461,15 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 					in = ((uint64_t)1 << end) - ((uint64_t)1 << b0);
 					start = base + b0;
 					if (!(sp & in)) { /* (most chunks) */
-						add_plain(out, f, start, end - b0, (let & in) != 0);
 						ends &= ends - 1;
+						if (plain_whole(s, start, base + end, (in & ~let) != 0))
+							add_plain(out, f, start, end - b0, (let & in) != 0);
+						else if ((rc = emit_general(s, start, base + end, out, f)))
+							return rc;
 						continue;
 					}
 					special0 = aspecial0 = special = aspecial = letter = 0;
+					cont = 0;
 				}
 				ends &= ends - 1;
 				in_word = 0;
@@ -1173,11 +1478,15 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 				aspecial |= ain != 0;
 				letter |= (let & in) != 0;
 				if (!special) { /* (a chunk from the blocks before) */
-					add_plain(out, f, start, base + end - start, letter);
+					if (plain_whole(s, start, base + end, 1))
+						add_plain(out, f, start, base + end - start, letter);
+					else if ((rc = emit_general(s, start, base + end, out, f)))
+						return rc;
 				} else if (!aspecial0 && end > 0 && ain == (uint64_t)1 << (end - 1) && start + 1 < base + end &&
 					   (hiw = !special0 && (sp & in) == ain ? 0 : 1,
 					    !hiw || hi_word(u, start, base + end - 1, n, &wcp)) &&
-					   split_last(s, start, base + end - 1)) {
+					   split_last(s, start, base + end - 1) && !special_at(s + start, base + end - start) &&
+					   word_whole(s, start, base + end - 1, cont || (in & ~sp & ~let))) {
 					/* a word (ASCII letters and digits: plain, or with
 					 * other characters: its code points known), then its
 					 * only ASCII punctuation, a closing character that
@@ -1195,7 +1504,8 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 					out->n += 2;
 					if (room32(out, f)) /* the room again */
 						return SL_ENOMEM;
-				} else if (!aspecial && hi_word(u, start, base + end, n, &wcp)) {
+				} else if (!aspecial && hi_word(u, start, base + end, n, &wcp) &&
+					   word_whole(s, start, base + end, cont || (in & ~sp & ~let))) {
 					/* ASCII letters and digits and other characters, none
 					 * punctuation or a symbol: one token (fast_chunk's A+) */
 					out->v[out->n].off = start;

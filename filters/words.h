@@ -1,31 +1,39 @@
 /*
- * words.h - word and sentence splitting: a rule-based approximation of the
- * tokenizer datatrove uses for English (spaCy's blank "en" pipeline with the
- * "sentencizer"; NLTK's word_tokenize before December 2024).  Neither exists
- * in C, and the rules' word counts, n-grams, stop words and sentence counts
- * depend on it, so this is the one place where sluice's decisions can differ
- * from datatrove's.  What it does, per whitespace-separated chunk (like spaCy):
+ * words.h - word and sentence splitting by the rules of the tokenizer
+ * datatrove uses for English: spaCy's blank "en" pipeline with the
+ * "sentencizer" (NLTK's word_tokenize before December 2024).  spaCy does
+ * not exist in C, and the rules' word counts, n-grams, stop words and
+ * sentence counts depend on it, so this is the one place where sluice's
+ * decisions can differ from datatrove's.  Per whitespace-separated chunk,
+ * as spaCy's Tokenizer does:
  *
- *   - URLs (scheme:// or www.) and e-mail-like chunks stay one token, apart
- *     from trailing punctuation;
- *   - a short list of abbreviations ("Mr.", "e.g.", "etc.", "U.S.") stays whole;
- *   - prefixes split off one at a time: ASCII ( [ { < " ' ` * & # _ $ % = + ,
- *     : ; ! ? and Unicode punctuation, currency and other symbols; "..." as one;
- *   - suffixes split off one at a time: the same closing punctuation, "...",
- *     "'s", "n't", "'re", "'ve", "'ll", "'d", "'m", and "." after a lowercase
- *     letter, a digit, punctuation or two capitals, unless the chunk holds an
- *     inner "." (abbreviations like "a.m.");
- *   - infixes: "..." / "…" anywhere; hyphens and dashes between a letter or
- *     digit and a letter; "," between letters; ":<>=/" between a letter or
- *     digit and a letter; "+-*^" between digits; "." between a lowercase and
- *     an uppercase letter.
+ *   - a prefix and a suffix come off at a time, until none is left or
+ *     what is left (or what is left without the next prefix or suffix) is
+ *     one of spaCy's English special cases (words_specials.h: "don't",
+ *     "dont", "cannot", "4pm", "Jan.", "e.g.", ":)", ...);
+ *   - prefixes: ASCII ( [ { < " ' ` * & # _ $ % = , : ; ! ? ) ] } > ~ | \ ^,
+ *     "+" not before a digit, Unicode punctuation, currency and other
+ *     symbols, ".." and more dots;
+ *   - suffixes: the same closing punctuation, ".." and more, "'s" "’s",
+ *     "." after a lowercase letter, a digit, punctuation or two capitals,
+ *     and after a digit "+" and spaCy's units and currencies ("5km");
+ *   - then the rest is a special case's tokens, or a URL (scheme://, www.,
+ *     e-mail-like) kept whole, or split at infixes: ".." and more, "…",
+ *     symbols of category So; hyphens ("-", "--", "---", dashes) between a
+ *     letter or digit and a letter; "," between letters; ":<>=/" between a
+ *     letter or digit and a letter; "+-*^" between digits; "." between a
+ *     lowercase and an uppercase letter;
+ *   - last, spaCy's special-case matcher: runs of tokens that spell a
+ *     special case as it splits without special cases become it ("Tuesday.Mr."
+ *     -> "Tuesday" "." "Mr."), the longest runs first.
  *
- * Known differences from spaCy: spaCy's full exception table (emoticons,
- * hundreds of abbreviations, "gonna" -> "gon" "na"), its unit suffixes
- * ("5km" -> "5" "km"), and its Unicode letter classes for the lookbehinds;
- * whitespace other than spaces makes tokens in spaCy, which datatrove strips
- * anyway.  Differences change counts by a token here and there; decisions
- * differ only for documents within a token of a threshold.
+ * Known differences from spaCy: its URL pattern (it keeps "example.com/a-b"
+ * whole), its hand-made lists of letters for the lookbehinds (Unicode
+ * categories here), its matcher's runs across spaces (found, then dropped,
+ * but able to block a neighbouring run); whitespace other than spaces
+ * makes tokens in spaCy, which datatrove strips anyway.  Differences change
+ * counts by a token here and there; decisions differ only for documents
+ * within a token of a threshold.
  *
  * Sentences follow spaCy's sentencizer: a token that is one terminal
  * punctuation mark followed by a token that is not punctuation starts a new

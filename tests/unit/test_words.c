@@ -194,6 +194,33 @@ static void random_unicode_chunks(void)
 	}
 }
 
+/* Random chunks of spaCy's special cases and units and pieces of them,
+ * among affixes, for the gate (special_near) in front of the fast paths. */
+static void random_special_chunks(void)
+{
+	static const char *const atoms[] = {
+		"dont", "Im", "cannot", "it", "It", "he", "we", "ll", "d", "s", "'s", "n't", "'", "\xe2\x80\x99",
+		"1", "4", "7", "12", "pm", "am", "a.m.", "km", "kg", "m", "MB", "K", "\xc2\xb2", "\xd0\xba\xd0\xbc",
+		"8", "D", "x", "o", "O", "3", "<", ":", ";", ")", "(", "=", "-", "_", "^", ".", ",", "!", "?", "/",
+		"Jan", "Inc", "vs", "e.g", "ma", "c'm", "em", "cause", "nothin", "clock", "y", "all", "and", "or",
+		"w", "C", "+", "$", "US", "\xc2\xb0", "\xe2\x80\xa6", "\xc3\xa9", "\xe2\x82\xac",
+	};
+	unsigned long long x = 0x2545f4914f6cdd1dull;
+	char b[2048];
+	int t;
+
+	for (t = 0; t < 30000; t++) {
+		int k, nchunks = 1 + (int)(check_rand(&x) % 16);
+		size_t len = 0;
+		for (k = 0; k < nchunks; k++) {
+			len = check_atoms(b, len, sizeof(b) - 1, atoms, sizeof(atoms) / sizeof(atoms[0]),
+					  1 + (int)(check_rand(&x) % 5), &x);
+			b[len++] = ' ';
+		}
+		same_split(b, len);
+	}
+}
+
 /* same_split() on a copy of s in a block of exactly n bytes, so that the
  * address sanitizer sees a read past the text. */
 static void same_split_exact(const char *s, size_t n)
@@ -240,6 +267,14 @@ static void edge_chunks(void)
 		"\xe2\x80\x99" "a", "(a\xe2\x80\x99" "b", "a\xe2\x80\x99\xea\xb0\x80", "\xea\xb0\x80\xe2\x80\x99s",
 		"\xea\xb0\x80.", "J.", "etc.", "Etc.", "\xc4\x8c" "R.", "\xc4\x8c\xc3\x89.", "a\xc3\x89.", "(J.", "J.)", "wxyz.",
 		"ww\xe2\x80\x99" "a.", "www\xe2\x80\x99s",
+		/* spaCy's special cases and unit suffixes, alone and among affixes */
+		"dont", "Dont.", "(dont)", "dont,", "dont's", "cannot.", "Cannot", "CANNOT", "Im", "im!", "4pm",
+		"4pm.", "(4pm)", "12a.m.", "13pm", "5km", "5km,", "5km.", "(5km)", "100MB", "5m/s", "5m\xc2\xb2",
+		"5\xd0\xba\xd0\xbc", "5\xd0\xba\xd0\xbc,", "5$", "US$5", "5US$", "+5", "5+", "++5", "C++",
+		":)", "(8)", "8)", "(:", "):", "<3", "<3km", "xD", "xD.", "o.O", "0.0", "0.0.", "e.g.,", "(e.g.)",
+		"Jan.", "(Jan.)", "jan.", "'em", "'em,", "\xe2\x80\x99" "em", "it's.", "IT'S", "DON'T", "1990's",
+		"John'll", "x.y.", "3.5.", "ma'am.", "o'clock", "y'all", "and/or", "w/o,", "\xc2\xb0" "C.", "25\xc2\xb0" "C.",
+		"dont\xe2\x80\x99s", "7m\xe2\x80\x99s", "ZWord\xe2\x80\x99S\xe2\x80\x99S", "d\xe2\x80\x99\xe2\x80\x99S",
 		/* words with other letters over 16-byte windows (hi_word) */
 		"\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6", "\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6" "a", "a\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6", "a\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6.", "a\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6,", "\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6" "ab", "a\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6" "b", "a\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6" "b)",
 		"a\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xe2\x82\xac", "a\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xe4\xb8\xad\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6", "\xf0\x9d\x90\x80\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xd0\xb6\xf0\x9d\x90\x80",
@@ -325,6 +360,7 @@ int main(void)
 {
 	random_chunks();
 	random_unicode_chunks();
+	random_special_chunks();
 	edge_chunks();
 	jsonl_texts("jsonl/dolma-CC-MAIN-20190717121559-20190717143559-00140.jsonl.gz");
 	jsonl_texts("jsonl/dolma-cc_en_head-0091.jsonl.gz");
