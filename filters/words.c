@@ -207,39 +207,109 @@ static int suffix_char(uint32_t c)
 
 static int is_digit(uint32_t c) { return c >= '0' && c <= '9'; }
 
-static int looks_like_url(const char *s, size_t n)
+/* spaCy's URL pattern (spacy/lang/tokenizer_exceptions.py URL_PATTERN)
+ * on s[a, b), which holds no whitespace:
+ *   ^ ([\w+\-.]{2,}://)? (\S+(:\S*)?@)? HOST (:\d{2,5})? ([/?#]\S*)? $
+ * where HOST is labels of [A-Za-z0-9\u00a1-\uffff] (with '_' and '-'
+ * inside), up to 64 characters, each followed by '.', then a top-level
+ * domain of 2 to 63 lowercase (or uncased) letters.  Its dotted-IPv4
+ * alternative is left out: such hosts are digits and dots, which no
+ * infix splits.  Matched: the rest of the chunk stays one token. */
+static int host_char(uint32_t c)
 {
-	size_t i;
-	if (!memchr(s, ':', n) && !memchr(s, '@', n) && !(n >= 4 && (s[0] | 0x20) == 'w'))
+	return c < 0x80 ? alnum_tab[c] : c >= 0xa1 && c <= 0xffff;
+}
+
+static int tld_char(uint32_t c)
+{
+	if (c < 0x80)
+		return c - 'a' < 26u;
+	return c >= 0xa1 && c <= 0xffff && (pt_is_lower(c) || (pt_isalpha(c) && !pt_is_upper(c)));
+}
+
+/* HOST, port and path from h to b. */
+static int url_host(const char *s, size_t h, size_t b)
+{
+	size_t i = h, j, lab = 0, len = 0, tld = 0;
+	uint32_t c, last = 0;
+	int tld_ok = 1;
+	for (;;) {
+		j = i;
+		c = i < b ? pt_next(s, b, &j) : 0;
+		if (i < b && (host_char(c) || c == '_' || c == '-')) {
+			if (len == 0 && !host_char(c))
+				return 0;
+			len++;
+			tld_ok &= tld_char(c);
+			last = c;
+			i = j;
+			continue;
+		}
+		/* the end of a label */
+		if (len == 0 || len > 64 || !host_char(last))
+			return 0;
+		if (i < b && c == '.') {
+			lab++;
+			len = 0;
+			tld_ok = 1;
+			i = j;
+			continue;
+		}
+		tld = len;
+		break;
+	}
+	if (!lab || !tld_ok || tld < 2 || tld > 63)
 		return 0;
-	if (n >= 4 && strncasecmp(s, "www.", 4) == 0)
+	if (i < b && s[i] == ':') { /* a port */
+		size_t d = ++i;
+		while (i < b && is_digit((unsigned char)s[i]) && i - d < 6)
+			i++;
+		if (i - d < 2 || i - d > 5)
+			return 0;
+	}
+	return i == b || s[i] == '/' || s[i] == '?' || s[i] == '#';
+}
+
+static int url_match(const char *s, size_t a, size_t b)
+{
+	const char *sep;
+	size_t p = a, i;
+	/* (a cheap necessary condition first: a '.' and a lowercase letter
+	 * after it) */
+	const char *dot = memchr(s + a, '.', b - a);
+	if (!dot)
+		return 0;
+	if ((sep = memmem(s + a, b - a, "://", 3)) != NULL) {
+		size_t e = (size_t)(sep - s), j;
+		int ok = e - a >= 2;
+		for (i = a; i < e && ok; i = j) {
+			uint32_t c;
+			j = i;
+			c = pt_next(s, e, &j);
+			ok = pt_isword(c) || c == '+' || c == '-' || c == '.';
+		}
+		if (ok && url_host(s, e + 3, b))
+			return 1;
+		if (ok)
+			p = e + 3;
+	}
+	if (url_host(s, a, b) || (p != a && url_host(s, p, b)))
 		return 1;
-	for (i = 0; i + 3 <= n; i++)
-		if (s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/')
-			return i > 0;
-	for (i = 1; i + 1 < n; i++)
-		if (s[i] == '@')
-			return memchr(s + i, '.', n - i) != NULL;
+	/* a user before an '@' */
+	for (i = a + 1; i < b; i++)
+		if (s[i] == '@' && url_host(s, i + 1, b))
+			return 1;
 	return 0;
 }
 
-/* looks_like_url() on a piece of a chunk; without ':' or '@' in the chunk
- * (colon_at 0) only a "www." start can make one. */
-static inline int url_in(const char *s, size_t n, int colon_at)
-{
-	if (!colon_at)
-		return n >= 4 && (s[0] | 0x20) == 'w' && (s[1] | 0x20) == 'w' && (s[2] | 0x20) == 'w' && s[3] == '.';
-	return looks_like_url(s, n);
-}
-
 /* Split the middle of a chunk at infixes. */
-static int infix_split(const char *s, size_t a, size_t b, int colon_at, struct pt_spans *out)
+static int infix_split(const char *s, size_t a, size_t b, struct pt_spans *out)
 {
 	size_t i = a, start = a, j;
 	uint32_t prev = 0, prevprev = 0;
 	int rc;
 
-	if (url_in(s + a, b - a, colon_at))
+	if (url_match(s, a, b))
 		return pt_spans_add(out, a, b - a);
 	while (i < b) {
 		size_t cut = 0; /* bytes of the infix at i, 0 when none */
@@ -340,12 +410,10 @@ static size_t poss_at(const char *s, size_t a, size_t b)
 
 /* spaCy's prefix search on s[a, b): the length of the prefix, 0 when none
  * (and none in a URL). */
-static size_t find_prefix(const char *s, size_t a, size_t b, int colon_at)
+static size_t find_prefix(const char *s, size_t a, size_t b)
 {
 	size_t j = a;
 	uint32_t c;
-	if (url_in(s + a, b - a, colon_at))
-		return 0;
 	if (b - a >= 2 && s[a] == '.' && s[a + 1] == '.') { /* "\.\.+" */
 		j = a + 2;
 		while (j < b && s[j] == '.')
@@ -361,7 +429,7 @@ static size_t find_prefix(const char *s, size_t a, size_t b, int colon_at)
 }
 
 /* spaCy's suffix search on s[a, b): the length of the suffix, 0 when none. */
-static size_t find_suffix(const char *s, size_t a, size_t b, int colon_at)
+static size_t find_suffix(const char *s, size_t a, size_t b)
 {
 	size_t start, cut;
 	uint32_t c;
@@ -379,17 +447,13 @@ static size_t find_suffix(const char *s, size_t a, size_t b, int colon_at)
 	if (c == '.') {
 		size_t ps;
 		uint32_t p = pt_prev(s, start, &ps);
-		if (url_in(s + a, start - a, colon_at) ||
-		    pt_is_lower(p) || is_digit(p) || p == '%' || p == '-' || p == '+' || pt_is_punct_or_symbol(p) ||
+		if (pt_is_lower(p) || is_digit(p) || p == '%' || p == '-' || p == '+' || pt_is_punct_or_symbol(p) ||
 		    (pt_is_upper(p) && ps > a && pt_is_upper(pt_prev(s, ps, &ps))))
 			return b - start;
 		return 0;
 	}
-	if (c == 0x2026 || suffix_char(c)) {
-		if (!url_in(s + a, start - a, colon_at) || strchr(")]}>\"',:;!?", (int)(c < 0x80 ? c : 'x')))
-			return b - start;
-		return 0;
-	}
+	if (c == 0x2026 || suffix_char(c))
+		return b - start;
 	if (c == '+' && is_digit(pt_prev(s, start, &start))) /* "(?<=[0-9])\+" */
 		return 1;
 	return poss_at(s, a, b);
@@ -406,21 +470,21 @@ static int chunk_affixes(const char *s, size_t a, size_t b, struct pt_spans *out
 	struct pt_span suf[MAX_SUFFIX];
 	const struct words_special *w;
 	size_t nsuf = 0, last = 0;
-	int rc, colon_at = memchr(s + a, ':', b - a) || memchr(s + a, '@', b - a);
+	int rc;
 
 	while (a < b && b - a != last && nsuf < MAX_SUFFIX) {
 		size_t pl, sl;
 		if (with_specials && special_at(s + a, b - a))
 			break;
 		last = b - a;
-		pl = find_prefix(s, a, b, colon_at);
+		pl = find_prefix(s, a, b);
 		if (pl && with_specials && special_at(s + a + pl, b - a - pl)) {
 			if ((rc = pt_spans_add(out, a, pl)))
 				return rc;
 			a += pl;
 			break;
 		}
-		sl = a + pl < b ? find_suffix(s, a + pl, b, colon_at) : 0;
+		sl = a + pl < b ? find_suffix(s, a + pl, b) : 0;
 		if (sl && b - sl > a && with_specials && special_at(s + a, b - sl - a)) {
 			suf[nsuf].off = b - sl;
 			suf[nsuf++].len = sl;
@@ -442,7 +506,7 @@ static int chunk_affixes(const char *s, size_t a, size_t b, struct pt_spans *out
 		if (with_specials && (w = special_at(s + a, b - a)) != NULL)
 			rc = special_add(out, a, w);
 		else
-			rc = infix_split(s, a, b, colon_at, out);
+			rc = infix_split(s, a, b, out);
 		if (rc)
 			return rc;
 	}
@@ -1026,8 +1090,13 @@ static int sep_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_span
 	/* separators inside, one apart or more, the core's ends letters or digits */
 	if (!seps || (seps & (seps >> 1)) || (seps >> (len - tail - 1)))
 		return 0;
-	if (len >= 4 && (u[a] | 0x20) == 'w' && (u[a + 1] | 0x20) == 'w' && (u[a + 2] | 0x20) == 'w' && u[a + 3] == '.')
-		return 0; /* a URL */
+	/* a '.' before a small letter may make a URL ("foo-bar.com/a-b",
+	 * url_match()): chunk()'s */
+	for (i = seps; i; i &= i - 1) {
+		size_t k = a + (size_t)__builtin_ctz(i);
+		if (u[k] == '.' && a_lower(u[k + 1]))
+			return 0;
+	}
 	/* the suffixes */
 	e = b;
 	if (tail) {

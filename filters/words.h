@@ -17,8 +17,10 @@
  *   - suffixes: the same closing punctuation, ".." and more, "'s" "’s",
  *     "." after a lowercase letter, a digit, punctuation or two capitals,
  *     and after a digit "+" and spaCy's units and currencies ("5km");
- *   - then the rest is a special case's tokens, or a URL (scheme://, www.,
- *     e-mail-like) kept whole, or split at infixes: ".." and more, "…",
+ *   - then the rest is a special case's tokens, or a URL by spaCy's URL
+ *     pattern (host labels and a top-level domain of two lowercase letters
+ *     or more, with an optional scheme, user, port and path) kept whole, or
+ *     split at infixes: ".." and more, "…",
  *     symbols of category So; hyphens ("-", "--", "---", dashes) between a
  *     letter or digit and a letter; "," between letters; ":<>=/" between a
  *     letter or digit and a letter; "+-*^" between digits; "." between a
@@ -27,8 +29,8 @@
  *     special case as it splits without special cases become it ("Tuesday.Mr."
  *     -> "Tuesday" "." "Mr."), the longest runs first.
  *
- * Known differences from spaCy: its URL pattern (it keeps "example.com/a-b"
- * whole), its hand-made lists of letters for the lookbehinds (Unicode
+ * Known differences from spaCy: its URL pattern's dotted IPv4 hosts (no
+ * infix splits those anyway), its hand-made lists of letters for the lookbehinds (Unicode
  * categories here), its matcher's runs across spaces (found, then dropped,
  * but able to block a neighbouring run); whitespace other than spaces
  * makes tokens in spaCy, which datatrove strips anyway.  Differences change

@@ -246,6 +246,12 @@ int main(void)
 		/* a number and a unit or currency, "+" after a number, not before */
 		{ "5km 100MB, 6oz 5m\xc2\xb2 5m/s 12\xd0\xba\xd0\xbc 5$ 5US$ 10+ +5 ++5 13pm 1st 3D",
 		  "5|km|100|MB|,|6|oz|5|m\xc2\xb2|5|m/s|12|\xd0\xba\xd0\xbc|5|$|5|US$|10|+|+5|+|+5|13pm|1st|3D|" },
+		/* spaCy's URL pattern: the rest after affixes stays whole when it is
+		 * one (a top-level domain of two small letters or more) */
+		{ "(http://x.com) 'http://x.com/a_' foo-bar.com example.com/a-b www.example.com:8080/x-y "
+		  "user@mail.com. mailto:x@y.org https://a.b/c a-b.c http://localhost/a-b x.Y-z",
+		  "(|http://x.com|)|'|http://x.com/a|_|'|foo-bar.com|example.com/a-b|www.example.com:8080/x-y|"
+		  "user@mail.com|.|mailto:x@y.org|https://a.b|/|c|a|-|b.c|http://localhost|/|a|-|b|x.|Y|-|z|" },
 		/* ellipses of two dots or more; a '.' after digits */
 		{ "mult.. a..b ..a 10.03.2016. 3.5. x.y.", "mult|..|a|..|b|..|a|10.03.2016|.|3.5|.|x.y|.|" },
 	};
