@@ -25,6 +25,8 @@
 #define SPECIAL_FILTER_BITS 65536
 static uint16_t special_slot[SPECIAL_SLOTS];
 static uint64_t special_filter[SPECIAL_FILTER_BITS / 64];
+/* the same filter for the special cases of ASCII letters and digits only */
+static uint64_t plain_filter[SPECIAL_FILTER_BITS / 64];
 /* the same filter for the special cases with a pattern (patterns_init) */
 static uint64_t pattern_filter[SPECIAL_FILTER_BITS / 64];
 
@@ -58,6 +60,8 @@ static void specials_init(void)
 			h = (h + 1) & (SPECIAL_SLOTS - 1);
 		special_slot[h] = (uint16_t)(k + 1);
 		special_filter[bit >> 6] |= (uint64_t)1 << (bit & 63);
+		if (strspn(w->s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == w->len)
+			plain_filter[bit >> 6] |= (uint64_t)1 << (bit & 63);
 	}
 }
 
@@ -147,8 +151,11 @@ static size_t unit_at(const char *s, size_t a, size_t b)
 static inline int plain_whole(const char *s, size_t a, size_t b, int hasdigit)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	if (special_at(s + a, b - a))
-		return 0;
+	if (b - a <= 63) {
+		unsigned bit = special_fbit(s + a, b - a);
+		if ((plain_filter[bit >> 6] >> (bit & 63) & 1) && special_find(s + a, b - a))
+			return 0;
+	}
 	if (hasdigit && u[b - 1] >= 'A') {
 		size_t i = b - 1;
 		while (i > a && u[i - 1] >= 'A' && b - i < 4)
@@ -644,8 +651,9 @@ static int chunk(const char *s, size_t a, size_t b, struct pt_spans *out)
  * ASCII tables or any non-ASCII punctuation or symbol, and A is anything
  * else but ASCII punctuation (letters, digits, marks, math symbols).
  * chunk() splits such a chunk into each P, A, the ".", each S, unless the
- * "." stays on A (an abbreviation, "www.", a lone capital before it), which
- * this leaves to chunk(): 1 when split here, 0 when not, or SL_ENOMEM.
+ * "." stays on A (a lone capital before it), which this leaves to chunk();
+ * special cases and units are not looked for (special_near() sends those
+ * chunks to chunk() first): 1 when split here, 0 when not, or SL_ENOMEM.
  * tests/unit/test_words.c holds both paths equal over real text. */
 enum { FC_A = 1, FC_P = 2, FC_S = 4 };
 
@@ -759,8 +767,8 @@ static int add_last(struct pt_spans *out, size_t a, size_t e, const size_t *off,
  * (its A+, no prefixes) and whose s[q] is a U+2019 "’" ("l’aventure",
  * "d’Hésiode", "don’t", "l’Antarctique,"): words joined by single "’", then
  * perhaps one ASCII closing character or '.'.  chunk() makes of it the word,
- * the suffixes it cuts (the last character by its rules, then contractions
- * one after another: "’" is no infix), and the facts of none are known.
+ * the suffixes it cuts (the last character by its rules, then possessives
+ * "’s" one after another: "’" is no infix), and the facts of none are known.
  * 1 when split here, 0 when not (nothing stored), or SL_ENOMEM. */
 static int rsquo_chunk(const char *s, size_t a, size_t q, size_t b, size_t n, struct pt_spans *out)
 {
@@ -858,13 +866,9 @@ a_end:
 	if (p > a && u[p - 1] == '+' && is_digit(u[p]))
 		return 0; /* "+5": no prefix */
 	if (e < b && u[e] == '.') {
-		/* a word is never a URL (it has no '.'), but "www" before the
-		 * '.' starts one for the suffixes after it */
-		if (e - p == 3 && (u[p] | 0x20) == 'w')
-			return 0;
 		if (!dot_splits(s, p, e)) {
 			/* the '.' stays on the word: chunk() makes the chunk one
-			 * token when nothing is around them ("J.", "etc.", "있다.") */
+			 * token when nothing is around them ("J.", "있다.") */
 			if (p != a || e + 1 != b)
 				return 0;
 			return pt_spans_add(out, a, b - a) ? -1 : 1;
@@ -919,7 +923,10 @@ a_end:
  * unit suffixes may apply to it: one of the strings its loop looks up, what
  * is left between prefixes P and suffixes S (or '.') at either end, is a
  * special case, or one of them, or one without a possessive, ends in a
- * number and a unit.  The fast paths split the rest. */
+ * number and a unit; or two prefixes or more, or two suffixes or more, make
+ * a special case (its matcher's).  fast_chunk() splits the rest (its
+ * tokens start and end at those places only); sep_chunk() splits inside,
+ * and the matcher runs on its tokens. */
 static int special_near(const char *s, size_t a, size_t b)
 {
 	const unsigned char *u = (const unsigned char *)s;
@@ -928,6 +935,12 @@ static int special_near(const char *s, size_t a, size_t b)
 	lo[nlo++] = a;
 	for (i = a; i < b && nlo < 8;) {
 		size_t k = i;
+		if (u[i] < 0x80) { /* (ASCII by table) */
+			if (!prefix_tab[u[i]])
+				break;
+			lo[nlo++] = ++i;
+			continue;
+		}
 		if (!(fc_class(pt_next(s, b, &k)) & FC_P))
 			break;
 		lo[nlo++] = i = k;
@@ -935,8 +948,15 @@ static int special_near(const char *s, size_t a, size_t b)
 	hi[nhi++] = b;
 	for (j = b; j > a && nhi < 8;) {
 		size_t st;
-		uint32_t c = pt_prev(s, j, &st);
-		if (c != '.' && !(fc_class(c) & FC_S))
+		uint32_t c;
+		if (u[j - 1] < 0x80) {
+			if (u[j - 1] != '.' && !suffix_tab[u[j - 1]])
+				break;
+			hi[nhi++] = --j;
+			continue;
+		}
+		c = pt_prev(s, j, &st);
+		if (!(fc_class(c) & FC_S))
 			break;
 		hi[nhi++] = j = st;
 	}
@@ -944,6 +964,16 @@ static int special_near(const char *s, size_t a, size_t b)
 		return 1;
 	for (i = b - a > 16 ? b - 16 : a; i < b && !digit; i++)
 		digit = is_digit(u[i]);
+	/* runs of prefixes or of suffixes alone: the matcher's (fast_chunk()
+	 * makes a token of each) */
+	for (x = 0; x + 2 < nlo + 1; x++)
+		for (y = x + 2; y < nlo; y++)
+			if (special_at(s + lo[x], lo[y] - lo[x]))
+				return 1;
+	for (x = 0; x + 2 < nhi + 1; x++)
+		for (y = x + 2; y < nhi; y++)
+			if (special_at(s + hi[y], hi[x] - hi[y]))
+				return 1;
 	for (y = 0; y < nhi; y++) {
 		if (digit && unit_at(s, a, hi[y]))
 			return 1;
@@ -1028,12 +1058,13 @@ static int facts_set(struct words_facts *f, size_t n0, size_t n, size_t at, unsi
  * split ("in-stream", "Chief's", "3.0", "2019-05-01", "a.m.", "1-2,"), found
  * from bit masks of at most 16 bytes rather than by its loops, whose
  * branches the variety of chunks defeats: ASCII runs of letters and digits
- * with one other character (not '@') between each two, the first not
- * "www.", then perhaps one suffix character.  Then the prefixes are none;
- * the suffixes that one character (but "'": its own rules) or a '.'
- * (chunk()'s rules), and a contraction after a single "'"; and each
- * separator is an infix by the characters on either side (infix_split()),
- * with no URL and no "...".  1 when split here (no facts: none known, as
+ * with one other character (not '@') between each two, no '.' before a
+ * small letter (a URL may start there), then perhaps one suffix
+ * character.  Then the prefixes are none; the suffixes that one character
+ * (but "'": its own rules) or a '.' (chunk()'s rules), and a possessive
+ * "'s" after a single "'"; and each separator is an infix by the
+ * characters on either side (infix_split()), with no "..".  Special cases
+ * and units are left to special_near() before, and the matcher after.  1 when split here (no facts: none known, as
  * after chunk()), 0 when not (nothing stored), or SL_ENOMEM. */
 static int sep_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_spans *out)
 {
@@ -1187,16 +1218,16 @@ static int emit_chunk(const char *s, size_t a, size_t b, size_t n, int simple, i
 	} else if (special_near(s, a, b)) {
 		if ((rc = chunk(s, a, b, out)))
 			return rc;
-	} else if ((rc = sep_chunk(s, a, b, n, out)) != 0 ||
-		   (rc = fast_chunk(s, a, b, n, out, &afact, &acp, &aidx)) != 0) {
+	} else if ((rc = sep_chunk(s, a, b, n, out)) != 0) {
 		if (rc < 0)
 			return rc;
 		/* what chunk() does last: tokens that make a special case's
 		 * pattern become its tokens ("Note:D" -> "Note" ":D") */
 		if ((rc = match_specials(s, out, n0)) < 0)
 			return rc;
-		if (rc)
-			aidx = SIZE_MAX;
+	} else if ((rc = fast_chunk(s, a, b, n, out, &afact, &acp, &aidx)) != 0) {
+		if (rc < 0)
+			return rc;
 	} else if ((rc = chunk(s, a, b, out))) {
 		return rc;
 	}
