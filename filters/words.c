@@ -126,14 +126,18 @@ static const char *const units[] = {
 };
 
 static unsigned char unit_len[sizeof(units) / sizeof(units[0])];
-/* bit m of unit_first[c]: a unit of m bytes starts with byte c */
+/* bit m of unit_first[c]: a unit of m bytes starts with byte c;
+ * unit_last[c]: a unit ends with byte c */
 static uint16_t unit_first[256];
+static unsigned char unit_last[256];
 
 /* The length of the unit or currency that ends s[a, b) after a digit, the
  * longest (the regex search finds the leftmost), or 0. */
 static size_t unit_at(const char *s, size_t a, size_t b)
 {
-	size_t d = b - a > 13 ? b - 13 : a, k;
+	size_t d = b - a > 11 ? b - 11 : a, k;
+	if (!unit_last[(unsigned char)s[b - 1]])
+		return 0;
 	for (; d + 1 < b; d++) {
 		size_t m = b - d - 1;
 		if (s[d] < '0' || s[d] > '9' || !(unit_first[(unsigned char)s[d + 1]] >> m & 1))
@@ -187,6 +191,7 @@ static void init_tabs_once(void)
 	for (k = 0; units[k]; k++) {
 		unit_len[k] = (unsigned char)strlen(units[k]);
 		unit_first[(unsigned char)units[k][0]] |= (uint16_t)(1u << unit_len[k]);
+		unit_last[(unsigned char)units[k][unit_len[k] - 1]] = 1;
 	}
 	specials_init();
 	patterns_init();
@@ -281,11 +286,14 @@ static int url_match(const char *s, size_t a, size_t b)
 {
 	const char *sep;
 	size_t p = a, i;
-	/* (a cheap necessary condition first: a '.' and a lowercase letter
-	 * after it) */
-	const char *dot = memchr(s + a, '.', b - a);
-	if (!dot)
-		return 0;
+	/* (a cheap necessary condition first: a '.' and after it a small
+	 * letter or a character beyond ASCII, the top-level domain's first) */
+	const char *dot = s + a - 1;
+	do {
+		dot = memchr(dot + 1, '.', (size_t)(s + b - dot - 1));
+		if (!dot || dot + 2 >= s + b)
+			return 0;
+	} while (!((unsigned)((unsigned char)dot[1] - 'a') < 26u || (unsigned char)dot[1] >= 0x80));
 	if ((sep = memmem(s + a, b - a, "://", 3)) != NULL) {
 		size_t e = (size_t)(sep - s), j;
 		int ok = e - a >= 2;
