@@ -136,7 +136,7 @@ static unsigned char unit_last[256];
 static size_t unit_at(const char *s, size_t a, size_t b)
 {
 	size_t d = b - a > 11 ? b - 11 : a, k;
-	if (!unit_last[(unsigned char)s[b - 1]])
+	if (b - a < 2 || !unit_last[(unsigned char)s[b - 1]])
 		return 0;
 	for (; d + 1 < b; d++) {
 		size_t m = b - d - 1;
@@ -939,7 +939,6 @@ static int special_near(const char *s, size_t a, size_t b)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t lo[8], hi[8], nlo = 0, nhi = 0, i, j, x, y, m;
-	int digit = 0;
 	lo[nlo++] = a;
 	for (i = a; i < b && nlo < 8;) {
 		size_t k = i;
@@ -970,8 +969,6 @@ static int special_near(const char *s, size_t a, size_t b)
 	}
 	if (nlo == 8 || nhi == 8)
 		return 1;
-	for (i = b - a > 16 ? b - 16 : a; i < b && !digit; i++)
-		digit = is_digit(u[i]);
 	/* runs of prefixes or of suffixes alone: the matcher's (fast_chunk()
 	 * makes a token of each) */
 	for (x = 0; x + 2 < nlo + 1; x++)
@@ -983,10 +980,10 @@ static int special_near(const char *s, size_t a, size_t b)
 			if (special_at(s + hi[y], hi[x] - hi[y]))
 				return 1;
 	for (y = 0; y < nhi; y++) {
-		if (digit && unit_at(s, a, hi[y]))
+		if (unit_at(s, a, hi[y]))
 			return 1;
 		m = poss_at(s, a, hi[y]);
-		if (m && digit && unit_at(s, a, hi[y] - m))
+		if (m && unit_at(s, a, hi[y] - m))
 			return 1;
 		for (x = 0; x < nlo; x++) {
 			if (hi[y] > lo[x] && special_at(s + lo[x], hi[y] - lo[x]))
