@@ -59,68 +59,50 @@ def cases(w):
     return [w, w.title()]
 
 
+def both(o, *sufs):
+    """o and the contraction sufs, with their apostrophes and without."""
+    e(o + "".join(sufs), o, *sufs)
+    bare = [x.replace("'", "") for x in sufs]
+    e(o + "".join(bare), o, *bare)
+
+
 for o in cases("i"):
-    e(o + "'m", o, "'m")
-    e(o + "m", o, "m")
-    e(o + "'ma", o, "'m", "a")
-    e(o + "ma", o, "m", "a")
+    both(o, "'m")
+    both(o, "'m", "a")
 for p in ["i", "you", "he", "she", "it", "we", "they"]:
     for o in cases(p):
-        e(o + "'ll", o, "'ll")
-        e(o + "ll", o, "ll")
-        e(o + "'ll've", o, "'ll", "'ve")
-        e(o + "llve", o, "ll", "ve")
-        e(o + "'d", o, "'d")
-        e(o + "d", o, "d")
-        e(o + "'d've", o, "'d", "'ve")
-        e(o + "dve", o, "d", "ve")
+        for sufs in [("'ll",), ("'ll", "'ve"), ("'d",), ("'d", "'ve")]:
+            both(o, *sufs)
 for p in ["i", "you", "we", "they"]:
     for o in cases(p):
-        e(o + "'ve", o, "'ve")
-        e(o + "ve", o, "ve")
+        both(o, "'ve")
 for p in ["you", "we", "they"]:
     for o in cases(p):
-        e(o + "'re", o, "'re")
-        e(o + "re", o, "re")
+        both(o, "'re")
 for p in ["he", "she", "it"]:
     for o in cases(p):
-        e(o + "'s", o, "'s")
-        e(o + "s", o, "s")
+        both(o, "'s")
 for w, plural in [("who", 0), ("what", 0), ("when", 0), ("where", 0), ("why", 0), ("how", 0),
                   ("there", 0), ("that", 0), ("this", 0), ("these", 1), ("those", 1)]:
     sing3 = w in ("that", "this")
     for o in cases(w):
-        if not plural:
-            e(o + "'s", o, "'s")
-            e(o + "s", o, "s")
-        e(o + "'ll", o, "'ll")
-        e(o + "ll", o, "ll")
-        e(o + "'ll've", o, "'ll", "'ve")
-        e(o + "llve", o, "ll", "ve")
-        if not sing3:
-            e(o + "'re", o, "'re")
-            e(o + "re", o, "re")
-            e(o + "'ve", o, "'ve")
-            e(o + "ve", o, "ve")
-        e(o + "'d", o, "'d")
-        e(o + "d", o, "d")
-        e(o + "'d've", o, "'d", "'ve")
-        e(o + "dve", o, "d", "ve")
+        sufs = [] if plural else [("'s",)]
+        sufs += [("'ll",), ("'ll", "'ve")]
+        sufs += [] if sing3 else [("'re",), ("'ve",)]
+        sufs += [("'d",), ("'d", "'ve")]
+        for x in sufs:
+            both(o, *x)
 for v in ["ca", "could", "do", "does", "did", "had", "may", "might", "must", "need", "ought",
           "sha", "should", "wo", "would"]:
     for o in cases(v):
-        e(o + "n't", o, "n't")
-        e(o + "nt", o, "nt")
-        e(o + "n't've", o, "n't", "'ve")
-        e(o + "ntve", o, "nt", "ve")
+        both(o, "n't")
+        both(o, "n't", "'ve")
 for v in ["could", "might", "must", "should", "would"]:
     for o in cases(v):
-        e(o + "'ve", o, "'ve")
-        e(o + "ve", o, "ve")
+        both(o, "'ve")
 for v in ["ai", "are", "is", "was", "were", "have", "has", "dare"]:
     for o in cases(v):
-        e(o + "n't", o, "n't")
-        e(o + "nt", o, "nt")
+        both(o, "n't")
 for w in ["doin", "goin", "nothin", "nuthin", "ol", "somethin"]:
     for o in cases(w):
         e(o, o)

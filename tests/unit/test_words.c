@@ -125,6 +125,25 @@ static void same_split(const char *s, size_t n)
 	check_cp(s, n);
 }
 
+/* 30000 texts of up to maxchunks chunks of up to maxatoms atoms each,
+ * through same_split(). */
+static void random_texts(const char *const *atoms, size_t natoms, unsigned long long x, int maxchunks, int maxatoms)
+{
+	char b[2048];
+	int t;
+
+	for (t = 0; t < 30000; t++) {
+		int k, nchunks = 1 + (int)(check_rand(&x) % (unsigned)maxchunks);
+		size_t len = 0;
+		for (k = 0; k < nchunks; k++) {
+			len = check_atoms(b, len, sizeof(b) - 1, atoms, natoms,
+					  1 + (int)(check_rand(&x) % (unsigned)maxatoms), &x);
+			b[len++] = ' ';
+		}
+		same_split(b, len);
+	}
+}
+
 /* Random chunks: letters and digits, the prefix and suffix characters,
  * dots and ellipses, URL and e-mail pieces, abbreviations, contractions and
  * non-ASCII punctuation, so every branch of the general splitter is met. */
@@ -141,20 +160,7 @@ static void random_chunks(void)
 		"\xe2\x80\x83", "\xe2\x80\xa8", "\xe2\x80\xaf", "\xe2\x81\x9f", "\xe3\x80\x80", "\xe2\x80\x8b",
 		"\xe1\x80\x80", "\xe3\x81\x82", "\xe2\x80\x99", "\xe2\x80\xa6", "\xe2\x80\x94", "\xc3\xa9", "\xe2\x82\xac", "\xc2\xbf",
 	};
-	unsigned long long x = 88172645463325252ull;
-	char b[2048];
-	int t;
-
-	for (t = 0; t < 30000; t++) {
-		int k, nchunks = 1 + (int)(check_rand(&x) % 24);
-		size_t len = 0;
-		for (k = 0; k < nchunks; k++) {
-			len = check_atoms(b, len, sizeof(b) - 1, atoms, sizeof(atoms) / sizeof(atoms[0]),
-					  1 + (int)(check_rand(&x) % 7), &x);
-			b[len++] = ' ';
-		}
-		same_split(b, len);
-	}
+	random_texts(atoms, sizeof(atoms) / sizeof(atoms[0]), 88172645463325252ull, 24, 7);
 }
 
 /* Random chunks of words in other scripts: capitals and small letters
@@ -178,20 +184,7 @@ static void random_unicode_chunks(void)
 		"\xc2\xb4" /* acute accent */, "\xc2\x81" /* C1 control */, "\xe2\x88\xb6" /* ratio */,
 		"\xef\xbc\x91" /* fullwidth 1 */, "\xef\xbd\x9e" /* fullwidth tilde */,
 	};
-	unsigned long long x = 0x853c49e6748fea9bull;
-	char b[2048];
-	int t;
-
-	for (t = 0; t < 30000; t++) {
-		int k, nchunks = 1 + (int)(check_rand(&x) % 16);
-		size_t len = 0;
-		for (k = 0; k < nchunks; k++) {
-			len = check_atoms(b, len, sizeof(b) - 1, atoms, sizeof(atoms) / sizeof(atoms[0]),
-					  1 + (int)(check_rand(&x) % 6), &x);
-			b[len++] = ' ';
-		}
-		same_split(b, len);
-	}
+	random_texts(atoms, sizeof(atoms) / sizeof(atoms[0]), 0x853c49e6748fea9bull, 16, 6);
 }
 
 /* Random chunks of spaCy's special cases and units and pieces of them,
@@ -205,20 +198,7 @@ static void random_special_chunks(void)
 		"Jan", "Inc", "vs", "e.g", "ma", "c'm", "em", "cause", "nothin", "clock", "y", "all", "and", "or",
 		"w", "C", "+", "$", "US", "\xc2\xb0", "\xe2\x80\xa6", "\xc3\xa9", "\xe2\x82\xac",
 	};
-	unsigned long long x = 0x2545f4914f6cdd1dull;
-	char b[2048];
-	int t;
-
-	for (t = 0; t < 30000; t++) {
-		int k, nchunks = 1 + (int)(check_rand(&x) % 16);
-		size_t len = 0;
-		for (k = 0; k < nchunks; k++) {
-			len = check_atoms(b, len, sizeof(b) - 1, atoms, sizeof(atoms) / sizeof(atoms[0]),
-					  1 + (int)(check_rand(&x) % 5), &x);
-			b[len++] = ' ';
-		}
-		same_split(b, len);
-	}
+	random_texts(atoms, sizeof(atoms) / sizeof(atoms[0]), 0x2545f4914f6cdd1dull, 16, 5);
 }
 
 /* same_split() on a copy of s in a block of exactly n bytes, so that the
