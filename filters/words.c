@@ -424,7 +424,8 @@ static size_t poss_at(const char *s, size_t a, size_t b)
 #define MAX_SUFFIX 64
 
 /* spaCy's prefix search on s[a, b): the length of the prefix, 0 when none
- * (and none in a URL). */
+ * (or when one character would be all of s[a, b): the same token either
+ * way). */
 static size_t find_prefix(const char *s, size_t a, size_t b)
 {
 	size_t j = a;
@@ -533,7 +534,6 @@ static int chunk_affixes(const char *s, size_t a, size_t b, struct pt_spans *out
 	return 0;
 }
 
-
 /* The tokens each special case makes without special cases, when more
  * than one (spaCy's special-case matcher: "Mr." is "Mr" "." so, and
  * "Tuesday.Mr." splits at the infix "." into "Tuesday" "." "Mr" "."; the
@@ -619,10 +619,8 @@ static int match_specials(const char *s, struct pt_spans *out, size_t n0)
 				best = i;
 		if (best == nhit)
 			break;
-		take[best] = 1;
-		if (seen[hit[best].k] || seen[hit[best].k + hit[best].m - 1]) {
-			take[best] = 2; /* looked at, not taken */
-		}
+		/* 1 taken, 2 looked at and not taken */
+		take[best] = seen[hit[best].k] || seen[hit[best].k + hit[best].m - 1] ? 2 : 1;
 		for (j = hit[best].k; j < hit[best].k + hit[best].m; j++)
 			seen[j] = 1;
 	}
@@ -1069,8 +1067,9 @@ static int facts_set(struct words_facts *f, size_t n0, size_t n, size_t at, unsi
  * (but "'": its own rules) or a '.' (chunk()'s rules), and a possessive
  * "'s" after a single "'"; and each separator is an infix by the
  * characters on either side (infix_split()), with no "..".  Special cases
- * and units are left to special_near() before, and the matcher after.  1 when split here (no facts: none known, as
- * after chunk()), 0 when not (nothing stored), or SL_ENOMEM. */
+ * and units are left to special_near() before, and the matcher after.
+ * 1 when split here (no facts: none known, as after chunk()), 0 when not
+ * (nothing stored), or SL_ENOMEM. */
 static int sep_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_spans *out)
 {
 	const unsigned char *u = (const unsigned char *)s;
