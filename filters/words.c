@@ -436,6 +436,10 @@ static size_t find_prefix(const char *s, size_t a, size_t b)
 			j++;
 		return j - a;
 	}
+	if (b - a > 3 && s[a] == 'U' && s[a + 1] == 'S' && s[a + 2] == '$')
+		return 3; /* spaCy's currencies "US$" "C$" "A$" */
+	if (b - a > 2 && (s[a] == 'C' || s[a] == 'A') && s[a + 1] == '$')
+		return 2;
 	c = pt_next(s, b, &j);
 	if (!prefix_char(c) || j == b)
 		return 0;
@@ -1115,6 +1119,8 @@ static int sep_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_span
 	sp = valid & ~al;
 	if (!(al & 1) || (at & valid) || (apos & (apos - 1)))
 		return 0;
+	if ((u[a + 1] == '$' && (u[a] == 'C' || u[a] == 'A')) || (len > 2 && u[a + 2] == '$' && u[a] == 'U' && u[a + 1] == 'S'))
+		return 0; /* a currency prefix: chunk()'s */
 	if (sp >> (len - 1)) {
 		unsigned c = u[b - 1];
 		if (c != '.' && (!suffix_tab[c] || c == '\''))

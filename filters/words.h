@@ -13,7 +13,7 @@
  *     "dont", "cannot", "4pm", "Jan.", "e.g.", ":)", ...);
  *   - prefixes: ASCII ( [ { < " ' ` * & # _ $ % = , : ; ! ? ) ] } > ~ | \ ^,
  *     "+" not before a digit, Unicode punctuation, currency and other
- *     symbols, ".." and more dots;
+ *     symbols, "US$" "C$" "A$", ".." and more dots;
  *   - suffixes: the same closing punctuation, ".." and more, "'s" "’s",
  *     "." after a lowercase letter, a digit, punctuation or two capitals,
  *     and after a digit "+" and spaCy's units and currencies ("5km");

@@ -246,6 +246,8 @@ int main(void)
 		/* a number and a unit or currency, "+" after a number, not before */
 		{ "5km 100MB, 6oz 5m\xc2\xb2 5m/s 12\xd0\xba\xd0\xbc 5$ 5US$ 10+ +5 ++5 13pm 1st 3D",
 		  "5|km|100|MB|,|6|oz|5|m\xc2\xb2|5|m/s|12|\xd0\xba\xd0\xbc|5|$|5|US$|10|+|+5|+|+5|13pm|1st|3D|" },
+		/* the currency prefixes of letters and "$" */
+		{ "US$5 (C$10) A$3.5 USA$5", "US$|5|(|C$|10|)|A$|3.5|USA$5|" },
 		/* spaCy's URL pattern: the rest after affixes stays whole when it is
 		 * one (a top-level domain of two small letters or more) */
 		{ "(http://x.com) 'http://x.com/a_' foo-bar.com example.com/a-b www.example.com:8080/x-y "

@@ -250,7 +250,7 @@ static void edge_chunks(void)
 		/* spaCy's special cases and unit suffixes, alone and among affixes */
 		"dont", "Dont.", "(dont)", "dont,", "dont's", "cannot.", "Cannot", "CANNOT", "Im", "im!", "4pm",
 		"4pm.", "(4pm)", "12a.m.", "13pm", "5km", "5km,", "5km.", "(5km)", "100MB", "5m/s", "5m\xc2\xb2",
-		"5\xd0\xba\xd0\xbc", "5\xd0\xba\xd0\xbc,", "5$", "US$5", "5US$", "+5", "5+", "++5", "C++",
+		"5\xd0\xba\xd0\xbc", "5\xd0\xba\xd0\xbc,", "5$", "US$5", "5US$", "C$1", "A$b", "A$", "US$", "USA$5", "(C$5),", "+5", "5+", "++5", "C++",
 		":)", "(8)", "8)", "(:", "):", "<3", "<3km", "xD", "xD.", "o.O", "0.0", "0.0.", "e.g.,", "(e.g.)",
 		"Jan.", "(Jan.)", "jan.", "'em", "'em,", "\xe2\x80\x99" "em", "it's.", "IT'S", "DON'T", "1990's",
 		"John'll", "x.y.", "3.5.", "ma'am.", "o'clock", "y'all", "and/or", "w/o,", "\xc2\xb0" "C.", "25\xc2\xb0" "C.",
