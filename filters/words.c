@@ -121,8 +121,11 @@ static const char *const units[] = {
 	"\u0645\u0645\u00b2", "\u0645\u0645\u00b3", "\u0643\u0645", "\u063a\u0631\u0627\u0645",
 	"\u062c\u0631\u0627\u0645", "\u062c\u0645", "\u0643\u063a", "\u0645\u0644\u063a", "\u0643\u0648\u0628",
 	"\u0627\u0643\u0648\u0627\u0628",
-	/* the currencies that are not symbols (suffix_char() has those) */
-	"$", "US$", "C$", "A$", NULL
+	/* the currencies */
+	"$", "\u00a3", "\u20ac", "\u00a5", "\u0e3f", "US$", "C$", "A$", "\u20bd", "\ufdfc", "\u20b4", "\u20a0",
+	"\u20a1", "\u20a2", "\u20a3", "\u20a4", "\u20a5", "\u20a6", "\u20a7", "\u20a8", "\u20a9", "\u20aa",
+	"\u20ab", "\u20ad", "\u20ae", "\u20af", "\u20b0", "\u20b1", "\u20b2", "\u20b3", "\u20b5", "\u20b6",
+	"\u20b7", "\u20b8", "\u20b9", "\u20ba", "\u20bb", "\u20bc", "\u20be", "\u20bf", NULL
 };
 
 static unsigned char unit_len[sizeof(units) / sizeof(units[0])];
@@ -180,9 +183,11 @@ static void init_tabs_once(void)
 {
 	const char *p;
 	size_t k;
-	for (p = "([{<\"'`*&#_$%=+,:;!?)]}>~|\\^"; *p; p++)
+	/* spaCy's ASCII affixes: its punctuation list and quotes, "$" "%" "="
+	 * "+" as prefixes ("%" after a number is a unit) */
+	for (p = "([{<\"'`*&#_$%=+,:;!?)]}>"; *p; p++)
 		prefix_tab[(unsigned char)*p] = 1;
-	for (p = ")]}>\"'`,:;!?%*&#_~|([{<"; *p; p++)
+	for (p = ")]}>\"'`,:;!?*&#_([{<"; *p; p++)
 		suffix_tab[(unsigned char)*p] = 1;
 	for (p = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"; *p; p++)
 		alnum_tab[(unsigned char)*p] = 1;
@@ -203,18 +208,63 @@ static void init_tabs(void)
 	pthread_once(&once, init_tabs_once);
 }
 
+/* spaCy's affix characters beyond ASCII (spacy/lang/char_classes.py):
+ * its punctuation list and quotes, prefixes and suffixes both, with "—"
+ * and "–"; its currencies and "§", prefixes only; and its icons (category
+ * So), both.  Other punctuation and symbols ("•", "±", "†") stay on words. */
+static const uint16_t affix_both[] = {
+	0x00a1, 0x00ab, 0x00b4, 0x00b7, 0x00bb, 0x00bf, 0x060c, 0x061b, 0x061f, 0x066a, 0x06d4, 0x0964,
+	0x2013, 0x2014, 0x2018, 0x2019, 0x201a, 0x201c, 0x201d, 0x201e, 0x2026, 0x2329, 0x232a, 0x27e6,
+	0x27e7, 0x3001, 0x3002, 0x3008, 0x3009, 0x300a, 0x300b, 0x300c, 0x300d, 0x300e, 0x300f, 0x3010,
+	0x3011, 0x3014, 0x3015, 0xff01, 0xff08, 0xff09, 0xff0c, 0xff1a, 0xff1b, 0xff1f, 0xff5e,
+};
+static const uint16_t affix_prefix_only[] = {
+	0x00a3, 0x00a5, 0x00a7, 0x0e3f, 0x20a0, 0x20a1, 0x20a2, 0x20a3, 0x20a4, 0x20a5, 0x20a6, 0x20a7,
+	0x20a8, 0x20a9, 0x20aa, 0x20ab, 0x20ac, 0x20ad, 0x20ae, 0x20af, 0x20b0, 0x20b1, 0x20b2, 0x20b3,
+	0x20b4, 0x20b5, 0x20b6, 0x20b7, 0x20b8, 0x20b9, 0x20ba, 0x20bb, 0x20bc, 0x20bd, 0x20be, 0x20bf,
+	0xfdfc,
+};
+
+static int in_u16(const uint16_t *v, size_t n, uint32_t c)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (v[mid] < c)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && v[lo] == c;
+}
+
+/* Not ASCII: FC_P and FC_S as spaCy's affixes; 0 another punctuation
+ * mark or symbol; FC_A the rest (letters, marks, digits ...). */
+static int hi_affix(uint32_t c)
+{
+	if (c <= 0xffff && in_u16(affix_both, sizeof(affix_both) / sizeof(affix_both[0]), c))
+		return 2 | 4; /* (with "´" and "～", which are not P*, Sc or So) */
+	if (c < PT_SMALL ? !(pt_small(c) & PT_F_PS) : !pt_is_punct_or_symbol(c))
+		return 1; /* FC_A */
+	if (pt_is_other_symbol(c))
+		return 2 | 4;
+	if (in_u16(affix_prefix_only, sizeof(affix_prefix_only) / sizeof(affix_prefix_only[0]), c))
+		return 2;
+	return 0;
+}
+
 static int prefix_char(uint32_t c)
 {
 	if (c < 0x80)
 		return prefix_tab[c];
-	return pt_is_punct_or_symbol(c);
+	return (hi_affix(c) & 2) != 0;
 }
 
 static int suffix_char(uint32_t c)
 {
 	if (c < 0x80)
 		return suffix_tab[c];
-	return pt_is_punct_or_symbol(c);
+	return (hi_affix(c) & 4) != 0;
 }
 
 static int is_digit(uint32_t c) { return c >= '0' && c <= '9'; }
@@ -448,6 +498,14 @@ static size_t find_prefix(const char *s, size_t a, size_t b)
 	return j - a;
 }
 
+/* spaCy's punctuation list or quotes (its suffix "." after them). */
+static int dot_after(uint32_t c)
+{
+	if (c < 0x80)
+		return c != '$' && c != '%' && c != '=' && c != '+' && suffix_tab[c];
+	return in_u16(affix_both, sizeof(affix_both) / sizeof(affix_both[0]), c) && c != 0x2013 && c != 0x2014;
+}
+
 /* spaCy's suffix search on s[a, b): the length of the suffix, 0 when none. */
 static size_t find_suffix(const char *s, size_t a, size_t b)
 {
@@ -467,7 +525,7 @@ static size_t find_suffix(const char *s, size_t a, size_t b)
 	if (c == '.') {
 		size_t ps;
 		uint32_t p = pt_prev(s, start, &ps);
-		if (pt_is_lower(p) || is_digit(p) || p == '%' || p == '-' || p == '+' || pt_is_punct_or_symbol(p) ||
+		if (pt_is_lower(p) || is_digit(p) || p == '%' || p == 0xb2 || p == '-' || p == '+' || dot_after(p) ||
 		    (pt_is_upper(p) && ps > a && pt_is_upper(pt_prev(s, ps, &ps))))
 			return b - start;
 		return 0;
@@ -669,11 +727,10 @@ enum { FC_A = 1, FC_P = 2, FC_S = 4 };
 
 static int fc_class(uint32_t c)
 {
+	_Static_assert(FC_A == 1 && FC_P == 2 && FC_S == 4, "hi_affix()'s values");
 	if (c < 0x80)
 		return alnum_tab[c] ? FC_A : (prefix_tab[c] ? FC_P : 0) | (suffix_tab[c] ? FC_S : 0);
-	if (c < PT_SMALL)
-		return pt_small(c) & PT_F_PS ? FC_P | FC_S : FC_A;
-	return pt_is_punct_or_symbol(c) ? FC_P | FC_S : FC_A;
+	return hi_affix(c);
 }
 
 static inline size_t cp_len(unsigned char lead)
@@ -709,7 +766,7 @@ static inline size_t alnum_run(const unsigned char *u, size_t q, size_t n, unsig
 
 /* chunk()'s test on the character before a '.' at e that ends the word
  * s[p, e) (letters, digits and other characters that are not punctuation
- * or symbols): a lowercase letter or a digit, or an uppercase letter after
+ * or symbols): a lowercase letter, a digit or "²", or an uppercase letter after
  * another one, and the '.' is split off.  ASCII read as bytes. */
 static inline int dot_splits(const char *s, size_t p, size_t e)
 {
@@ -718,7 +775,7 @@ static inline int dot_splits(const char *s, size_t p, size_t e)
 	size_t st;
 	if (l >= 0x80) {
 		uint32_t c = pt_prev(s, e, &st);
-		return pt_is_lower(c) || (pt_is_upper(c) && st > p && pt_is_upper(pt_prev(s, st, &st)));
+		return pt_is_lower(c) || c == 0xb2 || (pt_is_upper(c) && st > p && pt_is_upper(pt_prev(s, st, &st)));
 	}
 	if (l < 'A' || l > 'Z' || e - 1 <= p)
 		return (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9');
@@ -737,7 +794,7 @@ static inline int hi_char(uint32_t c, unsigned *nonpset, unsigned *alpha)
 {
 	if (c < PT_SMALL) {
 		unsigned t = pt_small_[c];
-		if (t & PT_F_PS)
+		if ((t & PT_F_PS) || c == 0xb4 || c == 0xff5e) /* (spaCy's affixes "´" "～" too) */
 			return 0;
 		*nonpset |= !(t & PT_F_PSET);
 	} else {

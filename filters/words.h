@@ -11,27 +11,29 @@
  *     what is left (or what is left without the next prefix or suffix) is
  *     one of spaCy's English special cases (words_specials.h: "don't",
  *     "dont", "cannot", "4pm", "Jan.", "e.g.", ":)", ...);
- *   - prefixes: ASCII ( [ { < " ' ` * & # _ $ % = , : ; ! ? ) ] } > ~ | \ ^,
- *     "+" not before a digit, Unicode punctuation, currency and other
- *     symbols, "US$" "C$" "A$", ".." and more dots;
- *   - suffixes: the same closing punctuation, ".." and more, "'s" "’s",
- *     "." after a lowercase letter, a digit, punctuation or two capitals,
- *     and after a digit "+" and spaCy's units and currencies ("5km");
+ *   - prefixes: spaCy's punctuation list and quotes (ASCII ( ) [ ] { } < >
+ *     " ' ` , : ; ! ? _ # * &, and « » “ ” ‘ ’ ´ ¿ ¡ · 。 （ ） ～ ...),
+ *     "$" "%" "=" "§", its currencies (€ £ US$ C$ A$ ...), icons (So),
+ *     "—" "–", ".." and more dots, "+" not before a digit;
+ *   - suffixes: the same punctuation, quotes, icons, dashes and dots,
+ *     "'s" "’s", "." after a lowercase letter, a digit, "% ² - +",
+ *     punctuation or two capitals, and after a digit "+" and spaCy's units
+ *     and currencies ("5km", "5€"); other characters ("|", "•", "±") stay;
  *   - then the rest is a special case's tokens, or a URL by spaCy's URL
  *     pattern (host labels and a top-level domain of two lowercase letters
  *     or more, with an optional scheme, user, port and path) kept whole, or
- *     split at infixes: ".." and more, "…",
- *     symbols of category So; hyphens ("-", "--", "---", dashes) between a
- *     letter or digit and a letter; "," between letters; ":<>=/" between a
- *     letter or digit and a letter; "+-*^" between digits; "." between a
- *     lowercase and an uppercase letter;
+ *     split at infixes: ".." and more, "…", icons (So); hyphens ("-",
+ *     "--", "---", dashes) between a letter or digit and a letter; ","
+ *     between letters; ":<>=/" between a letter or digit and a letter;
+ *     "+-*^" between digits; "." between a lowercase and an uppercase
+ *     letter;
  *   - last, spaCy's special-case matcher: runs of tokens that spell a
- *     special case as it splits without special cases become it ("Tuesday.Mr."
- *     -> "Tuesday" "." "Mr."), the longest runs first.
+ *     special case as it splits without special cases become it
+ *     ("Tuesday.Mr." -> "Tuesday" "." "Mr."), the longest runs first.
  *
  * Known differences from spaCy: its URL pattern's dotted IPv4 hosts (no
- * infix splits those anyway), its hand-made lists of letters for the lookbehinds (Unicode
- * categories here), its matcher's runs across spaces (found, then dropped,
+ * infix splits those anyway), its hand-made lists of letters and icons
+ * (Unicode categories here), its matcher's runs across spaces (found, then dropped,
  * but able to block a neighbouring run); whitespace other than spaces
  * makes tokens in spaCy, which datatrove strips anyway.  Differences change
  * counts by a token here and there; decisions differ only for documents

@@ -246,6 +246,13 @@ int main(void)
 		/* a number and a unit or currency, "+" after a number, not before */
 		{ "5km 100MB, 6oz 5m\xc2\xb2 5m/s 12\xd0\xba\xd0\xbc 5$ 5US$ 10+ +5 ++5 13pm 1st 3D",
 		  "5|km|100|MB|,|6|oz|5|m\xc2\xb2|5|m/s|12|\xd0\xba\xd0\xbc|5|$|5|US$|10|+|+5|+|+5|13pm|1st|3D|" },
+		/* spaCy's affix characters only: not "|" "~" "\\" "^" "•" "±", "%" and
+		 * currencies only after a number, "´" "～" as quotes and punctuation,
+		 * "." after "²" */
+		{ "|x x| ~x \\x ^x x\xe2\x80\xa2 \xc2\xb1" "5 abc% 5% abc\xe2\x82\xac \xe2\x82\xac" "5 5\xe2\x82\xac "
+		  "a\xc2\xb4. Z\xef\xbd\x9e. 5m\xc2\xb2.",
+		  "|x|x||~x|\\x|^x|x\xe2\x80\xa2|\xc2\xb1" "5|abc%|5|%|abc\xe2\x82\xac|\xe2\x82\xac|5|5|\xe2\x82\xac|"
+		  "a|\xc2\xb4|.|Z|\xef\xbd\x9e|.|5|m\xc2\xb2|.|" },
 		/* the currency prefixes of letters and "$" */
 		{ "US$5 (C$10) A$3.5 USA$5", "US$|5|(|C$|10|)|A$|3.5|USA$5|" },
 		/* spaCy's URL pattern: the rest after affixes stays whole when it is
