@@ -242,10 +242,12 @@ static int in_u16(const uint16_t *v, size_t n, uint32_t c)
  * mark or symbol; FC_A the rest (letters, marks, digits ...). */
 static int hi_affix(uint32_t c)
 {
-	if (c <= 0xffff && in_u16(affix_both, sizeof(affix_both) / sizeof(affix_both[0]), c))
-		return 2 | 4; /* (with "´" and "～", which are not P*, Sc or So) */
+	if (c == 0xb4 || c == 0xff5e)
+		return 2 | 4; /* "´" and "～", which are not P*, Sc or So */
 	if (c < PT_SMALL ? !(pt_small(c) & PT_F_PS) : !pt_is_punct_or_symbol(c))
 		return 1; /* FC_A */
+	if (c <= 0xffff && in_u16(affix_both, sizeof(affix_both) / sizeof(affix_both[0]), c))
+		return 2 | 4;
 	if (pt_is_other_symbol(c))
 		return 2 | 4;
 	if (in_u16(affix_prefix_only, sizeof(affix_prefix_only) / sizeof(affix_prefix_only[0]), c))
