@@ -17,6 +17,8 @@
 
 #include "words_specials.h"
 
+#define ALNUM_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
 /* spaCy's special cases (words_specials.h) in an open-addressed table of
  * indexes + 1, and a filter in front of it: a bit per hash of a string's
  * first and last bytes and length, so that most chunks are found not to
@@ -60,7 +62,7 @@ static void specials_init(void)
 			h = (h + 1) & (SPECIAL_SLOTS - 1);
 		special_slot[h] = (uint16_t)(k + 1);
 		special_filter[bit >> 6] |= (uint64_t)1 << (bit & 63);
-		if (strspn(w->s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == w->len)
+		if (strspn(w->s, ALNUM_CHARS) == w->len)
 			plain_filter[bit >> 6] |= (uint64_t)1 << (bit & 63);
 	}
 }
@@ -157,20 +159,12 @@ static size_t unit_at(const char *s, size_t a, size_t b)
  * "xD") nor a number and a unit ("5km"), which chunk() splits. */
 static inline int plain_whole(const char *s, size_t a, size_t b, int hasdigit)
 {
-	const unsigned char *u = (const unsigned char *)s;
 	if (b - a <= 63) {
 		unsigned bit = special_fbit(s + a, b - a);
 		if ((plain_filter[bit >> 6] >> (bit & 63) & 1) && special_find(s + a, b - a))
 			return 0;
 	}
-	if (hasdigit && u[b - 1] >= 'A') {
-		size_t i = b - 1;
-		while (i > a && u[i - 1] >= 'A' && b - i < 4)
-			i--;
-		if (i > a && u[i - 1] <= '9' && unit_at(s, a, b))
-			return 0;
-	}
-	return 1;
+	return !(hasdigit && unit_at(s, a, b));
 }
 
 int words_no_fast_path;
@@ -189,7 +183,7 @@ static void init_tabs_once(void)
 		prefix_tab[(unsigned char)*p] = 1;
 	for (p = ")]}>\"'`,:;!?*&#_([{<"; *p; p++)
 		suffix_tab[(unsigned char)*p] = 1;
-	for (p = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"; *p; p++)
+	for (p = ALNUM_CHARS; *p; p++)
 		alnum_tab[(unsigned char)*p] = 1;
 	for (p = ".-~,:<>=/+*^"; *p; p++) /* the ASCII characters infix_split() cuts at */
 		infix_tab[(unsigned char)*p] = 1;
@@ -225,6 +219,12 @@ static const uint16_t affix_prefix_only[] = {
 	0xfdfc,
 };
 
+/* spaCy's affixes "´" (Sk) and "～" (Sm): not P*, Sc or So, unlike the rest. */
+static inline int affix_not_ps(uint32_t c)
+{
+	return c == 0xb4 || c == 0xff5e;
+}
+
 static int in_u16(const uint16_t *v, size_t n, uint32_t c)
 {
 	size_t lo = 0, hi = n;
@@ -242,8 +242,8 @@ static int in_u16(const uint16_t *v, size_t n, uint32_t c)
  * mark or symbol; FC_A the rest (letters, marks, digits ...). */
 static int hi_affix(uint32_t c)
 {
-	if (c == 0xb4 || c == 0xff5e)
-		return 2 | 4; /* "´" and "～", which are not P*, Sc or So */
+	if (affix_not_ps(c))
+		return 2 | 4;
 	if (c < PT_SMALL ? !(pt_small(c) & PT_F_PS) : !pt_is_punct_or_symbol(c))
 		return 1; /* FC_A */
 	if (c <= 0xffff && in_u16(affix_both, sizeof(affix_both) / sizeof(affix_both[0]), c))
@@ -796,7 +796,7 @@ static inline int hi_char(uint32_t c, unsigned *nonpset, unsigned *alpha)
 {
 	if (c < PT_SMALL) {
 		unsigned t = pt_small_[c];
-		if ((t & PT_F_PS) || c == 0xb4 || c == 0xff5e) /* (spaCy's affixes "´" "～" too) */
+		if ((t & PT_F_PS) || affix_not_ps(c))
 			return 0;
 		*nonpset |= !(t & PT_F_PSET);
 	} else {
@@ -1032,11 +1032,11 @@ static int special_near(const char *s, size_t a, size_t b)
 		return 1;
 	/* runs of prefixes or of suffixes alone: the matcher's (fast_chunk()
 	 * makes a token of each) */
-	for (x = 0; x + 2 < nlo + 1; x++)
+	for (x = 0; x + 2 < nlo; x++)
 		for (y = x + 2; y < nlo; y++)
 			if (special_at(s + lo[x], lo[y] - lo[x]))
 				return 1;
-	for (x = 0; x + 2 < nhi + 1; x++)
+	for (x = 0; x + 2 < nhi; x++)
 		for (y = x + 2; y < nhi; y++)
 			if (special_at(s + hi[y], hi[x] - hi[y]))
 				return 1;
@@ -1215,8 +1215,7 @@ static int sep_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_span
 		}
 	}
 	if (!stop && (apos & (valid >> (b - e)))) {
-		/* a possessive (poss_at) */
-		size_t m = u[e - 2] == '\'' && (u[e - 1] | 0x20) == 's' ? 2 : 0;
+		size_t m = poss_at(s, a, e);
 		if (m) {
 			suf_off[nsuf] = e - m;
 			suf_len[nsuf++] = m;
