@@ -890,6 +890,63 @@ static inline uint64_t window_hash(const char *s, size_t w)
 	return h ^ (h >> 29);
 }
 
+/* Whether no top n-gram check can fail, from upper bounds on the scores
+ * alone (only when stopping early: the scores are then not measured).  An
+ * m-gram occurs at most as often as each of its words, and a word at most
+ * as often as its counter in a table of 16-bit counters (words that share
+ * a counter add up), so the score of the top m-gram, its length times its
+ * count, is at most the largest over the positions i of the m-gram's
+ * length there times the least count of words i to i+m-1.  For ordinary
+ * text that bound is far under the thresholds, and the exact counting is
+ * not needed.  *mmax becomes 0 when every level is shown to pass;
+ * otherwise it stays and the levels are counted.  0 or SL_ENOMEM. */
+static int top_bounds_pass(struct quality *q, const double *v, size_t nw, double len_text, size_t *mmax)
+{
+	size_t slots = 64, k, m, cmask;
+	uint16_t *cm;
+	uint32_t *cnt = q->slot, *mn = q->cl;
+	const uint64_t *wh = q->wh;
+	const size_t *cpre = q->cpre;
+
+	if (nw >= 65535)
+		return 0; /* (a count could pass what a counter holds) */
+	while (slots < nw * 4)
+		slots <<= 1;
+	if (slots / 4 > q->sketch_cap) {
+		uint64_t *nv = realloc(q->sketch, slots / 4 * sizeof(*nv));
+		if (!nv)
+			return SL_ENOMEM;
+		q->sketch = nv;
+		q->sketch_cap = slots / 4;
+	}
+	cm = (uint16_t *)(void *)q->sketch;
+	memset(cm, 0, slots * sizeof(*cm));
+	cmask = slots - 1;
+	for (k = 0; k < nw; k++)
+		cm[(wh[k] >> 17) & cmask]++;
+	for (k = 0; k < nw; k++)
+		mn[k] = cnt[k] = cm[(wh[k] >> 17) & cmask];
+	for (m = 1; m <= *mmax; m++) {
+		double thr = v[QP_TOP_1 + m - 1];
+		uint64_t most = 0;
+		size_t nng = nw - m + 1;
+		if (m > 1)
+			for (k = 0; k < nng; k++)
+				mn[k] = mn[k] < cnt[k + m - 1] ? mn[k] : cnt[k + m - 1];
+		if (isnan(thr))
+			continue;
+		for (k = 0; k < nng; k++) {
+			uint64_t b = (uint64_t)(cpre[k + m] - cpre[k] + (m - 1)) * mn[k];
+			most = b > most ? b : most;
+		}
+		/* score <= ratio(most, len_text), the same division of exact integers */
+		if (ratio((double)most, len_text) > thr)
+			return 0;
+	}
+	*mmax = 0;
+	return 0;
+}
+
 /* words[i:i+m] == words[j:j+m]: the same word hashes, then the same
  * word lengths (from the byte offsets bo in cat, the words concatenated)
  * and the same bytes in cat, one contiguous comparison (cat has 16 bytes
@@ -1048,6 +1105,8 @@ static int eval_gopher_rep(struct quality *q, const struct qparams *p, const cha
 		for (m = 1; m <= 10; m++)
 			if (!isnan(v[QP_TOP_1 + m - 1]) && nw >= m)
 				mmax = m;
+		if (!all && mmax && (rc = top_bounds_pass(q, v, nw, len_text, &mmax)))
+			return rc;
 		for (m = 1; m <= mmax; m++) {
 			double thr = v[QP_TOP_1 + m - 1], score;
 			size_t nng = nw - m + 1, nc = 0, best = 0, bestc = 0, c;

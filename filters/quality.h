@@ -93,6 +93,10 @@ struct qsignal {
 
 struct qresult {
 	const char *reason;        /* NULL: passed */
+	/* the values measured: every one with all_signals; without it, those
+	 * up to the first failing check, less the checks that bounds showed
+	 * to pass without measuring (gopher's stop words past the minimum,
+	 * gopher-rep's top n-grams) */
 	struct qsignal sig[QSIG_MAX];
 	int nsig;
 	int rewritten;             /* C4: text replaced by q->out */

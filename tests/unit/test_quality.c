@@ -443,6 +443,74 @@ static void gopher_early_random(void)
 	quality_release(&every);
 }
 
+/* Stopping early, gopher-rep decides the top n-gram checks from bounds when
+ * it can (no measurement): the same reasons as measuring everything, with
+ * each threshold at, just under or just over the measured score, or far
+ * from it, on random texts of small and large vocabularies (words that
+ * repeat a lot, where the bounds cannot decide, and words that seldom do,
+ * where they can), of ASCII and of other scripts. */
+static void top_bound_random(void)
+{
+	static const char *const syll[] = { "ka", "lo", "mi", "ne", "ru", "t", "s", "\xc3\xa9", "\xe4\xb8\xad",
+		"\xd0\xb4\xd0\xb0", "x", "o" };
+	static const char *const names[] = { "top_1_gram", "top_2_gram", "top_3_gram", "top_4_gram" };
+	static char str[40000];
+	char vocab[600][40];
+	unsigned long long x = 0x6c8e9cf570932bd5ull;
+	struct quality early, every;
+	int t, bad = 0, passed = 0, failed = 0;
+	quality_init(&early);
+	quality_init(&every);
+	every.all_signals = 1;
+	for (t = 0; t < 3000; t++) {
+		size_t nvocab = (size_t[]){ 2, 10, 60, 600 }[t % 4], nw = 1 + check_rand(&x) % (t % 7 ? 300 : 3000), n = 0, k;
+		struct qparams p;
+		struct qresult r0, r1, r2;
+		for (k = 0; k < nvocab; k++) {
+			size_t j, ns = 1 + check_rand(&x) % 5, l = 0;
+			for (j = 0; j < ns; j++)
+				l += (size_t)snprintf(vocab[k] + l, sizeof(vocab[k]) - l, "%s",
+						      syll[check_rand(&x) % (t % 3 ? 7 : 12)]);
+		}
+		for (k = 0; k < nw && n + 64 < sizeof(str); k++)
+			n += (size_t)snprintf(str + n, sizeof(str) - n, "%s%s", k ? " " : "",
+					      vocab[check_rand(&x) % nvocab]);
+		/* the scores (every threshold off but the top n-grams') */
+		qparams_init(&p);
+		for (k = 0; k < QP_NPARAMS; k++)
+			p.v[k] = NAN;
+		for (k = 0; k < 4; k++)
+			p.v[QP_TOP_1 + k] = 100;
+		CHECK(quality_eval(&every, Q_GOPHER_REP, &p, str, n, &r0) == 0);
+		for (k = 0; k < 4; k++) {
+			double sc = signal(&r0, names[k]), thr;
+			unsigned pick = (unsigned)(check_rand(&x) % 6);
+			if (isnan(sc) || (k == 0 && t % 2)) {
+				p.v[QP_TOP_1 + k] = NAN;
+				continue;
+			}
+			thr = pick == 0 ? sc : pick == 1 ? nextafter(sc, 0) : pick == 2 ? nextafter(sc, 1) :
+			      pick == 3 ? sc * 0.5 : pick == 4 ? sc * 3 : 0.2;
+			p.v[QP_TOP_1 + k] = thr;
+		}
+		CHECK(quality_eval(&early, Q_GOPHER_REP, &p, str, n, &r1) == 0);
+		CHECK(quality_eval(&every, Q_GOPHER_REP, &p, str, n, &r2) == 0);
+		bad |= (r1.reason == NULL) != (r2.reason == NULL) || (r1.reason && strcmp(r1.reason, r2.reason));
+		if (bad && (r1.reason == NULL) != (r2.reason == NULL)) {
+			fprintf(stderr, "  top n-gram bounds: %s vs %s on %.120s\n", r1.reason ? r1.reason : "kept",
+				r2.reason ? r2.reason : "kept", str);
+			break;
+		}
+		passed += !r1.reason;
+		failed += r1.reason != NULL;
+		qparams_release(&p);
+	}
+	CHECK(!bad);
+	CHECK(passed > 500 && failed > 500);
+	quality_release(&early);
+	quality_release(&every);
+}
+
 /* quality_new_text(): texts of one length, one after the other in one
  * buffer (the case where an address alone would mislead), through all four
  * rule sets as cmd/quality.c runs them (C4's rewritten text copied to a
@@ -745,6 +813,7 @@ int main(void)
 	new_text_cases();
 	hash_ellipsis_random();
 	gopher_early_random();
+	top_bound_random();
 	quality_release(&q);
 	return check_done();
 }
