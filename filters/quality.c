@@ -924,6 +924,36 @@ static int top_bounds_pass(struct quality *q, const double *v, size_t nw, double
 	cmask = slots - 1;
 	for (k = 0; k < nw; k++)
 		cm[(wh[k] >> 17) & cmask]++;
+	if (*mmax <= 4) {
+		/* (the usual levels, up to 4: one pass, each position k the
+		 * end of an m-gram; the counts before the text are 0) */
+		uint64_t most[5] = { 0, 0, 0, 0, 0 };
+		uint32_t c1 = 0, c2 = 0, c3 = 0;
+		size_t p0 = 0, p1 = 0, p2 = 0, p3 = 0; /* cpre[k], cpre[k - 1], ... */
+		for (k = 0; k < nw; k++) {
+			uint32_t c0 = cm[(wh[k] >> 17) & cmask], n2, n3, n4;
+			size_t e = cpre[k + 1];
+			uint64_t b;
+			n2 = c0 < c1 ? c0 : c1;
+			n3 = n2 < c2 ? n2 : c2;
+			n4 = n3 < c3 ? n3 : c3;
+			b = (uint64_t)(e - p0) * c0;
+			most[1] = b > most[1] ? b : most[1];
+			b = (uint64_t)(e - p1 + 1) * n2;
+			most[2] = b > most[2] ? b : most[2];
+			b = (uint64_t)(e - p2 + 2) * n3;
+			most[3] = b > most[3] ? b : most[3];
+			b = (uint64_t)(e - p3 + 3) * n4;
+			most[4] = b > most[4] ? b : most[4];
+			c3 = c2, c2 = c1, c1 = c0;
+			p3 = p2, p2 = p1, p1 = p0, p0 = e;
+		}
+		for (m = 1; m <= *mmax; m++)
+			if (!isnan(v[QP_TOP_1 + m - 1]) && ratio((double)most[m], len_text) > v[QP_TOP_1 + m - 1])
+				return 0; /* (score <= ratio(most, len_text): the same division of exact integers) */
+		*mmax = 0;
+		return 0;
+	}
 	for (k = 0; k < nw; k++)
 		mn[k] = cnt[k] = cm[(wh[k] >> 17) & cmask];
 	for (m = 1; m <= *mmax; m++) {

@@ -32,6 +32,30 @@ static const char *mk(int n, ...)
 	return text;
 }
 
+/* base, then distinct words ("qaa", "qba", ...) up to len bytes in all:
+ * each of them once, so that the top n-gram bound is tight for base's
+ * repeated n-gram */
+static const char *distinct_fill(const char *base, size_t len)
+{
+	size_t n = strlen(base), i = 0;
+	strcpy(text, base);
+	while (n + 4 <= len) {
+		n += (size_t)sprintf(text + n, " q%c%c", 'a' + (int)(i % 26), 'a' + (int)(i / 26));
+		i++;
+	}
+	if (n + 1 == len) { /* one byte more in the first word added */
+		memmove(text + strlen(base) + 5, text + strlen(base) + 4, n - strlen(base) - 4 + 1);
+		text[strlen(base) + 4] = 'z';
+		n++;
+	} else if (n < len) {
+		text[n++] = ' ';
+		while (n < len)
+			text[n++] = 'z';
+		text[n] = 0;
+	}
+	return text;
+}
+
 struct tcase {
 	enum qrule rule;
 	const char *sets;     /* "key=value key=value"; every other threshold off */
@@ -455,9 +479,6 @@ static void ngram_bound_random(void)
 {
 	static const char *const syll[] = { "ka", "lo", "mi", "ne", "ru", "t", "s", "\xc3\xa9", "\xe4\xb8\xad",
 		"\xd0\xb4\xd0\xb0", "x", "o" };
-	static const char *const top_names[] = { "top_1_gram", "top_2_gram", "top_3_gram", "top_4_gram" };
-	static const char *const dup_names[] = { "duplicated_5_n_grams", "duplicated_6_n_grams",
-		"duplicated_7_n_grams", "duplicated_8_n_grams", "duplicated_9_n_grams", "duplicated_10_n_grams" };
 	static char str[40000];
 	char vocab[600][40];
 	unsigned long long x = 0x6c8e9cf570932bd5ull;
@@ -491,26 +512,34 @@ static void ngram_bound_random(void)
 			n += (size_t)snprintf(str + n, sizeof(str) - n, "%s%s", k ? " " : "",
 					      vocab[check_rand(&x) % nvocab]);
 		}
-		/* the scores (every threshold off but the n-grams') */
+		/* the scores (every threshold off but the n-grams'; the top 5- to
+		 * 10-grams in one text of four: levels past 4 take another path) */
 		qparams_init(&p);
 		for (k = 0; k < QP_NPARAMS; k++)
 			p.v[k] = NAN;
-		for (k = 0; k < 4; k++)
+		for (k = 0; k < (t % 4 == 1 ? 10u : 4u); k++)
 			p.v[QP_TOP_1 + k] = 100;
 		for (k = 4; k < 10; k++)
 			p.v[QP_DUP_1 + k] = 100;
 		CHECK(quality_eval(&every, Q_GOPHER_REP, &p, str, n, &r0) == 0);
 		/* thresholds that pass (at the score, just over it, far over it,
 		 * off) or a fixed one, and in two texts of three one level just
-		 * under its score or at half of it */
+		 * under its score or at half of it (levels: top 1 to 10, then
+		 * duplicated 5 to 10) */
 		{
-			size_t worst = t % 3 ? (size_t)(check_rand(&x) % 10) : 10;
-			for (k = 0; k < 10; k++) {
-				int dup = k >= 4;
-				double sc = signal(&r0, dup ? dup_names[k - 4] : top_names[k]), thr;
-				double *slot = dup ? &p.v[QP_DUP_1 + k] : &p.v[QP_TOP_1 + k];
+			size_t worst = t % 3 ? (size_t)(check_rand(&x) % 16) : 16;
+			for (k = 0; k < 16; k++) {
+				int dup = k >= 10;
+				double *slot = dup ? &p.v[QP_DUP_1 + k - 6] : &p.v[QP_TOP_1 + k];
+				double sc, thr;
 				unsigned pick = (unsigned)(check_rand(&x) % 5);
-				if (isnan(sc) || pick == 4 || (k == 0 && t % 2)) {
+				char name[32];
+				if (dup)
+					snprintf(name, sizeof(name), "duplicated_%zu_n_grams", k - 5);
+				else
+					snprintf(name, sizeof(name), "top_%zu_gram", k + 1);
+				sc = signal(&r0, name);
+				if (isnan(*slot) || isnan(sc) || pick == 4 || (k == 0 && t % 2)) {
 					*slot = NAN;
 					continue;
 				}
@@ -668,6 +697,14 @@ int main(void)
 	 * hashes, or the pair would count once): 2 x 10 / 100 passes, / 99 fails */
 	T(Q_GOPHER_REP, "gopher-rep.top_2_gram=0.2", mk(3, "alpha beta ", 1, "z", 78, " alpha beta", 1), NULL);
 	T(Q_GOPHER_REP, "gopher-rep.top_2_gram=0.2", mk(3, "alpha beta ", 1, "z", 77, " alpha beta", 1), "top_2_gram");
+	/* a top n-gram whose bound is its score: "alpha beta gamma delta" (22
+	 * chars) twice and distinct words: 44 / 274 fails, / 276 passes; with
+	 * "epsilon", 60 / 399 fails, / 401 passes (levels up to 4 and past 4
+	 * take two paths) */
+	T(Q_GOPHER_REP, "gopher-rep.top_4_gram=0.16", distinct_fill("alpha beta gamma delta alpha beta gamma delta", 274), "top_4_gram");
+	T(Q_GOPHER_REP, "gopher-rep.top_4_gram=0.16", distinct_fill("alpha beta gamma delta alpha beta gamma delta", 276), NULL);
+	T(Q_GOPHER_REP, "gopher-rep.top_5_gram=0.15", distinct_fill("alpha beta gamma delta epsilon alpha beta gamma delta epsilon", 399), "top_5_gram");
+	T(Q_GOPHER_REP, "gopher-rep.top_5_gram=0.15", distinct_fill("alpha beta gamma delta epsilon alpha beta gamma delta epsilon", 401), NULL);
 	/* dup 5-grams: "a b c d e a b c d e": second 5-gram "abcde" repeats at idx 5: 5 chars;
 	 * 5 / 33 = 0.1515 > 0.15 fails, 5 / 34 = 0.147 passes */
 	T(Q_GOPHER_REP, "gopher-rep.duplicated_5_n_grams=0.15", "a b c d e a b c d e zzzzzzzzzzzzzz", NULL);
