@@ -137,20 +137,24 @@ static uint16_t unit_first[256];
 static unsigned char unit_last[256];
 
 /* The length of the unit or currency that ends s[a, b) after a digit, the
- * longest (the regex search finds the leftmost), or 0. */
+ * longest (the regex search finds the leftmost), or 0.  No unit holds an
+ * ASCII digit, so the digit before one is the last digit before b. */
 static size_t unit_at(const char *s, size_t a, size_t b)
 {
-	size_t d = b - a > 11 ? b - 11 : a, k;
+	size_t lim = b - a > 11 ? b - 11 : a, d = b - 1, m, k;
 	if (b - a < 2 || !unit_last[(unsigned char)s[b - 1]])
 		return 0;
-	for (; d + 1 < b; d++) {
-		size_t m = b - d - 1;
-		if (s[d] < '0' || s[d] > '9' || !(unit_first[(unsigned char)s[d + 1]] >> m & 1))
-			continue;
-		for (k = 0; units[k]; k++)
-			if (unit_len[k] == m && memcmp(s + d + 1, units[k], m) == 0)
-				return m;
-	}
+	do { /* d: b - 2 down to lim */
+		if (d == lim)
+			return 0;
+		d--;
+	} while (s[d] < '0' || s[d] > '9');
+	m = b - d - 1;
+	if (!(unit_first[(unsigned char)s[d + 1]] >> m & 1))
+		return 0;
+	for (k = 0; units[k]; k++)
+		if (unit_len[k] == m && memcmp(s + d + 1, units[k], m) == 0)
+			return m;
 	return 0;
 }
 
@@ -1000,6 +1004,7 @@ static int special_near(const char *s, size_t a, size_t b)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t lo[8], hi[8], nlo = 0, nhi = 0, i, j, x, y, m;
+	unsigned dig = 0;
 	lo[nlo++] = a;
 	for (i = a; i < b && nlo < 8;) {
 		size_t k = i;
@@ -1040,11 +1045,13 @@ static int special_near(const char *s, size_t a, size_t b)
 		for (y = x + 2; y < nhi; y++)
 			if (special_at(s + hi[y], hi[x] - hi[y]))
 				return 1;
+	for (i = a; i < b && !dig; i++) /* (units: only after a digit) */
+		dig = (unsigned)(u[i] - '0') < 10u;
 	for (y = 0; y < nhi; y++) {
-		if (unit_at(s, a, hi[y]))
+		if (dig && unit_at(s, a, hi[y]))
 			return 1;
 		m = poss_at(s, a, hi[y]);
-		if (m && unit_at(s, a, hi[y] - m))
+		if (m && dig && unit_at(s, a, hi[y] - m))
 			return 1;
 		for (x = 0; x < nlo; x++) {
 			if (hi[y] > lo[x] && special_at(s + lo[x], hi[y] - lo[x]))
