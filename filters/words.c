@@ -280,9 +280,8 @@ static int is_digit(uint32_t c) { return c >= '0' && c <= '9'; }
  *   ^ ([\w+\-.]{2,}://)? (\S+(:\S*)?@)? HOST (:\d{2,5})? ([/?#]\S*)? $
  * where HOST is labels of [A-Za-z0-9\u00a1-\uffff] (with '_' and '-'
  * inside), up to 64 characters, each followed by '.', then a top-level
- * domain of 2 to 63 lowercase (or uncased) letters.  Its dotted-IPv4
- * alternative is left out: such hosts are digits and dots, which no
- * infix splits.  Matched: the rest of the chunk stays one token. */
+ * domain of 2 to 63 lowercase (or uncased) letters; or a dotted IPv4
+ * address (ipv4_host).  Matched: the rest of the chunk stays one token. */
 static int host_char(uint32_t c)
 {
 	return c < 0x80 ? alnum_tab[c] : c >= 0xa1 && c <= 0xffff;
@@ -293,6 +292,60 @@ static int tld_char(uint32_t c)
 	if (c < 0x80)
 		return c - 'a' < 26u;
 	return c >= 0xa1 && c <= 0xffff && (pt_is_lower(c) || (pt_isalpha(c) && !pt_is_upper(c)));
+}
+
+/* The port and path at s[i, b) that end a URL: (:\d{2,5})? ([/?#]\S*)? $ */
+static int url_tail(const char *s, size_t i, size_t b)
+{
+	if (i < b && s[i] == ':') { /* a port */
+		size_t d = ++i;
+		while (i < b && is_digit((unsigned char)s[i]) && i - d < 6)
+			i++;
+		if (i - d < 2 || i - d > 5)
+			return 0;
+	}
+	return i == b || s[i] == '/' || s[i] == '?' || s[i] == '#';
+}
+
+/* The pattern's other HOST, a dotted IPv4 address, then port and path,
+ * from h to b: four groups of 1 to 3 digits, the first 1 to 223 and the
+ * last 1 to 254 without a leading zero, the two between 0 to 255 (2
+ * digits may start with 0, 3 may not), and not 10.x.x.x, 127.x.x.x,
+ * 169.254.x.x, 192.168.x.x or 172.16-31.x.x (its lookaheads).  A group
+ * ends at a '.' or the end of the address (the pattern's groups are
+ * followed by "." or by the port, path or end), so it is read whole. */
+static int ipv4_host(const char *s, size_t h, size_t b)
+{
+	unsigned v[4], len[4], lead0[4];
+	size_t i = h;
+	int k;
+	for (k = 0; k < 4; k++) {
+		size_t st = i;
+		unsigned x = 0;
+		while (i < b && is_digit((unsigned char)s[i]) && i - st < 4)
+			x = x * 10 + (unsigned)(s[i++] - '0');
+		if (i == st || i - st > 3)
+			return 0;
+		v[k] = x;
+		len[k] = (unsigned)(i - st);
+		lead0[k] = s[st] == '0';
+		if (k < 3) {
+			if (i >= b || s[i] != '.')
+				return 0;
+			i++;
+		}
+	}
+	if (lead0[0] || v[0] < 1 || v[0] > 223 || lead0[3] || v[3] < 1 || v[3] > 254)
+		return 0;
+	for (k = 1; k < 3; k++)
+		if (len[k] == 3 && (lead0[k] || v[k] > 255))
+			return 0;
+	if ((len[0] == 2 && v[0] == 10) || (len[0] == 3 && v[0] == 127) ||
+	    (len[0] == 3 && v[0] == 169 && len[1] == 3 && v[1] == 254) ||
+	    (len[0] == 3 && v[0] == 192 && len[1] == 3 && v[1] == 168) ||
+	    (len[0] == 3 && v[0] == 172 && len[1] == 2 && v[1] >= 16 && v[1] <= 31))
+		return 0;
+	return url_tail(s, i, b);
 }
 
 /* HOST, port and path from h to b. */
@@ -328,28 +381,29 @@ static int url_host(const char *s, size_t h, size_t b)
 	}
 	if (!lab || !tld_ok || tld < 2 || tld > 63)
 		return 0;
-	if (i < b && s[i] == ':') { /* a port */
-		size_t d = ++i;
-		while (i < b && is_digit((unsigned char)s[i]) && i - d < 6)
-			i++;
-		if (i - d < 2 || i - d > 5)
-			return 0;
-	}
-	return i == b || s[i] == '/' || s[i] == '?' || s[i] == '#';
+	return url_tail(s, i, b);
+}
+
+/* Either HOST, then port and path, from h to b. */
+static int url_rest(const char *s, size_t h, size_t b, int ipv4)
+{
+	return url_host(s, h, b) || (ipv4 && ipv4_host(s, h, b));
 }
 
 static int url_match(const char *s, size_t a, size_t b)
 {
-	const char *sep;
-	size_t p = a, i;
+	const char *sep, *dot;
+	size_t p = a, i, dots = 0;
+	int tld = 0;
 	/* (a cheap necessary condition first: a '.' and after it a small
-	 * letter or a character beyond ASCII, the top-level domain's first) */
-	const char *dot = s + a - 1;
-	do {
-		dot = memchr(dot + 1, '.', (size_t)(s + b - dot - 1));
-		if (!dot || dot + 2 >= s + b)
-			return 0;
-	} while (!((unsigned)((unsigned char)dot[1] - 'a') < 26u || (unsigned char)dot[1] >= 0x80));
+	 * letter or a character beyond ASCII, the top-level domain's first;
+	 * or three dots, an IPv4 address's) */
+	for (dot = memchr(s + a, '.', b - a); dot && !tld; dot = memchr(dot + 1, '.', (size_t)(s + b - dot - 1))) {
+		dots++;
+		tld = dot + 2 < s + b && ((unsigned)((unsigned char)dot[1] - 'a') < 26u || (unsigned char)dot[1] >= 0x80);
+	}
+	if (!tld && dots < 3)
+		return 0;
 	if ((sep = memmem(s + a, b - a, "://", 3)) != NULL) {
 		size_t e = (size_t)(sep - s), j;
 		int ok = e - a >= 2;
@@ -359,16 +413,16 @@ static int url_match(const char *s, size_t a, size_t b)
 			c = pt_next(s, e, &j);
 			ok = pt_isword(c) || c == '+' || c == '-' || c == '.';
 		}
-		if (ok && url_host(s, e + 3, b))
+		if (ok && url_rest(s, e + 3, b, dots >= 3))
 			return 1;
 		if (ok)
 			p = e + 3;
 	}
-	if (url_host(s, a, b) || (p != a && url_host(s, p, b)))
+	if (url_rest(s, a, b, dots >= 3) || (p != a && url_rest(s, p, b, dots >= 3)))
 		return 1;
 	/* a user before an '@' */
 	for (i = a + 1; i < b; i++)
-		if (s[i] == '@' && url_host(s, i + 1, b))
+		if (s[i] == '@' && url_rest(s, i + 1, b, dots >= 3))
 			return 1;
 	return 0;
 }
@@ -1198,11 +1252,14 @@ static int sep_chunk(const char *s, size_t a, size_t b, size_t n, struct pt_span
 	if (!seps || (seps & (seps >> 1)) || (seps >> (len - tail - 1)))
 		return 0;
 	/* a '.' before a small letter may make a URL ("foo-bar.com/a-b",
-	 * url_match()): chunk()'s */
-	for (i = seps; i; i &= i - 1) {
-		size_t k = a + (size_t)__builtin_ctz(i);
-		if (u[k] == '.' && a_lower(u[k + 1]))
-			return 0;
+	 * url_match()), and so may three dots ("1.2.3.4/a"): chunk()'s */
+	{
+		unsigned dots = 0;
+		for (i = seps; i; i &= i - 1) {
+			size_t k = a + (size_t)__builtin_ctz(i);
+			if (u[k] == '.' && (a_lower(u[k + 1]) || ++dots == 3))
+				return 0;
+		}
 	}
 	/* the suffixes */
 	e = b;

@@ -21,7 +21,8 @@
  *     and currencies ("5km", "5€"); other characters ("|", "•", "±") stay;
  *   - then the rest is a special case's tokens, or a URL by spaCy's URL
  *     pattern (host labels and a top-level domain of two lowercase letters
- *     or more, with an optional scheme, user, port and path) kept whole, or
+ *     or more, or a public dotted IPv4 address, with an optional scheme,
+ *     user, port and path) kept whole, or
  *     split at infixes: ".." and more, "…", icons (So); hyphens ("-",
  *     "--", "---", dashes) between a letter or digit and a letter; ","
  *     between letters; ":<>=/" between a letter or digit and a letter;
@@ -31,10 +32,9 @@
  *     special case as it splits without special cases become it
  *     ("Tuesday.Mr." -> "Tuesday" "." "Mr."), the longest runs first.
  *
- * Known differences from spaCy: its URL pattern's dotted IPv4 hosts (no
- * infix splits those anyway), its hand-made lists of letters and icons
- * (Unicode categories here), its matcher's runs across spaces (found, then dropped,
- * but able to block a neighbouring run); whitespace other than spaces
+ * Known differences from spaCy: its hand-made lists of letters and icons
+ * (Unicode categories here), its matcher's runs across spaces (found, then
+ * dropped, but able to block a neighbouring run); whitespace other than spaces
  * makes tokens in spaCy, which datatrove strips anyway.  Differences change
  * counts by a token here and there; decisions differ only for documents
  * within a token of a threshold.

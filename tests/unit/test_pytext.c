@@ -261,6 +261,15 @@ int main(void)
 		  "user@mail.com. mailto:x@y.org https://a.b/c a-b.c http://localhost/a-b x.Y-z",
 		  "(|http://x.com|)|'|http://x.com/a|_|'|foo-bar.com|example.com/a-b|www.example.com:8080/x-y|"
 		  "user@mail.com|.|mailto:x@y.org|https://a.b|/|c|a|-|b.c|http://localhost|/|a|-|b|x.|Y|-|z|" },
+		/* its dotted IPv4 addresses (spaCy's should-match and should-not-match
+		 * tests: "http://142.42.1.1:8080/", "http://223.255.255.254",
+		 * "http://10.1.1.1", "http://224.1.1.1", "http://1.1.1.1.1"), and
+		 * its private ranges, each with a path that infixes would split */
+		{ "http://142.42.1.1:8080/a-b 223.255.255.254/x-y (1.2.3.4/a). http://10.1.1.1/a-b "
+		  "http://224.1.1.1/a-b 1.1.1.1.1/a 192.168.0.1/a 172.31.0.1/a 172.32.0.1/a 1.2.3.0/a 1.2.3/a",
+		  "http://142.42.1.1:8080/a-b|223.255.255.254/x-y|(|1.2.3.4/a|)|.|http://10.1.1.1|/|a|-|b|"
+		  "http://224.1.1.1|/|a|-|b|1.1.1.1.1|/|a|192.168.0.1|/|a|172.31.0.1|/|a|172.32.0.1/a|1.2.3.0|/|a|"
+		  "1.2.3|/|a|" },
 		/* ellipses of two dots or more; a '.' after digits */
 		{ "mult.. a..b ..a 10.03.2016. 3.5. x.y.", "mult|..|a|..|b|..|a|10.03.2016|.|3.5|.|x.y|.|" },
 	};

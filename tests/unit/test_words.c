@@ -156,7 +156,7 @@ static void random_chunks(void)
 		"\xe2\x80\x99re", "\xe2\x80\x99ve", "\xe2\x80\x99ll", "\xe2\x80\x99" "d", "\xe2\x80\x99m",
 		".", ".", ".", "...", "....", ",", ";", ":", "!", "?", "'", "\"", "`", "(", ")", "[", "]",
 		"{", "}", "<", ">", "*", "&", "#", "_", "$", "%", "=", "+", "~", "|", "\\", "^", "-", "/",
-		"@", "://", "\t", "\n", "\r\n", "\x1c", "\x01", "\xc2\xa0", "\xc2\x85", "\xe1\x9a\x80",
+		"@", "://", "1.2.3.4", "142.42.1.", "10.1.1.", "\t", "\n", "\r\n", "\x1c", "\x01", "\xc2\xa0", "\xc2\x85", "\xe1\x9a\x80",
 		"\xe2\x80\x83", "\xe2\x80\xa8", "\xe2\x80\xaf", "\xe2\x81\x9f", "\xe3\x80\x80", "\xe2\x80\x8b",
 		"\xe1\x80\x80", "\xe3\x81\x82", "\xe2\x80\x99", "\xe2\x80\xa6", "\xe2\x80\x94", "\xc3\xa9", "\xe2\x82\xac", "\xc2\xbf",
 	};
@@ -232,6 +232,10 @@ static void edge_chunks(void)
 		"AB-CD.", "A-bC.", "a-B.", "x-y,", "x-y:", "x-y)", "x-y\"", "x-y'", "x-y%", "x-y-", "x-y/", "x-y@",
 		"a-b..", "a-b...", "a.b.c.", "Mr.", "mr.", "H.", "HE.", "h.", "9.", "www.", "WWW.", "ww.", "www.a-b",
 		"WwW.x-y", "www-a", "a@b.c", "a@b", "mailto:a", "http://a", "a:/b", "a::b", "a--b", "a-.b",
+		/* dotted IPv4 addresses, URLs with a path or port (or not) */
+		"1.2.3.4/a", "1.2.3.4/a.", "1.2.3.4", "1.2.3.4:80/a", "9.9.9.9/a-b", "10.1.1.1/a", "172.15.0.1/x",
+		"172.16.0.1/x", "1.02.3.4/a", "1.2.3.04/a", "01.2.3.4/a", "1.2.3.4.5/a", "a@1.2.3.4/b", "1.2.3/a",
+		"223.1.1.254/a", "224.1.1.1/a", "1.1.1.255/a", "1.256.1.1/a", "1.255.1.1/a", "1.2.3.4?a", "1.2.3.4#a",
 		"abcdefghijklm-no", "abcdefghijklmn-o", "abcdefghijklmno-p", "abcdefghijklmn-o.",
 		"abcdefghijklm'sx", "abcdefghijklmn's", "abcdefghijklm-n't", "abcdefghijkl-n't.",
 		"\xc3\x89" "A.", "\xc3\xa9" "A.", "\xc3\x89\xc3\x89.", "AB\xc3\x89.", "\xc3\xa9.", "\xc3\x89.",
