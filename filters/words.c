@@ -15,6 +15,7 @@
 #include "bytes_sse.h"
 #endif
 
+#include "words_classes.h"
 #include "words_specials.h"
 
 #define ALNUM_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -177,6 +178,51 @@ static void patterns_init(void);
 
 static unsigned char prefix_tab[128], suffix_tab[128], alnum_tab[256], infix_tab[128];
 
+/* spaCy's character classes (words_classes.h, from its char_classes.py),
+ * a bit each: not Unicode's categories but its own lists */
+enum { SPC_ALPHA = 1, SPC_LOWER = 2, SPC_UPPER = 4, SPC_ICON = 8, SPC_QUOTE = 16, SPC_DOT = 32 };
+static const struct {
+	const struct words_range *v;
+	size_t n;
+	unsigned bit;
+} spc_classes[] = {
+#define SPC(name, bit) { words_##name, sizeof(words_##name) / sizeof(words_##name[0]), bit }
+	SPC(alpha, SPC_ALPHA), SPC(lower, SPC_LOWER), SPC(upper, SPC_UPPER), SPC(icon, SPC_ICON),
+	SPC(quote, SPC_QUOTE), SPC(dot, SPC_DOT),
+#undef SPC
+};
+static unsigned char spc_bmp[0x10000]; /* (filled by init_tabs) */
+
+static unsigned spc_astral(uint32_t c)
+{
+	unsigned bits = 0;
+	size_t k;
+	for (k = 0; k < sizeof(spc_classes) / sizeof(spc_classes[0]); k++) {
+		const struct words_range *v = spc_classes[k].v;
+		size_t lo = 0, hi = spc_classes[k].n;
+		while (lo < hi) { /* the first range that ends at c or after */
+			size_t mid = (lo + hi) / 2;
+			if (v[mid].hi < c)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < spc_classes[k].n && v[lo].lo <= c)
+			bits |= spc_classes[k].bit;
+	}
+	return bits;
+}
+
+/* The SPC_ bits of a code point. */
+static inline unsigned spc(uint32_t c)
+{
+	return c < 0x10000 ? spc_bmp[c] : spc_astral(c);
+}
+
+static inline int sp_alpha(uint32_t c) { return (spc(c) & SPC_ALPHA) != 0; }
+static inline int sp_lower(uint32_t c) { return (spc(c) & SPC_LOWER) != 0; }
+static inline int sp_upper(uint32_t c) { return (spc(c) & SPC_UPPER) != 0; }
+
 static void init_tabs_once(void)
 {
 	const char *p;
@@ -196,7 +242,15 @@ static void init_tabs_once(void)
 		unit_first[(unsigned char)units[k][0]] |= (uint16_t)(1u << unit_len[k]);
 		unit_last[(unsigned char)units[k][unit_len[k] - 1]] = 1;
 	}
-	specials_init();
+	for (k = 0; k < sizeof(spc_classes) / sizeof(spc_classes[0]); k++) {
+		size_t r;
+		for (r = 0; r < spc_classes[k].n && spc_classes[k].v[r].lo < 0x10000; r++) {
+			uint32_t c, hi = spc_classes[k].v[r].hi < 0xffff ? spc_classes[k].v[r].hi : 0xffff;
+			for (c = spc_classes[k].v[r].lo; c <= hi; c++)
+				spc_bmp[c] |= (unsigned char)spc_classes[k].bit;
+		}
+	}
+	specials_init(); /* (after the classes: patterns_init splits) */
 	patterns_init();
 }
 
@@ -208,8 +262,9 @@ static void init_tabs(void)
 
 /* spaCy's affix characters beyond ASCII (spacy/lang/char_classes.py):
  * its punctuation list and quotes, prefixes and suffixes both, with "—"
- * and "–"; its currencies and "§", prefixes only; and its icons (category
- * So), both.  Other punctuation and symbols ("•", "±", "†") stay on words. */
+ * and "–"; its currencies and "§", prefixes only; and its icons (SPC_ICON,
+ * its list of category So), both.  Other punctuation and symbols ("•", "±",
+ * "†", emoji newer than its list) stay on words. */
 static const uint16_t affix_both[] = {
 	0x00a1, 0x00ab, 0x00b4, 0x00b7, 0x00bb, 0x00bf, 0x060c, 0x061b, 0x061f, 0x066a, 0x06d4, 0x0964,
 	0x2013, 0x2014, 0x2018, 0x2019, 0x201a, 0x201c, 0x201d, 0x201e, 0x2026, 0x2329, 0x232a, 0x27e6,
@@ -252,7 +307,7 @@ static int hi_affix(uint32_t c)
 		return 1; /* FC_A */
 	if (c <= 0xffff && in_u16(affix_both, sizeof(affix_both) / sizeof(affix_both[0]), c))
 		return 2 | 4;
-	if (pt_is_other_symbol(c))
+	if (spc(c) & SPC_ICON)
 		return 2 | 4;
 	if (in_u16(affix_prefix_only, sizeof(affix_prefix_only) / sizeof(affix_prefix_only[0]), c))
 		return 2;
@@ -291,7 +346,7 @@ static int tld_char(uint32_t c)
 {
 	if (c < 0x80)
 		return c - 'a' < 26u;
-	return c >= 0xa1 && c <= 0xffff && (pt_is_lower(c) || (pt_isalpha(c) && !pt_is_upper(c)));
+	return sp_lower(c);
 }
 
 /* The port and path at s[i, b) that end a URL: (:\d{2,5})? ([/?#]\S*)? $ */
@@ -353,23 +408,26 @@ static int url_host(const char *s, size_t h, size_t b)
 {
 	size_t i = h, j, lab = 0, len = 0, tld = 0;
 	uint32_t c, last = 0;
-	int tld_ok = 1;
+	int tld_ok = 1, astral = 0; /* (a lowercase letter past U+FFFF: only in a top-level domain) */
 	for (;;) {
 		j = i;
 		c = i < b ? pt_next(s, b, &j) : 0;
-		if (i < b && (host_char(c) || c == '_' || c == '-')) {
-			if (len == 0 && !host_char(c))
+		if (i < b && (host_char(c) || c == '_' || c == '-' || (c > 0xffff && tld_char(c)))) {
+			if (len == 0 && c <= 0xffff && !host_char(c))
 				return 0;
 			len++;
 			tld_ok &= tld_char(c);
+			astral |= c > 0xffff;
 			last = c;
 			i = j;
 			continue;
 		}
 		/* the end of a label */
-		if (len == 0 || len > 64 || !host_char(last))
+		if (len == 0 || len > 64 || (last <= 0xffff && !host_char(last)))
 			return 0;
 		if (i < b && c == '.') {
+			if (astral)
+				return 0;
 			lab++;
 			len = 0;
 			tld_ok = 1;
@@ -450,7 +508,7 @@ static int infix_split(const char *s, size_t a, size_t b, struct pt_spans *out)
 		}
 		j = i;
 		c = pt_next(s, b, &j);
-		if (c < 0x80 ? !infix_tab[c] : c != 0x2026 && c != 0x2013 && c != 0x2014 && !pt_is_other_symbol(c)) {
+		if (c < 0x80 ? !infix_tab[c] : c != 0x2026 && c != 0x2013 && c != 0x2014 && !(spc(c) & SPC_ICON)) {
 			/* no rule below cuts at c */
 			prevprev = prev;
 			prev = c;
@@ -468,32 +526,32 @@ static int infix_split(const char *s, size_t a, size_t b, struct pt_spans *out)
 		} else if (c == 0x2026) {
 			cut = 3;
 		} else if (c >= 0x80 && c != 0x2013 && c != 0x2014) {
-			/* an icon (So), anywhere but first: "i💙you" */
+			/* an icon (spaCy's list), anywhere but first: "i💙you" */
 			cut = i > a ? j - i : 0;
 		} else if (c == '-' && i > start && i + 2 < b && s[i + 1] == '-' &&
-			   (pt_isalpha(prev) || is_digit(prev))) {
+			   (sp_alpha(prev) || is_digit(prev))) {
 			/* "--" and "---" between letters: "decent--let" */
 			size_t r = i + 1;
 			while (r < b && s[r] == '-')
 				r++;
 			if (r - i <= 3 && r < b) {
 				size_t k = r;
-				if (pt_isalpha(pt_next(s, b, &k)))
+				if (sp_alpha(pt_next(s, b, &k)))
 					cut = r - i;
 			}
 		} else if (i > start && j < b) {
 			if ((c == '-' || c == 0x2013 || c == 0x2014 || c == '~') &&
-			    (pt_isalpha(prev) || is_digit(prev)) && pt_isalpha(next))
+			    (sp_alpha(prev) || is_digit(prev)) && sp_alpha(next))
 				cut = j - i;
-			else if (c == ',' && pt_isalpha(prev) && pt_isalpha(next))
+			else if (c == ',' && sp_alpha(prev) && sp_alpha(next))
 				cut = 1;
 			else if ((c == ':' || c == '<' || c == '>' || c == '=' || c == '/') &&
-				 (pt_isalpha(prev) || is_digit(prev)) && pt_isalpha(next))
+				 (sp_alpha(prev) || is_digit(prev)) && sp_alpha(next))
 				cut = 1;
 			else if ((c == '+' || c == '-' || c == '*' || c == '^') && is_digit(prev) &&
 				 (is_digit(next) || next == '-'))
 				cut = 1;
-			else if (c == '.' && pt_is_lower(prev) && pt_is_upper(next))
+			else if (c == '.' && (spc(prev) & (SPC_LOWER | SPC_QUOTE)) && (spc(next) & (SPC_UPPER | SPC_QUOTE)))
 				cut = 1;
 		}
 		(void)prevprev;
@@ -558,14 +616,6 @@ static size_t find_prefix(const char *s, size_t a, size_t b)
 	return j - a;
 }
 
-/* spaCy's punctuation list or quotes (its suffix "." after them). */
-static int dot_after(uint32_t c)
-{
-	if (c < 0x80)
-		return c != '$' && c != '%' && c != '=' && c != '+' && suffix_tab[c];
-	return in_u16(affix_both, sizeof(affix_both) / sizeof(affix_both[0]), c) && c != 0x2013 && c != 0x2014;
-}
-
 /* spaCy's suffix search on s[a, b): the length of the suffix, 0 when none. */
 static size_t find_suffix(const char *s, size_t a, size_t b)
 {
@@ -585,8 +635,8 @@ static size_t find_suffix(const char *s, size_t a, size_t b)
 	if (c == '.') {
 		size_t ps;
 		uint32_t p = pt_prev(s, start, &ps);
-		if (pt_is_lower(p) || is_digit(p) || p == '%' || p == 0xb2 || p == '-' || p == '+' || dot_after(p) ||
-		    (pt_is_upper(p) && ps > a && pt_is_upper(pt_prev(s, ps, &ps))))
+		/* "(?<=[0-9{al}{e}{p}(?:{q})])\." (SPC_DOT) or "(?<=[{au}][{au}])\." */
+		if ((spc(p) & SPC_DOT) || (sp_upper(p) && ps > a && sp_upper(pt_prev(s, ps, &ps))))
 			return b - start;
 		return 0;
 	}
@@ -835,11 +885,11 @@ static inline int dot_splits(const char *s, size_t p, size_t e)
 	size_t st;
 	if (l >= 0x80) {
 		uint32_t c = pt_prev(s, e, &st);
-		return pt_is_lower(c) || c == 0xb2 || (pt_is_upper(c) && st > p && pt_is_upper(pt_prev(s, st, &st)));
+		return (spc(c) & SPC_DOT) || (sp_upper(c) && st > p && sp_upper(pt_prev(s, st, &st)));
 	}
 	if (l < 'A' || l > 'Z' || e - 1 <= p)
 		return (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9');
-	return u[e - 2] < 0x80 ? u[e - 2] >= 'A' && u[e - 2] <= 'Z' : pt_is_upper(pt_prev(s, e - 1, &st));
+	return u[e - 2] < 0x80 ? u[e - 2] >= 'A' && u[e - 2] <= 'Z' : sp_upper(pt_prev(s, e - 1, &st));
 }
 
 static inline int a_upper(unsigned c) { return c - 'A' < 26u; }

@@ -13,28 +13,32 @@
  *     "dont", "cannot", "4pm", "Jan.", "e.g.", ":)", ...);
  *   - prefixes: spaCy's punctuation list and quotes (ASCII ( ) [ ] { } < >
  *     " ' ` , : ; ! ? _ # * &, and « » “ ” ‘ ’ ´ ¿ ¡ · 。 （ ） ～ ...),
- *     "$" "%" "=" "§", its currencies (€ £ US$ C$ A$ ...), icons (So),
+ *     "$" "%" "=" "§", its currencies (€ £ US$ C$ A$ ...), its icons,
  *     "—" "–", ".." and more dots, "+" not before a digit;
  *   - suffixes: the same punctuation, quotes, icons, dashes and dots,
- *     "'s" "’s", "." after a lowercase letter, a digit, "% ² - +",
+ *     "'s" "’s", "." after a lowercase letter, a digit, "% ² - + |",
  *     punctuation or two capitals, and after a digit "+" and spaCy's units
  *     and currencies ("5km", "5€"); other characters ("|", "•", "±") stay;
  *   - then the rest is a special case's tokens, or a URL by spaCy's URL
  *     pattern (host labels and a top-level domain of two lowercase letters
  *     or more, or a public dotted IPv4 address, with an optional scheme,
  *     user, port and path) kept whole, or
- *     split at infixes: ".." and more, "…", icons (So); hyphens ("-",
+ *     split at infixes: ".." and more, "…", icons; hyphens ("-",
  *     "--", "---", dashes) between a letter or digit and a letter; ","
  *     between letters; ":<>=/" between a letter or digit and a letter;
- *     "+-*^" between digits; "." between a lowercase and an uppercase
- *     letter;
+ *     "+-*^" between digits; "." between a lowercase letter or a quote
+ *     and an uppercase letter or a quote;
+ *   - letters, lowercase, uppercase and icons are spaCy's lists
+ *     (words_classes.h, from its char_classes.py), not Unicode's
+ *     categories: CJK, kana, Arabic, the Indic scripts ... count as lowercase
+ *     and uppercase at once, Thai or Serbian letters not at all, and emoji
+ *     newer than its list are not icons;
  *   - last, spaCy's special-case matcher: runs of tokens that spell a
  *     special case as it splits without special cases become it
  *     ("Tuesday.Mr." -> "Tuesday" "." "Mr."), the longest runs first.
  *
- * Known differences from spaCy: its hand-made lists of letters and icons
- * (Unicode categories here), its matcher's runs across spaces (found, then
- * dropped, but able to block a neighbouring run); whitespace other than spaces
+ * Known differences from spaCy: its matcher's runs across spaces (found,
+ * then dropped, but able to block a neighbouring run); whitespace other than spaces
  * makes tokens in spaCy, which datatrove strips anyway.  Differences change
  * counts by a token here and there; decisions differ only for documents
  * within a token of a threshold.

@@ -270,6 +270,23 @@ int main(void)
 		  "http://142.42.1.1:8080/a-b|223.255.255.254/x-y|(|1.2.3.4/a|)|.|http://10.1.1.1|/|a|-|b|"
 		  "http://224.1.1.1|/|a|-|b|1.1.1.1.1|/|a|192.168.0.1|/|a|172.31.0.1|/|a|172.32.0.1/a|1.2.3.0|/|a|"
 		  "1.2.3|/|a|" },
+		/* spaCy's own character classes (char_classes.py), not Unicode's:
+		 * its "uncased" scripts (Arabic, CJK, Devanagari, kana, Ethiopic) are
+		 * lowercase and uppercase at once, so a '.' after them or between them
+		 * comes off; Thai and Serbian letters are not letters to it (no
+		 * hyphen infix, the '.' stays); an emoji newer than its icon list is
+		 * not an icon; a quote before a '.' and an uppercase letter (the
+		 * infix), "|" before a final '.' (the class holds PUNCT's "|") */
+		{ "\xd9\x83\xd9\x84\xd9\x85\xd8\xa9. \xe4\xb8\xad\xe6\x96\x87. \xe4\xb8\xad.\xe4\xb8\xad "
+		  "\xe0\xa4\xb9\xe0\xa4\xbf\xe0\xa4\x82\xe0\xa4\xa6\xe0\xa5\x80. \xe3\x82\xab\xe3\x82\xbf. "
+		  "a-\xe3\x82\xab \xe1\x88\x80-\xe1\x88\x80 \xe0\xb9\x84\xe0\xb8\x97\xe0\xb8\xa2-\xe0\xb9\x84\xe0\xb8\x97\xe0\xb8\xa2 "
+		  "\xd0\x82-\xd0\x82 \xd1\x92. \xce\xa9. \xce\xa9\xce\xa9. word\xf0\x9f\x9f\xa2. word\xf0\x9f\x94\xb4. "
+		  "a\xe2\x80\x9d.B a|. ab.Cd",
+		  "\xd9\x83\xd9\x84\xd9\x85\xd8\xa9|.|\xe4\xb8\xad\xe6\x96\x87|.|\xe4\xb8\xad|.|\xe4\xb8\xad|"
+		  "\xe0\xa4\xb9\xe0\xa4\xbf\xe0\xa4\x82\xe0\xa4\xa6\xe0\xa5\x80|.|\xe3\x82\xab\xe3\x82\xbf|.|"
+		  "a|-|\xe3\x82\xab|\xe1\x88\x80|-|\xe1\x88\x80|\xe0\xb9\x84\xe0\xb8\x97\xe0\xb8\xa2-\xe0\xb9\x84\xe0\xb8\x97\xe0\xb8\xa2|"
+		  "\xd0\x82-\xd0\x82|\xd1\x92.|\xce\xa9.|\xce\xa9\xce\xa9|.|word\xf0\x9f\x9f\xa2.|word|\xf0\x9f\x94\xb4|.|"
+		  "a\xe2\x80\x9d|.|B|a||.|ab|.|Cd|" },
 		/* ellipses of two dots or more; a '.' after digits */
 		{ "mult.. a..b ..a 10.03.2016. 3.5. x.y.", "mult|..|a|..|b|..|a|10.03.2016|.|3.5|.|x.y|.|" },
 	};

@@ -14,7 +14,9 @@
 #include "doc.h"
 #include "instream.h"
 #include "pytext.h"
+#include "utf8.h"
 #include "words.h"
+#include "words_classes.h"
 
 static const char *data(const char *rel, char *out, size_t n)
 {
@@ -183,6 +185,12 @@ static void random_unicode_chunks(void)
 		/* in datatrove's punctuation set, but not punctuation or symbols */
 		"\xc2\xb4" /* acute accent */, "\xc2\x81" /* C1 control */, "\xe2\x88\xb6" /* ratio */,
 		"\xef\xbc\x91" /* fullwidth 1 */, "\xef\xbd\x9e" /* fullwidth tilde */,
+		/* spaCy's classes, not Unicode's: letters it leaves out (Serbian, Thai
+		 * above), uncased ones it takes as both cases (kana, Arabic), an
+		 * emoji newer than its icon list and one in it, "|" and a quote
+		 * (before a '.') */
+		"\xd1\x92" /* ђ */, "\xd0\x82" /* Ђ */, "\xe3\x82\xab" /* カ */, "\xd9\x83" /* ك */,
+		"\xf0\x9f\x9f\xa2" /* 🟢 */, "\xf0\x9f\x94\xb4" /* 🔴 */, "|", "\xe2\x80\x9d" /* ” */,
 	};
 	random_texts(atoms, sizeof(atoms) / sizeof(atoms[0]), 0x853c49e6748fea9bull, 16, 6);
 }
@@ -342,8 +350,34 @@ static void udhr_texts(void)
 	CHECK(files > 300);
 }
 
+/* spaCy's icons (words_classes.h): each one a punctuation mark or symbol
+ * to pytext's tables too (the splitter asks that first, and takes the rest
+ * for letters), and, first and last of each range, split off between two
+ * letters ("x💙y" -> "x" "💙" "y"). */
+static void icon_ranges(void)
+{
+	size_t k, bad = 0;
+	for (k = 0; k < sizeof(words_icon) / sizeof(words_icon[0]); k++) {
+		uint32_t c, ends[2] = { words_icon[k].lo, words_icon[k].hi };
+		int e;
+		for (c = words_icon[k].lo; c <= words_icon[k].hi; c++)
+			bad += !pt_is_punct_or_symbol(c);
+		for (e = 0; e < 2; e++) {
+			char t[8] = "x";
+			size_t n = 1 + utf8_encode(ends[e], t + 1);
+			struct pt_spans sp = { 0 };
+			t[n++] = 'y';
+			CHECK(words_split(t, n, &sp) == 0);
+			CHECK(sp.n == 3 && sp.v[1].off == 1 && sp.v[1].len == n - 2);
+			free(sp.v);
+		}
+	}
+	CHECK(bad == 0);
+}
+
 int main(void)
 {
+	icon_ranges();
 	random_chunks();
 	random_unicode_chunks();
 	random_special_chunks();
