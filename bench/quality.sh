@@ -3,8 +3,9 @@
 # text (Dolma's CommonCrawl sample, repeated), in the same run, interleaved.
 #
 #   bench/quality.sh [BUILD_DIR]     (default: build; ROUNDS=5 REPEAT=20)
-#   BASE=path/to/other/sluice bench/quality.sh   (also that binary's four rule
-#                                    sets, in the same rounds: before/after)
+#   BASE=path/to/other/sluice bench/quality.sh   (also that binary's gopher-rep
+#                                    and four rule sets, in the same rounds:
+#                                    before/after)
 #
 # Prints median wall seconds, MB/s of uncompressed JSONL and CPU seconds
 # (user+sys, which a busy shared machine disturbs less than wall time), and
@@ -29,7 +30,8 @@ fi
 IN="$O/quality-$REPEAT.jsonl"
 base_rows=()
 if [ -n "${BASE:-}" ]; then
-	base_rows=("quality all four, BASE|$BASE quality -q --rules gopher,gopher-rep,c4,fineweb $IN"
+	base_rows=("quality gopher-rep, BASE|$BASE quality -q --rules gopher-rep $IN"
+		   "quality all four, BASE|$BASE quality -q --rules gopher,gopher-rep,c4,fineweb $IN"
 		   "quality all four --signals, BASE|$BASE quality -q --signals --annotate-only $IN")
 fi
 python3 - "$ROUNDS" "$IN" \

@@ -456,9 +456,10 @@ static int url_match(const char *s, size_t a, size_t b)
 	/* (a cheap necessary condition first: a '.' and after it a small
 	 * letter or a character beyond ASCII, the top-level domain's first;
 	 * or three dots, an IPv4 address's) */
-	for (dot = memchr(s + a, '.', b - a); dot && !tld; dot = memchr(dot + 1, '.', (size_t)(s + b - dot - 1))) {
+	for (dot = memchr(s + a, '.', b - a); dot && !(tld && dots >= 3);
+	     dot = memchr(dot + 1, '.', (size_t)(s + b - dot - 1))) {
 		dots++;
-		tld = dot + 2 < s + b && ((unsigned)((unsigned char)dot[1] - 'a') < 26u || (unsigned char)dot[1] >= 0x80);
+		tld |= dot + 2 < s + b && ((unsigned)((unsigned char)dot[1] - 'a') < 26u || (unsigned char)dot[1] >= 0x80);
 	}
 	if (!tld && dots < 3)
 		return 0;

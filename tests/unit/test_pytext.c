@@ -266,10 +266,11 @@ int main(void)
 		 * "http://10.1.1.1", "http://224.1.1.1", "http://1.1.1.1.1"), and
 		 * its private ranges, each with a path that infixes would split */
 		{ "http://142.42.1.1:8080/a-b 223.255.255.254/x-y (1.2.3.4/a). http://10.1.1.1/a-b "
-		  "http://224.1.1.1/a-b 1.1.1.1.1/a 192.168.0.1/a 172.31.0.1/a 172.32.0.1/a 1.2.3.0/a 1.2.3/a",
+		  "http://224.1.1.1/a-b 1.1.1.1.1/a 192.168.0.1/a 172.31.0.1/a 172.32.0.1/a 1.2.3.0/a 1.2.3/a "
+		  "user.name@1.2.3.4/x-y",
 		  "http://142.42.1.1:8080/a-b|223.255.255.254/x-y|(|1.2.3.4/a|)|.|http://10.1.1.1|/|a|-|b|"
 		  "http://224.1.1.1|/|a|-|b|1.1.1.1.1|/|a|192.168.0.1|/|a|172.31.0.1|/|a|172.32.0.1/a|1.2.3.0|/|a|"
-		  "1.2.3|/|a|" },
+		  "1.2.3|/|a|user.name@1.2.3.4/x-y|" },
 		/* spaCy's own character classes (char_classes.py), not Unicode's:
 		 * its "uncased" scripts (Arabic, CJK, Devanagari, kana, Ethiopic) are
 		 * lowercase and uppercase at once, so a '.' after them or between them
