@@ -187,8 +187,8 @@ static const struct {
 	unsigned bit;
 } spc_classes[] = {
 #define SPC(name, bit) { words_##name, sizeof(words_##name) / sizeof(words_##name[0]), bit }
-	SPC(alpha, SPC_ALPHA), SPC(lower, SPC_LOWER), SPC(upper, SPC_UPPER), SPC(icon, SPC_ICON),
-	SPC(quote, SPC_QUOTE), SPC(dot, SPC_DOT),
+	SPC(alpha, SPC_ALPHA), SPC(lower, SPC_LOWER | SPC_DOT), SPC(upper, SPC_UPPER), SPC(icon, SPC_ICON),
+	SPC(quote, SPC_QUOTE), SPC(dot_extra, SPC_DOT),
 #undef SPC
 };
 static unsigned char spc_bmp[0x10000]; /* (filled by init_tabs) */
