@@ -114,11 +114,6 @@ static inline int category(uint32_t c)
 	return (int)utf8proc_category((utf8proc_int32_t)c);
 }
 
-int pt_is_other_symbol(uint32_t c)
-{
-	return category(c) == UTF8PROC_CATEGORY_SO;
-}
-
 int pt_islinebreak(uint32_t c)
 {
 	return (c >= 0x0a && c <= 0x0d) || (c >= 0x1c && c <= 0x1e) || c == 0x85 ||
@@ -150,20 +145,6 @@ int pt_isword(uint32_t c)
 	default:
 		return 0;
 	}
-}
-
-int pt_is_upper(uint32_t c)
-{
-	if (c < 0x80)
-		return c >= 'A' && c <= 'Z';
-	return category(c) == UTF8PROC_CATEGORY_LU;
-}
-
-int pt_is_lower(uint32_t c)
-{
-	if (c < 0x80)
-		return c >= 'a' && c <= 'z';
-	return category(c) == UTF8PROC_CATEGORY_LL;
 }
 
 int pt_is_punct_or_symbol(uint32_t c)

@@ -95,12 +95,8 @@ int pt_isspace(uint32_t c);
 int pt_islinebreak(uint32_t c);
 int pt_isalpha(uint32_t c);
 int pt_isword(uint32_t c);
-int pt_is_upper(uint32_t c);
-int pt_is_lower(uint32_t c);
 /* Unicode punctuation (P*), currency (Sc) or other symbol (So). */
 int pt_is_punct_or_symbol(uint32_t c);
-/* Unicode category So (spaCy's "icons": emoji, dingbats, "°"). */
-int pt_is_other_symbol(uint32_t c);
 /* datatrove's PUNCTUATION_SET (what makes a token a "symbol" for Gopher). */
 int pt_in_punctuation_set(uint32_t c);
 /* datatrove's TERMINAL_PUNCTUATION (159 sentence-final marks). */

@@ -105,33 +105,11 @@ static int special_add(struct pt_spans *out, size_t a, const struct words_specia
 	return 0;
 }
 
-/* spaCy's units and currencies, split off after a digit (its suffixes
- * "(?<=[0-9])(?:UNITS)" and "(?<=[0-9])(?:CURRENCY)"), in its spelling:
- * "тбكم" is one, as spaCy's list joins those two without a space. */
-static const char *const units[] = {
-	"km", "km\u00b2", "km\u00b3", "m", "m\u00b2", "m\u00b3", "dm", "dm\u00b2", "dm\u00b3", "cm", "cm\u00b2",
-	"cm\u00b3", "mm", "mm\u00b2", "mm\u00b3", "ha", "\u00b5m", "nm", "yd", "in", "ft", "kg", "g", "mg",
-	"\u00b5g", "t", "lb", "oz", "m/s", "km/h", "kmh", "mph", "hPa", "Pa", "mbar", "mb", "MB", "kb", "KB",
-	"gb", "GB", "tb", "TB", "T", "G", "M", "K", "%", "\u043a\u043c", "\u043a\u043c\u00b2",
-	"\u043a\u043c\u00b3", "\u043c", "\u043c\u00b2", "\u043c\u00b3", "\u0434\u043c", "\u0434\u043c\u00b2",
-	"\u0434\u043c\u00b3", "\u0441\u043c", "\u0441\u043c\u00b2", "\u0441\u043c\u00b3", "\u043c\u043c",
-	"\u043c\u043c\u00b2", "\u043c\u043c\u00b3", "\u043d\u043c", "\u043a\u0433", "\u0433", "\u043c\u0433",
-	"\u043c/\u0441", "\u043a\u043c/\u0447", "\u043a\u041f\u0430", "\u041f\u0430", "\u043c\u0431\u0430\u0440",
-	"\u041a\u0431", "\u041a\u0411", "\u043a\u0431", "\u041c\u0431", "\u041c\u0411", "\u043c\u0431",
-	"\u0413\u0431", "\u0413\u0411", "\u0433\u0431", "\u0422\u0431", "\u0422\u0411",
-	"\u0442\u0431\u0643\u0645", "\u0643\u0645\u00b2", "\u0643\u0645\u00b3", "\u0645", "\u0645\u00b2",
-	"\u0645\u00b3", "\u0633\u0645", "\u0633\u0645\u00b2", "\u0633\u0645\u00b3", "\u0645\u0645",
-	"\u0645\u0645\u00b2", "\u0645\u0645\u00b3", "\u0643\u0645", "\u063a\u0631\u0627\u0645",
-	"\u062c\u0631\u0627\u0645", "\u062c\u0645", "\u0643\u063a", "\u0645\u0644\u063a", "\u0643\u0648\u0628",
-	"\u0627\u0643\u0648\u0627\u0628",
-	/* the currencies */
-	"$", "\u00a3", "\u20ac", "\u00a5", "\u0e3f", "US$", "C$", "A$", "\u20bd", "\ufdfc", "\u20b4", "\u20a0",
-	"\u20a1", "\u20a2", "\u20a3", "\u20a4", "\u20a5", "\u20a6", "\u20a7", "\u20a8", "\u20a9", "\u20aa",
-	"\u20ab", "\u20ad", "\u20ae", "\u20af", "\u20b0", "\u20b1", "\u20b2", "\u20b3", "\u20b5", "\u20b6",
-	"\u20b7", "\u20b8", "\u20b9", "\u20ba", "\u20bb", "\u20bc", "\u20be", "\u20bf", NULL
-};
-
-static unsigned char unit_len[sizeof(units) / sizeof(units[0])];
+/* spaCy's units and currencies (words_units, words_classes.h), split off
+ * after a digit (its suffixes "(?<=[0-9])(?:UNITS)" and
+ * "(?<=[0-9])(?:CURRENCY)"), in its spelling: "тбكم" is one, as spaCy's
+ * list joins those two without a space. */
+static unsigned char unit_len[sizeof(words_units) / sizeof(words_units[0])];
 /* bit m of unit_first[c]: a unit of m bytes starts with byte c;
  * unit_last[c]: a unit ends with byte c */
 static uint16_t unit_first[256];
@@ -153,8 +131,8 @@ static size_t unit_at(const char *s, size_t a, size_t b)
 	m = b - d - 1;
 	if (!(unit_first[(unsigned char)s[d + 1]] >> m & 1))
 		return 0;
-	for (k = 0; units[k]; k++)
-		if (unit_len[k] == m && memcmp(s + d + 1, units[k], m) == 0)
+	for (k = 0; words_units[k]; k++)
+		if (unit_len[k] == m && memcmp(s + d + 1, words_units[k], m) == 0)
 			return m;
 	return 0;
 }
@@ -180,7 +158,10 @@ static unsigned char prefix_tab[128], suffix_tab[128], alnum_tab[256], infix_tab
 
 /* spaCy's character classes (words_classes.h, from its char_classes.py),
  * a bit each: not Unicode's categories but its own lists */
-enum { SPC_ALPHA = 1, SPC_LOWER = 2, SPC_UPPER = 4, SPC_ICON = 8, SPC_QUOTE = 16, SPC_DOT = 32 };
+enum {
+	SPC_ALPHA = 1, SPC_LOWER = 2, SPC_UPPER = 4, SPC_ICON = 8, SPC_QUOTE = 16, SPC_DOT = 32, SPC_AFFIX = 64,
+	SPC_PREFIX_ONLY = 128
+};
 static const struct {
 	const struct words_range *v;
 	size_t n;
@@ -188,7 +169,7 @@ static const struct {
 } spc_classes[] = {
 #define SPC(name, bit) { words_##name, sizeof(words_##name) / sizeof(words_##name[0]), bit }
 	SPC(alpha, SPC_ALPHA), SPC(lower, SPC_LOWER | SPC_DOT), SPC(upper, SPC_UPPER), SPC(icon, SPC_ICON),
-	SPC(quote, SPC_QUOTE), SPC(dot_extra, SPC_DOT),
+	SPC(quote, SPC_QUOTE), SPC(dot_extra, SPC_DOT), SPC(affix, SPC_AFFIX), SPC(prefix_only, SPC_PREFIX_ONLY),
 #undef SPC
 };
 static unsigned char spc_bmp[0x10000]; /* (filled by init_tabs) */
@@ -237,10 +218,10 @@ static void init_tabs_once(void)
 		alnum_tab[(unsigned char)*p] = 1;
 	for (p = ".-~,:<>=/+*^"; *p; p++) /* the ASCII characters infix_split() cuts at */
 		infix_tab[(unsigned char)*p] = 1;
-	for (k = 0; units[k]; k++) {
-		unit_len[k] = (unsigned char)strlen(units[k]);
-		unit_first[(unsigned char)units[k][0]] |= (uint16_t)(1u << unit_len[k]);
-		unit_last[(unsigned char)units[k][unit_len[k] - 1]] = 1;
+	for (k = 0; words_units[k]; k++) {
+		unit_len[k] = (unsigned char)strlen(words_units[k]);
+		unit_first[(unsigned char)words_units[k][0]] |= (uint16_t)(1u << unit_len[k]);
+		unit_last[(unsigned char)words_units[k][unit_len[k] - 1]] = 1;
 	}
 	for (k = 0; k < sizeof(spc_classes) / sizeof(spc_classes[0]); k++) {
 		size_t r;
@@ -260,58 +241,25 @@ static void init_tabs(void)
 	pthread_once(&once, init_tabs_once);
 }
 
-/* spaCy's affix characters beyond ASCII (spacy/lang/char_classes.py):
- * its punctuation list and quotes, prefixes and suffixes both, with "—"
- * and "–"; its currencies and "§", prefixes only; and its icons (SPC_ICON,
- * its list of category So), both.  Other punctuation and symbols ("•", "±",
- * "†", emoji newer than its list) stay on words. */
-static const uint16_t affix_both[] = {
-	0x00a1, 0x00ab, 0x00b4, 0x00b7, 0x00bb, 0x00bf, 0x060c, 0x061b, 0x061f, 0x066a, 0x06d4, 0x0964,
-	0x2013, 0x2014, 0x2018, 0x2019, 0x201a, 0x201c, 0x201d, 0x201e, 0x2026, 0x2329, 0x232a, 0x27e6,
-	0x27e7, 0x3001, 0x3002, 0x3008, 0x3009, 0x300a, 0x300b, 0x300c, 0x300d, 0x300e, 0x300f, 0x3010,
-	0x3011, 0x3014, 0x3015, 0xff01, 0xff08, 0xff09, 0xff0c, 0xff1a, 0xff1b, 0xff1f, 0xff5e,
-};
-static const uint16_t affix_prefix_only[] = {
-	0x00a3, 0x00a5, 0x00a7, 0x0e3f, 0x20a0, 0x20a1, 0x20a2, 0x20a3, 0x20a4, 0x20a5, 0x20a6, 0x20a7,
-	0x20a8, 0x20a9, 0x20aa, 0x20ab, 0x20ac, 0x20ad, 0x20ae, 0x20af, 0x20b0, 0x20b1, 0x20b2, 0x20b3,
-	0x20b4, 0x20b5, 0x20b6, 0x20b7, 0x20b8, 0x20b9, 0x20ba, 0x20bb, 0x20bc, 0x20bd, 0x20be, 0x20bf,
-	0xfdfc,
-};
-
 /* spaCy's affixes "´" (Sk) and "～" (Sm): not P*, Sc or So, unlike the rest. */
 static inline int affix_not_ps(uint32_t c)
 {
 	return c == 0xb4 || c == 0xff5e;
 }
 
-static int in_u16(const uint16_t *v, size_t n, uint32_t c)
-{
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (v[mid] < c)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && v[lo] == c;
-}
-
-/* Not ASCII: FC_P and FC_S as spaCy's affixes; 0 another punctuation
- * mark or symbol; FC_A the rest (letters, marks, digits ...). */
+/* Not ASCII: FC_P and FC_S as spaCy's affixes (words_classes.h: its
+ * punctuation list and quotes, "—" "–" "…" and its icons, prefixes and
+ * suffixes both; its currencies and "§", prefixes only); 0 another
+ * punctuation mark or symbol ("•", "±", "†", emoji newer than its icon
+ * list), which stays on words; FC_A the rest (letters, marks, digits ...). */
 static int hi_affix(uint32_t c)
 {
-	if (affix_not_ps(c))
+	unsigned bits = spc(c);
+	if (bits & (SPC_AFFIX | SPC_ICON))
 		return 2 | 4;
-	if (c < PT_SMALL ? !(pt_small(c) & PT_F_PS) : !pt_is_punct_or_symbol(c))
-		return 1; /* FC_A */
-	if (c <= 0xffff && in_u16(affix_both, sizeof(affix_both) / sizeof(affix_both[0]), c))
-		return 2 | 4;
-	if (spc(c) & SPC_ICON)
-		return 2 | 4;
-	if (in_u16(affix_prefix_only, sizeof(affix_prefix_only) / sizeof(affix_prefix_only[0]), c))
+	if (bits & SPC_PREFIX_ONLY)
 		return 2;
-	return 0;
+	return (c < PT_SMALL ? (pt_small(c) & PT_F_PS) != 0 : pt_is_punct_or_symbol(c)) ? 0 : 1; /* 1: FC_A */
 }
 
 static int prefix_char(uint32_t c)

@@ -351,9 +351,8 @@ static void udhr_texts(void)
 }
 
 /* spaCy's icons (words_classes.h): each one a punctuation mark or symbol
- * to pytext's tables too (the splitter asks that first, and takes the rest
- * for letters), and, first and last of each range, split off between two
- * letters ("x💙y" -> "x" "💙" "y"). */
+ * to pytext's tables too, and, first and last of each range, split off
+ * between two letters ("x💙y" -> "x" "💙" "y"); and its units. */
 static void icon_ranges(void)
 {
 	size_t k, bad = 0;
@@ -373,6 +372,9 @@ static void icon_ranges(void)
 		}
 	}
 	CHECK(bad == 0);
+	/* unit_at() looks for the last digit only: no unit holds one */
+	for (k = 0; words_units[k]; k++)
+		CHECK(strpbrk(words_units[k], "0123456789") == NULL);
 }
 
 int main(void)
