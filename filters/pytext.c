@@ -147,6 +147,15 @@ int pt_isword(uint32_t c)
 	}
 }
 
+int pt_is_punct(uint32_t c)
+{
+	int cat;
+	if (c < 0x80)
+		return c > 0x20 && c < 0x7f && strchr("!\"#%&'()*,-./:;?@[\\]_{}", (int)c) != NULL;
+	cat = category(c);
+	return cat >= UTF8PROC_CATEGORY_PC && cat <= UTF8PROC_CATEGORY_PO;
+}
+
 int pt_is_punct_or_symbol(uint32_t c)
 {
 	if (c < 0x80)

@@ -95,6 +95,9 @@ int pt_isspace(uint32_t c);
 int pt_islinebreak(uint32_t c);
 int pt_isalpha(uint32_t c);
 int pt_isword(uint32_t c);
+/* Unicode punctuation (P*): Python's unicodedata.category(c)[0] == "P",
+ * spaCy's Token.is_punct. */
+int pt_is_punct(uint32_t c);
 /* Unicode punctuation (P*), currency (Sc) or other symbol (So). */
 int pt_is_punct_or_symbol(uint32_t c);
 /* datatrove's PUNCTUATION_SET (what makes a token a "symbol" for Gopher). */

@@ -435,6 +435,28 @@ static int url_match(const char *s, size_t a, size_t b)
 }
 
 /* Split the middle of a chunk at infixes. */
+/* The HYPHENS infix at s[i] (c, then next at j), after a letter or digit:
+ * its alternatives "-" "–" "—" "--" "---" "——" "~" in order, the first
+ * with a letter after it; its bytes, or 0. */
+static size_t hyphen_at(const char *s, size_t i, size_t j, size_t b, uint32_t c, uint32_t next)
+{
+	size_t k, r;
+	if (sp_alpha(next))
+		return j - i;
+	if (c == '-') { /* "--" "---" */
+		for (r = j; r < b && r - i < 3 && s[r] == '-'; r++) {
+			k = r + 1;
+			if (k < b && sp_alpha(pt_next(s, b, &k)))
+				return r + 1 - i;
+		}
+	} else if (c == 0x2014 && next == 0x2014) { /* "——" */
+		k = j + 3;
+		if (k < b && sp_alpha(pt_next(s, b, &k)))
+			return 6;
+	}
+	return 0;
+}
+
 static int infix_split(const char *s, size_t a, size_t b, struct pt_spans *out)
 {
 	size_t i = a, start = a, j;
@@ -477,30 +499,19 @@ static int infix_split(const char *s, size_t a, size_t b, struct pt_spans *out)
 		} else if (c >= 0x80 && c != 0x2013 && c != 0x2014) {
 			/* an icon (spaCy's list), anywhere but first: "i💙you" */
 			cut = i > a ? j - i : 0;
-		} else if (c == '-' && i > start && i + 2 < b && s[i + 1] == '-' &&
-			   (sp_alpha(prev) || is_digit(prev))) {
-			/* "--" and "---" between letters: "decent--let" */
-			size_t r = i + 1;
-			while (r < b && s[r] == '-')
-				r++;
-			if (r - i <= 3 && r < b) {
-				size_t k = r;
-				if (sp_alpha(pt_next(s, b, &k)))
-					cut = r - i;
-			}
 		} else if (i > start && j < b) {
-			if ((c == '-' || c == 0x2013 || c == 0x2014 || c == '~') &&
-			    (sp_alpha(prev) || is_digit(prev)) && sp_alpha(next))
-				cut = j - i;
+			/* the rules in spaCy's order, the first that matches at i */
+			if ((c == '+' || c == '-' || c == '*' || c == '^') && is_digit(prev) &&
+			    (is_digit(next) || next == '-'))
+				cut = 1; /* before the hyphens: "1980--would" -> "1980" "-" "-would" */
+			else if (c == '.' && (spc(prev) & (SPC_LOWER | SPC_QUOTE)) && (spc(next) & (SPC_UPPER | SPC_QUOTE)))
+				cut = 1;
 			else if (c == ',' && sp_alpha(prev) && sp_alpha(next))
 				cut = 1;
+			else if ((c == '-' || c == 0x2013 || c == 0x2014 || c == '~') && (sp_alpha(prev) || is_digit(prev)))
+				cut = hyphen_at(s, i, j, b, c, next);
 			else if ((c == ':' || c == '<' || c == '>' || c == '=' || c == '/') &&
 				 (sp_alpha(prev) || is_digit(prev)) && sp_alpha(next))
-				cut = 1;
-			else if ((c == '+' || c == '-' || c == '*' || c == '^') && is_digit(prev) &&
-				 (is_digit(next) || next == '-'))
-				cut = 1;
-			else if (c == '.' && (spc(prev) & (SPC_LOWER | SPC_QUOTE)) && (spc(next) & (SPC_UPPER | SPC_QUOTE)))
 				cut = 1;
 		}
 		(void)prevprev;
@@ -570,22 +581,28 @@ static size_t find_suffix(const char *s, size_t a, size_t b)
 {
 	size_t start, cut;
 	uint32_t c;
-	if (b - a > 2 && s[b - 1] == '.' && s[b - 2] == '.') {
+	if (b - a >= 2 && s[b - 1] == '.' && s[b - 2] == '.') {
+		/* "\.\.+$" from its leftmost start: all of s[a, b) when it is
+		 * dots (what is left after a prefix: '"...' -> '"' '...') */
 		cut = 2;
-		while (b - cut > a + 1 && s[b - cut - 1] == '.')
+		while (b - cut > a && s[b - cut - 1] == '.')
 			cut++;
 		return cut;
 	}
+	if (b - a >= 6 && !memcmp(s + b - 6, "\xe2\x80\xa6\xe2\x80\xa6", 6))
+		return 6; /* PUNCT's "……", tried at "……$" before "…$" is */
 	c = pt_prev(s, b, &start);
 	if (start == a)
 		return 0;
 	if ((cut = unit_at(s, a, b)) != 0)
 		return cut;
 	if (c == '.') {
-		size_t ps;
+		size_t ps, pps;
 		uint32_t p = pt_prev(s, start, &ps);
-		/* "(?<=[0-9{al}{e}{p}(?:{q})])\." (SPC_DOT) or "(?<=[{au}][{au}])\." */
-		if ((spc(p) & SPC_DOT) || (sp_upper(p) && ps > a && sp_upper(pt_prev(s, ps, &ps))))
+		/* "(?<=[0-9{al}{e}{p}(?:{q})])\." (SPC_DOT), "(?<=[{au}][{au}])\."
+		 * or "(?<=°[FfCcKk])\." */
+		if ((spc(p) & SPC_DOT) || (sp_upper(p) && ps > a && sp_upper(pt_prev(s, ps, &pps))) ||
+		    (ps >= a + 2 && (p == 'C' || p == 'F' || p == 'K') && !memcmp(s + ps - 2, "\xc2\xb0", 2)))
 			return b - start;
 		return 0;
 	}
@@ -838,7 +855,11 @@ static inline int dot_splits(const char *s, size_t p, size_t e)
 	}
 	if (l < 'A' || l > 'Z' || e - 1 <= p)
 		return (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9');
-	return u[e - 2] < 0x80 ? u[e - 2] >= 'A' && u[e - 2] <= 'Z' : sp_upper(pt_prev(s, e - 1, &st));
+	if (u[e - 2] < 0x80)
+		return u[e - 2] >= 'A' && u[e - 2] <= 'Z';
+	if ((l == 'C' || l == 'F' || l == 'K') && e - 3 >= p && u[e - 3] == 0xc2 && u[e - 2] == 0xb0)
+		return 1; /* "(?<=°[FfCcKk])\." */
+	return sp_upper(pt_prev(s, e - 1, &st));
 }
 
 static inline int a_upper(unsigned c) { return c - 'A' < 26u; }
@@ -1014,9 +1035,12 @@ a_end:
 				return 0;
 			r++;
 		} else {
+			uint32_t c;
 			j = r;
-			if (!(fc_class(pt_next(s, b, &j)) & FC_S))
+			if (!(fc_class(c = pt_next(s, b, &j)) & FC_S))
 				return 0;
+			if (c == 0x2026 && j + 3 <= b && u[j] == 0xe2 && u[j + 1] == 0x80 && u[j + 2] == 0xa6)
+				return 0; /* "……": one suffix, chunk()'s */
 			r = j;
 		}
 	}
@@ -1773,30 +1797,37 @@ int words_split(const char *s, size_t n, struct pt_spans *out)
 	return words_split_facts(s, n, out, NULL);
 }
 
-/* spaCy's Token.is_punct: every character is Unicode punctuation. */
+/* spaCy's Token.is_punct: every character is Unicode punctuation (P*;
+ * symbols such as "©", "€" and emoji are not). */
 static int tok_is_punct(const char *s, size_t n)
 {
 	size_t i = 0;
-	while (i < n) {
-		uint32_t c = pt_next(s, n, &i);
-		if (c < 0x80) {
-			if (!(c > 0x20 && c < 0x7f && strchr("!\"#%&'()*,-./:;?@[\\]_{}", (int)c)))
-				return 0;
-		} else if (!pt_is_punct_or_symbol(c)) {
+	while (i < n)
+		if (!pt_is_punct(pt_next(s, n, &i)))
 			return 0;
-		}
-	}
 	return n > 0;
 }
 
+/* One of the Sentencizer's punct_chars: "!" "." "?" or words_sent_punct. */
 static int tok_is_terminal(const char *s, size_t n)
 {
-	size_t i = 0;
+	size_t i = 0, lo = 0, hi = sizeof(words_sent_punct) / sizeof(words_sent_punct[0]);
 	uint32_t c;
 	if (n == 0)
 		return 0;
 	c = pt_next(s, n, &i);
-	return i == n && pt_is_terminal_punct(c);
+	if (i != n)
+		return 0;
+	if (c < 0x80)
+		return c == '!' || c == '.' || c == '?';
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (words_sent_punct[mid] < c)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < sizeof(words_sent_punct) / sizeof(words_sent_punct[0]) && words_sent_punct[lo] == c;
 }
 
 size_t words_count_sentences(const char *s, const struct pt_span *tok, size_t ntok)
@@ -1810,6 +1841,16 @@ size_t words_count_sentences(const char *s, const struct pt_span *tok, size_t nt
 	for (k = 0; k < ntok; k++) {
 		const char *t = s + tok[k].off;
 		int term;
+		if (seen && k > 0) {
+			/* whitespace before it other than one space is a token
+			 * to spaCy (datatrove drops it later): not punctuation,
+			 * so a sentence starts there */
+			size_t end = tok[k - 1].off + tok[k - 1].len;
+			if (tok[k].off > end && !(tok[k].off == end + 1 && s[end] == ' ')) {
+				nsent++;
+				seen = 0;
+			}
+		}
 		if (tok[k].len && alnum_tab[(unsigned char)t[0]]) {
 			/* (most tokens) neither terminal nor punctuation */
 			nsent += (size_t)seen;

@@ -43,9 +43,15 @@
  * counts by a token here and there; decisions differ only for documents
  * within a token of a threshold.
  *
- * Sentences follow spaCy's sentencizer: a token that is one terminal
- * punctuation mark followed by a token that is not punctuation starts a new
- * sentence.
+ * Sentences follow spaCy's sentencizer: after a token that is one of its
+ * sentence-final marks ("." "!" "?" and 125 more, words_classes.h), the
+ * next token that is not Unicode punctuation (P*; symbols and emoji are
+ * not) and not such a mark starts a new sentence.  Whitespace between
+ * tokens other than one space is such a token to spaCy, and so starts one
+ * too ("Hi.\t!" is two sentences).
+ *
+ * bench/spacy_words.py measures all this against spaCy's own rule data
+ * over whole files (README: "How words are split").
  */
 #ifndef SLUICE_WORDS_H
 #define SLUICE_WORDS_H

@@ -17,14 +17,19 @@ English tokenizer rules, as code point ranges, from spaCy's own definitions
           quotes, "—" "–" "…" (spacy/lang/punctuation.py)
   PREFIX_ONLY  its currencies and "§" beyond ASCII: prefixes only
   units   its UNITS and CURRENCY strings, split off after a digit
+  sent_punct  the Sentencizer's default_punct_chars beyond ASCII
+          (spacy/pipeline/sentencizer.pyx): the marks that end a sentence
+          for spaCy, and so for datatrove's C4 sentence count (a subset of
+          datatrove's own TERMINAL_PUNCTUATION, which FineWeb uses)
 
 These are spaCy's lists, not Unicode's categories: ALPHA leaves out
 Thai, Armenian, Georgian and Cyrillic beyond Russian, Ukrainian, Tatar and
 Macedonian, and takes in the "uncased" scripts (CJK, kana, Hangul, Arabic,
 Hebrew, Indic, Ethiopic) as lowercase and uppercase at once.
 
-Run (spaCy 3.8.15's file; any checkout of explosion/spaCy):
-  tools/gen-spacy-classes.py spaCy/spacy/lang/char_classes.py > filters/words_classes.h
+Run (spaCy 3.8.15's files; any checkout of explosion/spaCy):
+  tools/gen-spacy-classes.py spaCy/spacy/lang/char_classes.py \
+      spaCy/spacy/pipeline/sentencizer.pyx > filters/words_classes.h
 """
 import re
 import sys
@@ -68,7 +73,8 @@ def main():
     print(" * spacy/lang/char_classes.py: ALPHA, ALPHA_LOWER, ALPHA_UPPER, the icons,")
     print(" * CONCAT_QUOTES, with ALPHA_LOWER the characters before a '.' suffix, and")
     print(" * the affixes beyond ASCII, as code point ranges (sorted, inclusive);")
-    print(" * its units and currencies.  Do not edit. */")
+    print(" * its units and currencies; from spacy/pipeline/sentencizer.pyx, the")
+    print(" * sentence-final marks beyond ASCII (sorted).  Do not edit. */")
     print("struct words_range {\n\tuint32_t lo, hi;\n};")
     for name, cps in classes:
         ranges = []
@@ -104,6 +110,22 @@ def main():
             line = "\t"
         line += item
     print(line + "NULL")
+    print("};")
+    # the Sentencizer's marks: a Python list literal in the .pyx
+    sent = open(sys.argv[2], encoding="utf-8").read()
+    m = re.search(r"default_punct_chars = (\[.*?\])", sent, re.S)
+    marks = sorted(ord(c) for c in eval(m.group(1), {}))  # string literals only
+    assert all(len(chr(c)) == 1 for c in marks) and [c for c in marks if c < 0x80] == [0x21, 0x2e, 0x3f]
+    hi = [c for c in marks if c >= 0x80]
+    print("static const uint32_t words_sent_punct[%d] = {" % len(hi))
+    line = "\t"
+    for c in hi:
+        item = "0x%x, " % c
+        if len(line) + len(item) > 100:
+            print(line.rstrip())
+            line = "\t"
+        line += item
+    print(line.rstrip())
     print("};")
 
 

@@ -290,6 +290,24 @@ int main(void)
 		  "a\xe2\x80\x9d|.|B|a||.|ab|.|Cd|" },
 		/* ellipses of two dots or more; a '.' after digits */
 		{ "mult.. a..b ..a 10.03.2016. 3.5. x.y.", "mult|..|a|..|b|..|a|10.03.2016|.|3.5|.|x.y|.|" },
+		/* found by bench/spacy_words.py against spaCy's rules: dots that
+		 * are all of what a prefix leaves are one suffix; "……" ends a word
+		 * as one suffix (PUNCT lists it; as a prefix "…" comes first) */
+		{ "\"... \xe2\x80\x9c...my (.... \"..",
+		  "\"|...|\xe2\x80\x9c|...|my|(|....|\"|..|" },
+		{ "bambini\xe2\x80\xa6\xe2\x80\xa6 innamorando\xe2\x80\xa6\xe2\x80\xa6. "
+		  "a\xe2\x80\xa6\xe2\x80\xa6\xe2\x80\xa6 x\xe2\x80\xa6\xe2\x80\xa6)",
+		  "bambini|\xe2\x80\xa6\xe2\x80\xa6|innamorando|\xe2\x80\xa6\xe2\x80\xa6|.|"
+		  "a|\xe2\x80\xa6|\xe2\x80\xa6\xe2\x80\xa6|x|\xe2\x80\xa6\xe2\x80\xa6|)|" },
+		/* the infixes in spaCy's order: "+-*^" between digits (and before
+		 * a '-') comes before the hyphens; HYPHENS holds "——" */
+		{ "1980--would 1--2 a--b a---b a----b \xe6\xa0\x91\xe2\x80\x94\xe2\x80\x94\xe8\xaf\xba "
+		  "a\xe2\x80\x94\xe2\x80\x94""b a~b",
+		  "1980|-|-would|1|-|-2|a|--|b|a|---|b|a----b|\xe6\xa0\x91|\xe2\x80\x94\xe2\x80\x94|\xe8\xaf\xba|"
+		  "a|\xe2\x80\x94\xe2\x80\x94|b|a|~|b|" },
+		/* the suffix "(?<=°[FfCcKk])\." (a URL keeps the rest whole) */
+		{ "http://x.co/a\xc2\xb0""C. x\xc2\xb0""C. \xc2\xb0""F. 5\xc2\xb0K.",
+		  "http://x.co/a\xc2\xb0""C|.|x|\xc2\xb0|C|.|\xc2\xb0|F|.|5|\xc2\xb0|K|.|" },
 	};
 	static const struct { const char *in; size_t want; } sents[] = {
 		{ "One. Two! Three? four", 4 },
@@ -297,6 +315,19 @@ int main(void)
 		{ "Wait... then stop.", 1 },
 		{ "Hi!! Ok.", 2 },
 		{ "", 0 },
+		/* Token.is_punct is P* only: an emoji or a symbol after a
+		 * terminal mark starts a sentence */
+		{ "Hi! \xf0\x9f\x99\x82", 2 },
+		{ "Stop. \xc2\xa9 yes", 2 },
+		/* whitespace other than one space is a token to spaCy */
+		{ "End.\t! Then", 3 },
+		{ "Period.  ) x", 2 },
+		{ "Ok.  Next", 2 },
+		/* the Sentencizer's marks, not datatrove's longer list: Khmer's
+		 * and Arabic's are not among them */
+		{ "A\xe1\x9f\x94 B", 1 },
+		{ "A\xd8\x9e B", 1 },
+		{ "A\xe3\x80\x82 B", 2 },
 	};
 	char out[1024];
 	size_t k, off, len;
