@@ -682,6 +682,9 @@ static int chunk_affixes(const char *s, size_t a, size_t b, struct pt_spans *out
 static struct {
 	unsigned char ntok, len[PATTERN_MAX];
 } special_pattern[sizeof(words_specials) / sizeof(words_specials[0])];
+/* Bit [x][y]: some pattern has a token ending in byte x followed by one
+ * starting with byte y (for runs across a space: match_near()). */
+static uint64_t pattern_pair[256][4];
 
 static void patterns_init(void)
 {
@@ -693,8 +696,13 @@ static void patterns_init(void)
 		if (chunk_affixes(w->s, 0, w->len, &sp, 0) || sp.n < 2 || sp.n > PATTERN_MAX)
 			continue;
 		special_pattern[k].ntok = (unsigned char)sp.n;
-		for (i = 0; i < sp.n; i++)
+		for (i = 0; i < sp.n; i++) {
 			special_pattern[k].len[i] = (unsigned char)sp.v[i].len;
+			if (i > 0) {
+				unsigned char x = (unsigned char)w->s[sp.v[i].off - 1], y = (unsigned char)w->s[sp.v[i].off];
+				pattern_pair[x][y >> 6] |= (uint64_t)1 << (y & 63);
+			}
+		}
 		i = special_fbit(w->s, w->len);
 		pattern_filter[i >> 6] |= (uint64_t)1 << (i & 63);
 	}
@@ -726,6 +734,19 @@ static const struct words_special *pattern_at(const char *s, const struct pt_spa
  * tokens, the longest runs first (the earliest of equal ones), a run
  * taken unless its first or last token is in one taken before (spaCy's
  * test).  1 when tokens changed, 0 when not, or SL_ENOMEM. */
+/* The chunks where match_specials() took runs in the current text of
+ * this thread's words_split_facts() (s[a, b), its tokens out->v[t0, t1)
+ * after): only next to them can spaCy's runs across a space change a
+ * token (match_near).  The first few in the call's own array. */
+struct took {
+	size_t a, b, t0, t1;
+};
+struct took_list {
+	struct took *v, first[16];
+	size_t n, cap;
+};
+static __thread struct took_list *took_now;
+
 static int match_specials(const char *s, struct pt_spans *out, size_t n0)
 {
 	struct { size_t k, m; const struct words_special *w; } hit[16];
@@ -779,6 +800,23 @@ static int match_specials(const char *s, struct pt_spans *out, size_t n0)
 			return SL_ENOMEM;
 		}
 		i += len;
+	}
+	if (took_now) {
+		struct took_list *l = took_now;
+		if (l->n == l->cap) {
+			struct took *nv = malloc(2 * l->cap * sizeof(*nv));
+			if (!nv)
+				return SL_ENOMEM;
+			memcpy(nv, l->v, l->n * sizeof(*nv));
+			if (l->v != l->first)
+				free(l->v);
+			l->v = nv;
+			l->cap *= 2;
+		}
+		l->v[l->n].a = keep[0].off;
+		l->v[l->n].b = keep[n1 - n0 - 1].off + keep[n1 - n0 - 1].len;
+		l->v[l->n].t0 = n0;
+		l->v[l->n++].t1 = out->n;
 	}
 	return 1;
 }
@@ -1637,7 +1675,7 @@ static inline int word_whole(const char *s, size_t a, size_t b, int digits)
  * letters and digits) is one token.  Non-ASCII spaces are found from their
  * lead bytes and their bits moved from sp to ws, spilling into the next
  * block when they straddle it.  The same chunks as split_scalar. */
-int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct words_facts *f)
+static int split_facts(const char *s, size_t n, struct pt_spans *out, struct words_facts *f)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	unsigned char tail[64];
@@ -1790,6 +1828,213 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 	if (in_word && (rc = emit_chunk(s, start, n, n, !special, letter, out, f)))
 		return rc;
 	return 0;
+}
+
+/* Whether tokens v[0] and v[1] are neighbours to spaCy's matcher: in one
+ * chunk, or one space apart (other whitespace is a token of its own). */
+static inline int joined(const char *s, const struct pt_span *v)
+{
+	size_t end = v[0].off + v[0].len;
+	return v[1].off == end || (v[1].off == end + 1 && s[end] == ' ');
+}
+
+struct run {
+	size_t k, m;
+	const struct words_special *w; /* NULL: not taken */
+};
+
+static int run_cmp(const void *x, const void *y)
+{
+	const struct run *a = x, *b = y;
+	if (a->m != b->m)
+		return a->m > b->m ? -1 : 1;
+	return a->k < b->k ? -1 : a->k > b->k;
+}
+
+/* spaCy's matcher and _filter_special_spans on the tokens v[0, nv) (of
+ * whole chunks, before the matcher), for the runs that overlap v[lo, hi):
+ * the runs of 2 to PATTERN_MAX neighbours that spell a pattern, the
+ * longest first (the earliest of equal ones), each taken unless its first
+ * or last token is in one looked at before; then v[lo, hi) appended to out
+ * with the taken runs in one chunk as their special cases' tokens.  A run
+ * across a space is never a special case (none holds a space), but it
+ * takes its turn, and so can keep another from being taken. */
+static int match_runs(const char *s, const struct pt_span *v, size_t nv, size_t lo, size_t hi, struct pt_spans *out)
+{
+	struct run *run = NULL;
+	unsigned char *seen = NULL;
+	size_t nrun = 0, caprun = 0, i, j, k, m, q;
+	int rc = 0;
+
+	for (k = lo >= PATTERN_MAX ? lo - PATTERN_MAX + 1 : 0; k < hi && !rc; k++) {
+		char cat[64];
+		size_t len = 0;
+		for (m = 1; m <= PATTERN_MAX && k + m <= nv; m++) {
+			const struct words_special *w;
+			if ((m > 1 && !joined(s, v + k + m - 2)) || len + v[k + m - 1].len > sizeof(cat) - 1)
+				break;
+			memcpy(cat + len, s + v[k + m - 1].off, v[k + m - 1].len);
+			len += v[k + m - 1].len;
+			if (m < 2 || k + m <= lo)
+				continue;
+			q = special_fbit(cat, len);
+			if (!(pattern_filter[q >> 6] >> (q & 63) & 1) || !(w = special_find(cat, len)))
+				continue;
+			q = (size_t)(w - words_specials);
+			if (special_pattern[q].ntok != m)
+				continue;
+			for (j = 0; j < m && special_pattern[q].len[j] == v[k + j].len; j++)
+				;
+			if (j < m)
+				continue;
+			if (nrun == caprun) {
+				struct run *nr = realloc(run, (caprun = caprun ? 2 * caprun : 16) * sizeof(*run));
+				if (!nr) {
+					rc = SL_ENOMEM;
+					break;
+				}
+				run = nr;
+			}
+			run[nrun].k = k;
+			run[nrun].m = m;
+			run[nrun++].w = w;
+		}
+	}
+	if (!rc && !(seen = calloc(nv + 1, 1)))
+		rc = SL_ENOMEM;
+	if (!rc) {
+		qsort(run, nrun, sizeof(*run), run_cmp);
+		for (i = 0; i < nrun; i++) {
+			if (seen[run[i].k] || seen[run[i].k + run[i].m - 1])
+				run[i].w = NULL;
+			memset(seen + run[i].k, 1, run[i].m);
+		}
+		/* now seen[k] = 2 where a taken run in one chunk, within
+		 * v[lo, hi), starts */
+		memset(seen, 0, nv);
+		for (i = 0; i < nrun; i++)
+			if (run[i].w && run[i].k >= lo && run[i].k + run[i].m <= hi &&
+			    v[run[i].k + run[i].m - 1].off + v[run[i].k + run[i].m - 1].len - v[run[i].k].off == run[i].w->len)
+				seen[run[i].k] = 2;
+		for (k = lo; k < hi && !rc;) {
+			if (seen[k] == 2) {
+				for (i = 0; run[i].k != k || !run[i].w; i++)
+					;
+				rc = special_add(out, v[k].off, run[i].w);
+				k += run[i].m;
+			} else {
+				rc = pt_spans_add(out, v[k].off, v[k].len);
+				k++;
+			}
+		}
+	}
+	free(seen);
+	free(run);
+	return rc;
+}
+
+/* out->v[t0, t1) replaced by nw's tokens, their facts unknown. */
+static int splice_tokens(struct pt_spans *out, struct words_facts *f, size_t t0, size_t t1, const struct pt_spans *nw)
+{
+	size_t tail = out->n - t1, nn = t0 + nw->n + tail;
+	if (t1 - t0 == nw->n && !memcmp(out->v + t0, nw->v, nw->n * sizeof(*nw->v)))
+		return 0; /* (mostly: facts kept) */
+	while (out->cap < nn)
+		if (pt_spans_grow_(out))
+			return SL_ENOMEM;
+	memmove(out->v + t0 + nw->n, out->v + t1, tail * sizeof(*out->v));
+	memcpy(out->v + t0, nw->v, nw->n * sizeof(*out->v));
+	if (f) {
+		if (f->cap < nn && facts_grow(f, nn))
+			return SL_ENOMEM;
+		memmove(f->v + t0 + nw->n, f->v + t1, tail);
+		memmove(f->cp + t0 + nw->n, f->cp + t1, tail * sizeof(*f->cp));
+		memset(f->v + t0, 0, nw->n);
+		memset(f->cp + t0, 0, nw->n * sizeof(*f->cp));
+	}
+	out->n = nn;
+	return 0;
+}
+
+/* Whether the code point ending at s[i) (i > 0), or starting at s[i] (i <
+ * n), is whitespace. */
+static int space_ends(const char *s, size_t i)
+{
+	size_t st;
+	return pt_isspace(pt_prev(s, i, &st));
+}
+
+static int space_starts(const char *s, size_t n, size_t i)
+{
+	return pt_isspace(pt_next(s, n, &i));
+}
+
+static inline int pair_meets(char x, char y)
+{
+	unsigned char ux = (unsigned char)x, uy = (unsigned char)y;
+	return pattern_pair[ux][uy >> 6] >> (uy & 63) & 1;
+}
+
+/* The chunk where match_specials() took a run, c, again with spaCy's runs
+ * across the single spaces around it: the chunks up to PATTERN_MAX - 1 on
+ * each side that are one space apart, split as the matcher sees them, and
+ * the runs that overlap c decided among themselves (no other run touches
+ * c's tokens).  Skipped unless the bytes on the two sides of a space are
+ * ones a pattern's tokens meet at (pattern_pair): mostly. */
+static int match_near(const char *s, size_t n, struct pt_spans *out, struct words_facts *f, const struct took *c)
+{
+	struct pt_spans w = { 0 }, nw = { 0 };
+	size_t a = c->a, b = c->b, st[PATTERN_MAX], p, e, lo, hi;
+	unsigned nl = 0, nr = 0;
+	int rc = 0;
+
+	if (!(a >= 2 && s[a - 1] == ' ' && !space_ends(s, a - 1) && pair_meets(s[a - 2], s[a])) &&
+	    !(b + 1 < n && s[b] == ' ' && !space_starts(s, n, b + 1) && pair_meets(s[b - 1], s[b + 1])))
+		return 0;
+	/* the chunks to the left, nearest first, then the window's tokens */
+	for (p = a; nl < PATTERN_MAX - 1 && p >= 2 && s[p - 1] == ' ' && !space_ends(s, p - 1); p = st[nl++])
+		for (st[nl] = p - 1; st[nl] > 0 && !space_ends(s, st[nl]);)
+			pt_prev(s, st[nl], &st[nl]);
+	while (nl > 0 && !rc) {
+		nl--;
+		for (e = st[nl]; e < n && !space_starts(s, n, e);)
+			pt_next(s, n, &e);
+		rc = chunk_affixes(s, st[nl], e, &w, 1);
+	}
+	lo = w.n;
+	if (!rc)
+		rc = chunk_affixes(s, a, b, &w, 1);
+	hi = w.n;
+	for (p = b; !rc && nr < PATTERN_MAX - 1 && p + 1 < n && s[p] == ' ' && !space_starts(s, n, p + 1); nr++, p = e) {
+		for (e = p + 1; e < n && !space_starts(s, n, e);)
+			pt_next(s, n, &e);
+		rc = chunk_affixes(s, p + 1, e, &w, 1);
+	}
+	if (!rc)
+		rc = match_runs(s, w.v, w.n, lo, hi, &nw);
+	if (!rc)
+		rc = splice_tokens(out, f, c->t0, c->t1, &nw);
+	pt_spans_release(&w);
+	pt_spans_release(&nw);
+	return rc;
+}
+
+int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct words_facts *f)
+{
+	struct took_list l;
+	size_t k;
+	int rc;
+	l.v = l.first;
+	l.n = 0;
+	l.cap = sizeof(l.first) / sizeof(l.first[0]);
+	took_now = &l;
+	rc = split_facts(s, n, out, f);
+	took_now = NULL;
+	for (k = l.n; k-- > 0 && !rc;) /* (the last first: t0 t1 of the others stay) */
+		rc = match_near(s, n, out, f, &l.v[k]);
+	if (l.v != l.first)
+		free(l.v);
+	return rc;
 }
 
 int words_split(const char *s, size_t n, struct pt_spans *out)

@@ -35,13 +35,13 @@
  *     newer than its list are not icons;
  *   - last, spaCy's special-case matcher: runs of tokens that spell a
  *     special case as it splits without special cases become it
- *     ("Tuesday.Mr." -> "Tuesday" "." "Mr."), the longest runs first.
+ *     ("Tuesday.Mr." -> "Tuesday" "." "Mr."), the longest runs first;
+ *     runs across one space are never special cases but take their turn
+ *     ("( :)" stays "(" ":" ")" as "( :" spells "(:").
  *
- * Known differences from spaCy: its matcher's runs across spaces (found,
- * then dropped, but able to block a neighbouring run); whitespace other than spaces
- * makes tokens in spaCy, which datatrove strips anyway.  Differences change
- * counts by a token here and there; decisions differ only for documents
- * within a token of a threshold.
+ * Whitespace other than one space makes tokens in spaCy, which datatrove
+ * strips; sluice drops it (words_count_sentences() counts it as spaCy's
+ * sentencizer does).
  *
  * Sentences follow spaCy's sentencizer: after a token that is one of its
  * sentence-final marks ("." "!" "?" and 125 more, words_classes.h), the

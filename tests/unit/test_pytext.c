@@ -305,6 +305,15 @@ int main(void)
 		  "a\xe2\x80\x94\xe2\x80\x94""b a~b",
 		  "1980|-|-would|1|-|-2|a|--|b|a|---|b|a----b|\xe6\xa0\x91|\xe2\x80\x94\xe2\x80\x94|\xe8\xaf\xba|"
 		  "a|\xe2\x80\x94\xe2\x80\x94|b|a|~|b|" },
+		/* spaCy's matcher runs across one space too: "( :" spells "(:",
+		 * "- :" ... "-:" and "' '" "''", and as they come first (longer,
+		 * or as long and earlier) the runs in a chunk that begin or end
+		 * on their tokens are not taken; a chunk that is a special case
+		 * whole is one token before the matcher runs */
+		{ "x ( :)\xc2\xbfy ( -:) : -) a b' ''c ( :) [{(- :)\xc2\xbf\xc2\xb0""C.\xc2\xb7#b "
+		  "[{(- :)\xc2\xbf",
+		  "x|(|:|)|\xc2\xbf|y|(|-|:|)|:|-|)|a|b|'|'|'|c|(|:)|[|{|(|-|:|)|\xc2\xbf|\xc2\xb0|C.\xc2\xb7#b|"
+		  "[|{|(|-|:)|\xc2\xbf|" },
 		/* the suffix "(?<=°[FfCcKk])\." (a URL keeps the rest whole) */
 		{ "http://x.co/a\xc2\xb0""C. x\xc2\xb0""C. \xc2\xb0""F. 5\xc2\xb0K.",
 		  "http://x.co/a\xc2\xb0""C|.|x|\xc2\xb0|C|.|\xc2\xb0|F|.|5|\xc2\xb0|K|.|" },
@@ -351,6 +360,36 @@ int main(void)
 		CHECK(words_split(words[k].in, strlen(words[k].in), &sp) == 0);
 		join(words[k].in, &sp, out);
 		CHECK_STR(out, words[k].want);
+	}
+	{
+		/* runs across spaces next to 40 chunks where the matcher took
+		 * runs (more than match_near's first array holds), after tokens
+		 * already in sp, with the facts too */
+		static const char unit[] = "x ( :)\xc2\xbfy a b' ''c ";
+		static const char want[] = "x|(|:|)|\xc2\xbf|y|a|b|'|'|'|c|";
+		char text[40 * sizeof(unit)], got[40 * sizeof(want)], all[40 * sizeof(want)];
+		struct words_facts f = { 0 };
+		size_t i;
+		text[0] = all[0] = 0;
+		for (i = 0; i < 40; i++) {
+			strcat(text, unit);
+			strcat(all, want);
+		}
+		sp.n = 0;
+		CHECK(pt_spans_add(&sp, 0, 1) == 0);
+		CHECK(words_split_facts(text, strlen(text), &sp, &f) == 0);
+		CHECK_INT(sp.n, 1 + 40 * 12);
+		CHECK(sp.v[0].off == 0 && sp.v[0].len == 1); /* kept */
+		got[0] = 0;
+		for (i = 1; i < sp.n; i++) {
+			strncat(got, text + sp.v[i].off, sp.v[i].len);
+			strcat(got, "|");
+			/* facts: unknown, or true */
+			CHECK(f.v[i] == 0 || (sp.v[i].len == 1 && text[sp.v[i].off] == 'x') ||
+			      (text[sp.v[i].off] >= 'a' && text[sp.v[i].off] <= 'z'));
+		}
+		CHECK_STR(got, all);
+		free(f.v);
 	}
 	for (k = 0; k < sizeof(sents) / sizeof(sents[0]); k++) {
 		sp.n = 0;
