@@ -12,16 +12,20 @@ suffix and infix regexes, URL_MATCH and the tokenizer exceptions are read
 at run time from a spaCy source tree (a checkout, or a bare git repository
 with --rev), so nothing of spaCy is restated here.
 
-For every text of each JSONL file, the tokens (as datatrove keeps them:
-stripped, whitespace tokens dropped) and the c4 sentence count (summed over
-the stripped lines) are compared with build/bench/words_dump's, which are
-sluice's words_split() and words_count_sentences().  Prints per file the
-texts, tokens, texts whose tokens differ, token differences and sentence
-count differences, then each differing stretch (up to --show).
+For every text, the tokens (as datatrove keeps them: stripped, whitespace
+tokens dropped) and the c4 sentence count (summed over the stripped lines)
+are compared with build/bench/words_dump's, which are sluice's
+words_split() and words_count_sentences(); with --signals, the word-based
+quality signals too (datatrove's formulas on spaCy's tokens against
+`sluice quality --signals`, one rule set at a time).  Prints per input the
+texts, tokens, texts whose tokens differ, token differences, sentence
+count and signal differences, then each differing stretch (up to --show)
+and the kinds of differences.
 
     git clone --depth 1 -b release-v3.8.15 https://github.com/explosion/spaCy /tmp/spaCy
     meson setup build && ninja -C build bench/words_dump
-    bench/spacy_words.py --spacy /tmp/spaCy --random 20000 ../shared/data/jsonl/*.json* \
+    bench/spacy_words.py --spacy /tmp/spaCy --random 30000 --seed 1 \
+        --signals ../shared/data/reference-datatrove-text.json ../shared/data/jsonl/*.json* \
         ../shared/data/langid/udhr_txt ../shared/data/warc/*.warc.gz ../shared/data/tokenizers/cs336-*.txt
 
 Inputs: JSONL files (compressed ones go through `sluice cat`), WARC and WET
@@ -36,7 +40,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import types
 import importlib
 import re
 import unicodedata
@@ -315,6 +318,86 @@ def c4_sentences(tok, text, punct_chars):
     return n
 
 
+# --signals: datatrove's word-based rule arithmetic (huggingface/datatrove,
+# gopher_quality_filter.py, gopher_repetition_filter.py, c4_filters.py,
+# fineweb_quality_filter.py) on spaCy's tokens, against sluice's signals
+GOPHER_STOP_WORDS = {"the", "be", "to", "of", "and", "that", "have", "with"}
+C4_CITATION = re.compile(r"\[\d*]|\[edit]|\[citation needed]")
+C4_POLICY = ["terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies"]
+
+
+def word_signals(text, tok, punct_chars, punctuation_set):
+    words = [w for w in (text[a:b].strip() for a, b in tok(text)) if w]
+    out = {}
+    ns = [w for w in words if any(ch not in punctuation_set for ch in w)]
+    out["gopher_words"] = len(ns)
+    if ns:
+        out["gopher_avg_word_length"] = sum(len(w) for w in ns) / len(ns)
+    if words:
+        out["gopher_hash_ratio"] = text.count("#") / len(words)
+        out["gopher_ellipsis_ratio"] = (text.count("...") + text.count("\u2026")) / len(words)
+        out["gopher_alpha_words_ratio"] = sum(any(c.isalpha() for c in w) for w in words) / len(words)
+        out["gopher_stop_words"] = len(GOPHER_STOP_WORDS & set(words))
+    if text:
+        for n in (2, 3, 4):
+            grams = [" ".join(words[i:i + n]) for i in range(len(words) - n + 1)]
+            if grams:
+                top = Counter(grams).most_common(1)[0]
+                out[f"top_{n}_gram"] = len(top[0]) * top[1] / len(text)
+        for n in range(5, 11):
+            seen, rep, i = set(), 0, 0
+            while i < len(words) - n + 1:
+                g = "".join(words[i:i + n])
+                if g in seen:
+                    rep += len(g)
+                    i += n
+                else:
+                    seen.add(g)
+                    i += 1
+            out[f"duplicated_{n}_n_grams"] = rep / len(text)
+    if words and any(l.strip() for l in text.split("\n")):
+        out["list_ratio"] = text.count("\n") / len(words)
+    # C4: sentences of the kept lines (after citations come off)
+    nsent = 0
+    for line in text.splitlines():
+        line = line.strip()
+        ws = line.split()
+        if any(len(w) > 1000 for w in ws):
+            continue
+        line = C4_CITATION.sub("", line)
+        if not line.endswith((".", "?", "!", '"', "'")) or line.endswith("...") or len(ws) < 3:
+            continue
+        low = line.lower()
+        if "lorem ipsum" in low or "{" in line:
+            nsent = None
+            break
+        if "javascript" in low or any(p in low for p in C4_POLICY):
+            continue
+        nsent += sentences(line, tok(line), punct_chars)
+    if nsent is not None:
+        out["c4_sentences"] = nsent
+    return out
+
+
+def compare_signals(texts, data, tok, punct_chars, punctuation_set, sluice, c):
+    with tempfile.NamedTemporaryFile(suffix=".jsonl") as f:
+        f.write(data)
+        f.flush()
+        got = [{} for _ in texts]
+        for rules in ("gopher", "gopher-rep", "c4", "fineweb"):
+            lines = subprocess.run([sluice, "quality", "-q", "--rules", rules, "--signals", "--annotate-only", f.name],
+                                   check=True, capture_output=True).stdout.decode().splitlines()
+            for g, line in zip(got, lines):
+                g.update(json.loads(line)["metadata"].get("quality_signals", {}))
+    for text, g in zip(texts, got):
+        for k, v in word_signals(text, tok, punct_chars, punctuation_set).items():
+            c["signals"] += 1
+            if k not in g or abs(g[k] - v) > 1e-5 * max(1.0, abs(v)):
+                c["signal_diffs"] += 1
+                if c["signal_diffs"] <= 10:
+                    print(f"  signal {k}: spaCy {v}, sluice {g.get(k)} in {text[:60]!r}...")
+
+
 def texts_of(path, sluice):
     """The texts of a JSONL file (compressed ones through `sluice cat`), of
     a WARC or WET file (through `sluice warc`), of a .txt file (one text),
@@ -355,13 +438,19 @@ PIECES = (["a", "b", "x", "I", "U", "S", "Mr", "don", "t", "s", "e", "g", "km", 
              "🙂", "☭", "😀", "é", "É", "ß", "ñ", "Ж", "ж", "中", "文", "。", "，", "！", "ไทย", "한", "ا", "ब",
              "×", "•", "±", "·", "¿", "¡", "\u00a0", "\t", " ", " ", " ", " ", "  ", "\n"]
           + [":)", ":-)", "<3", "e.g.", "U.S.", "a.m.", "Jan.", "can't", "cannot", "'ll", "n't", "o_O",
-             "C++", "''", "^_^", "(:", "°C.", "http://x.co/a-b", "a.b.com", "1.2.3.4", "10.0.0.1"])
+             "C++", "''", "^_^", "(:", "°C.", "http://x.co/a-b", "a.b.com", "1.2.3.4", "10.0.0.1",
+             "5km", "100MB", "$5", "5€", "5$", "US$5", "+5", "1,000.50", "e-mail", "O'Neil", "DON'T",
+             "It’s", "’S", "'S", "#tag", "@user", "x@y.org", "www.x.org/p?q=1", "ftp://1.2.3.4:80/x",
+             "Dr.", "Mrs.", "vs.", "etc.", "Ph.D.", "i.e.", "N.Y.", "’re", "’ll", "y'all", "ma'am",
+             "gonna", "Gonna", "lovin'", "nothin'", "’cause", "'Cause", "o'clock", "2pm", "10a.m.",
+             ":P", ":D", ">:(", ":'(", "=)", "xD", "XD", "-_-", "¯\\(ツ)/¯", "→", "™", "®", "½", "⁉",
+             "．", "？", "〜", "「", "」", "ー", "カ", "한국", "Ω", "ω", "ǅ", "ﬁ", "İ"])
 
 
 def random_texts(n, seed):
     import random
     rng = random.Random(seed)
-    return ["".join(rng.choice(PIECES) for _ in range(rng.randint(1, 40))) for _ in range(n)]
+    return ["".join(rng.choice(PIECES) for _ in range(rng.randint(1, 40 if rng.random() < 0.8 else 300))) for _ in range(n)]
 
 
 def main():
@@ -373,9 +462,13 @@ def main():
     ap.add_argument("--show", type=int, default=20, help="differing stretches to print")
     ap.add_argument("--random", type=int, metavar="N", help="also compare N random texts of tricky pieces")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--signals", metavar="DATATROVE_TEXT_JSON",
+                    help="also compare sluice quality's word-based signals with datatrove's arithmetic on "
+                         "spaCy's tokens (the file: ../shared/data/reference-datatrove-text.json)")
     ap.add_argument("files", nargs="*")
     a = ap.parse_args()
     tok, punct_chars, version = load_rules(a.spacy, a.rev)
+    punctuation_set = set(json.load(open(a.signals))["PUNCTUATION_SET"]) if a.signals else None
     print(f"spaCy {version} rules from {a.spacy}")
     total = Counter()
     shown = 0
@@ -423,13 +516,17 @@ def main():
                 if shown < a.show:
                     shown += 1
                     print(f"  sentences: spaCy {ns}, sluice {parts[1]} in {text[:80]!r}...")
+        if a.signals:
+            compare_signals(texts, data, tok, punct_chars, punctuation_set, a.sluice, c)
         print(f"{os.path.basename(path)}: {c['texts']} texts, {c['tokens']} tokens; "
               f"tokens differ in {c['texts_differ']} texts ({c['token_diffs']} tokens); "
               f"c4 sentence counts differ in {c['sentence_diffs']} texts"
-              + (f"; {c['unreadable']} texts not compared (not UTF-8)" if c["unreadable"] else ""))
+              + (f"; {c['unreadable']} texts not compared (not UTF-8)" if c["unreadable"] else "")
+              + (f"; signals differ: {c['signal_diffs']} of {c['signals']}" if a.signals else ""))
         total += c
     print(f"all: {total['texts']} texts, {total['tokens']} tokens; tokens differ in {total['texts_differ']} texts "
-          f"({total['token_diffs']} tokens); c4 sentence counts differ in {total['sentence_diffs']} texts")
+          f"({total['token_diffs']} tokens); c4 sentence counts differ in {total['sentence_diffs']} texts"
+          + (f"; signals differ: {total['signal_diffs']} of {total['signals']}" if a.signals else ""))
     for (r, o), n in kinds.most_common(40):
         print(f"  {n:5d}  spaCy {r!r}  sluice {o!r}")
     return 0

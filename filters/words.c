@@ -747,6 +747,29 @@ struct took_list {
 };
 static __thread struct took_list *took_now;
 
+static int match_runs(const char *s, const struct pt_span *v, size_t nv, size_t lo, size_t hi, struct pt_spans *out,
+		      size_t *taken);
+static int took_add(size_t a, size_t b, size_t t0, size_t t1);
+
+/* match_specials() for a chunk of more than 64 tokens or 16 runs: with
+ * match_runs()'s arrays. */
+static int match_specials_long(const char *s, struct pt_spans *out, size_t n0)
+{
+	struct pt_spans v = { 0 };
+	size_t taken = 0, k;
+	int rc = 0;
+	for (k = n0; k < out->n && !rc; k++)
+		rc = pt_spans_add(&v, out->v[k].off, out->v[k].len);
+	if (!rc) {
+		out->n = n0;
+		rc = match_runs(s, v.v, v.n, 0, v.n, out, &taken);
+	}
+	if (!rc && taken)
+		rc = took_add(v.v[0].off, v.v[v.n - 1].off + v.v[v.n - 1].len, n0, out->n);
+	pt_spans_release(&v);
+	return rc ? rc : taken > 0;
+}
+
 static int match_specials(const char *s, struct pt_spans *out, size_t n0)
 {
 	struct { size_t k, m; const struct words_special *w; } hit[16];
@@ -755,12 +778,14 @@ static int match_specials(const char *s, struct pt_spans *out, size_t n0)
 	unsigned char seen[64], take[16];
 	if (n1 - n0 < 2)
 		return 0;
-	if (n1 - n0 > 64) /* (too many for the arrays: left as they are) */
-		return 0;
+	if (n1 - n0 > 64) /* (too many for the arrays here) */
+		return match_specials_long(s, out, n0);
 	for (k = n0; k < n1; k++)
 		for (m = 2; m <= PATTERN_MAX && k + m <= n1; m++) {
 			const struct words_special *w = pattern_at(s, out->v + k, m);
-			if (w && nhit < 16) {
+			if (w) {
+				if (nhit == 16)
+					return match_specials_long(s, out, n0);
 				hit[nhit].k = k - n0;
 				hit[nhit].m = m;
 				hit[nhit++].w = w;
@@ -801,24 +826,31 @@ static int match_specials(const char *s, struct pt_spans *out, size_t n0)
 		}
 		i += len;
 	}
-	if (took_now) {
-		struct took_list *l = took_now;
-		if (l->n == l->cap) {
-			struct took *nv = malloc(2 * l->cap * sizeof(*nv));
-			if (!nv)
-				return SL_ENOMEM;
-			memcpy(nv, l->v, l->n * sizeof(*nv));
-			if (l->v != l->first)
-				free(l->v);
-			l->v = nv;
-			l->cap *= 2;
-		}
-		l->v[l->n].a = keep[0].off;
-		l->v[l->n].b = keep[n1 - n0 - 1].off + keep[n1 - n0 - 1].len;
-		l->v[l->n].t0 = n0;
-		l->v[l->n++].t1 = out->n;
+	return took_add(keep[0].off, keep[n1 - n0 - 1].off + keep[n1 - n0 - 1].len, n0, out->n) ? SL_ENOMEM : 1;
+}
+
+/* A chunk s[a, b) where the matcher took runs, its tokens now out->v[t0,
+ * t1), for words_split_facts() to look at again (match_near). */
+static int took_add(size_t a, size_t b, size_t t0, size_t t1)
+{
+	struct took_list *l = took_now;
+	if (!l)
+		return 0;
+	if (l->n == l->cap) {
+		struct took *nv = malloc(2 * l->cap * sizeof(*nv));
+		if (!nv)
+			return SL_ENOMEM;
+		memcpy(nv, l->v, l->n * sizeof(*nv));
+		if (l->v != l->first)
+			free(l->v);
+		l->v = nv;
+		l->cap *= 2;
 	}
-	return 1;
+	l->v[l->n].a = a;
+	l->v[l->n].b = b;
+	l->v[l->n].t0 = t0;
+	l->v[l->n++].t1 = t1;
+	return 0;
 }
 
 static int chunk(const char *s, size_t a, size_t b, struct pt_spans *out)
@@ -1859,7 +1891,8 @@ static int run_cmp(const void *x, const void *y)
  * with the taken runs in one chunk as their special cases' tokens.  A run
  * across a space is never a special case (none holds a space), but it
  * takes its turn, and so can keep another from being taken. */
-static int match_runs(const char *s, const struct pt_span *v, size_t nv, size_t lo, size_t hi, struct pt_spans *out)
+static int match_runs(const char *s, const struct pt_span *v, size_t nv, size_t lo, size_t hi, struct pt_spans *out,
+		      size_t *taken)
 {
 	struct run *run = NULL;
 	unsigned char *seen = NULL;
@@ -1917,6 +1950,8 @@ static int match_runs(const char *s, const struct pt_span *v, size_t nv, size_t 
 			    v[run[i].k + run[i].m - 1].off + v[run[i].k + run[i].m - 1].len - v[run[i].k].off == run[i].w->len)
 				seen[run[i].k] = 2;
 		for (k = lo; k < hi && !rc;) {
+			if (taken && seen[k] == 2)
+				++*taken;
 			if (seen[k] == 2) {
 				for (i = 0; run[i].k != k || !run[i].w; i++)
 					;
@@ -2011,7 +2046,7 @@ static int match_near(const char *s, size_t n, struct pt_spans *out, struct word
 		rc = chunk_affixes(s, p + 1, e, &w, 1);
 	}
 	if (!rc)
-		rc = match_runs(s, w.v, w.n, lo, hi, &nw);
+		rc = match_runs(s, w.v, w.n, lo, hi, &nw, NULL);
 	if (!rc)
 		rc = splice_tokens(out, f, c->t0, c->t1, &nw);
 	pt_spans_release(&w);

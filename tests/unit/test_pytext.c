@@ -391,6 +391,32 @@ int main(void)
 		CHECK_STR(got, all);
 		free(f.v);
 	}
+	{
+		/* one chunk of more than 64 tokens and 16 runs that spell
+		 * patterns ("D" "." for "D.", "°" "C" "." for "°C."): the
+		 * matcher's longer arrays */
+		static const char unit[] = "D.\xc2\xb0""C.\xe2\x98\xad";
+		static const char want[] = "D.|\xc2\xb0|C|.|\xe2\x98\xad|";
+		char text[24 * sizeof(unit)], all[24 * sizeof(want)];
+		size_t i;
+		text[0] = all[0] = 0;
+		for (i = 0; i < 24; i++) {
+			strcat(text, unit);
+			strcat(all, want);
+		}
+		sp.n = 0;
+		CHECK(words_split(text, strlen(text), &sp) == 0);
+		CHECK_INT(sp.n, 24 * 5);
+		if (sp.n == 24 * 5) {
+			char *got = malloc(sizeof(all));
+			CHECK(got != NULL);
+			if (got) {
+				join(text, &sp, got);
+				CHECK_STR(got, all);
+				free(got);
+			}
+		}
+	}
 	for (k = 0; k < sizeof(sents) / sizeof(sents[0]); k++) {
 		sp.n = 0;
 		CHECK(words_split(sents[k].in, strlen(sents[k].in), &sp) == 0);
