@@ -453,6 +453,25 @@ def random_texts(n, seed):
     return ["".join(rng.choice(PIECES) for _ in range(rng.randint(1, 40 if rng.random() < 0.8 else 300))) for _ in range(n)]
 
 
+def write_golden(path, texts, tok, punct_chars, version, seed):
+    import gzip
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        for i, text in enumerate(texts):
+            spans = []
+            for a, b in tok(text):
+                w = text[a:b]
+                if not w.strip():
+                    continue
+                assert w == w.strip()
+                off = len(text[:a].encode("utf-8"))
+                spans.append(f"{off},{len(w.encode('utf-8'))}")
+            want = " ".join([str(c4_sentences(tok, text, punct_chars))] + spans)
+            f.write(json.dumps({"id": f"spaCy {version} random seed {seed} #{i}", "text": text, "spacy": want},
+                               ensure_ascii=False) + "\n")
+    print(f"{path}: {len(texts)} texts, spaCy {version}")
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--spacy", required=True, help="spaCy source tree (or bare git repository with --rev)")
@@ -462,12 +481,17 @@ def main():
     ap.add_argument("--show", type=int, default=20, help="differing stretches to print")
     ap.add_argument("--random", type=int, metavar="N", help="also compare N random texts of tricky pieces")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--write-golden", metavar="FILE.jsonl.gz",
+                    help="write the --random texts with spaCy's tokens and sentence counts (field \"spacy\", "
+                         "as words_dump prints them) for tests/unit/test_words.c, and compare nothing")
     ap.add_argument("--signals", metavar="DATATROVE_TEXT_JSON",
                     help="also compare sluice quality's word-based signals with datatrove's arithmetic on "
                          "spaCy's tokens (the file: ../shared/data/reference-datatrove-text.json)")
     ap.add_argument("files", nargs="*")
     a = ap.parse_args()
     tok, punct_chars, version = load_rules(a.spacy, a.rev)
+    if a.write_golden:
+        return write_golden(a.write_golden, random_texts(a.random or 0, a.seed), tok, punct_chars, version, a.seed)
     punctuation_set = set(json.load(open(a.signals))["PUNCTUATION_SET"]) if a.signals else None
     print(f"spaCy {version} rules from {a.spacy}")
     total = Counter()

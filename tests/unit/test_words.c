@@ -1,8 +1,10 @@
 /*
- * test_words.c - the word splitter's fast paths against its general path
- * (filters/words.c): random chunks built from the characters the rules
- * look at, and every text of real web documents and UDHR translations.
- * The splitter's own cases (what a chunk becomes) are in test_pytext.c.
+ * test_words.c - the word splitter (filters/words.c) against spaCy's own
+ * tokens for 1,500 random texts (tests/data/spacy-words), and its fast
+ * paths against its general path: random chunks built from the characters
+ * the rules look at, and every text of real web documents and UDHR
+ * translations.  The splitter's own cases (what a chunk becomes) are in
+ * test_pytext.c.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -377,9 +379,77 @@ static void icon_ranges(void)
 		CHECK(strpbrk(words_units[k], "0123456789") == NULL);
 }
 
+/* spaCy's own tokens and C4 sentence counts (the sentences of each
+ * stripped line) for 1,500 random texts of the pieces its rules look at:
+ * tests/data/spacy-words/random.jsonl.gz, written by bench/spacy_words.py
+ * --write-golden from spaCy 3.8.15's rule data (its field "spacy": the
+ * sentences, then each token's byte offset and length).  The splitter
+ * equal to spaCy's, token for token. */
+static void spacy_golden(void)
+{
+	const char *root = getenv("SLUICE_SOURCE_ROOT"); /* set by meson test */
+	char path[4096], chunk[65536];
+	struct instream *in = NULL;
+	struct buf all = BUF_INIT, want = BUF_INIT, got = BUF_INIT;
+	struct pt_spans w = { 0 }, lines = { 0 }, lw = { 0 };
+	struct doc d;
+	ssize_t n;
+	size_t pos = 0, docs = 0, bad = 0, k;
+
+	snprintf(path, sizeof(path), "%s/tests/data/spacy-words/random.jsonl.gz", root ? root : ".");
+	CHECK_INT(instream_open(&in, path), 0);
+	while (in && (n = instream_read(in, chunk, sizeof(chunk), NULL)) > 0)
+		buf_add(&all, chunk, (size_t)n);
+	instream_free(in);
+	doc_init(&d);
+	while (pos < all.len) {
+		const char *nl = memchr(all.ptr + pos, '\n', all.len - pos), *text;
+		size_t end = nl ? (size_t)(nl - all.ptr) : all.len, tn, nsent = 0;
+		struct json_err e;
+
+		buf_reset(&want);
+		if (doc_parse(&d, all.ptr + pos, end - pos, (size_t)1 << 24, 0, &e) == 0 &&
+		    doc_text(&d, &text, &tn) == 0 && doc_get_str(&d, "spacy", &want) == 1) {
+			w.n = lines.n = 0;
+			CHECK(words_split(text, tn, &w) == 0 && pt_splitlines(text, tn, &lines) == 0);
+			for (k = 0; k < lines.n; k++) {
+				size_t off, len;
+				pt_strip(text + lines.v[k].off, lines.v[k].len, &off, &len);
+				lw.n = 0;
+				CHECK(words_split(text + lines.v[k].off + off, len, &lw) == 0);
+				nsent += words_count_sentences(text + lines.v[k].off + off, lw.v, lw.n);
+			}
+			buf_reset(&got);
+			buf_addf(&got, "%zu", nsent);
+			for (k = 0; k < w.n; k++)
+				buf_addf(&got, " %zu,%zu", w.v[k].off, w.v[k].len);
+			if (got.len != want.len || memcmp(got.ptr, want.ptr, got.len) != 0) {
+				if (bad++ < 5) {
+					fputs("  spaCy's split differs in ", stderr);
+					check_print_(text, tn);
+					fprintf(stderr, "\n    spaCy  %.*s\n    sluice %.*s\n", (int)want.len, want.ptr,
+						(int)got.len, got.ptr);
+				}
+			}
+			docs++;
+		}
+		pos = end + 1;
+	}
+	CHECK_INT(docs, 1500);
+	CHECK_INT(bad, 0);
+	doc_release(&d);
+	buf_release(&all);
+	buf_release(&want);
+	buf_release(&got);
+	pt_spans_release(&w);
+	pt_spans_release(&lines);
+	pt_spans_release(&lw);
+}
+
 int main(void)
 {
 	icon_ranges();
+	spacy_golden();
 	random_chunks();
 	random_unicode_chunks();
 	random_special_chunks();
