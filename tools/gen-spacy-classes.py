@@ -50,6 +50,20 @@ def listed(items):
     return out
 
 
+def print_array(decl, items, last=None):
+    """A C array definition, items wrapped at 100 columns (last: the
+    final item, on the last line without a comma)."""
+    print(decl + " = {")
+    line = "\t"
+    for item in items:
+        if len(line) + len(item) > 100:
+            print(line.rstrip())
+            line = "\t"
+        line += item
+    print(line + last if last else line.rstrip())
+    print("};")
+
+
 def main():
     src = open(sys.argv[1], encoding="utf-8").read()
     ns = {}
@@ -83,16 +97,8 @@ def main():
                 ranges[-1][1] = c
             else:
                 ranges.append([c, c])
-        print("static const struct words_range words_%s[%d] = {" % (name, len(ranges)))
-        line = "\t"
-        for lo, hi in ranges:
-            item = "{ 0x%x, 0x%x }, " % (lo, hi)
-            if len(line) + len(item) > 100:
-                print(line.rstrip())
-                line = "\t"
-            line += item
-        print(line.rstrip())
-        print("};")
+        print_array("static const struct words_range words_%s[%d]" % (name, len(ranges)),
+                    ["{ 0x%x, 0x%x }, " % (lo, hi) for lo, hi in ranges])
     # the units and currencies split off after a digit (its suffixes
     # "(?<=[0-9])(?:UNITS)" and "(?<=[0-9])(?:CURRENCY)"), in its order,
     # each once
@@ -101,32 +107,16 @@ def main():
         u = u.replace("\\", "")
         if u not in units:
             units.append(u)
-    print("static const char *const words_units[%d] = {" % (len(units) + 1))
-    line = "\t"
-    for u in units:
-        item = '"%s", ' % "".join(ch if ord(ch) < 0x80 else "\\u%04x" % ord(ch) for ch in u)
-        if len(line) + len(item) > 100:
-            print(line.rstrip())
-            line = "\t"
-        line += item
-    print(line + "NULL")
-    print("};")
+    print_array("static const char *const words_units[%d]" % (len(units) + 1),
+                ['"%s", ' % "".join(ch if ord(ch) < 0x80 else "\\u%04x" % ord(ch) for ch in u) for u in units],
+                "NULL")
     # the Sentencizer's marks: a Python list literal in the .pyx
     sent = open(sys.argv[2], encoding="utf-8").read()
     m = re.search(r"default_punct_chars = (\[.*?\])", sent, re.S)
     marks = sorted(ord(c) for c in eval(m.group(1), {}))  # string literals only
     assert all(len(chr(c)) == 1 for c in marks) and [c for c in marks if c < 0x80] == [0x21, 0x2e, 0x3f]
     hi = [c for c in marks if c >= 0x80]
-    print("static const uint32_t words_sent_punct[%d] = {" % len(hi))
-    line = "\t"
-    for c in hi:
-        item = "0x%x, " % c
-        if len(line) + len(item) > 100:
-            print(line.rstrip())
-            line = "\t"
-        line += item
-    print(line.rstrip())
-    print("};")
+    print_array("static const uint32_t words_sent_punct[%d]" % len(hi), ["0x%x, " % c for c in hi])
 
 
 main()

@@ -10,6 +10,16 @@
 #include "utf8.h"
 #include "words.h"
 
+/* text: unit n times; all: want n times. */
+static void repeat(char *text, const char *unit, char *all, const char *want, int n)
+{
+	text[0] = all[0] = 0;
+	while (n-- > 0) {
+		strcat(text, unit);
+		strcat(all, want);
+	}
+}
+
 static void join(const char *s, const struct pt_spans *sp, char *out)
 {
 	size_t k;
@@ -370,11 +380,7 @@ int main(void)
 		char text[40 * sizeof(unit)], got[40 * sizeof(want)], all[40 * sizeof(want)];
 		struct words_facts f = { 0 };
 		size_t i;
-		text[0] = all[0] = 0;
-		for (i = 0; i < 40; i++) {
-			strcat(text, unit);
-			strcat(all, want);
-		}
+		repeat(text, unit, all, want, 40);
 		sp.n = 0;
 		CHECK(pt_spans_add(&sp, 0, 1) == 0);
 		CHECK(words_split_facts(text, strlen(text), &sp, &f) == 0);
@@ -398,12 +404,7 @@ int main(void)
 		static const char unit[] = "D.\xc2\xb0""C.\xe2\x98\xad";
 		static const char want[] = "D.|\xc2\xb0|C|.|\xe2\x98\xad|";
 		char text[24 * sizeof(unit)], all[24 * sizeof(want)];
-		size_t i;
-		text[0] = all[0] = 0;
-		for (i = 0; i < 24; i++) {
-			strcat(text, unit);
-			strcat(all, want);
-		}
+		repeat(text, unit, all, want, 24);
 		sp.n = 0;
 		CHECK(words_split(text, strlen(text), &sp) == 0);
 		CHECK_INT(sp.n, 24 * 5);

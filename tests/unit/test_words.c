@@ -292,19 +292,27 @@ static void edge_chunks(void)
 	}
 }
 
+/* All of the file at path (decompressed) appended to all. */
+static void read_all(const char *path, struct buf *all)
+{
+	char chunk[65536];
+	struct instream *in = NULL;
+	ssize_t got;
+
+	CHECK_INT(instream_open(&in, path), 0);
+	while (in && (got = instream_read(in, chunk, sizeof(chunk), NULL)) > 0)
+		buf_add(all, chunk, (size_t)got);
+	instream_free(in);
+}
+
 static void jsonl_texts(const char *rel)
 {
-	char path[4096], chunk[65536];
-	struct instream *in = NULL;
+	char path[4096];
 	struct buf all = BUF_INIT;
 	struct doc d;
-	ssize_t got;
 	size_t pos = 0, docs = 0;
 
-	CHECK_INT(instream_open(&in, data(rel, path, sizeof(path))), 0);
-	while (in && (got = instream_read(in, chunk, sizeof(chunk), NULL)) > 0)
-		buf_add(&all, chunk, (size_t)got);
-	instream_free(in);
+	read_all(data(rel, path, sizeof(path)), &all);
 	doc_init(&d);
 	while (pos < all.len) {
 		const char *nl = memchr(all.ptr + pos, '\n', all.len - pos), *text;
@@ -388,19 +396,14 @@ static void icon_ranges(void)
 static void spacy_golden(void)
 {
 	const char *root = getenv("SLUICE_SOURCE_ROOT"); /* set by meson test */
-	char path[4096], chunk[65536];
-	struct instream *in = NULL;
+	char path[4096];
 	struct buf all = BUF_INIT, want = BUF_INIT, got = BUF_INIT;
 	struct pt_spans w = { 0 }, lines = { 0 }, lw = { 0 };
 	struct doc d;
-	ssize_t n;
 	size_t pos = 0, docs = 0, bad = 0, k;
 
 	snprintf(path, sizeof(path), "%s/tests/data/spacy-words/random.jsonl.gz", root ? root : ".");
-	CHECK_INT(instream_open(&in, path), 0);
-	while (in && (n = instream_read(in, chunk, sizeof(chunk), NULL)) > 0)
-		buf_add(&all, chunk, (size_t)n);
-	instream_free(in);
+	read_all(path, &all);
 	doc_init(&d);
 	while (pos < all.len) {
 		const char *nl = memchr(all.ptr + pos, '\n', all.len - pos), *text;
