@@ -1936,7 +1936,8 @@ static int match_runs(const char *s, const struct pt_span *v, size_t nv, size_t 
 	if (!rc && !(seen = calloc(nv + 1, 1)))
 		rc = SL_ENOMEM;
 	if (!rc) {
-		qsort(run, nrun, sizeof(*run), run_cmp);
+		if (nrun)
+			qsort(run, nrun, sizeof(*run), run_cmp);
 		for (i = 0; i < nrun; i++) {
 			if (seen[run[i].k] || seen[run[i].k + run[i].m - 1])
 				run[i].w = NULL;
