@@ -434,7 +434,6 @@ static int url_match(const char *s, size_t a, size_t b)
 	return 0;
 }
 
-/* Split the middle of a chunk at infixes. */
 /* The HYPHENS infix at s[i] (c, then next at j), after a letter or digit:
  * its alternatives "-" "–" "—" "--" "---" "——" "~" in order, the first
  * with a letter after it; its bytes, or 0. */
@@ -457,6 +456,7 @@ static size_t hyphen_at(const char *s, size_t i, size_t j, size_t b, uint32_t c,
 	return 0;
 }
 
+/* Split the middle of a chunk at infixes. */
 static int infix_split(const char *s, size_t a, size_t b, struct pt_spans *out)
 {
 	size_t i = a, start = a, j;
@@ -729,11 +729,6 @@ static const struct words_special *pattern_at(const char *s, const struct pt_spa
 	return w;
 }
 
-/* spaCy's special-case matcher over the tokens of one chunk, out->v[n0,
- * out->n): runs of tokens that make a special case's pattern become its
- * tokens, the longest runs first (the earliest of equal ones), a run
- * taken unless its first or last token is in one taken before (spaCy's
- * test).  1 when tokens changed, 0 when not, or SL_ENOMEM. */
 /* The chunks where match_specials() took runs in the current text of
  * this thread's words_split_facts() (s[a, b), its tokens out->v[t0, t1)
  * after): only next to them can spaCy's runs across a space change a
@@ -770,6 +765,13 @@ static int match_specials_long(const char *s, struct pt_spans *out, size_t n0)
 	return rc ? rc : taken > 0;
 }
 
+/* spaCy's special-case matcher over the tokens of one chunk, out->v[n0,
+ * out->n): runs of tokens that make a special case's pattern become its
+ * tokens, the longest runs first (the earliest of equal ones), a run
+ * taken unless its first or last token is in one looked at before, taken
+ * or not (spaCy's test).  A chunk where it takes one is recorded for the
+ * runs across spaces (took_add).  1 when it took a run, 0 when not, or
+ * SL_ENOMEM. */
 static int match_specials(const char *s, struct pt_spans *out, size_t n0)
 {
 	struct { size_t k, m; const struct words_special *w; } hit[16];

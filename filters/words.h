@@ -51,7 +51,7 @@
  * too ("Hi.\t!" is two sentences).
  *
  * bench/spacy_words.py measures all this against spaCy's own rule data
- * over whole files (README: "How words are split").
+ * over whole files (README, `sluice quality`: "How close it is").
  */
 #ifndef SLUICE_WORDS_H
 #define SLUICE_WORDS_H
