@@ -69,7 +69,6 @@ unsigned char pt_small_[PT_SMALL];
 int pt_small_ready_;
 static pthread_once_t small_once = PTHREAD_ONCE_INIT;
 
-static int in_sorted(const uint32_t *v, size_t n, uint32_t c);
 
 static void small_init(void)
 {
@@ -173,7 +172,7 @@ int pt_is_punct_or_symbol(uint32_t c)
 	}
 }
 
-static int in_sorted(const uint32_t *v, size_t n, uint32_t c)
+int pt_in_sorted(const uint32_t *v, size_t n, uint32_t c)
 {
 	size_t lo = 0, hi = n;
 	while (lo < hi) {
@@ -192,14 +191,14 @@ int pt_in_punctuation_set(uint32_t c)
 {
 	if (c < PT_SMALL)
 		return (pt_small(c) & PT_F_PSET) != 0;
-	return in_sorted(pt_punctuation_set, sizeof(pt_punctuation_set) / sizeof(pt_punctuation_set[0]), c);
+	return pt_in_sorted(pt_punctuation_set, sizeof(pt_punctuation_set) / sizeof(pt_punctuation_set[0]), c);
 }
 
 int pt_is_terminal_punct(uint32_t c)
 {
 	if (c < 128)
 		return c == '!' || c == '.' || c == '?';
-	return in_sorted(pt_terminal_punct, sizeof(pt_terminal_punct) / sizeof(pt_terminal_punct[0]), c);
+	return pt_in_sorted(pt_terminal_punct, sizeof(pt_terminal_punct) / sizeof(pt_terminal_punct[0]), c);
 }
 
 size_t pt_lstrip(const char *s, size_t n)

@@ -100,6 +100,8 @@ int pt_isword(uint32_t c);
 int pt_is_punct(uint32_t c);
 /* Unicode punctuation (P*), currency (Sc) or other symbol (So). */
 int pt_is_punct_or_symbol(uint32_t c);
+/* Whether c is among v[0, n), sorted ascending (a binary search). */
+int pt_in_sorted(const uint32_t *v, size_t n, uint32_t c);
 /* datatrove's PUNCTUATION_SET (what makes a token a "symbol" for Gopher). */
 int pt_in_punctuation_set(uint32_t c);
 /* datatrove's TERMINAL_PUNCTUATION (159 sentence-final marks). */

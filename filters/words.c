@@ -1897,8 +1897,7 @@ static int match_runs(const char *s, const struct pt_span *v, size_t nv, size_t 
 		      size_t *taken)
 {
 	struct run *run = NULL;
-	unsigned char *seen = NULL;
-	size_t nrun = 0, caprun = 0, i, j, k, m, q;
+	size_t *at = NULL, nrun = 0, caprun = 0, i, j, k, m, q;
 	int rc = 0;
 
 	for (k = lo >= PATTERN_MAX ? lo - PATTERN_MAX + 1 : 0; k < hi && !rc; k++) {
@@ -1935,62 +1934,63 @@ static int match_runs(const char *s, const struct pt_span *v, size_t nv, size_t 
 			run[nrun++].w = w;
 		}
 	}
-	if (!rc && !(seen = calloc(nv + 1, 1)))
+	if (!rc && !(at = calloc(nv + 1, sizeof(*at))))
 		rc = SL_ENOMEM;
 	if (!rc) {
 		if (nrun)
 			qsort(run, nrun, sizeof(*run), run_cmp);
-		for (i = 0; i < nrun; i++) {
-			if (seen[run[i].k] || seen[run[i].k + run[i].m - 1])
+		for (i = 0; i < nrun; i++) { /* at[k] nonzero: token k in a run looked at */
+			if (at[run[i].k] || at[run[i].k + run[i].m - 1])
 				run[i].w = NULL;
-			memset(seen + run[i].k, 1, run[i].m);
+			for (j = 0; j < run[i].m; j++)
+				at[run[i].k + j] = 1;
 		}
-		/* now seen[k] = 2 where a taken run in one chunk, within
-		 * v[lo, hi), starts */
-		memset(seen, 0, nv);
+		/* now at[k] = 1 + the taken run in one chunk, within v[lo, hi),
+		 * that starts at k, or 0 */
+		memset(at, 0, nv * sizeof(*at));
 		for (i = 0; i < nrun; i++)
 			if (run[i].w && run[i].k >= lo && run[i].k + run[i].m <= hi &&
 			    v[run[i].k + run[i].m - 1].off + v[run[i].k + run[i].m - 1].len - v[run[i].k].off == run[i].w->len)
-				seen[run[i].k] = 2;
+				at[run[i].k] = i + 1;
 		for (k = lo; k < hi && !rc;) {
-			if (taken && seen[k] == 2)
-				++*taken;
-			if (seen[k] == 2) {
-				for (i = 0; run[i].k != k || !run[i].w; i++)
-					;
-				rc = special_add(out, v[k].off, run[i].w);
-				k += run[i].m;
+			if (at[k]) {
+				const struct run *r = &run[at[k] - 1];
+				if (taken)
+					++*taken;
+				rc = special_add(out, v[k].off, r->w);
+				k += r->m;
 			} else {
 				rc = pt_spans_add(out, v[k].off, v[k].len);
 				k++;
 			}
 		}
 	}
-	free(seen);
+	free(at);
 	free(run);
 	return rc;
 }
 
-/* out->v[t0, t1) replaced by nw's tokens, their facts unknown. */
-static int splice_tokens(struct pt_spans *out, struct words_facts *f, size_t t0, size_t t1, const struct pt_spans *nw)
+/* Tokens v[0, n) appended to res, with their facts from fv and fcp (or
+ * unknown when fv is NULL) appended to rf when rf. */
+static int add_tokens(struct pt_spans *res, struct words_facts *rf, const struct pt_span *v, size_t n,
+		      const unsigned char *fv, const uint32_t *fcp)
 {
-	size_t tail = out->n - t1, nn = t0 + nw->n + tail;
-	if (t1 - t0 == nw->n && !memcmp(out->v + t0, nw->v, nw->n * sizeof(*nw->v)))
-		return 0; /* (mostly: facts kept) */
-	while (out->cap < nn)
-		if (pt_spans_grow_(out))
+	while (res->cap < res->n + n)
+		if (pt_spans_grow_(res))
 			return SL_ENOMEM;
-	memmove(out->v + t0 + nw->n, out->v + t1, tail * sizeof(*out->v));
-	memcpy(out->v + t0, nw->v, nw->n * sizeof(*out->v));
-	if (f) {
-		if (f->cap < nn && facts_grow(f, nn))
+	memcpy(res->v + res->n, v, n * sizeof(*v));
+	if (rf) {
+		if (rf->cap < res->n + n && facts_grow(rf, res->n + n))
 			return SL_ENOMEM;
-		memmove(f->v + t0 + nw->n, f->v + t1, tail);
-		memmove(f->cp + t0 + nw->n, f->cp + t1, tail * sizeof(*f->cp));
-		memset(f->v + t0, 0, nw->n);
-		memset(f->cp + t0, 0, nw->n * sizeof(*f->cp));
+		if (fv) {
+			memcpy(rf->v + res->n, fv, n);
+			memcpy(rf->cp + res->n, fcp, n * sizeof(*fcp));
+		} else {
+			memset(rf->v + res->n, 0, n);
+			memset(rf->cp + res->n, 0, n * sizeof(*rf->cp));
+		}
 	}
-	out->n = nn;
+	res->n += n;
 	return 0;
 }
 
@@ -2017,12 +2017,13 @@ static inline int pair_meets(char x, char y)
  * across the single spaces around it: the chunks up to PATTERN_MAX - 1 on
  * each side that are one space apart, split as the matcher sees them, and
  * the runs that overlap c decided among themselves (no other run touches
- * c's tokens).  Skipped unless the bytes on the two sides of a space are
- * ones a pattern's tokens meet at (pattern_pair): mostly. */
-static int match_near(const char *s, size_t n, struct pt_spans *out, struct words_facts *f, const struct took *c)
+ * c's tokens).  1 with c's tokens in nw when they are not out's, 0 when
+ * they are (mostly: skipped unless the bytes on the two sides of a space
+ * are ones a pattern's tokens meet at, pattern_pair), or SL_ENOMEM. */
+static int match_near(const char *s, size_t n, const struct pt_spans *out, const struct took *c, struct pt_spans *nw)
 {
-	struct pt_spans w = { 0 }, nw = { 0 };
-	size_t a = c->a, b = c->b, st[PATTERN_MAX], p, e, lo, hi;
+	struct pt_spans w = { 0 };
+	size_t a = c->a, b = c->b, st[PATTERN_MAX], en[PATTERN_MAX], p, e, lo, hi;
 	unsigned nl = 0, nr = 0;
 	int rc = 0;
 
@@ -2030,14 +2031,14 @@ static int match_near(const char *s, size_t n, struct pt_spans *out, struct word
 	    !(b + 1 < n && s[b] == ' ' && !space_starts(s, n, b + 1) && pair_meets(s[b - 1], s[b + 1])))
 		return 0;
 	/* the chunks to the left, nearest first, then the window's tokens */
-	for (p = a; nl < PATTERN_MAX - 1 && p >= 2 && s[p - 1] == ' ' && !space_ends(s, p - 1); p = st[nl++])
+	for (p = a; nl < PATTERN_MAX - 1 && p >= 2 && s[p - 1] == ' ' && !space_ends(s, p - 1); p = st[nl++]) {
+		en[nl] = p - 1;
 		for (st[nl] = p - 1; st[nl] > 0 && !space_ends(s, st[nl]);)
 			pt_prev(s, st[nl], &st[nl]);
+	}
 	while (nl > 0 && !rc) {
 		nl--;
-		for (e = st[nl]; e < n && !space_starts(s, n, e);)
-			pt_next(s, n, &e);
-		rc = chunk_affixes(s, st[nl], e, &w, 1);
+		rc = chunk_affixes(s, st[nl], en[nl], &w, 1);
 	}
 	lo = w.n;
 	if (!rc)
@@ -2049,18 +2050,56 @@ static int match_near(const char *s, size_t n, struct pt_spans *out, struct word
 		rc = chunk_affixes(s, p + 1, e, &w, 1);
 	}
 	if (!rc)
-		rc = match_runs(s, w.v, w.n, lo, hi, &nw, NULL);
-	if (!rc)
-		rc = splice_tokens(out, f, c->t0, c->t1, &nw);
+		rc = match_runs(s, w.v, w.n, lo, hi, nw, NULL);
 	pt_spans_release(&w);
+	if (rc)
+		return rc;
+	return nw->n != c->t1 - c->t0 || memcmp(nw->v, out->v + c->t0, nw->n * sizeof(*nw->v)) != 0;
+}
+
+/* The chunks match_near() changed, out (and f) rebuilt once with their new
+ * tokens (facts unknown) in one pass: a text of many such chunks costs no
+ * more than its length. */
+static int match_all_near(const char *s, size_t n, struct pt_spans *out, struct words_facts *f,
+			  const struct took_list *l)
+{
+	struct pt_spans res = { 0 }, nw = { 0 };
+	struct words_facts rf = { 0 };
+	size_t k, done = 0;
+	int rc = 0, changed = 0;
+	for (k = 0; k < l->n && rc >= 0; k++) {
+		nw.n = 0;
+		if ((rc = match_near(s, n, out, &l->v[k], &nw)) <= 0)
+			continue;
+		rc = add_tokens(&res, f ? &rf : NULL, out->v + done, l->v[k].t0 - done, f ? f->v + done : NULL,
+				f ? f->cp + done : NULL);
+		if (!rc)
+			rc = add_tokens(&res, f ? &rf : NULL, nw.v, nw.n, NULL, NULL);
+		done = l->v[k].t1;
+		changed = 1;
+	}
+	if (rc >= 0 && changed)
+		rc = add_tokens(&res, f ? &rf : NULL, out->v + done, out->n - done, f ? f->v + done : NULL,
+				f ? f->cp + done : NULL);
+	if (rc >= 0 && changed) {
+		struct pt_spans old = *out;
+		*out = res;
+		res = old;
+		if (f) {
+			free(f->v);
+			*f = rf;
+			rf.v = NULL;
+		}
+	}
+	pt_spans_release(&res);
 	pt_spans_release(&nw);
-	return rc;
+	free(rf.v);
+	return rc < 0 ? rc : 0;
 }
 
 int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct words_facts *f)
 {
 	struct took_list l;
-	size_t k;
 	int rc;
 	l.v = l.first;
 	l.n = 0;
@@ -2068,8 +2107,8 @@ int words_split_facts(const char *s, size_t n, struct pt_spans *out, struct word
 	took_now = &l;
 	rc = split_facts(s, n, out, f);
 	took_now = NULL;
-	for (k = l.n; k-- > 0 && !rc;) /* (the last first: t0 t1 of the others stay) */
-		rc = match_near(s, n, out, f, &l.v[k]);
+	if (!rc && l.n)
+		rc = match_all_near(s, n, out, f, &l);
 	if (l.v != l.first)
 		free(l.v);
 	return rc;
@@ -2094,7 +2133,7 @@ static int tok_is_punct(const char *s, size_t n)
 /* One of the Sentencizer's punct_chars: "!" "." "?" or words_sent_punct. */
 static int tok_is_terminal(const char *s, size_t n)
 {
-	size_t i = 0, lo = 0, hi = sizeof(words_sent_punct) / sizeof(words_sent_punct[0]);
+	size_t i = 0;
 	uint32_t c;
 	if (n == 0)
 		return 0;
@@ -2103,14 +2142,7 @@ static int tok_is_terminal(const char *s, size_t n)
 		return 0;
 	if (c < 0x80)
 		return c == '!' || c == '.' || c == '?';
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (words_sent_punct[mid] < c)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < sizeof(words_sent_punct) / sizeof(words_sent_punct[0]) && words_sent_punct[lo] == c;
+	return pt_in_sorted(words_sent_punct, sizeof(words_sent_punct) / sizeof(words_sent_punct[0]), c);
 }
 
 size_t words_count_sentences(const char *s, const struct pt_span *tok, size_t ntok)
